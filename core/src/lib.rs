@@ -1,0 +1,21 @@
+//! # dashlite
+//!
+//! A Dash SPV light-client SDK. dashlite connects to a few Dash peers, syncs compressed
+//! headers (headers2) and validates them fully (X11 proof of work, DarkGravityWave,
+//! checkpoints, reorgs), loads a BIP37 bloom filter built from the wallet's watch list and
+//! keeps it in step with every peer's copy, downloads filtered blocks and proves every
+//! relevant transaction against its block's merkle root.
+//!
+//! The crate is layered: [`encode`] (consensus encoding), [`hash`], [`network`] (parameters of
+//! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
+//! (transactions with DIP2 payloads).
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod encode;
+pub mod hash;
+pub mod network;
+pub mod tx;
+pub mod wire;
+
+pub use network::Network;

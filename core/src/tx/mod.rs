@@ -1,0 +1,5 @@
+//! Transactions, including DIP2 special-transaction payloads.
+
+mod outpoint;
+
+pub use outpoint::OutPoint;

@@ -1,0 +1,5 @@
+//! The `dashlite` command.
+
+fn main() {
+    println!("dashlite {}", env!("CARGO_PKG_VERSION"));
+}
