@@ -10,7 +10,7 @@
 //! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
 //! (transactions with DIP2 payloads).
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod encode;
 pub mod hash;
