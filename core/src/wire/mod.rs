@@ -4,3 +4,6 @@
 mod header;
 
 pub use header::BlockHeader;
+pub mod envelope;
+
+pub use envelope::{Command, Frame, FrameDecoder, FrameError};
