@@ -15,6 +15,9 @@
 pub mod encode;
 pub mod hash;
 pub mod network;
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub mod serde_hex;
 pub mod tx;
 pub mod wire;
 

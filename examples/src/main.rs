@@ -1,5 +1,44 @@
-//! The `dashlite` command.
+//! `dashlite`: the command-line face of the dashlite SDK.
 
-fn main() {
-    println!("dashlite {}", env!("CARGO_PKG_VERSION"));
+mod decode;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Dash SPV light client: sync, inspect and debug the Dash P2P protocol.
+#[derive(Parser)]
+#[command(name = "dashlite", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Decode one framed P2P message (or, with --command, a bare payload) and print it as JSON.
+    Decode(decode::Args),
+}
+
+/// A failure the user caused (bad input): exit status 2 with a one-line reason.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Decode(args) => decode::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(UsageError(reason)) => {
+            eprintln!("error: {reason}");
+            ExitCode::from(2)
+        }
+    }
 }

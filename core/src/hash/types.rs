@@ -81,6 +81,13 @@ macro_rules! hash_type {
             }
         }
 
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
         impl Encode for $name {
             fn encode(&self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.0);
