@@ -1,0 +1,3 @@
+//! The chain layer: what an SPV client proves about blocks and transactions.
+
+pub mod merkle;
