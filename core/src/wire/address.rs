@@ -530,6 +530,7 @@ mod tests {
             let raw = unhex(case["hex"].as_str().unwrap());
             let addr = Bip155Addr::from_bytes(&raw).unwrap();
             assert_eq!(addr.to_bytes(), raw, "{}", case["addr"]);
+            assert_every_prefix_fails::<Bip155Addr>(&raw);
             let name = case["addr"].as_str().unwrap();
             if name.ends_with(".onion") {
                 assert_eq!(addr.to_string(), name);

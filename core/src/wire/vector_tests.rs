@@ -437,3 +437,54 @@ fn doc_govsync_hexdump_decodes() {
     assert_eq!(hex::encode(&g.prop_hash.as_bytes()[..4]), "2e46ea54");
     assert_eq!(g.filter, FilterLoad::default(), "empty filter: size 0, 0 funcs, tweak 0, flags 0");
 }
+
+/// Decoding arbitrary bytes never panics, and whatever decodes re-encodes to the same bytes
+/// (these payloads have no bool fields, whose non-canonical bytes would be normalised).
+fn decode_is_exact_or_an_error<T: Decode + Encode>(bytes: &[u8]) {
+    if let Ok(v) = T::from_bytes(bytes) {
+        assert_eq!(v.to_bytes(), bytes);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_decode_exactly_or_fail(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        decode_is_exact_or_an_error::<Addr>(&bytes);
+        decode_is_exact_or_an_error::<AddrV2>(&bytes);
+        decode_is_exact_or_an_error::<Bip155Addr>(&bytes);
+        decode_is_exact_or_an_error::<Spork>(&bytes);
+        decode_is_exact_or_an_error::<GovObject>(&bytes);
+        decode_is_exact_or_an_error::<GovObjectVote>(&bytes);
+        decode_is_exact_or_an_error::<GovSync>(&bytes);
+        decode_is_exact_or_an_error::<FilterLoad>(&bytes);
+        decode_is_exact_or_an_error::<FilterAdd>(&bytes);
+        decode_is_exact_or_an_error::<IsDLock>(&bytes);
+        decode_is_exact_or_an_error::<ClSig>(&bytes);
+        decode_is_exact_or_an_error::<MnAuth>(&bytes);
+        decode_is_exact_or_an_error::<SyncStatusCount>(&bytes);
+        decode_is_exact_or_an_error::<Ping>(&bytes);
+        let _ = Version::from_bytes(&bytes);
+    }
+
+    #[test]
+    fn addrv2_entries_round_trip(
+        time in proptest::prelude::any::<u32>(),
+        services in proptest::prelude::any::<u64>(),
+        id in proptest::prelude::any::<u8>(),
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        port in proptest::prelude::any::<u16>(),
+    ) {
+        let mut raw = time.to_le_bytes().to_vec();
+        crate::encode::write_compact_size(&mut raw, services);
+        raw.push(id);
+        crate::encode::write_bytes(&mut raw, &body);
+        raw.extend_from_slice(&port.to_be_bytes());
+        let fixed_len = match id { 1 => Some(4), 2 | 6 => Some(16), 4 | 5 => Some(32), _ => None };
+        match (AddrV2Entry::from_bytes(&raw), fixed_len) {
+            (Ok(e), Some(n)) => { proptest::prop_assert_eq!(body.len(), n); proptest::prop_assert_eq!(e.to_bytes(), raw); }
+            (Ok(e), None) => proptest::prop_assert_eq!(e.to_bytes(), raw),
+            (Err(_), Some(n)) => proptest::prop_assert_ne!(body.len(), n),
+            (Err(e), None) => proptest::prop_assert!(false, "unknown id refused: {}", e),
+        }
+    }
+}
