@@ -134,8 +134,8 @@ fn regtest_session_payloads_decode_and_re_encode_exactly() {
                 assert_eq!(sp.signature.len(), 65);
                 // Compact signature header 27 + recid + 4 (compressed key): 31..=34.
                 assert!((31..=34).contains(&sp.signature[0]));
-                // Recovering the signer (the regtest spork address) needs secp256k1: later.
-                let _ = s["spork_address"].as_str().unwrap();
+                // The signer recovered from this signature must be s["spork_address"];
+                // that needs secp256k1 recovery, which comes with signature verification.
             }
             "govsync" => {
                 let g: GovSync = round_trip(&payload);
