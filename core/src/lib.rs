@@ -8,10 +8,11 @@
 //!
 //! The crate is layered: [`encode`] (consensus encoding), [`hash`], [`network`] (parameters of
 //! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
-//! (transactions with DIP2 payloads).
+//! (transactions with DIP2 payloads), [`bloom`] (BIP37 filters as Dash Core applies them).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod bloom;
 pub mod chain;
 pub mod encode;
 pub mod hash;

@@ -1,0 +1,614 @@
+//! DIP2 special-transaction payloads (`src/evo/providertx.h`, `cbtx.h`, `mnhftx.h`,
+//! `assetlocktx.h`, `src/llmq/commitment.h`).
+//!
+//! Parsing mirrors Dash Core's `GetTxPayload`: deserialize the type's payload class from
+//! `vExtraPayload` and fail unless every byte was consumed.
+//!
+//! Known difference: Dash Core rejects a BLS *signature* (ProUpServTx, ProUpRevTx) whose bytes
+//! are neither all zero nor a canonical G2 point ("malleable BLS object"); checking that needs
+//! BLS arithmetic, so we accept any 96 bytes. Such a transaction fails signature validation
+//! and is never in a block or a mempool, so no bloom filter on a Dash Core node ever sees it.
+
+use super::{tx_type, NetInfo, OutPoint, Script, TxOut, MAX_TX_EXTRA_PAYLOAD};
+use crate::encode::{write_bytes, write_vec, Decode, DecodeError, Encode, Reader};
+use crate::hash::{Hash256, Txid};
+
+/// `MnType::Regular`.
+pub const MN_TYPE_REGULAR: u16 = 0;
+/// `MnType::Evo`: carries platform fields.
+pub const MN_TYPE_EVO: u16 = 1;
+
+/// Highest ProTx version Dash Core deserializes (`ProTxVersion::ExtAddr`).
+const PROTX_MAX_VERSION: u16 = 3;
+/// ProTx version from which the address field is an `ExtNetInfo`.
+const PROTX_EXT_ADDR: u16 = 3;
+/// ProTx version from which ProUpServTx carries nType.
+const PROTX_BASIC_BLS: u16 = 2;
+
+/// Why a special payload could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    /// The transaction is not special (nVersion < 3 or nType 0): it has no payload.
+    #[error("not a special transaction")]
+    NotSpecial,
+    /// The payload does not parse as its type's class (Dash Core: `GetTxPayload` fails).
+    #[error("malformed payload of special transaction type {tx_type}: {error}")]
+    Malformed {
+        /// The transaction type.
+        tx_type: u16,
+        /// What was wrong.
+        error: DecodeError,
+    },
+}
+
+/// A typed special payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecialPayload {
+    /// Type 1.
+    ProRegTx(ProRegTx),
+    /// Type 2.
+    ProUpServTx(ProUpServTx),
+    /// Type 3.
+    ProUpRegTx(ProUpRegTx),
+    /// Type 4.
+    ProUpRevTx(ProUpRevTx),
+    /// Type 5.
+    Coinbase(CoinbasePayload),
+    /// Type 6.
+    QuorumCommitment(QuorumCommitmentPayload),
+    /// Type 7.
+    MnhfSignal(MnhfSignalPayload),
+    /// Type 8.
+    AssetLock(AssetLockPayload),
+    /// Type 9.
+    AssetUnlock(AssetUnlockPayload),
+    /// Any other type: the raw bytes.
+    Unknown {
+        /// The transaction type.
+        tx_type: u16,
+        /// The payload.
+        data: Vec<u8>,
+    },
+}
+
+impl SpecialPayload {
+    /// Parses `payload` as the class of `tx_type`; the whole payload must be consumed.
+    pub fn parse(tx_type: u16, payload: &[u8]) -> Result<Self, PayloadError> {
+        let mut r = Reader::new(payload);
+        let parsed = match tx_type {
+            tx_type::PROVIDER_REGISTER => ProRegTx::decode(&mut r).map(Self::ProRegTx),
+            tx_type::PROVIDER_UPDATE_SERVICE => ProUpServTx::decode(&mut r).map(Self::ProUpServTx),
+            tx_type::PROVIDER_UPDATE_REGISTRAR => ProUpRegTx::decode(&mut r).map(Self::ProUpRegTx),
+            tx_type::PROVIDER_UPDATE_REVOKE => ProUpRevTx::decode(&mut r).map(Self::ProUpRevTx),
+            tx_type::COINBASE => CoinbasePayload::decode(&mut r).map(Self::Coinbase),
+            tx_type::QUORUM_COMMITMENT => {
+                QuorumCommitmentPayload::decode(&mut r).map(Self::QuorumCommitment)
+            }
+            tx_type::MNHF_SIGNAL => MnhfSignalPayload::decode(&mut r).map(Self::MnhfSignal),
+            tx_type::ASSET_LOCK => AssetLockPayload::decode(&mut r).map(Self::AssetLock),
+            tx_type::ASSET_UNLOCK => AssetUnlockPayload::decode(&mut r).map(Self::AssetUnlock),
+            _ => Ok(Self::Unknown { tx_type, data: r.take_rest().to_vec() }),
+        };
+        parsed
+            .and_then(|p| r.finish().map(|()| p))
+            .map_err(|error| PayloadError::Malformed { tx_type, error })
+    }
+
+    /// The serialized payload (the bytes [`SpecialPayload::parse`] read).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::ProRegTx(p) => p.to_bytes(),
+            Self::ProUpServTx(p) => p.to_bytes(),
+            Self::ProUpRegTx(p) => p.to_bytes(),
+            Self::ProUpRevTx(p) => p.to_bytes(),
+            Self::Coinbase(p) => p.to_bytes(),
+            Self::QuorumCommitment(p) => p.raw.clone(),
+            Self::MnhfSignal(p) => p.raw.clone(),
+            Self::AssetLock(p) => p.to_bytes(),
+            Self::AssetUnlock(p) => p.to_bytes(),
+            Self::Unknown { data, .. } => data.clone(),
+        }
+    }
+}
+
+/// Whether a ProTx version is one Dash Core reads past: for 0 or > 3 its serializer reads the
+/// version and stops, leaving every other field at its default (and `GetTxPayload` then
+/// succeeds only if the payload was exactly those 2 bytes).
+fn protx_version_known(version: u16) -> bool {
+    (1..=PROTX_MAX_VERSION).contains(&version)
+}
+
+/// ProRegTx payload (`CProRegTx`): registers a masternode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProRegTx {
+    /// Payload version: 1 legacy BLS, 2 basic BLS, 3 extended addresses.
+    pub version: u16,
+    /// Masternode type ([`MN_TYPE_REGULAR`], [`MN_TYPE_EVO`]).
+    pub mn_type: u16,
+    /// nMode (only 0 is valid).
+    pub mode: u16,
+    /// The 1000-DASH collateral; a null txid means an output of this transaction.
+    pub collateral_outpoint: OutPoint,
+    /// Service address(es).
+    pub net_info: NetInfo,
+    /// Owner key id (hash160).
+    pub key_id_owner: [u8; 20],
+    /// Operator BLS public key.
+    pub pubkey_operator: [u8; 48],
+    /// Voting key id (hash160).
+    pub key_id_voting: [u8; 20],
+    /// Operator reward in hundredths of a percent.
+    pub operator_reward: u16,
+    /// Payout script.
+    pub script_payout: Script,
+    /// Hash of the transaction's inputs (replay protection).
+    pub inputs_hash: Hash256,
+    /// Evo only: platform node id.
+    pub platform_node_id: [u8; 20],
+    /// Evo with version < 3 only: platform P2P port.
+    pub platform_p2p_port: u16,
+    /// Evo with version < 3 only: platform HTTP port.
+    pub platform_http_port: u16,
+    /// Owner-key signature (or empty when the collateral signs via the inputs).
+    pub signature: Vec<u8>,
+}
+
+impl ProRegTx {
+    fn defaults(version: u16) -> Self {
+        ProRegTx {
+            version,
+            mn_type: MN_TYPE_REGULAR,
+            mode: 0,
+            collateral_outpoint: OutPoint::NULL,
+            net_info: NetInfo::EMPTY_LEGACY,
+            key_id_owner: [0; 20],
+            pubkey_operator: [0; 48],
+            key_id_voting: [0; 20],
+            operator_reward: 0,
+            script_payout: Script::default(),
+            inputs_hash: Hash256::ZERO,
+            platform_node_id: [0; 20],
+            platform_p2p_port: 0,
+            platform_http_port: 0,
+            signature: Vec::new(),
+        }
+    }
+}
+
+impl Decode for ProRegTx {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut p = ProRegTx::defaults(r.read("version")?);
+        if !protx_version_known(p.version) {
+            return Ok(p);
+        }
+        p.mn_type = r.read("mn_type")?;
+        p.mode = r.read("mode")?;
+        p.collateral_outpoint = r.read("collateral_outpoint")?;
+        p.net_info = NetInfo::decode(r, p.version >= PROTX_EXT_ADDR)?;
+        p.key_id_owner = r.read("key_id_owner")?;
+        p.pubkey_operator = r.read("pubkey_operator")?;
+        p.key_id_voting = r.read("key_id_voting")?;
+        p.operator_reward = r.read("operator_reward")?;
+        p.script_payout = r.read("script_payout")?;
+        p.inputs_hash = r.read("inputs_hash")?;
+        if p.mn_type == MN_TYPE_EVO {
+            p.platform_node_id = r.read("platform_node_id")?;
+            if p.version < PROTX_EXT_ADDR {
+                p.platform_p2p_port = r.read("platform_p2p_port")?;
+                p.platform_http_port = r.read("platform_http_port")?;
+            }
+        }
+        p.signature = r.read_byte_vec("signature", MAX_TX_EXTRA_PAYLOAD)?;
+        Ok(p)
+    }
+}
+
+impl Encode for ProRegTx {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        if !protx_version_known(self.version) {
+            return;
+        }
+        self.mn_type.encode(out);
+        self.mode.encode(out);
+        self.collateral_outpoint.encode(out);
+        self.net_info.encode(out);
+        self.key_id_owner.encode(out);
+        self.pubkey_operator.encode(out);
+        self.key_id_voting.encode(out);
+        self.operator_reward.encode(out);
+        self.script_payout.encode(out);
+        self.inputs_hash.encode(out);
+        if self.mn_type == MN_TYPE_EVO {
+            self.platform_node_id.encode(out);
+            if self.version < PROTX_EXT_ADDR {
+                self.platform_p2p_port.encode(out);
+                self.platform_http_port.encode(out);
+            }
+        }
+        write_bytes(out, &self.signature);
+    }
+}
+
+/// ProUpServTx payload (`CProUpServTx`): updates a masternode's service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProUpServTx {
+    /// Payload version (1..=3).
+    pub version: u16,
+    /// Masternode type; only serialized from version 2 (else Regular).
+    pub mn_type: u16,
+    /// The ProRegTx txid of the masternode.
+    pub pro_tx_hash: Txid,
+    /// Service address(es).
+    pub net_info: NetInfo,
+    /// Operator payout script.
+    pub script_operator_payout: Script,
+    /// Hash of the transaction's inputs.
+    pub inputs_hash: Hash256,
+    /// Evo only: platform node id.
+    pub platform_node_id: [u8; 20],
+    /// Evo with version < 3 only: platform P2P port.
+    pub platform_p2p_port: u16,
+    /// Evo with version < 3 only: platform HTTP port.
+    pub platform_http_port: u16,
+    /// Operator BLS signature.
+    pub signature: [u8; 96],
+}
+
+impl Decode for ProUpServTx {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut p = ProUpServTx {
+            version: r.read("version")?,
+            mn_type: MN_TYPE_REGULAR,
+            pro_tx_hash: Txid::ZERO,
+            net_info: NetInfo::EMPTY_LEGACY,
+            script_operator_payout: Script::default(),
+            inputs_hash: Hash256::ZERO,
+            platform_node_id: [0; 20],
+            platform_p2p_port: 0,
+            platform_http_port: 0,
+            signature: [0; 96],
+        };
+        if !protx_version_known(p.version) {
+            return Ok(p);
+        }
+        if p.version >= PROTX_BASIC_BLS {
+            p.mn_type = r.read("mn_type")?;
+        }
+        p.pro_tx_hash = r.read("pro_tx_hash")?;
+        p.net_info = NetInfo::decode(r, p.version >= PROTX_EXT_ADDR)?;
+        p.script_operator_payout = r.read("script_operator_payout")?;
+        p.inputs_hash = r.read("inputs_hash")?;
+        if p.mn_type == MN_TYPE_EVO {
+            p.platform_node_id = r.read("platform_node_id")?;
+            if p.version < PROTX_EXT_ADDR {
+                p.platform_p2p_port = r.read("platform_p2p_port")?;
+                p.platform_http_port = r.read("platform_http_port")?;
+            }
+        }
+        p.signature = r.read("signature")?;
+        Ok(p)
+    }
+}
+
+impl Encode for ProUpServTx {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        if !protx_version_known(self.version) {
+            return;
+        }
+        if self.version >= PROTX_BASIC_BLS {
+            self.mn_type.encode(out);
+        }
+        self.pro_tx_hash.encode(out);
+        self.net_info.encode(out);
+        self.script_operator_payout.encode(out);
+        self.inputs_hash.encode(out);
+        if self.mn_type == MN_TYPE_EVO {
+            self.platform_node_id.encode(out);
+            if self.version < PROTX_EXT_ADDR {
+                self.platform_p2p_port.encode(out);
+                self.platform_http_port.encode(out);
+            }
+        }
+        self.signature.encode(out);
+    }
+}
+
+/// ProUpRegTx payload (`CProUpRegTx`): updates a masternode's registrar keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProUpRegTx {
+    /// Payload version (1..=3).
+    pub version: u16,
+    /// The ProRegTx txid of the masternode.
+    pub pro_tx_hash: Txid,
+    /// nMode.
+    pub mode: u16,
+    /// New operator BLS public key.
+    pub pubkey_operator: [u8; 48],
+    /// New voting key id.
+    pub key_id_voting: [u8; 20],
+    /// New payout script.
+    pub script_payout: Script,
+    /// Hash of the transaction's inputs.
+    pub inputs_hash: Hash256,
+    /// Owner-key signature.
+    pub signature: Vec<u8>,
+}
+
+impl Decode for ProUpRegTx {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let version = r.read("version")?;
+        if !protx_version_known(version) {
+            return Ok(ProUpRegTx {
+                version,
+                pro_tx_hash: Txid::ZERO,
+                mode: 0,
+                pubkey_operator: [0; 48],
+                key_id_voting: [0; 20],
+                script_payout: Script::default(),
+                inputs_hash: Hash256::ZERO,
+                signature: Vec::new(),
+            });
+        }
+        Ok(ProUpRegTx {
+            version,
+            pro_tx_hash: r.read("pro_tx_hash")?,
+            mode: r.read("mode")?,
+            pubkey_operator: r.read("pubkey_operator")?,
+            key_id_voting: r.read("key_id_voting")?,
+            script_payout: r.read("script_payout")?,
+            inputs_hash: r.read("inputs_hash")?,
+            signature: r.read_byte_vec("signature", MAX_TX_EXTRA_PAYLOAD)?,
+        })
+    }
+}
+
+impl Encode for ProUpRegTx {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        if !protx_version_known(self.version) {
+            return;
+        }
+        self.pro_tx_hash.encode(out);
+        self.mode.encode(out);
+        self.pubkey_operator.encode(out);
+        self.key_id_voting.encode(out);
+        self.script_payout.encode(out);
+        self.inputs_hash.encode(out);
+        write_bytes(out, &self.signature);
+    }
+}
+
+/// ProUpRevTx payload (`CProUpRevTx`): revokes a masternode's operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProUpRevTx {
+    /// Payload version (1..=3).
+    pub version: u16,
+    /// The ProRegTx txid of the masternode.
+    pub pro_tx_hash: Txid,
+    /// Revocation reason (0..=3).
+    pub reason: u16,
+    /// Hash of the transaction's inputs.
+    pub inputs_hash: Hash256,
+    /// Operator BLS signature.
+    pub signature: [u8; 96],
+}
+
+impl Decode for ProUpRevTx {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let version = r.read("version")?;
+        if !protx_version_known(version) {
+            return Ok(ProUpRevTx {
+                version,
+                pro_tx_hash: Txid::ZERO,
+                reason: 0,
+                inputs_hash: Hash256::ZERO,
+                signature: [0; 96],
+            });
+        }
+        Ok(ProUpRevTx {
+            version,
+            pro_tx_hash: r.read("pro_tx_hash")?,
+            reason: r.read("reason")?,
+            inputs_hash: r.read("inputs_hash")?,
+            signature: r.read("signature")?,
+        })
+    }
+}
+
+impl Encode for ProUpRevTx {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        if !protx_version_known(self.version) {
+            return;
+        }
+        self.pro_tx_hash.encode(out);
+        self.reason.encode(out);
+        self.inputs_hash.encode(out);
+        self.signature.encode(out);
+    }
+}
+
+/// CbTx payload (`CCbTx`): `version u16 | height i32 | merkleRootMNList 32 |
+/// [v ≥ 2: merkleRootQuorums 32 | [v ≥ 3: bestCLHeightDiff CompactSize | bestCLSignature 96 |
+/// creditPoolBalance i64]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinbasePayload {
+    /// Payload version.
+    pub version: u16,
+    /// The block height.
+    pub height: i32,
+    /// Merkle root of the simplified masternode list.
+    pub merkle_root_mn_list: Hash256,
+    /// Version ≥ 2: merkle root of the active quorums.
+    pub merkle_root_quorums: Hash256,
+    /// Version ≥ 3: blocks between this block and the best ChainLocked block, minus one.
+    pub best_cl_height_diff: u32,
+    /// Version ≥ 3: that ChainLock's BLS signature.
+    pub best_cl_signature: [u8; 96],
+    /// Version ≥ 3: the credit pool balance in duffs.
+    pub credit_pool_balance: i64,
+}
+
+impl Decode for CoinbasePayload {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut p = CoinbasePayload {
+            version: r.read("version")?,
+            height: r.read("height")?,
+            merkle_root_mn_list: r.read("merkle_root_mn_list")?,
+            merkle_root_quorums: Hash256::ZERO,
+            best_cl_height_diff: 0,
+            best_cl_signature: [0; 96],
+            credit_pool_balance: 0,
+        };
+        if p.version >= 2 {
+            p.merkle_root_quorums = r.read("merkle_root_quorums")?;
+            if p.version >= 3 {
+                // COMPACTSIZE(uint32_t): range-checked against MAX_SIZE like any length.
+                // MAX_SIZE (0x02000000) fits in the u32 field.
+                p.best_cl_height_diff =
+                    r.read_compact_size().map_err(|e| e.within("best_cl_height_diff"))? as u32;
+                p.best_cl_signature = r.read("best_cl_signature")?;
+                p.credit_pool_balance = r.read("credit_pool_balance")?;
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl Encode for CoinbasePayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        self.height.encode(out);
+        self.merkle_root_mn_list.encode(out);
+        if self.version >= 2 {
+            self.merkle_root_quorums.encode(out);
+            if self.version >= 3 {
+                crate::encode::write_compact_size(out, u64::from(self.best_cl_height_diff));
+                self.best_cl_signature.encode(out);
+                self.credit_pool_balance.encode(out);
+            }
+        }
+    }
+}
+
+/// Quorum commitment payload (`CFinalCommitmentTxPayload`): `version u16 | height u32 |
+/// commitment`; the commitment is kept in `raw` only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuorumCommitmentPayload {
+    /// Payload version.
+    pub version: u16,
+    /// The block height.
+    pub height: u32,
+    /// The whole payload.
+    pub raw: Vec<u8>,
+}
+
+impl Decode for QuorumCommitmentPayload {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let all = r.rest();
+        let version = r.read("version")?;
+        let height = r.read("height")?;
+        r.take_rest();
+        Ok(QuorumCommitmentPayload { version, height, raw: all.to_vec() })
+    }
+}
+
+/// MNHF signal payload (`MNHFTxPayload`): `version u8 | versionBit u8 | quorumHash 32 |
+/// BLS sig 96`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnhfSignalPayload {
+    /// Payload version.
+    pub version: u8,
+    /// The signalled deployment bit.
+    pub version_bit: u8,
+    /// The signing quorum.
+    pub quorum_hash: Hash256,
+    /// The whole payload.
+    pub raw: Vec<u8>,
+}
+
+impl Decode for MnhfSignalPayload {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let all = r.rest();
+        let version = r.read("version")?;
+        let version_bit = r.read("version_bit")?;
+        let quorum_hash = r.read("quorum_hash")?;
+        r.read::<[u8; 96]>("signature")?;
+        Ok(MnhfSignalPayload {
+            version,
+            version_bit,
+            quorum_hash,
+            raw: all[..1 + 1 + 32 + 96].to_vec(),
+        })
+    }
+}
+
+/// Asset lock payload (`CAssetLockPayload`): `version u8 | vector<CTxOut> creditOutputs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetLockPayload {
+    /// Payload version.
+    pub version: u8,
+    /// The credit outputs (on Platform).
+    pub credit_outputs: Vec<TxOut>,
+}
+
+impl Decode for AssetLockPayload {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(AssetLockPayload {
+            version: r.read("version")?,
+            credit_outputs: r
+                .read_vec("credit_outputs", MAX_TX_EXTRA_PAYLOAD / TxOut::MIN_ENCODED_LEN)?,
+        })
+    }
+}
+
+impl Encode for AssetLockPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        write_vec(out, &self.credit_outputs);
+    }
+}
+
+/// Asset unlock payload (`CAssetUnlockPayload`): `version u8 | index u64 | fee u32 |
+/// requestedHeight u32 | quorumHash 32 | quorumSig 96`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetUnlockPayload {
+    /// Payload version.
+    pub version: u8,
+    /// Withdrawal index.
+    pub index: u64,
+    /// Fee in duffs.
+    pub fee: u32,
+    /// Height at which the withdrawal was requested.
+    pub requested_height: u32,
+    /// The signing quorum.
+    pub quorum_hash: Hash256,
+    /// The quorum's BLS signature.
+    pub quorum_signature: [u8; 96],
+}
+
+impl Decode for AssetUnlockPayload {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(AssetUnlockPayload {
+            version: r.read("version")?,
+            index: r.read("index")?,
+            fee: r.read("fee")?,
+            requested_height: r.read("requested_height")?,
+            quorum_hash: r.read("quorum_hash")?,
+            quorum_signature: r.read("quorum_signature")?,
+        })
+    }
+}
+
+impl Encode for AssetUnlockPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        self.index.encode(out);
+        self.fee.encode(out);
+        self.requested_height.encode(out);
+        self.quorum_hash.encode(out);
+        self.quorum_signature.encode(out);
+    }
+}
