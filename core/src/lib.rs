@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod chain;
 pub mod encode;
 pub mod hash;
 pub mod network;
