@@ -154,7 +154,11 @@ mod tests {
         assert_eq!(cps.check(h + 1, &BlockHash::ZERO), Ok(()));
         assert_eq!(
             cps.check(h, &BlockHash::ZERO),
-            Err(ValidationError::CheckpointMismatch { height: h, expected: hash, got: BlockHash::ZERO })
+            Err(ValidationError::CheckpointMismatch {
+                height: h,
+                expected: hash,
+                got: BlockHash::ZERO
+            })
         );
         assert_eq!(cps.last_at_or_below(h + 5), Some((h, hash)));
         assert_eq!(cps.last_at_or_below(1499), None);

@@ -65,8 +65,8 @@ pub fn check_contextual<H: ChainHistory + ?Sized>(
     let mut skipped = Skipped::default();
     match next_work_required(&params.pow, history, header.time) {
         Ok(expected) => {
-            let legacy = params.network == Network::Mainnet
-                && height <= MAINNET_LEGACY_DIFFICULTY_HEIGHT;
+            let legacy =
+                params.network == Network::Mainnet && height <= MAINNET_LEGACY_DIFFICULTY_HEIGHT;
             let ok = if legacy {
                 within_legacy_tolerance(header.bits, expected)
             } else {

@@ -14,7 +14,11 @@ fn summaries(file: &HeaderFile) -> Vec<BlockSummary> {
     file.headers
         .iter()
         .enumerate()
-        .map(|(i, h)| BlockSummary { height: file.first_height + i as u32, time: h.time, bits: h.bits })
+        .map(|(i, h)| BlockSummary {
+            height: file.first_height + i as u32,
+            time: h.time,
+            bits: h.bits,
+        })
         .collect()
 }
 
@@ -80,9 +84,13 @@ fn tree_over_file(
     let pairs = file.with_hashes();
     let trusted = trusted_headers(file.first_height, work_before, &pairs[..24]);
     let params = net.params();
-    let tree =
-        HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), &trusted)
-            .unwrap();
+    let tree = HeaderTree::new(
+        params,
+        TreeConfig::for_network(params),
+        MemoryHeaderStore::new(),
+        &trusted,
+    )
+    .unwrap();
     (tree, pairs)
 }
 
@@ -112,7 +120,9 @@ fn the_header_tree_validates_both_real_files_from_a_trusted_24_header_window() {
 
 #[test]
 fn every_checkpoint_csv_header_passes_proof_of_work_and_work_grows() {
-    for (net, name, rows) in [(Network::Mainnet, "mainnet.csv", 3997), (Network::Testnet, "testnet.csv", 2230)] {
+    for (net, name, rows) in
+        [(Network::Mainnet, "mainnet.csv", 3997), (Network::Testnet, "testnet.csv", 2230)]
+    {
         let records = csv(name);
         assert_eq!(records.len(), rows, "{name}");
         let pow = net.params().pow;

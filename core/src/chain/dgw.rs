@@ -59,8 +59,10 @@ impl<'a> SliceHistory<'a> {
     /// `None` unless the slice is non-empty and its heights are consecutive.
     pub fn new(blocks: &'a [BlockSummary]) -> Option<Self> {
         let first = blocks.first()?;
-        let consecutive =
-            blocks.iter().enumerate().all(|(i, b)| Some(b.height) == first.height.checked_add(i as u32));
+        let consecutive = blocks
+            .iter()
+            .enumerate()
+            .all(|(i, b)| Some(b.height) == first.height.checked_add(i as u32));
         consecutive.then_some(SliceHistory { blocks })
     }
 }

@@ -37,7 +37,9 @@ fn every_dgw_vector_gives_the_expected_nbits() {
 }
 
 fn regular_chain(first: u32, n: u32, bits: u32, spacing: u32) -> Vec<BlockSummary> {
-    (0..n).map(|i| BlockSummary { height: first + i, time: 1_000_000 + i * spacing, bits }).collect()
+    (0..n)
+        .map(|i| BlockSummary { height: first + i, time: 1_000_000 + i * spacing, bits })
+        .collect()
 }
 
 #[test]

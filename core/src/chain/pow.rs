@@ -46,7 +46,7 @@ pub fn block_work(bits: u32) -> U256 {
     // 2^256 does not fit; 2^256 / (t+1) == (2^256 - t - 1) / (t+1) + 1 == ~t / (t+1) + 1.
     match c.value.checked_add(U256::ONE) {
         Some(divisor) => {
-            c.value.not().checked_div(divisor).unwrap_or(U256::ZERO).wrapping_add(U256::ONE)
+            (!c.value).checked_div(divisor).unwrap_or(U256::ZERO).wrapping_add(U256::ONE)
         }
         None => U256::ONE, // target 2^256 - 1 cannot come from a compact number
     }
@@ -101,8 +101,7 @@ mod tests {
             );
         }
         check_proof_of_work(&zero_hash, 0x1e0f_ffff, &pow, None).unwrap();
-        check_proof_of_work(&zero_hash, 0x207f_ffff, &Network::Regtest.params().pow, None)
-            .unwrap();
+        check_proof_of_work(&zero_hash, 0x207f_ffff, &Network::Regtest.params().pow, None).unwrap();
     }
 
     #[test]

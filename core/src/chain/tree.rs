@@ -234,6 +234,11 @@ impl<S: HeaderStore> HeaderTree<S> {
         &self.store
     }
 
+    /// Gives the store back (to reopen the tree on it later).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
     /// Headers held in memory (best-chain window plus forks).
     pub fn in_memory(&self) -> usize {
         self.entries.len()
@@ -335,10 +340,9 @@ impl<S: HeaderStore> HeaderTree<S> {
         if let Some((checkpoint, _)) = last_checkpoint.filter(|&(h, _)| height < h) {
             return Err(ValidationError::ForkBelowCheckpoint { height, checkpoint }.into());
         }
-        let fork = self.fork_point(parent).ok_or(ValidationError::Unconnected {
-            hash: *hash,
-            prev: header.prev_blockhash,
-        })?;
+        let fork = self
+            .fork_point(parent)
+            .ok_or(ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash })?;
         if tip.height - fork.stored.height > self.config.max_fork_depth {
             return Err(ValidationError::ForkTooDeep {
                 height,
@@ -347,8 +351,12 @@ impl<S: HeaderStore> HeaderTree<S> {
             }
             .into());
         }
-        let skipped =
-            check_contextual(self.params, header, &BranchHistory { tree: self, last: parent }, now)?;
+        let skipped = check_contextual(
+            self.params,
+            header,
+            &BranchHistory { tree: self, last: parent },
+            now,
+        )?;
         let stored = StoredHeader {
             header: *header,
             hash: *hash,
@@ -371,15 +379,17 @@ impl<S: HeaderStore> HeaderTree<S> {
         last_checkpoint: Option<u32>,
     ) -> Result<Skipped, ChainError> {
         if self.invalid.contains(&header.prev_blockhash) {
-            return Err(ValidationError::InvalidPrev { hash: *hash, prev: header.prev_blockhash }
-                .into());
+            return Err(
+                ValidationError::InvalidPrev { hash: *hash, prev: header.prev_blockhash }.into()
+            );
         }
         if self.store.get_by_hash(hash)?.is_some() {
             return Ok(Skipped::default()); // an old best-chain header we already have
         }
         let Some(parent) = self.store.get_by_hash(&header.prev_blockhash)? else {
-            return Err(ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash }
-                .into());
+            return Err(
+                ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash }.into()
+            );
         };
         // The parent is on the best chain below the in-memory window: a deep fork.
         let height = parent.height + 1;

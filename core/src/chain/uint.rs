@@ -5,6 +5,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::ops::{Not, Shl, Shr};
 
 /// An unsigned 256-bit integer (`arith_uint256`). Arithmetic wraps modulo 2^256 like the C++
 /// class; division truncates.
@@ -88,45 +89,6 @@ impl U256 {
         0
     }
 
-    /// Shifted left by `shift` bits; bits shifted past 2^256 are lost (0 for `shift >= 256`).
-    pub fn shl(self, shift: u32) -> U256 {
-        if shift >= 256 {
-            return U256::ZERO;
-        }
-        let (limbs, bits) = ((shift / 64) as usize, shift % 64);
-        let mut out = [0u64; 4];
-        for i in (limbs..4).rev() {
-            let src = i - limbs;
-            out[i] = self.0[src] << bits;
-            if bits > 0 && src > 0 {
-                out[i] |= self.0[src - 1] >> (64 - bits);
-            }
-        }
-        U256(out)
-    }
-
-    /// Shifted right by `shift` bits (0 for `shift >= 256`).
-    pub fn shr(self, shift: u32) -> U256 {
-        if shift >= 256 {
-            return U256::ZERO;
-        }
-        let (limbs, bits) = ((shift / 64) as usize, shift % 64);
-        let mut out = [0u64; 4];
-        for (i, limb) in out.iter_mut().enumerate().take(4 - limbs) {
-            let src = i + limbs;
-            *limb = self.0[src] >> bits;
-            if bits > 0 && src < 3 {
-                *limb |= self.0[src + 1] << (64 - bits);
-            }
-        }
-        U256(out)
-    }
-
-    /// The bitwise complement (`operator~`).
-    pub fn not(self) -> U256 {
-        U256([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
-    }
-
     /// Sum modulo 2^256.
     pub fn wrapping_add(self, rhs: U256) -> U256 {
         let mut out = [0u64; 4];
@@ -148,7 +110,7 @@ impl U256 {
 
     /// Difference modulo 2^256.
     pub fn wrapping_sub(self, rhs: U256) -> U256 {
-        self.wrapping_add(rhs.not().wrapping_add(U256::ONE))
+        self.wrapping_add((!rhs).wrapping_add(U256::ONE))
     }
 
     /// Product with a 32-bit factor modulo 2^256 (`operator*=(uint32_t)`).
@@ -169,7 +131,8 @@ impl U256 {
         for i in 0..4 {
             let mut carry = 0u128;
             for j in 0..4 - i {
-                let p = u128::from(self.0[i]) * u128::from(rhs.0[j]) + u128::from(out[i + j]) + carry;
+                let p =
+                    u128::from(self.0[i]) * u128::from(rhs.0[j]) + u128::from(out[i + j]) + carry;
                 out[i + j] = p as u64;
                 carry = p >> 64;
             }
@@ -193,7 +156,7 @@ impl U256 {
         let mut rem = self;
         let mut quotient = U256::ZERO;
         let mut shift = num_bits - div_bits;
-        let mut div = rhs.shl(shift);
+        let mut div = rhs << shift;
         loop {
             if rem >= div {
                 rem = rem.wrapping_sub(div);
@@ -202,7 +165,7 @@ impl U256 {
             if shift == 0 {
                 break;
             }
-            div = div.shr(1);
+            div = div >> 1;
             shift -= 1;
         }
         Some(quotient)
@@ -234,11 +197,11 @@ impl U256 {
             word >>= 8 * (3 - size);
             U256::from_u64(u64::from(word))
         } else {
-            U256::from_u64(u64::from(word)).shl(8 * (size - 3))
+            U256::from_u64(u64::from(word)) << (8 * (size - 3))
         };
         let negative = word != 0 && (compact & 0x0080_0000) != 0;
-        let overflow = word != 0
-            && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
+        let overflow =
+            word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
         Compact { value, negative, overflow }
     }
 
@@ -249,7 +212,7 @@ impl U256 {
         let mut compact = if size <= 3 {
             (self.low_u64() << (8 * (3 - size))) as u32
         } else {
-            self.shr(8 * (size - 3)).low_u64() as u32
+            (self >> (8 * (size - 3))).low_u64() as u32
         };
         // The mantissa's top bit is the sign: make room by growing the exponent.
         if compact & 0x0080_0000 != 0 {
@@ -257,6 +220,57 @@ impl U256 {
             size += 1;
         }
         compact | (size << 24)
+    }
+}
+
+impl Shl<u32> for U256 {
+    type Output = U256;
+
+    /// Shifted left by `shift` bits; bits shifted past 2^256 are lost (0 for `shift >= 256`).
+    fn shl(self, shift: u32) -> U256 {
+        if shift >= 256 {
+            return U256::ZERO;
+        }
+        let (limbs, bits) = ((shift / 64) as usize, shift % 64);
+        let mut out = [0u64; 4];
+        for i in (limbs..4).rev() {
+            let src = i - limbs;
+            out[i] = self.0[src] << bits;
+            if bits > 0 && src > 0 {
+                out[i] |= self.0[src - 1] >> (64 - bits);
+            }
+        }
+        U256(out)
+    }
+}
+
+impl Shr<u32> for U256 {
+    type Output = U256;
+
+    /// Shifted right by `shift` bits (0 for `shift >= 256`).
+    fn shr(self, shift: u32) -> U256 {
+        if shift >= 256 {
+            return U256::ZERO;
+        }
+        let (limbs, bits) = ((shift / 64) as usize, shift % 64);
+        let mut out = [0u64; 4];
+        for (i, limb) in out.iter_mut().enumerate().take(4 - limbs) {
+            let src = i + limbs;
+            *limb = self.0[src] >> bits;
+            if bits > 0 && src < 3 {
+                *limb |= self.0[src + 1] << (64 - bits);
+            }
+        }
+        U256(out)
+    }
+}
+
+impl Not for U256 {
+    type Output = U256;
+
+    /// The bitwise complement (`operator~`).
+    fn not(self) -> U256 {
+        U256([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
     }
 }
 
@@ -364,7 +378,7 @@ mod tests {
         assert_eq!(U256::from_u64(0x80).to_compact(), 0x0200_8000);
         assert_eq!(U256::from_u64(0x0080_0000).to_compact(), 0x0400_8000);
         // powLimit of mainnet: 0x00000fff...ff encodes as 0x1e0fffff.
-        let limit = U256::MAX.shr(20);
+        let limit = U256::MAX >> 20;
         assert_eq!(limit.to_compact(), 0x1e0f_ffff);
     }
 
@@ -393,13 +407,13 @@ mod tests {
         let q = b.checked_div(a).unwrap();
         let r = b.wrapping_sub(q.wrapping_mul(a));
         assert!(r < a);
-        let c = b.shr(100); // small enough that c·a does not wrap
+        let c = b >> 100; // small enough that c·a does not wrap
         assert_eq!(c.wrapping_mul(a).checked_div(a), Some(c));
     }
 
     #[test]
     fn multiplication_wraps_at_2_to_the_256() {
-        let top = U256::ONE.shl(255);
+        let top = U256::ONE << 255;
         assert_eq!(top.wrapping_mul_u32(2), U256::ZERO);
         assert_eq!(top.wrapping_mul(U256::from_u64(3)), top);
         assert_eq!(U256::MAX.wrapping_add(U256::ONE), U256::ZERO);
@@ -409,9 +423,9 @@ mod tests {
     #[test]
     fn shifts_move_bits_across_limbs() {
         let x = U256::from_u64(0xdead_beef);
-        assert_eq!(x.shl(100).shr(100), x);
-        assert_eq!(x.shl(64).0, [0, 0xdead_beef, 0, 0]);
-        assert_eq!(x.shl(256), U256::ZERO);
-        assert_eq!(x.shl(4).bits(), 36);
+        assert_eq!((x << 100) >> 100, x);
+        assert_eq!((x << 64).0, [0, 0xdead_beef, 0, 0]);
+        assert_eq!(x << 256, U256::ZERO);
+        assert_eq!((x << 4).bits(), 36);
     }
 }
