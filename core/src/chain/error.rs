@@ -107,6 +107,12 @@ pub enum ValidationError {
         /// The deepest fork accepted.
         max_depth: u32,
     },
+    /// The tree already holds as many fork headers as it is configured to (a client limit).
+    #[error("height {height}: too many headers off the best chain")]
+    TooManyForkHeaders {
+        /// Height of the header.
+        height: u32,
+    },
     /// The header's parent is unknown ("prev-blk-not-found").
     #[error("header {hash}: previous block {prev} is unknown")]
     Unconnected {
@@ -155,7 +161,10 @@ impl ValidationError {
             | InvalidPrev { .. } => SCORE_INVALID,
             Unconnected { .. } => SCORE_MISSING_PREV,
             NonContinuous { .. } => SCORE_NON_CONTINUOUS,
-            TimeTooNew { .. } | ForkTooDeep { .. } | UnsupportedHeight { .. } => 0,
+            TimeTooNew { .. }
+            | ForkTooDeep { .. }
+            | TooManyForkHeaders { .. }
+            | UnsupportedHeight { .. } => 0,
         }
     }
 
@@ -168,6 +177,7 @@ impl ValidationError {
             TimeTooNew { .. }
                 | Unconnected { .. }
                 | ForkTooDeep { .. }
+                | TooManyForkHeaders { .. }
                 | UnsupportedHeight { .. }
                 | NonContinuous { .. }
         )

@@ -25,6 +25,8 @@ pub const HISTORY_WINDOW: u32 = 577;
 /// Default deepest reorganisation followed (a client limit; ChainLocks make deep reorgs
 /// impossible on mainnet in practice).
 pub const DEFAULT_MAX_FORK_DEPTH: u32 = 100;
+/// Default number of headers kept on branches other than the best chain.
+pub const DEFAULT_MAX_FORK_HEADERS: usize = 2000;
 /// Rejected header hashes remembered, so that their descendants are scored as `InvalidPrev`.
 pub const MAX_REMEMBERED_INVALID: usize = 1024;
 
@@ -36,6 +38,9 @@ pub struct TreeConfig {
     pub max_fork_depth: u32,
     /// Hashes required at their heights; no fork is accepted below the highest one reached.
     pub checkpoints: Checkpoints,
+    /// Most headers kept off the best chain; more are refused with
+    /// [`ValidationError::TooManyForkHeaders`] (bounds memory where proof of work is cheap).
+    pub max_fork_headers: usize,
 }
 
 impl TreeConfig {
@@ -44,6 +49,7 @@ impl TreeConfig {
         TreeConfig {
             max_fork_depth: DEFAULT_MAX_FORK_DEPTH,
             checkpoints: Checkpoints::for_network(params),
+            max_fork_headers: DEFAULT_MAX_FORK_HEADERS,
         }
     }
 }
@@ -350,6 +356,10 @@ impl<S: HeaderStore> HeaderTree<S> {
                 max_depth: self.config.max_fork_depth,
             }
             .into());
+        }
+        let extends_tip = parent.stored.hash == tip.hash;
+        if !extends_tip && self.entries.len() - self.best.len() >= self.config.max_fork_headers {
+            return Err(ValidationError::TooManyForkHeaders { height }.into());
         }
         let skipped = check_contextual(
             self.params,

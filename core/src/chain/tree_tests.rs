@@ -61,7 +61,7 @@ fn tree_with(config: TreeConfig) -> HeaderTree<MemoryHeaderStore> {
 }
 
 fn config(max_fork_depth: u32) -> TreeConfig {
-    TreeConfig { max_fork_depth, checkpoints: Checkpoints::default() }
+    TreeConfig { max_fork_depth, checkpoints: Checkpoints::default(), max_fork_headers: 100 }
 }
 
 fn tip_of(chain: &[(BlockHeader, BlockHash)]) -> (BlockHash, u32) {
@@ -168,7 +168,7 @@ fn a_fork_below_a_checkpoint_is_rejected() {
     let (g, gh) = genesis();
     let main = extend((gh, g.time), 10, 0);
     let checkpoints = Checkpoints::new(vec![(5, main[4].1)]);
-    let mut tree = tree_with(TreeConfig { max_fork_depth: 100, checkpoints });
+    let mut tree = tree_with(TreeConfig { checkpoints, ..config(100) });
     assert!(tree.accept_headers(&main, NOW).error.is_none());
     let below = extend(tip_of(&main[..3]), 1, 1); // height 4 < checkpoint 5
     let e = rejected(tree.accept_headers(&below, NOW));
@@ -303,4 +303,19 @@ fn an_empty_store_needs_a_trusted_start() {
     let params = Network::Regtest.params();
     let e = HeaderTree::new(params, config(10), MemoryHeaderStore::new(), &[]).unwrap_err();
     assert!(matches!(e, ChainError::NoStart));
+}
+
+#[test]
+fn fork_headers_beyond_the_configured_count_are_refused_but_the_tip_still_grows() {
+    let mut tree = tree_with(TreeConfig { max_fork_headers: 3, ..config(10) });
+    let main = main_chain(&mut tree, 5);
+    let forks: Vec<_> = (1..=4).map(|b| extend(tip_of(&main[..3]), 1, b)[0]).collect();
+    let out = tree.accept_headers(&forks[..1], NOW);
+    assert!(out.error.is_none());
+    for f in &forks[1..3] {
+        assert!(tree.accept_headers(&[*f], NOW).error.is_none());
+    }
+    let e = rejected(tree.accept_headers(&forks[3..], NOW));
+    assert_eq!(e, ValidationError::TooManyForkHeaders { height: 4 });
+    assert!(tree.accept_headers(&extend(tip_of(&main), 1, 0), NOW).error.is_none());
 }
