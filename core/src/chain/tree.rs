@@ -135,7 +135,8 @@ impl From<CheckpointRecord> for StoredHeader {
 
 impl<S: HeaderStore> HeaderTree<S> {
     /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint, a
-    /// window of consecutive headers ending at one, or genesis), which is not validated.
+    /// window of consecutive headers ending at one, or genesis), which is only checked for
+    /// linkage and against the configured checkpoints.
     pub fn new(
         params: &'static Params,
         config: TreeConfig,
@@ -150,6 +151,9 @@ impl<S: HeaderStore> HeaderTree<S> {
             }
             if trusted.is_empty() {
                 return Err(ChainError::NoStart);
+            }
+            for t in trusted {
+                config.checkpoints.check(t.height, &t.hash)?;
             }
             store.apply(&ChainUpdate { keep_up_to: None, connect: trusted.to_vec() })?;
         }

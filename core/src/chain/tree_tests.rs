@@ -319,3 +319,17 @@ fn fork_headers_beyond_the_configured_count_are_refused_but_the_tip_still_grows(
     assert_eq!(e, ValidationError::TooManyForkHeaders { height: 4 });
     assert!(tree.accept_headers(&extend(tip_of(&main), 1, 0), NOW).error.is_none());
 }
+
+#[test]
+fn a_trusted_start_that_contradicts_a_checkpoint_is_refused() {
+    let params = Network::Regtest.params();
+    let (g, gh) = genesis();
+    let checkpoints = Checkpoints::new(vec![(0, BlockHash::from_byte_array([1; 32]))]);
+    let trusted = trusted_headers(0, U256::ZERO, &[(g, gh)]);
+    let cfg = TreeConfig { checkpoints, ..config(10) };
+    let e = HeaderTree::new(params, cfg, MemoryHeaderStore::new(), &trusted).unwrap_err();
+    assert!(matches!(
+        e,
+        ChainError::Invalid(ValidationError::CheckpointMismatch { height: 0, .. })
+    ));
+}
