@@ -1,3 +1,27 @@
-//! The chain layer: what an SPV client proves about blocks and transactions.
+//! The header chain (PROTOCOL.md §5): 256-bit targets and chain work, proof of work,
+//! DarkGravityWave and the other difficulty rules, the contextual header checks, checkpoints,
+//! a bounded header tree that follows the most-work chain over a [`HeaderStore`], and partial
+//! merkle trees (PROTOCOL.md §4).
 
+pub mod checkpoints;
+pub mod context;
+pub mod dgw;
+pub mod error;
 pub mod merkle;
+pub mod pow;
+pub mod store;
+pub mod tree;
+pub mod uint;
+
+#[cfg(test)]
+mod data_tests;
+#[cfg(test)]
+mod testdata;
+
+pub use checkpoints::{parse_checkpoint_csv, CheckpointRecord, Checkpoints};
+pub use dgw::{next_work_required, BlockSummary, ChainHistory, NextWorkError};
+pub use error::{ChainError, ValidationError};
+pub use pow::{block_work, check_proof_of_work};
+pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
+pub use tree::{trusted_headers, AcceptOutcome, HeaderTree, TipChange, TreeConfig};
+pub use uint::U256;

@@ -1,0 +1,532 @@
+//! The header tree: validates headers against every rule of §5 and follows the most-work chain
+//! (Dash Core `AcceptBlockHeader` + `FindMostWorkChain`, for headers only).
+//!
+//! Memory stays bounded: the tree keeps the last [`HISTORY_WINDOW`] + `max_fork_depth`
+//! best-chain headers and the fork branches that could still win; everything older lives only
+//! in the [`HeaderStore`], which is updated atomically once per accepted batch.
+//!
+//! Hashes come with the headers (X11 is computed in front of the tree); the tree never hashes.
+
+use crate::chain::checkpoints::{CheckpointRecord, Checkpoints};
+use crate::chain::context::{check_contextual, Skipped};
+use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
+use crate::chain::error::{ChainError, ValidationError};
+use crate::chain::pow::{block_work, check_proof_of_work, pow_limit};
+use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
+use crate::chain::uint::U256;
+use crate::hash::BlockHash;
+use crate::network::{Params, PowParams};
+use crate::wire::BlockHeader;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Best-chain headers always kept in memory below the tip: the Bitcoin-style retarget looks
+/// 576 blocks back (DGW needs 24, the median time 11).
+pub const HISTORY_WINDOW: u32 = 577;
+/// Default deepest reorganisation followed (a client limit; ChainLocks make deep reorgs
+/// impossible on mainnet in practice).
+pub const DEFAULT_MAX_FORK_DEPTH: u32 = 100;
+/// Default number of headers kept on branches other than the best chain.
+pub const DEFAULT_MAX_FORK_HEADERS: usize = 2000;
+/// Rejected header hashes remembered, so that their descendants are scored as `InvalidPrev`.
+pub const MAX_REMEMBERED_INVALID: usize = 1024;
+
+/// Settings of a [`HeaderTree`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeConfig {
+    /// A header whose branch leaves the best chain more than this many blocks below the tip
+    /// is rejected with [`ValidationError::ForkTooDeep`].
+    pub max_fork_depth: u32,
+    /// Hashes required at their heights; no fork is accepted below the highest one reached.
+    pub checkpoints: Checkpoints,
+    /// Most headers kept off the best chain; more are refused with
+    /// [`ValidationError::TooManyForkHeaders`] (bounds memory where proof of work is cheap).
+    pub max_fork_headers: usize,
+}
+
+impl TreeConfig {
+    /// The network's hard-coded checkpoints and the default fork depth.
+    pub fn for_network(params: &Params) -> TreeConfig {
+        TreeConfig {
+            max_fork_depth: DEFAULT_MAX_FORK_DEPTH,
+            checkpoints: Checkpoints::for_network(params),
+            max_fork_headers: DEFAULT_MAX_FORK_HEADERS,
+        }
+    }
+}
+
+/// A change of the best chain: blocks taken off (from the old tip down) and put on (upwards).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TipChange {
+    /// (height, hash) of the disconnected blocks, highest first; empty for an extension.
+    pub disconnected: Vec<(u32, BlockHash)>,
+    /// (height, hash) of the connected blocks, lowest first.
+    pub connected: Vec<(u32, BlockHash)>,
+}
+
+impl TipChange {
+    /// Whether blocks were disconnected (a reorganisation, not just an extension).
+    pub fn is_reorg(&self) -> bool {
+        !self.disconnected.is_empty()
+    }
+}
+
+/// What [`HeaderTree::accept_headers`] did with a batch.
+#[derive(Debug, Default)]
+pub struct AcceptOutcome {
+    /// Headers accepted (or already known) before the first error.
+    pub accepted: usize,
+    /// Accepted headers whose nBits or median-time rule could not be checked because the
+    /// history before them starts at the trusted checkpoint.
+    pub unchecked: usize,
+    /// The net change of the best chain, if it changed.
+    pub tip_change: Option<TipChange>,
+    /// Why the batch stopped early.
+    pub error: Option<ChainError>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    stored: StoredHeader,
+    /// `GetNextWorkRequiredBTC`'s walk-back answer at this block (`None`: before our history).
+    walk_bits: Option<u32>,
+}
+
+/// Headers with hashes, validated and arranged by chain work.
+#[derive(Debug)]
+pub struct HeaderTree<S: HeaderStore> {
+    params: &'static Params,
+    config: TreeConfig,
+    store: S,
+    entries: HashMap<BlockHash, Entry>,
+    /// Best-chain hashes by height, `best[0]` at `best_base`.
+    best: VecDeque<BlockHash>,
+    best_base: u32,
+    /// The tip the store holds.
+    stored_tip: BlockHash,
+    invalid: HashSet<BlockHash>,
+    invalid_order: VecDeque<BlockHash>,
+}
+
+/// Stored headers for a trusted start: `headers` consecutive from `first_height`, with
+/// `work_before` the chain work up to the block before the first (zero from genesis).
+pub fn trusted_headers(
+    first_height: u32,
+    work_before: U256,
+    headers: &[(BlockHeader, BlockHash)],
+) -> Vec<StoredHeader> {
+    let mut work = work_before;
+    let mut height = first_height;
+    headers
+        .iter()
+        .map(|&(header, hash)| {
+            work = work.wrapping_add(block_work(header.bits));
+            let s = StoredHeader { header, hash, height, chain_work: work };
+            height += 1;
+            s
+        })
+        .collect()
+}
+
+impl From<CheckpointRecord> for StoredHeader {
+    fn from(r: CheckpointRecord) -> StoredHeader {
+        StoredHeader { header: r.header, hash: r.hash, height: r.height, chain_work: r.chain_work }
+    }
+}
+
+impl<S: HeaderStore> HeaderTree<S> {
+    /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint, a
+    /// window of consecutive headers ending at one, or genesis), which is only checked for
+    /// linkage and against the configured checkpoints.
+    pub fn new(
+        params: &'static Params,
+        config: TreeConfig,
+        mut store: S,
+        trusted: &[StoredHeader],
+    ) -> Result<Self, ChainError> {
+        if store.tip()?.is_none() {
+            for (i, w) in trusted.windows(2).enumerate() {
+                if w[1].height != w[0].height + 1 || w[1].header.prev_blockhash != w[0].hash {
+                    return Err(ValidationError::NonContinuous { index: i + 1 }.into());
+                }
+            }
+            if trusted.is_empty() {
+                return Err(ChainError::NoStart);
+            }
+            for t in trusted {
+                config.checkpoints.check(t.height, &t.hash)?;
+            }
+            store.apply(&ChainUpdate { keep_up_to: None, connect: trusted.to_vec() })?;
+        }
+        let mut tree = HeaderTree {
+            params,
+            config,
+            store,
+            entries: HashMap::new(),
+            best: VecDeque::new(),
+            best_base: 0,
+            stored_tip: BlockHash::ZERO,
+            invalid: HashSet::new(),
+            invalid_order: VecDeque::new(),
+        };
+        tree.reload()?;
+        Ok(tree)
+    }
+
+    /// Rebuilds the in-memory window from the store (after opening, or after a store failure).
+    fn reload(&mut self) -> Result<(), ChainError> {
+        let tip = self.store.tip()?.ok_or(ChainError::NoStart)?;
+        let keep = HISTORY_WINDOW + self.config.max_fork_depth;
+        let mut window = vec![tip];
+        while (window.len() as u32) < keep {
+            let Some(below) = window.last().and_then(|s| s.height.checked_sub(1)) else { break };
+            match self.store.get_by_height(below)? {
+                Some(s) => window.push(s),
+                None => break,
+            }
+        }
+        window.reverse();
+        self.entries.clear();
+        self.best.clear();
+        self.best_base = window[0].height;
+        let mut walk = None;
+        for s in window {
+            walk = self.walk_bits(&s, walk);
+            self.entries.insert(s.hash, Entry { stored: s, walk_bits: walk });
+            self.best.push_back(s.hash);
+        }
+        self.stored_tip = tip.hash;
+        Ok(())
+    }
+
+    fn walk_bits(&self, s: &StoredHeader, parent_walk: Option<u32>) -> Option<u32> {
+        let pow = &self.params.pow;
+        let stops = s.height == 0
+            || s.height % retarget_interval(pow) == 0
+            || s.header.bits != pow_limit(pow).to_compact();
+        if stops {
+            Some(s.header.bits)
+        } else {
+            parent_walk
+        }
+    }
+
+    /// The best chain's tip.
+    pub fn tip(&self) -> StoredHeader {
+        // `best` is never empty after `reload`.
+        let hash = self.best.back().copied().unwrap_or(BlockHash::ZERO);
+        self.entries.get(&hash).map(|e| e.stored).unwrap_or(StoredHeader {
+            header: self.params.genesis_header(),
+            hash,
+            height: 0,
+            chain_work: U256::ZERO,
+        })
+    }
+
+    /// The best-chain header at `height`, from memory or the store.
+    pub fn header_at(&self, height: u32) -> Result<Option<StoredHeader>, ChainError> {
+        match self.best_hash_at(height) {
+            Some(hash) => Ok(self.entries.get(&hash).map(|e| e.stored)),
+            None if height < self.best_base => Ok(self.store.get_by_height(height)?),
+            None => Ok(None),
+        }
+    }
+
+    /// A known header (best chain or a fork still in memory) by hash.
+    pub fn header_by_hash(&self, hash: &BlockHash) -> Result<Option<StoredHeader>, ChainError> {
+        match self.entries.get(hash) {
+            Some(e) => Ok(Some(e.stored)),
+            None => Ok(self.store.get_by_hash(hash)?),
+        }
+    }
+
+    /// The store behind the tree.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Gives the store back (to reopen the tree on it later).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// Headers held in memory (best-chain window plus forks).
+    pub fn in_memory(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn best_hash_at(&self, height: u32) -> Option<BlockHash> {
+        self.best.get(height.checked_sub(self.best_base)? as usize).copied()
+    }
+
+    fn on_best_chain(&self, e: &Entry) -> bool {
+        self.best_hash_at(e.stored.height) == Some(e.stored.hash)
+    }
+
+    /// The last block `e`'s branch shares with the best chain.
+    fn fork_point(&self, mut e: Entry) -> Option<Entry> {
+        while !self.on_best_chain(&e) {
+            e = *self.entries.get(&e.stored.header.prev_blockhash)?;
+        }
+        Some(e)
+    }
+
+    /// Validates and adds headers in order, stopping at the first failure; the store is
+    /// updated once at the end. `now` is the current time (seconds since the Unix epoch).
+    pub fn accept_headers(
+        &mut self,
+        headers: &[(BlockHeader, BlockHash)],
+        now: u64,
+    ) -> AcceptOutcome {
+        let mut out = AcceptOutcome::default();
+        let old_tip = self.tip().hash;
+        for (i, (header, hash)) in headers.iter().enumerate() {
+            if i > 0 && header.prev_blockhash != headers[i - 1].1 {
+                out.error = Some(ValidationError::NonContinuous { index: i }.into());
+                break;
+            }
+            match self.accept_one(header, hash, now) {
+                Ok(skipped) => {
+                    out.accepted += 1;
+                    if skipped.difficulty || skipped.median_time {
+                        out.unchecked += 1;
+                    }
+                }
+                Err(e) => {
+                    if let ChainError::Invalid(v) = &e {
+                        if v.is_permanent() {
+                            self.remember_invalid(*hash);
+                        }
+                    }
+                    out.error = Some(e);
+                    break;
+                }
+            }
+        }
+        match self.flush(old_tip) {
+            Ok(change) => out.tip_change = change,
+            Err(e) => {
+                // Memory ran ahead of the store: fall back to what the store holds.
+                out.tip_change = None;
+                out.error = Some(e);
+                if let Err(e) = self.reload() {
+                    out.error = Some(e);
+                }
+            }
+        }
+        out
+    }
+
+    fn remember_invalid(&mut self, hash: BlockHash) {
+        if self.invalid.insert(hash) {
+            self.invalid_order.push_back(hash);
+            if self.invalid_order.len() > MAX_REMEMBERED_INVALID {
+                if let Some(old) = self.invalid_order.pop_front() {
+                    self.invalid.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn accept_one(
+        &mut self,
+        header: &BlockHeader,
+        hash: &BlockHash,
+        now: u64,
+    ) -> Result<Skipped, ChainError> {
+        if self.entries.contains_key(hash) {
+            return Ok(Skipped::default());
+        }
+        let parent = self.entries.get(&header.prev_blockhash).copied();
+        let height = parent.map(|p| p.stored.height + 1);
+        // CheckBlockHeader comes before the parent is looked at.
+        check_proof_of_work(hash, header.bits, &self.params.pow, height)?;
+        let tip = self.tip();
+        let last_checkpoint = self.config.checkpoints.last_at_or_below(tip.height);
+        let Some(parent) = parent else {
+            return self.unconnected(header, hash, last_checkpoint.map(|c| c.0));
+        };
+        let height = parent.stored.height + 1;
+        self.config.checkpoints.check(height, hash)?;
+        if let Some((checkpoint, _)) = last_checkpoint.filter(|&(h, _)| height < h) {
+            return Err(ValidationError::ForkBelowCheckpoint { height, checkpoint }.into());
+        }
+        let fork = self
+            .fork_point(parent)
+            .ok_or(ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash })?;
+        if tip.height - fork.stored.height > self.config.max_fork_depth {
+            return Err(ValidationError::ForkTooDeep {
+                height,
+                fork_height: fork.stored.height,
+                max_depth: self.config.max_fork_depth,
+            }
+            .into());
+        }
+        let extends_tip = parent.stored.hash == tip.hash;
+        if !extends_tip && self.entries.len() - self.best.len() >= self.config.max_fork_headers {
+            return Err(ValidationError::TooManyForkHeaders { height }.into());
+        }
+        let skipped = check_contextual(
+            self.params,
+            header,
+            &BranchHistory { tree: self, last: parent },
+            now,
+        )?;
+        let stored = StoredHeader {
+            header: *header,
+            hash: *hash,
+            height,
+            chain_work: parent.stored.chain_work.wrapping_add(block_work(header.bits)),
+        };
+        let entry = Entry { stored, walk_bits: self.walk_bits(&stored, parent.walk_bits) };
+        self.entries.insert(*hash, entry);
+        if stored.chain_work > tip.chain_work {
+            self.make_best(entry);
+        }
+        Ok(skipped)
+    }
+
+    /// The error for a header whose parent is not in memory.
+    fn unconnected(
+        &self,
+        header: &BlockHeader,
+        hash: &BlockHash,
+        last_checkpoint: Option<u32>,
+    ) -> Result<Skipped, ChainError> {
+        if self.invalid.contains(&header.prev_blockhash) {
+            return Err(
+                ValidationError::InvalidPrev { hash: *hash, prev: header.prev_blockhash }.into()
+            );
+        }
+        if self.store.get_by_hash(hash)?.is_some() {
+            return Ok(Skipped::default()); // an old best-chain header we already have
+        }
+        let Some(parent) = self.store.get_by_hash(&header.prev_blockhash)? else {
+            return Err(
+                ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash }.into()
+            );
+        };
+        // The parent is on the best chain below the in-memory window: a deep fork.
+        let height = parent.height + 1;
+        if let Some(checkpoint) = last_checkpoint.filter(|&h| height < h) {
+            return Err(ValidationError::ForkBelowCheckpoint { height, checkpoint }.into());
+        }
+        Err(ValidationError::ForkTooDeep {
+            height,
+            fork_height: parent.height,
+            max_depth: self.config.max_fork_depth,
+        }
+        .into())
+    }
+
+    /// Makes `entry` the best tip, rewriting the best chain above its fork point.
+    fn make_best(&mut self, entry: Entry) {
+        let mut branch = Vec::new();
+        let mut e = entry;
+        while !self.on_best_chain(&e) {
+            branch.push(e.stored.hash);
+            match self.entries.get(&e.stored.header.prev_blockhash) {
+                Some(p) => e = *p,
+                None => break, // cannot happen: accept_one found the fork point
+            }
+        }
+        let keep = (e.stored.height + 1).saturating_sub(self.best_base) as usize;
+        self.best.truncate(keep);
+        self.best.extend(branch.into_iter().rev());
+    }
+
+    /// Writes the best-chain change since `old_tip` to the store, prunes memory and reports it.
+    fn flush(&mut self, old_tip: BlockHash) -> Result<Option<TipChange>, ChainError> {
+        let new_tip = self.tip();
+        if new_tip.hash == old_tip {
+            return Ok(None);
+        }
+        let old = self.entries.get(&old_tip).copied();
+        let fork = old.and_then(|o| self.fork_point(o));
+        let (Some(old), Some(fork)) = (old, fork) else {
+            return Err(ChainError::Inconsistent);
+        };
+        let mut change = TipChange::default();
+        let mut e = old;
+        while e.stored.hash != fork.stored.hash {
+            change.disconnected.push((e.stored.height, e.stored.hash));
+            match self.entries.get(&e.stored.header.prev_blockhash) {
+                Some(p) => e = *p,
+                None => return Err(ChainError::Inconsistent),
+            }
+        }
+        let mut connect = Vec::new();
+        for height in fork.stored.height + 1..=new_tip.height {
+            let hash = self.best_hash_at(height).ok_or(ChainError::Inconsistent)?;
+            let s = self.entries.get(&hash).ok_or(ChainError::Inconsistent)?.stored;
+            change.connected.push((height, hash));
+            connect.push(s);
+        }
+        let keep_up_to = change.is_reorg().then_some(fork.stored.height);
+        self.store.apply(&ChainUpdate { keep_up_to, connect })?;
+        self.stored_tip = new_tip.hash;
+        self.prune();
+        Ok(Some(change))
+    }
+
+    /// Drops best-chain headers below the window and forks that can no longer win.
+    fn prune(&mut self) {
+        let keep = (HISTORY_WINDOW + self.config.max_fork_depth) as usize;
+        while self.best.len() > keep {
+            if let Some(h) = self.best.pop_front() {
+                self.entries.remove(&h);
+                self.best_base += 1;
+            }
+        }
+        let tip_height = self.tip().height;
+        let max_depth = self.config.max_fork_depth;
+        let best_base = self.best_base;
+        let forks: Vec<BlockHash> = self
+            .entries
+            .values()
+            .filter(|e| {
+                !self.on_best_chain(e)
+                    && (e.stored.height + max_depth <= tip_height || e.stored.height < best_base)
+            })
+            .map(|e| e.stored.hash)
+            .collect();
+        for h in forks {
+            self.entries.remove(&h);
+        }
+    }
+}
+
+/// The branch ending at `last`, as the difficulty and time rules see it.
+struct BranchHistory<'a, S: HeaderStore> {
+    tree: &'a HeaderTree<S>,
+    last: Entry,
+}
+
+fn summary(e: &Entry) -> BlockSummary {
+    BlockSummary { height: e.stored.height, time: e.stored.header.time, bits: e.stored.header.bits }
+}
+
+impl<S: HeaderStore> ChainHistory for BranchHistory<'_, S> {
+    fn last(&self) -> BlockSummary {
+        summary(&self.last)
+    }
+
+    fn ancestor(&self, height: u32) -> Option<BlockSummary> {
+        let mut e = self.last;
+        while e.stored.height > height && !self.tree.on_best_chain(&e) {
+            e = *self.tree.entries.get(&e.stored.header.prev_blockhash)?;
+        }
+        if e.stored.height == height {
+            return Some(summary(&e));
+        }
+        let hash = self.tree.best_hash_at(height)?;
+        self.tree.entries.get(&hash).map(summary)
+    }
+
+    fn last_non_min_difficulty_bits(&self, _pow: &PowParams) -> Option<u32> {
+        self.last.walk_bits
+    }
+}
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;
