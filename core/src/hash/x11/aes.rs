@@ -17,7 +17,10 @@ const SBOX: [u8; 256] = sbox();
 
 /// `T[0][x]` is SubBytes(x) times the MixColumns column (2, 1, 1, 3), little-endian; `T[j]` is
 /// `T[0]` rotated left by `8 j` bits (the same column for the byte in row `j`).
-static T: [[u32; 256]; 4] = tables();
+const TABLES: [[u32; 256]; 4] = tables();
+
+/// The tables at run time: one copy in memory, shared by every caller.
+static T: [[u32; 256]; 4] = TABLES;
 
 /// Multiplies by x (that is, by 2) in GF(2^8).
 const fn xtime(a: u8) -> u8 {
@@ -72,16 +75,38 @@ const fn tables() -> [[u32; 256]; 4] {
 /// XOR of the key (Intel's `aesenc`).
 #[inline(always)]
 pub(crate) fn aes_round(state: [u32; 4], key: [u32; 4]) -> [u32; 4] {
+    round_with(&T, state, key)
+}
+
+/// [`aes_round`] for constant evaluation (precomputed states).
+pub(crate) const fn aes_round_const(state: [u32; 4], key: [u32; 4]) -> [u32; 4] {
+    round_with(&TABLES, state, key)
+}
+
+#[inline(always)]
+const fn round_with(t: &[[u32; 256]; 4], state: [u32; 4], key: [u32; 4]) -> [u32; 4] {
     let [x0, x1, x2, x3] = state;
-    let b0 = |w: u32| w as u8 as usize;
-    let b1 = |w: u32| (w >> 8) as u8 as usize;
-    let b2 = |w: u32| (w >> 16) as u8 as usize;
-    let b3 = |w: u32| (w >> 24) as usize;
     [
-        T[0][b0(x0)] ^ T[1][b1(x1)] ^ T[2][b2(x2)] ^ T[3][b3(x3)] ^ key[0],
-        T[0][b0(x1)] ^ T[1][b1(x2)] ^ T[2][b2(x3)] ^ T[3][b3(x0)] ^ key[1],
-        T[0][b0(x2)] ^ T[1][b1(x3)] ^ T[2][b2(x0)] ^ T[3][b3(x1)] ^ key[2],
-        T[0][b0(x3)] ^ T[1][b1(x0)] ^ T[2][b2(x1)] ^ T[3][b3(x2)] ^ key[3],
+        t[0][x0 as u8 as usize]
+            ^ t[1][(x1 >> 8) as u8 as usize]
+            ^ t[2][(x2 >> 16) as u8 as usize]
+            ^ t[3][(x3 >> 24) as usize]
+            ^ key[0],
+        t[0][x1 as u8 as usize]
+            ^ t[1][(x2 >> 8) as u8 as usize]
+            ^ t[2][(x3 >> 16) as u8 as usize]
+            ^ t[3][(x0 >> 24) as usize]
+            ^ key[1],
+        t[0][x2 as u8 as usize]
+            ^ t[1][(x3 >> 8) as u8 as usize]
+            ^ t[2][(x0 >> 16) as u8 as usize]
+            ^ t[3][(x1 >> 24) as usize]
+            ^ key[2],
+        t[0][x3 as u8 as usize]
+            ^ t[1][(x0 >> 8) as u8 as usize]
+            ^ t[2][(x1 >> 16) as u8 as usize]
+            ^ t[3][(x2 >> 24) as usize]
+            ^ key[3],
     ]
 }
 
@@ -133,6 +158,13 @@ mod tests {
         let start3 = words("aa8f5f0361dde3ef82d24ad26832469a");
         assert_eq!(aes_round(start1, key1), start2);
         assert_eq!(aes_round(start2, key2), start3);
+    }
+
+    #[test]
+    fn const_round_equals_runtime_round() {
+        let s = words("193de3bea0f4e22b9ac68d2ae9f84808");
+        let k = words("a0fafe1788542cb123a339392a6c7605");
+        assert_eq!(aes_round_const(s, k), aes_round(s, k));
     }
 
     #[test]
