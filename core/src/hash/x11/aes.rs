@@ -4,12 +4,15 @@
 //! The state is four little-endian 32-bit columns: `state[i]` holds bytes `4i..4i + 4` of the
 //! 16-byte AES block, byte `4i` in the low bits. This is the layout sphlib's `aes_helper.c`
 //! works on (`AES_ROUND_LE`) and the layout of an x86 `__m128i` or ARMv8 `uint8x16_t`, so a
-//! hardware path (`aesenc`, or `aese` + `aesmc`) can replace [`aes_round`] behind the same
-//! signature.
+//! hardware path (x86 `aesenc`; ARMv8 `aese` with a zero key, `aesmc`, then XOR of the key)
+//! can replace [`aes_round`] behind the same signature.
 //!
 //! The portable round uses the classic T-table formulation: four tables of 256 words, each
 //! combining SubBytes of one byte with its MixColumns column. The tables (and the S-box they
 //! derive from) are computed at compile time by `const fn`s.
+//!
+//! Table lookups are indexed by state bytes, so their timing depends on the data: fine for
+//! proof-of-work hashing of public block headers, not for secret keys.
 
 /// The AES S-box, computed from its definition (FIPS-197 §5.1.1): the multiplicative
 /// inverse in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1, followed by the affine transform.
