@@ -65,6 +65,7 @@ pub mod tx_type {
 
 /// A transaction input (`CTxIn`): `prevout 36 | scriptSig | nSequence u32`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TxIn {
     /// The output being spent (null for a coinbase).
     pub previous_output: OutPoint,
@@ -76,6 +77,7 @@ pub struct TxIn {
 
 /// A transaction output (`CTxOut`): `nValue i64 | scriptPubKey`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TxOut {
     /// Amount in duffs (1 DASH = 100,000,000 duffs).
     pub value: i64,
@@ -85,6 +87,7 @@ pub struct TxOut {
 
 /// A Dash transaction (`CTransaction`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Transaction {
     /// nVersion: the low 16 bits of the 32-bit version field. Dash Core holds it as an
     /// `int16_t`; see [`Transaction::signed_version`].
@@ -100,6 +103,7 @@ pub struct Transaction {
     /// vExtraPayload. Decoding sets it (possibly to an empty vector) exactly when the
     /// transaction is special; encoding writes it exactly when the transaction is special,
     /// `None` then counting as empty — as Dash Core's serializer does.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::opt_bytes"))]
     pub extra_payload: Option<Vec<u8>>,
 }
 

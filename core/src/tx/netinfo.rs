@@ -21,10 +21,12 @@ const MAX_ADDRV2_SIZE: u64 = 512;
 
 /// A ProTx address field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum NetInfo {
     /// `MnNetInfo` (ProTx version < 3): a legacy `CService`.
     Legacy {
         /// IPv6 or IPv4-mapped address, 16 bytes.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
         ip: [u8; 16],
         /// TCP port.
         port: u16,

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A transaction output reference (`COutPoint`): txid and output index, 36 bytes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OutPoint {
     /// The transaction holding the output.
     pub txid: Txid,

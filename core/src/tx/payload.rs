@@ -43,6 +43,7 @@ pub enum PayloadError {
 
 /// A typed special payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum SpecialPayload {
     /// Type 1.
     ProRegTx(ProRegTx),
@@ -67,6 +68,7 @@ pub enum SpecialPayload {
         /// The transaction type.
         tx_type: u16,
         /// The payload.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
         data: Vec<u8>,
     },
 }
@@ -120,6 +122,7 @@ fn protx_version_known(version: u16) -> bool {
 
 /// ProRegTx payload (`CProRegTx`): registers a masternode.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProRegTx {
     /// Payload version: 1 legacy BLS, 2 basic BLS, 3 extended addresses.
     pub version: u16,
@@ -132,10 +135,13 @@ pub struct ProRegTx {
     /// Service address(es).
     pub net_info: NetInfo,
     /// Owner key id (hash160).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub key_id_owner: [u8; 20],
     /// Operator BLS public key.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub pubkey_operator: [u8; 48],
     /// Voting key id (hash160).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub key_id_voting: [u8; 20],
     /// Operator reward in hundredths of a percent.
     pub operator_reward: u16,
@@ -144,12 +150,14 @@ pub struct ProRegTx {
     /// Hash of the transaction's inputs (replay protection).
     pub inputs_hash: Hash256,
     /// Evo only: platform node id.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub platform_node_id: [u8; 20],
     /// Evo with version < 3 only: platform P2P port.
     pub platform_p2p_port: u16,
     /// Evo with version < 3 only: platform HTTP port.
     pub platform_http_port: u16,
     /// Owner-key signature (or empty when the collateral signs via the inputs).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: Vec<u8>,
 }
 
@@ -232,6 +240,7 @@ impl Encode for ProRegTx {
 
 /// ProUpServTx payload (`CProUpServTx`): updates a masternode's service.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProUpServTx {
     /// Payload version (1..=3).
     pub version: u16,
@@ -246,12 +255,14 @@ pub struct ProUpServTx {
     /// Hash of the transaction's inputs.
     pub inputs_hash: Hash256,
     /// Evo only: platform node id.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub platform_node_id: [u8; 20],
     /// Evo with version < 3 only: platform P2P port.
     pub platform_p2p_port: u16,
     /// Evo with version < 3 only: platform HTTP port.
     pub platform_http_port: u16,
     /// Operator BLS signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: [u8; 96],
 }
 
@@ -317,6 +328,7 @@ impl Encode for ProUpServTx {
 
 /// ProUpRegTx payload (`CProUpRegTx`): updates a masternode's registrar keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProUpRegTx {
     /// Payload version (1..=3).
     pub version: u16,
@@ -325,14 +337,17 @@ pub struct ProUpRegTx {
     /// nMode.
     pub mode: u16,
     /// New operator BLS public key.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub pubkey_operator: [u8; 48],
     /// New voting key id.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub key_id_voting: [u8; 20],
     /// New payout script.
     pub script_payout: Script,
     /// Hash of the transaction's inputs.
     pub inputs_hash: Hash256,
     /// Owner-key signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: Vec<u8>,
 }
 
@@ -382,6 +397,7 @@ impl Encode for ProUpRegTx {
 
 /// ProUpRevTx payload (`CProUpRevTx`): revokes a masternode's operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProUpRevTx {
     /// Payload version (1..=3).
     pub version: u16,
@@ -392,6 +408,7 @@ pub struct ProUpRevTx {
     /// Hash of the transaction's inputs.
     pub inputs_hash: Hash256,
     /// Operator BLS signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: [u8; 96],
 }
 
@@ -434,6 +451,7 @@ impl Encode for ProUpRevTx {
 /// [v ≥ 2: merkleRootQuorums 32 | [v ≥ 3: bestCLHeightDiff CompactSize | bestCLSignature 96 |
 /// creditPoolBalance i64]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CoinbasePayload {
     /// Payload version.
     pub version: u16,
@@ -446,6 +464,7 @@ pub struct CoinbasePayload {
     /// Version ≥ 3: blocks between this block and the best ChainLocked block, minus one.
     pub best_cl_height_diff: u32,
     /// Version ≥ 3: that ChainLock's BLS signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub best_cl_signature: [u8; 96],
     /// Version ≥ 3: the credit pool balance in duffs.
     pub credit_pool_balance: i64,
@@ -496,12 +515,14 @@ impl Encode for CoinbasePayload {
 /// Quorum commitment payload (`CFinalCommitmentTxPayload`): `version u16 | height u32 |
 /// commitment`; the commitment is kept in `raw` only.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct QuorumCommitmentPayload {
     /// Payload version.
     pub version: u16,
     /// The block height.
     pub height: u32,
     /// The whole payload.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub raw: Vec<u8>,
 }
 
@@ -518,6 +539,7 @@ impl Decode for QuorumCommitmentPayload {
 /// MNHF signal payload (`MNHFTxPayload`): `version u8 | versionBit u8 | quorumHash 32 |
 /// BLS sig 96`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MnhfSignalPayload {
     /// Payload version.
     pub version: u8,
@@ -526,6 +548,7 @@ pub struct MnhfSignalPayload {
     /// The signing quorum.
     pub quorum_hash: Hash256,
     /// The whole payload.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub raw: Vec<u8>,
 }
 
@@ -547,6 +570,7 @@ impl Decode for MnhfSignalPayload {
 
 /// Asset lock payload (`CAssetLockPayload`): `version u8 | vector<CTxOut> creditOutputs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AssetLockPayload {
     /// Payload version.
     pub version: u8,
@@ -574,6 +598,7 @@ impl Encode for AssetLockPayload {
 /// Asset unlock payload (`CAssetUnlockPayload`): `version u8 | index u64 | fee u32 |
 /// requestedHeight u32 | quorumHash 32 | quorumSig 96`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AssetUnlockPayload {
     /// Payload version.
     pub version: u8,
@@ -586,6 +611,7 @@ pub struct AssetUnlockPayload {
     /// The signing quorum.
     pub quorum_hash: Hash256,
     /// The quorum's BLS signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub quorum_signature: [u8; 96],
 }
 

@@ -49,9 +49,18 @@ const MAX_PUBKEYS_PER_MULTISIG: i64 = 20;
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Script(Vec<u8>);
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for Script {
+    /// As lowercase hex.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(&self.0))
+    }
+}
+
 /// One step of [`Script::instructions`]: an opcode and, for push opcodes (`0x00..=0x4e`), the
 /// bytes it pushes (empty for every other opcode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Instruction<'a> {
     /// The opcode byte.
     pub opcode: u8,
@@ -63,6 +72,7 @@ pub struct Instruction<'a> {
 /// of the script or at the first malformed push (a push that claims more bytes than remain),
 /// after which [`Instructions::hit_malformed_push`] is true.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Instructions<'a> {
     rest: &'a [u8],
     malformed: bool,

@@ -26,10 +26,12 @@ fn read_port(r: &mut Reader<'_>) -> Result<u16, DecodeError> {
 /// An address as `version` carries it: services, 16-byte IPv6 (IPv4 mapped into
 /// `::ffff:0:0/96`) and big-endian port, 26 bytes (a `CAddress` without its time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetAddress {
     /// Service bits (`NODE_*`).
     pub services: u64,
     /// The address in IPv6 form, network byte order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::ipv6"))]
     pub ip: [u8; 16],
     /// The port.
     pub port: u16,
@@ -83,6 +85,7 @@ impl Decode for NetAddress {
 
 /// One entry of an `addr` message (v1 `CAddress`): time, then a [`NetAddress`]; 30 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AddrEntry {
     /// When the address was last seen, seconds since the Unix epoch (`uint32`).
     pub time: u32,
@@ -106,6 +109,7 @@ impl Decode for AddrEntry {
 
 /// The `addr` payload: at most [`MAX_ADDR_ENTRIES`] v1 entries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Addr {
     /// The addresses.
     pub entries: Vec<AddrEntry>,
@@ -127,6 +131,7 @@ impl Decode for Addr {
 /// the variant and fixes the length. Addresses Dash Core parses but ignores are kept with
 /// their bytes, so re-encoding is exact; [`Bip155Addr::is_valid`] says which ones it uses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Bip155Addr {
     /// Network id 1: IPv4, 4 bytes.
     Ipv4([u8; 4]),
@@ -146,6 +151,7 @@ pub enum Bip155Addr {
         /// The BIP155 network id.
         network_id: u8,
         /// The address bytes (at most [`MAX_ADDRV2_SIZE`]).
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
         bytes: Vec<u8>,
     },
 }
@@ -302,6 +308,7 @@ impl Decode for Bip155Addr {
 /// One entry of an `addrv2` message (BIP155 `CAddress`): time `u32`, services as a
 /// CompactSize, network id, length-prefixed address, big-endian port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AddrV2Entry {
     /// When the address was last seen, seconds since the Unix epoch.
     pub time: u32,
@@ -344,6 +351,7 @@ impl Decode for AddrV2Entry {
 
 /// The `addrv2` payload (BIP155): at most [`MAX_ADDR_ENTRIES`] entries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AddrV2 {
     /// The addresses.
     pub entries: Vec<AddrV2Entry>,

@@ -20,6 +20,7 @@ pub const MAX_SCRIPT_ELEMENT_SIZE: usize = 520;
 /// bytes remain, so a peer may stop after any of them; encoding writes the groups up to and
 /// including this one, which makes re-encoding a received message exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum VersionExtent {
     /// Nothing after `addr_recv`.
     AddrRecv,
@@ -43,6 +44,7 @@ pub enum VersionExtent {
 /// agent, start height -1, relay true, zero challenge, masternode false, zero `addr_from`.
 /// Bools decode like Dash Core (any non-zero byte is true) and re-encode as 1.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Version {
     /// Highest protocol version the sender speaks (`nVersion`).
     pub version: i32,
@@ -57,6 +59,7 @@ pub struct Version {
     /// Random nonce to detect connections to self.
     pub nonce: u64,
     /// The user agent (BIP14 `strSubVer`), raw bytes, at most [`MAX_SUBVERSION_LENGTH`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::text"))]
     pub user_agent: Vec<u8>,
     /// The sender's best height.
     pub start_height: i32,
@@ -70,6 +73,7 @@ pub struct Version {
     pub extent: VersionExtent,
     /// Bytes after the masternode flag, which Dash Core ignores (future fields); encoded only
     /// when `extent` is [`VersionExtent::Masternode`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub trailing: Vec<u8>,
 }
 
@@ -168,6 +172,7 @@ impl Decode for Version {
 
 /// The `ping` payload (BIP31): a nonce the peer echoes in `pong`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Ping {
     /// The nonce.
     pub nonce: u64,
@@ -175,6 +180,7 @@ pub struct Ping {
 
 /// The `pong` payload: the nonce of the `ping` it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Pong {
     /// The nonce.
     pub nonce: u64,
@@ -199,6 +205,7 @@ nonce_codec!(Ping, Pong);
 
 /// The `sendcmpct` payload (BIP152): announce mode and compact-block version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SendCmpct {
     /// Whether new blocks should be announced as `cmpctblock` (high bandwidth).
     pub announce: bool,
@@ -222,6 +229,7 @@ impl Decode for SendCmpct {
 
 /// The `senddsq` payload: whether the sender wants CoinJoin queue (`dsq`) messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SendDsq(pub bool);
 
 impl Encode for SendDsq {
@@ -241,8 +249,10 @@ impl Decode for SendDsq {
 /// misbehaving 100) are enforced while decoding: at most [`MAX_BLOOM_FILTER_SIZE`] bytes and
 /// [`MAX_HASH_FUNCS`] hash functions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FilterLoad {
     /// The bit field (`vData`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub data: Vec<u8>,
     /// Number of hash functions (`nHashFuncs`).
     pub hash_funcs: u32,
@@ -282,8 +292,10 @@ impl Decode for FilterLoad {
 /// The `filteradd` payload: one element (at most [`MAX_SCRIPT_ELEMENT_SIZE`] bytes) to add
 /// to the loaded filter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FilterAdd {
     /// The element, in the byte order it has inside transactions.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub element: Vec<u8>,
 }
 

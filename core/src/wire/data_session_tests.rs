@@ -162,7 +162,7 @@ fn dash_core_inventory_frames_round_trip() {
         .any(|i| i.inv_type == InvType::Tx && i.hash.to_byte_array() == live.to_byte_array()));
 
     for (_, payload) in frames(&v, "mempool") {
-        let _: Mempool = round_trip(&payload);
+        assert!(payload.is_empty());
     }
 }
 

@@ -22,6 +22,7 @@ macro_rules! int_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:expr),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub enum $name {
             $($(#[$vdoc])* $variant,)*
             /// A value Dash Core does not define, kept as received.
@@ -105,6 +106,7 @@ int_enum!(
 
 /// The `govobj` payload (`Governance::Object`): a proposal or a trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GovObject {
     /// Parent object (zero for a root object).
     pub parent_hash: Hash256,
@@ -116,12 +118,14 @@ pub struct GovObject {
     pub collateral_hash: Txid,
     /// The object's data: JSON text for current objects; at most
     /// [`MAX_GOVERNANCE_DATA_SIZE`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub data: Vec<u8>,
     /// Proposal or trigger.
     pub object_type: GovObjectType,
     /// The signing masternode's collateral (null for proposals).
     pub masternode_outpoint: OutPoint,
     /// The operator's BLS signature (empty for proposals).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: Vec<u8>,
 }
 
@@ -187,6 +191,7 @@ impl Decode for GovObject {
 
 /// The `govobjvote` payload (`CGovernanceVote`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GovObjectVote {
     /// The voting masternode's collateral.
     pub masternode_outpoint: OutPoint,
@@ -199,6 +204,7 @@ pub struct GovObjectVote {
     /// When the vote was cast (int64).
     pub time: i64,
     /// BLS operator signature or compact ECDSA voting-key signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: Vec<u8>,
 }
 
@@ -279,6 +285,7 @@ impl Decode for GovObjectVote {
 /// the votes on that object whose hashes are not in `filter` (an empty filter matches
 /// everything, so it yields no votes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GovSync {
     /// The object whose votes are wanted, or zero for all objects (`nProp`).
     pub prop_hash: Hash256,

@@ -5,6 +5,7 @@ use crate::hash::{BlockHash, Hash256};
 
 /// A block header (`CBlockHeader`): 80 bytes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BlockHeader {
     /// Block version (`nVersion`).
     pub version: i32,

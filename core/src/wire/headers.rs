@@ -12,6 +12,7 @@ pub const MAX_HEADERS_RESULTS: usize = 2_000;
 /// The tx count after each header is always 0 from Dash Core; like Dash Core we read and
 /// ignore whatever (canonical, ≤ `MAX_SIZE`) value is there, and we always write 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Headers {
     /// The headers, in chain order, at most [`MAX_HEADERS_RESULTS`].
     pub headers: Vec<BlockHeader>,

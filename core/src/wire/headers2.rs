@@ -39,6 +39,7 @@ const UNUSED_MASK: u8 = 0b1100_0000;
 
 /// The version field of a compressed header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum CompressedVersion {
     /// Version offset 0: the 4-byte `nVersion` is on the wire.
     Full(i32),
@@ -50,6 +51,7 @@ pub enum CompressedVersion {
 
 /// The time field of a compressed header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum CompressedTime {
     /// The 4-byte `nTime` is on the wire.
     Full(u32),
@@ -60,6 +62,7 @@ pub enum CompressedTime {
 
 /// One `block_header2` entry as it was on the wire: each field either present or omitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CompressedHeader {
     /// The version, full or as an offset into the recent-version list.
     pub version: CompressedVersion,
@@ -197,6 +200,7 @@ impl Decode for CompressedHeader {
 
 /// A decoded header together with its block hash, computed once while decompressing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HashedHeader {
     /// The full header.
     pub header: BlockHeader,
@@ -310,6 +314,7 @@ impl Decompressor {
 /// Which of Dash Core's two encoder paths to follow (they differ only in the versions sent
 /// in full; both decode to the same headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum CompressionPath {
     /// Block announcements (`SendMessages`): `Compress()` runs for every header, so the first
     /// header's version seeds the recent-version list.
@@ -325,6 +330,7 @@ pub enum CompressionPath {
 /// Decoding rejects a message whose first entry omits fields (see
 /// [`Headers2Error::FirstHeaderNotFull`]); an empty message is valid.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Headers2 {
     /// The entries as on the wire, in chain order.
     pub headers: Vec<CompressedHeader>,

@@ -14,6 +14,7 @@ pub const MAX_INV_SZ: usize = 50_000;
 /// define decode as [`InvType::Unknown`], which keeps the number so the entry re-encodes to
 /// the same bytes; an unknown type is never a decoding error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum InvType {
     /// `MSG_TX` (1): a transaction, by txid.
     Tx,
@@ -182,6 +183,7 @@ impl Decode for InvType {
 
 /// One inventory entry (`CInv`): a type and a 32-byte hash, 36 bytes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Inventory {
     /// What the hash identifies.
     pub inv_type: InvType,
@@ -217,6 +219,7 @@ macro_rules! inventory_payload {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// The entries, at most [`MAX_INV_SZ`].
             pub inventory: Vec<Inventory>,
@@ -259,22 +262,6 @@ inventory_payload!(
     NotFound,
     "notfound"
 );
-
-/// The `mempool` payload (BIP35, empty): asks the peer to announce, by `inv`, the
-/// transactions in its mempool (only those matching the loaded bloom filter, if one is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Mempool;
-
-impl Encode for Mempool {
-    fn encode(&self, _out: &mut Vec<u8>) {}
-}
-
-impl Decode for Mempool {
-    const MIN_ENCODED_LEN: usize = 0;
-    fn decode(_r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Mempool)
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -322,13 +309,6 @@ mod tests {
         assert_eq!(Inv::from_bytes(&bytes).unwrap(), inv);
         assert_eq!(GetData::from_bytes(&bytes).unwrap().inventory, inv.inventory);
         assert_eq!(NotFound::from_bytes(&bytes).unwrap().inventory, inv.inventory);
-    }
-
-    #[test]
-    fn mempool_payload_is_empty() {
-        assert!(Mempool.to_bytes().is_empty());
-        assert_eq!(Mempool::from_bytes(&[]).unwrap(), Mempool);
-        assert!(Mempool::from_bytes(&[0]).is_err());
     }
 
     #[test]

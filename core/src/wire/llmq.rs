@@ -13,12 +13,14 @@ pub const MAX_ISDLOCK_INPUTS: usize = 3 * 1024 * 1024 / 36;
 
 /// The `clsig` payload (`ChainLockSig`): an LLMQ's BLS signature fixing a block at a height.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ClSig {
     /// The locked block's height.
     pub height: i32,
     /// The locked block's hash.
     pub block_hash: BlockHash,
     /// The recovered BLS threshold signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: [u8; 96],
 }
 
@@ -43,6 +45,7 @@ impl Decode for ClSig {
 
 /// The `isdlock` payload (`InstantSendLock`): an LLMQ's lock of a transaction's inputs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct IsDLock {
     /// Lock format version (`nVersion`, currently 1).
     pub version: u8,
@@ -53,6 +56,7 @@ pub struct IsDLock {
     /// Hash of the block starting the signing quorum's DKG cycle.
     pub cycle_hash: BlockHash,
     /// The recovered BLS threshold signature.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: [u8; 96],
 }
 

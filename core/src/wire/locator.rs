@@ -15,6 +15,7 @@ macro_rules! locator_payload {
         /// Wire: `version i32 | CompactSize n | n × locator hash | hash_stop`, n ≤
         /// [`MAX_LOCATOR_SZ`].
         #[derive(Debug, Clone, PartialEq, Eq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// The locator's version field (`CBlockLocator` writes the protocol version).
             pub version: i32,

@@ -6,6 +6,7 @@ use crate::hash::Txid;
 
 /// The item an `ssc` message counts (`MASTERNODE_SYNC_*`); other values are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum SyncItem {
     /// 1 `MASTERNODE_SYNC_BLOCKCHAIN`.
     Blockchain,
@@ -50,6 +51,7 @@ impl SyncItem {
 /// The `ssc` payload (sync status count): how many items of a kind the peer is sending.
 /// Purely informational.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SyncStatusCount {
     /// What is being counted (`nItemID`).
     pub item: SyncItem,
@@ -77,10 +79,12 @@ impl Decode for SyncStatusCount {
 /// The `mnauth` payload (`CMNAuth`): a masternode proves its identity by signing the
 /// challenge we put in our `version` with its BLS operator key. 128 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MnAuth {
     /// The masternode's ProRegTx hash.
     pub pro_reg_tx_hash: Txid,
     /// BLS signature (basic scheme) over the MNAUTH sign hash.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: [u8; 96],
 }
 

@@ -41,6 +41,7 @@ pub const MAX_PMT_FLAG_BYTES: usize = tree_node_count(MAX_PMT_TRANSACTIONS).div_
 ///
 /// Wire: `nTransactions u32 | CompactSize n | n × hash | CompactSize m | m flag bytes`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PartialMerkleTree {
     /// The number of transactions in the block.
     pub total_transactions: u32,
@@ -48,6 +49,7 @@ pub struct PartialMerkleTree {
     pub hashes: Vec<Hash256>,
     /// The flag bits, packed LSB first (bit `i` is `flags[i / 8] >> (i % 8) & 1`); at most
     /// [`MAX_PMT_FLAG_BYTES`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub flags: Vec<u8>,
 }
 
@@ -84,6 +86,7 @@ impl Decode for PartialMerkleTree {
 ///
 /// Wire: `header 80 | nTransactions u32 | CompactSize n | n × hash | CompactSize m | m bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MerkleBlock {
     /// The block's header.
     pub header: BlockHeader,
@@ -92,6 +95,7 @@ pub struct MerkleBlock {
     /// The partial tree's node hashes, depth-first; at most [`MAX_PMT_HASHES`].
     pub hashes: Vec<Hash256>,
     /// The partial tree's flag bits, packed LSB first; at most [`MAX_PMT_FLAG_BYTES`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub flags: Vec<u8>,
 }
 

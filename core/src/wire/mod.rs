@@ -2,6 +2,7 @@
 //! grouped by family, and the envelope that frames them.
 
 mod address;
+mod block;
 mod control;
 pub mod envelope;
 mod governance;
@@ -13,12 +14,14 @@ mod llmq;
 mod locator;
 mod masternode;
 mod merkleblock;
+mod message;
 mod spork;
 
 pub use address::{
     onion_v3_from_key, onion_v3_to_key, Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr,
     NetAddress, OnionError, MAX_ADDRV2_SIZE, MAX_ADDR_ENTRIES,
 };
+pub use block::Block;
 pub use control::{
     FilterAdd, FilterLoad, Ping, Pong, SendCmpct, SendDsq, Version, VersionExtent,
     MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS, MAX_SCRIPT_ELEMENT_SIZE, MAX_SUBVERSION_LENGTH,
@@ -34,7 +37,7 @@ pub use headers2::{
     CompressedHeader, CompressedTime, CompressedVersion, CompressionPath, Decompressor,
     HashedHeader, Headers2, Headers2Error, MAX_HEADERS_COMPRESSED_RESULT, MAX_VERSION_CACHE,
 };
-pub use inventory::{GetData, Inv, InvType, Inventory, Mempool, NotFound, MAX_INV_SZ};
+pub use inventory::{GetData, Inv, InvType, Inventory, NotFound, MAX_INV_SZ};
 pub use llmq::{ClSig, IsDLock, MAX_ISDLOCK_INPUTS};
 pub use locator::{GetBlocks, GetHeaders, GetHeaders2, MAX_LOCATOR_SZ};
 pub use masternode::{MnAuth, SyncItem, SyncStatusCount};
@@ -42,6 +45,7 @@ pub use merkleblock::{
     tree_node_count, MerkleBlock, PartialMerkleTree, MAX_PMT_FLAG_BYTES, MAX_PMT_HASHES,
     MAX_PMT_TRANSACTIONS,
 };
+pub use message::{Message, MessageError, KNOWN_COMMANDS};
 pub use spork::{
     signed_message_hash, Spork, SporkId, MAX_SPORK_SIGNATURE_SIZE, MESSAGE_MAGIC,
     SPORK_DEFAULT_VALUE,

@@ -19,6 +19,7 @@ pub const MESSAGE_MAGIC: &str = "DarkCoin Signed Message:\n";
 
 /// A spork id (`SporkId` in `src/spork.h`); ids Dash Core does not know are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum SporkId {
     /// 10001 `SPORK_2_INSTANTSEND_ENABLED`.
     InstantSendEnabled,
@@ -86,6 +87,7 @@ impl SporkId {
 
 /// The `spork` payload (`CSporkMessage`): id, value, signing time and a compact signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Spork {
     /// Which spork (`nSporkID`).
     pub spork_id: SporkId,
@@ -95,6 +97,7 @@ pub struct Spork {
     pub time_signed: i64,
     /// The 65-byte compact recoverable signature (`vchSig`), see
     /// [`MAX_SPORK_SIGNATURE_SIZE`].
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
     pub signature: Vec<u8>,
 }
 

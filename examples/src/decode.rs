@@ -1,0 +1,111 @@
+//! `dashlite decode`: one framed message (or a bare payload) as JSON.
+
+use crate::UsageError;
+use dashlite::wire::envelope::{FrameDecoder, HEADER_LEN};
+use dashlite::wire::{Command, Message};
+use dashlite::Network;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::process::ExitCode;
+
+/// Arguments of `dashlite decode`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The message as hex; `-` or nothing reads hex from standard input.
+    hex: Option<String>,
+    /// Decode a bare payload of this command instead of a framed message.
+    #[arg(long)]
+    command: Option<String>,
+    /// The network (needed only when the magic alone does not say, or to insist on one).
+    #[arg(long)]
+    network: Option<Network>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let text = match args.hex.as_deref() {
+        None | Some("-") => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("stdin: {e}"))?;
+            s
+        }
+        Some(s) => s.to_owned(),
+    };
+    let bytes = parse_hex(&text)?;
+    let out = match args.command {
+        Some(name) => decode_payload(&name, &bytes, args.network)?,
+        None => decode_frame(&bytes, args.network)?,
+    };
+    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_hex(text: &str) -> Result<Vec<u8>, UsageError> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let clean = clean.strip_prefix("0x").unwrap_or(&clean);
+    if clean.len() % 2 != 0 {
+        return Err(UsageError(format!("hex: odd number of digits ({})", clean.len())));
+    }
+    hex::decode(clean).map_err(|e| UsageError(format!("hex: {e}")))
+}
+
+fn decode_payload(
+    name: &str,
+    payload: &[u8],
+    network: Option<Network>,
+) -> Result<Value, UsageError> {
+    let command = Command::new(name).map_err(|e| format!("command: {e}"))?;
+    let message = Message::decode(command, payload).map_err(|e| e.to_string())?;
+    render(network, &message)
+}
+
+fn decode_frame(bytes: &[u8], network: Option<Network>) -> Result<Value, UsageError> {
+    if bytes.len() < 4 {
+        return Err(UsageError(format!(
+            "magic: truncated: needs 4 bytes, {} present",
+            bytes.len()
+        )));
+    }
+    let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
+    let from_magic = Network::from_magic(magic).ok_or_else(|| {
+        format!("magic: {} is not the magic of any Dash network", hex::encode(magic))
+    })?;
+    if let Some(wanted) = network {
+        if wanted != from_magic {
+            return Err(UsageError(format!(
+                "magic: {} is {from_magic}'s, not {wanted}'s",
+                hex::encode(magic)
+            )));
+        }
+    }
+    let mut decoder = FrameDecoder::new(magic);
+    decoder.feed(bytes);
+    let frame = decoder.next_frame().map_err(|e| e.to_string())?.ok_or_else(|| {
+        if bytes.len() < HEADER_LEN {
+            format!("header: truncated: needs {HEADER_LEN} bytes, {} present", bytes.len())
+        } else {
+            let len = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]) as usize;
+            format!(
+                "payload: truncated: length says {len} bytes, {} present",
+                bytes.len() - HEADER_LEN
+            )
+        }
+    })?;
+    if decoder.buffered() > 0 {
+        return Err(UsageError(format!(
+            "frame: {} trailing bytes after the {}-byte payload",
+            decoder.buffered(),
+            frame.payload.len()
+        )));
+    }
+    let message = Message::from_frame(&frame).map_err(|e| e.to_string())?;
+    render(Some(from_magic), &message)
+}
+
+fn render(network: Option<Network>, message: &Message) -> Result<Value, UsageError> {
+    let payload = serde_json::to_value(message).map_err(|e| e.to_string())?;
+    let mut out = json!({ "command": message.command_name(), "payload": payload });
+    if let Some(n) = network {
+        out["network"] = json!(n.name());
+    }
+    Ok(out)
+}
