@@ -126,9 +126,9 @@ fn bfly<const E: u32>(a: &mut [Row; 16], i: usize, j: usize) {
     }
 }
 
-/// The last three levels of a 16-point decimation-in-time transform with root 2 (2 has order
-/// 16 modulo 257) on rows in bit-reversed order; level `h` (`h` = 2, 4, 8) combines
-/// transforms of size `h` with the twiddles `2^(8 u / h)`: shifts.
+/// The levels `h` = `from_h`..=8 (`from_h` = 2 or 4) of a 16-point decimation-in-time
+/// transform with root 2 (2 has order 16 modulo 257) on rows in bit-reversed order; level `h`
+/// combines transforms of size `h` with the twiddles `2^(8 u / h)`, which are shifts.
 #[inline(always)]
 fn levels_2_4_8(a: &mut [Row; 16], from_h: usize) {
     if from_h <= 2 {
@@ -217,14 +217,14 @@ fn transpose(t: &[Row; 16]) -> [Row; 16] {
 }
 
 /// The message expansion's transform: `q[16 r + k1] = NTT(bytes)[16 r + k1] + offset`, each
-/// centred in -128..=128, kept in row `r`, lane [`lane_of`]`(k1)`. `rows` are the block's bytes as rows of 16 (byte `16 j1 + j2` in
-/// row `j1`, column `j2`); rows past `N` are zero.
+/// centred in -128..=128, kept in row `r`, lane [`lane_of`]`(k1)`. `rows` are the block's
+/// bytes as rows of 16 (byte `16 j1 + j2` in row `j1`, column `j2`); rows past `N` are zero.
 #[inline(always)]
 fn transform<const N: usize>(rows: &[Row; N], yoff: &[[i32; 16]; 16]) -> [Row; 16] {
     // Step 1: y[k1][j2] = sum over j1 of x[16 j1 + j2] 2^(j1 k1); |y| < 2^28.
     let y = ntt16::<N>(rows);
-    // Step 2: twiddles 41^(j2 k1), with the values first brought to -272..=271; the result is
-    // transposed so that step 3 runs along j2.
+    // Step 2: twiddles 41^(j2 k1), with the values first brought to -272..=271; the rows are
+    // taken in lane order and the result is transposed so that step 3 runs along j2.
     let mut t = [[0i32; 16]; 16];
     for (lane, tr) in t.iter_mut().enumerate() {
         let k1 = K1_OF_LANE[lane];
