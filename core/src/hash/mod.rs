@@ -2,6 +2,7 @@
 //! ids), and the 32-byte hash types with Dash Core's display convention (byte-reversed hex).
 
 mod types;
+pub mod x11;
 
 pub use types::{BlockHash, Hash256, ParseHashError, Txid};
 
