@@ -4,13 +4,159 @@
 //! code Dash Core links, `src/crypto/sph_*.c`) computes them. The block hash is the first 32
 //! bytes of the last digest.
 //!
-//! Every algorithm module exposes `digest(&[u8]) -> [u8; 64]` for input of any length and,
-//! where it pays, `digest64(&[u8; 64])` for the 64-byte input of the later stages.
+//! Every algorithm module exposes `digest(&[u8]) -> [u8; 64]` for input of any length and
+//! `digest64(&[u8; 64])` for the 64-byte input of stages 2 to 11, which returns the same value.
 
+pub mod blake;
+pub mod bmw;
 pub mod cubehash;
 pub mod echo;
+pub mod groestl;
+pub mod jh;
+pub mod keccak;
 pub mod luffa;
 pub mod shavite;
 pub mod simd;
+pub mod skein;
 
 mod aes;
+
+/// X11 of `data`: the first 32 bytes of the eleven chained digests, in internal (wire) byte
+/// order. A block's hash is X11 of its 80-byte header.
+pub fn x11(data: &[u8]) -> [u8; 32] {
+    let h = blake::digest(data);
+    let h = bmw::digest64(&h);
+    let h = groestl::digest64(&h);
+    let h = skein::digest64(&h);
+    let h = jh::digest64(&h);
+    let h = keccak::digest64(&h);
+    let h = luffa::digest64(&h);
+    let h = cubehash::digest64(&h);
+    let h = shavite::digest64(&h);
+    let h = simd::digest64(&h);
+    let h = echo::digest64(&h);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&h[..32]);
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod vectors {
+    //! Shared checks against /work/shared/vectors/x11-stages.json (generated with sphlib 3.0).
+
+    fn load() -> serde_json::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
+        serde_json::from_str(&text).expect("vector file is JSON")
+    }
+
+    fn bytes(v: &serde_json::Value) -> Vec<u8> {
+        hex::decode(v.as_str().expect("hex string")).expect("valid hex")
+    }
+
+    /// `(input, digest)` pairs of `algorithms.<name>`.
+    fn algorithm_cases(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let all = load();
+        let cases = all["algorithms"][name].as_array().expect("algorithm vectors").clone();
+        assert!(!cases.is_empty(), "no vectors for {name}");
+        cases.iter().map(|c| (bytes(&c["input"]), bytes(&c["digest"]))).collect()
+    }
+
+    /// `(input, digest)` of X11 stage `stage` (0 = blake) in every `x11` computation.
+    fn stage_cases(stage: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let all = load();
+        let runs = all["x11"].as_array().expect("x11 vectors");
+        assert_eq!(runs.len(), 64, "expected 64 x11 computations");
+        runs.iter()
+            .map(|run| {
+                let stages = run["stages"].as_array().expect("stages");
+                assert_eq!(stages.len(), 11);
+                let input =
+                    if stage == 0 { bytes(&run["header"]) } else { bytes(&stages[stage - 1]) };
+                (input, bytes(&stages[stage]))
+            })
+            .collect()
+    }
+
+    /// Every `algorithms.<name>` entry (inputs of 0 to 200 bytes) hashes to its digest.
+    pub fn check_algorithm(name: &str, digest: fn(&[u8]) -> [u8; 64]) {
+        for (input, expected) in algorithm_cases(name) {
+            assert_eq!(
+                hex::encode(digest(&input)),
+                hex::encode(&expected),
+                "{name} of {} bytes",
+                input.len()
+            );
+        }
+    }
+
+    /// Stage `stage` of all 64 X11 computations hashes its input to its digest.
+    pub fn check_stage(stage: usize, digest: fn(&[u8]) -> [u8; 64]) {
+        for (i, (input, expected)) in stage_cases(stage).into_iter().enumerate() {
+            assert_eq!(hex::encode(digest(&input)), hex::encode(&expected), "x11[{i}]");
+        }
+    }
+
+    /// `digest64` equals `digest` (and the expected digest) on every 64-byte input available:
+    /// the 64-byte `algorithms.<name>` entry and the 64 stage inputs (for stage 0, whose own
+    /// inputs are 80-byte headers, the 64-byte inputs of stage 1).
+    pub fn check_digest64(
+        name: &str,
+        stage: usize,
+        digest: fn(&[u8]) -> [u8; 64],
+        digest64: fn(&[u8; 64]) -> [u8; 64],
+    ) {
+        let mut cases: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            algorithm_cases(name).into_iter().map(|(i, d)| (i, Some(d))).collect();
+        if stage == 0 {
+            cases.extend(stage_cases(1).into_iter().map(|(i, _)| (i, None)));
+        } else {
+            cases.extend(stage_cases(stage).into_iter().map(|(i, d)| (i, Some(d))));
+        }
+        let mut checked = 0;
+        for (input, expected) in cases {
+            let Ok(block) = <[u8; 64]>::try_from(input.as_slice()) else { continue };
+            let got = digest64(&block);
+            assert_eq!(got, digest(&input), "{name}: digest64 differs from digest");
+            if let Some(expected) = expected {
+                assert_eq!(got.as_slice(), expected.as_slice(), "{name}: digest64 is wrong");
+            }
+            checked += 1;
+        }
+        assert!(checked > 64, "{name}: only {checked} 64-byte inputs");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str) -> serde_json::Value {
+        let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
+        serde_json::from_str(&text).expect("vector file is JSON")
+    }
+
+    #[test]
+    fn x11_of_every_stage_vector_is_the_first_half_of_its_echo_digest() {
+        let v = load("x11-stages.json");
+        for run in v["x11"].as_array().unwrap() {
+            let header = hex::decode(run["header"].as_str().unwrap()).unwrap();
+            let echo = run["stages"][10].as_str().unwrap();
+            assert_eq!(hex::encode(x11(&header)), echo[..64]);
+        }
+    }
+
+    #[test]
+    fn x11_matches_every_real_and_genesis_vector() {
+        let v = load("x11-real.json");
+        let cases = v["vectors"].as_array().unwrap();
+        assert!(cases.len() >= 5);
+        for c in cases {
+            let input = hex::decode(c["input_hex"].as_str().unwrap()).unwrap();
+            assert_eq!(hex::encode(x11(&input)), c["hash_raw_hex"], "{}", c["desc"]);
+        }
+    }
+}
