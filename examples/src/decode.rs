@@ -2,7 +2,7 @@
 
 use crate::UsageError;
 use dashlite::wire::envelope::{FrameDecoder, HEADER_LEN};
-use dashlite::wire::{Command, Message};
+use dashlite::wire::{BlockHeader, Command, Message};
 use dashlite::Network;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -102,7 +102,26 @@ fn decode_frame(bytes: &[u8], network: Option<Network>) -> Result<Value, UsageEr
 }
 
 fn render(network: Option<Network>, message: &Message) -> Result<Value, UsageError> {
-    let payload = serde_json::to_value(message).map_err(|e| e.to_string())?;
+    let payload = match message {
+        // Compressed headers are shown decompressed, each with its block hash, beside the
+        // bitfield and size each had on the wire.
+        Message::Headers2(h2) => {
+            let headers =
+                h2.decompress(BlockHeader::block_hash).map_err(|e| format!("headers2: {e}"))?;
+            let entries: Vec<Value> = headers
+                .iter()
+                .zip(&h2.headers)
+                .map(|(full, wire)| {
+                    let mut v = serde_json::to_value(full.header).unwrap_or(Value::Null);
+                    v["bitfield"] = json!(format!("0x{:02x}", wire.bitfield()));
+                    v["encoded_len"] = json!(wire.encoded_len());
+                    v
+                })
+                .collect();
+            json!({ "count": entries.len(), "headers": entries })
+        }
+        other => serde_json::to_value(other).map_err(|e| e.to_string())?,
+    };
     let mut out = json!({ "command": message.command_name(), "payload": payload });
     if let Some(n) = network {
         out["network"] = json!(n.name());

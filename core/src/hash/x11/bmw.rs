@@ -163,14 +163,10 @@ fn compress(h: &[u64; 16], m: &[u64; 16]) -> [u64; 16] {
     o[5] = ((xh << 6) ^ (q[21] >> 6) ^ m[5]).wrapping_add(xl ^ q[29] ^ q[5]);
     o[6] = ((xh >> 4) ^ (q[22] << 6) ^ m[6]).wrapping_add(xl ^ q[30] ^ q[6]);
     o[7] = ((xh >> 11) ^ (q[23] << 2) ^ m[7]).wrapping_add(xl ^ q[31] ^ q[7]);
-    o[8] = o[4]
-        .rotate_left(9)
-        .wrapping_add(xh ^ q[24] ^ m[8])
-        .wrapping_add((xl << 8) ^ q[23] ^ q[8]);
-    o[9] = o[5]
-        .rotate_left(10)
-        .wrapping_add(xh ^ q[25] ^ m[9])
-        .wrapping_add((xl >> 6) ^ q[16] ^ q[9]);
+    o[8] =
+        o[4].rotate_left(9).wrapping_add(xh ^ q[24] ^ m[8]).wrapping_add((xl << 8) ^ q[23] ^ q[8]);
+    o[9] =
+        o[5].rotate_left(10).wrapping_add(xh ^ q[25] ^ m[9]).wrapping_add((xl >> 6) ^ q[16] ^ q[9]);
     o[10] = o[6]
         .rotate_left(11)
         .wrapping_add(xh ^ q[26] ^ m[10])
