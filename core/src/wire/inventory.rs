@@ -216,7 +216,7 @@ impl Decode for Inventory {
 }
 
 macro_rules! inventory_payload {
-    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+    ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -240,7 +240,7 @@ macro_rules! inventory_payload {
 
         impl Decode for $name {
             fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-                Ok($name { inventory: r.read_vec($field, MAX_INV_SZ)? })
+                Ok($name { inventory: r.read_vec("inventory", MAX_INV_SZ)? })
             }
         }
     };
@@ -248,19 +248,16 @@ macro_rules! inventory_payload {
 
 inventory_payload!(
     /// The `inv` payload: announces objects the sender has (`CompactSize n | n × CInv`).
-    Inv,
-    "inv"
+    Inv
 );
 inventory_payload!(
     /// The `getdata` payload: requests objects by inventory (`CompactSize n | n × CInv`).
-    GetData,
-    "getdata"
+    GetData
 );
 inventory_payload!(
     /// The `notfound` payload: `getdata` entries the peer could not serve (never blocks in
     /// Dash Core, which does not answer for missing blocks).
-    NotFound,
-    "notfound"
+    NotFound
 );
 
 #[cfg(test)]
@@ -317,7 +314,7 @@ mod tests {
         crate::encode::write_compact_size(&mut bytes, MAX_INV_SZ as u64 + 1);
         bytes.resize(bytes.len() + (MAX_INV_SZ + 1) * 36, 0);
         let err = GetData::from_bytes(&bytes).unwrap_err();
-        assert_eq!(err.field, "getdata");
+        assert_eq!(err.field, "inventory");
         assert_eq!(
             err.kind,
             DecodeErrorKind::TooLarge { got: MAX_INV_SZ as u64 + 1, max: MAX_INV_SZ as u64 }
@@ -332,7 +329,7 @@ mod tests {
         bytes.extend_from_slice(&[1, 0, 0, 0]);
         bytes.extend_from_slice(&[0; 32]);
         let err = Inv::from_bytes(&bytes).unwrap_err();
-        assert_eq!(err.field, "inv");
+        assert_eq!(err.field, "inventory");
         assert_eq!(
             err.kind,
             DecodeErrorKind::UnexpectedEnd { needed: MAX_INV_SZ * 36, remaining: 36 }
