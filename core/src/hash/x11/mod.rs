@@ -5,6 +5,9 @@
 //! Every module exposes `digest(data) -> [u8; 64]` for input of any length and
 //! `digest64(&[u8; 64]) -> [u8; 64]`, a specialisation for the fixed 64-byte input of X11's
 //! stages 2 to 11 that returns the same value as `digest` on that input.
+//!
+//! The code is portable (no `unsafe`, no SIMD intrinsics, no allocation): fixed-size state
+//! arrays, rounds unrolled by macros or const-generic helpers, tables built by `const fn`.
 
 pub mod blake;
 pub mod bmw;
@@ -15,7 +18,7 @@ pub mod skein;
 
 #[cfg(test)]
 pub(crate) mod vectors {
-    //! Shared checks against /work/shared/vectors/x11-stages.json (generated with sphlib 3.0).
+    //! Shared checks against `shared/vectors/x11-stages.json` (generated with sphlib 3.0).
 
     fn load() -> serde_json::Value {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
