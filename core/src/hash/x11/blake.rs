@@ -79,8 +79,8 @@ fn round<const R: usize>(v: &mut [u64; 16], m: &[u64; 16]) {
     g!(v, 3, 4, 9, 14, m[s[14]] ^ C[s[15]], m[s[15]] ^ C[s[14]]);
 }
 
-/// Compresses one block with bit counter `t` (the high counter word is always 0 here: a slice
-/// cannot hold 2^61 bytes).
+/// Compresses one block with bit counter `t`. The high counter word is taken as 0: it only
+/// matters for inputs of 2^61 bytes or more.
 #[inline(always)]
 fn compress(h: &mut [u64; 8], block: &[u8; 128], t: u64) {
     let mut m = [0u64; 16];

@@ -75,8 +75,8 @@ fn s5(x: u64) -> u64 {
 
 /// The message-dependent term added to the expanded word q[j] (16 <= j < 32).
 #[inline(always)]
-fn add_element(m: &[u64; 16], h: &[u64; 16], j: usize) -> u64 {
-    let i = j - 16;
+fn add_element<const J: usize>(m: &[u64; 16], h: &[u64; 16]) -> u64 {
+    let i = J - 16;
     let a = m[i & 15].rotate_left(((i & 15) + 1) as u32);
     let b = m[(i + 3) & 15].rotate_left((((i + 3) & 15) + 1) as u32);
     let c = m[(i + 10) & 15].rotate_left((((i + 10) & 15) + 1) as u32);
@@ -110,47 +110,56 @@ fn compress(h: &[u64; 16], m: &[u64; 16]) -> [u64; 16] {
         x[12].wrapping_sub(x[4]).wrapping_sub(x[6]).wrapping_sub(x[9]).wrapping_add(x[13]),
     ];
     let mut q = [0u64; 32];
-    for j in 0..16 {
-        let s = match j % 5 {
-            0 => s0(w[j]),
-            1 => s1(w[j]),
-            2 => s2(w[j]),
-            3 => s3(w[j]),
-            _ => s4(w[j]),
-        };
-        q[j] = s.wrapping_add(h[(j + 1) & 15]);
+    macro_rules! q0 {
+        ($($j:literal $s:ident),*) => { $( q[$j] = $s(w[$j]).wrapping_add(h[($j + 1) & 15]); )* };
     }
+    q0!(0 s0, 1 s1, 2 s2, 3 s3, 4 s4, 5 s0, 6 s1, 7 s2, 8 s3, 9 s4, 10 s0, 11 s1, 12 s2, 13 s3,
+        14 s4, 15 s0);
     // f1: two rounds of expand1, fourteen of expand2.
-    for j in 16..18 {
-        let mut sum = add_element(m, h, j);
-        for k in 0..4 {
-            sum = sum
-                .wrapping_add(s1(q[j - 16 + 4 * k]))
-                .wrapping_add(s2(q[j - 15 + 4 * k]))
-                .wrapping_add(s3(q[j - 14 + 4 * k]))
-                .wrapping_add(s0(q[j - 13 + 4 * k]));
-        }
-        q[j] = sum;
+    macro_rules! expand1 {
+        ($($j:literal),*) => { $(
+            q[$j] = s1(q[$j - 16])
+                .wrapping_add(s2(q[$j - 15]))
+                .wrapping_add(s3(q[$j - 14]))
+                .wrapping_add(s0(q[$j - 13]))
+                .wrapping_add(s1(q[$j - 12]))
+                .wrapping_add(s2(q[$j - 11]))
+                .wrapping_add(s3(q[$j - 10]))
+                .wrapping_add(s0(q[$j - 9]))
+                .wrapping_add(s1(q[$j - 8]))
+                .wrapping_add(s2(q[$j - 7]))
+                .wrapping_add(s3(q[$j - 6]))
+                .wrapping_add(s0(q[$j - 5]))
+                .wrapping_add(s1(q[$j - 4]))
+                .wrapping_add(s2(q[$j - 3]))
+                .wrapping_add(s3(q[$j - 2]))
+                .wrapping_add(s0(q[$j - 1]))
+                .wrapping_add(add_element::<$j>(m, h));
+        )* };
     }
-    for j in 18..32 {
-        q[j] = q[j - 16]
-            .wrapping_add(q[j - 15].rotate_left(5))
-            .wrapping_add(q[j - 14])
-            .wrapping_add(q[j - 13].rotate_left(11))
-            .wrapping_add(q[j - 12])
-            .wrapping_add(q[j - 11].rotate_left(27))
-            .wrapping_add(q[j - 10])
-            .wrapping_add(q[j - 9].rotate_left(32))
-            .wrapping_add(q[j - 8])
-            .wrapping_add(q[j - 7].rotate_left(37))
-            .wrapping_add(q[j - 6])
-            .wrapping_add(q[j - 5].rotate_left(43))
-            .wrapping_add(q[j - 4])
-            .wrapping_add(q[j - 3].rotate_left(53))
-            .wrapping_add(s4(q[j - 2]))
-            .wrapping_add(s5(q[j - 1]))
-            .wrapping_add(add_element(m, h, j));
+    expand1!(16, 17);
+    macro_rules! expand2 {
+        ($($j:literal),*) => { $(
+            q[$j] = q[$j - 16]
+                .wrapping_add(q[$j - 15].rotate_left(5))
+                .wrapping_add(q[$j - 14])
+                .wrapping_add(q[$j - 13].rotate_left(11))
+                .wrapping_add(q[$j - 12])
+                .wrapping_add(q[$j - 11].rotate_left(27))
+                .wrapping_add(q[$j - 10])
+                .wrapping_add(q[$j - 9].rotate_left(32))
+                .wrapping_add(q[$j - 8])
+                .wrapping_add(q[$j - 7].rotate_left(37))
+                .wrapping_add(q[$j - 6])
+                .wrapping_add(q[$j - 5].rotate_left(43))
+                .wrapping_add(q[$j - 4])
+                .wrapping_add(q[$j - 3].rotate_left(53))
+                .wrapping_add(s4(q[$j - 2]))
+                .wrapping_add(s5(q[$j - 1]))
+                .wrapping_add(add_element::<$j>(m, h));
+        )* };
     }
+    expand2!(18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
     // f2: folding.
     let xl = q[16] ^ q[17] ^ q[18] ^ q[19] ^ q[20] ^ q[21] ^ q[22] ^ q[23];
     let xh = xl ^ q[24] ^ q[25] ^ q[26] ^ q[27] ^ q[28] ^ q[29] ^ q[30] ^ q[31];

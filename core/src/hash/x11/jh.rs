@@ -29,51 +29,122 @@ const IV: [u64; 16] = [
     0x545a4678cc8cdd4b,
 ];
 
-/// The 42 round constants of E8, in the bitsliced form (one word per S-box column group).
-const C: [[[u64; 4]; 7]; 6] = unflatten([
-    [0x72d5dea2df15f867, 0x7b84150ab7231557, 0x81abd6904d5a87f6, 0x4e9f4fc5c3d12b40],
-    [0xea983ae05c45fa9c, 0x03c5d29966b2999a, 0x660296b4f2bb538a, 0xb556141a88dba231],
-    [0x03a35a5c9a190edb, 0x403fb20a87c14410, 0x1c051980849e951d, 0x6f33ebad5ee7cddc],
-    [0x10ba139202bf6b41, 0xdc786515f7bb27d0, 0x0a2c813937aa7850, 0x3f1abfd2410091d3],
-    [0x422d5a0df6cc7e90, 0xdd629f9c92c097ce, 0x185ca70bc72b44ac, 0xd1df65d663c6fc23],
-    [0x976e6c039ee0b81a, 0x2105457e446ceca8, 0xeef103bb5d8e61fa, 0xfd9697b294838197],
-    [0x4a8e8537db03302f, 0x2a678d2dfb9f6a95, 0x8afe7381f8b8696c, 0x8ac77246c07f4214],
-    [0xc5f4158fbdc75ec4, 0x75446fa78f11bb80, 0x52de75b7aee488bc, 0x82b8001e98a6a3f4],
-    [0x8ef48f33a9a36315, 0xaa5f5624d5b7f989, 0xb6f1ed207c5ae0fd, 0x36cae95a06422c36],
-    [0xce2935434efe983d, 0x533af974739a4ba7, 0xd0f51f596f4e8186, 0x0e9dad81afd85a9f],
-    [0xa7050667ee34626a, 0x8b0b28be6eb91727, 0x47740726c680103f, 0xe0a07e6fc67e487b],
-    [0x0d550aa54af8a4c0, 0x91e3e79f978ef19e, 0x8676728150608dd4, 0x7e9e5a41f3e5b062],
-    [0xfc9f1fec4054207a, 0xe3e41a00cef4c984, 0x4fd794f59dfa95d8, 0x552e7e1124c354a5],
-    [0x5bdf7228bdfe6e28, 0x78f57fe20fa5c4b2, 0x05897cefee49d32e, 0x447e9385eb28597f],
-    [0x705f6937b324314a, 0x5e8628f11dd6e465, 0xc71b770451b920e7, 0x74fe43e823d4878a],
-    [0x7d29e8a3927694f2, 0xddcb7a099b30d9c1, 0x1d1b30fb5bdc1be0, 0xda24494ff29c82bf],
-    [0xa4e7ba31b470bfff, 0x0d324405def8bc48, 0x3baefc3253bbd339, 0x459fc3c1e0298ba0],
-    [0xe5c905fdf7ae090f, 0x947034124290f134, 0xa271b701e344ed95, 0xe93b8e364f2f984a],
-    [0x88401d63a06cf615, 0x47c1444b8752afff, 0x7ebb4af1e20ac630, 0x4670b6c5cc6e8ce6],
-    [0xa4d5a456bd4fca00, 0xda9d844bc83e18ae, 0x7357ce453064d1ad, 0xe8a6ce68145c2567],
-    [0xa3da8cf2cb0ee116, 0x33e906589a94999a, 0x1f60b220c26f847b, 0xd1ceac7fa0d18518],
-    [0x32595ba18ddd19d3, 0x509a1cc0aaa5b446, 0x9f3d6367e4046bba, 0xf6ca19ab0b56ee7e],
-    [0x1fb179eaa9282174, 0xe9bdf7353b3651ee, 0x1d57ac5a7550d376, 0x3a46c2fea37d7001],
-    [0xf735c1af98a4d842, 0x78edec209e6b6779, 0x41836315ea3adba8, 0xfac33b4d32832c83],
-    [0xa7403b1f1c2747f3, 0x5940f034b72d769a, 0xe73e4e6cd2214ffd, 0xb8fd8d39dc5759ef],
-    [0x8d9b0c492b49ebda, 0x5ba2d74968f3700d, 0x7d3baed07a8d5584, 0xf5a5e9f0e4f88e65],
-    [0xa0b8a2f436103b53, 0x0ca8079e753eec5a, 0x9168949256e8884f, 0x5bb05c55f8babc4c],
-    [0xe3bb3b99f387947b, 0x75daf4d6726b1c5d, 0x64aeac28dc34b36d, 0x6c34a550b828db71],
-    [0xf861e2f2108d512a, 0xe3db643359dd75fc, 0x1cacbcf143ce3fa2, 0x67bbd13c02e843b0],
-    [0x330a5bca8829a175, 0x7f34194db416535c, 0x923b94c30e794d1e, 0x797475d7b6eeaf3f],
-    [0xeaa8d4f7be1a3921, 0x5cf47e094c232751, 0x26a32453ba323cd2, 0x44a3174a6da6d5ad],
-    [0xb51d3ea6aff2c908, 0x83593d98916b3c56, 0x4cf87ca17286604d, 0x46e23ecc086ec7f6],
-    [0x2f9833b3b1bc765e, 0x2bd666a5efc4e62a, 0x06f4b6e8bec1d436, 0x74ee8215bcef2163],
-    [0xfdc14e0df453c969, 0xa77d5ac406585826, 0x7ec1141606e0fa16, 0x7e90af3d28639d3f],
-    [0xd2c9f2e3009bd20c, 0x5faace30b7d40c30, 0x742a5116f2e03298, 0x0deb30d8e3cef89a],
-    [0x4bc59e7bb5f17992, 0xff51e66e048668d3, 0x9b234d57e6966731, 0xcce6a6f3170a7505],
-    [0xb17681d913326cce, 0x3c175284f805a262, 0xf42bcbb378471547, 0xff46548223936a48],
-    [0x38df58074e5e6565, 0xf2fc7c89fc86508e, 0x31702e44d00bca86, 0xf04009a23078474e],
-    [0x65a0ee39d1f73883, 0xf75ee937e42c3abd, 0x2197b2260113f86f, 0xa344edd1ef9fdee7],
-    [0x8ba0df15762592d9, 0x3c85f7f612dc42be, 0xd8a7ec7cab27b07e, 0x538d7ddaaa3ea8de],
-    [0xaa25ce93bd0269d8, 0x5af643fd1a7308f9, 0xc05fefda174a19a5, 0x974d66334cfd216a],
-    [0x35b49831db411570, 0xea1e0fbbedcd549b, 0x9ad063a151974072, 0xf6759dbf91476fe2],
-]);
+/// The 42 round constants of E8 in the bitsliced order, grouped by seven (one group per cycle
+/// of the swaps W_0..W_6).
+const C: [[[u64; 4]; 7]; 6] = unflatten(round_constants());
+
+/// The S-box S0 of JH (S1 is only used by E8 itself, through `sbox`).
+const S0: [u16; 16] = [9, 0, 4, 11, 13, 12, 3, 15, 1, 10, 2, 6, 7, 5, 8, 14];
+
+/// The linear map L of JH on two 4-bit elements.
+const fn l4(a: u16, b: u16) -> (u16, u16) {
+    let b = b ^ (((a << 1) ^ (a >> 3) ^ ((a >> 2) & 2)) & 0xF);
+    let a = a ^ (((b << 1) ^ (b >> 3) ^ ((b >> 2) & 2)) & 0xF);
+    (a, b)
+}
+
+/// The permutation P_d of JH on 2^d elements: swap the last two of every four, gather the
+/// even-indexed then the odd-indexed, swap adjacent elements in the second half.
+const fn permute<const N: usize>(t: [u16; N]) -> [u16; N] {
+    let mut t = t;
+    let mut i = 0;
+    while i < N {
+        (t[i + 2], t[i + 3]) = (t[i + 3], t[i + 2]);
+        i += 4;
+    }
+    let mut a = [0u16; N];
+    let mut i = 0;
+    while i < N / 2 {
+        a[i] = t[2 * i];
+        a[i + N / 2] = t[2 * i + 1];
+        i += 1;
+    }
+    let mut i = N / 2;
+    while i < N {
+        (a[i], a[i + 1]) = (a[i + 1], a[i]);
+        i += 2;
+    }
+    a
+}
+
+/// The round constants, computed at compile time from the specification's definition: the
+/// first constant is the first 256 bits of the fraction of sqrt(2), the next ones come from
+/// the round function R6 with all-zero constants (S0, L, P6 on 64 4-bit elements). Bit i of
+/// a constant selects the S-box of the 4-bit element at position i of the reference state.
+///
+/// The bitsliced E8 replaces the permutation P8 by the swaps W_(r mod 7) of the odd words, so
+/// the elements sit elsewhere than in the reference state; tracking each element through both
+/// gives, for round r, the reference position of the element under each bitsliced S-box:
+/// words 0 and 1 are the even-word S-boxes (bits 0 to 127, most significant first), words 2
+/// and 3 the odd-word ones.
+const fn round_constants() -> [[u64; 4]; 42] {
+    const SQRT2: [u64; 4] =
+        [0x6a09e667f3bcc908, 0xb2fb1366ea957d3e, 0x3adec17512775099, 0xda2f590b0667322a];
+    let mut rc = [0u16; 64];
+    let mut i = 0;
+    while i < 64 {
+        rc[i] = ((SQRT2[i / 16] >> (60 - 4 * (i % 16))) & 0xF) as u16;
+        i += 1;
+    }
+    // `at[p]`: the element at reference position p; `even[j]`/`odd[j]`: the element under
+    // bitsliced S-box j of the even/odd words. Initially element 2j and 2j + 1.
+    let mut at = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        at[i] = i as u16;
+        i += 1;
+    }
+    let mut even = [0u16; 128];
+    let mut odd = [0u16; 128];
+    let mut j = 0;
+    while j < 128 {
+        even[j] = 2 * j as u16;
+        odd[j] = 2 * j as u16 + 1;
+        j += 1;
+    }
+    let mut out = [[0u64; 4]; 42];
+    let mut r = 0;
+    while r < 42 {
+        let mut pos = [0usize; 256];
+        let mut p = 0;
+        while p < 256 {
+            pos[at[p] as usize] = p;
+            p += 1;
+        }
+        let mut j = 0;
+        while j < 128 {
+            let (pe, po) = (pos[even[j] as usize], pos[odd[j] as usize]);
+            let be = (rc[pe / 4] >> (3 - pe % 4)) & 1;
+            let bo = (rc[po / 4] >> (3 - po % 4)) & 1;
+            out[r][j / 64] |= (be as u64) << (63 - j % 64);
+            out[r][2 + j / 64] |= (bo as u64) << (63 - j % 64);
+            j += 1;
+        }
+        // Next constant: R6 with zero constants.
+        let mut i = 0;
+        while i < 64 {
+            rc[i] = S0[rc[i] as usize];
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 64 {
+            (rc[i], rc[i + 1]) = l4(rc[i], rc[i + 1]);
+            i += 2;
+        }
+        rc = permute(rc);
+        // Next element positions: P8 in the reference, W_(r mod 7) on the odd words.
+        at = permute(at);
+        let mut moved = [0u16; 128];
+        let mut j = 0;
+        while j < 128 {
+            moved[j] = odd[j ^ (1 << (r % 7))];
+            j += 1;
+        }
+        odd = moved;
+        r += 1;
+    }
+    out
+}
 
 /// Groups the 42 round constants by seven (one group per cycle of the W_0..W_6 permutations).
 const fn unflatten(c: [[u64; 4]; 42]) -> [[[u64; 4]; 7]; 6] {
@@ -224,6 +295,19 @@ pub fn digest64(data: &[u8; 64]) -> [u8; 64] {
 mod tests {
     use super::*;
     use crate::hash::x11::vectors;
+
+    #[test]
+    fn generated_round_constants_match_the_published_bitsliced_ones() {
+        // First and last constants of the JH specification's bitsliced implementation.
+        assert_eq!(
+            C[0][0],
+            [0x72d5dea2df15f867, 0x7b84150ab7231557, 0x81abd6904d5a87f6, 0x4e9f4fc5c3d12b40]
+        );
+        assert_eq!(
+            C[5][6],
+            [0x35b49831db411570, 0xea1e0fbbedcd549b, 0x9ad063a151974072, 0xf6759dbf91476fe2]
+        );
+    }
 
     #[test]
     fn digest_matches_sphlib_for_inputs_of_every_length() {

@@ -44,37 +44,44 @@ const RHO: [u32; 24] =
 const PI: [usize; 24] =
     [10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1];
 
-/// Keccak-f[1600]; lane (x, y) is `a[x + 5y]`.
+/// One round of Keccak-f[1600]; lane (x, y) is `a[x + 5y]`.
+#[inline(always)]
+fn round(a: &mut [u64; 25], rc: u64) {
+    // theta
+    let mut c = [0u64; 5];
+    for (x, cx) in c.iter_mut().enumerate() {
+        *cx = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+    }
+    for x in 0..5 {
+        let d = c[(x + 4) % 5] ^ c[(x + 1) % 5].rotate_left(1);
+        for y in 0..5 {
+            a[x + 5 * y] ^= d;
+        }
+    }
+    // rho and pi
+    let mut last = a[1];
+    for (&p, &r) in PI.iter().zip(&RHO) {
+        let next = a[p];
+        a[p] = last.rotate_left(r);
+        last = next;
+    }
+    // chi
+    for y in 0..5 {
+        let row = [a[5 * y], a[5 * y + 1], a[5 * y + 2], a[5 * y + 3], a[5 * y + 4]];
+        for x in 0..5 {
+            a[5 * y + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
+        }
+    }
+    // iota
+    a[0] ^= rc;
+}
+
+/// Keccak-f[1600], two rounds per loop iteration.
 #[inline(always)]
 fn keccak_f(a: &mut [u64; 25]) {
-    for rc in RC {
-        // theta
-        let mut c = [0u64; 5];
-        for (x, cx) in c.iter_mut().enumerate() {
-            *cx = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        }
-        for x in 0..5 {
-            let d = c[(x + 4) % 5] ^ c[(x + 1) % 5].rotate_left(1);
-            for y in 0..5 {
-                a[x + 5 * y] ^= d;
-            }
-        }
-        // rho and pi
-        let mut last = a[1];
-        for (&p, &r) in PI.iter().zip(&RHO) {
-            let next = a[p];
-            a[p] = last.rotate_left(r);
-            last = next;
-        }
-        // chi
-        for y in 0..5 {
-            let row = [a[5 * y], a[5 * y + 1], a[5 * y + 2], a[5 * y + 3], a[5 * y + 4]];
-            for x in 0..5 {
-                a[5 * y + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
-            }
-        }
-        // iota
-        a[0] ^= rc;
+    for rc in RC.chunks_exact(2) {
+        round(a, rc[0]);
+        round(a, rc[1]);
     }
 }
 

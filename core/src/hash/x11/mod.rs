@@ -6,6 +6,8 @@
 //!
 //! Every algorithm module exposes `digest(&[u8]) -> [u8; 64]` for input of any length and
 //! `digest64(&[u8; 64])` for the 64-byte input of stages 2 to 11, which returns the same value.
+//! The portable code uses no `unsafe`, no SIMD intrinsics and no allocation: fixed-size state
+//! arrays, rounds unrolled by macros or const-generic helpers, tables built by `const fn`.
 
 pub mod blake;
 pub mod bmw;
@@ -42,7 +44,7 @@ pub fn x11(data: &[u8]) -> [u8; 32] {
 
 #[cfg(test)]
 pub(crate) mod vectors {
-    //! Shared checks against /work/shared/vectors/x11-stages.json (generated with sphlib 3.0).
+    //! Shared checks against `shared/vectors/x11-stages.json` (generated with sphlib 3.0).
 
     fn load() -> serde_json::Value {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
