@@ -1,6 +1,7 @@
 //! `dashlite`: the command-line face of the dashlite SDK.
 
 mod decode;
+mod replay;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +18,11 @@ struct Cli {
 enum Cmd {
     /// Decode one framed P2P message (or, with --command, a bare payload) and print it as JSON.
     Decode(decode::Args),
+    /// Replay a session recorded against Dash Core through dashlite's validators.
+    Replay(replay::Args),
+    /// The demo: for now, the replay of the real Dash Core session shipped in `../shared`
+    /// (the live demo against in-process testkit nodes comes with the sync engine).
+    Demo,
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -33,6 +39,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Decode(args) => decode::run(args),
+        Cmd::Replay(args) => replay::run(args),
+        Cmd::Demo => replay::run(replay::Args::default()),
     };
     match result {
         Ok(code) => code,

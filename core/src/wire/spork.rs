@@ -85,6 +85,16 @@ impl SporkId {
     }
 }
 
+impl std::fmt::Display for SporkId {
+    /// Dash Core's name, or `SPORK_<id>` for an unknown id.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "SPORK_{}", self.to_i32()),
+        }
+    }
+}
+
 /// The `spork` payload (`CSporkMessage`): id, value, signing time and a compact signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
