@@ -72,7 +72,11 @@ pub fn genesis_coinbase() -> Transaction {
     Transaction {
         version: 1,
         tx_type: 0,
-        inputs: vec![TxIn { previous_output: OutPoint::NULL, script_sig: Script::new(sig), sequence: u32::MAX }],
+        inputs: vec![TxIn {
+            previous_output: OutPoint::NULL,
+            script_sig: Script::new(sig),
+            sequence: u32::MAX,
+        }],
         outputs: vec![TxOut { value: 50 * COIN, script_pubkey: crate::keys::p2pk(&pubkey) }],
         lock_time: 0,
         extra_payload: None,
@@ -98,7 +102,11 @@ pub fn coinbase(height: u32, tag: u32, outputs: Option<Vec<TxOut>>) -> Transacti
     Transaction {
         version: 3,
         tx_type: tx_type::COINBASE,
-        inputs: vec![TxIn { previous_output: OutPoint::NULL, script_sig: Script::new(sig), sequence: u32::MAX }],
+        inputs: vec![TxIn {
+            previous_output: OutPoint::NULL,
+            script_sig: Script::new(sig),
+            sequence: u32::MAX,
+        }],
         outputs: outputs.unwrap_or_else(|| {
             vec![TxOut { value: BLOCK_REWARD, script_pubkey: miner_key().p2pkh() }]
         }),
@@ -334,7 +342,10 @@ impl Chain {
 
     /// The active block at `height`.
     pub fn block(&self, height: u32) -> Option<Block> {
-        Some(Block { header: self.header(height)?, transactions: self.transactions(height)?.to_vec() })
+        Some(Block {
+            header: self.header(height)?,
+            transactions: self.transactions(height)?.to_vec(),
+        })
     }
 
     /// A block by hash: on the active chain, or one a reorg took off it.
@@ -373,7 +384,9 @@ impl Chain {
 
     /// Mines `n` blocks whose coinbase pays [`BLOCK_REWARD`] to `script`.
     pub fn mine_to(&mut self, n: u32, script: &Script) -> Vec<BlockHash> {
-        (0..n).map(|_| self.mine_block(BlockSpec::default().pay(script.clone(), BLOCK_REWARD))).collect()
+        (0..n)
+            .map(|_| self.mine_block(BlockSpec::default().pay(script.clone(), BLOCK_REWARD)))
+            .collect()
     }
 
     /// Mines one block as `spec` says. Returns its hash.
@@ -440,7 +453,12 @@ impl Chain {
         (inputs, total)
     }
 
-    fn funded_tx(&mut self, tx_type: u16, mut outputs: Vec<TxOut>, payload: impl FnOnce(&[OutPoint]) -> Option<Vec<u8>>) -> Transaction {
+    fn funded_tx(
+        &mut self,
+        tx_type: u16,
+        mut outputs: Vec<TxOut>,
+        payload: impl FnOnce(&[OutPoint]) -> Option<Vec<u8>>,
+    ) -> Transaction {
         let amount: i64 = outputs.iter().map(|o| o.value).sum();
         let (inputs, total) = self.take_coins(amount + FEE);
         let change = total - amount - FEE;
@@ -454,7 +472,11 @@ impl Chain {
             tx_type,
             inputs: inputs
                 .into_iter()
-                .map(|previous_output| TxIn { previous_output, script_sig: dummy_script_sig(), sequence: u32::MAX })
+                .map(|previous_output| TxIn {
+                    previous_output,
+                    script_sig: dummy_script_sig(),
+                    sequence: u32::MAX,
+                })
                 .collect(),
             outputs,
             lock_time: 0,
@@ -486,7 +508,11 @@ impl Chain {
             tx_type: tx_type::NORMAL,
             inputs: inputs
                 .iter()
-                .map(|&previous_output| TxIn { previous_output, script_sig: dummy_script_sig(), sequence: u32::MAX })
+                .map(|&previous_output| TxIn {
+                    previous_output,
+                    script_sig: dummy_script_sig(),
+                    sequence: u32::MAX,
+                })
                 .collect(),
             outputs,
             lock_time: 0,
@@ -607,10 +633,18 @@ impl Chain {
             tip_hash: self.hash_at(height).unwrap_or(self.tip_hash),
             index: HashMap::new(),
             tags: self.tags[..=height as usize].to_vec(),
-            bodies: self.bodies.iter().filter(|(&h, _)| h <= height).map(|(&h, b)| (h, b.clone())).collect(),
+            bodies: self
+                .bodies
+                .iter()
+                .filter(|(&h, _)| h <= height)
+                .map(|(&h, b)| (h, b.clone()))
+                .collect(),
             stale: HashMap::new(),
             mempool: Vec::new(),
-            wallet: Wallet { next_coinbase: self.wallet.next_coinbase.min(height + 1), coins: Vec::new() },
+            wallet: Wallet {
+                next_coinbase: self.wallet.next_coinbase.min(height + 1),
+                coins: Vec::new(),
+            },
             tag: fresh_tag(),
             spacing: self.spacing,
         };

@@ -4,7 +4,9 @@
 
 use dashlite::hash::Hash256;
 use dashlite::network::{Network, PROTOCOL_VERSION};
-use dashlite::wire::{Frame, FrameDecoder, FrameError, Message, MessageError, NetAddress, Version, VersionExtent};
+use dashlite::wire::{
+    Frame, FrameDecoder, FrameError, Message, MessageError, NetAddress, Version, VersionExtent,
+};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -73,7 +75,12 @@ impl RawClient {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         let magic = network.params().magic;
-        Ok(RawClient { stream, decoder: FrameDecoder::new(magic), magic, timeout: DEFAULT_RECV_TIMEOUT })
+        Ok(RawClient {
+            stream,
+            decoder: FrameDecoder::new(magic),
+            magic,
+            timeout: DEFAULT_RECV_TIMEOUT,
+        })
     }
 
     /// Changes how long `recv` waits.
@@ -108,7 +115,12 @@ impl RawClient {
                 Ok(0) => return Err(ClientError::Closed),
                 Ok(n) => self.decoder.feed(&buf[..n]),
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                    ) =>
+                {
                     return Err(ClientError::Closed)
                 }
                 Err(e) => return Err(e.into()),
@@ -181,7 +193,11 @@ impl RawClient {
                     let _ = self.stream.set_read_timeout(Some(wait));
                     match self.stream.read(&mut buf) {
                         Ok(0) => break true,
-                        Err(e) if !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break true,
+                        Err(e)
+                            if !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+                        {
+                            break true
+                        }
                         _ => {}
                     }
                 }

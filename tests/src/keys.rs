@@ -57,10 +57,8 @@ pub fn base58_decode(s: &str) -> Result<Vec<u8>, KeyError> {
     let zeros = s.bytes().take_while(|&c| c == b'1').count();
     let mut bytes: Vec<u8> = Vec::new(); // base 256, little-endian
     for c in s.chars().skip(zeros) {
-        let digit = ALPHABET
-            .iter()
-            .position(|&a| a as char == c)
-            .ok_or(KeyError::BadCharacter(c))? as u32;
+        let digit =
+            ALPHABET.iter().position(|&a| a as char == c).ok_or(KeyError::BadCharacter(c))? as u32;
         let mut carry = digit;
         for b in bytes.iter_mut() {
             carry += u32::from(*b) * 58;
@@ -102,7 +100,8 @@ pub fn base58check_decode(s: &str) -> Result<Vec<u8>, KeyError> {
 pub fn decode_wif(wif: &str, network: Network) -> Result<(SecretKey, bool), KeyError> {
     let payload = base58check_decode(wif)?;
     let prefix = network.params().secret_key_prefix;
-    let bad = KeyError::BadPayload { version: payload.first().copied().unwrap_or(0), len: payload.len() };
+    let bad =
+        KeyError::BadPayload { version: payload.first().copied().unwrap_or(0), len: payload.len() };
     let compressed = match payload.len() {
         33 => false,
         34 if payload[33] == 1 => true,
@@ -121,7 +120,8 @@ pub fn decode_wif(wif: &str, network: Network) -> Result<(SecretKey, bool), KeyE
 pub fn address_script(address: &str, network: Network) -> Result<Script, KeyError> {
     let payload = base58check_decode(address)?;
     let params = network.params();
-    let bad = KeyError::BadPayload { version: payload.first().copied().unwrap_or(0), len: payload.len() };
+    let bad =
+        KeyError::BadPayload { version: payload.first().copied().unwrap_or(0), len: payload.len() };
     if payload.len() != 21 {
         return Err(bad);
     }
@@ -210,7 +210,10 @@ pub fn p2pk(pubkey: &[u8]) -> Script {
 
 /// Bare multisig: `OP_m <pubkeys…> OP_n OP_CHECKMULTISIG` (1 ≤ m ≤ n ≤ 16).
 pub fn multisig(m: usize, pubkeys: &[&[u8]]) -> Script {
-    assert!(m >= 1 && m <= pubkeys.len() && pubkeys.len() <= 16, "multisig needs 1 <= m <= n <= 16");
+    assert!(
+        m >= 1 && m <= pubkeys.len() && pubkeys.len() <= 16,
+        "multisig needs 1 <= m <= n <= 16"
+    );
     let mut s = Vec::new();
     push_int(&mut s, m as i64);
     for pk in pubkeys {

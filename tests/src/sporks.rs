@@ -17,7 +17,13 @@ pub fn regtest_spork_key() -> Result<SecretKey, KeyError> {
 }
 
 /// A spork signed with `key` for `network` (compressed-key recovery header `31 + recid`).
-pub fn sign_spork(id: SporkId, value: i64, time_signed: i64, key: &SecretKey, network: Network) -> Spork {
+pub fn sign_spork(
+    id: SporkId,
+    value: i64,
+    time_signed: i64,
+    key: &SecretKey,
+    network: Network,
+) -> Spork {
     let mut spork = Spork { spork_id: id, value, time_signed, signature: Vec::new() };
     let digest = spork.signature_hash(network).to_byte_array();
     let sig = Secp256k1::signing_only().sign_ecdsa_recoverable(Message::from_digest(digest), key);

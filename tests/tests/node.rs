@@ -7,15 +7,15 @@ mod common;
 use common::*;
 use dashlite::bloom::BloomFilter;
 use dashlite::encode::Encode;
-use dashlite::hash::{BlockHash, Hash256, Txid};
+use dashlite::hash::{BlockHash, Hash256};
 use dashlite::wire::{
-    FilterAdd, FilterLoad, GetData, GetHeaders, GovSync, Inv, InvType, Inventory, Message, Ping, SyncItem,
+    FilterAdd, FilterLoad, GetData, GetHeaders, GovSync, Inv, InvType, Inventory, Message, Ping,
+    SyncItem,
 };
 use dashlite_testkit::chain::{BlockSpec, COIN};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::node::{Disconnect, NODE_NETWORK};
 use dashlite_testkit::{start_nodes, Event, NodeConfig, NodeHandle, RawClient, SharedChain};
-use std::time::Duration;
 
 fn filter_for(key: &TestKey) -> FilterLoad {
     let mut f = BloomFilter::new(10, 0.0001, 0x1234, 1).unwrap();
@@ -54,7 +54,11 @@ fn the_handshake_follows_dash_core_order() {
     let after: Vec<String> = (0..4).map(|_| c.recv().unwrap().command_name().to_owned()).collect();
     assert_eq!(after, ["sendheaders2", "sendcmpct", "senddsq", "ping"]);
     // The node recorded what the client sent, in order.
-    assert!(node.wait_for(WAIT, |e| e.iter().filter(|e| matches!(e, Event::Received { .. })).count() >= 3));
+    assert!(node.wait_for(WAIT, |e| e
+        .iter()
+        .filter(|e| matches!(e, Event::Received { .. }))
+        .count()
+        >= 3));
     assert_eq!(node.commands(node.peers()[0]), ["version", "sendaddrv2", "verack"]);
 }
 
@@ -90,8 +94,12 @@ fn getheaders_answers_2000_uncompressed_headers_from_the_locator() {
     let node = NodeHandle::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let at_100 = chain.read().hash_at(100).unwrap();
-    c.send(&Message::GetHeaders(GetHeaders::new(70240, vec![BlockHash::from_byte_array([9; 32]), at_100], BlockHash::ZERO)))
-        .unwrap();
+    c.send(&Message::GetHeaders(GetHeaders::new(
+        70240,
+        vec![BlockHash::from_byte_array([9; 32]), at_100],
+        BlockHash::ZERO,
+    )))
+    .unwrap();
     let Message::Headers(h) = c.recv_until("headers").unwrap().0 else { unreachable!() };
     assert_eq!(h.headers.len(), 2_000);
     assert_eq!(h.headers[0], chain.read().header(101).unwrap());
@@ -119,7 +127,11 @@ fn filtered_blocks_are_a_verifiable_merkleblock_then_the_matched_txs() {
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&alice))).unwrap();
     let tip = chain.tip();
-    c.send(&Message::GetData(GetData::new(vec![inv_of(InvType::FilteredBlock, tip.to_byte_array())]))).unwrap();
+    c.send(&Message::GetData(GetData::new(vec![inv_of(
+        InvType::FilteredBlock,
+        tip.to_byte_array(),
+    )])))
+    .unwrap();
     let Message::MerkleBlock(mb) = c.recv_until("merkleblock").unwrap().0 else { unreachable!() };
     assert_eq!(mb.header.block_hash(), tip);
     let matched = mb.matched_txids().expect("proof verifies against the header");
@@ -136,7 +148,11 @@ fn without_a_filter_a_filtered_block_request_gets_no_reply() {
     let chain = SharedChain::with_blocks(5);
     let node = NodeHandle::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
-    c.send(&Message::GetData(GetData::new(vec![inv_of(InvType::FilteredBlock, chain.tip().to_byte_array())]))).unwrap();
+    c.send(&Message::GetData(GetData::new(vec![inv_of(
+        InvType::FilteredBlock,
+        chain.tip().to_byte_array(),
+    )])))
+    .unwrap();
     c.send(&Message::GetData(GetData::new(vec![inv_of(InvType::Block, [7; 32])]))).unwrap();
     let before = until_pong(&mut c, 42);
     assert!(before.is_empty(), "{before:?}");
@@ -158,7 +174,11 @@ fn full_blocks_are_served() {
     let chain = SharedChain::with_blocks(5);
     let node = NodeHandle::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
-    c.send(&Message::GetData(GetData::new(vec![inv_of(InvType::Block, chain.tip().to_byte_array())]))).unwrap();
+    c.send(&Message::GetData(GetData::new(vec![inv_of(
+        InvType::Block,
+        chain.tip().to_byte_array(),
+    )])))
+    .unwrap();
     let Message::Block(b) = c.recv_until("block").unwrap().0 else { unreachable!() };
     assert_eq!(b, chain.read().block(5).unwrap());
 }
@@ -263,7 +283,8 @@ fn a_transaction_a_client_announces_is_fetched_and_relayed_by_the_other_nodes() 
 fn nodes_sharing_a_chain_all_announce_a_block_mined_through_one() {
     let chain = SharedChain::with_blocks(5);
     let nodes = start_nodes(&chain, 3);
-    let mut clients: Vec<RawClient> = nodes.iter().map(|n| spv_client(n.addr(), SPV_SERVICES)).collect();
+    let mut clients: Vec<RawClient> =
+        nodes.iter().map(|n| spv_client(n.addr(), SPV_SERVICES)).collect();
     let new = nodes[0].mine(1)[0];
     for c in &mut clients {
         let Message::Inv(inv) = c.recv_until("inv").unwrap().0 else { unreachable!() };
@@ -301,7 +322,8 @@ fn getsporks_returns_sporks_signed_by_the_regtest_key() {
 fn govsync_serves_the_proposal_and_scores_a_repeat() {
     let node = NodeHandle::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
-    c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() })).unwrap();
+    c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() }))
+        .unwrap();
     let Message::SyncStatusCount(ssc) = c.recv_until("ssc").unwrap().0 else { unreachable!() };
     assert_eq!((ssc.item, ssc.count), (SyncItem::GovObj, 1));
     let Message::Inv(inv) = c.recv().unwrap() else { panic!("inv after ssc") };
@@ -310,16 +332,23 @@ fn govsync_serves_the_proposal_and_scores_a_repeat() {
     let Message::GovObject(obj) = c.recv_until("govobj").unwrap().0 else { unreachable!() };
     assert_eq!(obj.hash(), inv.inventory[0].hash);
     // Votes of the object: an empty filter "contains" every hash, so none.
-    c.send(&Message::GovSync(GovSync { prop_hash: obj.hash(), filter: FilterLoad::default() })).unwrap();
+    c.send(&Message::GovSync(GovSync { prop_hash: obj.hash(), filter: FilterLoad::default() }))
+        .unwrap();
     let Message::SyncStatusCount(ssc) = c.recv_until("ssc").unwrap().0 else { unreachable!() };
     assert_eq!((ssc.item, ssc.count), (SyncItem::GovObjVote, 0));
     let empty = BloomFilter::new(10, 0.01, 0, 0).unwrap();
     let (data, hash_funcs, tweak, flags) = empty.into_parts();
-    c.send(&Message::GovSync(GovSync { prop_hash: obj.hash(), filter: FilterLoad { data, hash_funcs, tweak, flags } })).unwrap();
+    c.send(&Message::GovSync(GovSync {
+        prop_hash: obj.hash(),
+        filter: FilterLoad { data, hash_funcs, tweak, flags },
+    }))
+    .unwrap();
     let Message::SyncStatusCount(ssc) = c.recv_until("ssc").unwrap().0 else { unreachable!() };
     assert_eq!(ssc.count, 2);
-    c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() })).unwrap();
-    assert!(node.wait_for(WAIT, |e| e.iter().any(|e| matches!(e, Event::Misbehaving { score: 20, .. }))));
+    c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() }))
+        .unwrap();
+    assert!(node
+        .wait_for(WAIT, |e| e.iter().any(|e| matches!(e, Event::Misbehaving { score: 20, .. }))));
 }
 
 #[test]
@@ -360,13 +389,16 @@ fn sendaddrv2_after_verack_disconnects() {
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::SendAddrV2).unwrap();
     assert!(c.wait_closed(WAIT));
-    assert!(node.wait_for(WAIT, |e| e.iter().any(|e| matches!(e, Event::Disconnected { reason: Disconnect::Protocol(_), .. }))));
+    assert!(node.wait_for(WAIT, |e| e
+        .iter()
+        .any(|e| matches!(e, Event::Disconnected { reason: Disconnect::Protocol(_), .. }))));
 }
 
 #[test]
 fn bloom_messages_to_a_node_without_node_bloom_disconnect() {
     let chain = SharedChain::with_blocks(1);
-    let node = NodeHandle::start_with(&chain, NodeConfig::default().with_services(NODE_NETWORK)).unwrap();
+    let node =
+        NodeHandle::start_with(&chain, NodeConfig::default().with_services(NODE_NETWORK)).unwrap();
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&TestKey::from_seed("a")))).unwrap();
     assert!(c.wait_closed(WAIT));
@@ -449,6 +481,4 @@ fn a_block_can_pay_given_scripts_and_carry_given_transactions() {
     let block = chain.read().block_by_hash(&hash).unwrap();
     assert_eq!(block.transactions[0].outputs[0].script_pubkey, alice.p2pkh());
     assert_eq!(block.transactions[1], tx);
-    let _: Txid = tx.txid();
-    let _ = Duration::ZERO;
 }

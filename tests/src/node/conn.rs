@@ -3,17 +3,22 @@
 
 use super::mode::Mode;
 use super::serve::{filtered_block, headers_for, made_up_headers};
-use super::{lock, Disconnect, Event, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK};
+use super::{
+    lock, Disconnect, Event, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK,
+};
 use crate::chain::Chain;
 use dashlite::bloom::BloomFilter;
 use dashlite::encode::DecodeErrorKind;
 use dashlite::hash::{BlockHash, Hash256, Txid};
-use dashlite::network::{ADDRV2_PROTO_VERSION, INCREASE_MAX_HEADERS2_VERSION, MIN_PEER_PROTO_VERSION};
+use dashlite::network::{
+    ADDRV2_PROTO_VERSION, INCREASE_MAX_HEADERS2_VERSION, MIN_PEER_PROTO_VERSION,
+};
 use dashlite::tx::{Transaction, TxOut};
 use dashlite::wire::{
-    Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr, CompressionPath, FrameDecoder, GetData, Headers, Headers2,
-    Inv, InvType, Inventory, Message, NetAddress, NotFound, Ping, SendCmpct, SendDsq, SyncItem, SyncStatusCount,
-    Version, VersionExtent, MAX_HEADERS_COMPRESSED_RESULT, MAX_HEADERS_RESULTS, MAX_INV_SZ,
+    Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr, CompressionPath, FrameDecoder, GetData,
+    Headers, Headers2, Inv, InvType, Inventory, Message, NetAddress, NotFound, Ping, SendCmpct,
+    SendDsq, SyncItem, SyncStatusCount, Version, VersionExtent, MAX_HEADERS_COMPRESSED_RESULT,
+    MAX_HEADERS_RESULTS, MAX_INV_SZ,
 };
 use std::collections::HashSet;
 use std::io::{ErrorKind, Read, Write};
@@ -111,14 +116,22 @@ impl Conn {
             match self.stream.read(&mut buf) {
                 Ok(0) => return Disconnect::PeerClosed,
                 Ok(n) => decoder.feed(&buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) => {}
                 Err(_) => return Disconnect::PeerClosed,
             }
             loop {
                 match decoder.next_frame() {
                     Ok(Some(frame)) => match Message::from_frame(&frame) {
                         Ok(message) => self.on_message(message),
-                        Err(e) => self.on_undecodable(frame.command.as_str(), e.source.kind, e.to_string()),
+                        Err(e) => self.on_undecodable(
+                            frame.command.as_str(),
+                            e.source.kind,
+                            e.to_string(),
+                        ),
                     },
                     Ok(None) => break,
                     Err(e) if e.is_fatal() => {
@@ -145,7 +158,11 @@ impl Conn {
     }
 
     fn reject(&self, command: &str, why: String) {
-        self.shared.push_event(Event::Rejected { peer: self.id(), command: command.to_owned(), why });
+        self.shared.push_event(Event::Rejected {
+            peer: self.id(),
+            command: command.to_owned(),
+            why,
+        });
     }
 
     fn close(&mut self, reason: Disconnect) {
@@ -157,7 +174,12 @@ impl Conn {
     /// Dash Core's `Misbehaving`: adds to the score; at 100 the peer is disconnected.
     fn misbehaving(&mut self, score: u32, reason: &'static str) {
         self.score += score;
-        self.shared.push_event(Event::Misbehaving { peer: self.id(), score, total: self.score, reason });
+        self.shared.push_event(Event::Misbehaving {
+            peer: self.id(),
+            score,
+            total: self.score,
+            reason,
+        });
         if self.score >= DISCOURAGEMENT_THRESHOLD {
             self.close(Disconnect::Misbehaving);
         }
@@ -205,7 +227,9 @@ impl Conn {
             "inv" | "getdata" => self.misbehaving(20, "inv/getdata above 50,000 entries"),
             "addr" | "addrv2" => self.misbehaving(20, "addr above 1,000 entries"),
             "headers" | "headers2" => self.misbehaving(20, "oversized headers"),
-            "getheaders" | "getheaders2" | "getblocks" => self.close(Disconnect::Protocol("locator above 101 entries")),
+            "getheaders" | "getheaders2" | "getblocks" => {
+                self.close(Disconnect::Protocol("locator above 101 entries"))
+            }
             _ => {}
         }
     }
@@ -229,7 +253,9 @@ impl Conn {
                     self.on_verack(&peer);
                 }
             }
-            Message::SendAddrV2 if self.got_verack => self.close(Disconnect::Protocol("sendaddrv2 after verack")),
+            Message::SendAddrV2 if self.got_verack => {
+                self.close(Disconnect::Protocol("sendaddrv2 after verack"))
+            }
             Message::SendAddrV2 => self.wants_addrv2 = true,
             _ if !self.got_verack => {} // "unsupported message prior to verack"
             m if self.shared.modes().stalls(m.command_name()) => {}
@@ -245,8 +271,13 @@ impl Conn {
         let config = lock(&self.shared.config).clone();
         self.common_version = v.version.min(config.version);
         self.relay_txs = v.relay;
-        let peer_addr = self.stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
-        let start_height = self.shared.modes().start_height().unwrap_or_else(|| self.shared.view().height() as i32);
+        let peer_addr =
+            self.stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let start_height = self
+            .shared
+            .modes()
+            .start_height()
+            .unwrap_or_else(|| self.shared.view().height() as i32);
         let ours = Version {
             version: config.version,
             services: config.services,
@@ -326,7 +357,8 @@ impl Conn {
             Some(f) if f < view.height() => (view.height() - f) as usize,
             _ => usize::MAX,
         };
-        let use_headers = (self.prefers_headers || self.prefers_headers2) && new_headers <= MAX_BLOCKS_TO_ANNOUNCE;
+        let use_headers = (self.prefers_headers || self.prefers_headers2)
+            && new_headers <= MAX_BLOCKS_TO_ANNOUNCE;
         self.last_announced = Some(tip);
         if use_headers {
             let first = fork.unwrap_or(0) + 1;
@@ -335,13 +367,19 @@ impl Conn {
             drop(view);
             self.best_sent = Some(tip);
             if self.prefers_headers2 {
-                self.send(Message::Headers2(Headers2::compress(&headers, CompressionPath::Announcement)));
+                self.send(Message::Headers2(Headers2::compress(
+                    &headers,
+                    CompressionPath::Announcement,
+                )));
             } else {
                 self.send(Message::Headers(Headers::new(headers)));
             }
         } else if forced || fork != Some(view.height()) {
             drop(view);
-            self.send(Message::Inv(Inv::new(vec![Inventory::new(InvType::Block, Hash256::from_byte_array(tip.to_byte_array()))])));
+            self.send(Message::Inv(Inv::new(vec![Inventory::new(
+                InvType::Block,
+                Hash256::from_byte_array(tip.to_byte_array()),
+            )])));
         }
     }
 
@@ -351,7 +389,12 @@ impl Conn {
         let unmatched = self.shared.modes().has(&Mode::UnmatchedTx);
         let fresh: Vec<Transaction> = {
             let chain = self.shared.chain.read();
-            chain.mempool().iter().filter(|tx| !self.known_txs.contains(&tx.txid())).cloned().collect()
+            chain
+                .mempool()
+                .iter()
+                .filter(|tx| !self.known_txs.contains(&tx.txid()))
+                .cloned()
+                .collect()
         };
         let mut inv = Vec::new();
         for tx in fresh {
@@ -360,9 +403,13 @@ impl Conn {
             if !self.relay_txs {
                 continue;
             }
-            let wanted = unmatched || self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx));
+            let wanted =
+                unmatched || self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx));
             if wanted {
-                inv.push(Inventory::new(InvType::Tx, Hash256::from_byte_array(txid.to_byte_array())));
+                inv.push(Inventory::new(
+                    InvType::Tx,
+                    Hash256::from_byte_array(txid.to_byte_array()),
+                ));
             }
         }
         for chunk in inv.chunks(MAX_INV_SZ) {
@@ -389,41 +436,29 @@ impl Conn {
             Message::GetData(gd) => self.on_getdata(gd),
             Message::Inv(inv) => self.on_inv(inv),
             Message::Tx(tx) => self.on_tx(tx),
-            Message::FilterLoad(fl) => {
-                if self.bloom_allowed() {
-                    match BloomFilter::from_parts(fl.data, fl.hash_funcs, fl.tweak, fl.flags) {
-                        Ok(f) => {
-                            self.filter = Some(f);
-                            self.relay_txs = true;
-                        }
-                        Err(_) => self.misbehaving(100, "oversized bloom filter"),
+            // A bloom message to a node without NODE_BLOOM disconnects (the guard closes).
+            Message::FilterLoad(fl) if self.bloom_allowed() => {
+                match BloomFilter::from_parts(fl.data, fl.hash_funcs, fl.tweak, fl.flags) {
+                    Ok(f) => {
+                        self.filter = Some(f);
+                        self.relay_txs = true;
                     }
+                    Err(_) => self.misbehaving(100, "oversized bloom filter"),
                 }
             }
-            Message::FilterAdd(fa) => {
-                if self.bloom_allowed() {
-                    match self.filter.as_mut() {
-                        Some(f) => f.insert(&fa.element),
-                        None => self.misbehaving(100, "filteradd without a filter"),
-                    }
-                }
+            Message::FilterAdd(fa) if self.bloom_allowed() => match self.filter.as_mut() {
+                Some(f) => f.insert(&fa.element),
+                None => self.misbehaving(100, "filteradd without a filter"),
+            },
+            Message::FilterClear if self.bloom_allowed() => {
+                self.filter = None;
+                self.relay_txs = true;
             }
-            Message::FilterClear => {
-                if self.bloom_allowed() {
-                    self.filter = None;
-                    self.relay_txs = true;
-                }
-            }
-            Message::Mempool => {
-                if self.bloom_allowed() {
-                    self.on_mempool();
-                }
-            }
-            Message::GetAddr => {
-                if !self.answered_getaddr {
-                    self.answered_getaddr = true;
-                    self.send_addresses();
-                }
+            Message::Mempool if self.bloom_allowed() => self.on_mempool(),
+            // Answered once per connection.
+            Message::GetAddr if !self.answered_getaddr => {
+                self.answered_getaddr = true;
+                self.send_addresses();
             }
             Message::GetSporks => {
                 for s in self.shared.sporks.clone() {
@@ -431,7 +466,9 @@ impl Conn {
                 }
             }
             Message::GovSync(gs) => self.on_govsync(gs),
-            Message::Unknown { command, .. } if matches!(command.as_str(), "mnlistdiff" | "qrinfo") => {
+            Message::Unknown { command, .. }
+                if matches!(command.as_str(), "mnlistdiff" | "qrinfo") =>
+            {
                 self.misbehaving(100, "unsolicited mnlistdiff/qrinfo")
             }
             _ => {} // pong, sendcmpct, senddsq, addr, spork, headers, …: nothing to answer
@@ -461,7 +498,10 @@ impl Conn {
         }
         drop(view);
         if compressed {
-            self.send(Message::Headers2(Headers2::compress(&headers, CompressionPath::GetHeaders2Reply)));
+            self.send(Message::Headers2(Headers2::compress(
+                &headers,
+                CompressionPath::GetHeaders2Reply,
+            )));
         } else {
             self.send(Message::Headers(Headers::new(headers)));
         }
@@ -476,7 +516,10 @@ impl Conn {
             if hash == *stop {
                 break;
             }
-            inv.push(Inventory::new(InvType::Block, Hash256::from_byte_array(hash.to_byte_array())));
+            inv.push(Inventory::new(
+                InvType::Block,
+                Hash256::from_byte_array(hash.to_byte_array()),
+            ));
         }
         drop(view);
         if !inv.is_empty() {
@@ -493,7 +536,10 @@ impl Conn {
             let hash = item.hash;
             match item.inv_type {
                 InvType::Block | InvType::FilteredBlock => {
-                    let block = self.shared.view().block_by_hash(&BlockHash::from_byte_array(hash.to_byte_array()));
+                    let block = self
+                        .shared
+                        .view()
+                        .block_by_hash(&BlockHash::from_byte_array(hash.to_byte_array()));
                     let Some(block) = block else { continue }; // missing blocks: no reply
                     if item.inv_type == InvType::Block {
                         self.send(Message::Block(block));
@@ -509,19 +555,26 @@ impl Conn {
                         None => not_found.push(item),
                     }
                 }
-                InvType::Spork => match self.shared.sporks.iter().find(|s| s.inv_hash() == hash).cloned() {
-                    Some(s) => self.send(Message::Spork(s)),
-                    None => not_found.push(item),
-                },
+                InvType::Spork => {
+                    match self.shared.sporks.iter().find(|s| s.inv_hash() == hash).cloned() {
+                        Some(s) => self.send(Message::Spork(s)),
+                        None => not_found.push(item),
+                    }
+                }
                 InvType::GovernanceObject => {
-                    let obj = lock(&self.shared.config).governance.iter().find(|o| o.hash() == hash).cloned();
+                    let obj = lock(&self.shared.config)
+                        .governance
+                        .iter()
+                        .find(|o| o.hash() == hash)
+                        .cloned();
                     match obj {
                         Some(o) => self.send(Message::GovObject(o)),
                         None => not_found.push(item),
                     }
                 }
                 InvType::GovernanceObjectVote => {
-                    let vote = lock(&self.shared.config).votes.iter().find(|v| v.hash() == hash).cloned();
+                    let vote =
+                        lock(&self.shared.config).votes.iter().find(|v| v.hash() == hash).cloned();
                     match vote {
                         Some(v) => self.send(Message::GovObjectVote(v)),
                         None => not_found.push(item),
@@ -566,7 +619,12 @@ impl Conn {
             let chain = self.shared.chain.read();
             inv.inventory
                 .into_iter()
-                .filter(|i| i.inv_type == InvType::Tx && chain.mempool_tx(&Txid::from_byte_array(i.hash.to_byte_array())).is_none())
+                .filter(|i| {
+                    i.inv_type == InvType::Tx
+                        && chain
+                            .mempool_tx(&Txid::from_byte_array(i.hash.to_byte_array()))
+                            .is_none()
+                })
                 .collect()
         };
         if !wanted.is_empty() {
@@ -595,7 +653,10 @@ impl Conn {
             let txid = tx.txid();
             if self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx)) {
                 self.known_txs.insert(txid);
-                inv.push(Inventory::new(InvType::Tx, Hash256::from_byte_array(txid.to_byte_array())));
+                inv.push(Inventory::new(
+                    InvType::Tx,
+                    Hash256::from_byte_array(txid.to_byte_array()),
+                ));
             }
         }
         for chunk in inv.chunks(MAX_INV_SZ) {
@@ -616,14 +677,22 @@ impl Conn {
                     (0..per_message)
                         .map(|i| {
                             let n = (m * per_message + i) as u32;
-                            SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 19899))
+                            SocketAddr::from((
+                                [10, (n >> 16) as u8, (n >> 8) as u8, n as u8],
+                                19899,
+                            ))
                         })
                         .collect()
                 })
                 .collect(),
             None => {
-                let mut list: Vec<SocketAddr> =
-                    self.shared.chain.node_addresses().into_iter().filter(|a| Some(*a) != me).collect();
+                let mut list: Vec<SocketAddr> = self
+                    .shared
+                    .chain
+                    .node_addresses()
+                    .into_iter()
+                    .filter(|a| Some(*a) != me)
+                    .collect();
                 list.extend(lock(&self.shared.config).addresses.iter().copied());
                 if list.is_empty() {
                     return;
@@ -649,7 +718,10 @@ impl Conn {
             } else {
                 let entries = batch
                     .iter()
-                    .map(|a| AddrEntry { time: now, address: NetAddress::from_socket_addr(*a, services) })
+                    .map(|a| AddrEntry {
+                        time: now,
+                        address: NetAddress::from_socket_addr(*a, services),
+                    })
                     .collect();
                 self.send(Message::Addr(Addr { entries }));
             }
@@ -666,10 +738,20 @@ impl Conn {
                 return;
             }
             self.synced_governance = true;
-            let inv = config.governance.iter().map(|o| Inventory::new(InvType::GovernanceObject, o.hash())).collect();
+            let inv = config
+                .governance
+                .iter()
+                .map(|o| Inventory::new(InvType::GovernanceObject, o.hash()))
+                .collect();
             (SyncItem::GovObj, inv)
         } else {
-            let filter = BloomFilter::from_parts(gs.filter.data, gs.filter.hash_funcs, gs.filter.tweak, gs.filter.flags).ok();
+            let filter = BloomFilter::from_parts(
+                gs.filter.data,
+                gs.filter.hash_funcs,
+                gs.filter.tweak,
+                gs.filter.flags,
+            )
+            .ok();
             let inv = config
                 .votes
                 .iter()
@@ -710,7 +792,10 @@ fn junk_tx() -> Transaction {
             script_sig: dashlite::tx::Script::new(vec![0x51]),
             sequence: u32::MAX,
         }],
-        outputs: vec![TxOut { value: 1, script_pubkey: crate::keys::op_return(b"dashlite-testkit") }],
+        outputs: vec![TxOut {
+            value: 1,
+            script_pubkey: crate::keys::op_return(b"dashlite-testkit"),
+        }],
         lock_time: 0,
         extra_payload: None,
     }

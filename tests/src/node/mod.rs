@@ -255,12 +255,14 @@ impl NodeHandle {
     /// Starts an honest node serving `chain` on an ephemeral port. Panics if it cannot
     /// listen (a test cannot go on then).
     pub fn start(chain: &SharedChain) -> NodeHandle {
-        NodeHandle::start_with(chain, NodeConfig::default()).expect("testkit node: cannot listen on 127.0.0.1")
+        NodeHandle::start_with(chain, NodeConfig::default())
+            .expect("testkit node: cannot listen on 127.0.0.1")
     }
 
     /// Starts a node set up as `config` says.
     pub fn start_with(chain: &SharedChain, config: NodeConfig) -> io::Result<NodeHandle> {
-        let key = regtest_spork_key().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let key =
+            regtest_spork_key().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let sporks = config
             .sporks
             .iter()
@@ -413,7 +415,7 @@ impl NodeHandle {
                 Event::Misbehaving { peer: p, total, .. } if *p == peer => Some(*total),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap_or(0)
     }
 
@@ -448,7 +450,9 @@ impl NodeHandle {
     pub fn wait_for_message(&self, command: &str, timeout: Duration) -> Option<Message> {
         let found = |events: &[Event]| {
             events.iter().find_map(|e| match e {
-                Event::Received { message, .. } if message.command_name() == command => Some(message.clone()),
+                Event::Received { message, .. } if message.command_name() == command => {
+                    Some(message.clone())
+                }
                 _ => None,
             })
         };

@@ -188,7 +188,11 @@ impl Modes {
                     frame[20..24].copy_from_slice(&[!good[0], good[1], good[2], good[3]]);
                 }
                 Mode::WrongMagic { command: c } if applies(c, command) => {
-                    let other = if magic == [0xbf, 0x0c, 0x6b, 0xbd] { [0xfc, 0xc1, 0xb7, 0xdc] } else { [0xbf, 0x0c, 0x6b, 0xbd] };
+                    let other = if magic == [0xbf, 0x0c, 0x6b, 0xbd] {
+                        [0xfc, 0xc1, 0xb7, 0xdc]
+                    } else {
+                        [0xbf, 0x0c, 0x6b, 0xbd]
+                    };
                     frame[..4].copy_from_slice(&other);
                 }
                 Mode::OversizedLength { command: c } if applies(c, command) => {
@@ -223,7 +227,11 @@ pub(crate) fn disconnect_headers(headers: &[BlockHeader]) -> Vec<BlockHeader> {
 
 /// One tampered header for [`Mode::InvalidPow`] (`invalid_pow`) or [`Mode::WrongBits`]: `h`
 /// moved onto `parent` and re-mined.
-pub(crate) fn tamper_header(h: &BlockHeader, parent: BlockHash, invalid_pow: bool) -> (BlockHeader, BlockHash) {
+pub(crate) fn tamper_header(
+    h: &BlockHeader,
+    parent: BlockHash,
+    invalid_pow: bool,
+) -> (BlockHeader, BlockHash) {
     let spec = HeaderSpec {
         version: h.version,
         prev_blockhash: parent,

@@ -45,7 +45,8 @@ impl NodeShared {
         };
         let generation = self.chain.generation();
         let mut cached = lock(&self.fork_view);
-        if let Some(v) = cached.as_ref().filter(|v| v.generation == generation && v.depth == depth) {
+        if let Some(v) = cached.as_ref().filter(|v| v.generation == generation && v.depth == depth)
+        {
             return View::Fork(v.chain.clone());
         }
         let mut fork = {
@@ -59,7 +60,12 @@ impl NodeShared {
     }
 
     /// `headers` (consecutive, starting at `first_height` of `chain`) as the modes serve them.
-    pub(crate) fn tamper(&self, chain: &Chain, first_height: u32, mut headers: Vec<BlockHeader>) -> Vec<BlockHeader> {
+    pub(crate) fn tamper(
+        &self,
+        chain: &Chain,
+        first_height: u32,
+        mut headers: Vec<BlockHeader>,
+    ) -> Vec<BlockHeader> {
         let modes = self.modes();
         if let (Some((from, invalid_pow)), false) = (modes.pow_tamper(), headers.is_empty()) {
             let from = from.max(1);
@@ -82,7 +88,9 @@ impl NodeShared {
                 }
                 for (i, header) in headers.iter_mut().enumerate() {
                     let h = first_height + i as u32;
-                    if let Some((t, _)) = h.checked_sub(from).and_then(|k| cache.headers.get(k as usize)) {
+                    if let Some((t, _)) =
+                        h.checked_sub(from).and_then(|k| cache.headers.get(k as usize))
+                    {
                         *header = *t;
                     }
                 }
@@ -99,7 +107,12 @@ impl NodeShared {
 /// the first locator hash on the active chain (genesis if none), up to `limit` headers,
 /// stopping after `stop`. An empty locator asks for the `stop` block's header alone; `None`
 /// (no reply at all) when that block is unknown. Returns the first height and the headers.
-pub(crate) fn headers_for(chain: &Chain, locator: &[BlockHash], stop: &BlockHash, limit: usize) -> Option<(u32, Vec<BlockHeader>)> {
+pub(crate) fn headers_for(
+    chain: &Chain,
+    locator: &[BlockHash],
+    stop: &BlockHash,
+    limit: usize,
+) -> Option<(u32, Vec<BlockHeader>)> {
     if locator.is_empty() {
         let h = chain.height_of(stop)?;
         return Some((h, chain.header(h).into_iter().collect()));
@@ -141,14 +154,19 @@ pub(crate) fn made_up_headers(last: &BlockHeader, n: usize) -> Vec<BlockHeader> 
 /// filter runs over every transaction in order (updating itself), only on the types
 /// `CMerkleBlock` allows; then the partial merkle tree, forged if asked. Returns the message
 /// and the indexes of the matched transactions.
-pub(crate) fn filtered_block(block: &Block, filter: &mut BloomFilter, forgery: Option<Forgery>) -> (MerkleBlock, Vec<usize>) {
+pub(crate) fn filtered_block(
+    block: &Block,
+    filter: &mut BloomFilter,
+    forgery: Option<Forgery>,
+) -> (MerkleBlock, Vec<usize>) {
     let mut txids: Vec<Txid> = block.transactions.iter().map(Transaction::txid).collect();
     let mut matches: Vec<bool> = block
         .transactions
         .iter()
         .map(|tx| is_matchable_in_merkle_block(tx) && filter.is_relevant_and_update(tx))
         .collect();
-    let matched: Vec<usize> = matches.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
+    let matched: Vec<usize> =
+        matches.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
     let mut tree = match forgery {
         Some(Forgery::WrongRoot) => {
             let mut altered = txids.clone();

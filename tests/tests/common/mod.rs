@@ -1,7 +1,9 @@
 //! Helpers shared by the testkit's own tests.
 #![allow(dead_code)]
 
-use dashlite::chain::{trusted_headers, AcceptOutcome, HeaderTree, MemoryHeaderStore, TreeConfig, U256};
+use dashlite::chain::{
+    trusted_headers, AcceptOutcome, HeaderTree, MemoryHeaderStore, TreeConfig, U256,
+};
 use dashlite::hash::BlockHash;
 use dashlite::network::Network;
 use dashlite::wire::{BlockHeader, GetHeaders2, Headers2, Message};
@@ -22,7 +24,8 @@ pub const NODE_SERVICES: u64 = NODE_NETWORK | NODE_BLOOM | NODE_HEADERS_COMPRESS
 /// A shared vector file (panics naming the path if missing).
 pub fn vectors(name: &str) -> serde_json::Value {
     let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("missing test vector file {path}: {e}"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("missing test vector file {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {path}: {e}"))
 }
 
@@ -31,7 +34,8 @@ pub fn regtest_tree() -> HeaderTree<MemoryHeaderStore> {
     let params = Network::Regtest.params();
     let genesis = params.genesis_header();
     let trusted = trusted_headers(0, U256::ZERO, &[(genesis, genesis.block_hash())]);
-    HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), &trusted).expect("tree")
+    HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), &trusted)
+        .expect("tree")
 }
 
 /// Headers paired with their X11 hashes.
