@@ -303,6 +303,11 @@ impl Conn {
 
     fn on_verack(&mut self, peer: &Version) {
         self.got_verack = true;
+        // What the client may already know, taken before it can learn the handshake is done:
+        // anything newer is announced.
+        self.generation = self.shared.chain.generation();
+        self.last_announced = Some(self.shared.view().tip());
+        self.known_txs = self.shared.chain.read().mempool().iter().map(Transaction::txid).collect();
         if peer.services & NODE_HEADERS_COMPRESSED != 0 {
             self.send(Message::SendHeaders2);
         } else {
@@ -313,9 +318,6 @@ impl Conn {
         self.ping();
         let interval = lock(&self.shared.config).ping_interval;
         self.next_ping = Instant::now() + interval;
-        self.generation = self.shared.chain.generation();
-        self.last_announced = Some(self.shared.view().tip());
-        self.known_txs = self.shared.chain.read().mempool().iter().map(Transaction::txid).collect();
         let modes = self.shared.modes();
         for m in modes.unsolicited() {
             self.send(m);
