@@ -162,7 +162,12 @@ impl RawClient {
     /// the node's `version` is in. Returns every message the node sent up to its `verack`
     /// (its `version` first).
     pub fn handshake(&mut self, services: u64) -> Result<Vec<Message>, ClientError> {
-        self.send(&Message::Version(spv_version(services, 0)))?;
+        self.handshake_with(spv_version(services, 0))
+    }
+
+    /// The handshake with a given `version` message (see [`RawClient::handshake`]).
+    pub fn handshake_with(&mut self, version: Version) -> Result<Vec<Message>, ClientError> {
+        self.send(&Message::Version(version))?;
         let (version, _) = self.recv_until("version")?;
         self.send(&Message::SendAddrV2)?;
         self.send(&Message::Verack)?;

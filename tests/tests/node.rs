@@ -482,3 +482,45 @@ fn a_block_can_pay_given_scripts_and_carry_given_transactions() {
     assert_eq!(block.transactions[0].outputs[0].script_pubkey, alice.p2pkh());
     assert_eq!(block.transactions[1], tx);
 }
+
+#[test]
+fn headers2_replies_are_capped_at_2000_below_protocol_70235() {
+    let chain = SharedChain::with_blocks(2_050);
+    let node = NodeHandle::start(&chain);
+    let mut c = RawClient::connect(node.addr()).unwrap();
+    let mut v = dashlite_testkit::client::spv_version(SPV_SERVICES, 0);
+    v.version = 70_230;
+    c.handshake_with(v).unwrap();
+    assert_eq!(getheaders2(&mut c, vec![chain.read().hash_at(0).unwrap()]).len(), 2_000);
+}
+
+#[test]
+fn new_blocks_are_announced_as_headers_to_a_sendheaders_client() {
+    let chain = SharedChain::with_blocks(10);
+    let node = NodeHandle::start(&chain);
+    let mut c = spv_client(node.addr(), 0);
+    c.send(&Message::SendHeaders).unwrap();
+    c.send(&Message::GetHeaders(GetHeaders::new(
+        70240,
+        vec![chain.read().hash_at(0).unwrap()],
+        BlockHash::ZERO,
+    )))
+    .unwrap();
+    let Message::Headers(h) = c.recv_until("headers").unwrap().0 else { unreachable!() };
+    assert_eq!(h.headers.len(), 10);
+    let new = node.mine(1)[0];
+    let Message::Headers(h) = c.recv_until("headers").unwrap().0 else { unreachable!() };
+    assert_eq!(h.headers.len(), 1);
+    assert_eq!(h.headers[0].block_hash(), new);
+}
+
+#[test]
+fn recording_can_be_turned_off_for_benchmarks() {
+    let chain = SharedChain::with_blocks(1);
+    let config = NodeConfig { record_messages: false, ..NodeConfig::default() };
+    let node = NodeHandle::start_with(&chain, config).unwrap();
+    let mut c = spv_client(node.addr(), SPV_SERVICES);
+    until_pong(&mut c, 1);
+    assert_eq!(node.count("ping"), 0);
+    assert_eq!(node.peers().len(), 1);
+}

@@ -239,7 +239,9 @@ impl Conn {
     }
 
     fn on_message(&mut self, message: Message) {
-        self.shared.push_event(Event::Received { peer: self.id(), message: message.clone() });
+        if lock(&self.shared.config).record_messages {
+            self.shared.push_event(Event::Received { peer: self.id(), message: message.clone() });
+        }
         let Some(peer) = self.peer_version.clone() else {
             if let Message::Version(v) = message {
                 self.on_version(v);

@@ -74,6 +74,9 @@ pub struct NodeConfig {
     pub ping_interval: Duration,
     /// Misbehaviours switched on.
     pub modes: Vec<Mode>,
+    /// Whether received messages are kept as [`Event::Received`] (turn off for long
+    /// benchmarks; connections, scores and disconnects are always recorded).
+    pub record_messages: bool,
 }
 
 impl Default for NodeConfig {
@@ -93,6 +96,7 @@ impl Default for NodeConfig {
             votes,
             ping_interval: Duration::from_secs(120),
             modes: Vec::new(),
+            record_messages: true,
         }
     }
 }
@@ -466,12 +470,14 @@ impl NodeHandle {
     /// Stops listening and closes every connection (the chain stays).
     pub fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
-        }
+        // Shut the sockets first so a thread blocked writing to a client that does not read
+        // returns at once.
         let peers: Vec<_> = lock(&self.shared.peers).drain(..).collect();
         for p in peers {
             let _ = p.stream.shutdown(Shutdown::Both);
+        }
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
         }
         self.shared.chain.unregister_node(self.addr());
     }
