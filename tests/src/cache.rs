@@ -5,6 +5,7 @@
 //! block's body (its coinbase) is rebuilt on demand and the chain can serve filtered blocks.
 
 use crate::chain::Chain;
+use dashlite::network::Network;
 use dashlite::wire::BlockHeader;
 use std::fs;
 use std::io::{self, Read, Write};
@@ -39,7 +40,7 @@ pub fn cached_chain(dir: &Path, blocks: u32) -> io::Result<Chain> {
 }
 
 fn read_cache(path: &Path, blocks: u32) -> io::Result<Option<Chain>> {
-    let mut file = match fs::File::open(path) {
+    let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
@@ -48,16 +49,15 @@ fn read_cache(path: &Path, blocks: u32) -> io::Result<Option<Chain>> {
     if file.metadata()?.len() != expected {
         return Ok(None);
     }
-    let mut raw = Vec::with_capacity(expected as usize);
-    file.read_to_end(&mut raw)?;
-    let headers = raw
-        .chunks_exact(BlockHeader::SIZE)
-        .map(|c| {
-            let mut a = [0u8; BlockHeader::SIZE];
-            a.copy_from_slice(c);
-            BlockHeader::from_array(&a)
-        })
-        .collect();
+    // Read straight into the chain's header vector: memory is the headers, once.
+    let mut headers = Vec::with_capacity(blocks as usize + 1);
+    headers.push(Network::Regtest.params().genesis_header());
+    let mut reader = io::BufReader::with_capacity(1 << 20, file);
+    let mut raw = [0u8; BlockHeader::SIZE];
+    for _ in 0..blocks {
+        reader.read_exact(&mut raw)?;
+        headers.push(BlockHeader::from_array(&raw));
+    }
     Ok(Chain::from_default_headers(headers))
 }
 

@@ -253,22 +253,24 @@ impl Chain {
         chain
     }
 
-    /// Genesis followed by `headers` (heights 1, 2, …) of default blocks on branch 0, e.g. as
-    /// read back from the header cache. Only the link to genesis is checked (and the tip is
-    /// hashed once); the blocks' bodies are rebuilt on demand like any default block.
+    /// The chain of default blocks on branch 0 whose headers are `headers` (index = height,
+    /// `headers[0]` the regtest genesis), e.g. as read back from the header cache. The vector
+    /// becomes the chain's own (no copy). Only genesis and the link to it are checked (and the
+    /// tip is hashed once); the blocks' bodies are rebuilt on demand like any default block.
     pub fn from_default_headers(headers: Vec<BlockHeader>) -> Option<Chain> {
         let mut chain = Chain::regtest();
-        if headers.first().is_some_and(|h| h.prev_blockhash != chain.tip_hash) {
+        if headers.first() != chain.headers.first()
+            || headers.get(1).is_some_and(|h| h.prev_blockhash != chain.tip_hash)
+        {
             return None;
         }
-        let n = headers.len();
-        chain.headers.reserve_exact(n);
-        chain.tags.resize(n + 1, 0);
+        let n = headers.len() - 1;
+        chain.headers = headers;
+        chain.tags = vec![0; n + 1];
         chain.index.reserve(n);
-        for (i, h) in headers.into_iter().enumerate() {
-            // Block i's hash is the prev hash of block i + 1.
-            chain.index.insert(index_key(&h.prev_blockhash), i as u32);
-            chain.headers.push(h);
+        for h in 1..=n {
+            // Block h - 1's hash is the prev hash of block h.
+            chain.index.insert(index_key(&chain.headers[h].prev_blockhash), h as u32 - 1);
         }
         chain.tip_hash = chain.headers[n].block_hash();
         chain.index.insert(index_key(&chain.tip_hash), n as u32);
