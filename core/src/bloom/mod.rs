@@ -14,6 +14,10 @@ pub mod policy;
 mod relevance;
 
 #[cfg(test)]
+mod mirror_tests;
+#[cfg(test)]
+mod testgen;
+#[cfg(test)]
 mod tests;
 
 pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
