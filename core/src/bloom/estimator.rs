@@ -14,12 +14,14 @@
 //! * **Has it drifted?** [`FpEstimator::on_block`] runs Page's CUSUM on the log-likelihood
 //!   ratio of "rate = `drift_multiple` × expected" against "rate = expected" (a Bernoulli
 //!   trial per transaction), and signals when it exceeds [`EstimatorConfig::threshold`] nats.
-//!   CUSUM is the optimal detector of a change in rate (Lorden): with the defaults (4×, 16
-//!   nats) it takes about 12 excess false matches in quick succession to fire, so one block
+//!   CUSUM is the optimal detector of a change in rate (Lorden): with the defaults (4×, 20
+//!   nats) it takes about 15 excess false matches in quick succession to fire, so one block
 //!   full of chance matches cannot, while a real drift to 4× at 0.5% per transaction is found
-//!   within ~1,300 transactions (≈ 60 blocks of 20). At the expected rate its mean time to a
-//!   false alarm is ~10⁹ transactions, more than a full mainnet sync. The last time the CUSUM
-//!   stood at zero estimates where the drift began: blocks from there on are re-requested.
+//!   within ~1,600 transactions (≈ 80 blocks of 20). At the expected rate its mean time to a
+//!   false alarm is ~10¹⁰ transactions, far more than a full mainnet sync; at 1.5× the
+//!   expected rate (a mis-estimated baseline, not drift) it is still ~5·10⁶. The last time the
+//!   CUSUM stood at zero estimates where the drift began: blocks from there on are
+//!   re-requested.
 //!
 //! The threshold is relative to the rate the filter *should* have (set by the caller from the
 //! mirror's fill, see [`super::policy::FilterPolicy::expected_tx_false_positive_rate`]), so a
@@ -30,21 +32,25 @@
 //! ## No reload storms
 //! bitcoinj and dashj compared a per-*transaction* rate with a per-*element* target (a
 //! transaction makes ~9 or more element tests) over a handful of blocks, so they reloaded again
-//! and again. Here the units agree, small samples carry little evidence, counts restart after
-//! each drift (the caller reloads), and if drift is signalled again within
-//! [`STORM_WINDOW_TXS`] trials the multiple doubles (up to [`MAX_DRIFT_MULTIPLE`]): a baseline
-//! that is simply wrong for this chain costs a few reloads, never a storm.
+//! and again. Here the units agree, small samples carry little evidence and counts restart
+//! after each drift (the caller reloads). If drift is signalled again within
+//! [`STORM_WINDOW_TXS`] trials of the previous one, the fresh filter itself matches more than
+//! expected: the baseline is wrong for this chain (its transactions make more element tests
+//! than assumed), not the filter. The estimator then re-baselines: the expected rate is scaled
+//! by the rate measured since the previous drift (up to [`MAX_BASELINE_SCALE`]×). A wrong
+//! baseline costs two reloads, never a storm.
 
 /// Default drift multiple: signal when the rate is credibly this many times the expected one.
 pub const DEFAULT_DRIFT_MULTIPLE: f64 = 4.0;
-/// Default CUSUM threshold in nats (a likelihood ratio of e^16 ≈ 9·10⁶).
-pub const DEFAULT_CUSUM_THRESHOLD: f64 = 16.0;
+/// Default CUSUM threshold in nats (a likelihood ratio of e^20 ≈ 5·10⁸).
+pub const DEFAULT_CUSUM_THRESHOLD: f64 = 20.0;
 /// Default half life of the smoothed rate, in non-wallet transactions (~1,000 blocks).
 pub const DEFAULT_HALF_LIFE_TXS: f64 = 20_000.0;
-/// A drift signalled within this many trials of the previous one doubles the multiple.
+/// A drift signalled within this many trials (non-wallet transactions) of the previous one
+/// re-baselines the estimator (~5,000 blocks of 20 transactions).
 pub const STORM_WINDOW_TXS: u64 = 100_000;
-/// The multiple never backs off beyond this.
-pub const MAX_DRIFT_MULTIPLE: f64 = 64.0;
+/// The expected rate is never scaled up by more than this.
+pub const MAX_BASELINE_SCALE: f64 = 64.0;
 /// z of the reported two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
 
@@ -116,13 +122,15 @@ pub struct Drift {
 #[derive(Debug, Clone)]
 pub struct FpEstimator {
     config: EstimatorConfig,
-    multiple: f64,
+    /// Re-baselining factor on `expected_rate` (1 until drift repeats quickly).
+    scale: f64,
     false_matches: f64,
     trials: f64,
     cusum: f64,
     /// Height where the current CUSUM excursion began, and its counts.
     run: Option<(u32, u64, u64)>,
-    trials_since_drift: u64,
+    /// Trials and false matches since the last drift (`None` before the first).
+    since_drift: Option<(u64, u64)>,
     drifts: u32,
 }
 
@@ -131,12 +139,12 @@ impl FpEstimator {
     pub fn new(config: EstimatorConfig) -> FpEstimator {
         FpEstimator {
             config,
-            multiple: config.drift_multiple,
+            scale: 1.0,
             false_matches: 0.0,
             trials: 0.0,
             cusum: 0.0,
             run: None,
-            trials_since_drift: u64::MAX,
+            since_drift: None,
             drifts: 0,
         }
     }
@@ -146,9 +154,10 @@ impl FpEstimator {
         self.config.expected_rate = rate;
     }
 
-    /// The multiple currently tested for (the configured one, or more after quick repeats).
-    pub fn drift_multiple(&self) -> f64 {
-        self.multiple
+    /// The factor the expected rate was re-baselined by after quickly repeated drifts (1 if
+    /// never).
+    pub fn baseline_scale(&self) -> f64 {
+        self.scale
     }
 
     /// Drifts signalled so far.
@@ -188,7 +197,10 @@ impl FpEstimator {
         let decay = 0.5f64.powf(trials as f64 / self.config.half_life_txs);
         self.false_matches = self.false_matches * decay + false_matches as f64;
         self.trials = self.trials * decay + trials as f64;
-        self.trials_since_drift = self.trials_since_drift.saturating_add(trials);
+        if let Some((t, f)) = &mut self.since_drift {
+            *t = t.saturating_add(trials);
+            *f = f.saturating_add(false_matches);
+        }
 
         let (expected, alternative) = self.hypotheses()?;
         let hit = (alternative / expected).ln();
@@ -214,12 +226,14 @@ impl FpEstimator {
             drift_rate: if run.1 > 0 { run.2 as f64 / run.1 as f64 } else { 0.0 },
             threshold_rate: alternative,
         };
-        self.multiple = if self.trials_since_drift < STORM_WINDOW_TXS {
-            (self.multiple * 2.0).min(MAX_DRIFT_MULTIPLE)
-        } else {
-            self.config.drift_multiple
-        };
-        self.trials_since_drift = 0;
+        if let Some((t, f)) = self.since_drift {
+            if t < STORM_WINDOW_TXS && t > 0 {
+                // The freshly reloaded filter drifted at once: learn this chain's baseline.
+                let measured = f as f64 / t as f64 / expected;
+                self.scale = (self.scale * measured.max(1.0)).min(MAX_BASELINE_SCALE);
+            }
+        }
+        self.since_drift = Some((0, 0));
         self.drifts += 1;
         self.reset();
         Some(drift)
@@ -228,11 +242,12 @@ impl FpEstimator {
     /// (expected, alternative) rates, or `None` when no drift can be told apart (a filter
     /// expected to match everything).
     fn hypotheses(&self) -> Option<(f64, f64)> {
-        let expected = self.config.expected_rate.max(1e-12);
+        let expected = (self.config.expected_rate * self.scale).max(1e-12);
         if expected >= 1.0 || !expected.is_finite() {
             return None;
         }
-        let alternative = (expected * self.multiple.max(1.0)).min((1.0 + expected) / 2.0);
+        let multiple = self.config.drift_multiple.max(1.0);
+        let alternative = (expected * multiple).min((1.0 + expected) / 2.0);
         (alternative > expected).then_some((expected, alternative))
     }
 }

@@ -14,7 +14,11 @@ pub mod policy;
 mod relevance;
 
 #[cfg(test)]
+mod estimator_tests;
+#[cfg(test)]
 mod mirror_tests;
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod testgen;
 #[cfg(test)]

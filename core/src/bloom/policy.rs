@@ -42,8 +42,10 @@
 //! The filter is sized for the watch list plus headroom (the gap-limit lookahead grows it; each
 //! received payment adds an outpoint). New elements go out as `filteradd` until either the
 //! headroom is used up or the predicted rate `(1 - (1-fill)·e^{-k·a/m})^k` after the `a`
-//! additions exceeds [`PolicyConfig::reload_multiple`] × the target; then, or when an element
-//! is over 520 bytes (which `filteradd` cannot carry), a fresh `filterload` is built.
+//! additions, over our copy and the fullest peer copy (their BLOOM_UPDATE insertions count),
+//! exceeds [`PolicyConfig::reload_multiple`] × the rate the filter was designed for; then, or
+//! when an element is over 520 bytes (which `filteradd` cannot carry), a fresh `filterload`
+//! is built. A reload resets every peer's copy, so it also answers a drifted peer.
 //!
 //! The same tweak (drawn once from the injected RNG) is kept across reloads and peers, as
 //! bitcoinj does: different tweaks over the same elements let peers intersect the filters.
@@ -269,10 +271,14 @@ impl FilterPolicy {
     /// every mirror) unless a reload is better; `rescan_from` is passed through when the filter
     /// changed: for a lookahead extension it is the height of the block in which the wallet saw
     /// the lookahead key used, since later blocks were filtered without the new keys.
-    pub fn watch(
+    ///
+    /// `peers` are the mirrors of the peers' copies: with `BLOOM_UPDATE_ALL` they hold more
+    /// than ours, and the predicted rate is taken over the fullest of them.
+    pub fn watch<'a>(
         &mut self,
         items: impl IntoIterator<Item = WatchItem>,
         rescan_from: Option<u32>,
+        peers: impl IntoIterator<Item = &'a FilterMirror>,
     ) -> WatchUpdate {
         let mut new_elements: Vec<Vec<u8>> = Vec::new();
         for item in items {
@@ -290,7 +296,8 @@ impl FilterPolicy {
                 rescan_from: None,
             };
         }
-        if let Some(reason) = self.reload_reason(&new_elements) {
+        let peer_filters = peers.into_iter().filter_map(FilterMirror::filter);
+        if let Some(reason) = self.reload_reason(&new_elements, peer_filters) {
             return WatchUpdate {
                 action: FilterAction::Reload(self.reload()),
                 reload_reason: Some(reason),
@@ -332,13 +339,15 @@ impl FilterPolicy {
     pub fn peer_needs_reload(&self, mirror: &FilterMirror) -> bool {
         mirror.filter().is_some_and(|f| {
             !f.is_match_all()
-                && f.false_positive_rate() > self.config.reload_multiple * self.target_rate()
+                && f.false_positive_rate()
+                    > self.config.reload_multiple * self.design_false_positive_rate()
         })
     }
 
-    /// The rate the current filter was built for: the configured one, or higher when Dash
-    /// Core's 36,000-byte limit capped the size.
-    fn target_rate(&self) -> f64 {
+    /// The rate the current filter was designed for, at its full capacity: the configured
+    /// one, or higher where Dash Core's 36,000-byte limit capped the size. Reload thresholds
+    /// are multiples of it.
+    pub fn design_false_positive_rate(&self) -> f64 {
         let fresh = BloomFilter::from_parts(
             vec![0; self.filter.data().len()],
             self.filter.hash_funcs(),
@@ -349,7 +358,11 @@ impl FilterPolicy {
         designed.max(self.config.false_positive_rate)
     }
 
-    fn reload_reason(&self, new_elements: &[Vec<u8>]) -> Option<ReloadReason> {
+    fn reload_reason<'a>(
+        &self,
+        new_elements: &[Vec<u8>],
+        peers: impl Iterator<Item = &'a BloomFilter>,
+    ) -> Option<ReloadReason> {
         if let Some(e) = new_elements.iter().find(|e| e.len() > MAX_SCRIPT_ELEMENT_SIZE) {
             return Some(ReloadReason::ElementTooLarge(e.len()));
         }
@@ -359,8 +372,12 @@ impl FilterPolicy {
         if additions > u64::from(headroom) {
             return Some(ReloadReason::HeadroomExhausted);
         }
-        let predicted = self.filter.false_positive_rate_after(new_elements.len() as u64);
-        if predicted > self.config.reload_multiple * self.target_rate() {
+        let added = new_elements.len() as u64;
+        let predicted = peers
+            .filter(|f| !f.is_match_all())
+            .map(|f| f.false_positive_rate_after(added))
+            .fold(self.filter.false_positive_rate_after(added), f64::max);
+        if predicted > self.config.reload_multiple * self.design_false_positive_rate() {
             return Some(ReloadReason::FalsePositiveRate(predicted));
         }
         None
