@@ -1,5 +1,6 @@
 //! `dashlite`: the command-line face of the dashlite SDK.
 
+mod bloom;
 mod decode;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ struct Cli {
 enum Cmd {
     /// Decode one framed P2P message (or, with --command, a bare payload) and print it as JSON.
     Decode(decode::Args),
+    /// Build a BIP37 bloom filter, or run one over a transaction as Dash Core does.
+    Bloom(bloom::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Decode(args) => decode::run(args),
+        Cmd::Bloom(args) => bloom::run(args),
     };
     match result {
         Ok(code) => code,
