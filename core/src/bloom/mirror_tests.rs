@@ -173,7 +173,7 @@ fn a_lost_announcement_leaves_a_subset_mirror_until_the_next_filterload() {
     assert_ne!(mine, &peer);
     // The peer matches the spend through the outpoint it inserted; the mirror cannot.
     let spend = paying(&hash160(b"someone"), OutPoint::new(payment.txid(), 0));
-    let (block, matched) = serve_filtered_block(&mut peer, &[spend.clone()]);
+    let (block, matched) = serve_filtered_block(&mut peer, std::slice::from_ref(&spend));
     assert_eq!(matched.len(), 1);
     mirror.on_merkleblock(&block).unwrap();
     assert_eq!(mirror.on_tx(&spend), TxDelivery::Expected(TxSource::Block));
