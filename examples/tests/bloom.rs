@@ -131,7 +131,7 @@ fn match_output_feeds_the_next_match() {
     let miss: serde_json::Value = serde_json::from_str(&stdout(&miss)).unwrap();
     assert_eq!(miss["matched"], false);
     let first =
-        dashlite(&["bloom", "match", "--filter", &before, "--tx", &c["tx_hex"].as_str().unwrap()]);
+        dashlite(&["bloom", "match", "--filter", &before, "--tx", c["tx_hex"].as_str().unwrap()]);
     let first: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
     assert_eq!(first["matched"], true);
     assert_ne!(first["filter"], before.as_str());

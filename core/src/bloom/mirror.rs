@@ -45,7 +45,7 @@
 use std::collections::VecDeque;
 
 use super::policy::FilterAction;
-use super::BloomFilter;
+use super::{BloomError, BloomFilter};
 use crate::chain::merkle::{MatchedTxid, MerkleError};
 use crate::hash::Txid;
 use crate::tx::Transaction;
@@ -87,6 +87,9 @@ pub enum MirrorError {
     /// `filteradd` element over `MAX_SCRIPT_ELEMENT_SIZE` (Dash Core: misbehaving 100).
     #[error("filteradd element of {0} bytes exceeds 520")]
     ElementTooLarge(usize),
+    /// A `filterload` beyond Dash Core's limits (misbehaving 100).
+    #[error("filterload: {0}")]
+    Filter(BloomError),
 }
 
 #[derive(Debug, Clone)]
@@ -156,11 +159,7 @@ impl FilterMirror {
                 adds.iter().try_for_each(|a| self.on_filteradd_sent(&a.element))
             }
             FilterAction::Reload(load) => {
-                // A FilterAction only carries loads the policy built within the limits.
-                match BloomFilter::try_from(load) {
-                    Ok(filter) => self.on_filterload_sent(filter),
-                    Err(_) => self.on_filterclear_sent(),
-                }
+                self.on_filterload_sent(BloomFilter::try_from(load).map_err(MirrorError::Filter)?);
                 Ok(())
             }
         }

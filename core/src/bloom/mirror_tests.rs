@@ -197,6 +197,12 @@ fn unannounced_transactions_do_not_touch_the_mirror() {
 fn filteradd_that_dash_core_would_punish_is_refused() {
     let mut mirror = FilterMirror::new();
     assert_eq!(mirror.on_filteradd_sent(&[1; 20]), Err(MirrorError::NoFilterLoaded));
+    let too_big = FilterLoad { data: vec![0; 36_001], hash_funcs: 1, tweak: 0, flags: 0 };
+    assert_eq!(
+        mirror.on_sent(&FilterAction::Reload(too_big)),
+        Err(MirrorError::Filter(super::BloomError::TooLarge { size: 36_001 }))
+    );
+    assert_eq!(mirror.filter(), None);
     mirror.on_filterload_sent(BloomFilter::new(10, 0.01, 0, 0).unwrap());
     assert_eq!(mirror.on_filteradd_sent(&[1; 521]), Err(MirrorError::ElementTooLarge(521)));
     assert_eq!(mirror.on_filteradd_sent(&[1; 520]), Ok(()));
