@@ -1,5 +1,6 @@
 //! `dashlite`: the command-line face of the dashlite SDK.
 
+mod bloom;
 mod decode;
 mod replay;
 
@@ -23,6 +24,8 @@ enum Cmd {
     /// The demo: for now, the replay of the real Dash Core session shipped in `../shared`
     /// (the live demo against in-process testkit nodes comes with the sync engine).
     Demo,
+    /// Build a BIP37 bloom filter, or run one over a transaction as Dash Core does.
+    Bloom(bloom::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Cmd::Decode(args) => decode::run(args),
         Cmd::Replay(args) => replay::run(args),
         Cmd::Demo => replay::run(replay::Args::default()),
+        Cmd::Bloom(args) => bloom::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,13 +6,28 @@
 //! same function on the same transactions in the same order keeps a local mirror bit-identical
 //! to the peer's copy.
 
+mod convert;
+pub mod estimator;
+pub mod mirror;
 mod murmur3;
+pub mod policy;
 mod relevance;
 
 #[cfg(test)]
+mod estimator_tests;
+#[cfg(test)]
+mod mirror_tests;
+#[cfg(test)]
+mod policy_tests;
+#[cfg(test)]
+mod testgen;
+#[cfg(test)]
 mod tests;
 
+pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
+pub use mirror::{FilterMirror, MirrorError, TxDelivery, TxSource};
 pub use murmur3::murmur3_32;
+pub use policy::{FilterAction, FilterPolicy, PolicyConfig, ReloadReason, WatchItem, WatchUpdate};
 pub use relevance::is_matchable_in_merkle_block;
 
 use crate::encode::{write_bytes, Decode, DecodeError, DecodeErrorKind, Encode, Reader};
