@@ -356,6 +356,12 @@ impl ConnectionManager {
         }
     }
 
+    /// `peer`'s bounded write queue is full: it does not read what we send.
+    pub fn on_send_queue_full(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.drop_peer(peer, DisconnectReason::SendQueueFull, true);
+    }
+
     /// The frame decoder failed; fatal errors end the connection, others drop one message.
     pub fn on_frame_error(&mut self, peer: PeerId, error: FrameError, now: Time) {
         self.advance(now);
