@@ -127,7 +127,7 @@ pub enum Event {
         /// Whether a `filterload` went out in the handshake.
         filter_loaded: bool,
     },
-    /// `peer` is gone.
+    /// `peer` is gone (also sent for connections whose handshake never completed).
     PeerDisconnected {
         /// The connection.
         peer: PeerId,
