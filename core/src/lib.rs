@@ -17,6 +17,8 @@ pub mod chain;
 pub mod encode;
 pub mod hash;
 pub mod network;
+pub mod node;
+pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;

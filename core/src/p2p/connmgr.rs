@@ -1,0 +1,577 @@
+//! The connection manager: keeps [`Config::target_outbound`] good outbound peers, finds
+//! addresses (configured peers, DNS seeds, fixed seeds, gossip), reconnects with backoff,
+//! drops and replaces peers that misbehave, stall or time out, chooses the sync peer, and
+//! believes a best height only when headers prove it or several peers agree.
+//!
+//! Inputs are the `on_*` methods and [`ConnectionManager::command`]; outputs accumulate in
+//! one outbox drained with [`ConnectionManager::drain_outputs`].
+
+use super::addrbook::{AddrBook, AddrSource, Endpoint, NetGroup, MAX_ADDRESSES};
+use super::handshake::HandshakeConfig;
+use super::misbehavior::{BanList, Misbehavior};
+use super::peer::{Peer, PeerInfo, Step};
+use super::{DisconnectReason, Event, Output, PeerId, Time, MINUTE, SECOND};
+use crate::encode::DecodeErrorKind;
+use crate::network::{Network, Params};
+use crate::wire::{FrameError, Message, MessageError, MAX_ADDR_ENTRIES};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+
+pub use super::peer::{FilterSource, NoFilter};
+
+/// Default number of outbound peers (the issue asks for 3–5).
+pub const DEFAULT_TARGET_OUTBOUND: usize = 4;
+/// How many peers must claim a height before it is believed without proof.
+pub const MIN_AGREEING_PEERS: usize = 2;
+/// A peer proven or corroborated to be this many blocks ahead of the sync peer takes over
+/// (client rule).
+pub const SYNC_PEER_SWITCH_MARGIN: u32 = 6;
+/// How long to wait before asking the DNS seeds again (client rule).
+pub const DNS_RETRY: Time = 10 * MINUTE;
+/// How often the manager looks for addresses while below its target (client rule).
+pub const MAINTAIN_INTERVAL: Time = 5 * SECOND;
+/// Addresses a peer may send at once (Dash Core `MAX_ADDR_PROCESSING_TOKEN_BUCKET`, also the
+/// tokens granted by our `getaddr`).
+pub const ADDR_TOKEN_BUCKET: f64 = MAX_ADDR_ENTRIES as f64;
+/// Address tokens a peer earns per second (Dash Core `MAX_ADDR_RATE_PER_SECOND`).
+pub const ADDR_RATE_PER_SECOND: f64 = 0.1;
+
+/// What the manager is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The network.
+    pub network: Network,
+    /// On a devnet, its name (`-devnet=<name>`).
+    pub devnet_name: Option<String>,
+    /// How many outbound peers to keep.
+    pub target_outbound: usize,
+    /// Peers to use instead of discovery. When set, only these are dialled, and neither DNS
+    /// seeds, fixed seeds nor `getaddr` are used.
+    pub manual_peers: Vec<SocketAddr>,
+    /// Refuse peers without NODE_BLOOM.
+    pub require_bloom: bool,
+    /// Most addresses the book keeps.
+    pub max_addresses: usize,
+}
+
+impl Config {
+    /// Defaults for `network`: [`DEFAULT_TARGET_OUTBOUND`] peers found by discovery, bloom
+    /// required.
+    pub fn new(network: Network) -> Self {
+        Config {
+            network,
+            devnet_name: None,
+            target_outbound: DEFAULT_TARGET_OUTBOUND,
+            manual_peers: Vec::new(),
+            require_bloom: true,
+            max_addresses: MAX_ADDRESSES,
+        }
+    }
+}
+
+/// What the layer above asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Send `message` to `peer` (dropped unless its handshake is complete).
+    Send {
+        /// The peer.
+        peer: PeerId,
+        /// The message.
+        message: Message,
+    },
+    /// Send `message` to every ready peer.
+    Broadcast(Message),
+    /// `peer` did something wrong (an invalid header, a bad merkle block...).
+    Misbehaving {
+        /// The peer.
+        peer: PeerId,
+        /// What it did.
+        what: Misbehavior,
+    },
+    /// Close the connection to `peer` (it will be replaced).
+    Disconnect(PeerId),
+    /// Our best header height, announced in our `version`.
+    SetHeight(u32),
+    /// Headers from `peer` up to `height` validated: the peer's height is proven.
+    HeadersProven {
+        /// The peer.
+        peer: PeerId,
+        /// The height reached.
+        height: u32,
+    },
+    /// The layer above gave up on `peer`'s outstanding requests (no stall for them).
+    ClearRequests(PeerId),
+    /// Add a configured peer.
+    AddPeer(SocketAddr),
+}
+
+struct Slot {
+    peer: Peer,
+    endpoint: Endpoint,
+    proven: u32,
+    addr_tokens: f64,
+    addr_tokens_at: Time,
+}
+
+#[derive(Debug, Default)]
+struct Discovery {
+    dns_pending: usize,
+    dns_last: Option<Time>,
+    fixed_added: bool,
+}
+
+/// Keeps a few good peers. See the module documentation.
+pub struct ConnectionManager {
+    config: Config,
+    handshake: HandshakeConfig,
+    params: &'static Params,
+    rng: StdRng,
+    peers: BTreeMap<PeerId, Slot>,
+    book: AddrBook,
+    bans: BanList,
+    filters: Box<dyn FilterSource>,
+    outbox: Vec<Output>,
+    next_id: u64,
+    now: Time,
+    our_height: u32,
+    proven_best: u32,
+    believed_best: u32,
+    sync_peer: Option<PeerId>,
+    discovery: Discovery,
+}
+
+impl ConnectionManager {
+    /// A manager with an address book and ban list (fresh or restored), a filter source and
+    /// a seed for its random choices (nonces, addresses).
+    pub fn new(
+        config: Config,
+        book: AddrBook,
+        bans: BanList,
+        filters: Box<dyn FilterSource>,
+        seed: u64,
+        now: Time,
+    ) -> Self {
+        let handshake = HandshakeConfig {
+            network: config.network,
+            devnet_name: config.devnet_name.clone(),
+            require_bloom: config.require_bloom,
+            request_addresses: config.manual_peers.is_empty(),
+        };
+        let mut m = ConnectionManager {
+            params: config.network.params(),
+            handshake,
+            rng: StdRng::seed_from_u64(seed),
+            peers: BTreeMap::new(),
+            book,
+            bans,
+            filters,
+            outbox: Vec::new(),
+            next_id: 1,
+            now,
+            our_height: 0,
+            proven_best: 0,
+            believed_best: 0,
+            sync_peer: None,
+            discovery: Discovery::default(),
+            config,
+        };
+        for addr in m.config.manual_peers.clone() {
+            m.book.add(Endpoint::ip(addr), 0, now / 1000, AddrSource::Manual, now);
+        }
+        m
+    }
+
+    /// Takes every output produced so far, in order.
+    pub fn drain_outputs(&mut self) -> std::vec::Drain<'_, Output> {
+        self.outbox.drain(..)
+    }
+
+    /// The address book.
+    pub fn address_book(&self) -> &AddrBook {
+        &self.book
+    }
+
+    /// The ban list.
+    pub fn bans(&self) -> &BanList {
+        &self.bans
+    }
+
+    /// The peer syncing is done from.
+    pub fn sync_peer(&self) -> Option<PeerId> {
+        self.sync_peer
+    }
+
+    /// The best height believed for the network.
+    pub fn best_height(&self) -> u32 {
+        self.believed_best
+    }
+
+    /// Every connection (connecting, handshaking, ready).
+    pub fn peers(&self) -> impl Iterator<Item = &Peer> {
+        self.peers.values().map(|s| &s.peer)
+    }
+
+    /// One connection.
+    pub fn peer(&self, id: PeerId) -> Option<&Peer> {
+        self.peers.get(&id).map(|s| &s.peer)
+    }
+
+    /// The connection manager's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn advance(&mut self, now: Time) {
+        self.now = self.now.max(now);
+    }
+
+    /// Time passes: timeouts and pings of every peer, then new connections if below target.
+    pub fn on_tick(&mut self, now: Time) {
+        self.advance(now);
+        let now = self.now;
+        self.bans.expire(now);
+        let mut dropped = Vec::new();
+        for (id, slot) in self.peers.iter_mut() {
+            let nonce = self.rng.random();
+            if let Err(reason) = slot.peer.on_tick(now, nonce, &mut self.outbox) {
+                dropped.push((*id, reason));
+            }
+        }
+        for (id, reason) in dropped {
+            self.drop_peer(id, reason, true);
+        }
+        self.maintain();
+    }
+
+    /// When [`ConnectionManager::on_tick`] next has work.
+    pub fn next_deadline(&self) -> Time {
+        let peers = self.peers.values().map(|s| s.peer.next_deadline()).min();
+        let maintain = (self.peers.len() < self.config.target_outbound)
+            .then(|| self.now.saturating_add(MAINTAIN_INTERVAL));
+        peers.into_iter().chain(maintain).min().unwrap_or(self.now.saturating_add(MINUTE))
+    }
+
+    fn maintain(&mut self) {
+        let only_manual = !self.config.manual_peers.is_empty();
+        while self.peers.len() < self.config.target_outbound {
+            let connected: HashSet<Endpoint> = self.peers.values().map(|s| s.endpoint).collect();
+            let groups: HashSet<NetGroup> = connected.iter().map(|e| e.group()).collect();
+            let choice = self.book.select(
+                self.now,
+                &connected,
+                &groups,
+                &self.bans,
+                only_manual,
+                &mut self.rng,
+            );
+            match choice {
+                Some(endpoint) => self.connect(endpoint),
+                None => {
+                    if !only_manual {
+                        self.discover();
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    fn discover(&mut self) {
+        let now = self.now;
+        let seeds = self.params.dns_seeds;
+        let dns_due = self.discovery.dns_pending == 0
+            && self.discovery.dns_last.map_or(true, |t| now >= t.saturating_add(DNS_RETRY));
+        if !seeds.is_empty() && dns_due {
+            self.discovery.dns_last = Some(now);
+            self.discovery.dns_pending = seeds.len();
+            for host in seeds {
+                let port = self.params.default_port;
+                self.outbox.push(Output::Resolve { host: (*host).to_owned(), port });
+            }
+        } else if self.discovery.dns_pending == 0 && !self.discovery.fixed_added {
+            // DNS gave nothing usable (or the network has no seeds): the fixed seeds.
+            self.discovery.fixed_added = true;
+            self.book.add_fixed_seeds(self.params, now);
+        }
+    }
+
+    fn connect(&mut self, endpoint: Endpoint) {
+        let Some(addr) = endpoint.socket_addr() else { return };
+        let id = PeerId(self.next_id);
+        self.next_id += 1;
+        self.book.record_attempt(&endpoint, self.now);
+        let nonce = self.rng.random();
+        let peer = Peer::new(id, addr, nonce, self.now);
+        self.peers.insert(
+            id,
+            Slot {
+                peer,
+                endpoint,
+                proven: 0,
+                addr_tokens: ADDR_TOKEN_BUCKET,
+                addr_tokens_at: self.now,
+            },
+        );
+        self.outbox.push(Output::Connect { peer: id, addr });
+    }
+
+    /// A DNS seed answered (an empty list when it failed).
+    pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
+        self.advance(now);
+        let _ = host;
+        self.discovery.dns_pending = self.discovery.dns_pending.saturating_sub(1);
+        for a in addrs {
+            self.book.add(Endpoint::ip(a), 0, self.now / 1000, AddrSource::Dns, self.now);
+        }
+        self.maintain();
+    }
+
+    /// The TCP connection for `peer` opened.
+    pub fn on_connected(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        if let Some(slot) = self.peers.get_mut(&peer) {
+            slot.peer.on_connected(&self.handshake, self.our_height, self.now, &mut self.outbox);
+        }
+    }
+
+    /// The TCP connection for `peer` could not be opened.
+    pub fn on_connect_failed(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.drop_peer(peer, DisconnectReason::ConnectFailed, false);
+    }
+
+    /// The connection to `peer` closed (by the peer or a socket error).
+    pub fn on_disconnected(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.drop_peer(peer, DisconnectReason::Closed, false);
+    }
+
+    /// `n` bytes arrived from `peer` (before they form a complete message).
+    pub fn on_bytes(&mut self, peer: PeerId, n: usize, now: Time) {
+        self.advance(now);
+        if let Some(slot) = self.peers.get_mut(&peer) {
+            slot.peer.on_bytes(n as u64, self.now);
+        }
+    }
+
+    /// `peer`'s bounded write queue is full: it does not read what we send.
+    pub fn on_send_queue_full(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.drop_peer(peer, DisconnectReason::SendQueueFull, true);
+    }
+
+    /// The frame decoder failed; fatal errors end the connection, others drop one message.
+    pub fn on_frame_error(&mut self, peer: PeerId, error: FrameError, now: Time) {
+        self.advance(now);
+        if error.is_fatal() {
+            self.drop_peer(peer, DisconnectReason::Frame(error), true);
+        }
+    }
+
+    /// A frame's payload did not decode. Counts above the limits are Dash Core's "oversized"
+    /// penalty (20); other malformed messages are ignored, as Dash Core ignores them.
+    pub fn on_decode_error(&mut self, peer: PeerId, error: MessageError, now: Time) {
+        self.advance(now);
+        let counted = matches!(
+            error.command.as_str(),
+            "addr" | "addrv2" | "inv" | "getdata" | "notfound" | "headers" | "headers2"
+        );
+        if counted && matches!(error.source.kind, DecodeErrorKind::TooLarge { .. }) {
+            let what = Misbehavior::Oversized { command: error.command.as_str().to_owned() };
+            self.misbehaving(peer, what);
+        }
+    }
+
+    /// A message arrived from `peer`.
+    pub fn on_message(&mut self, peer: PeerId, message: Message, now: Time) {
+        self.advance(now);
+        let now = self.now;
+        let Some(slot) = self.peers.get_mut(&peer) else { return };
+        let step = slot.peer.on_message(
+            &self.handshake,
+            message,
+            &mut *self.filters,
+            now,
+            &mut self.outbox,
+        );
+        match step {
+            Err(reason @ DisconnectReason::WrongDevnet { .. }) => {
+                self.misbehaving(peer, Misbehavior::WrongDevnet);
+                self.drop_peer(peer, reason, true);
+            }
+            Err(reason) => self.drop_peer(peer, reason, true),
+            Ok(Step::Consumed) => {}
+            Ok(Step::Ready { info, filter_loaded }) => {
+                let endpoint = slot.endpoint;
+                self.book.record_success(&endpoint, info.services, now);
+                self.outbox.push(Output::Event(Event::PeerReady { peer, info, filter_loaded }));
+                self.update_heights();
+            }
+            Ok(Step::Forward(Message::Addr(a))) => {
+                let n = Self::take_addr_tokens(slot, a.entries.len(), now);
+                let a = crate::wire::Addr { entries: a.entries.into_iter().take(n).collect() };
+                self.book.add_addr(&a, now);
+            }
+            Ok(Step::Forward(Message::AddrV2(a))) => {
+                let n = Self::take_addr_tokens(slot, a.entries.len(), now);
+                let a = crate::wire::AddrV2 { entries: a.entries.into_iter().take(n).collect() };
+                self.book.add_addrv2(&a, now);
+            }
+            Ok(Step::Forward(message)) => {
+                self.outbox.push(Output::Event(Event::Message { peer, message }));
+            }
+        }
+    }
+
+    /// Dash Core's address rate limit: a token bucket per peer; entries beyond the tokens are
+    /// dropped without penalty.
+    fn take_addr_tokens(slot: &mut Slot, wanted: usize, now: Time) -> usize {
+        let earned = now.saturating_sub(slot.addr_tokens_at) as f64 / 1000.0 * ADDR_RATE_PER_SECOND;
+        slot.addr_tokens = (slot.addr_tokens + earned).min(ADDR_TOKEN_BUCKET);
+        slot.addr_tokens_at = now;
+        let n = (slot.addr_tokens.floor() as usize).min(wanted);
+        slot.addr_tokens -= n as f64;
+        n
+    }
+
+    /// Executes a command of the layer above.
+    pub fn command(&mut self, command: Command, now: Time) {
+        self.advance(now);
+        let now = self.now;
+        match command {
+            Command::Send { peer, message } => {
+                if let Some(slot) = self.peers.get_mut(&peer).filter(|s| s.peer.is_ready()) {
+                    slot.peer.on_sent(&message, now);
+                    self.outbox.push(Output::Send { peer, message });
+                }
+            }
+            Command::Broadcast(message) => {
+                for (id, slot) in self.peers.iter_mut().filter(|(_, s)| s.peer.is_ready()) {
+                    slot.peer.on_sent(&message, now);
+                    self.outbox.push(Output::Send { peer: *id, message: message.clone() });
+                }
+            }
+            Command::Misbehaving { peer, what } => self.misbehaving(peer, what),
+            Command::Disconnect(peer) => {
+                self.drop_peer(peer, DisconnectReason::Requested, true);
+                self.maintain();
+            }
+            Command::SetHeight(h) => self.our_height = h,
+            Command::HeadersProven { peer, height } => {
+                if let Some(slot) = self.peers.get_mut(&peer) {
+                    slot.proven = slot.proven.max(height);
+                }
+                self.proven_best = self.proven_best.max(height);
+                self.update_heights();
+            }
+            Command::ClearRequests(peer) => {
+                if let Some(slot) = self.peers.get_mut(&peer) {
+                    slot.peer.clear_requests();
+                }
+            }
+            Command::AddPeer(addr) => {
+                self.book.add(Endpoint::ip(addr), 0, now / 1000, AddrSource::Manual, now);
+                if !self.config.manual_peers.contains(&addr) {
+                    self.config.manual_peers.push(addr);
+                }
+                self.handshake.request_addresses = false;
+                self.maintain();
+            }
+        }
+    }
+
+    /// Penalises `peer`; at the threshold it is dropped and its address banned.
+    pub fn misbehaving(&mut self, peer: PeerId, what: Misbehavior) {
+        let Some(slot) = self.peers.get_mut(&peer) else { return };
+        let (score, discourage) = slot.peer.score_mut().add(&what);
+        self.outbox.push(Output::Event(Event::Misbehaved { peer, what, score }));
+        if discourage {
+            self.drop_peer(peer, DisconnectReason::Misbehaving(score), true);
+        }
+    }
+
+    /// Closes every connection (the node is stopping).
+    pub fn shutdown(&mut self) {
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        for id in ids {
+            self.drop_peer(id, DisconnectReason::Shutdown, true);
+        }
+    }
+
+    fn drop_peer(&mut self, peer: PeerId, reason: DisconnectReason, tell_driver: bool) {
+        let Some(slot) = self.peers.remove(&peer) else { return };
+        let was_ready = slot.peer.is_ready();
+        if tell_driver {
+            self.outbox.push(Output::Disconnect { peer, reason: reason.clone() });
+        }
+        let neutral = !reason.is_peer_fault() || (was_ready && reason == DisconnectReason::Closed);
+        if !neutral {
+            self.book.record_failure(&slot.endpoint);
+        }
+        if matches!(reason, DisconnectReason::Misbehaving(_)) {
+            self.bans.ban(slot.peer.addr().ip(), self.now);
+        }
+        let addr = slot.peer.addr();
+        self.outbox.push(Output::Event(Event::PeerDisconnected { peer, addr, reason }));
+        self.update_heights();
+    }
+
+    fn claim(slot: &Slot) -> u32 {
+        let claimed = slot.peer.info().map_or(0, |i| u32::try_from(i.start_height).unwrap_or(0));
+        claimed.max(slot.proven)
+    }
+
+    /// The best height believed: proven by headers, or reached by the claims of at least
+    /// [`MIN_AGREEING_PEERS`] ready peers.
+    fn believed_height(&self) -> u32 {
+        let mut claims: Vec<u32> =
+            self.peers.values().filter(|s| s.peer.is_ready()).map(Self::claim).collect();
+        claims.sort_unstable_by(|a, b| b.cmp(a));
+        let agreed = claims.get(MIN_AGREEING_PEERS - 1).copied().unwrap_or(0);
+        agreed.max(self.proven_best)
+    }
+
+    /// A peer's height as far as we believe it: what it proved, and its claim only up to
+    /// the believed best.
+    fn effective_height(&self, slot: &Slot) -> u32 {
+        Self::claim(slot).min(self.believed_best.max(slot.proven)).max(slot.proven)
+    }
+
+    fn update_heights(&mut self) {
+        let believed = self.believed_height();
+        if believed > self.believed_best {
+            self.believed_best = believed;
+            self.outbox.push(Output::Event(Event::BestHeight(believed)));
+        }
+        let rank = |s: &Slot| {
+            let rtt = s.peer.liveness().and_then(|l| l.rtt()).unwrap_or(Time::MAX);
+            (std::cmp::Reverse(self.effective_height(s)), s.peer.score(), rtt, s.peer.id())
+        };
+        let best = self.peers.values().filter(|s| s.peer.is_ready()).min_by_key(|s| rank(s));
+        let best = best.map(|s| (s.peer.id(), self.effective_height(s)));
+        let current = self
+            .sync_peer
+            .and_then(|id| self.peers.get(&id))
+            .filter(|s| s.peer.is_ready())
+            .map(|s| self.effective_height(s));
+        let chosen = match (best, current) {
+            (None, _) => None,
+            (Some((id, _)), None) => Some(id),
+            (Some((id, h)), Some(cur)) if h > cur.saturating_add(SYNC_PEER_SWITCH_MARGIN) => {
+                Some(id)
+            }
+            (Some(_), Some(_)) => self.sync_peer,
+        };
+        if chosen != self.sync_peer {
+            self.sync_peer = chosen;
+            self.outbox.push(Output::Event(Event::SyncPeer(chosen)));
+        }
+    }
+
+    /// What a ready peer told us.
+    pub fn peer_info(&self, id: PeerId) -> Option<&PeerInfo> {
+        self.peers.get(&id).and_then(|s| s.peer.info())
+    }
+}

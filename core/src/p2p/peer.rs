@@ -1,0 +1,338 @@
+//! One outbound connection: the version handshake in Dash Core's order (PROTOCOL.md §1.4),
+//! then pings, liveness and the messages it passes up.
+//!
+//! Order on the wire, exactly:
+//! 1. we send `version` (services 0, relay 0, zero MNAUTH challenge);
+//! 2. on the peer's `version`: checks (protocol ≥ 70221, NODE_BLOOM, devnet, not ourselves),
+//!    then `sendaddrv2` (common version ≥ 70223) and `verack`;
+//! 3. on the peer's `verack`: `senddsq(false)`, `sendheaders2` if the peer advertises
+//!    NODE_HEADERS_COMPRESSED else `sendheaders`, `filterload` from the [`FilterSource`],
+//!    and `getaddr` when we want addresses.
+
+use super::handshake::{speaks_headers2, wants_sendaddrv2, HandshakeConfig};
+use super::liveness::Liveness;
+use super::misbehavior::Score;
+use super::{DisconnectReason, Output, PeerId, Time, SECOND};
+use crate::wire::{FilterLoad, Message, SendDsq};
+use std::net::SocketAddr;
+
+/// How long a TCP connect may take (client rule; Dash Core's `DEFAULT_CONNECT_TIMEOUT` is 5 s,
+/// a mobile link deserves more).
+pub const CONNECT_TIMEOUT: Time = 10 * SECOND;
+/// How long the version handshake may take after the connection opens (Dash Core's
+/// `-peertimeout` default, `DEFAULT_PEER_CONNECT_TIMEOUT`, 60 s).
+pub const HANDSHAKE_TIMEOUT: Time = 60 * SECOND;
+
+/// Provides the `filterload` sent at the end of each handshake. The bloom filter policy
+/// implements it; returning `None` leaves the peer without a filter (relay stays off) until
+/// the layer above sends one.
+pub trait FilterSource: Send {
+    /// The filter to load on `peer`, whose handshake has reached its `verack`.
+    fn filter_for(&mut self, peer: PeerId, info: &PeerInfo) -> Option<FilterLoad>;
+}
+
+/// Loads no filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFilter;
+
+impl FilterSource for NoFilter {
+    fn filter_for(&mut self, _: PeerId, _: &PeerInfo) -> Option<FilterLoad> {
+        None
+    }
+}
+
+/// The same filter on every peer.
+impl FilterSource for FilterLoad {
+    fn filter_for(&mut self, _: PeerId, _: &PeerInfo) -> Option<FilterLoad> {
+        Some(self.clone())
+    }
+}
+
+/// What a peer told us about itself in its `version` (and `sendaddrv2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// Where we connected.
+    pub addr: SocketAddr,
+    /// Its protocol version.
+    pub version: i32,
+    /// Its service bits.
+    pub services: u64,
+    /// Its user agent (invalid UTF-8 replaced).
+    pub user_agent: String,
+    /// The best height it announced (a claim, not a proof).
+    pub start_height: i32,
+    /// Whether it speaks `headers2` (we sent it `sendheaders2`).
+    pub headers2: bool,
+    /// Whether it sent `sendaddrv2` (it wants `addrv2`).
+    pub wants_addrv2: bool,
+}
+
+/// Where the handshake is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// The TCP connection is being opened.
+    Connecting {
+        /// Since when.
+        since: Time,
+    },
+    /// Our `version` is sent; waiting for theirs.
+    AwaitVersion {
+        /// When the connection opened.
+        since: Time,
+    },
+    /// Their `version` arrived, our `verack` is sent; waiting for theirs.
+    AwaitVerack {
+        /// When the connection opened.
+        since: Time,
+        /// Their version, checked.
+        info: PeerInfo,
+    },
+    /// The handshake is complete.
+    Ready {
+        /// Their version.
+        info: PeerInfo,
+        /// Pings and delivery.
+        liveness: Box<Liveness>,
+    },
+}
+
+/// What the peer machine made of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Handled here (handshake, ping, preferences) or ignored.
+    Consumed,
+    /// For the layer above.
+    Forward(Message),
+    /// The handshake just completed.
+    Ready {
+        /// The peer's self-description.
+        info: PeerInfo,
+        /// Whether a `filterload` went out.
+        filter_loaded: bool,
+    },
+}
+
+/// One outbound peer's state machine.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    id: PeerId,
+    addr: SocketAddr,
+    nonce: u64,
+    state: State,
+    score: Score,
+}
+
+impl Peer {
+    /// A peer being connected to at `now`; `nonce` goes into our `version`.
+    pub fn new(id: PeerId, addr: SocketAddr, nonce: u64, now: Time) -> Self {
+        Peer { id, addr, nonce, state: State::Connecting { since: now }, score: Score::default() }
+    }
+
+    /// The connection's id.
+    pub fn id(&self) -> PeerId {
+        self.id
+    }
+
+    /// The address connected to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The handshake state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The peer's self-description once its `version` arrived.
+    pub fn info(&self) -> Option<&PeerInfo> {
+        match &self.state {
+            State::AwaitVerack { info, .. } | State::Ready { info, .. } => Some(info),
+            _ => None,
+        }
+    }
+
+    /// Whether the handshake is complete.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready { .. })
+    }
+
+    /// Liveness, once ready.
+    pub fn liveness(&self) -> Option<&Liveness> {
+        match &self.state {
+            State::Ready { liveness, .. } => Some(liveness),
+            _ => None,
+        }
+    }
+
+    /// The misbehaviour score.
+    pub fn score_mut(&mut self) -> &mut Score {
+        &mut self.score
+    }
+
+    /// The misbehaviour total.
+    pub fn score(&self) -> u32 {
+        self.score.total()
+    }
+
+    fn send(&self, out: &mut Vec<Output>, message: Message) {
+        out.push(Output::Send { peer: self.id, message });
+    }
+
+    /// The TCP connection opened: send our `version`.
+    pub fn on_connected(
+        &mut self,
+        cfg: &HandshakeConfig,
+        height: u32,
+        now: Time,
+        out: &mut Vec<Output>,
+    ) {
+        if let State::Connecting { .. } = self.state {
+            let version = cfg.our_version(self.addr, self.nonce, height, now);
+            self.send(out, Message::Version(version));
+            self.state = State::AwaitVersion { since: now };
+        }
+    }
+
+    /// `n` bytes arrived.
+    pub fn on_bytes(&mut self, n: u64, now: Time) {
+        if let State::Ready { liveness, .. } = &mut self.state {
+            liveness.on_bytes(n, now);
+        }
+    }
+
+    /// We are sending `message` (request tracking).
+    pub fn on_sent(&mut self, message: &Message, now: Time) {
+        if let State::Ready { liveness, .. } = &mut self.state {
+            liveness.on_sent(message, now);
+        }
+    }
+
+    /// Forgets outstanding requests (the layer above gave up on them).
+    pub fn clear_requests(&mut self) {
+        if let State::Ready { liveness, .. } = &mut self.state {
+            liveness.clear_requests();
+        }
+    }
+
+    /// A complete message arrived.
+    pub fn on_message(
+        &mut self,
+        cfg: &HandshakeConfig,
+        message: Message,
+        filters: &mut dyn FilterSource,
+        now: Time,
+        out: &mut Vec<Output>,
+    ) -> Result<Step, DisconnectReason> {
+        match (&mut self.state, message) {
+            (State::AwaitVersion { since }, Message::Version(v)) => {
+                cfg.check_peer_version(&v, self.nonce)?;
+                let since = *since;
+                let info = PeerInfo {
+                    addr: self.addr,
+                    version: v.version,
+                    services: v.services,
+                    user_agent: v.user_agent_lossy().into_owned(),
+                    start_height: v.start_height,
+                    headers2: speaks_headers2(v.services),
+                    wants_addrv2: false,
+                };
+                if wants_sendaddrv2(v.version) {
+                    self.send(out, Message::SendAddrV2);
+                }
+                self.send(out, Message::Verack);
+                self.state = State::AwaitVerack { since, info };
+                Ok(Step::Consumed)
+            }
+            // Dash Core ignores everything but `version` before `version`.
+            (State::AwaitVersion { .. } | State::Connecting { .. }, _) => Ok(Step::Consumed),
+            (State::AwaitVerack { info, .. }, Message::SendAddrV2) => {
+                info.wants_addrv2 = true;
+                Ok(Step::Consumed)
+            }
+            (State::AwaitVerack { info, .. }, Message::Verack) => {
+                let info = info.clone();
+                self.send(out, Message::SendDsq(SendDsq(false)));
+                let announce =
+                    if info.headers2 { Message::SendHeaders2 } else { Message::SendHeaders };
+                self.send(out, announce);
+                let filter = filters.filter_for(self.id, &info);
+                let filter_loaded = filter.is_some();
+                if let Some(f) = filter {
+                    self.send(out, Message::FilterLoad(f));
+                }
+                if cfg.request_addresses {
+                    self.send(out, Message::GetAddr);
+                }
+                self.state =
+                    State::Ready { info: info.clone(), liveness: Box::new(Liveness::new(now)) };
+                Ok(Step::Ready { info, filter_loaded })
+            }
+            // Anything else before `verack` is ignored, as Dash Core does.
+            (State::AwaitVerack { .. }, _) => Ok(Step::Consumed),
+            (State::Ready { .. }, Message::SendAddrV2) => {
+                Err(DisconnectReason::SendAddrV2AfterVerack)
+            }
+            (State::Ready { .. }, Message::Ping(p)) => {
+                self.send(out, Message::Pong(crate::wire::Pong { nonce: p.nonce }));
+                Ok(Step::Consumed)
+            }
+            (State::Ready { liveness, .. }, Message::Pong(p)) => {
+                liveness.on_pong(p.nonce, now);
+                Ok(Step::Consumed)
+            }
+            (
+                State::Ready { .. },
+                Message::Version(_)
+                | Message::Verack
+                | Message::SendHeaders
+                | Message::SendHeaders2
+                | Message::SendCmpct(_)
+                | Message::SendDsq(_)
+                | Message::MnAuth(_)
+                | Message::Unknown { .. },
+            ) => Ok(Step::Consumed),
+            (State::Ready { liveness, .. }, message) => {
+                liveness.on_received(&message, now);
+                Ok(Step::Forward(message))
+            }
+        }
+    }
+
+    /// Time passes: connect and handshake timeouts, pings, liveness.
+    pub fn on_tick(
+        &mut self,
+        now: Time,
+        nonce: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), DisconnectReason> {
+        match &mut self.state {
+            State::Connecting { since } if now >= since.saturating_add(CONNECT_TIMEOUT) => {
+                Err(DisconnectReason::ConnectTimeout)
+            }
+            State::AwaitVersion { since } | State::AwaitVerack { since, .. }
+                if now >= since.saturating_add(HANDSHAKE_TIMEOUT) =>
+            {
+                Err(DisconnectReason::HandshakeTimeout)
+            }
+            State::Ready { liveness, .. } => {
+                liveness.check(now)?;
+                if let Some(ping) = liveness.ping_due(now, nonce) {
+                    out.push(Output::Send { peer: self.id, message: Message::Ping(ping) });
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// When [`Peer::on_tick`] next has something to do.
+    pub fn next_deadline(&self) -> Time {
+        match &self.state {
+            State::Connecting { since } => since.saturating_add(CONNECT_TIMEOUT),
+            State::AwaitVersion { since } | State::AwaitVerack { since, .. } => {
+                since.saturating_add(HANDSHAKE_TIMEOUT)
+            }
+            State::Ready { liveness, .. } => liveness.next_deadline(),
+        }
+    }
+}
