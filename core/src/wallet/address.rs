@@ -146,7 +146,7 @@ impl Address {
         }
         let version = bytes[0];
         let mut hash = [0u8; 20];
-        hash.copy_from_slice(&bytes[1..]);
+        hash.copy_from_slice(&bytes[1..21]);
         let params = network.params();
         if version == params.pubkey_address_prefix {
             return Ok(Address::p2pkh(hash, network));

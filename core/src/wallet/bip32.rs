@@ -178,7 +178,14 @@ impl ExtendedPubKey {
         if depth == 0 && (parent_fingerprint != [0; 4] || child_number != 0) {
             return Err(Bip32Error::InvalidMaster);
         }
-        Ok(ExtendedPubKey { network, depth, parent_fingerprint, child_number, chain_code, public_key })
+        Ok(ExtendedPubKey {
+            network,
+            depth,
+            parent_fingerprint,
+            child_number,
+            chain_code,
+            public_key,
+        })
     }
 
     /// The 78-byte serialization (without checksum).

@@ -88,10 +88,7 @@ fn children_carry_their_parents_fingerprint_across_hardened_steps() {
 
 #[test]
 fn hardened_child_from_a_public_key_is_a_typed_error() {
-    assert_eq!(
-        xpub(V1_M).derive_child(HARDENED),
-        Err(Bip32Error::HardenedDerivation(HARDENED))
-    );
+    assert_eq!(xpub(V1_M).derive_child(HARDENED), Err(Bip32Error::HardenedDerivation(HARDENED)));
     assert_eq!(
         xpub(V1_M_0H_1).derive_path(&[HARDENED + 2]),
         Err(Bip32Error::HardenedDerivation(HARDENED + 2))
@@ -115,10 +112,7 @@ fn tpub_is_for_test_networks_and_xpub_for_mainnet() {
     }
     assert_eq!(
         ExtendedPubKey::parse(&tpub, Network::Mainnet),
-        Err(Bip32Error::WrongNetwork {
-            expected: Network::Mainnet,
-            version: XPUB_VERSION_TESTNET
-        })
+        Err(Bip32Error::WrongNetwork { expected: Network::Mainnet, version: XPUB_VERSION_TESTNET })
     );
     assert!(matches!(
         ExtendedPubKey::parse(V2_M, Network::Testnet),
@@ -134,8 +128,14 @@ fn malformed_extended_keys_are_rejected_with_their_reason() {
         edit(&mut b);
         ExtendedPubKey::parse(&encode(&b), Network::Mainnet)
     };
-    assert_eq!(with(&|b| b[..4].copy_from_slice(&[0x04, 0x88, 0xAD, 0xE4])), Err(Bip32Error::PrivateKey));
-    assert_eq!(with(&|b| b[..4].copy_from_slice(&[1, 2, 3, 4])), Err(Bip32Error::UnknownVersion([1, 2, 3, 4])));
+    assert_eq!(
+        with(&|b| b[..4].copy_from_slice(&[0x04, 0x88, 0xAD, 0xE4])),
+        Err(Bip32Error::PrivateKey)
+    );
+    assert_eq!(
+        with(&|b| b[..4].copy_from_slice(&[1, 2, 3, 4])),
+        Err(Bip32Error::UnknownVersion([1, 2, 3, 4]))
+    );
     assert_eq!(with(&|b| b[45] = 0x04), Err(Bip32Error::InvalidPublicKey));
     // x = 5 is not the x coordinate of any secp256k1 point (5³ + 7 = 132 is not a square).
     assert_eq!(
@@ -150,7 +150,10 @@ fn malformed_extended_keys_are_rejected_with_their_reason() {
     let mut s = V1_M_0H.to_string();
     s.replace_range(20..21, if &s[20..21] == "a" { "b" } else { "a" });
     assert_eq!(ExtendedPubKey::parse(&s, Network::Mainnet), Err(Bip32Error::BadChecksum));
-    assert_eq!(ExtendedPubKey::parse(&encode(&good[..77]), Network::Mainnet), Err(Bip32Error::BadLength(77)));
+    assert_eq!(
+        ExtendedPubKey::parse(&encode(&good[..77]), Network::Mainnet),
+        Err(Bip32Error::BadLength(77))
+    );
     assert_eq!(ExtendedPubKey::parse("xpub0OIl", Network::Mainnet), Err(Bip32Error::Base58));
     assert!(matches!(
         ExtendedPubKey::parse(&"x".repeat(500), Network::Mainnet),

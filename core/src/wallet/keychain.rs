@@ -180,7 +180,9 @@ pub struct AccountId(pub [u8; 20]);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
     /// Not an account-level key: BIP44 account keys have depth 3 and a hardened index.
-    #[error("not a BIP44 account key (depth {depth}, child {child_number}): give m/44'/coin'/account'")]
+    #[error(
+        "not a BIP44 account key (depth {depth}, child {child_number}): give m/44'/coin'/account'"
+    )]
     NotAnAccountKey {
         /// The key's depth.
         depth: u8,

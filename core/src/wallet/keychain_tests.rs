@@ -10,11 +10,17 @@ const TRUST_ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44Mjbw
 /// dashhive/DashHD.js fixtures ("zoo … wrong" / "TREZOR"): the chain keys m/44'/5'/0'/0 and
 /// m/44'/5'/0'/1 and their first three addresses.
 const DASHHD_EXTERNAL_XPUB: &str = "xpub6FKUF6P1ULrfvSrhA9DKSS3MA3digsd27MSTMjBxCczsfYz7vcFLnbQwjP9CsAfEJsnD4UwtbU43iZaibv4vnzQNZmQAVcufN4r3pva8kTz";
-const DASHHD_EXTERNAL_ADDRS: [&str; 3] =
-    ["XrZJJfEKRNobcuwWKTD3bDu8ou7XSWPbc9", "Xi1KPmjEEoKcg946H9bamEHjBXsdZ56Waf", "XjUv27YWGuorb1iecPanCaZZdtrWNqCPcK"];
+const DASHHD_EXTERNAL_ADDRS: [&str; 3] = [
+    "XrZJJfEKRNobcuwWKTD3bDu8ou7XSWPbc9",
+    "Xi1KPmjEEoKcg946H9bamEHjBXsdZ56Waf",
+    "XjUv27YWGuorb1iecPanCaZZdtrWNqCPcK",
+];
 const DASHHD_INTERNAL_XPUB: &str = "xpub6FKUF6P1ULrfzHvQhXP1fvgrw9Aymn53PQNKuvLMNYVHoAu2h8JeeDpQ13JgiTJKqbAnoWrLDoc8JmV3aPx1MXCPKScQjaKSxmYjHHQAVwh";
-const DASHHD_INTERNAL_ADDRS: [&str; 3] =
-    ["Xds2wYyvkUphi8jXLi2HQXrMx5HsbytFGo", "XxDp8WSJH9Xs1QQ4Ra3V8YMQznoMeDEEzX", "XppXpij3JhqSmVWfoWTCNXw24xNpfGYbyW"];
+const DASHHD_INTERNAL_ADDRS: [&str; 3] = [
+    "Xds2wYyvkUphi8jXLi2HQXrMx5HsbytFGo",
+    "XxDp8WSJH9Xs1QQ4Ra3V8YMQznoMeDEEzX",
+    "XppXpij3JhqSmVWfoWTCNXw24xNpfGYbyW",
+];
 
 fn mainnet_xpub(s: &str) -> ExtendedPubKey {
     ExtendedPubKey::parse(s, Network::Mainnet).unwrap()
@@ -52,7 +58,10 @@ fn chain_xpubs_derive_dashhd_published_addresses_on_both_chains() {
 
 #[test]
 fn bip44_account_path_uses_coin_type_5_on_mainnet_and_1_elsewhere() {
-    assert_eq!(bip44_account_path(Network::Mainnet, 2), [HARDENED + 44, HARDENED + 5, HARDENED + 2]);
+    assert_eq!(
+        bip44_account_path(Network::Mainnet, 2),
+        [HARDENED + 44, HARDENED + 5, HARDENED + 2]
+    );
     for n in [Network::Testnet, Network::Devnet, Network::Regtest] {
         assert_eq!(bip44_account_path(n, 0), [HARDENED + 44, HARDENED + 1, HARDENED]);
     }
@@ -74,7 +83,8 @@ fn fresh_chain_derives_gap_limit_keys_and_using_one_slides_the_window() {
     assert_eq!(chain.last_used(), Some(5));
     // A restored chain derives exactly the same window.
     let restored =
-        KeyChain::new(ChainKind::External, mainnet_xpub(DASHHD_EXTERNAL_XPUB), 20, Some(5)).unwrap();
+        KeyChain::new(ChainKind::External, mainnet_xpub(DASHHD_EXTERNAL_XPUB), 20, Some(5))
+            .unwrap();
     assert_eq!(restored, chain);
 }
 

@@ -69,7 +69,11 @@ impl Wallet {
 
     /// A wallet restored from stored records (the watch list with its accounts' used
     /// indexes, the transactions with their status, the tip).
-    pub fn from_parts(watch: WatchList, txs: impl IntoIterator<Item = WalletTx>, tip: u32) -> Wallet {
+    pub fn from_parts(
+        watch: WatchList,
+        txs: impl IntoIterator<Item = WalletTx>,
+        tip: u32,
+    ) -> Wallet {
         let mut wallet = Wallet::new(watch);
         wallet.tip = tip;
         for wtx in txs {
@@ -179,8 +183,9 @@ impl Wallet {
             .filter_map(|wtx| {
                 let b = wtx.status.block()?;
                 let (before, now) = (confirmations_at(b, old), confirmations_at(b, height));
-                (before != now && now <= self.confirmation_event_depth)
-                    .then_some(WalletEvent::ConfirmationChanged { txid: wtx.txid, confirmations: now })
+                (before != now && now <= self.confirmation_event_depth).then_some(
+                    WalletEvent::ConfirmationChanged { txid: wtx.txid, confirmations: now },
+                )
             })
             .collect()
     }
@@ -191,7 +196,9 @@ impl Wallet {
         let mut reorged: Vec<(u64, Txid, BlockRef)> = self
             .txs
             .values()
-            .filter_map(|w| w.status.block().filter(|b| b.height >= from_height).map(|b| (w.seen, w.txid, *b)))
+            .filter_map(|w| {
+                w.status.block().filter(|b| b.height >= from_height).map(|b| (w.seen, w.txid, *b))
+            })
             .collect();
         reorged.sort_by_key(|r| r.0);
         self.tip = self.tip.min(from_height.saturating_sub(1));
@@ -369,9 +376,9 @@ impl Wallet {
             for ((account, chain), index) in highest {
                 let path = KeyPath { account, chain, index };
                 if let Some(ext) = self.watch.mark_used(&path, height) {
-                    change
-                        .new_filter_elements
-                        .extend(ext.new_keys.iter().map(|k| FilterElement::PubkeyHash(k.pubkey_hash)));
+                    change.new_filter_elements.extend(
+                        ext.new_keys.iter().map(|k| FilterElement::PubkeyHash(k.pubkey_hash)),
+                    );
                     if let Some(h) = height {
                         change.rescan_from_height =
                             Some(change.rescan_from_height.map_or(h, |r| r.min(h)));
@@ -408,7 +415,9 @@ impl Wallet {
                 self.spends.insert(input.previous_output, txid);
             }
         }
-        elements.extend(wtx.owned_outputs.iter().map(|o| FilterElement::OutPoint(OutPoint::new(txid, o.vout))));
+        elements.extend(
+            wtx.owned_outputs.iter().map(|o| FilterElement::OutPoint(OutPoint::new(txid, o.vout))),
+        );
     }
 
     /// Marks `loser` and every active transaction spending its outputs as conflicted.

@@ -306,7 +306,11 @@ impl WatchList {
         for account in self.accounts.values() {
             for chain in [ChainKind::External, ChainKind::Internal] {
                 out.extend(
-                    account.chain(chain).keys().iter().map(|k| FilterElement::PubkeyHash(k.pubkey_hash)),
+                    account
+                        .chain(chain)
+                        .keys()
+                        .iter()
+                        .map(|k| FilterElement::PubkeyHash(k.pubkey_hash)),
                 );
             }
         }
