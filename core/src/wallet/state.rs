@@ -28,7 +28,7 @@
 //! tip has not reached yet counts as the tip); 0 while unconfirmed. Coinbase maturity is not
 //! applied to the balance ([`Utxo::is_coinbase`] tells the spender).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::hash::Txid;
 use crate::tx::{OutPoint, Transaction};
@@ -49,6 +49,9 @@ pub struct Wallet {
     txs: BTreeMap<Txid, WalletTx>,
     /// Outpoint → the active (not conflicted) transaction spending it.
     spends: BTreeMap<OutPoint, Txid>,
+    /// Confirmed transactions by (height, seen): finds those whose depth a tip change or a
+    /// disconnect affects without visiting the others.
+    confirmed: BTreeSet<(u32, u64, Txid)>,
     tip: u32,
     next_seen: u64,
     confirmation_event_depth: u32,
@@ -61,6 +64,7 @@ impl Wallet {
             watch,
             txs: BTreeMap::new(),
             spends: BTreeMap::new(),
+            confirmed: BTreeSet::new(),
             tip: 0,
             next_seen: 0,
             confirmation_event_depth: DEFAULT_CONFIRMATION_EVENT_DEPTH,
@@ -79,9 +83,12 @@ impl Wallet {
         for wtx in txs {
             wallet.next_seen = wallet.next_seen.max(wtx.seen + 1);
             if wtx.status.is_active() {
-                for input in &wtx.tx.inputs {
+                for input in wtx.tx.inputs.iter().filter(|i| !i.previous_output.is_null()) {
                     wallet.spends.insert(input.previous_output, wtx.txid);
                 }
+            }
+            if let Some(b) = wtx.status.block() {
+                wallet.confirmed.insert((b.height, wtx.seen, wtx.txid));
             }
             wallet.txs.insert(wtx.txid, wtx);
         }
@@ -156,7 +163,11 @@ impl Wallet {
             }
             None => match rivals.into_iter().min_by_key(|r| self.txs[r].seen) {
                 Some(first) => TxStatus::Conflicted { by: first },
-                None => TxStatus::Unconfirmed,
+                // Spending an output of a conflicted transaction: it cannot confirm either.
+                None => match self.conflicted_parent(tx) {
+                    Some(by) => TxStatus::Conflicted { by },
+                    None => TxStatus::Unconfirmed,
+                },
             },
         };
         let seen = self.next_seen;
@@ -165,6 +176,9 @@ impl Wallet {
             txid,
             WalletTx { txid, tx: tx.clone(), status, seen, owned_outputs, spent_watched },
         );
+        if let Some(b) = status.block() {
+            self.confirmed.insert((b.height, seen, txid));
+        }
         if status.is_active() {
             self.activate(txid, &mut change.new_filter_elements);
         }
@@ -175,40 +189,35 @@ impl Wallet {
     }
 
     /// Sets the best chain height; reports confirmation changes of confirmed transactions
-    /// (up to [`Wallet::confirmation_event_depth`]), oldest transaction first.
+    /// (up to [`Wallet::confirmation_event_depth`]), by block height then order seen.
     pub fn set_tip(&mut self, height: u32) -> Vec<WalletEvent> {
         let old = self.tip;
         self.tip = height;
-        self.in_seen_order()
-            .filter_map(|wtx| {
-                let b = wtx.status.block()?;
-                let (before, now) = (confirmations_at(b, old), confirmations_at(b, height));
-                (before != now && now <= self.confirmation_event_depth).then_some(
-                    WalletEvent::ConfirmationChanged { txid: wtx.txid, confirmations: now },
-                )
+        // Only blocks less than `depth` below the new tip can end up within the event depth.
+        let lowest = height.saturating_add(1).saturating_sub(self.confirmation_event_depth);
+        self.confirmed
+            .range((lowest, 0, Txid::ZERO)..)
+            .filter_map(|&(h, _, txid)| {
+                let (before, now) = (confirmations_at(h, old), confirmations_at(h, height));
+                (before != now && now <= self.confirmation_event_depth)
+                    .then_some(WalletEvent::ConfirmationChanged { txid, confirmations: now })
             })
             .collect()
     }
 
     /// Blocks from `from_height` up left the best chain: their transactions become
-    /// unconfirmed (reported, oldest first) and the tip drops below `from_height`.
+    /// unconfirmed (reported by height, then order seen) and the tip drops below
+    /// `from_height`.
     pub fn disconnect_blocks(&mut self, from_height: u32) -> Vec<WalletEvent> {
-        let mut reorged: Vec<(u64, Txid, BlockRef)> = self
-            .txs
-            .values()
-            .filter_map(|w| {
-                w.status.block().filter(|b| b.height >= from_height).map(|b| (w.seen, w.txid, *b))
-            })
-            .collect();
-        reorged.sort_by_key(|r| r.0);
+        let reorged: Vec<Txid> =
+            self.confirmed.range((from_height, 0, Txid::ZERO)..).map(|e| e.2).collect();
         self.tip = self.tip.min(from_height.saturating_sub(1));
         reorged
             .into_iter()
-            .map(|(_, txid, from)| {
-                if let Some(w) = self.txs.get_mut(&txid) {
-                    w.status = TxStatus::Unconfirmed;
-                }
-                WalletEvent::Reorged { txid, from }
+            .filter_map(|txid| {
+                let from = *self.txs.get(&txid)?.status.block()?;
+                self.set_status(txid, TxStatus::Unconfirmed);
+                Some(WalletEvent::Reorged { txid, from })
             })
             .collect()
     }
@@ -226,7 +235,7 @@ impl Wallet {
     /// Confirmations of a transaction (0 while unconfirmed or conflicted).
     pub fn confirmations(&self, txid: &Txid) -> Option<u32> {
         let wtx = self.txs.get(txid)?;
-        Some(wtx.status.block().map_or(0, |b| confirmations_at(b, self.tip)))
+        Some(wtx.status.block().map_or(0, |b| confirmations_at(b.height, self.tip)))
     }
 
     /// What a transaction adds to the wallet: its owned outputs minus the wallet outputs it
@@ -424,11 +433,11 @@ impl Wallet {
     fn mark_conflicted(&mut self, loser: Txid, winner: Txid, events: &mut Vec<WalletEvent>) {
         let mut stack = vec![loser];
         while let Some(txid) = stack.pop() {
-            let Some(wtx) = self.txs.get_mut(&txid) else { continue };
-            if !wtx.status.is_active() {
+            if !self.txs.get(&txid).is_some_and(|w| w.status.is_active()) {
                 continue;
             }
-            wtx.status = TxStatus::Conflicted { by: winner };
+            self.set_status(txid, TxStatus::Conflicted { by: winner });
+            let Some(wtx) = self.txs.get(&txid) else { continue };
             events.push(WalletEvent::Conflicted { txid, by: winner });
             for input in &wtx.tx.inputs {
                 if self.spends.get(&input.previous_output) == Some(&txid) {
@@ -441,6 +450,26 @@ impl Wallet {
                 }
             }
         }
+    }
+
+    /// Changes a transaction's status, keeping the height index in step.
+    fn set_status(&mut self, txid: Txid, status: TxStatus) {
+        let Some(wtx) = self.txs.get_mut(&txid) else { return };
+        if let Some(b) = wtx.status.block() {
+            self.confirmed.remove(&(b.height, wtx.seen, txid));
+        }
+        if let Some(b) = status.block() {
+            self.confirmed.insert((b.height, wtx.seen, txid));
+        }
+        wtx.status = status;
+    }
+
+    /// The winner of the conflict that sank a wallet transaction `tx` spends from, if any.
+    fn conflicted_parent(&self, tx: &Transaction) -> Option<Txid> {
+        tx.inputs.iter().find_map(|i| match self.txs.get(&i.previous_output.txid)?.status {
+            TxStatus::Conflicted { by } => Some(by),
+            _ => None,
+        })
     }
 
     /// A transaction the wallet already has, seen again (possibly in a block).
@@ -465,15 +494,14 @@ impl Wallet {
                 self.activate(txid, &mut change.new_filter_elements);
             }
         }
-        if let Some(w) = self.txs.get_mut(&txid) {
-            w.status = TxStatus::Confirmed(block);
-        }
+        self.set_status(txid, TxStatus::Confirmed(block));
         change.events.push(WalletEvent::Confirmed { txid, block });
         Some(change)
     }
 }
 
-/// Confirmations of a transaction in `block` with the tip at `tip` (at least 1).
-fn confirmations_at(block: &BlockRef, tip: u32) -> u32 {
-    tip.saturating_sub(block.height).saturating_add(1)
+/// Confirmations of a transaction in the block at `height` with the tip at `tip` (at
+/// least 1).
+fn confirmations_at(height: u32, tip: u32) -> u32 {
+    tip.saturating_sub(height).saturating_add(1)
 }

@@ -102,6 +102,14 @@ fn later_unconfirmed_double_spend_loses_until_a_block_says_otherwise() {
     assert!(wallet.utxos().is_empty());
     // All three stay listed.
     assert_eq!(wallet.transactions().len(), 4);
+    // Whatever spends the child's output can never confirm either.
+    let grandchild = tx(&[OutPoint::new(child.txid(), 0)], &[(key_script(true, 2), COIN)]);
+    let change = wallet.process_transaction(&grandchild, None).unwrap();
+    assert!(matches!(
+        change.events[0],
+        WalletEvent::NewTransaction { status: TxStatus::Conflicted { by }, .. } if by == second.txid()
+    ));
+    assert_eq!(wallet.balance(), Default::default());
 }
 
 #[test]
