@@ -8,7 +8,8 @@
 //!
 //! The crate is layered: [`encode`] (consensus encoding), [`hash`], [`network`] (parameters of
 //! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
-//! (transactions with DIP2 payloads), [`bloom`] (BIP37 filters as Dash Core applies them).
+//! (transactions with DIP2 payloads), [`bloom`] (BIP37 filters as Dash Core applies them),
+//! [`wallet`] (watch list, BIP32 accounts with gap-limit lookahead, UTXOs and balance).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -23,6 +24,7 @@ pub mod p2p;
 #[doc(hidden)]
 pub mod serde_hex;
 pub mod tx;
+pub mod wallet;
 pub mod wire;
 
 pub use network::Network;
