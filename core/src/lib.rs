@@ -23,6 +23,8 @@ pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;
+#[cfg(test)]
+mod test_support;
 pub mod tx;
 pub mod wallet;
 pub mod wire;

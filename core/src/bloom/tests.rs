@@ -1,15 +1,9 @@
 use super::*;
 use crate::encode::Encode;
 use crate::hash::{hash160, Txid};
+use crate::test_support::vectors;
 use crate::tx::{ProRegTx, Script, Transaction, TxIn, TxOut, MN_TYPE_REGULAR};
 use proptest::prelude::*;
-
-fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
 
 fn unhex(v: &serde_json::Value) -> Vec<u8> {
     hex::decode(v.as_str().expect("hex string")).expect("valid hex")

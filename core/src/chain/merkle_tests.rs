@@ -1,13 +1,7 @@
 use super::*;
 use crate::encode::{Decode, Encode};
 use crate::hash::sha256d;
-
-fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
+use crate::test_support::vectors;
 
 fn hex_bytes(v: &serde_json::Value) -> Vec<u8> {
     hex::decode(v.as_str().expect("hex string")).expect("valid hex")

@@ -1,12 +1,6 @@
 use super::*;
 use crate::encode::Encode;
-
-fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
+use crate::test_support::vectors;
 
 fn vector_name(n: Network) -> &'static str {
     match n {

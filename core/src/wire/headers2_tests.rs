@@ -1,29 +1,7 @@
 use super::*;
 use crate::hash::sha256d;
+use crate::test_support::{hex_bytes, real_headers, vectors};
 use std::collections::HashMap;
-
-fn shared(rel: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(format!("{}/../../shared/{rel}", env!("CARGO_MANIFEST_DIR")))
-}
-
-fn vectors(name: &str) -> serde_json::Value {
-    let path = shared(&format!("vectors/{name}"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
-
-fn real_headers(file: &str) -> Vec<BlockHeader> {
-    let path = shared(&format!("data/headers/{file}"));
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("shared chain data missing: {}: {e}", path.display()));
-    assert_eq!(bytes.len() % 80, 0);
-    bytes.chunks_exact(80).map(|c| BlockHeader::from_bytes(c).unwrap()).collect()
-}
-
-fn hex_bytes(v: &serde_json::Value) -> Vec<u8> {
-    hex::decode(v.as_str().expect("hex string")).expect("valid hex")
-}
 
 fn header_from_hex(v: &serde_json::Value) -> BlockHeader {
     BlockHeader::from_bytes(&hex_bytes(v)).unwrap()

@@ -5,15 +5,8 @@
 use super::*;
 use crate::encode::{Decode, DecodeErrorKind, Encode, Reader};
 use crate::hash::{sha256d, Hash256, Txid};
+pub(crate) use crate::test_support::vectors;
 use crate::tx::OutPoint;
-
-/// A shared vector file, parsed.
-pub(crate) fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
 
 /// Every strict prefix of `raw` fails to decode (and never panics).
 pub(crate) fn assert_every_prefix_fails<T: Decode + std::fmt::Debug>(raw: &[u8]) {

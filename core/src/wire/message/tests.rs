@@ -1,13 +1,7 @@
 use super::*;
 use crate::network::Network;
+use crate::test_support::vectors;
 use proptest::prelude::*;
-
-fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
 
 #[test]
 fn every_known_command_name_is_a_valid_command() {
