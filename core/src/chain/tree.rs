@@ -5,8 +5,12 @@
 //! best-chain headers and the fork branches that could still win; everything older lives only
 //! in the [`HeaderStore`], which is updated atomically once per accepted batch.
 //!
-//! Hashes come with the headers (X11 is computed in front of the tree); the tree never hashes.
+//! Hashes come with the headers: [`HeaderTree::accept_headers`] and
+//! [`HeaderTree::accept_hashed`] take them as computed elsewhere (the `headers2` decompressor
+//! hashes every header once), [`HeaderTree::accept_raw_headers`] hashes an uncompressed batch
+//! on every core first ([`crate::chain::batch`]); the rules never hash.
 
+use crate::chain::batch::{default_threads, hash_headers_parallel};
 use crate::chain::checkpoints::{CheckpointRecord, Checkpoints};
 use crate::chain::context::{check_contextual, Skipped};
 use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
@@ -16,7 +20,7 @@ use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
 use crate::chain::uint::U256;
 use crate::hash::BlockHash;
 use crate::network::{Params, PowParams};
-use crate::wire::BlockHeader;
+use crate::wire::{BlockHeader, HashedHeader};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Best-chain headers always kept in memory below the tip: the Bitcoin-style retarget looks
@@ -277,13 +281,49 @@ impl<S: HeaderStore> HeaderTree<S> {
         headers: &[(BlockHeader, BlockHash)],
         now: u64,
     ) -> AcceptOutcome {
+        self.accept_iter(headers.iter().map(|(h, hash)| (h, hash)), now)
+    }
+
+    /// [`accept_headers`](Self::accept_headers) for headers that come with their hashes from
+    /// [`Headers2::decompress`](crate::wire::Headers2::decompress) (or
+    /// [`hash_headers_parallel`](crate::chain::hash_headers_parallel)): nothing is hashed
+    /// again.
+    pub fn accept_hashed(&mut self, headers: &[HashedHeader], now: u64) -> AcceptOutcome {
+        self.accept_iter(headers.iter().map(|h| (&h.header, &h.hash)), now)
+    }
+
+    /// Validates an uncompressed `headers` batch: X11 of every header on
+    /// [`default_threads`] threads, then the rules in order as
+    /// [`accept_headers`](Self::accept_headers).
+    pub fn accept_raw_headers(&mut self, headers: &[BlockHeader], now: u64) -> AcceptOutcome {
+        self.accept_raw_headers_on(headers, default_threads(), now)
+    }
+
+    /// [`accept_raw_headers`](Self::accept_raw_headers) hashing on at most `threads` threads.
+    pub fn accept_raw_headers_on(
+        &mut self,
+        headers: &[BlockHeader],
+        threads: usize,
+        now: u64,
+    ) -> AcceptOutcome {
+        let hashed = hash_headers_parallel(headers, threads);
+        self.accept_hashed(&hashed, now)
+    }
+
+    fn accept_iter<'h>(
+        &mut self,
+        headers: impl Iterator<Item = (&'h BlockHeader, &'h BlockHash)>,
+        now: u64,
+    ) -> AcceptOutcome {
         let mut out = AcceptOutcome::default();
         let old_tip = self.tip().hash;
-        for (i, (header, hash)) in headers.iter().enumerate() {
-            if i > 0 && header.prev_blockhash != headers[i - 1].1 {
+        let mut prev: Option<&BlockHash> = None;
+        for (i, (header, hash)) in headers.enumerate() {
+            if prev.is_some_and(|p| header.prev_blockhash != *p) {
                 out.error = Some(ValidationError::NonContinuous { index: i }.into());
                 break;
             }
+            prev = Some(hash);
             match self.accept_one(header, hash, now) {
                 Ok(skipped) => {
                     out.accepted += 1;
