@@ -1,6 +1,8 @@
 //! `dashlite`: the command-line face of the dashlite SDK.
 
 mod decode;
+mod verify_headers;
+mod x11;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +19,11 @@ struct Cli {
 enum Cmd {
     /// Decode one framed P2P message (or, with --command, a bare payload) and print it as JSON.
     Decode(decode::Args),
+    /// Print the X11 hash (display hex, as block hashes are shown) of the given bytes.
+    X11(x11::Args),
+    /// Validate a file of consecutive raw 80-byte headers (proof of work, links, and from the
+    /// 25th header DarkGravityWave and the other contextual rules); one JSON line.
+    VerifyHeaders(verify_headers::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -33,6 +40,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Decode(args) => decode::run(args),
+        Cmd::X11(args) => x11::run(args),
+        Cmd::VerifyHeaders(args) => verify_headers::run(args),
     };
     match result {
         Ok(code) => code,
