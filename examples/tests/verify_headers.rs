@@ -106,7 +106,8 @@ fn tampered(test: &str, index: usize, edit: impl Fn(&mut BlockHeader)) -> (Optio
 
 #[test]
 fn a_flipped_bit_fails_with_the_height_and_the_rule() {
-    let cases: [(&str, usize, fn(&mut BlockHeader), &str); 6] = [
+    type Edit = fn(&mut BlockHeader);
+    let cases: [(&str, usize, Edit, &str); 6] = [
         ("nonce-early", 5, |h| h.nonce ^= 1, "high-hash"),
         ("nonce", 1000, |h| h.nonce ^= 1 << 7, "high-hash"),
         ("nbits", 2000, |h| h.bits ^= 1, "high-hash"),

@@ -245,7 +245,8 @@ fn flip_prev_bit(h: &mut crate::wire::BlockHeader) {
 fn any_flipped_bit_of_a_real_header_fails_proof_of_work_first_as_in_dash_core() {
     // CheckBlockHeader runs before the parent or any contextual rule is looked at: with the
     // hash recomputed, one flipped bit anywhere leaves a hash far above the mainnet target.
-    let edits: [(&str, fn(&mut crate::wire::BlockHeader)); 7] = [
+    type Edit = fn(&mut crate::wire::BlockHeader);
+    let edits: [(&str, Edit); 7] = [
         ("nonce bit 0", |h| h.nonce ^= 1),
         ("nonce bit 31", |h| h.nonce ^= 1 << 31),
         ("nBits bit 0", |h| h.bits ^= 1),

@@ -150,7 +150,7 @@ mod tests {
                     1 => 0x7f_ffff,
                     2 => 0x00_8000,
                     3 => 0x40_0000,
-                    _ => (x as u32 & 0x7f_ffff) >> (x >> 40) % 23,
+                    _ => (x as u32 & 0x7f_ffff) >> ((x >> 40) % 23),
                 };
                 let bits = (exponent << 24) | mantissa;
                 let c = U256::from_compact(bits);
