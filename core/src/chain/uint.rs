@@ -173,6 +173,17 @@ impl U256 {
 
     /// Quotient and remainder by a non-zero 64-bit divisor, limb by limb.
     fn div_rem_u64(self, rhs: u64) -> (U256, u64) {
+        // The divisors of DarkGravityWave (3..=25 in the average, 3600 at the end) as
+        // constants, so that each digit step is a multiplication, not a hardware division.
+        macro_rules! constant_divisors {
+            ($($d:literal)*) => {
+                match rhs {
+                    $($d => return self.div_rem_digits::<$d>(),)*
+                    _ => {}
+                }
+            };
+        }
+        constant_divisors!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 3600);
         if rhs <= u64::from(u32::MAX) {
             // Eight 32-bit digits: each step is one 64-by-64-bit hardware division, where a
             // u128 division is a library call (the difficulty rules divide by 2..=25 and by
@@ -190,6 +201,22 @@ impl U256 {
             return (U256(out), rem);
         }
         self.div_rem_u128_steps(rhs)
+    }
+
+    /// [`div_rem_u64`](Self::div_rem_u64) by the constant `D` (0 < `D` < 2^32) in 32-bit
+    /// digits.
+    fn div_rem_digits<const D: u64>(self) -> (U256, u64) {
+        let mut out = [0u64; 4];
+        let mut rem = 0u64;
+        for i in (0..4).rev() {
+            let hi = (rem << 32) | (self.0[i] >> 32);
+            let (q_hi, r) = (hi / D, hi % D);
+            let lo = (r << 32) | (self.0[i] & 0xffff_ffff);
+            let (q_lo, r) = (lo / D, lo % D);
+            out[i] = (q_hi << 32) | q_lo;
+            rem = r;
+        }
+        (U256(out), rem)
     }
 
     /// [`div_rem_u64`](Self::div_rem_u64) for any non-zero divisor, with u128 divisions.
@@ -436,7 +463,9 @@ mod tests {
         let b = hex256("0000000000000018161427df05072842fae0bf00fb2e2b6b1e93d1650212b24b");
         // Divisors up to 2^32 - 1 take the 32-bit-digit path, larger ones the u128 path.
         for n in [b, U256::MAX, U256::from_u64(5)] {
-            for d in [1u64, 3, 25, 3600, 0xffff_ffff, 0x1_0000_0000, u64::MAX] {
+            let divisors =
+                (1u64..=26).chain([3599, 3600, 3601, 0xffff_ffff, 0x1_0000_0000, u64::MAX]);
+            for d in divisors {
                 let q = n.checked_div_u64(d).unwrap();
                 let r = n.wrapping_sub(q.wrapping_mul(U256::from_u64(d)));
                 assert!(r < U256::from_u64(d), "{d}");
