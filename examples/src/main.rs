@@ -3,6 +3,8 @@
 mod bloom;
 mod decode;
 mod replay;
+mod verify_headers;
+mod x11;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +28,11 @@ enum Cmd {
     Demo,
     /// Build a BIP37 bloom filter, or run one over a transaction as Dash Core does.
     Bloom(bloom::Args),
+    /// Print the X11 hash (display hex, as block hashes are shown) of the given bytes.
+    X11(x11::Args),
+    /// Validate a file of consecutive raw 80-byte headers (proof of work, links, and from the
+    /// 25th header DarkGravityWave and the other contextual rules); one JSON line.
+    VerifyHeaders(verify_headers::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -45,6 +52,8 @@ fn main() -> ExitCode {
         Cmd::Replay(args) => replay::run(args),
         Cmd::Demo => replay::run(replay::Args::default()),
         Cmd::Bloom(args) => bloom::run(args),
+        Cmd::X11(args) => x11::run(args),
+        Cmd::VerifyHeaders(args) => verify_headers::run(args),
     };
     match result {
         Ok(code) => code,

@@ -18,11 +18,12 @@ pub const MAINNET_LEGACY_DIFFICULTY_HEIGHT: u32 = 68_589;
 pub fn median_time_past<H: ChainHistory + ?Sized>(history: &H) -> Option<u32> {
     let last = history.last();
     let count = (last.height + 1).min(MEDIAN_TIME_SPAN);
-    let mut times = Vec::with_capacity(count as usize);
-    times.push(last.time);
+    let mut times = [0u32; MEDIAN_TIME_SPAN as usize];
+    times[0] = last.time;
     for back in 1..count {
-        times.push(history.ancestor(last.height - back)?.time);
+        times[back as usize] = history.ancestor(last.height - back)?.time;
     }
+    let times = &mut times[..count as usize];
     times.sort_unstable();
     Some(times[times.len() / 2])
 }

@@ -1,9 +1,8 @@
 //! The rules against real chain data: `shared/data/headers/*.bin` (5000 consecutive mainnet and
 //! testnet headers) and `shared/data/checkpoints/*.csv` (one header every 576 blocks).
 //!
-//! A header's hash is X11, which this module does not compute: it is read from the next
-//! header's `prev_blockhash`, so the last header of each file has no known hash and is only
-//! used where its hash is not needed (its own nBits).
+//! Most tests take a header's hash from the next header's `prev_blockhash` (independent of our
+//! X11); the tests that hash check that X11 gives the same.
 
 use super::testdata::{shared_file, HeaderFile};
 use super::*;
@@ -128,6 +127,7 @@ fn every_checkpoint_csv_header_passes_proof_of_work_and_work_grows() {
         let pow = net.params().pow;
         let min_work_per_block = block_work(pow.limit_bits);
         for r in &records {
+            assert_eq!(r.header.block_hash(), r.hash, "{name} {}: X11", r.height);
             check_proof_of_work(&r.hash, r.header.bits, &pow, Some(r.height))
                 .unwrap_or_else(|e| panic!("{name} {}: {e}", r.height));
         }
@@ -197,72 +197,137 @@ fn a_chain_can_start_from_a_single_csv_checkpoint() {
     assert_eq!(tree.tip().height, start.height + 100);
 }
 
+/// Which hash a tampered header is offered with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hash {
+    /// X11 of the tampered bytes: what a peer sending these bytes causes.
+    Recomputed,
+    /// The original header's hash. It stands for a hash that also meets the tampered header's
+    /// target (as if re-mined), isolating the rule under test from proof of work.
+    Stale,
+}
+
+/// Offers the mainnet header at index 100, edited, to a tree holding the 99 before it.
 fn tampered_outcome(
     edit: impl Fn(&mut crate::wire::BlockHeader),
+    hash: Hash,
     now_offset: u64,
 ) -> (ValidationError, u32) {
     let file = HeaderFile::mainnet();
     let (mut tree, pairs) = tree_over_file(Network::Mainnet, &file, U256::ZERO);
     let k = 100;
-    let out = tree.accept_headers(&pairs[24..k], u64::from(pairs[k].0.time) + now_offset);
+    let now = u64::from(pairs[k].0.time) + now_offset;
+    let out = tree.accept_headers(&pairs[24..k], now);
     assert!(out.error.is_none());
-    let (mut header, hash) = pairs[k];
+    let (mut header, original) = pairs[k];
+    assert_eq!(header.block_hash(), original, "X11 of the real header");
     edit(&mut header);
-    // The stale hash stands for a hash that also meets the tampered header's target: it
-    // isolates the rule under test from proof of work (the nonce case needs a real hasher;
-    // see tree_tests).
-    let out = tree.accept_headers(&[(header, hash)], u64::from(pairs[k].0.time) + now_offset);
+    let hash = match hash {
+        Hash::Recomputed => header.block_hash(),
+        Hash::Stale => original,
+    };
+    let out = tree.accept_headers(&[(header, hash)], now);
     assert_eq!(out.accepted, 0);
+    assert_eq!(tree.tip().hash, pairs[k - 1].1);
     match out.error {
         Some(ChainError::Invalid(e)) => (e, file.first_height + k as u32),
         other => panic!("expected a validation error, got {other:?}"),
     }
 }
 
+fn flip_prev_bit(h: &mut crate::wire::BlockHeader) {
+    let mut b = h.prev_blockhash.to_byte_array();
+    b[0] ^= 1;
+    h.prev_blockhash = crate::hash::BlockHash::from_byte_array(b);
+}
+
+#[test]
+fn any_flipped_bit_of_a_real_header_fails_proof_of_work_first_as_in_dash_core() {
+    // CheckBlockHeader runs before the parent or any contextual rule is looked at: with the
+    // hash recomputed, one flipped bit anywhere leaves a hash far above the mainnet target.
+    type Edit = fn(&mut crate::wire::BlockHeader);
+    let edits: [(&str, Edit); 7] = [
+        ("nonce bit 0", |h| h.nonce ^= 1),
+        ("nonce bit 31", |h| h.nonce ^= 1 << 31),
+        ("nBits bit 0", |h| h.bits ^= 1),
+        ("nBits bit 24", |h| h.bits ^= 1 << 24),
+        ("time bit 0", |h| h.time ^= 1),
+        ("time bit 30", |h| h.time ^= 1 << 30),
+        ("prev hash bit 0", flip_prev_bit),
+    ];
+    for (what, edit) in edits {
+        let (e, height) = tampered_outcome(edit, Hash::Recomputed, 0);
+        // With an unknown parent the height is unknown too.
+        let expected_height = (what != "prev hash bit 0").then_some(height);
+        assert!(
+            matches!(e, ValidationError::BadProofOfWork { height: h, .. } if h == expected_height),
+            "{what}: {e:?}"
+        );
+        assert_eq!(e.misbehavior_score(), 100, "{what}");
+    }
+    // An nBits that is no valid target fails the range check before the hash is compared.
+    let (e, height) = tampered_outcome(|h| h.bits ^= 1 << 29, Hash::Recomputed, 0);
+    assert!(
+        matches!(e, ValidationError::BadTarget { height: Some(h), .. } if h == height),
+        "{e:?}"
+    );
+}
+
+// Rule isolation: the tests below keep the original (stale) hash, so proof of work passes and
+// the rule behind it is the one that fails.
+
 #[test]
 fn a_flipped_nbits_bit_breaks_the_difficulty_or_target_rule() {
-    let (e, height) = tampered_outcome(|h| h.bits ^= 1, 0);
+    let (e, height) = tampered_outcome(|h| h.bits ^= 1, Hash::Stale, 0);
     assert!(
         matches!(e, ValidationError::BadDifficulty { height: h, got, expected } if h == height && got == expected ^ 1),
         "{e:?}"
     );
     assert_eq!(e.misbehavior_score(), 100);
-    let (e, _) = tampered_outcome(|h| h.bits ^= 1 << 29, 0); // exponent 0x19 -> 0x39
+    let (e, _) = tampered_outcome(|h| h.bits ^= 1 << 29, Hash::Stale, 0); // exponent 0x19 -> 0x39
     assert!(matches!(e, ValidationError::BadTarget { .. }), "{e:?}");
-    let (e, _) = tampered_outcome(|h| h.bits ^= 1 << 24, 0); // 256 times harder
+    let (e, _) = tampered_outcome(|h| h.bits ^= 1 << 24, Hash::Stale, 0); // 256 times harder
     assert!(matches!(e, ValidationError::BadProofOfWork { .. }), "{e:?}");
 }
 
 #[test]
 fn a_flipped_time_bit_breaks_a_time_rule() {
     // Bit 30 is set in every time from 2004 to 2038: clearing it goes decades back.
-    let (e, _) = tampered_outcome(|h| h.time ^= 1 << 30, 0);
+    let (e, _) = tampered_outcome(|h| h.time ^= 1 << 30, Hash::Stale, 0);
     assert!(matches!(e, ValidationError::TimeTooOld { .. }), "{e:?}");
     assert_eq!(e.misbehavior_score(), 100);
     // Bit 14 is 4.5 hours: past now + 2 h if it was clear, before the median time if set.
     let original = HeaderFile::mainnet().headers[100].time;
-    let (e, _) = tampered_outcome(|h| h.time ^= 1 << 14, 0);
+    let (e, _) = tampered_outcome(|h| h.time ^= 1 << 14, Hash::Stale, 0);
     if original & (1 << 14) == 0 {
         assert!(matches!(e, ValidationError::TimeTooNew { .. }), "{e:?}");
     } else {
         assert!(matches!(e, ValidationError::TimeTooOld { .. }), "{e:?}");
     }
     // One second past the future limit is not the peer's fault: no penalty.
-    let (e, _) = tampered_outcome(|h| h.time += 7201, 0);
+    let (e, _) = tampered_outcome(|h| h.time += 7201, Hash::Stale, 0);
     assert!(matches!(e, ValidationError::TimeTooNew { .. }), "{e:?}");
     assert_eq!(e.misbehavior_score(), 0);
 }
 
 #[test]
 fn a_flipped_prev_hash_bit_leaves_the_header_unconnected() {
-    let (e, _) = tampered_outcome(
-        |h| {
-            let mut b = h.prev_blockhash.to_byte_array();
-            b[0] ^= 1;
-            h.prev_blockhash = crate::hash::BlockHash::from_byte_array(b);
-        },
-        0,
-    );
+    let (e, _) = tampered_outcome(flip_prev_bit, Hash::Stale, 0);
     assert!(matches!(e, ValidationError::Unconnected { .. }), "{e:?}");
     assert_eq!(e.misbehavior_score(), 10);
+}
+
+#[test]
+fn both_real_files_validate_from_raw_bytes_with_parallel_hashing() {
+    for (net, file, _) in files() {
+        let (mut tree, pairs) = tree_over_file(net, &file, U256::ZERO);
+        let now = u64::from(file.headers.last().unwrap().time);
+        // Every header from the 25th, the last one included: its hash is X11 of its bytes.
+        let out = tree.accept_raw_headers_on(&file.headers[24..], 2, now);
+        assert!(out.error.is_none(), "{net}: {:?}", out.error);
+        assert_eq!(out.accepted, 4976);
+        assert_eq!(tree.tip().height, file.first_height + 4999);
+        assert_eq!(tree.tip().header, *file.headers.last().unwrap());
+        assert_eq!(tree.header_at(file.first_height + 4998).unwrap().unwrap().hash, pairs[4998].1);
+    }
 }

@@ -3,6 +3,7 @@
 //! a bounded header tree that follows the most-work chain over a [`HeaderStore`], and partial
 //! merkle trees (PROTOCOL.md §4).
 
+pub mod batch;
 pub mod checkpoints;
 pub mod context;
 pub mod dgw;
@@ -18,6 +19,7 @@ mod data_tests;
 #[cfg(test)]
 mod testdata;
 
+pub use batch::{decompress_headers2, default_threads, hash_headers_parallel};
 pub use checkpoints::{parse_checkpoint_csv, CheckpointRecord, Checkpoints};
 pub use dgw::{next_work_required, BlockSummary, ChainHistory, NextWorkError};
 pub use error::{ChainError, ValidationError};

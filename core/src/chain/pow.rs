@@ -43,13 +43,35 @@ pub fn block_work(bits: u32) -> U256 {
     if c.negative || c.overflow || c.value.is_zero() {
         return U256::ZERO;
     }
+    work_of_small_mantissa(c.value).unwrap_or_else(|| work_by_division(c.value))
+}
+
+/// 2^256 / (t + 1) by 256-bit long division.
+fn work_by_division(t: U256) -> U256 {
     // 2^256 does not fit; 2^256 / (t+1) == (2^256 - t - 1) / (t+1) + 1 == ~t / (t+1) + 1.
-    match c.value.checked_add(U256::ONE) {
-        Some(divisor) => {
-            (!c.value).checked_div(divisor).unwrap_or(U256::ZERO).wrapping_add(U256::ONE)
-        }
+    match t.checked_add(U256::ONE) {
+        Some(divisor) => (!t).checked_div(divisor).unwrap_or(U256::ZERO).wrapping_add(U256::ONE),
         None => U256::ONE, // target 2^256 - 1 cannot come from a compact number
     }
+}
+
+/// 2^256 / (t + 1) in 128-bit arithmetic for every real target: t = m·2^s with m < 2^64 and
+/// s ≥ 136 (any nBits exponent of 0x14 or more). `None` otherwise.
+///
+/// With n = 2^(256-s) (at most 2^120), 2^256 / (t + 1) = n / (m + 2^-s), which is below n / m
+/// by less than 2^(256-2s) / m² < 1: the answer is ⌊n / m⌋ or one less, and it is one less
+/// exactly when ⌊n / m⌋·(t + 1) exceeds 2^256 (t + 1 is odd, so never equals it).
+fn work_of_small_mantissa(t: U256) -> Option<U256> {
+    let s = t.trailing_zeros();
+    let m = t >> s;
+    if !(136..256).contains(&s) || m.bits() > 64 {
+        return None;
+    }
+    let (m, n) = (u128::from(m.low_u64()), 1u128 << (256 - s));
+    let q = n / m;
+    let qm = q * m; // ≤ n: no overflow, and qm·2^s < 2^256 unless qm == n
+    let too_big = qm == n || (U256::from_u128(qm) << s).checked_add(U256::from_u128(q)).is_none();
+    Some(U256::from_u128(if too_big { q - 1 } else { q }))
 }
 
 #[cfg(test)]
@@ -112,5 +134,37 @@ mod tests {
         assert_eq!(block_work(0x1d00_ffff), U256::from_u64(0x0001_0001_0001));
         assert_eq!(block_work(0), U256::ZERO);
         assert_eq!(block_work(0x0181_0000), U256::ZERO); // negative
+    }
+
+    #[test]
+    fn the_128_bit_work_path_equals_long_division() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut checked = 0;
+        for exponent in 0x03..=0x22u32 {
+            for i in 0..300u32 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mantissa = match i {
+                    0 => 1,
+                    1 => 0x7f_ffff,
+                    2 => 0x00_8000,
+                    3 => 0x40_0000,
+                    _ => (x as u32 & 0x7f_ffff) >> ((x >> 40) % 23),
+                };
+                let bits = (exponent << 24) | mantissa;
+                let c = U256::from_compact(bits);
+                if c.negative || c.overflow || c.value.is_zero() {
+                    continue;
+                }
+                assert_eq!(block_work(bits), work_by_division(c.value), "{bits:#010x}");
+                checked += usize::from(work_of_small_mantissa(c.value).is_some());
+            }
+        }
+        assert!(checked > 3000, "the fast path ran {checked} times");
+        // Real nBits from the mainnet, testnet and regtest ranges take the fast path.
+        for bits in [0x1927_7a6c, 0x1e0f_ffff, 0x207f_ffff, 0x1d00_ffff] {
+            assert!(work_of_small_mantissa(U256::from_compact(bits).value).is_some());
+        }
     }
 }

@@ -5,8 +5,12 @@
 //! best-chain headers and the fork branches that could still win; everything older lives only
 //! in the [`HeaderStore`], which is updated atomically once per accepted batch.
 //!
-//! Hashes come with the headers (X11 is computed in front of the tree); the tree never hashes.
+//! Hashes come with the headers: [`HeaderTree::accept_headers`] and
+//! [`HeaderTree::accept_hashed`] take them as computed elsewhere (the `headers2` decompressor
+//! hashes every header once), [`HeaderTree::accept_raw_headers`] hashes an uncompressed batch
+//! on every core first ([`crate::chain::batch`]); the rules never hash.
 
+use crate::chain::batch::{default_threads, hash_headers_parallel};
 use crate::chain::checkpoints::{CheckpointRecord, Checkpoints};
 use crate::chain::context::{check_contextual, Skipped};
 use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
@@ -16,7 +20,7 @@ use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
 use crate::chain::uint::U256;
 use crate::hash::BlockHash;
 use crate::network::{Params, PowParams};
-use crate::wire::BlockHeader;
+use crate::wire::{BlockHeader, HashedHeader};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Best-chain headers always kept in memory below the tip: the Bitcoin-style retarget looks
@@ -98,8 +102,9 @@ pub struct HeaderTree<S: HeaderStore> {
     config: TreeConfig,
     store: S,
     entries: HashMap<BlockHash, Entry>,
-    /// Best-chain hashes by height, `best[0]` at `best_base`.
-    best: VecDeque<BlockHash>,
+    /// The best chain's entries by height, `best[0]` at `best_base` (copies of those in
+    /// `entries`, so that the rules read ancestors without hashing).
+    best: VecDeque<Entry>,
     best_base: u32,
     /// The tip the store holds.
     stored_tip: BlockHash,
@@ -191,8 +196,9 @@ impl<S: HeaderStore> HeaderTree<S> {
         let mut walk = None;
         for s in window {
             walk = self.walk_bits(&s, walk);
-            self.entries.insert(s.hash, Entry { stored: s, walk_bits: walk });
-            self.best.push_back(s.hash);
+            let entry = Entry { stored: s, walk_bits: walk };
+            self.entries.insert(s.hash, entry);
+            self.best.push_back(entry);
         }
         self.stored_tip = tip.hash;
         Ok(())
@@ -213,19 +219,16 @@ impl<S: HeaderStore> HeaderTree<S> {
     /// The best chain's tip.
     pub fn tip(&self) -> StoredHeader {
         // `best` is never empty after `reload`.
-        let hash = self.best.back().copied().unwrap_or(BlockHash::ZERO);
-        self.entries.get(&hash).map(|e| e.stored).unwrap_or(StoredHeader {
-            header: self.params.genesis_header(),
-            hash,
-            height: 0,
-            chain_work: U256::ZERO,
+        self.best.back().map(|e| e.stored).unwrap_or_else(|| {
+            let header = self.params.genesis_header();
+            StoredHeader { header, hash: BlockHash::ZERO, height: 0, chain_work: U256::ZERO }
         })
     }
 
     /// The best-chain header at `height`, from memory or the store.
     pub fn header_at(&self, height: u32) -> Result<Option<StoredHeader>, ChainError> {
-        match self.best_hash_at(height) {
-            Some(hash) => Ok(self.entries.get(&hash).map(|e| e.stored)),
+        match self.best_at(height) {
+            Some(e) => Ok(Some(e.stored)),
             None if height < self.best_base => Ok(self.store.get_by_height(height)?),
             None => Ok(None),
         }
@@ -254,12 +257,12 @@ impl<S: HeaderStore> HeaderTree<S> {
         self.entries.len()
     }
 
-    fn best_hash_at(&self, height: u32) -> Option<BlockHash> {
-        self.best.get(height.checked_sub(self.best_base)? as usize).copied()
+    fn best_at(&self, height: u32) -> Option<&Entry> {
+        self.best.get(height.checked_sub(self.best_base)? as usize)
     }
 
     fn on_best_chain(&self, e: &Entry) -> bool {
-        self.best_hash_at(e.stored.height) == Some(e.stored.hash)
+        self.best_at(e.stored.height).is_some_and(|b| b.stored.hash == e.stored.hash)
     }
 
     /// The last block `e`'s branch shares with the best chain.
@@ -277,13 +280,49 @@ impl<S: HeaderStore> HeaderTree<S> {
         headers: &[(BlockHeader, BlockHash)],
         now: u64,
     ) -> AcceptOutcome {
+        self.accept_iter(headers.iter().map(|(h, hash)| (h, hash)), now)
+    }
+
+    /// [`accept_headers`](Self::accept_headers) for headers that come with their hashes from
+    /// [`Headers2::decompress`](crate::wire::Headers2::decompress) (or
+    /// [`hash_headers_parallel`](crate::chain::hash_headers_parallel)): nothing is hashed
+    /// again.
+    pub fn accept_hashed(&mut self, headers: &[HashedHeader], now: u64) -> AcceptOutcome {
+        self.accept_iter(headers.iter().map(|h| (&h.header, &h.hash)), now)
+    }
+
+    /// Validates an uncompressed `headers` batch: X11 of every header on
+    /// [`default_threads`] threads, then the rules in order as
+    /// [`accept_headers`](Self::accept_headers).
+    pub fn accept_raw_headers(&mut self, headers: &[BlockHeader], now: u64) -> AcceptOutcome {
+        self.accept_raw_headers_on(headers, default_threads(), now)
+    }
+
+    /// [`accept_raw_headers`](Self::accept_raw_headers) hashing on at most `threads` threads.
+    pub fn accept_raw_headers_on(
+        &mut self,
+        headers: &[BlockHeader],
+        threads: usize,
+        now: u64,
+    ) -> AcceptOutcome {
+        let hashed = hash_headers_parallel(headers, threads);
+        self.accept_hashed(&hashed, now)
+    }
+
+    fn accept_iter<'h>(
+        &mut self,
+        headers: impl Iterator<Item = (&'h BlockHeader, &'h BlockHash)>,
+        now: u64,
+    ) -> AcceptOutcome {
         let mut out = AcceptOutcome::default();
         let old_tip = self.tip().hash;
-        for (i, (header, hash)) in headers.iter().enumerate() {
-            if i > 0 && header.prev_blockhash != headers[i - 1].1 {
+        let mut prev: Option<&BlockHash> = None;
+        for (i, (header, hash)) in headers.enumerate() {
+            if prev.is_some_and(|p| header.prev_blockhash != *p) {
                 out.error = Some(ValidationError::NonContinuous { index: i }.into());
                 break;
             }
+            prev = Some(hash);
             match self.accept_one(header, hash, now) {
                 Ok(skipped) => {
                     out.accepted += 1;
@@ -420,10 +459,14 @@ impl<S: HeaderStore> HeaderTree<S> {
 
     /// Makes `entry` the best tip, rewriting the best chain above its fork point.
     fn make_best(&mut self, entry: Entry) {
+        if self.best.back().is_some_and(|t| t.stored.hash == entry.stored.header.prev_blockhash) {
+            self.best.push_back(entry); // the common case: the tip is extended
+            return;
+        }
         let mut branch = Vec::new();
         let mut e = entry;
         while !self.on_best_chain(&e) {
-            branch.push(e.stored.hash);
+            branch.push(e);
             match self.entries.get(&e.stored.header.prev_blockhash) {
                 Some(p) => e = *p,
                 None => break, // cannot happen: accept_one found the fork point
@@ -454,11 +497,10 @@ impl<S: HeaderStore> HeaderTree<S> {
                 None => return Err(ChainError::Inconsistent),
             }
         }
-        let mut connect = Vec::new();
+        let mut connect = Vec::with_capacity((new_tip.height - fork.stored.height) as usize);
         for height in fork.stored.height + 1..=new_tip.height {
-            let hash = self.best_hash_at(height).ok_or(ChainError::Inconsistent)?;
-            let s = self.entries.get(&hash).ok_or(ChainError::Inconsistent)?.stored;
-            change.connected.push((height, hash));
+            let s = self.best_at(height).ok_or(ChainError::Inconsistent)?.stored;
+            change.connected.push((height, s.hash));
             connect.push(s);
         }
         let keep_up_to = change.is_reorg().then_some(fork.stored.height);
@@ -472,8 +514,8 @@ impl<S: HeaderStore> HeaderTree<S> {
     fn prune(&mut self) {
         let keep = (HISTORY_WINDOW + self.config.max_fork_depth) as usize;
         while self.best.len() > keep {
-            if let Some(h) = self.best.pop_front() {
-                self.entries.remove(&h);
+            if let Some(e) = self.best.pop_front() {
+                self.entries.remove(&e.stored.hash);
                 self.best_base += 1;
             }
         }
@@ -518,8 +560,7 @@ impl<S: HeaderStore> ChainHistory for BranchHistory<'_, S> {
         if e.stored.height == height {
             return Some(summary(&e));
         }
-        let hash = self.tree.best_hash_at(height)?;
-        self.tree.entries.get(&hash).map(summary)
+        self.tree.best_at(height).map(summary)
     }
 
     fn last_non_min_difficulty_bits(&self, _pow: &PowParams) -> Option<u32> {

@@ -1,19 +1,16 @@
-//! Forks, reorgs, checkpoints and time rules on synthetic regtest chains.
-//!
-//! The tree never hashes; these tests stand in SHA256d for X11 (`test_hash`), mining each
-//! header to regtest's 0x207fffff target (about two tries per block). Once X11 lands,
-//! `test_hash` can become X11 without changing any scenario.
+//! Forks, reorgs, checkpoints and time rules on synthetic regtest chains, mined with real X11
+//! to regtest's 0x207fffff target (about two tries per block).
 
 use super::*;
 use crate::chain::store::MemoryHeaderStore;
-use crate::hash::{sha256d, Hash256};
+use crate::hash::Hash256;
 use crate::network::Network;
 
 const REGTEST_BITS: u32 = 0x207f_ffff;
 const NOW: u64 = 2_000_000_000;
 
 fn test_hash(h: &BlockHeader) -> BlockHash {
-    BlockHash::from_byte_array(sha256d(&h.to_array()))
+    h.block_hash()
 }
 
 fn meets_target(h: &BlockHeader) -> bool {
@@ -332,4 +329,66 @@ fn a_trusted_start_that_contradicts_a_checkpoint_is_refused() {
         e,
         ChainError::Invalid(ValidationError::CheckpointMismatch { height: 0, .. })
     ));
+}
+
+#[test]
+fn the_synthetic_chains_start_from_the_real_regtest_genesis() {
+    let (_, gh) = genesis();
+    assert_eq!(gh.to_string(), "000008ca1832a4baf228eb1553c03d3a2c8e02399550dd6ea8d65cec3ef23d2e");
+    // So the network's own checkpoints (genesis) accept them.
+    let params = Network::Regtest.params();
+    let trusted = trusted_headers(0, U256::ZERO, &[genesis()]);
+    let cfg = TreeConfig::for_network(params);
+    let mut tree = HeaderTree::new(params, cfg, MemoryHeaderStore::new(), &trusted).unwrap();
+    let main = extend((gh, genesis().0.time), 30, 0);
+    assert!(tree.accept_headers(&main, NOW).error.is_none());
+}
+
+#[test]
+fn a_headers2_batch_reaches_the_tree_with_each_header_hashed_once() {
+    use crate::wire::{CompressionPath, Headers2};
+    use std::cell::Cell;
+    let mut tree = tree_with(config(10));
+    let (g, gh) = genesis();
+    let main = extend((gh, g.time), 40, 0);
+    let raw: Vec<BlockHeader> = main.iter().map(|&(h, _)| h).collect();
+    let message = Headers2::compress(&raw, CompressionPath::GetHeaders2Reply);
+    assert!(message.headers[1..].iter().all(|c| c.prev_blockhash.is_none()));
+    let calls = Cell::new(0);
+    let hashed = message
+        .decompress(|h| {
+            calls.set(calls.get() + 1);
+            h.block_hash()
+        })
+        .unwrap();
+    let out = tree.accept_hashed(&hashed, NOW);
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!((out.accepted, calls.get()), (40, 40));
+    assert_eq!(tree.tip().hash, main[39].1);
+    // The library's own path gives the same.
+    assert_eq!(crate::chain::decompress_headers2(&message).unwrap(), hashed);
+}
+
+#[test]
+fn a_raw_batch_is_hashed_in_parallel_and_stops_at_the_first_bad_header() {
+    let mut tree = tree_with(config(10));
+    let (g, gh) = genesis();
+    let main = extend((gh, g.time), 100, 0);
+    let mut raw: Vec<BlockHeader> = main.iter().map(|&(h, _)| h).collect();
+    // Header 61 (height 62) gets a nonce that misses the target; its child no longer links.
+    let mut bad = raw[61];
+    while meets_target(&bad) {
+        bad.nonce = bad.nonce.wrapping_add(1);
+    }
+    raw[61] = bad;
+    let out = tree.accept_raw_headers_on(&raw, 2, NOW);
+    assert_eq!(out.accepted, 61);
+    let e = rejected(out);
+    assert!(matches!(e, ValidationError::BadProofOfWork { height: Some(62), .. }), "{e:?}");
+    assert_eq!(tree.tip().hash, main[60].1);
+    // The untouched batch goes through on one thread or two alike.
+    let mut other = tree_with(config(10));
+    let good: Vec<BlockHeader> = main.iter().map(|&(h, _)| h).collect();
+    assert!(other.accept_raw_headers(&good, NOW).error.is_none());
+    assert_eq!(other.tip().hash, main[99].1);
 }

@@ -173,6 +173,54 @@ impl U256 {
 
     /// Quotient and remainder by a non-zero 64-bit divisor, limb by limb.
     fn div_rem_u64(self, rhs: u64) -> (U256, u64) {
+        // The divisors of DarkGravityWave (3..=25 in the average, 3600 at the end) as
+        // constants, so that each digit step is a multiplication, not a hardware division.
+        macro_rules! constant_divisors {
+            ($($d:literal)*) => {
+                match rhs {
+                    $($d => return self.div_rem_digits::<$d>(),)*
+                    _ => {}
+                }
+            };
+        }
+        constant_divisors!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 3600);
+        if rhs <= u64::from(u32::MAX) {
+            // Eight 32-bit digits: each step is one 64-by-64-bit hardware division, where a
+            // u128 division is a library call (the difficulty rules divide by 2..=25 and by
+            // timespans).
+            let mut out = [0u64; 4];
+            let mut rem = 0u64;
+            for i in (0..4).rev() {
+                let hi = (rem << 32) | (self.0[i] >> 32);
+                let (q_hi, r) = (hi / rhs, hi % rhs);
+                let lo = (r << 32) | (self.0[i] & 0xffff_ffff);
+                let (q_lo, r) = (lo / rhs, lo % rhs);
+                out[i] = (q_hi << 32) | q_lo;
+                rem = r;
+            }
+            return (U256(out), rem);
+        }
+        self.div_rem_u128_steps(rhs)
+    }
+
+    /// [`div_rem_u64`](Self::div_rem_u64) by the constant `D` (0 < `D` < 2^32) in 32-bit
+    /// digits.
+    fn div_rem_digits<const D: u64>(self) -> (U256, u64) {
+        let mut out = [0u64; 4];
+        let mut rem = 0u64;
+        for i in (0..4).rev() {
+            let hi = (rem << 32) | (self.0[i] >> 32);
+            let (q_hi, r) = (hi / D, hi % D);
+            let lo = (r << 32) | (self.0[i] & 0xffff_ffff);
+            let (q_lo, r) = (lo / D, lo % D);
+            out[i] = (q_hi << 32) | q_lo;
+            rem = r;
+        }
+        (U256(out), rem)
+    }
+
+    /// [`div_rem_u64`](Self::div_rem_u64) for any non-zero divisor, with u128 divisions.
+    fn div_rem_u128_steps(self, rhs: u64) -> (U256, u64) {
         let mut out = [0u64; 4];
         let mut rem = 0u128;
         for i in (0..4).rev() {
@@ -185,7 +233,22 @@ impl U256 {
 
     /// Truncating quotient by a non-zero 64-bit divisor (`None` for zero).
     pub fn checked_div_u64(self, rhs: u64) -> Option<U256> {
-        self.checked_div(U256::from_u64(rhs))
+        (rhs != 0).then(|| self.div_rem_u64(rhs).0)
+    }
+
+    /// From a 128-bit value.
+    pub const fn from_u128(v: u128) -> U256 {
+        U256([v as u64, (v >> 64) as u64, 0, 0])
+    }
+
+    /// The number of trailing zero bits (256 for zero).
+    pub fn trailing_zeros(self) -> u32 {
+        for i in 0..4 {
+            if self.0[i] != 0 {
+                return 64 * i as u32 + self.0[i].trailing_zeros();
+            }
+        }
+        256
     }
 
     /// Decodes a compact number (`arith_uint256::SetCompact`): the top byte is the size in
@@ -398,10 +461,16 @@ mod tests {
     fn short_and_long_division_agree() {
         let a = hex256("00000000000000000000000000000000000000000000b567e2d53a06de194061");
         let b = hex256("0000000000000018161427df05072842fae0bf00fb2e2b6b1e93d1650212b24b");
-        for d in [1u64, 3, 25, 3600, u64::MAX] {
-            let q = b.checked_div_u64(d).unwrap();
-            let r = b.wrapping_sub(q.wrapping_mul(U256::from_u64(d)));
-            assert!(r < U256::from_u64(d), "{d}");
+        // Divisors up to 2^32 - 1 take the 32-bit-digit path, larger ones the u128 path.
+        for n in [b, U256::MAX, U256::from_u64(5)] {
+            let divisors =
+                (1u64..=26).chain([3599, 3600, 3601, 0xffff_ffff, 0x1_0000_0000, u64::MAX]);
+            for d in divisors {
+                let q = n.checked_div_u64(d).unwrap();
+                let r = n.wrapping_sub(q.wrapping_mul(U256::from_u64(d)));
+                assert!(r < U256::from_u64(d), "{d}");
+                assert_eq!((q, r.low_u64()), n.div_rem_u128_steps(d), "{d}");
+            }
         }
         // Long division: a divisor above 64 bits.
         let q = b.checked_div(a).unwrap();
