@@ -1,19 +1,9 @@
-//! Test helpers: the shared vectors and real chain data (`/work/shared`).
+//! Chain test helpers over the real chain data (`../shared/data`).
 
 use crate::hash::BlockHash;
 use crate::wire::BlockHeader;
 
-/// Reads `shared/<rel>`, panicking with the path when it is missing.
-pub fn shared_file(rel: &str) -> Vec<u8> {
-    let path = format!("{}/../../shared/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("shared test data missing: {path}: {e}"))
-}
-
-/// Parses `shared/vectors/<name>`.
-pub fn vectors(name: &str) -> serde_json::Value {
-    let text = shared_file(&format!("vectors/{name}"));
-    serde_json::from_slice(&text).expect("vector file is JSON")
-}
+pub use crate::test_support::{shared_file, vectors};
 
 /// A run of real consecutive headers: `shared/data/headers/<file>`, first at `first_height`.
 pub struct HeaderFile {
