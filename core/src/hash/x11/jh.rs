@@ -10,7 +10,7 @@
 //! the digest is the last 64 bytes of the state.
 
 /// The chain value after hashing the initial block (output length 512).
-const IV: [u64; 16] = [
+pub(super) const IV: [u64; 16] = [
     0x6fd14b963e00aa17,
     0x636a2e057a15d543,
     0x8a225e8d0c97ef0b,
@@ -30,7 +30,7 @@ const IV: [u64; 16] = [
 ];
 
 /// The 42 round constants of E8, in the bitsliced form (one word per S-box column group).
-const C: [[[u64; 4]; 7]; 6] = unflatten([
+pub(super) const C: [[[u64; 4]; 7]; 6] = unflatten([
     [0x72d5dea2df15f867, 0x7b84150ab7231557, 0x81abd6904d5a87f6, 0x4e9f4fc5c3d12b40],
     [0xea983ae05c45fa9c, 0x03c5d29966b2999a, 0x660296b4f2bb538a, 0xb556141a88dba231],
     [0x03a35a5c9a190edb, 0x403fb20a87c14410, 0x1c051980849e951d, 0x6f33ebad5ee7cddc],
