@@ -2,7 +2,7 @@
 //! `cargo bench -p dashlite --bench x11 -- --warm-up-time 1 --measurement-time 5`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use dashlite::hash::x11::{Stages, x11_portable};
+use dashlite::hash::x11::{x11_portable, Stages};
 
 /// A deterministic 80-byte block header-like input.
 fn header() -> [u8; 80] {

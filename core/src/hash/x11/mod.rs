@@ -85,8 +85,8 @@ impl Stages {
     pub fn detected() -> &'static Stages {
         static DETECTED: OnceLock<Stages> = OnceLock::new();
         DETECTED.get_or_init(|| {
-            let forced = std::env::var_os(FORCE_PORTABLE_ENV)
-                .is_some_and(|v| !v.is_empty() && v != "0");
+            let forced =
+                std::env::var_os(FORCE_PORTABLE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
             if forced {
                 Stages::PORTABLE
             } else {

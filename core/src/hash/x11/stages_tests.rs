@@ -31,7 +31,9 @@ const NAMES: [&str; 11] = [
 ];
 
 /// The 64-byte stages 2..11 of `s`, in X11 order (index 0 is bmw).
-fn stage64(s: &Stages) -> [fn(&[u8; 64]) -> [u8; 64]; 10] {
+type Digest64 = fn(&[u8; 64]) -> [u8; 64];
+
+fn stage64(s: &Stages) -> [Digest64; 10] {
     [s.bmw, s.groestl, s.skein, s.jh, s.keccak, s.luffa, s.cubehash, s.shavite, s.simd, s.echo]
 }
 

@@ -7,6 +7,9 @@
 //! portable code recompiled with AVX2 enabled (a `#[target_feature]` wrapper) measured no
 //! faster (bmw, skein, luffa, simd within noise; keccak slower), so no such wrapper is kept.
 
+// Lane-wise code over fixed arrays of registers reads best as index loops.
+#![allow(clippy::needless_range_loop)]
+
 mod cubehash;
 mod echo;
 mod groestl;
