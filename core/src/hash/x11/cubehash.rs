@@ -12,7 +12,7 @@
 //! permutations, so no data moves for them; the sixteen rounds are fully unrolled.
 
 /// The CubeHash-512 state after the 160 initialisation rounds (sphlib `IV512`).
-const IV512: [u32; 32] = [
+pub(super) const IV512: [u32; 32] = [
     0x2AEA2A61, 0x50F494D4, 0x2D538B8B, 0x4167D83E, 0x3FEE2313, 0xC701CF8C, 0xCC39968E, 0x50AC5695,
     0x4D42C787, 0xA647A8B3, 0x97CF0BEF, 0x825B4537, 0xEEF864D2, 0xF22090C4, 0xD0E5CD33, 0xA23911AE,
     0xFCD398D9, 0x148FE485, 0x1B017BEF, 0xB6444532, 0x6A536159, 0x2FF5781C, 0x91FA7934, 0x0DBADEA9,

@@ -10,7 +10,7 @@
 //! the digest is the last 64 bytes of the state.
 
 /// The chain value after hashing the initial block (output length 512).
-const IV: [u64; 16] = [
+pub(super) const IV: [u64; 16] = [
     0x6fd14b963e00aa17,
     0x636a2e057a15d543,
     0x8a225e8d0c97ef0b,
@@ -31,7 +31,7 @@ const IV: [u64; 16] = [
 
 /// The 42 round constants of E8 in the bitsliced order, grouped by seven (one group per cycle
 /// of the swaps W_0..W_6).
-const C: [[[u64; 4]; 7]; 6] = unflatten(round_constants());
+pub(super) const C: [[[u64; 4]; 7]; 6] = unflatten(round_constants());
 
 /// The S-box S0 of JH (S1 is only used by E8 itself, through `sbox`).
 const S0: [u16; 16] = [9, 0, 4, 11, 13, 12, 3, 15, 1, 10, 2, 6, 7, 5, 8, 14];

@@ -23,24 +23,127 @@ pub mod skein;
 
 mod aes;
 
-/// X11 of `data`: the first 32 bytes of the eleven chained digests, in internal (wire) byte
-/// order. A block's hash is X11 of its 80-byte header.
-pub fn x11(data: &[u8]) -> [u8; 32] {
-    let h = blake::digest(data);
-    let h = bmw::digest64(&h);
-    let h = groestl::digest64(&h);
-    let h = skein::digest64(&h);
-    let h = jh::digest64(&h);
-    let h = keccak::digest64(&h);
-    let h = luffa::digest64(&h);
-    let h = cubehash::digest64(&h);
-    let h = shavite::digest64(&h);
-    let h = simd::digest64(&h);
-    let h = echo::digest64(&h);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&h[..32]);
-    out
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86;
+
+use std::sync::OnceLock;
+
+/// An implementation of each of the eleven X11 algorithms: the portable one
+/// ([`Stages::PORTABLE`]) or, where the CPU has the instructions, an accelerated one picked at
+/// run time ([`Stages::detected`]). Every entry computes the same function as the portable
+/// module of the same name (`blake` is [`blake::digest`], the others `digest64`).
+#[derive(Clone, Copy, Debug)]
+pub struct Stages {
+    /// Stage 1 on input of any length (an 80-byte header in X11).
+    pub blake: fn(&[u8]) -> [u8; 64],
+    /// Stage 2.
+    pub bmw: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 3.
+    pub groestl: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 4.
+    pub skein: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 5.
+    pub jh: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 6.
+    pub keccak: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 7.
+    pub luffa: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 8.
+    pub cubehash: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 9.
+    pub shavite: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 10.
+    pub simd: fn(&[u8; 64]) -> [u8; 64],
+    /// Stage 11.
+    pub echo: fn(&[u8; 64]) -> [u8; 64],
+    /// Which implementation each stage uses, in X11 order (`"portable"`, `"aes-ni"`, ...).
+    pub names: [&'static str; 11],
 }
+
+/// Environment variable that, when set to anything but `0` or the empty string before the
+/// first X11 computation, makes [`Stages::detected`] (and so [`x11`]) use the portable code.
+pub const FORCE_PORTABLE_ENV: &str = "DASHLITE_X11_PORTABLE";
+
+impl Stages {
+    /// The portable implementations: plain Rust, no `unsafe`, the oracle for the others.
+    pub const PORTABLE: Stages = Stages {
+        blake: blake::digest,
+        bmw: bmw::digest64,
+        groestl: groestl::digest64,
+        skein: skein::digest64,
+        jh: jh::digest64,
+        keccak: keccak::digest64,
+        luffa: luffa::digest64,
+        cubehash: cubehash::digest64,
+        shavite: shavite::digest64,
+        simd: simd::digest64,
+        echo: echo::digest64,
+        names: ["portable"; 11],
+    };
+
+    /// The fastest implementations this CPU supports, detected on first use and cached; the
+    /// portable ones where no accelerated path applies or when [`FORCE_PORTABLE_ENV`] is set.
+    pub fn detected() -> &'static Stages {
+        static DETECTED: OnceLock<Stages> = OnceLock::new();
+        DETECTED.get_or_init(|| {
+            let forced =
+                std::env::var_os(FORCE_PORTABLE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+            if forced {
+                Stages::PORTABLE
+            } else {
+                Stages::accelerated()
+            }
+        })
+    }
+
+    /// The accelerated implementations this CPU supports (ignoring [`FORCE_PORTABLE_ENV`]),
+    /// portable ones elsewhere. Detection runs on every call; [`Stages::detected`] caches it.
+    pub fn accelerated() -> Stages {
+        #[cfg(target_arch = "x86_64")]
+        {
+            x86::stages()
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            Stages::PORTABLE
+        }
+    }
+
+    /// X11 of `data` with these implementations.
+    pub fn x11(&self, data: &[u8]) -> [u8; 32] {
+        let h = (self.blake)(data);
+        let h = (self.bmw)(&h);
+        let h = (self.groestl)(&h);
+        let h = (self.skein)(&h);
+        let h = (self.jh)(&h);
+        let h = (self.keccak)(&h);
+        let h = (self.luffa)(&h);
+        let h = (self.cubehash)(&h);
+        let h = (self.shavite)(&h);
+        let h = (self.simd)(&h);
+        let h = (self.echo)(&h);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&h[..32]);
+        out
+    }
+}
+
+/// X11 of `data`: the first 32 bytes of the eleven chained digests, in internal (wire) byte
+/// order. A block's hash is X11 of its 80-byte header. Uses the accelerated implementations
+/// the CPU supports ([`Stages::detected`]).
+pub fn x11(data: &[u8]) -> [u8; 32] {
+    Stages::detected().x11(data)
+}
+
+/// X11 of `data` with the portable implementations only (the oracle for the accelerated
+/// paths, and the baseline in benchmarks).
+pub fn x11_portable(data: &[u8]) -> [u8; 32] {
+    Stages::PORTABLE.x11(data)
+}
+
+#[cfg(test)]
+mod stages_tests;
 
 #[cfg(test)]
 pub(crate) mod vectors {
