@@ -235,42 +235,17 @@ fn compress(v: &mut [Word; 8], block: &[u8; BLOCK], counter: u128) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::x11::vectors;
 
-    fn vectors() -> serde_json::Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-        serde_json::from_str(&text).expect("vector file is JSON")
-    }
-
-    fn bytes(v: &serde_json::Value) -> Vec<u8> {
-        hex::decode(v.as_str().expect("hex string")).expect("valid hex")
+    #[test]
+    fn digest_matches_sphlib_on_inputs_of_many_lengths() {
+        vectors::check_algorithm("echo512", digest);
     }
 
     #[test]
-    fn digest_matches_sphlib_for_every_length() {
-        let v = vectors();
-        let cases = v["algorithms"]["echo512"].as_array().expect("echo512 vectors");
-        assert!(cases.len() >= 10);
-        for case in cases {
-            let input = bytes(&case["input"]);
-            let expected = bytes(&case["digest"]);
-            assert_eq!(digest(&input).to_vec(), expected, "input length {}", input.len());
-        }
-    }
-
-    #[test]
-    fn digest_matches_x11_stage_10_in_every_chain() {
-        let v = vectors();
-        let chains = v["x11"].as_array().expect("x11 chains");
-        assert_eq!(chains.len(), 64);
-        for chain in chains {
-            let stages = chain["stages"].as_array().expect("stages");
-            let input: [u8; 64] = bytes(&stages[9]).try_into().expect("64-byte stage");
-            let expected = bytes(&stages[10]);
-            assert_eq!(digest(&input).to_vec(), expected);
-            assert_eq!(digest64(&input).to_vec(), expected);
-        }
+    fn digest_and_digest64_match_x11_stage_10_in_every_chain() {
+        vectors::check_stage(10, digest);
+        vectors::check_digest64("echo512", 10, digest, digest64);
     }
 
     #[test]

@@ -306,45 +306,17 @@ pub fn digest64(data: &[u8; 64]) -> [u8; 64] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::x11::vectors;
 
-    fn vectors() -> serde_json::Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-        serde_json::from_str(&text).expect("vector file is JSON")
-    }
-
-    fn bytes(v: &serde_json::Value) -> Vec<u8> {
-        hex::decode(v.as_str().expect("hex string")).expect("valid hex")
+    #[test]
+    fn digest_matches_sphlib_on_inputs_of_many_lengths() {
+        vectors::check_algorithm("luffa512", digest);
     }
 
     #[test]
-    fn matches_sphlib_on_inputs_of_many_lengths() {
-        let v = vectors();
-        let cases = v["algorithms"]["luffa512"].as_array().expect("luffa512 cases");
-        assert!(!cases.is_empty());
-        for case in cases {
-            let input = bytes(&case["input"]);
-            assert_eq!(
-                hex::encode(digest(&input)),
-                case["digest"].as_str().unwrap(),
-                "input of {} bytes",
-                input.len()
-            );
-        }
-    }
-
-    #[test]
-    fn matches_the_luffa_stage_of_every_x11_vector() {
-        let v = vectors();
-        let runs = v["x11"].as_array().expect("x11 runs");
-        assert_eq!(runs.len(), 64);
-        for run in runs {
-            let input: [u8; 64] = bytes(&run["stages"][5]).try_into().expect("64-byte stage");
-            let want = run["stages"][6].as_str().unwrap();
-            assert_eq!(hex::encode(digest(&input)), want);
-            assert_eq!(hex::encode(digest64(&input)), want);
-        }
+    fn digest_and_digest64_match_x11_stage_6_in_every_chain() {
+        vectors::check_stage(6, digest);
+        vectors::check_digest64("luffa512", 6, digest, digest64);
     }
 
     #[test]

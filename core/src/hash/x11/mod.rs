@@ -150,15 +150,10 @@ pub(crate) mod vectors {
     //! Shared checks against `shared/vectors/x11-stages.json` (generated with sphlib 3.0).
 
     fn load() -> serde_json::Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/x11-stages.json");
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-        serde_json::from_str(&text).expect("vector file is JSON")
+        crate::test_support::vectors("x11-stages.json")
     }
 
-    fn bytes(v: &serde_json::Value) -> Vec<u8> {
-        hex::decode(v.as_str().expect("hex string")).expect("valid hex")
-    }
+    use crate::test_support::hex_bytes as bytes;
 
     /// `(input, digest)` pairs of `algorithms.<name>`.
     fn algorithm_cases(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -237,16 +232,9 @@ pub(crate) mod vectors {
 mod tests {
     use super::*;
 
-    fn load(name: &str) -> serde_json::Value {
-        let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("shared test vectors missing: {path}: {e}"));
-        serde_json::from_str(&text).expect("vector file is JSON")
-    }
-
     #[test]
     fn x11_of_every_stage_vector_is_the_first_half_of_its_echo_digest() {
-        let v = load("x11-stages.json");
+        let v = crate::test_support::vectors("x11-stages.json");
         for run in v["x11"].as_array().unwrap() {
             let header = hex::decode(run["header"].as_str().unwrap()).unwrap();
             let echo = run["stages"][10].as_str().unwrap();
@@ -256,7 +244,7 @@ mod tests {
 
     #[test]
     fn x11_matches_every_real_and_genesis_vector() {
-        let v = load("x11-real.json");
+        let v = crate::test_support::vectors("x11-real.json");
         let cases = v["vectors"].as_array().unwrap();
         assert!(cases.len() >= 5);
         for c in cases {
