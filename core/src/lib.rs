@@ -23,6 +23,7 @@ pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;
+pub mod sync;
 pub mod tx;
 pub mod wallet;
 pub mod wire;
