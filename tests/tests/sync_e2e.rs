@@ -148,7 +148,7 @@ fn sync_finds_every_payment_including_a_lookahead_key_and_nothing_else() {
         assert_eq!(engine.tree().tip().hash, built.chain.tip());
         // Key 24 was outside the first filter: it went out as filteradd, then a rescan.
         assert!(nodes.iter().map(|n| n.count("filteradd")).sum::<usize>() > 0);
-        assert!(engine.filters().policy().filter().contains(&key_hash(24)));
+        assert!(engine.filters().policy().filter().contains(key_hash(24)));
     });
 }
 
