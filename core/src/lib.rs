@@ -9,7 +9,10 @@
 //! The crate is layered: [`encode`] (consensus encoding), [`hash`], [`network`] (parameters of
 //! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
 //! (transactions with DIP2 payloads), [`bloom`] (BIP37 filters as Dash Core applies them),
-//! [`wallet`] (watch list, BIP32 accounts with gap-limit lookahead, UTXOs and balance).
+//! [`chain`] (proof of work, DarkGravityWave, checkpoints, the header tree, partial merkle
+//! trees), [`wallet`] (watch list, BIP32 accounts with gap-limit lookahead, UTXOs and
+//! balance), [`p2p`] (the sans-IO peer protocol), [`node`] (its async-std driver) and
+//! [`sync`] (header and filtered-block sync keeping every peer's filter in step).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -23,6 +26,7 @@ pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;
+pub mod sync;
 #[cfg(test)]
 mod test_support;
 pub mod tx;

@@ -1,0 +1,216 @@
+//! The filters: our [`FilterPolicy`] built from the wallet's filter elements, and per peer a
+//! [`FilterMirror`] of the copy it holds and an [`FpEstimator`] of how it really matches.
+//!
+//! The mirror is fed exactly as its docs ask: the `filterload` a peer got in its handshake
+//! (or later), every `filteradd`, each verified `merkleblock`'s matched txids followed by
+//! the `tx` messages, announced transactions and the ones that could not be had.
+
+use std::collections::BTreeMap;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::bloom::{
+    BlockSample, BloomError, BloomFilter, Drift, EstimatorConfig, FilterAction, FilterMirror,
+    FilterPolicy, FpEstimator, PolicyConfig, TxDelivery, WatchItem,
+};
+use crate::hash::Txid;
+use crate::p2p::PeerId;
+use crate::tx::Transaction;
+use crate::wallet::FilterElement;
+use crate::wire::{FilterLoad, Message};
+
+/// The watch item that puts exactly `element`'s bytes into the filter.
+pub fn watch_item(element: &FilterElement) -> WatchItem {
+    match element {
+        FilterElement::PubkeyHash(h) => WatchItem::PubkeyHash(*h),
+        FilterElement::ScriptHash(h) => WatchItem::ScriptHash(*h),
+        FilterElement::OutPoint(o) => WatchItem::OutPoint(*o),
+        // A lone push is inserted as-is, like a pay-to-pubkey key.
+        FilterElement::P2pkPubkey(b) | FilterElement::ScriptPush(b) => {
+            WatchItem::P2pkPubkey(b.clone())
+        }
+    }
+}
+
+/// One peer's filter state.
+#[derive(Debug, Clone)]
+pub struct PeerFilter {
+    /// What the peer's filter holds.
+    pub mirror: FilterMirror,
+    /// How often it matches what is not ours.
+    pub estimator: FpEstimator,
+}
+
+/// What a change of the watch list sends, and the rescan it asks for.
+#[derive(Debug, Clone, Default)]
+pub struct FilterUpdate {
+    /// Messages per peer, in order.
+    pub messages: Vec<(PeerId, Message)>,
+    /// Fetch filtered blocks again from this height.
+    pub rescan_from: Option<u32>,
+    /// Whether it was a full reload.
+    pub reloaded: bool,
+}
+
+/// The policy and the per-peer state.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    policy: FilterPolicy,
+    peers: BTreeMap<PeerId, PeerFilter>,
+    generation: u64,
+}
+
+impl Filters {
+    /// A filter over `elements`, its tweak drawn from `seed`.
+    pub fn new(elements: &[FilterElement], seed: u64) -> Result<Filters, BloomError> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let policy =
+            FilterPolicy::new(PolicyConfig::default(), elements.iter().map(watch_item), &mut rng)?;
+        Ok(Filters { policy, peers: BTreeMap::new(), generation: 0 })
+    }
+
+    /// The `filterload` a new peer gets.
+    pub fn filter_load(&self) -> FilterLoad {
+        self.policy.filter_load()
+    }
+
+    /// Bumped whenever our filter changes (a runner republishes [`Self::filter_load`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &FilterPolicy {
+        &self.policy
+    }
+
+    /// A peer's state.
+    pub fn peer(&self, peer: PeerId) -> Option<&PeerFilter> {
+        self.peers.get(&peer)
+    }
+
+    fn estimator(&self, filter: Option<&BloomFilter>) -> FpEstimator {
+        let rate = filter.map_or(0.0, |f| self.policy.expected_tx_false_positive_rate(f));
+        FpEstimator::new(EstimatorConfig::new(rate.max(1e-9)))
+    }
+
+    /// A peer finished its handshake having been given `loaded` (or nothing). Returns the
+    /// `filterload` to send when that is not our current filter.
+    pub fn on_peer_ready(&mut self, peer: PeerId, loaded: Option<FilterLoad>) -> Option<Message> {
+        let mut mirror = FilterMirror::new();
+        let current = self.policy.filter_load();
+        let mut send = None;
+        match loaded.and_then(|l| BloomFilter::try_from(l.clone()).ok().map(|f| (l, f))) {
+            Some((l, f)) => {
+                mirror.on_filterload_sent(f);
+                if l != current {
+                    send = Some(current);
+                }
+            }
+            None => send = Some(current),
+        }
+        if let Some(load) = &send {
+            if let Ok(f) = BloomFilter::try_from(load) {
+                mirror.on_filterload_sent(f);
+            }
+        }
+        let estimator = self.estimator(mirror.filter());
+        self.peers.insert(peer, PeerFilter { mirror, estimator });
+        send.map(Message::FilterLoad)
+    }
+
+    /// A peer left.
+    pub fn remove_peer(&mut self, peer: PeerId) {
+        self.peers.remove(&peer);
+    }
+
+    /// New elements from the wallet: `filteradd`s or a reload for every peer.
+    pub fn watch(&mut self, elements: &[FilterElement], rescan_from: Option<u32>) -> FilterUpdate {
+        let update = self.policy.watch(
+            elements.iter().map(watch_item),
+            rescan_from,
+            self.peers.values().map(|p| &p.mirror),
+        );
+        let mut out = FilterUpdate { rescan_from: update.rescan_from, ..Default::default() };
+        match update.action {
+            FilterAction::None => {}
+            FilterAction::Add(adds) => {
+                self.generation += 1;
+                for (&peer, state) in self.peers.iter_mut() {
+                    for add in &adds {
+                        if state.mirror.on_filteradd_sent(&add.element).is_ok() {
+                            out.messages.push((peer, Message::FilterAdd(add.clone())));
+                        }
+                    }
+                }
+            }
+            FilterAction::Reload(load) => {
+                self.generation += 1;
+                out.reloaded = true;
+                out.messages = self.reload_all(load);
+            }
+        }
+        out
+    }
+
+    fn reload_all(&mut self, load: FilterLoad) -> Vec<(PeerId, Message)> {
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        peers.into_iter().filter_map(|p| self.load_peer(p, load.clone())).collect()
+    }
+
+    fn load_peer(&mut self, peer: PeerId, load: FilterLoad) -> Option<(PeerId, Message)> {
+        let filter = BloomFilter::try_from(&load).ok()?;
+        let estimator = self.estimator(Some(&filter));
+        let state = self.peers.get_mut(&peer)?;
+        state.mirror.on_filterload_sent(filter);
+        state.estimator = estimator;
+        Some((peer, Message::FilterLoad(load)))
+    }
+
+    /// A fresh `filterload` for one peer whose copy drifted.
+    pub fn reload_peer(&mut self, peer: PeerId) -> Option<(PeerId, Message)> {
+        let load = self.policy.filter_load();
+        self.load_peer(peer, load)
+    }
+
+    /// A verified `merkleblock` from `peer` matched `txids` (block order).
+    pub fn on_merkleblock(&mut self, peer: PeerId, txids: &[Txid]) {
+        if let Some(s) = self.peers.get_mut(&peer) {
+            s.mirror.expect_block_txs(txids.iter().copied());
+        }
+    }
+
+    /// `peer` announced a transaction.
+    pub fn on_announced(&mut self, peer: PeerId, txid: Txid) {
+        if let Some(s) = self.peers.get_mut(&peer) {
+            s.mirror.on_tx_announced(txid);
+        }
+    }
+
+    /// `peer` sent a transaction.
+    pub fn on_tx(&mut self, peer: PeerId, tx: &Transaction) -> TxDelivery {
+        match self.peers.get_mut(&peer) {
+            Some(s) => s.mirror.on_tx(tx),
+            None => TxDelivery::Unexpected,
+        }
+    }
+
+    /// `peer` could not deliver an announced transaction.
+    pub fn on_not_found(&mut self, peer: PeerId, txid: Txid) {
+        if let Some(s) = self.peers.get_mut(&peer) {
+            s.mirror.on_tx_not_found(txid);
+        }
+    }
+
+    /// A block `peer` served was processed. Returns a drift of its real rate, and whether its
+    /// copy grew past what the policy tolerates (send it our filter again).
+    pub fn on_block(&mut self, peer: PeerId, sample: BlockSample) -> (Option<Drift>, bool) {
+        let Some(s) = self.peers.get_mut(&peer) else { return (None, false) };
+        if let Some(f) = s.mirror.filter() {
+            s.estimator.set_expected_rate(self.policy.expected_tx_false_positive_rate(f).max(1e-9));
+        }
+        let drift = s.estimator.on_block(sample);
+        (drift, self.policy.peer_needs_reload(&s.mirror))
+    }
+}

@@ -1,0 +1,134 @@
+//! The sync engine (issue 7, items 1–3): header sync, filtered-block download overlapped with
+//! it, and the bloom filters kept in step with the wallet, as one sans-IO state machine
+//! ([`SyncEngine`]) plus a thin async runner ([`runner`]) that connects it to the
+//! [`crate::node`] driver.
+//!
+//! * [`headers`]: locators and the header request state (one sync peer, timeouts).
+//! * [`blocks`]: which filtered blocks to fetch from whom (a window per peer), the
+//!   `merkleblock` + `tx` assembly per peer and the height-ordered reorder buffer.
+//! * [`filters`]: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
+//!   [`FilterMirror`](crate::bloom::FilterMirror) and one
+//!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
+//! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
+//!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
+//! * [`runner`]: runs an engine against a started node.
+//!
+//! Every transaction the wallet is given is either proven by a partial merkle tree against a
+//! header of the best chain, or handed over explicitly as unconfirmed.
+
+pub mod blocks;
+pub mod engine;
+pub mod filters;
+pub mod headers;
+pub mod runner;
+
+use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::hash::BlockHash;
+use crate::network::Params;
+use crate::p2p::{Time, SECOND};
+use crate::wallet::WalletEvent;
+
+pub use crate::p2p::Command;
+pub use engine::{SyncEngine, SyncError};
+pub use runner::{SharedFilter, SyncEvents, SyncHandle};
+
+/// How long the sync peer may take to answer a header request before another peer is asked
+/// (client rule).
+pub const DEFAULT_HEADERS_TIMEOUT: Time = 20 * SECOND;
+/// How long a peer may take to deliver the next filtered block it owes before its requests
+/// go to other peers (client rule).
+pub const DEFAULT_BLOCK_TIMEOUT: Time = 20 * SECOND;
+/// Filtered blocks in flight per peer (client rule: keeps the pipe full on loopback and on
+/// mobile links alike; Dash Core serves them back to back).
+pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 400;
+/// Most entries in one `getdata` (client rule, well below Dash Core's `MAX_INV_SZ` 50,000).
+pub const MAX_GETDATA_BATCH: usize = 1_000;
+/// Most blocks fetched beyond the next one the wallet needs: bounds the reorder buffer.
+pub const DEFAULT_REORDER_WINDOW: u32 = 2_000;
+
+/// How the engine syncs.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// The network's parameters.
+    pub params: &'static Params,
+    /// Filtered blocks are fetched from this height on (the wallet's birthday).
+    pub birthday_height: u32,
+    /// See [`DEFAULT_HEADERS_TIMEOUT`].
+    pub headers_timeout: Time,
+    /// See [`DEFAULT_BLOCK_TIMEOUT`].
+    pub block_timeout: Time,
+    /// See [`DEFAULT_BLOCKS_IN_FLIGHT`].
+    pub blocks_in_flight: usize,
+    /// See [`DEFAULT_REORDER_WINDOW`].
+    pub reorder_window: u32,
+    /// Seed of the filter tweak.
+    pub seed: u64,
+}
+
+impl SyncConfig {
+    /// Defaults for `params`, syncing blocks from `birthday_height`.
+    pub fn new(params: &'static Params, birthday_height: u32) -> SyncConfig {
+        SyncConfig {
+            params,
+            birthday_height,
+            headers_timeout: DEFAULT_HEADERS_TIMEOUT,
+            block_timeout: DEFAULT_BLOCK_TIMEOUT,
+            blocks_in_flight: DEFAULT_BLOCKS_IN_FLIGHT,
+            reorder_window: DEFAULT_REORDER_WINDOW,
+            seed: 0,
+        }
+    }
+}
+
+/// Where header sync starts: the last checkpoint record at or below the birthday height, or
+/// genesis when there is none (regtest, or a birthday before the first record).
+pub fn start_header(
+    params: &'static Params,
+    birthday_height: u32,
+    records: &[CheckpointRecord],
+) -> StoredHeader {
+    records
+        .iter()
+        .filter(|r| r.height <= birthday_height)
+        .max_by_key(|r| r.height)
+        .map(|r| StoredHeader::from(*r))
+        .unwrap_or_else(|| {
+            let header = params.genesis_header();
+            trusted_headers(0, U256::ZERO, &[(header, header.block_hash())])[0]
+        })
+}
+
+/// What the engine reports to the layer above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    /// The header chain grew: its tip, and the best height peers claim.
+    Headers {
+        /// Best header height.
+        height: u32,
+        /// Height claimed by the network (at least `height`).
+        network_height: u32,
+    },
+    /// Filtered blocks were handed to the wallet up to `height`.
+    Blocks {
+        /// Last block processed.
+        height: u32,
+        /// Best header height.
+        tip: u32,
+    },
+    /// The wallet changed.
+    Wallet(WalletEvent),
+    /// The best chain was reorganised.
+    Reorg {
+        /// The last block both branches share.
+        fork_height: u32,
+        /// Blocks taken off, highest first.
+        disconnected: Vec<(u32, BlockHash)>,
+        /// Blocks put on, lowest first.
+        connected: Vec<(u32, BlockHash)>,
+    },
+    /// Headers and filtered blocks are complete up to `height`.
+    Synced {
+        /// The tip.
+        height: u32,
+    },
+}
