@@ -13,6 +13,31 @@
 //! trees), [`wallet`] (watch list, BIP32 accounts with gap-limit lookahead, UTXOs and
 //! balance), [`p2p`] (the sans-IO peer protocol), [`node`] (its async-std driver) and
 //! [`sync`] (header and filtered-block sync keeping every peer's filter in step).
+//!
+//! ```
+//! use dashlite::wire::{FrameDecoder, Message};
+//! use dashlite::Network;
+//!
+//! // A `ping` framed for mainnet, as a peer would send it.
+//! let frame = hex::decode(
+//!     "bf0c6bbd70696e6700000000000000000800000008533f6b0100000000000000",
+//! )?;
+//! let mut decoder = FrameDecoder::new(Network::Mainnet.params().magic);
+//! decoder.feed(&frame);
+//! let frame = decoder.next_frame()?.expect("a whole frame");
+//! match Message::from_frame(&frame)? {
+//!     Message::Ping(ping) => assert_eq!(ping.nonce, 1),
+//!     other => panic!("unexpected {other}"),
+//! }
+//!
+//! // Every block hash is X11 of the 80-byte header.
+//! let genesis = Network::Mainnet.params().genesis_header();
+//! assert_eq!(
+//!     genesis.block_hash().to_string(),
+//!     "00000ffd590b1485b3caadc19b22e6379c733355108f107a430458cdf3407ab6"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 

@@ -285,7 +285,7 @@ impl<S: HeaderStore> HeaderTree<S> {
 
     /// [`accept_headers`](Self::accept_headers) for headers that come with their hashes from
     /// [`Headers2::decompress`](crate::wire::Headers2::decompress) (or
-    /// [`hash_headers_parallel`](crate::chain::hash_headers_parallel)): nothing is hashed
+    /// [`hash_headers_parallel`]): nothing is hashed
     /// again.
     pub fn accept_hashed(&mut self, headers: &[HashedHeader], now: u64) -> AcceptOutcome {
         self.accept_iter(headers.iter().map(|h| (&h.header, &h.hash)), now)

@@ -1,7 +1,7 @@
 //! The async-std driver: executes the [`crate::p2p`] state machines' outputs over real TCP.
 //! It is thin on purpose (DESIGN.md principle 1): one task owns the
 //! [`ConnectionManager`] and feeds it inputs; per connection a reader task cuts the byte
-//! stream into frames with [`FrameDecoder`] and decodes messages, and a writer task drains a
+//! stream into frames with [`FrameDecoder`](crate::wire::FrameDecoder) and decodes messages, and a writer task drains a
 //! bounded queue of frames; connects and DNS lookups run in their own tasks with timeouts.
 //!
 //! The layer above talks to it through a [`NodeHandle`] (commands, snapshots, shutdown) and

@@ -4,7 +4,7 @@
 //! The state is 32 words of 32 bits. Each 32-byte block is XORed (little-endian) into words
 //! 0..8 and followed by 16 rounds. Finalisation appends `0x80`, zero-fills the block, absorbs
 //! it with 16 rounds, XORs 1 into word 31 and runs 160 more rounds; the digest is words 0..16
-//! in little-endian order. The 160 initialisation rounds are folded into [`IV512`].
+//! in little-endian order. The 160 initialisation rounds are folded into `IV512`.
 //!
 //! Implementation: the state is held as eight 4-word groups (`[u32; 4]`), the low half
 //! (words 0..16) in `a` and the high half in `b`. The round's word swaps within the low half

@@ -1,7 +1,7 @@
 //! Keccak-512 (final-round SHA-3 candidate, before FIPS 202), X11 stage 6 (`sph_keccak512`
 //! in Dash Core's `src/crypto/sph_keccak.c`).
 //!
-//! Keccak-f[1600] sponge with a 72-byte rate; the message is padded with the original Keccak
+//! Keccak-f\[1600\] sponge with a 72-byte rate; the message is padded with the original Keccak
 //! padding (0x01, zeros, 0x80 — not SHA-3's 0x06); the digest is the first 64 bytes of the
 //! state, little-endian.
 
