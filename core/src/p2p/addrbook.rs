@@ -73,6 +73,12 @@ impl Endpoint {
         }
     }
 
+    /// Whether its network group is [`NetGroup::Local`] (unroutable: loopback, private
+    /// ranges). Diversity is about operators on the internet; it does not apply to these.
+    pub fn is_local(&self) -> bool {
+        matches!(self.group(), NetGroup::Local(_))
+    }
+
     /// Parses a fixed-seed line: `a.b.c.d:port`, `[v6]:port` or `<name>.onion:port`.
     pub fn parse_seed(line: &str) -> Option<Endpoint> {
         if let Ok(addr) = line.parse::<SocketAddr>() {
@@ -86,8 +92,9 @@ impl Endpoint {
 
 /// A network group for diversity: peers are chosen from distinct groups so that one
 /// operator's subnet cannot surround us (Dash Core `GetGroup`: /16 for IPv4, /32 for IPv6).
-/// Unroutable addresses (loopback, private ranges) are each their own group, so local test
-/// networks with several nodes on one host still work.
+/// Unroutable addresses (loopback, private ranges) are each their own group, and exempt from
+/// the diversity rule altogether ([`Endpoint::is_local`]): several nodes of a local test network
+/// listen on one IP, on different ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NetGroup {
     /// The first two bytes of an IPv4 address.
@@ -413,7 +420,7 @@ impl AddrBook {
     }
 
     /// Chooses an address to dial: an IP address not in `connected`, not banned, whose retry
-    /// time has come, and (unless configured manually) whose network group is not in
+    /// time has come, and (unless configured manually or local) whose network group is not in
     /// `groups`; weighted towards addresses that worked and were not tried recently.
     pub fn select(
         &self,
@@ -432,9 +439,9 @@ impl AddrBook {
                 let manual = e.source == AddrSource::Manual;
                 (manual || !only_manual)
                     && !connected.contains(&e.endpoint)
-                    && !bans.is_banned(sa.ip(), now)
+                    && !bans.is_banned_addr(sa, now)
                     && (e.last_attempt == 0 || now >= e.next_retry())
-                    && (manual || !groups.contains(&e.endpoint.group()))
+                    && (manual || !groups.contains(&e.endpoint.group()) || e.endpoint.is_local())
             })
             .map(|e| (e, e.weight(now)))
             .collect();

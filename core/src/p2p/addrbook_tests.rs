@@ -75,6 +75,23 @@ fn selection_takes_one_address_per_network_group() {
 }
 
 #[test]
+fn nodes_on_one_loopback_address_are_all_selected_despite_sharing_a_group() {
+    let mut book = AddrBook::default();
+    for port in [19001, 19002, 19003] {
+        book.add(ep(&format!("127.0.0.1:{port}")), 0, NOW_S, AddrSource::Gossip, NOW);
+    }
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut connected = HashSet::new();
+    let mut groups = HashSet::new();
+    let bans = BanList::new();
+    while let Some(e) = book.select(NOW, &connected, &groups, &bans, false, &mut rng) {
+        connected.insert(e);
+        groups.insert(e.group());
+    }
+    assert_eq!(connected.len(), 3);
+}
+
+#[test]
 fn banned_and_backed_off_addresses_are_not_selected() {
     let mut book = AddrBook::default();
     book.add(ep("203.0.113.1:9999"), 0, NOW_S, AddrSource::Gossip, NOW);

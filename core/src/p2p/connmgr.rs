@@ -8,6 +8,7 @@
 
 use super::addrbook::{AddrBook, AddrSource, Endpoint, NetGroup, MAX_ADDRESSES};
 use super::handshake::HandshakeConfig;
+use super::liveness::Timeouts;
 use super::misbehavior::{BanList, Misbehavior};
 use super::peer::{Peer, PeerInfo, Step};
 use super::{DisconnectReason, Event, Output, PeerId, Time, MINUTE, SECOND};
@@ -54,6 +55,8 @@ pub struct Config {
     pub require_bloom: bool,
     /// Most addresses the book keeps.
     pub max_addresses: usize,
+    /// Connection timers (defaults derived from Dash Core; tests shorten them).
+    pub timeouts: Timeouts,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             manual_peers: Vec::new(),
             require_bloom: true,
             max_addresses: MAX_ADDRESSES,
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -303,7 +307,7 @@ impl ConnectionManager {
         self.next_id += 1;
         self.book.record_attempt(&endpoint, self.now);
         let nonce = self.rng.random();
-        let peer = Peer::new(id, addr, nonce, self.now);
+        let peer = Peer::with_timeouts(id, addr, nonce, self.now, self.config.timeouts);
         self.peers.insert(
             id,
             Slot {
@@ -403,6 +407,7 @@ impl ConnectionManager {
             }
             Err(reason) => self.drop_peer(peer, reason, true),
             Ok(Step::Consumed) => {}
+            Ok(Step::Misbehaved(what)) => self.misbehaving(peer, what),
             Ok(Step::Ready { info, filter_loaded }) => {
                 let endpoint = slot.endpoint;
                 self.book.record_success(&endpoint, info.services, now);
@@ -511,7 +516,7 @@ impl ConnectionManager {
             self.book.record_failure(&slot.endpoint);
         }
         if matches!(reason, DisconnectReason::Misbehaving(_)) {
-            self.bans.ban(slot.peer.addr().ip(), self.now);
+            self.bans.ban_addr(slot.peer.addr(), self.now);
         }
         let addr = slot.peer.addr();
         self.outbox.push(Output::Event(Event::PeerDisconnected { peer, addr, reason }));

@@ -132,13 +132,13 @@ fn misbehaving_peer_is_dropped_banned_and_replaced() {
     let out: Vec<Output> = m.drain_outputs().collect();
     assert_eq!(disconnects(&out), [(bad, DisconnectReason::Misbehaving(100))]);
     assert!(events(&out).iter().any(|e| matches!(e, Event::Misbehaved { score: 100, .. })));
-    assert!(m.bans().is_banned(bad_addr.ip(), T0 + 1));
+    assert!(m.bans().is_banned_addr(bad_addr, T0 + 1));
     m.on_tick(T0 + 10_000);
     let next = connects(&mut m);
     assert_eq!(next.len(), 1);
     assert_ne!(next[0].1, bad_addr);
     // The ban lifts after 24 hours.
-    assert!(!m.bans().is_banned(bad_addr.ip(), T0 + 1 + BAN_DURATION));
+    assert!(!m.bans().is_banned_addr(bad_addr, T0 + 1 + BAN_DURATION));
 }
 
 #[test]

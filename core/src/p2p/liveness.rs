@@ -22,6 +22,38 @@ pub const STALL_TIMEOUT: Time = MINUTE;
 /// peer that only answers pings).
 pub const MIN_DELIVERY_RATE: u64 = 500;
 
+/// The timers of a connection. The defaults are the constants of this module and of
+/// [`super::peer`] (Dash Core-derived); a test or an unusual deployment shortens them through
+/// [`super::Config::timeouts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long a TCP connect may take ([`super::peer::CONNECT_TIMEOUT`]).
+    pub connect: Time,
+    /// How long the version handshake may take ([`super::peer::HANDSHAKE_TIMEOUT`]).
+    pub handshake: Time,
+    /// How often we ping ([`PING_INTERVAL`]).
+    pub ping_interval: Time,
+    /// How long a `pong` may take while nothing else arrives ([`PONG_TIMEOUT`]).
+    pub pong: Time,
+    /// The longest silence, and the longest wait for a `pong` ([`TIMEOUT_INTERVAL`]).
+    pub inactivity: Time,
+    /// How long requests may go unanswered before delivery is judged ([`STALL_TIMEOUT`]).
+    pub stall: Time,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: super::peer::CONNECT_TIMEOUT,
+            handshake: super::peer::HANDSHAKE_TIMEOUT,
+            ping_interval: PING_INTERVAL,
+            pong: PONG_TIMEOUT,
+            inactivity: TIMEOUT_INTERVAL,
+            stall: STALL_TIMEOUT,
+        }
+    }
+}
+
 /// When a window that started at `since` and has received `bytes` is judged stalled: after
 /// `timeout`, and only once the bytes fall below [`MIN_DELIVERY_RATE`] on average.
 fn stall_time(since: Time, bytes: u64, timeout: Time) -> Time {
@@ -65,12 +97,18 @@ pub struct Liveness {
     in_flight: InFlight,
     window_start: Time,
     window_bytes: u64,
+    timeouts: Timeouts,
 }
 
 impl Liveness {
     /// Starts tracking at `now` (the handshake's end); the first ping goes out at once, as
     /// Dash Core does, which also measures the round trip.
     pub fn new(now: Time) -> Self {
+        Self::with_timeouts(now, Timeouts::default())
+    }
+
+    /// Starts tracking at `now` with these timers.
+    pub fn with_timeouts(now: Time, timeouts: Timeouts) -> Self {
         Liveness {
             last_recv: now,
             bytes_total: 0,
@@ -80,6 +118,7 @@ impl Liveness {
             in_flight: InFlight::default(),
             window_start: now,
             window_bytes: 0,
+            timeouts,
         }
     }
 
@@ -98,7 +137,7 @@ impl Liveness {
         // Nonce 0 means "no ping" in Dash Core's pong handling; never use it.
         let nonce = nonce.max(1);
         self.ping = Some(PendingPing { nonce, sent: now, bytes_at_send: self.bytes_total });
-        self.next_ping = now.saturating_add(PING_INTERVAL);
+        self.next_ping = now.saturating_add(self.timeouts.ping_interval);
         Some(Ping { nonce })
     }
 
@@ -188,18 +227,18 @@ impl Liveness {
     /// Whether the peer has outstanding requests it is not delivering on.
     pub fn is_stalled(&self, now: Time) -> bool {
         self.in_flight.total() > 0
-            && now >= stall_time(self.window_start, self.window_bytes, STALL_TIMEOUT)
+            && now >= stall_time(self.window_start, self.window_bytes, self.timeouts.stall)
     }
 
     /// The verdict at `now`.
     pub fn check(&self, now: Time) -> Result<(), DisconnectReason> {
-        if now >= self.last_recv.saturating_add(TIMEOUT_INTERVAL) {
+        if now >= self.last_recv.saturating_add(self.timeouts.inactivity) {
             return Err(DisconnectReason::Inactive);
         }
         if let Some(p) = self.ping {
             let since = self.bytes_total - p.bytes_at_send;
-            if now >= stall_time(p.sent, since, PONG_TIMEOUT)
-                || now >= p.sent.saturating_add(TIMEOUT_INTERVAL)
+            if now >= stall_time(p.sent, since, self.timeouts.pong)
+                || now >= p.sent.saturating_add(self.timeouts.inactivity)
             {
                 return Err(DisconnectReason::PingTimeout);
             }
@@ -212,18 +251,18 @@ impl Liveness {
 
     /// When something is next due: a ping, or a timeout to check.
     pub fn next_deadline(&self) -> Time {
-        let mut t = self.last_recv.saturating_add(TIMEOUT_INTERVAL);
+        let mut t = self.last_recv.saturating_add(self.timeouts.inactivity);
         match self.ping {
             None => t = t.min(self.next_ping),
             Some(p) => {
                 let since = self.bytes_total - p.bytes_at_send;
                 t = t
-                    .min(stall_time(p.sent, since, PONG_TIMEOUT))
-                    .min(p.sent.saturating_add(TIMEOUT_INTERVAL));
+                    .min(stall_time(p.sent, since, self.timeouts.pong))
+                    .min(p.sent.saturating_add(self.timeouts.inactivity));
             }
         }
         if self.in_flight.total() > 0 {
-            t = t.min(stall_time(self.window_start, self.window_bytes, STALL_TIMEOUT));
+            t = t.min(stall_time(self.window_start, self.window_bytes, self.timeouts.stall));
         }
         t
     }

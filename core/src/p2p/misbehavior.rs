@@ -8,7 +8,7 @@ use super::{Time, HOUR};
 use crate::chain::ValidationError;
 use crate::encode::{DecodeError, Reader};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// Score at which a peer is disconnected and discouraged (`DISCOURAGEMENT_THRESHOLD`).
 pub const DISCOURAGEMENT_THRESHOLD: u32 = 100;
@@ -103,15 +103,30 @@ impl Score {
     }
 }
 
-/// Banned IP addresses with their expiry. Bans are by IP (any port), as Dash Core's
-/// discouragement is.
+/// Banned addresses with their expiry. Bans are by IP (any port), as Dash Core's
+/// discouragement is, except for loopback addresses: Dash Core never discourages a local peer
+/// ("that would discourage all peers on the same local address", `MaybeDiscourageAndDisconnect`),
+/// and several nodes of a local test network share 127.0.0.1, so a misbehaving loopback peer
+/// is banned by its exact address and port ([`BanList::ban_addr`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BanList {
-    until: HashMap<IpAddr, Time>,
+    /// (address, port) to expiry; port 0 bans every port.
+    until: HashMap<(IpAddr, u16), Time>,
 }
 
-/// Version byte of [`BanList::to_bytes`].
-const BANS_FORMAT: u8 = 1;
+/// Version byte of [`BanList::to_bytes`]. Format 1 (24-byte entries without a port, every
+/// entry a whole-IP ban) is still read.
+const BANS_FORMAT: u8 = 2;
+const BANS_FORMAT_V1: u8 = 1;
+
+/// Whether `ip` is a loopback address (Dash Core `CNetAddr::IsLocal`: 127.0.0.0/8, 0.0.0.0/8,
+/// ::1).
+fn is_local(ip: IpAddr) -> bool {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.octets()[0] == 0,
+        IpAddr::V6(v6) => v6.is_loopback(),
+    }
+}
 
 impl BanList {
     /// An empty list.
@@ -119,30 +134,47 @@ impl BanList {
         Self::default()
     }
 
-    /// Bans `ip` until `now + BAN_DURATION` (extending a shorter ban).
+    /// Bans `ip` (every port) until `now + BAN_DURATION` (extending a shorter ban).
     pub fn ban(&mut self, ip: IpAddr, now: Time) {
         self.ban_until(ip, now.saturating_add(BAN_DURATION), now);
     }
 
-    /// Bans `ip` until `until`.
+    /// Bans a misbehaving peer at `addr` for [`BAN_DURATION`]: its whole IP, or only `addr`
+    /// itself when the IP is a loopback address (see [`BanList`]).
+    pub fn ban_addr(&mut self, addr: SocketAddr, now: Time) {
+        let port = if is_local(addr.ip()) { addr.port() } else { 0 };
+        self.insert((canonical(addr.ip()), port), now.saturating_add(BAN_DURATION), now);
+    }
+
+    /// Bans `ip` (every port) until `until`.
     pub fn ban_until(&mut self, ip: IpAddr, until: Time, now: Time) {
-        let entry = self.until.entry(canonical(ip)).or_insert(until);
+        self.insert((canonical(ip), 0), until, now);
+    }
+
+    fn insert(&mut self, key: (IpAddr, u16), until: Time, now: Time) {
+        let entry = self.until.entry(key).or_insert(until);
         *entry = (*entry).max(until);
         if self.until.len() > MAX_BANS {
             self.expire(now);
         }
         while self.until.len() > MAX_BANS {
-            let soonest = self.until.iter().min_by_key(|(ip, t)| (**t, **ip)).map(|(ip, _)| *ip);
+            let soonest = self.until.iter().min_by_key(|(k, t)| (**t, **k)).map(|(k, _)| *k);
             match soonest {
-                Some(ip) => self.until.remove(&ip),
+                Some(k) => self.until.remove(&k),
                 None => break,
             };
         }
     }
 
-    /// Whether `ip` is banned at `now`.
+    /// Whether `ip` is banned (on every port) at `now`.
     pub fn is_banned(&self, ip: IpAddr, now: Time) -> bool {
-        self.until.get(&canonical(ip)).is_some_and(|&t| now < t)
+        self.until.get(&(canonical(ip), 0)).is_some_and(|&t| now < t)
+    }
+
+    /// Whether `addr` may not be dialled at `now`: its IP or the address itself is banned.
+    pub fn is_banned_addr(&self, addr: SocketAddr, now: Time) -> bool {
+        self.is_banned(addr.ip(), now)
+            || self.until.get(&(canonical(addr.ip()), addr.port())).is_some_and(|&t| now < t)
     }
 
     /// Lifts every ban that has expired at `now`.
@@ -150,9 +182,10 @@ impl BanList {
         self.until.retain(|_, t| now < *t);
     }
 
-    /// Lifts the ban on `ip`.
+    /// Lifts the bans on `ip` (whole-IP and per-port).
     pub fn unban(&mut self, ip: IpAddr) {
-        self.until.remove(&canonical(ip));
+        let ip = canonical(ip);
+        self.until.retain(|(banned, _), _| *banned != ip);
     }
 
     /// Number of entries (expired ones included until [`BanList::expire`]).
@@ -165,36 +198,43 @@ impl BanList {
         self.until.is_empty()
     }
 
-    /// Serializes the list: a format byte, a count, then 16-byte IPv6-form address and
-    /// 8-byte expiry per entry, in address order (so equal lists give equal bytes).
+    /// Serializes the list: a format byte, a count, then per entry the 16-byte IPv6-form
+    /// address, the 2-byte port (0: every port) and the 8-byte expiry, in address order (so
+    /// equal lists give equal bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut entries: Vec<_> = self.until.iter().map(|(ip, t)| (ipv6_form(*ip), *t)).collect();
+        let mut entries: Vec<_> =
+            self.until.iter().map(|((ip, port), t)| (ipv6_form(*ip), *port, *t)).collect();
         entries.sort_unstable();
-        let mut out = Vec::with_capacity(5 + 24 * entries.len());
+        let mut out = Vec::with_capacity(5 + 26 * entries.len());
         out.push(BANS_FORMAT);
         out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
-        for (ip, t) in entries {
+        for (ip, port, t) in entries {
             out.extend_from_slice(&ip);
+            out.extend_from_slice(&port.to_le_bytes());
             out.extend_from_slice(&t.to_le_bytes());
         }
         out
     }
 
-    /// Reads what [`BanList::to_bytes`] wrote.
+    /// Reads what [`BanList::to_bytes`] wrote (or format 1).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        if r.read_u8()? != BANS_FORMAT {
-            return Err(DecodeError::invalid("ban_format", "unknown ban list format"));
-        }
+        let format = r.read_u8()?;
+        let entry_len = match format {
+            BANS_FORMAT => 26,
+            BANS_FORMAT_V1 => 24,
+            _ => return Err(DecodeError::invalid("ban_format", "unknown ban list format")),
+        };
         let n: u32 = r.read("ban_count")?;
-        if n as usize > MAX_BANS || (n as usize).saturating_mul(24) > r.remaining() {
+        if n as usize > MAX_BANS || (n as usize).saturating_mul(entry_len) > r.remaining() {
             return Err(DecodeError::invalid("ban_count", "more entries than bytes or limit"));
         }
         let mut list = BanList::new();
         for _ in 0..n {
             let ip: [u8; 16] = r.read("ban_ip")?;
+            let port: u16 = if format == BANS_FORMAT { r.read("ban_port")? } else { 0 };
             let until: u64 = r.read("ban_until")?;
-            list.until.insert(canonical(IpAddr::V6(Ipv6Addr::from(ip))), until);
+            list.until.insert((canonical(IpAddr::V6(Ipv6Addr::from(ip))), port), until);
         }
         r.finish()?;
         Ok(list)
@@ -274,6 +314,25 @@ mod tests {
         let mut huge = vec![BANS_FORMAT];
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         assert!(BanList::from_bytes(&huge).is_err());
+    }
+
+    #[test]
+    fn a_loopback_peer_is_banned_by_address_and_port_a_routable_one_by_ip() {
+        let mut bans = BanList::new();
+        bans.ban_addr("127.0.0.1:19001".parse().unwrap(), 5);
+        bans.ban_addr("203.0.113.7:9999".parse().unwrap(), 5);
+        assert!(bans.is_banned_addr("127.0.0.1:19001".parse().unwrap(), 6));
+        assert!(!bans.is_banned_addr("127.0.0.1:19002".parse().unwrap(), 6));
+        assert!(!bans.is_banned("127.0.0.1".parse().unwrap(), 6));
+        assert!(bans.is_banned_addr("203.0.113.7:1".parse().unwrap(), 6));
+        let back = BanList::from_bytes(&bans.to_bytes()).unwrap();
+        assert_eq!(back, bans);
+        let mut v1 = vec![BANS_FORMAT_V1];
+        v1.extend_from_slice(&1u32.to_le_bytes());
+        v1.extend_from_slice(&ipv6_form("203.0.113.9".parse().unwrap()));
+        v1.extend_from_slice(&100u64.to_le_bytes());
+        let old = BanList::from_bytes(&v1).unwrap();
+        assert!(old.is_banned_addr("203.0.113.9:9999".parse().unwrap(), 99));
     }
 
     #[test]

@@ -35,6 +35,7 @@ use std::net::SocketAddr;
 
 pub use addrbook::{AddrBook, AddrSource, Endpoint, KnownAddress, NetGroup};
 pub use connmgr::{Command, Config, ConnectionManager, FilterSource, NoFilter};
+pub use liveness::Timeouts;
 pub use misbehavior::{BanList, Misbehavior};
 pub use peer::{Peer, PeerInfo};
 

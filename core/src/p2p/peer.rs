@@ -10,8 +10,8 @@
 //!    and `getaddr` when we want addresses.
 
 use super::handshake::{speaks_headers2, wants_sendaddrv2, HandshakeConfig};
-use super::liveness::Liveness;
-use super::misbehavior::Score;
+use super::liveness::{Liveness, Timeouts};
+use super::misbehavior::{Misbehavior, Score};
 use super::{DisconnectReason, Output, PeerId, Time, SECOND};
 use crate::wire::{FilterLoad, Message, SendDsq};
 use std::net::SocketAddr;
@@ -103,6 +103,8 @@ pub enum Step {
     Consumed,
     /// For the layer above.
     Forward(Message),
+    /// The peer broke a rule the p2p layer checks itself.
+    Misbehaved(Misbehavior),
     /// The handshake just completed.
     Ready {
         /// The peer's self-description.
@@ -120,12 +122,27 @@ pub struct Peer {
     nonce: u64,
     state: State,
     score: Score,
+    timeouts: Timeouts,
+    /// `getmnlistd`/`getqrinfo` sent and not yet answered.
+    mn_requests: u32,
 }
 
 impl Peer {
     /// A peer being connected to at `now`; `nonce` goes into our `version`.
     pub fn new(id: PeerId, addr: SocketAddr, nonce: u64, now: Time) -> Self {
-        Peer { id, addr, nonce, state: State::Connecting { since: now }, score: Score::default() }
+        Self::with_timeouts(id, addr, nonce, now, Timeouts::default())
+    }
+
+    /// [`Peer::new`] with these timers instead of the defaults.
+    pub fn with_timeouts(
+        id: PeerId,
+        addr: SocketAddr,
+        nonce: u64,
+        now: Time,
+        timeouts: Timeouts,
+    ) -> Self {
+        let state = State::Connecting { since: now };
+        Peer { id, addr, nonce, state, score: Score::default(), timeouts, mn_requests: 0 }
     }
 
     /// The connection's id.
@@ -204,6 +221,11 @@ impl Peer {
     pub fn on_sent(&mut self, message: &Message, now: Time) {
         if let State::Ready { liveness, .. } = &mut self.state {
             liveness.on_sent(message, now);
+            if let Message::Unknown { command, .. } = message {
+                if matches!(command.as_str(), "getmnlistd" | "getqrinfo") {
+                    self.mn_requests = self.mn_requests.saturating_add(1);
+                }
+            }
         }
     }
 
@@ -263,8 +285,10 @@ impl Peer {
                 if cfg.request_addresses {
                     self.send(out, Message::GetAddr);
                 }
-                self.state =
-                    State::Ready { info: info.clone(), liveness: Box::new(Liveness::new(now)) };
+                self.state = State::Ready {
+                    info: info.clone(),
+                    liveness: Box::new(Liveness::with_timeouts(now, self.timeouts)),
+                };
                 Ok(Step::Ready { info, filter_loaded })
             }
             // Anything else before `verack` is ignored, as Dash Core does.
@@ -279,6 +303,20 @@ impl Peer {
             (State::Ready { liveness, .. }, Message::Pong(p)) => {
                 liveness.on_pong(p.nonce, now);
                 Ok(Step::Consumed)
+            }
+            // Masternode list data: forwarded when asked for, else Dash Core's penalty for
+            // an unsolicited `mnlistdiff`/`qrinfo` (100). Nothing else would see it: the
+            // wire layer does not decode these, and unknown commands are dropped below.
+            (State::Ready { .. }, Message::Unknown { command, payload })
+                if matches!(command.as_str(), "mnlistdiff" | "qrinfo") =>
+            {
+                if self.mn_requests > 0 {
+                    self.mn_requests -= 1;
+                    Ok(Step::Forward(Message::Unknown { command, payload }))
+                } else {
+                    let command = command.as_str().to_owned();
+                    Ok(Step::Misbehaved(Misbehavior::Unsolicited { command }))
+                }
             }
             (
                 State::Ready { .. },
@@ -306,11 +344,11 @@ impl Peer {
         out: &mut Vec<Output>,
     ) -> Result<(), DisconnectReason> {
         match &mut self.state {
-            State::Connecting { since } if now >= since.saturating_add(CONNECT_TIMEOUT) => {
+            State::Connecting { since } if now >= since.saturating_add(self.timeouts.connect) => {
                 Err(DisconnectReason::ConnectTimeout)
             }
             State::AwaitVersion { since } | State::AwaitVerack { since, .. }
-                if now >= since.saturating_add(HANDSHAKE_TIMEOUT) =>
+                if now >= since.saturating_add(self.timeouts.handshake) =>
             {
                 Err(DisconnectReason::HandshakeTimeout)
             }
@@ -328,9 +366,9 @@ impl Peer {
     /// When [`Peer::on_tick`] next has something to do.
     pub fn next_deadline(&self) -> Time {
         match &self.state {
-            State::Connecting { since } => since.saturating_add(CONNECT_TIMEOUT),
+            State::Connecting { since } => since.saturating_add(self.timeouts.connect),
             State::AwaitVersion { since } | State::AwaitVerack { since, .. } => {
-                since.saturating_add(HANDSHAKE_TIMEOUT)
+                since.saturating_add(self.timeouts.handshake)
             }
             State::Ready { liveness, .. } => liveness.next_deadline(),
         }

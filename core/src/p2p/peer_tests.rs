@@ -355,3 +355,47 @@ fn merkle_block() -> crate::wire::MerkleBlock {
         })
         .expect("the session has a merkleblock")
 }
+
+#[test]
+fn mnlistdiff_is_penalised_unless_requested_and_then_forwarded() {
+    let (mut p, mut out) = ready_peer(FULL_NODE);
+    let cfg = config();
+    let diff = || Message::Unknown {
+        command: crate::wire::Command::new("mnlistdiff").unwrap(),
+        payload: vec![1, 2, 3],
+    };
+    let step = p.on_message(&cfg, diff(), &mut NoFilter, T0, &mut out).unwrap();
+    let unsolicited = Misbehavior::Unsolicited { command: "mnlistdiff".into() };
+    assert_eq!(step, Step::Misbehaved(unsolicited.clone()));
+    assert_eq!(unsolicited.score(), 100);
+    let request = Message::Unknown {
+        command: crate::wire::Command::new("getmnlistd").unwrap(),
+        payload: vec![],
+    };
+    p.on_sent(&request, T0);
+    let step = p.on_message(&cfg, diff(), &mut NoFilter, T0, &mut out).unwrap();
+    assert_eq!(step, Step::Forward(diff()));
+    // One request, one answer: a second diff is unsolicited again.
+    let step = p.on_message(&cfg, diff(), &mut NoFilter, T0, &mut out).unwrap();
+    assert_eq!(step, Step::Misbehaved(unsolicited));
+}
+
+#[test]
+fn shortened_timeouts_apply_to_handshake_pong_and_stall() {
+    let t =
+        Timeouts { handshake: 2 * SECOND, pong: SECOND, stall: 3 * SECOND, ..Timeouts::default() };
+    let cfg = config();
+    let mut out = Vec::new();
+    let mut p = Peer::with_timeouts(PeerId(1), "127.0.0.1:1".parse().unwrap(), 99, T0, t);
+    p.on_connected(&cfg, 0, T0, &mut out);
+    assert_eq!(p.next_deadline(), T0 + 2 * SECOND);
+    assert_eq!(p.on_tick(T0 + 2 * SECOND, 1, &mut out), Err(DisconnectReason::HandshakeTimeout));
+    let mut l = Liveness::with_timeouts(T0, t);
+    assert!(l.ping_due(T0, 5).is_some());
+    assert_eq!(l.next_deadline(), T0 + SECOND);
+    assert_eq!(l.check(T0 + SECOND), Err(DisconnectReason::PingTimeout));
+    l.on_pong(5, T0);
+    l.on_sent(&Message::GetHeaders2(GetHeaders2::new(70240, vec![], BlockHash::ZERO)), T0);
+    assert_eq!(l.next_deadline(), T0 + 3 * SECOND);
+    assert_eq!(l.check(T0 + 3 * SECOND), Err(DisconnectReason::Stalled));
+}
