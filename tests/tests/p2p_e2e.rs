@@ -200,7 +200,6 @@ fn client_config(manual: &[SocketAddr], target: usize, timeouts: Timeouts) -> Cl
     c.p2p.manual_peers = manual.to_vec();
     c.p2p.target_outbound = target;
     c.p2p.timeouts = timeouts;
-    c.connect_timeout = Duration::from_millis(timeouts.connect);
     c.seed = Some(0xe2e);
     c
 }

@@ -43,8 +43,6 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(30);
 pub struct NodeConfig {
     /// The connection manager's configuration (network, peers, target).
     pub p2p: Config,
-    /// TCP connect timeout.
-    pub connect_timeout: Duration,
     /// A stored address book ([`PeerSnapshot::address_book`]).
     pub address_book: Option<Vec<u8>>,
     /// A stored ban list ([`PeerSnapshot::bans`]).
@@ -56,13 +54,7 @@ pub struct NodeConfig {
 impl NodeConfig {
     /// Defaults for `network`.
     pub fn new(network: Network) -> Self {
-        NodeConfig {
-            p2p: Config::new(network),
-            connect_timeout: Duration::from_millis(crate::p2p::peer::CONNECT_TIMEOUT),
-            address_book: None,
-            bans: None,
-            seed: None,
-        }
+        NodeConfig { p2p: Config::new(network), address_book: None, bans: None, seed: None }
     }
 }
 
@@ -178,7 +170,7 @@ pub fn start(
         manager,
         clock,
         magic: config.p2p.network.params().magic,
-        connect_timeout: config.connect_timeout,
+        connect_timeout: Duration::from_millis(config.p2p.timeouts.connect),
         connections: HashMap::new(),
         connecting: HashMap::new(),
         inputs: inputs_tx,
