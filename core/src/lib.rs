@@ -26,6 +26,7 @@ pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;
+pub mod spork;
 pub mod sync;
 #[cfg(test)]
 mod test_support;
