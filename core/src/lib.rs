@@ -19,6 +19,7 @@
 pub mod bloom;
 pub mod chain;
 pub mod encode;
+pub mod governance;
 pub mod hash;
 pub mod network;
 pub mod node;
