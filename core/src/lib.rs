@@ -44,6 +44,7 @@
 pub mod bloom;
 pub mod chain;
 pub mod encode;
+pub mod governance;
 pub mod hash;
 pub mod network;
 pub mod node;
@@ -51,6 +52,7 @@ pub mod p2p;
 #[cfg(feature = "serde")]
 #[doc(hidden)]
 pub mod serde_hex;
+pub mod spork;
 pub mod sync;
 #[cfg(test)]
 mod test_support;
