@@ -2,6 +2,7 @@
 
 mod bloom;
 mod decode;
+mod demo;
 mod replay;
 mod verify_headers;
 mod x11;
@@ -23,9 +24,9 @@ enum Cmd {
     Decode(decode::Args),
     /// Replay a session recorded against Dash Core through dashlite's validators.
     Replay(replay::Args),
-    /// The demo: for now, the replay of the real Dash Core session shipped in `../shared`
-    /// (the live demo against in-process testkit nodes comes with the sync engine).
-    Demo,
+    /// The demo: builds a regtest chain, serves it from in-process testkit nodes, syncs a
+    /// watch-only wallet from them with progress bars, then a live payment and a reorg.
+    Demo(demo::Args),
     /// Build a BIP37 bloom filter, or run one over a transaction as Dash Core does.
     Bloom(bloom::Args),
     /// Print the X11 hash (display hex, as block hashes are shown) of the given bytes.
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Decode(args) => decode::run(args),
         Cmd::Replay(args) => replay::run(args),
-        Cmd::Demo => replay::run(replay::Args::default()),
+        Cmd::Demo(args) => demo::run(args),
         Cmd::Bloom(args) => bloom::run(args),
         Cmd::X11(args) => x11::run(args),
         Cmd::VerifyHeaders(args) => verify_headers::run(args),

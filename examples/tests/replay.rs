@@ -45,13 +45,6 @@ fn replay_of_the_dashd_session_proves_every_payment() {
 }
 
 #[test]
-fn demo_runs_from_the_repository_root() {
-    let (code, out, err) = run(&["demo"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Wallet: 4 payments"), "{out}");
-}
-
-#[test]
 fn a_missing_session_file_is_a_clear_error() {
     let (code, _, err) = run(&["replay", "/nonexistent/session.json"]);
     assert_eq!(code, 2);
