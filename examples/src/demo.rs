@@ -366,7 +366,7 @@ impl Session<'_> {
                     ui.headers.finish();
                     let d = self.started.elapsed();
                     ui.say(format!(
-                        "headers: {height} validated (X11, DarkGravityWave) in {:.2} s",
+                        "headers: {height} validated (X11, links, difficulty, median time) in {:.2} s",
                         d.as_secs_f64()
                     ));
                 }
