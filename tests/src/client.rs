@@ -44,7 +44,7 @@ pub struct RawClient {
     timeout: Duration,
 }
 
-/// The `version` an SPV client sends (PROTOCOL.md §1.4 [R]): protocol 70240, `services`,
+/// The `version` an SPV client sends (PROTOCOL.md §1.4, recommendation \[R\]): protocol 70240, `services`,
 /// relay off, zero mnauth challenge.
 pub fn spv_version(services: u64, start_height: i32) -> Version {
     Version {

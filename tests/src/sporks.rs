@@ -1,6 +1,6 @@
 //! Sporks signed the way Dash Core's spork key holders sign them (`src/spork.cpp
 //! CSporkMessage::Sign`): a 65-byte compact recoverable ECDSA signature over the network's
-//! spork hash (message-magic signing of "<id><value><time>" on regtest, PROTOCOL.md §7.4).
+//! spork hash (message-magic signing of `"<id><value><time>"` on regtest, PROTOCOL.md §7.4).
 
 use crate::keys::{decode_wif, KeyError};
 use dashlite::network::Network;
