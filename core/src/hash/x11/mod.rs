@@ -198,6 +198,31 @@ pub(crate) mod vectors {
         }
     }
 
+    /// `digest64` equals `digest` on 32 patterned 64-byte inputs beyond the vectors.
+    pub fn check_digest64_on_patterns(
+        digest: fn(&[u8]) -> [u8; 64],
+        digest64: fn(&[u8; 64]) -> [u8; 64],
+    ) {
+        for seed in 0u8..32 {
+            let input: [u8; 64] = core::array::from_fn(|i| {
+                (i as u8).wrapping_mul(31).wrapping_add(seed.wrapping_mul(97))
+            });
+            assert_eq!(digest64(&input), digest(&input), "pattern {seed}");
+        }
+    }
+
+    /// Zero inputs of the given lengths (around padding and block boundaries) all hash
+    /// differently.
+    pub fn check_distinct_lengths(digest: fn(&[u8]) -> [u8; 64], lens: &[usize]) {
+        let data = [0u8; 300];
+        let digests: Vec<_> = lens.iter().map(|&n| digest(&data[..n])).collect();
+        for i in 0..digests.len() {
+            for j in i + 1..digests.len() {
+                assert_ne!(digests[i], digests[j], "lengths {} and {}", lens[i], lens[j]);
+            }
+        }
+    }
+
     /// `digest64` equals `digest` (and the expected digest) on every 64-byte input available:
     /// the 64-byte `algorithms.<name>` entry and the 64 stage inputs (for stage 0, whose own
     /// inputs are 80-byte headers, the 64-byte inputs of stage 1).
