@@ -53,6 +53,7 @@ pub mod p2p;
 #[doc(hidden)]
 pub mod serde_hex;
 pub mod spork;
+pub mod store;
 pub mod sync;
 #[cfg(test)]
 mod test_support;

@@ -247,6 +247,12 @@ impl<S: HeaderStore> HeaderTree<S> {
         &self.store
     }
 
+    /// The store behind the tree, to commit what is stored beside the headers. Changing the
+    /// stored headers through it would leave the tree out of step: do not.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
     /// Gives the store back (to reopen the tree on it later).
     pub fn into_store(self) -> S {
         self.store

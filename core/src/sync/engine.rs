@@ -108,6 +108,11 @@ impl<S: HeaderStore> SyncEngine<S> {
         &self.tree
     }
 
+    /// The store behind the header tree (see [`HeaderTree::store_mut`]).
+    pub fn store_mut(&mut self) -> &mut S {
+        self.tree.store_mut()
+    }
+
     /// The filters.
     pub fn filters(&self) -> &Filters {
         &self.filters
