@@ -315,6 +315,20 @@ impl Params {
         }
     }
 
+    /// Checkpoint records with their headers and chain work (every 9,216th block of Dash
+    /// Core's chain and the newest, embedded from `records/<network>.csv`, a thinned copy of
+    /// `shared/data/checkpoints/`): where header sync starts for a wallet's birthday. Empty
+    /// for devnets and regtest, which sync from genesis.
+    pub fn checkpoint_records(&self) -> Vec<crate::chain::CheckpointRecord> {
+        let text = match self.network {
+            Network::Mainnet => include_str!("records/mainnet.csv"),
+            Network::Testnet => include_str!("records/testnet.csv"),
+            Network::Devnet | Network::Regtest => return Vec::new(),
+        };
+        // Embedded and checked by the tests: a parse failure is a build defect.
+        crate::chain::parse_checkpoint_csv(text).unwrap_or_default()
+    }
+
     /// The fixed seeds as `host:port` strings (IPv4, bracketed IPv6, Tor v3 `.onion`).
     pub fn fixed_seed_lines(&self) -> impl Iterator<Item = &'static str> {
         self.fixed_seeds.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))

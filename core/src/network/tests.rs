@@ -118,3 +118,23 @@ fn fixed_seeds_are_the_shared_seed_lists() {
     assert!(Network::Mainnet.params().fixed_seed_lines().all(|l| l.contains(':')));
     assert_eq!(Network::Regtest.params().fixed_seed_lines().count(), 0);
 }
+
+#[test]
+fn embedded_checkpoint_records_parse_and_agree_with_the_hard_coded_checkpoints() {
+    for n in [Network::Mainnet, Network::Testnet] {
+        let records = n.params().checkpoint_records();
+        assert!(records.len() > 100, "{n}: {} records", records.len());
+        for r in &records {
+            assert_eq!(r.header.block_hash(), r.hash, "{n} record {}", r.height);
+            crate::chain::check_proof_of_work(&r.hash, r.header.bits, &n.params().pow, None)
+                .unwrap_or_else(|e| panic!("{n} record {}: {e}", r.height));
+        }
+        for &(height, hash) in n.params().checkpoints {
+            if let Some(r) = records.iter().find(|r| r.height == height) {
+                assert_eq!(r.hash.to_string(), hash, "{n} checkpoint {height}");
+            }
+        }
+        assert!(records.windows(2).all(|w| w[0].height < w[1].height));
+    }
+    assert!(Network::Regtest.params().checkpoint_records().is_empty());
+}
