@@ -43,6 +43,7 @@
 
 pub mod bloom;
 pub mod chain;
+pub mod client;
 pub mod encode;
 pub mod governance;
 pub mod hash;

@@ -63,6 +63,24 @@ pub trait HeaderStore {
     fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError>;
 }
 
+impl<S: HeaderStore + ?Sized> HeaderStore for Box<S> {
+    fn tip(&self) -> Result<Option<StoredHeader>, StoreError> {
+        (**self).tip()
+    }
+
+    fn get_by_height(&self, height: u32) -> Result<Option<StoredHeader>, StoreError> {
+        (**self).get_by_height(height)
+    }
+
+    fn get_by_hash(&self, hash: &BlockHash) -> Result<Option<StoredHeader>, StoreError> {
+        (**self).get_by_hash(hash)
+    }
+
+    fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError> {
+        (**self).apply(update)
+    }
+}
+
 /// A [`HeaderStore`] in memory (tests, and clients that do not persist).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryHeaderStore {

@@ -135,3 +135,13 @@ pub trait Store: HeaderStore + Send + 'static {
     /// Writes `batch` and every header change applied since the last commit, atomically.
     fn commit(&mut self, batch: &Batch) -> Result<(), StoreError>;
 }
+
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn load(&self) -> Result<ClientState, StoreError> {
+        (**self).load()
+    }
+
+    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        (**self).commit(batch)
+    }
+}

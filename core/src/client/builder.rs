@@ -1,0 +1,281 @@
+//! [`ClientBuilder`]: how a client is configured and opened, and what it watches
+//! ([`WatchItem`]) from when ([`Birthday`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::network::{Network, Params};
+use crate::store::{MemoryStore, Store};
+use crate::tx::{OutPoint, Script};
+use crate::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
+
+use super::{Client, ClientError};
+
+/// The default number of peers (Dash Core's SPV clients keep a few; every one costs a
+/// filtered copy of each block).
+pub const DEFAULT_MAX_PEERS: usize = 3;
+/// A time birthday starts from the last checkpoint at least this long before it (seconds):
+/// block timestamps may run two hours ahead of the true time.
+pub const BIRTHDAY_MARGIN_SECS: u64 = 2 * 60 * 60;
+
+/// Something the wallet watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchItem {
+    /// Payments to an address (P2PKH or P2SH).
+    Address(Address),
+    /// A BIP44 account (its account-level extended public key `m/44'/coin'/account'`):
+    /// external and internal chains with gap-limit lookahead.
+    Account {
+        /// The account key.
+        xpub: ExtendedPubKey,
+        /// Lookahead per chain.
+        gaps: GapLimits,
+    },
+    /// Outputs with exactly this script.
+    Script(Script),
+    /// The spend of this output.
+    OutPoint(OutPoint),
+}
+
+/// A string that is neither an address nor an extended public key of the network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is neither a {network} address nor a {network} extended public key")]
+pub struct ParseWatchItemError {
+    /// The input.
+    pub input: String,
+    /// The network it was parsed for.
+    pub network: Network,
+}
+
+impl WatchItem {
+    /// Parses an address or an account xpub (default gap limits) of `network`.
+    pub fn parse(s: &str, network: Network) -> Result<WatchItem, ParseWatchItemError> {
+        let s = s.trim();
+        if let Ok(a) = Address::parse(s, network) {
+            return Ok(WatchItem::Address(a));
+        }
+        match ExtendedPubKey::parse(s, network) {
+            Ok(xpub) => Ok(WatchItem::Account { xpub, gaps: GapLimits::default() }),
+            Err(_) => Err(ParseWatchItemError { input: s.to_owned(), network }),
+        }
+    }
+
+    /// Adds the item to `watch`; returns whether it was new.
+    pub(crate) fn add_to(&self, watch: &mut WatchList) -> Result<bool, ClientError> {
+        let added = match self {
+            WatchItem::Address(a) => !watch.add_address(*a)?.is_empty(),
+            WatchItem::Account { xpub, gaps } => {
+                let known = watch.accounts().any(|acc| acc.xpub() == xpub);
+                !known && !watch.add_account(xpub.clone(), *gaps)?.is_empty()
+            }
+            WatchItem::Script(s) => !watch.add_script(s.clone()).is_empty(),
+            WatchItem::OutPoint(o) => !watch.add_outpoint(*o).is_empty(),
+        };
+        Ok(added)
+    }
+}
+
+/// From when the wallet can have been paid: blocks before are not downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Birthday {
+    /// From this block height.
+    Height(u32),
+    /// From this unix time (seconds): sync starts at the last checkpoint at least
+    /// [`BIRTHDAY_MARGIN_SECS`] older.
+    Time(u64),
+}
+
+/// Configures and opens a [`Client`].
+///
+/// ```
+/// use dashlite::client::{Birthday, ClientBuilder, WatchItem};
+/// use dashlite::Network;
+///
+/// let client = ClientBuilder::new(Network::Testnet)
+///     .watch(WatchItem::parse("yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g", Network::Testnet)?)
+///     .birthday(Birthday::Time(1_700_000_000))
+///     .max_peers(2)
+///     .build()?;
+/// assert!(!client.sync_status().running);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    pub(crate) network: Network,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) peers: Vec<SocketAddr>,
+    pub(crate) watch: Vec<WatchItem>,
+    pub(crate) birthday: Option<Birthday>,
+    pub(crate) false_positive_rate: f64,
+    pub(crate) max_peers: usize,
+    pub(crate) checkpoints: Option<Vec<CheckpointRecord>>,
+    pub(crate) seed: Option<u64>,
+}
+
+impl ClientBuilder {
+    /// A client of `network`: in memory, peers found by discovery, [`DEFAULT_MAX_PEERS`],
+    /// birthday now (the newest checkpoint; genesis on regtest and devnets).
+    pub fn new(network: Network) -> ClientBuilder {
+        ClientBuilder {
+            network,
+            data_dir: None,
+            peers: Vec::new(),
+            watch: Vec::new(),
+            birthday: None,
+            false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
+            max_peers: DEFAULT_MAX_PEERS,
+            checkpoints: None,
+            seed: None,
+        }
+    }
+
+    /// Keep the client's state in `dir` (created if missing): headers, wallet, peers,
+    /// sporks, governance. Without it nothing outlives the client.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Connect to `addr` (repeatable). With any peer given, only these are used: no DNS
+    /// seeds, no address discovery.
+    pub fn peer(mut self, addr: SocketAddr) -> Self {
+        self.peers.push(addr);
+        self
+    }
+
+    /// Watch `item` (repeatable). Items are also added to a stored watch list; an item new
+    /// to a stored wallet makes it scan again from the birthday.
+    pub fn watch(mut self, item: WatchItem) -> Self {
+        self.watch.push(item);
+        self
+    }
+
+    /// The wallet's birthday.
+    pub fn birthday(mut self, birthday: Birthday) -> Self {
+        self.birthday = Some(birthday);
+        self
+    }
+
+    /// The bloom filter's false-positive rate (default
+    /// [`crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE`]): higher hides the wallet better and
+    /// costs more bandwidth.
+    pub fn false_positive_rate(mut self, rate: f64) -> Self {
+        self.false_positive_rate = rate;
+        self
+    }
+
+    /// How many peers to keep connected.
+    pub fn max_peers(mut self, n: usize) -> Self {
+        self.max_peers = n;
+        self
+    }
+
+    /// Checkpoint records to start header sync from instead of the embedded ones
+    /// ([`Params::checkpoint_records`]), for example parsed with
+    /// [`crate::chain::parse_checkpoint_csv`].
+    pub fn checkpoints(mut self, records: Vec<CheckpointRecord>) -> Self {
+        self.checkpoints = Some(records);
+        self
+    }
+
+    /// Seeds the client's random choices (filter tweak, nonces) for reproducible runs.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Opens the store and the wallet; the client does not connect until
+    /// [`Client::start`].
+    pub fn build(self) -> Result<Client, ClientError> {
+        if !(self.false_positive_rate > 0.0 && self.false_positive_rate < 1.0) {
+            return Err(ClientError::InvalidSetting {
+                setting: "false_positive_rate",
+                reason: "must be between 0 and 1",
+            });
+        }
+        if self.max_peers == 0 {
+            return Err(ClientError::InvalidSetting {
+                setting: "max_peers",
+                reason: "must be at least 1",
+            });
+        }
+        let store: Box<dyn Store> = match &self.data_dir {
+            Some(dir) => open_store(dir, self.network)?,
+            None => Box::new(MemoryStore::new()),
+        };
+        Client::open(self, store)
+    }
+
+    /// Where header sync starts and the height blocks are fetched from.
+    pub(crate) fn start(&self) -> Result<(StoredHeader, u32), ClientError> {
+        let params = self.network.params();
+        let records = match &self.checkpoints {
+            Some(r) => r.clone(),
+            None => params.checkpoint_records(),
+        };
+        resolve_start(params, self.birthday, &records)
+    }
+}
+
+fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, ClientError> {
+    let _ = (dir, network);
+    Err(ClientError::InvalidSetting {
+        setting: "data_dir",
+        reason: "persistent storage is not available in this build",
+    })
+}
+
+/// The sync start (a checkpoint record or genesis) and the first block height to fetch, for
+/// a birthday. Records below DarkGravityWave's first height are not used (the client
+/// validates difficulty with DGW only).
+pub fn resolve_start(
+    params: &'static Params,
+    birthday: Option<Birthday>,
+    records: &[CheckpointRecord],
+) -> Result<(StoredHeader, u32), ClientError> {
+    let usable: Vec<&CheckpointRecord> =
+        records.iter().filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height).collect();
+    let Some(&newest) = usable.last() else {
+        // No checkpoint: from genesis, which needs every pre-DGW rule the chain used. The
+        // client implements all but Kimoto Gravity Well (mainnet heights 15,200–34,139).
+        if !params.pow.no_retargeting && params.pow.kgw_height < params.pow.dgw_height {
+            return Err(ClientError::BirthdayTooEarly {
+                birthday: birthday_height(birthday),
+                earliest: params.pow.dgw_height,
+                network: params.network,
+            });
+        }
+        let genesis = params.genesis_header();
+        let start = trusted_headers(0, U256::ZERO, &[(genesis, genesis.block_hash())])[0];
+        return Ok((start, birthday_height(birthday)));
+    };
+    let pick = match birthday {
+        None => Some(newest),
+        Some(Birthday::Height(h)) => usable.iter().rev().find(|r| r.height <= h).copied(),
+        Some(Birthday::Time(t)) => usable
+            .iter()
+            .rev()
+            .find(|r| u64::from(r.header.time) + BIRTHDAY_MARGIN_SECS <= t)
+            .copied(),
+    };
+    let Some(record) = pick else {
+        return Err(ClientError::BirthdayTooEarly {
+            birthday: birthday_height(birthday),
+            earliest: usable[0].height,
+            network: params.network,
+        });
+    };
+    let height = match birthday {
+        Some(Birthday::Height(h)) => h.max(record.height),
+        _ => record.height,
+    };
+    Ok((StoredHeader::from(*record), height))
+}
+
+fn birthday_height(birthday: Option<Birthday>) -> u32 {
+    match birthday {
+        Some(Birthday::Height(h)) => h,
+        _ => 0,
+    }
+}

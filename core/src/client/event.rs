@@ -1,0 +1,197 @@
+//! What a running client reports: [`ClientEvent`]s, read as an async [`EventStream`] or
+//! delivered to a callback through a [`Subscription`].
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_std::channel::{bounded, Receiver, Sender};
+use async_std::task;
+
+use crate::hash::BlockHash;
+use crate::p2p::PeerId;
+use crate::wallet::WalletEvent;
+
+/// Events waiting in one [`EventStream`] before the client waits for its reader.
+pub const EVENT_STREAM_CAPACITY: usize = 1024;
+
+/// Where sync stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// Height of the best validated header.
+    pub header_height: u32,
+    /// Height up to which every filtered block was processed by the wallet.
+    pub block_height: u32,
+    /// The best height peers claim (at least `header_height`).
+    pub network_height: u32,
+    /// Peers with a completed handshake.
+    pub peers: usize,
+    /// Whether headers and blocks are complete up to the tip.
+    pub synced: bool,
+    /// Whether the client is running.
+    pub running: bool,
+}
+
+/// Something that happened in a running client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// Sync progressed (headers or blocks).
+    Progress(SyncStatus),
+    /// Headers and blocks are complete up to `height`.
+    Synced {
+        /// The tip.
+        height: u32,
+    },
+    /// The wallet changed: a new transaction, a confirmation, a reorg, a conflict, derived
+    /// keys.
+    Wallet(WalletEvent),
+    /// The best chain was reorganised.
+    Reorg {
+        /// The last block both branches share.
+        fork_height: u32,
+        /// Blocks taken off, highest first.
+        disconnected: Vec<(u32, BlockHash)>,
+        /// Blocks put on, lowest first.
+        connected: Vec<(u32, BlockHash)>,
+    },
+    /// A peer completed its handshake.
+    PeerConnected {
+        /// The connection.
+        peer: PeerId,
+        /// Its address.
+        addr: SocketAddr,
+        /// Its user agent.
+        user_agent: String,
+    },
+    /// A peer is gone.
+    PeerDisconnected {
+        /// The connection.
+        peer: PeerId,
+        /// Its address.
+        addr: SocketAddr,
+    },
+    /// The client stopped: asked to (`error` is `None`), or because its store failed.
+    Stopped {
+        /// Why, when it was not asked to stop.
+        error: Option<String>,
+    },
+}
+
+/// The client's subscribers; events go to each in order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Subscribers(Arc<Mutex<Vec<Sender<ClientEvent>>>>);
+
+impl Subscribers {
+    pub(crate) fn stream(&self) -> EventStream {
+        let (tx, rx) = bounded(EVENT_STREAM_CAPACITY);
+        self.lock().push(tx);
+        EventStream { events: rx }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Sender<ClientEvent>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `events` to every open stream, waiting for slow readers; closed streams are
+    /// dropped.
+    pub(crate) async fn publish(&self, events: &[ClientEvent]) {
+        if events.is_empty() {
+            return;
+        }
+        let subs = self.lock().clone();
+        let mut closed = false;
+        for s in &subs {
+            for e in events {
+                if s.send(e.clone()).await.is_err() {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        if closed {
+            self.lock().retain(|s| !s.is_closed());
+        }
+    }
+}
+
+/// The client's events in order, from the moment the stream was made. Dropping it
+/// unsubscribes. A stream that is not read holds up to [`EVENT_STREAM_CAPACITY`] events and
+/// then makes the client wait: read it, or drop it.
+#[derive(Debug)]
+pub struct EventStream {
+    events: Receiver<ClientEvent>,
+}
+
+impl EventStream {
+    /// The next event; `None` once the client is dropped.
+    pub async fn next(&mut self) -> Option<ClientEvent> {
+        self.events.recv().await.ok()
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_next(&mut self) -> Option<ClientEvent> {
+        self.events.try_recv().ok()
+    }
+}
+
+impl futures::Stream for EventStream {
+    type Item = ClientEvent;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<ClientEvent>> {
+        std::pin::Pin::new(&mut self.events).poll_next(cx)
+    }
+}
+
+/// Delivers events to a callback until closed or dropped (see
+/// [`super::Client::subscribe`]). The callback runs on a task of its own, never while the
+/// client holds a lock.
+#[derive(Debug)]
+pub struct Subscription {
+    open: Arc<AtomicBool>,
+    stop: Sender<()>,
+}
+
+impl Subscription {
+    pub(crate) fn spawn(
+        mut stream: EventStream,
+        mut callback: impl FnMut(ClientEvent) + Send + 'static,
+    ) -> Subscription {
+        let open = Arc::new(AtomicBool::new(true));
+        let (stop, stopped) = bounded::<()>(1);
+        let flag = open.clone();
+        task::spawn(async move {
+            use futures::{select, FutureExt};
+            loop {
+                select! {
+                    e = stream.next().fuse() => match e {
+                        Some(e) if flag.load(Ordering::Acquire) => callback(e),
+                        _ => break,
+                    },
+                    _ = stopped.recv().fuse() => break,
+                }
+            }
+        });
+        Subscription { open, stop }
+    }
+
+    /// Stops delivery: no event reaches the callback after this returns (one already being
+    /// delivered finishes).
+    pub fn close(&self) {
+        self.open.store(false, Ordering::Release);
+        let _ = self.stop.try_send(());
+    }
+
+    /// Whether events are still delivered.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire) && !self.stop.is_closed()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

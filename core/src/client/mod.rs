@@ -1,0 +1,258 @@
+//! The public API (issue 7, item 7): a [`ClientBuilder`] configures and opens a [`Client`];
+//! the client syncs headers and filtered blocks from a few peers, keeps a watch-only wallet
+//! and its store up to date, and reports what happens as [`ClientEvent`]s.
+//!
+//! ```no_run
+//! use dashlite::client::{Birthday, ClientBuilder, ClientEvent, WatchItem};
+//! use dashlite::Network;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let xpub = "tpubDDxd8NQNdBpXcdHHSTGGPJ6Hv5kTEQ55L4q6CdyYhSNtfNvUXCxL4g2UTGY3z2cazZqaCHhRtCBhnYB1w4UgMyyDT8K2kWtB9kAvpjYqR8b";
+//! let client = ClientBuilder::new(Network::Testnet)
+//!     .data_dir("/var/lib/my-wallet/dashlite")
+//!     .watch(WatchItem::parse(xpub, Network::Testnet)?)
+//!     .birthday(Birthday::Height(1_100_000))
+//!     .build()?;
+//! let mut events = client.events();
+//! client.start().await?;
+//! while let Some(event) = events.next().await {
+//!     match event {
+//!         ClientEvent::Synced { height } => {
+//!             println!("synced to {height}: {:?}", client.balance().await?);
+//!             break;
+//!         }
+//!         ClientEvent::Wallet(change) => println!("{change:?}"),
+//!         _ => {}
+//!     }
+//! }
+//! client.stop().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A callback instead of a stream: [`Client::subscribe`]`(|event| ...)` returns a
+//! [`Subscription`] that delivers until it is closed or dropped.
+
+mod builder;
+mod error;
+mod event;
+mod parts;
+mod runtime;
+#[cfg(test)]
+mod tests;
+
+pub use builder::{
+    resolve_start, Birthday, ClientBuilder, ParseWatchItemError, WatchItem, BIRTHDAY_MARGIN_SECS,
+    DEFAULT_MAX_PEERS,
+};
+pub use error::ClientError;
+pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
+
+use std::sync::{Arc, Mutex};
+
+use async_std::channel::{bounded, Sender};
+use async_std::task::JoinHandle;
+
+use crate::node::NodeConfig;
+use crate::store::Store;
+use crate::sync::{SyncConfig, SyncEngine};
+use crate::wallet::{Balance, Utxo, Wallet, WalletTx, WatchList};
+use crate::Network;
+
+use event::Subscribers;
+use parts::Parts;
+use runtime::{Control, StatusCell};
+
+enum Inner {
+    Stopped(Box<Parts>),
+    Running { control: Sender<Control>, task: JoinHandle<Box<Parts>> },
+    /// Between states (a start or stop in progress).
+    Busy,
+}
+
+/// A Dash SPV client (see the module docs). Cheap queries work whether it runs or not;
+/// every method takes `&self`, so share it behind an `Arc`.
+pub struct Client {
+    network: Network,
+    inner: Mutex<Inner>,
+    subscribers: Subscribers,
+    status: StatusCell,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("network", &self.network)
+            .field("status", &self.sync_status())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Opens a client on `store` as `builder` says.
+    fn open(builder: ClientBuilder, store: Box<dyn Store>) -> Result<Client, ClientError> {
+        let network = builder.network;
+        let params = network.params();
+        let (start, birthday_height) = builder.start()?;
+        let state = store.load()?;
+        let mut watch = state.watch.unwrap_or_else(|| WatchList::new(network));
+        let mut added = false;
+        for item in &builder.watch {
+            added |= item.add_to(&mut watch)?;
+        }
+        // The wallet's tip is the block it has processed; a new item rescans from the
+        // birthday.
+        let stored_tip = state.progress.map(|p| p.height);
+        let tip = match stored_tip {
+            Some(t) if !added => t,
+            Some(t) => t.min(birthday_height.saturating_sub(1)),
+            None => 0,
+        };
+        let wallet = Wallet::from_parts(watch, state.wallet_txs, tip);
+        let mut config = SyncConfig::new(params, birthday_height);
+        if let Some(seed) = builder.seed {
+            config.seed = seed;
+        }
+        let engine = SyncEngine::new(config, store, start, wallet)?;
+        let mut node = NodeConfig::new(network);
+        node.p2p.target_outbound = builder.max_peers;
+        node.p2p.manual_peers = builder.peers.clone();
+        node.seed = builder.seed;
+        if let Some(p) = state.peers {
+            node.address_book = Some(p.address_book);
+            node.bans = Some(p.bans);
+        }
+        let mut parts = Parts::new(engine, node, state.progress);
+        if added || stored_tip.is_none() {
+            parts.note_watch();
+        }
+        parts.commit()?;
+        let status = Arc::new(Mutex::new(parts.status));
+        Ok(Client {
+            network,
+            inner: Mutex::new(Inner::Stopped(Box::new(parts))),
+            subscribers: Subscribers::default(),
+            status,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The network.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// Connects to peers and syncs until [`Client::stop`].
+    pub async fn start(&self) -> Result<(), ClientError> {
+        let parts = {
+            let mut inner = self.lock();
+            match std::mem::replace(&mut *inner, Inner::Busy) {
+                Inner::Stopped(p) => p,
+                other => {
+                    *inner = other;
+                    return Err(ClientError::AlreadyRunning);
+                }
+            }
+        };
+        match runtime::start(parts, self.subscribers.clone(), self.status.clone()) {
+            Ok((control, task)) => {
+                *self.lock() = Inner::Running { control, task };
+                Ok(())
+            }
+            Err((parts, e)) => {
+                *self.lock() = Inner::Stopped(parts);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Disconnects, commits everything and stops. Also collects a client that stopped on
+    /// its own (a store failure: see [`ClientEvent::Stopped`]).
+    pub async fn stop(&self) -> Result<(), ClientError> {
+        let (control, task) = {
+            let mut inner = self.lock();
+            match std::mem::replace(&mut *inner, Inner::Busy) {
+                Inner::Running { control, task } => (control, task),
+                other => {
+                    *inner = other;
+                    return Err(ClientError::NotRunning);
+                }
+            }
+        };
+        let _ = control.send(Control::Stop).await;
+        let parts = task.await;
+        *self.lock() = Inner::Stopped(parts);
+        Ok(())
+    }
+
+    /// Runs `f` on the client's state: inside the running task, or here when stopped (then
+    /// committing what it changed).
+    async fn with<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Parts) -> R + Send + 'static,
+    ) -> Result<R, ClientError> {
+        let control = {
+            let mut inner = self.lock();
+            match &mut *inner {
+                Inner::Stopped(parts) => {
+                    let r = f(parts);
+                    parts.commit()?;
+                    return Ok(r);
+                }
+                Inner::Running { control, .. } => control.clone(),
+                Inner::Busy => return Err(ClientError::Stopped),
+            }
+        };
+        let (tx, rx) = bounded(1);
+        let job = Box::new(move |parts: &mut Parts| {
+            let _ = tx.try_send(f(parts));
+        });
+        control.send(Control::Run(job)).await.map_err(|_| ClientError::Stopped)?;
+        rx.recv().await.map_err(|_| ClientError::Stopped)
+    }
+
+    /// Where sync stands.
+    pub fn sync_status(&self) -> SyncStatus {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The wallet's balance.
+    pub async fn balance(&self) -> Result<Balance, ClientError> {
+        self.with(|p| p.engine.wallet().balance()).await
+    }
+
+    /// The wallet's transactions in the order first seen.
+    pub async fn transactions(&self) -> Result<Vec<WalletTx>, ClientError> {
+        self.with(|p| {
+            let mut txs: Vec<WalletTx> =
+                p.engine.wallet().transactions().into_iter().cloned().collect();
+            txs.sort_by_key(|t| t.seen);
+            txs
+        })
+        .await
+    }
+
+    /// The wallet's unspent outputs.
+    pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
+        self.with(|p| p.engine.wallet().utxos()).await
+    }
+
+    /// A copy of the whole wallet (watch list, transactions, tip).
+    pub async fn wallet(&self) -> Result<Wallet, ClientError> {
+        self.with(|p| p.engine.wallet().clone()).await
+    }
+
+    /// The client's events from now on, as an async stream.
+    pub fn events(&self) -> EventStream {
+        self.subscribers.stream()
+    }
+
+    /// Calls `callback` with each event from now on, on a task of its own, until the
+    /// returned [`Subscription`] is closed or dropped.
+    pub fn subscribe(&self, callback: impl FnMut(ClientEvent) + Send + 'static) -> Subscription {
+        Subscription::spawn(self.subscribers.stream(), callback)
+    }
+}

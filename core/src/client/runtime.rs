@@ -1,0 +1,243 @@
+//! The running client: one task that feeds the node's events and a clock tick to the sync
+//! engine, passes its commands to the node, commits every step to the store and then
+//! publishes the step's events. The `filterload` each new peer gets in its handshake comes
+//! from a [`SharedFilter`] kept equal to the engine's filter.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_std::channel::{unbounded, Receiver, Sender};
+use async_std::task::{self, JoinHandle};
+use futures::{select, FutureExt};
+
+use crate::node::{self, NodeError, NodeEvents, NodeHandle};
+use crate::p2p::{Event, FilterSource, PeerId, PeerInfo, Time};
+use crate::store::PeerRecords;
+use crate::sync::SyncEvent;
+use crate::wire::FilterLoad;
+
+use super::event::{ClientEvent, Subscribers, SyncStatus};
+use super::parts::Parts;
+
+/// How often the engine's timeouts are checked.
+pub const TICK: Duration = Duration::from_millis(250);
+/// Progress events are coalesced to at most one per this interval.
+pub const PROGRESS_INTERVAL: Time = 200;
+
+#[derive(Debug, Default)]
+struct SharedState {
+    current: Option<FilterLoad>,
+    given: HashMap<PeerId, FilterLoad>,
+}
+
+/// The current filter, shared between the runtime and the node's handshakes; it remembers
+/// what each peer was given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SharedFilter(Arc<Mutex<SharedState>>);
+
+impl SharedFilter {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, load: FilterLoad) {
+        self.lock().current = Some(load);
+    }
+
+    fn take_given(&self, peer: PeerId) -> Option<FilterLoad> {
+        self.lock().given.remove(&peer)
+    }
+}
+
+impl FilterSource for SharedFilter {
+    fn filter_for(&mut self, peer: PeerId, _: &PeerInfo) -> Option<FilterLoad> {
+        let mut s = self.lock();
+        let load = s.current.clone()?;
+        s.given.insert(peer, load.clone());
+        Some(load)
+    }
+}
+
+/// A job run on the client's parts inside the task.
+pub(crate) type Job = Box<dyn FnOnce(&mut Parts) + Send>;
+
+pub(crate) enum Control {
+    Run(Job),
+    Stop,
+}
+
+/// The shared, cheap view of the sync status.
+pub(crate) type StatusCell = Arc<Mutex<SyncStatus>>;
+
+pub(crate) fn set_status(cell: &StatusCell, status: SyncStatus) {
+    *cell.lock().unwrap_or_else(|e| e.into_inner()) = status;
+}
+
+fn now_ms() -> Time {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as Time
+}
+
+/// Starts the node and the task; the task gives the parts back when it ends.
+pub(crate) fn start(
+    mut parts: Box<Parts>,
+    subscribers: Subscribers,
+    status: StatusCell,
+) -> Result<(Sender<Control>, JoinHandle<Box<Parts>>), (Box<Parts>, NodeError)> {
+    let shared = SharedFilter::default();
+    shared.set(parts.engine.filter_load());
+    let (node, events) = match node::start(parts.node.clone(), Box::new(shared.clone())) {
+        Ok(n) => n,
+        Err(e) => return Err((parts, e)),
+    };
+    parts.status.running = true;
+    parts.status.peers = 0;
+    set_status(&status, parts.status);
+    let (control_tx, control_rx) = unbounded();
+    let run = Runtime { parts, node, shared, subscribers, status, ready: BTreeSet::new() };
+    Ok((control_tx, task::spawn(run.run(events, control_rx))))
+}
+
+struct Runtime {
+    parts: Box<Parts>,
+    node: NodeHandle,
+    shared: SharedFilter,
+    subscribers: Subscribers,
+    status: StatusCell,
+    ready: BTreeSet<PeerId>,
+}
+
+impl Runtime {
+    async fn run(mut self, mut node_events: NodeEvents, control: Receiver<Control>) -> Box<Parts> {
+        let mut generation = self.parts.engine.filter_generation();
+        let mut last_tick = now_ms();
+        let mut last_progress: Time = 0;
+        let error = loop {
+            let mut out = Vec::new();
+            let mut stop = false;
+            select! {
+                ev = node_events.next().fuse() => match ev {
+                    Some(ev) => self.on_node_event(ev, &mut out),
+                    None => break Some("the node stopped".to_owned()),
+                },
+                c = control.recv().fuse() => match c {
+                    Ok(Control::Run(job)) => job(&mut self.parts),
+                    Ok(Control::Stop) | Err(_) => stop = true,
+                },
+                _ = task::sleep(TICK).fuse() => {}
+            }
+            if stop {
+                break None;
+            }
+            let now = now_ms();
+            if now.saturating_sub(last_tick) >= TICK.as_millis() as Time {
+                last_tick = now;
+                self.parts.engine.on_tick(now);
+            }
+            let engine = &mut self.parts.engine;
+            if engine.filter_generation() != generation {
+                generation = engine.filter_generation();
+                self.shared.set(engine.filter_load());
+            }
+            let commands = engine.drain_commands();
+            let events = engine.drain_events();
+            self.parts.note(&events);
+            let progressed = self.map_events(events, &mut out);
+            if let Err(e) = self.parts.commit() {
+                break Some(e.to_string());
+            }
+            if progressed && now.saturating_sub(last_progress) >= PROGRESS_INTERVAL {
+                last_progress = now;
+                out.push(ClientEvent::Progress(self.parts.status));
+            }
+            set_status(&self.status, self.parts.status);
+            let mut node_gone = false;
+            for c in commands {
+                if self.node.command(c).await.is_err() {
+                    node_gone = true;
+                    break;
+                }
+            }
+            self.subscribers.publish(&out).await;
+            if node_gone {
+                break Some("the node stopped".to_owned());
+            }
+        };
+        self.shutdown(error).await
+    }
+
+    async fn shutdown(mut self, error: Option<String>) -> Box<Parts> {
+        if let Ok(snapshot) = self.node.shutdown().await {
+            self.parts.note_peers(PeerRecords {
+                address_book: snapshot.address_book,
+                bans: snapshot.bans,
+            });
+        }
+        let error = match self.parts.commit() {
+            Ok(()) => error,
+            Err(e) => error.or(Some(e.to_string())),
+        };
+        self.parts.status.running = false;
+        self.parts.status.peers = 0;
+        set_status(&self.status, self.parts.status);
+        self.subscribers.publish(&[ClientEvent::Stopped { error }]).await;
+        self.parts
+    }
+
+    fn on_node_event(&mut self, ev: Event, out: &mut Vec<ClientEvent>) {
+        let loaded = match &ev {
+            Event::PeerReady { peer, info, .. } => {
+                self.ready.insert(*peer);
+                out.push(ClientEvent::PeerConnected {
+                    peer: *peer,
+                    addr: info.addr,
+                    user_agent: info.user_agent.clone(),
+                });
+                self.shared.take_given(*peer)
+            }
+            Event::PeerDisconnected { peer, addr, .. } => {
+                if self.ready.remove(peer) {
+                    out.push(ClientEvent::PeerDisconnected { peer: *peer, addr: *addr });
+                }
+                None
+            }
+            _ => None,
+        };
+        self.parts.status.peers = self.ready.len();
+        self.parts.engine.on_event(ev, loaded, now_ms());
+    }
+
+    /// Maps sync events to client events; returns whether sync progressed.
+    fn map_events(&mut self, events: Vec<SyncEvent>, out: &mut Vec<ClientEvent>) -> bool {
+        let mut progressed = false;
+        let status = &mut self.parts.status;
+        for e in events {
+            match e {
+                SyncEvent::Headers { height, network_height } => {
+                    status.header_height = height;
+                    status.network_height = status.network_height.max(network_height);
+                    status.synced = false;
+                    progressed = true;
+                }
+                SyncEvent::Blocks { height, tip } => {
+                    status.block_height = height;
+                    status.header_height = tip;
+                    progressed = true;
+                }
+                SyncEvent::Synced { height } => {
+                    status.synced = true;
+                    status.header_height = height;
+                    status.block_height = height;
+                    status.network_height = status.network_height.max(height);
+                    out.push(ClientEvent::Progress(*status));
+                    out.push(ClientEvent::Synced { height });
+                }
+                SyncEvent::Wallet(w) => out.push(ClientEvent::Wallet(w)),
+                SyncEvent::Reorg { fork_height, disconnected, connected } => {
+                    out.push(ClientEvent::Reorg { fork_height, disconnected, connected })
+                }
+            }
+        }
+        progressed
+    }
+}

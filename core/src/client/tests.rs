@@ -1,0 +1,78 @@
+use super::*;
+
+#[test]
+fn birthdays_start_from_the_last_usable_checkpoint_before_them() {
+    let params = Network::Mainnet.params();
+    let records = params.checkpoint_records();
+    // No birthday: a new wallet starts at the newest checkpoint.
+    let (start, from) = resolve_start(params, None, &records).unwrap();
+    assert_eq!(start.height, records.last().unwrap().height);
+    assert_eq!(from, start.height);
+    // A height between records: headers from the record below, blocks from the height.
+    let (start, from) = resolve_start(params, Some(Birthday::Height(1_000_000)), &records).unwrap();
+    assert!(start.height <= 1_000_000 && start.height > 1_000_000 - 9_216, "{}", start.height);
+    assert_eq!(from, 1_000_000);
+    assert_eq!(start.hash, start.header.block_hash());
+    // A time: the last record at least the margin older; blocks from that record.
+    let r = records.iter().find(|r| r.height > 1_500_000).unwrap();
+    let t = u64::from(r.header.time) + BIRTHDAY_MARGIN_SECS;
+    let (start, from) = resolve_start(params, Some(Birthday::Time(t)), &records).unwrap();
+    assert_eq!((start.height, from), (r.height, r.height));
+    let (start, _) = resolve_start(params, Some(Birthday::Time(t - 1)), &records).unwrap();
+    assert!(start.height < r.height);
+}
+
+#[test]
+fn birthdays_before_darkgravitywave_on_mainnet_are_refused_with_the_earliest_height() {
+    let params = Network::Mainnet.params();
+    let records = params.checkpoint_records();
+    match resolve_start(params, Some(Birthday::Height(20_000)), &records) {
+        Err(ClientError::BirthdayTooEarly { birthday: 20_000, earliest, .. }) => {
+            assert!(earliest >= params.pow.dgw_height)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        resolve_start(params, Some(Birthday::Time(1_392_000_000)), &records),
+        Err(ClientError::BirthdayTooEarly { .. })
+    ));
+    // Without records mainnet cannot start (Kimoto Gravity Well is not implemented).
+    assert!(resolve_start(params, None, &[]).is_err());
+}
+
+#[test]
+fn regtest_syncs_from_genesis() {
+    let params = Network::Regtest.params();
+    let (start, from) = resolve_start(params, Some(Birthday::Height(150)), &[]).unwrap();
+    assert_eq!((start.height, start.hash), (0, params.genesis_header().block_hash()));
+    assert_eq!(from, 150);
+    let (_, from) = resolve_start(params, Some(Birthday::Time(1_700_000_000)), &[]).unwrap();
+    assert_eq!(from, 0);
+}
+
+#[test]
+fn bad_settings_and_watch_items_get_clear_errors() {
+    let e = ClientBuilder::new(Network::Regtest).false_positive_rate(1.5).build().unwrap_err();
+    assert!(e.to_string().contains("false_positive_rate"), "{e}");
+    let e = ClientBuilder::new(Network::Regtest).max_peers(0).build().unwrap_err();
+    assert!(e.to_string().contains("max_peers"), "{e}");
+    let e = WatchItem::parse("not-an-address", Network::Testnet).unwrap_err();
+    assert!(e.to_string().contains("not-an-address"), "{e}");
+    // A mainnet address on testnet.
+    assert!(WatchItem::parse("XpESxaUmonkq8RaLLp46Brx2K39ggQe226", Network::Testnet).is_err());
+    assert!(matches!(
+        WatchItem::parse("XpESxaUmonkq8RaLLp46Brx2K39ggQe226", Network::Mainnet),
+        Ok(WatchItem::Address(_))
+    ));
+}
+
+#[test]
+fn a_stopped_client_answers_queries_and_refuses_stop() {
+    async_std::task::block_on(async {
+        let client = ClientBuilder::new(Network::Regtest).build().unwrap();
+        assert_eq!(client.balance().await.unwrap(), Balance::default());
+        assert!(client.transactions().await.unwrap().is_empty());
+        assert!(!client.sync_status().running);
+        assert!(matches!(client.stop().await, Err(ClientError::NotRunning)));
+    });
+}
