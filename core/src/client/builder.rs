@@ -111,6 +111,7 @@ pub struct ClientBuilder {
     pub(crate) max_peers: usize,
     pub(crate) checkpoints: Option<Vec<CheckpointRecord>>,
     pub(crate) seed: Option<u64>,
+    pub(crate) blocks_in_flight: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -127,6 +128,7 @@ impl ClientBuilder {
             max_peers: DEFAULT_MAX_PEERS,
             checkpoints: None,
             seed: None,
+            blocks_in_flight: None,
         }
     }
 
@@ -185,6 +187,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Filtered blocks requested from one peer at a time (default
+    /// [`crate::sync::DEFAULT_BLOCKS_IN_FLIGHT`]): lower on slow links.
+    pub fn blocks_in_flight(mut self, n: usize) -> Self {
+        self.blocks_in_flight = Some(n);
+        self
+    }
+
     /// Opens the store and the wallet; the client does not connect until
     /// [`Client::start`].
     pub fn build(self) -> Result<Client, ClientError> {
@@ -192,6 +201,12 @@ impl ClientBuilder {
             return Err(ClientError::InvalidSetting {
                 setting: "false_positive_rate",
                 reason: "must be between 0 and 1",
+            });
+        }
+        if self.blocks_in_flight == Some(0) {
+            return Err(ClientError::InvalidSetting {
+                setting: "blocks_in_flight",
+                reason: "must be at least 1",
             });
         }
         if self.max_peers == 0 {

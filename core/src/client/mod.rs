@@ -113,6 +113,9 @@ impl Client {
         if let Some(seed) = builder.seed {
             config.seed = seed;
         }
+        if let Some(n) = builder.blocks_in_flight {
+            config.blocks_in_flight = n;
+        }
         let engine = SyncEngine::new(config, store, start, wallet)?;
         let mut node = NodeConfig::new(network);
         node.p2p.target_outbound = builder.max_peers;

@@ -3,7 +3,8 @@
 //! publishes the step's events. The `filterload` each new peer gets in its handshake comes
 //! from a [`SharedFilter`] kept equal to the engine's filter.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +13,7 @@ use async_std::task::{self, JoinHandle};
 use futures::{select, FutureExt};
 
 use crate::node::{self, NodeError, NodeEvents, NodeHandle};
-use crate::p2p::{Event, FilterSource, PeerId, PeerInfo, Time};
+use crate::p2p::{DisconnectReason, Event, FilterSource, PeerId, PeerInfo, Time};
 use crate::store::PeerRecords;
 use crate::sync::SyncEvent;
 use crate::wire::FilterLoad;
@@ -94,7 +95,7 @@ pub(crate) fn start(
     parts.status.peers = 0;
     set_status(&status, parts.status);
     let (control_tx, control_rx) = unbounded();
-    let run = Runtime { parts, node, shared, subscribers, status, ready: BTreeSet::new() };
+    let run = Runtime { parts, node, shared, subscribers, status, ready: BTreeMap::new() };
     Ok((control_tx, task::spawn(run.run(events, control_rx))))
 }
 
@@ -104,7 +105,7 @@ struct Runtime {
     shared: SharedFilter,
     subscribers: Subscribers,
     status: StatusCell,
-    ready: BTreeSet<PeerId>,
+    ready: BTreeMap<PeerId, SocketAddr>,
 }
 
 impl Runtime {
@@ -173,6 +174,14 @@ impl Runtime {
                 bans: snapshot.bans,
             });
         }
+        // The engine forgets the peers (a restart gets new connections).
+        for (peer, addr) in std::mem::take(&mut self.ready) {
+            let gone = Event::PeerDisconnected { peer, addr, reason: DisconnectReason::Shutdown };
+            self.parts.engine.on_event(gone, None, now_ms());
+        }
+        self.parts.engine.drain_commands();
+        let events = self.parts.engine.drain_events();
+        self.parts.note(&events);
         let error = match self.parts.commit() {
             Ok(()) => error,
             Err(e) => error.or(Some(e.to_string())),
@@ -187,7 +196,7 @@ impl Runtime {
     fn on_node_event(&mut self, ev: Event, out: &mut Vec<ClientEvent>) {
         let loaded = match &ev {
             Event::PeerReady { peer, info, .. } => {
-                self.ready.insert(*peer);
+                self.ready.insert(*peer, info.addr);
                 out.push(ClientEvent::PeerConnected {
                     peer: *peer,
                     addr: info.addr,
@@ -196,7 +205,7 @@ impl Runtime {
                 self.shared.take_given(*peer)
             }
             Event::PeerDisconnected { peer, addr, .. } => {
-                if self.ready.remove(peer) {
+                if self.ready.remove(peer).is_some() {
                     out.push(ClientEvent::PeerDisconnected { peer: *peer, addr: *addr });
                 }
                 None

@@ -239,7 +239,10 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
         self.blocks.add_peer(peer, self.now);
         if !self.peer_usable(self.headers.sync_peer) {
+            // A new sync peer (first connection, or after every peer was lost): ask it what
+            // it has, even if the last one said we were caught up.
             self.headers.sync_peer = Some(peer);
+            self.headers.caught_up = false;
         }
     }
 

@@ -1,0 +1,275 @@
+//! The client end to end: [`Client`] (node driver, sync engine, wallet, store) against testkit
+//! nodes over loopback, with a wallet watching an xpub-derived account.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_std::future::timeout;
+use dashlite::client::{Client, ClientBuilder, ClientEvent, EventStream, WatchItem};
+use dashlite::hash::Txid;
+use dashlite::network::Network;
+use dashlite::tx::Script;
+use dashlite::wallet::{Address, ExtendedPubKey, GapLimits, TxStatus, WalletEvent, WalletTx};
+use dashlite_testkit::chain::COIN;
+use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::{start_nodes, Chain, Forgery, Mode, NodeConfig, NodeHandle, SharedChain};
+
+/// An account key (m/44'/5'/0'), used on regtest.
+const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
+const WAIT: Duration = Duration::from_secs(60);
+
+fn account() -> ExtendedPubKey {
+    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
+    xpub.network = Network::Regtest;
+    xpub
+}
+
+fn key_hash(index: u32) -> Vec<u8> {
+    let key = account().derive_path(&[0, index]).expect("derive");
+    dashlite::hash::hash160(&key.public_key_bytes()).to_vec()
+}
+
+/// The P2PKH script of external key `index` of the account.
+fn key_script(index: u32) -> Script {
+    let key = account().derive_path(&[0, index]).expect("derive");
+    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
+}
+
+struct Built {
+    chain: SharedChain,
+    /// Wallet payments: txid → height.
+    payments: BTreeMap<Txid, u32>,
+}
+
+/// 101 mature blocks, then ~200 blocks with unrelated traffic in most and payments to keys 0
+/// and 5 (inside the initial window) and 24 (beyond it, inside the window after key 5).
+fn build_chain() -> Built {
+    let mut chain = Chain::with_blocks(101);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    let carol = TestKey::from_seed("carol").p2pkh();
+    let mut payments = BTreeMap::new();
+    for i in 0..200u32 {
+        if i % 3 == 0 {
+            chain.send(&bob, COIN);
+        }
+        if i % 7 == 0 {
+            chain.send(&carol, 2 * COIN);
+        }
+        let paid = match i {
+            20 => Some(chain.send(&key_script(0), 3 * COIN)),
+            60 => Some(chain.send(&key_script(5), 4 * COIN)),
+            150 => Some(chain.send(&key_script(24), 5 * COIN)),
+            _ => None,
+        };
+        chain.mine(1);
+        if let Some(tx) = paid {
+            payments.insert(tx.txid(), chain.height());
+        }
+    }
+    Built { chain: SharedChain::new(chain), payments }
+}
+
+/// A client on `nodes` watching the account, `window` filtered blocks in flight per peer.
+fn client(nodes: &[&NodeHandle], window: usize) -> Client {
+    let mut b = ClientBuilder::new(Network::Regtest)
+        .watch(WatchItem::Account { xpub: account(), gaps: GapLimits::default() })
+        .max_peers(nodes.len())
+        .blocks_in_flight(window)
+        .seed(7);
+    for n in nodes {
+        b = b.peer(n.addr());
+    }
+    b.build().expect("client")
+}
+
+/// Reads events until `done` says so; returns everything read.
+async fn wait_until(
+    events: &mut EventStream,
+    mut done: impl FnMut(&ClientEvent) -> bool,
+) -> Vec<ClientEvent> {
+    let mut seen = Vec::new();
+    let r = timeout(WAIT, async {
+        while let Some(e) = events.next().await {
+            let stop = done(&e);
+            seen.push(e);
+            if stop {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        r,
+        Ok(true),
+        "sync did not get there; events: {:?}",
+        seen.iter().rev().take(10).collect::<Vec<_>>()
+    );
+    seen
+}
+
+fn confirmed(txs: &[WalletTx]) -> BTreeMap<Txid, u32> {
+    txs.iter().filter_map(|w| w.status.block().map(|b| (w.txid, b.height))).collect()
+}
+
+fn synced_to(tip: u32) -> impl FnMut(&ClientEvent) -> bool {
+    move |e| matches!(e, ClientEvent::Synced { height } if *height == tip)
+}
+
+#[test]
+fn sync_finds_every_payment_including_a_lookahead_key_and_nothing_else() {
+    let built = build_chain();
+    let nodes = start_nodes(&built.chain, 3);
+    let tip = built.chain.height();
+    async_std::task::block_on(async {
+        let client = client(&nodes.iter().collect::<Vec<_>>(), 400);
+        let mut events = client.events();
+        client.start().await.expect("start");
+        let seen = wait_until(&mut events, synced_to(tip)).await;
+        client.stop().await.expect("stop");
+        let txs = client.transactions().await.expect("transactions");
+        assert_eq!(confirmed(&txs), built.payments);
+        assert_eq!(txs.len(), built.payments.len());
+        assert_eq!(client.balance().await.expect("balance").total(), 12 * COIN);
+        let status = client.sync_status();
+        assert_eq!((status.header_height, status.block_height), (tip, tip));
+        assert!(status.synced && !status.running);
+        // Key 24 was outside the first filter: it went out as filteradd, then a rescan.
+        assert!(nodes.iter().map(|n| n.count("filteradd")).sum::<usize>() > 0);
+        let wallet = client.wallet().await.expect("wallet");
+        assert!(wallet.filter_elements().iter().any(|e| e.to_bytes() == key_hash(24)));
+        // Events: peers connected, progress, each payment as a wallet event.
+        let connected = seen.iter().filter(|e| matches!(e, ClientEvent::PeerConnected { .. }));
+        assert_eq!(connected.count(), 3);
+        assert!(seen.iter().any(|e| matches!(e, ClientEvent::Progress(_))));
+        for txid in built.payments.keys() {
+            assert!(
+                seen.iter().any(|e| matches!(e, ClientEvent::Wallet(WalletEvent::NewTransaction { txid: t, .. }) if t == txid)),
+                "no event for {txid}"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_reorg_moves_a_payment_back_to_unconfirmed_and_the_new_branch_confirms_it() {
+    let built = build_chain();
+    let nodes = start_nodes(&built.chain, 2);
+    async_std::task::block_on(async {
+        let client = client(&nodes.iter().collect::<Vec<_>>(), 400);
+        let mut events = client.events();
+        client.start().await.expect("start");
+        let tip = built.chain.height();
+        wait_until(&mut events, synced_to(tip)).await;
+        // A fresh payment, mined, then reorganised away and mined again on the new branch.
+        let tx = built.chain.send(&key_script(1), 7 * COIN);
+        built.chain.mine(1);
+        nodes[0].announce();
+        let txid = tx.txid();
+        wait_until(&mut events, |e| {
+            matches!(e, ClientEvent::Wallet(WalletEvent::NewTransaction { txid: t, status: TxStatus::Confirmed(_), .. }) if *t == txid)
+        })
+        .await;
+        let reorg = built.chain.reorg(1);
+        assert!(reorg.returned_to_mempool.contains(&txid));
+        nodes[0].announce();
+        let seen = wait_until(
+            &mut events,
+            |e| matches!(e, ClientEvent::Wallet(WalletEvent::Reorged { txid: t, .. }) if *t == txid),
+        )
+        .await;
+        assert!(seen.iter().any(|e| matches!(e, ClientEvent::Reorg { .. })));
+        let wallet = client.wallet().await.expect("wallet");
+        assert_eq!(wallet.transaction(&txid).map(|w| w.status), Some(TxStatus::Unconfirmed));
+        built.chain.mine(1);
+        nodes[1].announce();
+        wait_until(&mut events, |e| {
+            matches!(e, ClientEvent::Wallet(WalletEvent::Confirmed { txid: t, .. }) if *t == txid)
+        })
+        .await;
+        client.stop().await.expect("stop");
+        let wallet = client.wallet().await.expect("wallet");
+        let status = wallet.transaction(&txid).map(|w| w.status);
+        let height = built.chain.height();
+        assert!(matches!(status, Some(TxStatus::Confirmed(b)) if b.height == height), "{status:?}");
+    });
+}
+
+#[test]
+fn a_forging_node_among_honest_ones_changes_nothing() {
+    let built = build_chain();
+    let mut nodes = start_nodes(&built.chain, 2);
+    let forger = NodeHandle::start_with(
+        &built.chain,
+        NodeConfig::default().with_mode(Mode::ForgedMerkleBlock(Forgery::WrongRoot)),
+    )
+    .expect("forger");
+    let liar = NodeHandle::start_with(
+        &built.chain,
+        NodeConfig::default().with_mode(Mode::InvalidPow { from_height: 150 }),
+    )
+    .expect("liar");
+    nodes.push(forger);
+    nodes.push(liar);
+    let tip = built.chain.height();
+    async_std::task::block_on(async {
+        let client = client(&nodes.iter().collect::<Vec<_>>(), 16);
+        let mut events = client.events();
+        client.start().await.expect("start");
+        wait_until(&mut events, synced_to(tip)).await;
+        client.stop().await.expect("stop");
+        let txs = client.transactions().await.expect("transactions");
+        assert_eq!(confirmed(&txs), built.payments);
+        assert_eq!(txs.len(), built.payments.len());
+        assert_eq!(client.sync_status().header_height, tip);
+        // The forger was asked for blocks (and its forgeries were refused).
+        assert!(nodes[2].count("getdata") > 0, "the forger was never asked for blocks");
+    });
+}
+
+#[test]
+fn a_callback_subscription_delivers_until_closed_and_a_stopped_client_restarts() {
+    let built = build_chain();
+    let nodes = start_nodes(&built.chain, 1);
+    let tip = built.chain.height();
+    async_std::task::block_on(async {
+        let client = client(&nodes.iter().collect::<Vec<_>>(), 400);
+        let (tx, rx) = async_std::channel::unbounded();
+        let subscription = client.subscribe(move |e| {
+            let _ = tx.try_send(e);
+        });
+        client.start().await.expect("start");
+        assert!(matches!(client.start().await, Err(dashlite::client::ClientError::AlreadyRunning)));
+        let got = timeout(WAIT, async {
+            while let Ok(e) = rx.recv().await {
+                if matches!(e, ClientEvent::Synced { height } if height == tip) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(got, Ok(true));
+        subscription.close();
+        assert!(!subscription.is_open());
+        client.stop().await.expect("stop");
+        // Nothing after close: the Stopped event of `stop` did not arrive.
+        while let Ok(e) = rx.try_recv() {
+            assert!(!matches!(e, ClientEvent::Stopped { .. }), "delivered after close: {e:?}");
+        }
+        // The same client starts again and follows a new block.
+        let mut events = client.events();
+        client.start().await.expect("restart");
+        let paid = built.chain.send(&key_script(2), COIN);
+        built.chain.mine(1);
+        nodes[0].announce();
+        wait_until(&mut events, |e| {
+            matches!(e, ClientEvent::Wallet(WalletEvent::NewTransaction { txid, .. }) if *txid == paid.txid())
+        })
+        .await;
+        client.stop().await.expect("stop");
+        let seen = wait_until(&mut events, |e| matches!(e, ClientEvent::Stopped { error: None }))
+            .await;
+        assert!(!seen.is_empty());
+    });
+}
