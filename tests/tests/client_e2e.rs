@@ -268,8 +268,8 @@ fn a_callback_subscription_delivers_until_closed_and_a_stopped_client_restarts()
         })
         .await;
         client.stop().await.expect("stop");
-        let seen = wait_until(&mut events, |e| matches!(e, ClientEvent::Stopped { error: None }))
-            .await;
+        let seen =
+            wait_until(&mut events, |e| matches!(e, ClientEvent::Stopped { error: None })).await;
         assert!(!seen.is_empty());
     });
 }

@@ -67,7 +67,7 @@ impl WatchItem {
             WatchItem::Address(a) => !watch.add_address(*a)?.is_empty(),
             WatchItem::Account { xpub, gaps } => {
                 let known = watch.accounts().any(|acc| acc.xpub() == xpub);
-                !known && !watch.add_account(xpub.clone(), *gaps)?.is_empty()
+                !known && !watch.add_account(*xpub, *gaps)?.is_empty()
             }
             WatchItem::Script(s) => !watch.add_script(s.clone()).is_empty(),
             WatchItem::OutPoint(o) => !watch.add_outpoint(*o).is_empty(),
@@ -249,8 +249,10 @@ pub fn resolve_start(
     birthday: Option<Birthday>,
     records: &[CheckpointRecord],
 ) -> Result<(StoredHeader, u32), ClientError> {
-    let usable: Vec<&CheckpointRecord> =
-        records.iter().filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height).collect();
+    let usable: Vec<&CheckpointRecord> = records
+        .iter()
+        .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
+        .collect();
     let Some(&newest) = usable.last() else {
         // No checkpoint: from genesis, which needs every pre-DGW rule the chain used. The
         // client implements all but Kimoto Gravity Well (mainnet heights 15,200–34,139).

@@ -65,7 +65,10 @@ use runtime::{Control, StatusCell};
 
 enum Inner {
     Stopped(Box<Parts>),
-    Running { control: Sender<Control>, task: JoinHandle<Box<Parts>> },
+    Running {
+        control: Sender<Control>,
+        task: JoinHandle<Box<Parts>>,
+    },
     /// Between states (a start or stop in progress).
     Busy,
 }

@@ -79,12 +79,15 @@ fn now_ms() -> Time {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as Time
 }
 
+/// A started runtime: its control channel and its task, which gives the parts back.
+pub(crate) type Running = (Sender<Control>, JoinHandle<Box<Parts>>);
+
 /// Starts the node and the task; the task gives the parts back when it ends.
 pub(crate) fn start(
     mut parts: Box<Parts>,
     subscribers: Subscribers,
     status: StatusCell,
-) -> Result<(Sender<Control>, JoinHandle<Box<Parts>>), (Box<Parts>, NodeError)> {
+) -> Result<Running, (Box<Parts>, NodeError)> {
     let shared = SharedFilter::default();
     shared.set(parts.engine.filter_load());
     let (node, events) = match node::start(parts.node.clone(), Box::new(shared.clone())) {
@@ -113,6 +116,8 @@ impl Runtime {
         let mut generation = self.parts.engine.filter_generation();
         let mut last_tick = now_ms();
         let mut last_progress: Time = 0;
+        // Progress not yet reported (reported at the latest one tick later).
+        let mut progress_pending = false;
         let error = loop {
             let mut out = Vec::new();
             let mut stop = false;
@@ -143,12 +148,13 @@ impl Runtime {
             let commands = engine.drain_commands();
             let events = engine.drain_events();
             self.parts.note(&events);
-            let progressed = self.map_events(events, &mut out);
+            progress_pending |= self.map_events(events, &mut out);
             if let Err(e) = self.parts.commit() {
                 break Some(e.to_string());
             }
-            if progressed && now.saturating_sub(last_progress) >= PROGRESS_INTERVAL {
+            if progress_pending && now.saturating_sub(last_progress) >= PROGRESS_INTERVAL {
                 last_progress = now;
+                progress_pending = false;
                 out.push(ClientEvent::Progress(self.parts.status));
             }
             set_status(&self.status, self.parts.status);

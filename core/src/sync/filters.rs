@@ -75,7 +75,7 @@ impl Filters {
         self.policy.filter_load()
     }
 
-    /// Bumped whenever our filter changes (a runner republishes [`Self::filter_load`]).
+    /// Bumped whenever our filter changes (the client republishes [`Self::filter_load`]).
     pub fn generation(&self) -> u64 {
         self.generation
     }

@@ -1,7 +1,6 @@
 //! The sync engine (issue 7, items 1–3): header sync, filtered-block download overlapped with
 //! it, and the bloom filters kept in step with the wallet, as one sans-IO state machine
-//! ([`SyncEngine`]) plus a thin async runner ([`runner`]) that connects it to the
-//! [`crate::node`] driver.
+//! ([`SyncEngine`]); [`crate::client`] runs it on the [`crate::node`] driver.
 //!
 //! * [`headers`]: locators and the header request state (one sync peer, timeouts).
 //! * [`blocks`]: which filtered blocks to fetch from whom (a window per peer), the
@@ -11,7 +10,6 @@
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
 //! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
 //!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
-//! * [`runner`]: runs an engine against a started node.
 //!
 //! Every transaction the wallet is given is either proven by a partial merkle tree against a
 //! header of the best chain, or handed over explicitly as unconfirmed.
@@ -20,7 +18,6 @@ pub mod blocks;
 pub mod engine;
 pub mod filters;
 pub mod headers;
-pub mod runner;
 
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
 use crate::hash::BlockHash;
@@ -30,7 +27,6 @@ use crate::wallet::WalletEvent;
 
 pub use crate::p2p::Command;
 pub use engine::{SyncEngine, SyncError};
-pub use runner::{SharedFilter, SyncEvents, SyncHandle};
 
 /// How long the sync peer may take to answer a header request before another peer is asked
 /// (client rule).

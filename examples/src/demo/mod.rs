@@ -13,11 +13,9 @@
 //!    chain paid it, and exits 1 (with the reason) if not or if any step takes too long.
 
 use crate::UsageError;
-use dashlite::chain::MemoryHeaderStore;
+use dashlite::client::{ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
-use dashlite::node::NodeConfig as ClientConfig;
-use dashlite::sync::{runner, start_header, SyncConfig, SyncEngine, SyncEvent, SyncEvents};
 use dashlite::wallet::{ChainKind, TxStatus, WalletEvent};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::{start_nodes, NodeHandle, SharedChain};
@@ -91,7 +89,7 @@ use ui::*;
 
 struct Session<'a> {
     ui: &'a Ui,
-    events: SyncEvents,
+    events: EventStream,
     /// Names of the demo's transactions, for the narrative.
     names: BTreeMap<Txid, String>,
     /// The last events, for a timeout's message.
@@ -112,28 +110,30 @@ impl Session<'_> {
     }
 
     /// Updates the bars and tells what happened.
-    fn report(&mut self, ev: &SyncEvent) {
+    fn report(&mut self, ev: &ClientEvent) {
         let ui = self.ui;
         match ev {
-            SyncEvent::Headers { height, network_height } if !ui.headers.is_finished() => {
-                ui.headers.set_length(u64::from(*network_height.max(height)));
-                ui.headers.set_position(u64::from(*height));
-                if self.headers_done.is_none() && *height >= self.headers_target {
-                    self.headers_done = Some(Instant::now());
-                    ui.headers.finish();
-                    let d = self.started.elapsed();
-                    ui.say(format!(
-                        "headers: {height} validated (X11, links, difficulty, median time) in {:.2} s",
-                        d.as_secs_f64()
-                    ));
+            ClientEvent::Progress(st) => {
+                let (height, network_height) = (&st.header_height, &st.network_height);
+                if !ui.headers.is_finished() {
+                    ui.headers.set_length(u64::from(*network_height.max(height)));
+                    ui.headers.set_position(u64::from(*height));
+                    if self.headers_done.is_none() && *height >= self.headers_target {
+                        self.headers_done = Some(Instant::now());
+                        ui.headers.finish();
+                        let d = self.started.elapsed();
+                        ui.say(format!(
+                            "headers: {height} validated (X11, links, difficulty, median time) in {:.2} s",
+                            d.as_secs_f64()
+                        ));
+                    }
+                }
+                if !ui.blocks.is_finished() {
+                    ui.blocks.set_length(u64::from(st.header_height));
+                    ui.blocks.set_position(u64::from(st.block_height));
                 }
             }
-            SyncEvent::Blocks { height, tip } if !ui.blocks.is_finished() => {
-                ui.blocks.set_length(u64::from(*tip));
-                ui.blocks.set_position(u64::from(*height));
-            }
-            SyncEvent::Headers { .. } | SyncEvent::Blocks { .. } | SyncEvent::Synced { .. } => {}
-            SyncEvent::Reorg { fork_height, disconnected, connected } => {
+            ClientEvent::Reorg { fork_height, disconnected, connected } => {
                 ui.say(format!(
                     "reorg: {} block(s) after height {fork_height} replaced by {} (new tip {})",
                     disconnected.len(),
@@ -146,7 +146,8 @@ impl Session<'_> {
                     "connected": connected.len(),
                 }));
             }
-            SyncEvent::Wallet(w) => self.report_wallet(w),
+            ClientEvent::Wallet(w) => self.report_wallet(w),
+            _ => {}
         }
     }
 
@@ -199,7 +200,7 @@ impl Session<'_> {
         &mut self,
         what: &str,
         limit: Duration,
-        mut done: impl FnMut(&SyncEvent) -> bool,
+        mut done: impl FnMut(&ClientEvent) -> bool,
     ) -> Result<(), Failure> {
         let deadline = Instant::now() + limit;
         loop {
@@ -230,8 +231,8 @@ impl Session<'_> {
     }
 }
 
-fn is_wallet_event(ev: &SyncEvent, f: impl Fn(&WalletEvent) -> bool) -> bool {
-    matches!(ev, SyncEvent::Wallet(w) if f(w))
+fn is_wallet_event(ev: &ClientEvent, f: impl Fn(&WalletEvent) -> bool) -> bool {
+    matches!(ev, ClientEvent::Wallet(w) if f(w))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -261,22 +262,17 @@ async fn demo(args: &Args, ui: &Ui) -> Result<serde_json::Value, Failure> {
         peers.push(relay(n.addr(), meter.clone()).map_err(|e| format!("relay: {e}"))?);
     }
 
-    let params = Network::Regtest.params();
-    let config = SyncConfig::new(params, 0);
-    let engine = SyncEngine::new(
-        config,
-        MemoryHeaderStore::new(),
-        start_header(params, 0, &[]),
-        new_wallet()?,
-    )
-    .map_err(|e| format!("sync engine: {e}"))?;
-    let mut client = ClientConfig::new(Network::Regtest);
-    client.p2p.manual_peers = peers;
-    client.p2p.target_outbound = args.nodes;
-    client.seed = Some(7);
+    let mut builder = ClientBuilder::new(Network::Regtest)
+        .watch(WatchItem::Account { xpub: account(), gaps: dashlite::wallet::GapLimits::default() })
+        .max_peers(args.nodes)
+        .seed(7);
+    for p in peers {
+        builder = builder.peer(p);
+    }
+    let client = builder.build().map_err(|e| format!("opening the client: {e}"))?;
+    let events = client.events();
     let started = Instant::now();
-    let (handle, events) =
-        runner::start(engine, client).map_err(|e| format!("starting the client: {e}"))?;
+    client.start().await.map_err(|e| format!("starting the client: {e}"))?;
     let mut s = Session {
         ui,
         events,
@@ -294,11 +290,11 @@ async fn demo(args: &Args, ui: &Ui) -> Result<serde_json::Value, Failure> {
         .wait_for(
             "the initial sync",
             SYNC_TIMEOUT,
-            |e| matches!(e, SyncEvent::Synced { height } if *height == tip),
+            |e| matches!(e, ClientEvent::Synced { height } if *height == tip),
         )
         .await;
     if let Err(e) = synced {
-        let _ = async_std::future::timeout(STEP_TIMEOUT, handle.stop()).await;
+        let _ = async_std::future::timeout(STEP_TIMEOUT, client.stop()).await;
         return Err(e);
     }
     let sync_time = started.elapsed();
@@ -315,12 +311,13 @@ async fn demo(args: &Args, ui: &Ui) -> Result<serde_json::Value, Failure> {
     ));
 
     let live = live(&mut s, &chain, &nodes).await;
-    let engine = async_std::future::timeout(STEP_TIMEOUT, handle.stop())
+    async_std::future::timeout(STEP_TIMEOUT, client.stop())
         .await
         .map_err(|_| "timed out stopping the client")?
-        .ok_or("the client stopped on its own")?;
+        .map_err(|e| format!("stopping the client: {e}"))?;
     let live = live?;
-    let wallet = engine.wallet();
+    let wallet = client.wallet().await.map_err(|e| format!("reading the wallet: {e}"))?;
+    let wallet = &wallet;
     let final_tip = chain.height();
     let (down, up) = meter.get();
 
@@ -499,11 +496,11 @@ async fn live(
     nodes[0].announce();
     let mut confirmed_height = 0;
     s.wait_for("the live payment to confirm", STEP_TIMEOUT, |e| match e {
-        SyncEvent::Wallet(WalletEvent::Confirmed { txid: t, block }) if *t == txid => {
+        ClientEvent::Wallet(WalletEvent::Confirmed { txid: t, block }) if *t == txid => {
             confirmed_height = block.height;
             true
         }
-        SyncEvent::Wallet(WalletEvent::NewTransaction {
+        ClientEvent::Wallet(WalletEvent::NewTransaction {
             txid: t,
             status: TxStatus::Confirmed(block),
             ..
@@ -523,7 +520,7 @@ async fn live(
     nodes[nodes.len() - 1].announce();
     let mut reorged_from = 0;
     s.wait_for("the reorg to reach the wallet", STEP_TIMEOUT, |e| match e {
-        SyncEvent::Wallet(WalletEvent::Reorged { txid: t, from }) if *t == txid => {
+        ClientEvent::Wallet(WalletEvent::Reorged { txid: t, from }) if *t == txid => {
             reorged_from = from.height;
             true
         }
@@ -543,7 +540,7 @@ async fn live(
         {
             reconfirmed = true;
         }
-        reconfirmed && matches!(e, SyncEvent::Blocks { height, .. } if *height >= tip)
+        reconfirmed && matches!(e, ClientEvent::Synced { height } if *height >= tip)
     })
     .await?;
     Ok(Live { txid, value, key, confirmed_height, reorged_from, reconfirmed_height })

@@ -1,10 +1,10 @@
 //! The demo's wallet and the chain that pays it.
 
-use super::{Failure, ACCOUNT_XPUB, MATURITY};
+use super::{ACCOUNT_XPUB, MATURITY};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
 use dashlite::tx::{Script, TxOut};
-use dashlite::wallet::{Address, ChainKind, ExtendedPubKey, GapLimits, Owner, Wallet, WatchList};
+use dashlite::wallet::{Address, ChainKind, ExtendedPubKey, Owner};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::{Chain, SharedChain};
@@ -109,12 +109,4 @@ pub(super) fn build_chain(blocks: u32) -> Built {
         }
     }
     Built { chain: SharedChain::new(chain), payments, unrelated_txs }
-}
-
-pub(super) fn new_wallet() -> Result<Wallet, Failure> {
-    let mut watch = WatchList::new(Network::Regtest);
-    watch
-        .add_account(account(), GapLimits::default())
-        .map_err(|e| format!("watching the demo account: {e}"))?;
-    Ok(Wallet::new(watch))
 }
