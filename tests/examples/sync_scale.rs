@@ -21,7 +21,7 @@
 //! the wallet is wrong. `/usr/bin/time -v` reports this process's peak RSS only: the server
 //! is never waited for, so its memory is not counted as a child's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use async_std::future::timeout;
-use dashlite::chain::{HeaderStore, MemoryHeaderStore, StoredHeader};
+use dashlite::chain::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 use dashlite::hash::{BlockHash, Txid};
 use dashlite::network::Network;
 use dashlite::node::NodeConfig as ClientConfig;
@@ -37,10 +37,67 @@ use dashlite::sync::{runner, start_header, SyncConfig, SyncEngine, SyncEvent};
 use dashlite::wallet::{GapLimits, Wallet, WatchList};
 use dashlite_testkit::scale::account;
 
-/// The header store both phases use. The one line to change for another store (the SQLite
-/// store: open a fresh database file named after `phase` in a temporary folder).
-fn open_store(_phase: &str) -> MemoryHeaderStore {
-    MemoryHeaderStore::new()
+/// The header stores the bench can run on (`--store`). To run on another store (the SQLite
+/// store), add one arm to [`main`]'s `match` opening it (a fresh database per phase).
+const STORES: &str = "memory (MemoryHeaderStore), window (the newest headers only)";
+
+/// A header store that keeps only the newest [`WINDOW_KEEP`] headers (and the one at `pin`):
+/// the client's memory without a store's. Not a real store: older headers are forgotten, so
+/// locators reach back only that far (enough against honest nodes).
+#[derive(Debug, Default)]
+struct WindowStore {
+    pin: u32,
+    pinned: Option<StoredHeader>,
+    by_height: BTreeMap<u32, StoredHeader>,
+    by_hash: HashMap<BlockHash, u32>,
+}
+
+/// Headers a [`WindowStore`] keeps.
+const WINDOW_KEEP: u32 = 4_096;
+
+impl WindowStore {
+    fn new(pin: u32) -> WindowStore {
+        WindowStore { pin, ..WindowStore::default() }
+    }
+}
+
+impl HeaderStore for WindowStore {
+    fn tip(&self) -> Result<Option<StoredHeader>, StoreError> {
+        Ok(self.by_height.values().next_back().copied())
+    }
+
+    fn get_by_height(&self, height: u32) -> Result<Option<StoredHeader>, StoreError> {
+        Ok(self.by_height.get(&height).copied().or(self.pinned.filter(|p| p.height == height)))
+    }
+
+    fn get_by_hash(&self, hash: &BlockHash) -> Result<Option<StoredHeader>, StoreError> {
+        Ok(self.by_hash.get(hash).and_then(|h| self.by_height.get(h)).copied())
+    }
+
+    fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError> {
+        if let Some(keep) = update.keep_up_to {
+            for (_, s) in self.by_height.split_off(&(keep + 1)) {
+                self.by_hash.remove(&s.hash);
+            }
+        }
+        for s in &update.connect {
+            self.by_height.insert(s.height, *s);
+            self.by_hash.insert(s.hash, s.height);
+            if s.height == self.pin {
+                self.pinned = Some(*s);
+            }
+        }
+        let tip = self.by_height.keys().next_back().copied().unwrap_or(0);
+        let keep_from = tip.saturating_sub(WINDOW_KEEP);
+        while let Some((&h, s)) = self.by_height.first_key_value() {
+            if h >= keep_from {
+                break;
+            }
+            self.by_hash.remove(&s.hash);
+            self.by_height.remove(&h);
+        }
+        Ok(())
+    }
 }
 
 /// No progress for this long fails the run.
@@ -52,10 +109,17 @@ struct Args {
     nodes: usize,
     in_flight: usize,
     serve: Option<PathBuf>,
+    store: String,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { serve_args: Vec::new(), nodes: 3, in_flight: 400, serve: None };
+    let mut args = Args {
+        serve_args: Vec::new(),
+        nodes: 3,
+        in_flight: 400,
+        serve: None,
+        store: "memory".to_string(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| fail(&format!("{flag} needs a value")));
@@ -68,6 +132,7 @@ fn parse_args() -> Args {
                 args.in_flight = value.parse().unwrap_or_else(|_| fail("bad --in-flight"))
             }
             "--serve" => args.serve = Some(PathBuf::from(value)),
+            "--store" => args.store = value,
             _ => fail(&format!("unknown argument {flag}")),
         }
     }
@@ -278,6 +343,33 @@ fn main() {
         server.payments.len(),
         server.nodes.len()
     );
+    let pin = birthday - 1;
+    match args.store.as_str() {
+        "memory" => bench(&args, &mut server, |_| MemoryHeaderStore::new()),
+        "window" => bench(&args, &mut server, |_| WindowStore::new(pin)),
+        other => fail(&format!("unknown store {other}: one of {STORES}")),
+    }
+    let server_peak = server.ask("rss");
+    println!(
+        "client: VmHWM {:.1} MiB (peak RSS of this process, store {}); server peak {:.1} MiB",
+        mib(status_kib("VmHWM")),
+        args.store,
+        mib(server_peak)
+    );
+    // Not waited for: the server exits when its stdin closes, and is not our child in
+    // /usr/bin/time's accounting.
+    drop(server.stdin);
+    std::mem::forget(server.child);
+}
+
+/// Both phases on stores `open_store(phase)` gives.
+fn bench<S: HeaderStore + Send + 'static>(
+    args: &Args,
+    server: &mut Server,
+    open_store: impl Fn(&str) -> S,
+) {
+    let (tip, birthday) = (server.tip, server.birthday);
+    let blocks = tip - birthday + 1;
     let params = Network::Regtest.params();
 
     // 1. Headers from genesis, no blocks (the birthday is past the tip).
@@ -357,15 +449,4 @@ fn main() {
         (block_bytes as f64 - headers_part) / f64::from(blocks),
         server.payments.len()
     );
-    drop(run);
-    let server_peak = server.ask("rss");
-    println!(
-        "client: VmHWM {:.1} MiB (peak RSS of this process); server peak {:.1} MiB",
-        mib(status_kib("VmHWM")),
-        mib(server_peak)
-    );
-    // Not waited for: the server exits when its stdin closes, and is not our child in
-    // /usr/bin/time's accounting.
-    drop(server.stdin);
-    std::mem::forget(server.child);
 }
