@@ -39,14 +39,17 @@ use dashlite_testkit::scale::account;
 
 /// The header stores the bench can run on (`--store`). To run on another store (the SQLite
 /// store), add one arm to [`main`]'s `match` opening it (a fresh database per phase).
-const STORES: &str = "memory (MemoryHeaderStore), window (the newest headers only)";
+const STORES: &str = "memory (MemoryHeaderStore), window (the newest headers, and all from the \
+                      birthday in the blocks phase)";
 
-/// A header store that keeps only the newest [`WINDOW_KEEP`] headers (and the one at `pin`):
-/// the client's memory without a store's. Not a real store: older headers are forgotten, so
-/// locators reach back only that far (enough against honest nodes).
+/// A header store that keeps only the newest [`WINDOW_KEEP`] headers, every header from
+/// `keep_from` on, and the one at `pin`: the client's memory without most of a store's. Not a
+/// real store: older headers are forgotten, so locators reach back only that far (enough
+/// against honest nodes); the filtered-block download needs every header from the birthday.
 #[derive(Debug, Default)]
 struct WindowStore {
     pin: u32,
+    keep_from: u32,
     pinned: Option<StoredHeader>,
     by_height: BTreeMap<u32, StoredHeader>,
     by_hash: HashMap<BlockHash, u32>,
@@ -56,8 +59,8 @@ struct WindowStore {
 const WINDOW_KEEP: u32 = 4_096;
 
 impl WindowStore {
-    fn new(pin: u32) -> WindowStore {
-        WindowStore { pin, ..WindowStore::default() }
+    fn new(pin: u32, keep_from: u32) -> WindowStore {
+        WindowStore { pin, keep_from, ..WindowStore::default() }
     }
 }
 
@@ -88,7 +91,7 @@ impl HeaderStore for WindowStore {
             }
         }
         let tip = self.by_height.keys().next_back().copied().unwrap_or(0);
-        let keep_from = tip.saturating_sub(WINDOW_KEEP);
+        let keep_from = tip.saturating_sub(WINDOW_KEEP).min(self.keep_from);
         while let Some((&h, s)) = self.by_height.first_key_value() {
             if h >= keep_from {
                 break;
@@ -346,7 +349,10 @@ fn main() {
     let pin = birthday - 1;
     match args.store.as_str() {
         "memory" => bench(&args, &mut server, |_| MemoryHeaderStore::new()),
-        "window" => bench(&args, &mut server, |_| WindowStore::new(pin)),
+        "window" => bench(&args, &mut server, |phase| match phase {
+            "headers" => WindowStore::new(pin, u32::MAX),
+            _ => WindowStore::new(pin, pin),
+        }),
         other => fail(&format!("unknown store {other}: one of {STORES}")),
     }
     let server_peak = server.ask("rss");
