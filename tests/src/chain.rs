@@ -277,6 +277,14 @@ impl Chain {
         Some(chain)
     }
 
+    /// Makes room for `n` more blocks at once (long chains: growing the header vector by
+    /// doubling would briefly hold twice the headers).
+    pub fn reserve(&mut self, n: u32) {
+        self.headers.reserve_exact(n as usize);
+        self.tags.reserve_exact(n as usize);
+        self.index.reserve(n as usize);
+    }
+
     /// Changes the spacing between default block times (default [`BLOCK_SPACING`]).
     pub fn set_spacing(&mut self, seconds: u32) {
         self.spacing = seconds;

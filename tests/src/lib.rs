@@ -25,7 +25,8 @@
 //! Modules: [`chain`] (the block builder), [`cache`] (long header chains on disk),
 //! [`shared`] (one chain, several nodes), [`node`] (the node, its handle and its malicious
 //! [`Mode`]s), [`client`] (a bare client for hand-written protocol tests), [`keys`]
-//! (addresses, scripts, test keys), [`sporks`] and [`governance`] (what the node serves).
+//! (addresses, scripts, test keys), [`sporks`] and [`governance`] (what the node serves),
+//! [`scale`] (the mainnet-scale benchmark chain).
 #![warn(missing_docs)]
 
 pub mod cache;
@@ -35,6 +36,7 @@ pub mod governance;
 pub mod keys;
 pub mod mining;
 pub mod node;
+pub mod scale;
 pub mod shared;
 pub mod sporks;
 

@@ -203,8 +203,11 @@ impl Conn {
             }
             None => self.stream.write_all(bytes),
         };
-        if result.is_err() {
-            self.close(Disconnect::PeerClosed);
+        match result {
+            Ok(()) => {
+                self.shared.bytes_sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            }
+            Err(_) => self.close(Disconnect::PeerClosed),
         }
     }
 

@@ -27,7 +27,7 @@ use dashlite::tx::{Script, Transaction};
 use dashlite::wire::{FrameError, GovObject, GovObjectVote, Message, Spork, SporkId};
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -226,6 +226,7 @@ struct NodeShared {
     next_peer: AtomicUsize,
     fork_view: Mutex<Option<ForkView>>,
     tamper_cache: Mutex<serve::TamperCache>,
+    bytes_sent: AtomicU64,
 }
 
 impl NodeShared {
@@ -285,6 +286,7 @@ impl NodeHandle {
             next_peer: AtomicUsize::new(0),
             fork_view: Mutex::new(None),
             tamper_cache: Mutex::new(serve::TamperCache::default()),
+            bytes_sent: AtomicU64::new(0),
         });
         let mut node = NodeHandle { shared, accept: None };
         let port = lock(&node.shared.config).port;
@@ -307,6 +309,11 @@ impl NodeHandle {
     /// The address clients connect to.
     pub fn addr(&self) -> SocketAddr {
         *lock(&self.shared.addr)
+    }
+
+    /// Bytes this node has written to its clients (frames, headers included), since it started.
+    pub fn bytes_sent(&self) -> u64 {
+        self.shared.bytes_sent.load(Ordering::Relaxed)
     }
 
     /// The chain this node serves.
