@@ -21,7 +21,7 @@
 //! the wallet is wrong. `/usr/bin/time -v` reports this process's peak RSS only: the server
 //! is never waited for, so its memory is not counted as a child's.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,79 +29,15 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use async_std::future::timeout;
-use dashlite::chain::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
+use dashlite::chain::CheckpointRecord;
+use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, WatchItem};
 use dashlite::hash::{BlockHash, Txid};
 use dashlite::network::Network;
-use dashlite::node::NodeConfig as ClientConfig;
-use dashlite::sync::{runner, start_header, SyncConfig, SyncEngine, SyncEvent};
-use dashlite::wallet::{GapLimits, Wallet, WatchList};
+use dashlite::wallet::GapLimits;
 use dashlite_testkit::scale::account;
 
-/// The header stores the bench can run on (`--store`). To run on another store (the SQLite
-/// store), add one arm to [`main`]'s `match` opening it (a fresh database per phase).
-const STORES: &str = "memory (MemoryHeaderStore), window (the newest headers, and all from the \
-                      birthday in the blocks phase)";
-
-/// A header store that keeps only the newest [`WINDOW_KEEP`] headers, every header from
-/// `keep_from` on, and the one at `pin`: the client's memory without most of a store's. Not a
-/// real store: older headers are forgotten, so locators reach back only that far (enough
-/// against honest nodes); the filtered-block download needs every header from the birthday.
-#[derive(Debug, Default)]
-struct WindowStore {
-    pin: u32,
-    keep_from: u32,
-    pinned: Option<StoredHeader>,
-    by_height: BTreeMap<u32, StoredHeader>,
-    by_hash: HashMap<BlockHash, u32>,
-}
-
-/// Headers a [`WindowStore`] keeps.
-const WINDOW_KEEP: u32 = 4_096;
-
-impl WindowStore {
-    fn new(pin: u32, keep_from: u32) -> WindowStore {
-        WindowStore { pin, keep_from, ..WindowStore::default() }
-    }
-}
-
-impl HeaderStore for WindowStore {
-    fn tip(&self) -> Result<Option<StoredHeader>, StoreError> {
-        Ok(self.by_height.values().next_back().copied())
-    }
-
-    fn get_by_height(&self, height: u32) -> Result<Option<StoredHeader>, StoreError> {
-        Ok(self.by_height.get(&height).copied().or(self.pinned.filter(|p| p.height == height)))
-    }
-
-    fn get_by_hash(&self, hash: &BlockHash) -> Result<Option<StoredHeader>, StoreError> {
-        Ok(self.by_hash.get(hash).and_then(|h| self.by_height.get(h)).copied())
-    }
-
-    fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError> {
-        if let Some(keep) = update.keep_up_to {
-            for (_, s) in self.by_height.split_off(&(keep + 1)) {
-                self.by_hash.remove(&s.hash);
-            }
-        }
-        for s in &update.connect {
-            self.by_height.insert(s.height, *s);
-            self.by_hash.insert(s.hash, s.height);
-            if s.height == self.pin {
-                self.pinned = Some(*s);
-            }
-        }
-        let tip = self.by_height.keys().next_back().copied().unwrap_or(0);
-        let keep_from = tip.saturating_sub(WINDOW_KEEP).min(self.keep_from);
-        while let Some((&h, s)) = self.by_height.first_key_value() {
-            if h >= keep_from {
-                break;
-            }
-            self.by_hash.remove(&s.hash);
-            self.by_height.remove(&h);
-        }
-        Ok(())
-    }
-}
+/// The stores the bench can run on (`--store`).
+const STORES: &str = "memory (in memory)";
 
 /// No progress for this long fails the run.
 const STALL: Duration = Duration::from_secs(120);
@@ -268,70 +204,73 @@ fn parse_word<T: std::str::FromStr>(word: &str, line: &str) -> T {
     word.parse().unwrap_or_else(|_| fail(&format!("server said: {line}")))
 }
 
-fn wallet() -> Wallet {
-    let mut watch = WatchList::new(Network::Regtest);
-    watch.add_account(account(), GapLimits::default()).unwrap_or_else(|e| fail(&e.to_string()));
-    Wallet::new(watch)
-}
-
 /// What one sync run measured.
-struct Run<S: HeaderStore> {
-    engine: SyncEngine<S>,
+struct Run {
+    client: Client,
     secs: f64,
     /// Seconds from the start to the first filtered block handed to the wallet.
     first_block_secs: Option<f64>,
 }
 
-/// Syncs `engine` against `nodes` until it reports `Synced` at `tip`, printing progress.
-fn sync<S: HeaderStore + Send + 'static>(
-    label: &str,
-    engine: SyncEngine<S>,
-    nodes: &[SocketAddr],
-    tip: u32,
-) -> Run<S> {
-    let mut node = ClientConfig::new(Network::Regtest);
-    node.p2p.manual_peers = nodes.to_vec();
-    node.p2p.target_outbound = nodes.len();
-    node.seed = Some(7);
+/// A client of the bench: the nodes, the store, `--in-flight`.
+fn builder(args: &Args, nodes: &[SocketAddr], watch: bool) -> ClientBuilder {
+    let mut b = ClientBuilder::new(Network::Regtest)
+        .max_peers(nodes.len())
+        .blocks_in_flight(args.in_flight)
+        .seed(7);
+    for n in nodes {
+        b = b.peer(*n);
+    }
+    if watch {
+        b = b.watch(WatchItem::Account { xpub: account(), gaps: GapLimits::default() });
+    }
+    b
+}
+
+/// Runs `client` against the nodes until it reports `Synced` at `tip`, printing progress.
+fn sync(label: &str, client: Client, tip: u32) -> Run {
     let start = Instant::now();
-    let (handle, mut events) =
-        runner::start(engine, node).unwrap_or_else(|e| fail(&format!("{label}: start: {e}")));
+    let mut events = client.events();
     let mut first_block_secs = None;
     let mut next_report = Instant::now() + Duration::from_secs(10);
-    let (mut headers, mut blocks) = (0u32, 0u32);
+    let (mut headers, mut blocks) = (0u32, None::<u32>);
     async_std::task::block_on(async {
+        client.start().await.unwrap_or_else(|e| fail(&format!("{label}: start: {e}")));
         loop {
             let event = match timeout(STALL, events.next()).await {
                 Ok(Some(e)) => e,
-                Ok(None) => fail(&format!("{label}: the sync stopped")),
+                Ok(None) => fail(&format!("{label}: the client stopped")),
                 Err(_) => fail(&format!(
-                    "{label}: no event for {STALL:?} (headers {headers}, blocks {blocks})"
+                    "{label}: no event for {STALL:?} (headers {headers}, blocks {blocks:?})"
                 )),
             };
             match event {
-                SyncEvent::Headers { height, .. } => headers = height,
-                SyncEvent::Blocks { height, .. } => {
-                    blocks = height;
-                    first_block_secs.get_or_insert(start.elapsed().as_secs_f64());
+                ClientEvent::Progress(st) => {
+                    headers = st.header_height;
+                    if blocks.is_some_and(|b| st.block_height > b) {
+                        first_block_secs.get_or_insert(start.elapsed().as_secs_f64());
+                    }
+                    blocks = Some(st.block_height);
                 }
-                SyncEvent::Synced { height } if height == tip => break,
-                SyncEvent::Reorg { .. } => fail(&format!("{label}: unexpected reorg")),
+                ClientEvent::Synced { height } if height == tip => break,
+                ClientEvent::Reorg { .. } => fail(&format!("{label}: unexpected reorg")),
+                ClientEvent::Stopped { error } => fail(&format!("{label}: stopped: {error:?}")),
                 _ => {}
             }
             if Instant::now() >= next_report {
                 next_report += Duration::from_secs(10);
                 println!(
-                    "  {label}: {:>6.1} s  headers {headers:>8}  blocks {blocks:>8}  rss {:>7.1} MiB",
+                    "  {label}: {:>6.1} s  headers {headers:>8}  blocks {:>8}  rss {:>7.1} MiB",
                     start.elapsed().as_secs_f64(),
+                    blocks.unwrap_or(0),
                     mib(status_kib("VmRSS"))
                 );
             }
         }
-    });
-    let secs = start.elapsed().as_secs_f64();
-    let engine = async_std::task::block_on(handle.stop())
-        .unwrap_or_else(|| fail(&format!("{label}: the engine did not come back")));
-    Run { engine, secs, first_block_secs }
+        let secs = start.elapsed().as_secs_f64();
+        client.stop().await.unwrap_or_else(|e| fail(&format!("{label}: stop: {e}")));
+        Run { client, secs, first_block_secs }
+    })
 }
 
 fn main() {
@@ -346,13 +285,8 @@ fn main() {
         server.payments.len(),
         server.nodes.len()
     );
-    let pin = birthday - 1;
     match args.store.as_str() {
-        "memory" => bench(&args, &mut server, |_| MemoryHeaderStore::new()),
-        "window" => bench(&args, &mut server, |phase| match phase {
-            "headers" => WindowStore::new(pin, u32::MAX),
-            _ => WindowStore::new(pin, pin),
-        }),
+        "memory" => bench(&args, &mut server, |b, _| b),
         other => fail(&format!("unknown store {other}: one of {STORES}")),
     }
     let server_peak = server.ask("rss");
@@ -368,35 +302,32 @@ fn main() {
     std::mem::forget(server.child);
 }
 
-/// Both phases on stores `open_store(phase)` gives.
-fn bench<S: HeaderStore + Send + 'static>(
-    args: &Args,
-    server: &mut Server,
-    open_store: impl Fn(&str) -> S,
-) {
+/// Both phases on clients `store(builder, phase)` gives a store.
+fn bench(args: &Args, server: &mut Server, store: impl Fn(ClientBuilder, &str) -> ClientBuilder) {
     let (tip, birthday) = (server.tip, server.birthday);
     let blocks = tip - birthday + 1;
-    let params = Network::Regtest.params();
 
     // 1. Headers from genesis, no blocks (the birthday is past the tip).
     let bytes_before = server.ask("bytes");
-    let mut config = SyncConfig::new(params, tip + 1);
-    config.blocks_in_flight = args.in_flight;
-    let engine =
-        SyncEngine::new(config, open_store("headers"), start_header(params, 0, &[]), wallet())
-            .unwrap_or_else(|e| fail(&format!("engine: {e}")));
-    let run = sync("headers", engine, &server.nodes, tip);
+    let b = builder(args, &server.nodes, false).birthday(Birthday::Height(tip + 1));
+    let client = store(b, "headers").build().unwrap_or_else(|e| fail(&format!("client: {e}")));
+    let run = sync("headers", client, tip);
     let header_bytes = server.ask("bytes") - bytes_before;
-    if run.engine.tree().tip().hash != server.tip_hash {
+    let header = |height| {
+        async_std::task::block_on(run.client.header_at(height)).ok().flatten().unwrap_or_else(
+            || fail(&format!("headers: the client has no header at height {height}")),
+        )
+    };
+    if header(tip).hash != server.tip_hash {
         fail("headers: the client's tip is not the server's");
     }
-    let checkpoint: StoredHeader = run
-        .engine
-        .tree()
-        .header_at(birthday - 1)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| fail("headers: no header below the birthday"));
+    let c = header(birthday - 1);
+    let checkpoint = CheckpointRecord {
+        height: c.height,
+        hash: c.hash,
+        chain_work: c.chain_work,
+        header: c.header,
+    };
     let headers_secs = run.secs;
     let rss_after_headers = status_kib("VmRSS");
     let hwm_after_headers = status_kib("VmHWM");
@@ -412,13 +343,14 @@ fn bench<S: HeaderStore + Send + 'static>(
 
     // 2. Filtered blocks from the birthday, starting from a trusted header below it.
     let bytes_before = server.ask("bytes");
-    let mut config = SyncConfig::new(params, birthday);
-    config.blocks_in_flight = args.in_flight;
-    let engine = SyncEngine::new(config, open_store("blocks"), checkpoint, wallet())
-        .unwrap_or_else(|e| fail(&format!("engine: {e}")));
-    let run = sync("blocks", engine, &server.nodes, tip);
+    let b = builder(args, &server.nodes, true)
+        .birthday(Birthday::Height(birthday))
+        .checkpoints(vec![checkpoint]);
+    let client = store(b, "blocks").build().unwrap_or_else(|e| fail(&format!("client: {e}")));
+    let run = sync("blocks", client, tip);
     let block_bytes = server.ask("bytes") - bytes_before;
-    let wallet = run.engine.wallet();
+    let wallet = async_std::task::block_on(run.client.wallet())
+        .unwrap_or_else(|e| fail(&format!("blocks: wallet: {e}")));
     let found: BTreeMap<Txid, (u32, i64)> = wallet
         .transactions()
         .into_iter()

@@ -53,6 +53,7 @@ use std::sync::{Arc, Mutex};
 use async_std::channel::{bounded, Sender};
 use async_std::task::JoinHandle;
 
+use crate::chain::StoredHeader;
 use crate::node::NodeConfig;
 use crate::store::Store;
 use crate::sync::{SyncConfig, SyncEngine};
@@ -249,6 +250,14 @@ impl Client {
     /// A copy of the whole wallet (watch list, transactions, tip).
     pub async fn wallet(&self) -> Result<Wallet, ClientError> {
         self.with(|p| p.engine.wallet().clone()).await
+    }
+
+    /// The best-chain header at `height`, if the client has it.
+    pub async fn header_at(&self, height: u32) -> Result<Option<StoredHeader>, ClientError> {
+        self.with(move |p| p.engine.tree().header_at(height)).await?.map_err(|e| match e {
+            crate::chain::ChainError::Store(s) => ClientError::Store(s),
+            other => ClientError::Sync(other.into()),
+        })
     }
 
     /// The client's events from now on, as an async stream.
