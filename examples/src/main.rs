@@ -4,6 +4,7 @@ mod bloom;
 mod decode;
 mod demo;
 mod replay;
+mod sync;
 mod verify_headers;
 mod x11;
 
@@ -34,6 +35,8 @@ enum Cmd {
     /// Validate a file of consecutive raw 80-byte headers (proof of work, links, and from the
     /// 25th header DarkGravityWave and the other contextual rules); one JSON line.
     VerifyHeaders(verify_headers::Args),
+    /// Sync a watch-only wallet from the network: progress bars, then balance and transactions.
+    Sync(sync::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Cmd::Bloom(args) => bloom::run(args),
         Cmd::X11(args) => x11::run(args),
         Cmd::VerifyHeaders(args) => verify_headers::run(args),
+        Cmd::Sync(args) => sync::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,306 @@
+//! `dashlite sync`: a real sync of a watch-only wallet with progress bars, then its balance
+//! and transactions.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, SyncStatus, WatchItem};
+use dashlite::wallet::{TxStatus, Wallet, WalletEvent};
+use dashlite::Network;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::UsageError;
+
+/// Birthdays below this are heights, above are unix times (the nLockTime convention).
+const HEIGHT_LIMIT: u64 = 500_000_000;
+
+/// Sync a watch-only wallet: headers2, filtered blocks, proven transactions.
+///
+/// State is kept in the data directory: run it again to resume. Killing it at any moment is
+/// safe. Without `--until-synced` it keeps following the chain and prints the wallet each
+/// time it is synced.
+#[derive(clap::Args)]
+pub struct Args {
+    /// mainnet, testnet, devnet or regtest.
+    #[arg(long, default_value = "mainnet")]
+    network: Network,
+    /// A peer to use instead of discovery (repeatable).
+    #[arg(long = "peer", value_name = "HOST:PORT")]
+    peers: Vec<String>,
+    /// Where to keep state [default: $XDG_DATA_HOME or ~/.local/share, then dashlite/NETWORK].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// An address or account xpub to watch (repeatable).
+    #[arg(long = "watch", value_name = "ADDR|XPUB")]
+    watch: Vec<String>,
+    /// The wallet's birthday: a block height, or a unix time (from 500000000 on).
+    #[arg(long, value_name = "UNIXTIME|HEIGHT")]
+    birthday: Option<u64>,
+    /// Peers to keep connected.
+    #[arg(long, default_value_t = dashlite::client::DEFAULT_MAX_PEERS)]
+    max_peers: usize,
+    /// Exit 0 once synced; the last line is the tip height and the wallet summary.
+    #[arg(long)]
+    until_synced: bool,
+    /// With --until-synced: exit 1 if not synced after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// Machine-readable output: one JSON document per line on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn data_dir(args: &Args) -> Result<PathBuf, UsageError> {
+    if let Some(d) = &args.data_dir {
+        return Ok(d.clone());
+    }
+    let base = match std::env::var_os("XDG_DATA_HOME") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => match std::env::var_os("HOME") {
+            Some(h) => PathBuf::from(h).join(".local/share"),
+            None => return Err(UsageError("no --data-dir and no HOME to default it".into())),
+        },
+    };
+    Ok(base.join("dashlite").join(args.network.name()))
+}
+
+fn peers(args: &Args) -> Result<Vec<SocketAddr>, UsageError> {
+    let port = args.network.params().default_port;
+    let mut out = Vec::new();
+    for p in &args.peers {
+        let with_port = if p.parse::<SocketAddr>().is_ok()
+            || p.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+        {
+            p.clone()
+        } else {
+            format!("{p}:{port}")
+        };
+        let addr = with_port
+            .to_socket_addrs()
+            .map_err(|e| UsageError(format!("peer {p}: {e}")))?
+            .next()
+            .ok_or_else(|| UsageError(format!("peer {p}: no address")))?;
+        out.push(addr);
+    }
+    Ok(out)
+}
+
+fn builder(args: &Args) -> Result<ClientBuilder, UsageError> {
+    let mut b =
+        ClientBuilder::new(args.network).data_dir(data_dir(args)?).max_peers(args.max_peers);
+    for p in peers(args)? {
+        b = b.peer(p);
+    }
+    for w in &args.watch {
+        b = b.watch(WatchItem::parse(w, args.network)?);
+    }
+    if let Some(v) = args.birthday {
+        b = b.birthday(if v < HEIGHT_LIMIT {
+            Birthday::Height(u32::try_from(v).map_err(|_| UsageError("bad birthday".into()))?)
+        } else {
+            Birthday::Time(v)
+        });
+    }
+    Ok(b)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let client = builder(&args)?.build()?;
+    async_std::task::block_on(follow(&args, client))
+}
+
+struct Bars {
+    multi: MultiProgress,
+    headers: ProgressBar,
+    blocks: ProgressBar,
+    json: bool,
+}
+
+impl Bars {
+    fn new(json: bool) -> Bars {
+        let target = if json { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let multi = MultiProgress::with_draw_target(target);
+        let style = ProgressStyle::with_template(
+            "{prefix:>8} [{bar:40.cyan/blue}] {pos:>8}/{len:8} {per_sec:>12} {elapsed:>4}",
+        )
+        .expect("valid template")
+        .progress_chars("=> ");
+        let bar = |name: &str| {
+            let b = multi.add(ProgressBar::new(0));
+            b.set_style(style.clone());
+            b.set_prefix(name.to_string());
+            b
+        };
+        let headers = bar("headers");
+        let blocks = bar("blocks");
+        Bars { multi, headers, blocks, json }
+    }
+
+    fn update(&self, s: &SyncStatus) {
+        self.headers.set_length(u64::from(s.network_height.max(s.header_height)));
+        self.headers.set_position(u64::from(s.header_height));
+        self.blocks.set_length(u64::from(s.header_height));
+        self.blocks.set_position(u64::from(s.block_height));
+    }
+
+    /// A narrative line (stderr, so stdout stays the wallet's).
+    fn say(&self, line: String) {
+        if !self.json {
+            self.multi.suspend(|| eprintln!("{line}"));
+        }
+    }
+}
+
+async fn follow(args: &Args, client: Client) -> Result<ExitCode, UsageError> {
+    let bars = Bars::new(args.json);
+    let mut events = client.events();
+    client.start().await?;
+    let deadline = args.timeout.map(|t| std::time::Instant::now() + Duration::from_secs(t));
+    loop {
+        let next = match deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(std::time::Instant::now());
+                match async_std::future::timeout(left, events.next()).await {
+                    Ok(e) => e,
+                    Err(_) => {
+                        let s = client.sync_status();
+                        let _ = client.stop().await;
+                        eprintln!(
+                            "error: not synced after {} s (headers {}, blocks {}, peers {})",
+                            args.timeout.unwrap_or(0),
+                            s.header_height,
+                            s.block_height,
+                            s.peers
+                        );
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            }
+            None => events.next().await,
+        };
+        let Some(event) = next else { return Ok(ExitCode::from(1)) };
+        match event {
+            ClientEvent::Progress(s) => bars.update(&s),
+            ClientEvent::PeerConnected { addr, user_agent, .. } => {
+                bars.say(format!("peer {addr} connected ({user_agent})"))
+            }
+            ClientEvent::PeerDisconnected { addr, .. } => bars.say(format!("peer {addr} gone")),
+            ClientEvent::Wallet(w) => bars.say(describe(&w)),
+            ClientEvent::Reorg { fork_height, disconnected, connected, .. } => bars.say(format!(
+                "reorg after height {fork_height}: {} block(s) replaced by {}",
+                disconnected.len(),
+                connected.len()
+            )),
+            ClientEvent::Synced { height } => {
+                bars.update(&client.sync_status());
+                let wallet = client.wallet().await?;
+                bars.multi.suspend(|| print_wallet(args, height, &wallet));
+                if args.until_synced {
+                    client.stop().await?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            ClientEvent::Stopped { error } => {
+                eprintln!("error: the client stopped: {}", error.unwrap_or_default());
+                return Ok(ExitCode::from(1));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn describe(e: &WalletEvent) -> String {
+    match e {
+        WalletEvent::NewTransaction { txid, status, net_amount } => {
+            format!("wallet: {} DASH in {txid} ({})", dash(*net_amount), status_text(status))
+        }
+        WalletEvent::Confirmed { txid, block } => {
+            format!("wallet: {txid} confirmed in block {}", block.height)
+        }
+        WalletEvent::ConfirmationChanged { txid, confirmations } => {
+            format!("wallet: {txid} has {confirmations} confirmations")
+        }
+        WalletEvent::Reorged { txid, from } => {
+            format!("wallet: {txid} left the best chain (was in block {})", from.height)
+        }
+        WalletEvent::Conflicted { txid, by } => format!("wallet: {txid} double-spent by {by}"),
+        WalletEvent::KeysDerived(ext) => {
+            format!("wallet: {} more keys derived", ext.new_keys.len())
+        }
+    }
+}
+
+fn status_text(s: &TxStatus) -> String {
+    match s {
+        TxStatus::Confirmed(b) => format!("block {}", b.height),
+        TxStatus::Unconfirmed => "unconfirmed".into(),
+        TxStatus::Conflicted { by } => format!("conflicted by {by}"),
+    }
+}
+
+fn dash(duffs: i64) -> String {
+    let sign = if duffs < 0 { "-" } else { "" };
+    let abs = duffs.unsigned_abs();
+    format!("{sign}{}.{:08}", abs / 100_000_000, abs % 100_000_000)
+}
+
+/// The wallet as one JSON document (`--json`) or a table, the summary line last.
+fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
+    let mut txs = wallet.transactions();
+    txs.sort_by_key(|t| t.seen);
+    let balance = wallet.balance();
+    if args.json {
+        let list: Vec<_> = txs
+            .iter()
+            .map(|t| {
+                json!({
+                    "txid": t.txid.to_string(),
+                    "net_amount": wallet.net_amount(&t.txid),
+                    "height": t.status.block().map(|b| b.height),
+                    "block_hash": t.status.block().map(|b| b.hash.to_string()),
+                    "confirmations": wallet.confirmations(&t.txid),
+                    "status": match t.status {
+                        TxStatus::Confirmed(_) => "confirmed",
+                        TxStatus::Unconfirmed => "unconfirmed",
+                        TxStatus::Conflicted { .. } => "conflicted",
+                    },
+                })
+            })
+            .collect();
+        let doc = json!({
+            "network": args.network.name(),
+            "tip": tip,
+            "balance": {
+                "confirmed": balance.confirmed,
+                "unconfirmed_incoming": balance.unconfirmed_incoming,
+                "unconfirmed_outgoing": balance.unconfirmed_outgoing,
+                "total": balance.total(),
+            },
+            "utxos": wallet.utxos().len(),
+            "transactions": list,
+        });
+        println!("{doc}");
+        return;
+    }
+    println!("{:<64} {:>16} {:>8} {:>6}", "txid", "DASH", "height", "conf");
+    for t in &txs {
+        println!(
+            "{:<64} {:>16} {:>8} {:>6}",
+            t.txid.to_string(),
+            dash(wallet.net_amount(&t.txid).unwrap_or(0)),
+            t.status.block().map_or("-".to_string(), |b| b.height.to_string()),
+            wallet.confirmations(&t.txid).unwrap_or(0)
+        );
+    }
+    println!(
+        "synced to {tip}: balance {} DASH ({} confirmed, {} unconfirmed), {} transactions, {} UTXOs",
+        dash(balance.total()),
+        dash(balance.confirmed),
+        dash(balance.unconfirmed_incoming - balance.unconfirmed_outgoing),
+        txs.len(),
+        wallet.utxos().len()
+    );
+}
