@@ -1,0 +1,173 @@
+//! `dashlite sync` end to end against testkit nodes: a real sync into a data directory, its
+//! output, resuming, and killing the process at random moments (SIGKILL) before letting it
+//! finish: the wallet must end exactly as after an uninterrupted run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use dashlite::network::Network;
+use dashlite::tx::Script;
+use dashlite::wallet::{Address, ExtendedPubKey};
+use dashlite_testkit::chain::COIN;
+use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
+
+/// An account key (m/44'/5'/0'), used on regtest.
+const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
+
+fn account() -> ExtendedPubKey {
+    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
+    xpub.network = Network::Regtest;
+    xpub
+}
+
+fn key_script(index: u32) -> Script {
+    let key = account().derive_path(&[0, index]).expect("derive");
+    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
+}
+
+/// 101 mature blocks, then 400 with unrelated traffic and payments to keys 0, 3 and 24
+/// (beyond the first filter).
+fn build_chain() -> SharedChain {
+    let mut chain = Chain::with_blocks(101);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    for i in 0..400u32 {
+        if i % 2 == 0 {
+            chain.send(&bob, COIN);
+        }
+        match i {
+            30 => drop(chain.send(&key_script(0), 3 * COIN)),
+            200 => drop(chain.send(&key_script(3), 4 * COIN)),
+            350 => drop(chain.send(&key_script(24), 5 * COIN)),
+            _ => {}
+        }
+        chain.mine(1);
+    }
+    SharedChain::new(chain)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("dashlite-sync-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn sync_command(nodes: &[NodeHandle], dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dashlite"));
+    c.args(["sync", "--network", "regtest", "--json", "--until-synced", "--timeout", "60"]);
+    c.arg("--data-dir").arg(dir);
+    c.args(["--watch", &account().to_string(), "--birthday", "0"]);
+    c.args(["--max-peers", &nodes.len().to_string()]);
+    for n in nodes {
+        c.args(["--peer", &n.addr().to_string()]);
+    }
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+/// Runs a sync to the end: the wallet summary (last stdout line) as JSON.
+fn sync_to_end(nodes: &[NodeHandle], dir: &Path) -> serde_json::Value {
+    let out = sync_command(nodes, dir).output().expect("run dashlite sync");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "dashlite sync failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().expect("a summary line");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("summary {last:?}: {e}"))
+}
+
+/// The parts of a summary that must not depend on how the sync went: tip, balance, and
+/// the transactions by txid (the order first seen may differ).
+fn essence(v: &serde_json::Value) -> (u64, serde_json::Value, BTreeMap<String, String>) {
+    let txs = v["transactions"]
+        .as_array()
+        .expect("transactions")
+        .iter()
+        .map(|t| (t["txid"].as_str().expect("txid").to_owned(), t.to_string()))
+        .collect();
+    (v["tip"].as_u64().expect("tip"), v["balance"].clone(), txs)
+}
+
+#[test]
+fn sync_finds_the_payments_and_resumes_from_its_data_directory() {
+    let chain = build_chain();
+    let nodes = start_nodes(&chain, 2);
+    let dir = temp_dir("resume");
+    let first = sync_to_end(&nodes, &dir);
+    assert_eq!(first["tip"], chain.height());
+    assert_eq!(first["balance"]["total"], 12 * COIN);
+    assert_eq!(first["transactions"].as_array().map(Vec::len), Some(3));
+    // More blocks and a payment; the second run resumes where the first stopped.
+    let paid = chain.send(&key_script(1), 2 * COIN);
+    chain.mine(3);
+    let second = sync_to_end(&nodes, &dir);
+    assert_eq!(second["tip"], chain.height());
+    assert_eq!(second["balance"]["total"], 14 * COIN);
+    let txs = second["transactions"].as_array().expect("transactions");
+    assert_eq!(txs.len(), 4);
+    assert!(txs.iter().any(|t| t["txid"] == paid.txid().to_string()));
+    // Headers were not fetched again from genesis: only the new ones went out as headers2.
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn killing_the_sync_at_random_moments_loses_and_duplicates_nothing() {
+    let chain = build_chain();
+    let nodes = start_nodes(&chain, 2);
+    let reference_dir = temp_dir("reference");
+    let reference = essence(&sync_to_end(&nodes, &reference_dir));
+    let _ = std::fs::remove_dir_all(&reference_dir);
+    for seed in 0..20u64 {
+        let dir = temp_dir(&format!("kill-{seed}"));
+        // A small deterministic generator: 1–3 kills, each after 5–400 ms.
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let kills = 1 + next(3);
+        for _ in 0..kills {
+            let mut child = sync_command(&nodes, &dir).spawn().expect("spawn dashlite sync");
+            std::thread::sleep(Duration::from_millis(5 + next(400)));
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let got = essence(&sync_to_end(&nodes, &dir));
+        assert_eq!(got, reference, "seed {seed}: the wallet differs after {kills} kill(s)");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_bad_watch_item_or_an_unreadable_data_directory_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dashlite"))
+        .args(["sync", "--network", "regtest", "--watch", "not-a-key", "--peer", "127.0.0.1:1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not-a-key"), "{err}");
+    // A data directory whose store is not a database: refused, and left as it was.
+    let dir = temp_dir("garbage");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let garbage = b"this is not a dashlite store".repeat(200);
+    for entry in ["dashlite.sqlite"] {
+        std::fs::write(dir.join(entry), &garbage).expect("write");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_dashlite"))
+        .args(["sync", "--network", "regtest", "--peer", "127.0.0.1:1", "--until-synced"])
+        .arg("--data-dir")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("dashlite.sqlite")).expect("read"), garbage);
+    let _ = std::fs::remove_dir_all(&dir);
+}
