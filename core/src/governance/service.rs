@@ -12,8 +12,9 @@
 //! 3. Per object, a vote sync (`govsync` with its hash and a bloom filter of the votes held),
 //!    at most [`MAX_VOTE_SYNCS_IN_FLIGHT`] awaiting their `ssc(11, n)`; announced votes
 //!    (type 18) are fetched with `getdata`.
-//! 4. When every object's votes were asked and answered and nothing is being fetched, the
-//!    round is [`GovernanceEvent::Done`].
+//! 4. When every object's votes were asked and answered (the `ssc(11)` counts and the vote
+//!    invs after them, which Dash Core sends second) and nothing is being fetched, the round
+//!    is [`GovernanceEvent::Done`].
 //!
 //! Objects and votes arrive only as answers to our `getdata` (Dash Core drops unrequested
 //! ones too, `AcceptMessage`). Signatures of triggers and votes are not checked yet (they
@@ -158,6 +159,19 @@ pub struct ProposalDetail {
     pub votes: Vec<VoteRecord>,
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+struct VoteInvs {
+    expected: u64,
+    seen: u64,
+    last_progress: Time,
+}
+
+impl VoteInvs {
+    fn complete(&self, now: Time) -> bool {
+        self.seen >= self.expected || now >= self.last_progress.saturating_add(FULL_SYNC_TIMEOUT)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FullSync {
     /// Not asked yet (no peer, or every ready peer rate-limited).
@@ -180,6 +194,9 @@ pub struct GovernanceService {
     vote_peer: Option<PeerId>,
     /// Vote syncs sent to `vote_peer`, oldest first, awaiting their `ssc(11)`.
     vote_syncs: VecDeque<(Hash256, Time)>,
+    /// Votes `vote_peer` announced by `ssc(11)` and vote invs seen from it since: Dash Core
+    /// sends the `ssc` before the `inv`, so a round is not over until the invs are in.
+    vote_invs: VoteInvs,
     fetching: HashMap<Inventory, (PeerId, Time)>,
     progress: GovernanceProgress,
     progress_changed: bool,
@@ -204,6 +221,7 @@ impl GovernanceService {
             round: None,
             vote_peer: None,
             vote_syncs: VecDeque::new(),
+            vote_invs: VoteInvs::default(),
             fetching: HashMap::new(),
             progress: GovernanceProgress::default(),
             progress_changed: false,
@@ -269,6 +287,7 @@ impl GovernanceService {
         if self.vote_peer == Some(peer) {
             self.vote_peer = None;
             self.vote_syncs.clear();
+            self.vote_invs = VoteInvs::default();
         }
         if let Some(FullSync::Asked { peer: p, .. }) = self.round {
             if p == peer {
@@ -316,6 +335,8 @@ impl GovernanceService {
             }
             SyncItem::GovObjVote if self.vote_peer == Some(peer) => {
                 if self.vote_syncs.pop_front().is_some() {
+                    self.vote_invs.expected += count;
+                    self.vote_invs.last_progress = now;
                     self.sync.on_ssc(ssc);
                     self.progress.votes_announced += count;
                     self.progress.vote_syncs_answered += 1;
@@ -346,6 +367,11 @@ impl GovernanceService {
                 *announced += objects.count() as u64;
                 *last_progress = now;
             }
+        }
+        if self.vote_peer == Some(peer) {
+            let votes = ours.iter().filter(|i| i.inv_type == InvType::GovernanceObjectVote);
+            self.vote_invs.seen += votes.count() as u64;
+            self.vote_invs.last_progress = now;
         }
         let wanted = self.sync.on_inv(&self.state, &ours);
         if wanted.is_empty() {
@@ -464,6 +490,7 @@ impl GovernanceService {
                     full = FullSync::Done;
                     if self.vote_peer.is_none() {
                         self.vote_peer = Some(peer);
+                        self.vote_invs = VoteInvs::default();
                     }
                 } else if stuck {
                     log::info!("{peer}: no answer to the full governance sync");
@@ -479,6 +506,7 @@ impl GovernanceService {
         if !self.vote_peer.is_some_and(|p| self.peers.contains_key(&p)) {
             self.vote_peer = self.peers.keys().next().copied();
             self.vote_syncs.clear();
+            self.vote_invs = VoteInvs::default();
         }
         let Some(peer) = self.vote_peer else { return };
         let ip = self.peers[&peer];
@@ -497,7 +525,7 @@ impl GovernanceService {
             self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
         }
         if full == FullSync::Done && none_due && self.vote_syncs.is_empty() {
-            if self.fetching.is_empty() {
+            if self.fetching.is_empty() && self.vote_invs.complete(now) {
                 self.round = None;
                 self.events.push(GovernanceEvent::Done(self.progress));
             }

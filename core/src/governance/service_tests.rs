@@ -377,3 +377,59 @@ fn a_full_sync_peer_that_leaves_is_replaced_by_another_address() {
     );
     assert_eq!(s.progress().objects_announced, 0);
 }
+
+#[test]
+fn the_round_waits_for_the_vote_invs_that_follow_their_ssc() {
+    let objects = proposals();
+    let mut s = GovernanceService::new(Network::Regtest);
+    s.on_peer_ready(A, &info([10, 0, 0, 1]), NOW);
+    s.start(NOW);
+    let one = vec![Inventory::new(InvType::GovernanceObject, objects[0].hash())];
+    s.on_message(
+        A,
+        &Message::SyncStatusCount(SyncStatusCount { item: SyncItem::GovObj, count: 1 }),
+        NOW,
+    );
+    s.on_message(A, &Message::Inv(Inv::new(one)), NOW);
+    s.on_message(A, &Message::GovObject(objects[0].clone()), NOW);
+    s.drain_commands();
+    s.drain_events();
+    // The vote sync's answer: `ssc(11, 1)` first, the inv after it.
+    let ssc = SyncStatusCount { item: SyncItem::GovObjVote, count: 1 };
+    s.on_message(A, &Message::SyncStatusCount(ssc), NOW);
+    assert!(s.is_syncing(), "not done before the announced vote's inv");
+    let v = vote(1, objects[0].hash(), VoteSignal::Funding, VoteOutcome::Yes, 1_721_300_000);
+    let inv = vec![Inventory::new(InvType::GovernanceObjectVote, v.hash())];
+    s.on_message(A, &Message::Inv(Inv::new(inv.clone())), NOW);
+    assert_eq!(
+        s.drain_commands(),
+        [Command::Send { peer: A, message: Message::GetData(GetData::new(inv)) }]
+    );
+    assert!(s.is_syncing());
+    s.on_message(A, &Message::GovObjectVote(v), NOW);
+    assert!(!s.is_syncing());
+    let events = s.drain_events();
+    assert!(events.iter().any(|e| matches!(e, GovernanceEvent::Done(p) if p.votes_received == 1)));
+}
+
+#[test]
+fn a_vote_inv_that_never_comes_ends_the_round_after_the_timeout() {
+    let objects = proposals();
+    let mut s = GovernanceService::new(Network::Regtest);
+    s.on_peer_ready(A, &info([10, 0, 0, 1]), NOW);
+    s.start(NOW);
+    let one = vec![Inventory::new(InvType::GovernanceObject, objects[0].hash())];
+    s.on_message(
+        A,
+        &Message::SyncStatusCount(SyncStatusCount { item: SyncItem::GovObj, count: 1 }),
+        NOW,
+    );
+    s.on_message(A, &Message::Inv(Inv::new(one)), NOW);
+    s.on_message(A, &Message::GovObject(objects[0].clone()), NOW);
+    let ssc = SyncStatusCount { item: SyncItem::GovObjVote, count: 3 };
+    s.on_message(A, &Message::SyncStatusCount(ssc), NOW);
+    s.on_tick(NOW + FULL_SYNC_TIMEOUT - 1);
+    assert!(s.is_syncing());
+    s.on_tick(NOW + FULL_SYNC_TIMEOUT);
+    assert!(!s.is_syncing());
+}
