@@ -333,15 +333,17 @@ impl GovernanceService {
                     }
                 }
             }
-            SyncItem::GovObjVote if self.vote_peer == Some(peer) => {
-                if self.vote_syncs.pop_front().is_some() {
-                    self.vote_invs.expected += count;
-                    self.vote_invs.last_progress = now;
-                    self.sync.on_ssc(ssc);
-                    self.progress.votes_announced += count;
-                    self.progress.vote_syncs_answered += 1;
-                    self.progress_changed = true;
-                }
+            // Answers come in the order of the requests; an `ssc(11)` nobody asked for
+            // (nothing in flight) is not counted.
+            SyncItem::GovObjVote
+                if self.vote_peer == Some(peer) && self.vote_syncs.pop_front().is_some() =>
+            {
+                self.vote_invs.expected += count;
+                self.vote_invs.last_progress = now;
+                self.sync.on_ssc(ssc);
+                self.progress.votes_announced += count;
+                self.progress.vote_syncs_answered += 1;
+                self.progress_changed = true;
             }
             _ => {}
         }
@@ -524,11 +526,14 @@ impl GovernanceService {
             self.progress_changed = true;
             self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
         }
-        if full == FullSync::Done && none_due && self.vote_syncs.is_empty() {
-            if self.fetching.is_empty() && self.vote_invs.complete(now) {
-                self.round = None;
-                self.events.push(GovernanceEvent::Done(self.progress));
-            }
+        if full == FullSync::Done
+            && none_due
+            && self.vote_syncs.is_empty()
+            && self.fetching.is_empty()
+            && self.vote_invs.complete(now)
+        {
+            self.round = None;
+            self.events.push(GovernanceEvent::Done(self.progress));
         }
     }
 
