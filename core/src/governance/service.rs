@@ -36,6 +36,9 @@ use crate::wire::{
 
 /// Vote syncs sent to the peer and not yet answered by their `ssc(11, n)` (client bound).
 pub const MAX_VOTE_SYNCS_IN_FLIGHT: usize = 4;
+/// Objects and votes asked for with `getdata` and not yet received (client bound; entries
+/// announced beyond it are not asked for, a later announcement or vote sync brings them).
+pub const MAX_GOVERNANCE_FETCHES: usize = 50_000;
 /// How long a `getdata` entry or a vote sync is waited for (client rule).
 pub const GOVERNANCE_REQUEST_TIMEOUT: Time = 60 * SECOND;
 /// How long the object step of a full sync may go without progress (no `ssc`, no object)
@@ -353,7 +356,7 @@ impl GovernanceService {
         if !self.started {
             return;
         }
-        let ours: Vec<Inventory> = inventory
+        let mut ours: Vec<Inventory> = inventory
             .iter()
             .filter(|i| {
                 matches!(i.inv_type, InvType::GovernanceObject | InvType::GovernanceObjectVote)
@@ -375,6 +378,7 @@ impl GovernanceService {
             self.vote_invs.seen += votes.count() as u64;
             self.vote_invs.last_progress = now;
         }
+        ours.truncate(MAX_GOVERNANCE_FETCHES.saturating_sub(self.fetching.len()));
         let wanted = self.sync.on_inv(&self.state, &ours);
         if wanted.is_empty() {
             return;
