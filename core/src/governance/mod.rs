@@ -9,14 +9,22 @@
 
 mod data;
 pub mod json;
+mod service;
 mod state;
 mod sync;
 
+#[cfg(test)]
+mod service_tests;
 #[cfg(test)]
 mod tests;
 
 pub use data::{dash_to_duffs, decode_proposal, DataError, ObjectData, Proposal, DUFFS_PER_DASH};
 pub use json::Json;
+pub use service::{
+    GovernanceChanges, GovernanceEvent, GovernanceProgress, GovernanceService, ProposalDetail,
+    ProposalSummary, VoteRecord, FULL_SYNC_TIMEOUT, GOVERNANCE_REQUEST_TIMEOUT,
+    MAX_GOVERNANCE_FETCHES, MAX_VOTE_FUTURE_SECONDS, MAX_VOTE_SYNCS_IN_FLIGHT,
+};
 pub use state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
 pub use sync::{
     fulfilled_request_window, governance_filter_elements, GovSyncProgress, GovernanceSync,

@@ -14,7 +14,7 @@ use crate::wire::{
 };
 use std::net::IpAddr;
 
-fn vector_objects() -> Vec<(serde_json::Value, GovObject)> {
+pub(super) fn vector_objects() -> Vec<(serde_json::Value, GovObject)> {
     let v = vectors("governance.json");
     v["govobj_vectors"]
         .as_array()
@@ -171,7 +171,7 @@ fn documentation_vote_and_govsync_hexdumps() {
     assert!(!ours.filter.data.is_empty());
 }
 
-fn vote(
+pub(super) fn vote(
     mn: u8,
     parent: Hash256,
     signal: VoteSignal,

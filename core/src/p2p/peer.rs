@@ -125,6 +125,10 @@ pub struct Peer {
     timeouts: Timeouts,
     /// `getmnlistd`/`getqrinfo` sent and not yet answered.
     mn_requests: u32,
+    /// The peer's last `senddsq` value (`None`: it sent none).
+    dsq: Option<bool>,
+    /// Unsolicited `mnauth` messages received and ignored.
+    mnauth_ignored: u32,
 }
 
 impl Peer {
@@ -142,7 +146,17 @@ impl Peer {
         timeouts: Timeouts,
     ) -> Self {
         let state = State::Connecting { since: now };
-        Peer { id, addr, nonce, state, score: Score::default(), timeouts, mn_requests: 0 }
+        Peer {
+            id,
+            addr,
+            nonce,
+            state,
+            score: Score::default(),
+            timeouts,
+            mn_requests: 0,
+            dsq: None,
+            mnauth_ignored: 0,
+        }
     }
 
     /// The connection's id.
@@ -189,6 +203,21 @@ impl Peer {
     /// The misbehaviour total.
     pub fn score(&self) -> u32 {
         self.score.total()
+    }
+
+    /// What the peer's last `senddsq` said (`Some(true)`: it wants CoinJoin queue messages
+    /// from us; `None`: it sent no `senddsq`, which Dash Core treats as `false`). Recorded
+    /// only: we never relay `dsq` and never ask for one (PROTOCOL.md §7.3).
+    pub fn dsq_preference(&self) -> Option<bool> {
+        self.dsq
+    }
+
+    /// How many `mnauth` messages the peer sent and we ignored. Our `version` carries a zero
+    /// challenge, so a masternode has nothing to sign and an `mnauth` proves nothing: it is
+    /// counted and dropped without a penalty (Dash Core's `CMNAuth::ProcessMessage` with no
+    /// challenge sent; PROTOCOL.md §8).
+    pub fn ignored_mnauth(&self) -> u32 {
+        self.mnauth_ignored
     }
 
     fn send(&self, out: &mut Vec<Output>, message: Message) {
@@ -318,6 +347,21 @@ impl Peer {
                     Ok(Step::Misbehaved(Misbehavior::Unsolicited { command }))
                 }
             }
+            // The peer's CoinJoin queue preference: recorded, nothing else (we relay no `dsq`).
+            (State::Ready { .. }, Message::SendDsq(SendDsq(wants))) => {
+                self.dsq = Some(wants);
+                Ok(Step::Consumed)
+            }
+            // We never send a challenge, so an `mnauth` cannot be checked: recorded, ignored.
+            (State::Ready { .. }, Message::MnAuth(auth)) => {
+                self.mnauth_ignored = self.mnauth_ignored.saturating_add(1);
+                log::debug!(
+                    "{}: ignoring unsolicited mnauth (proRegTx {}), no challenge was sent",
+                    self.id,
+                    auth.pro_reg_tx_hash
+                );
+                Ok(Step::Consumed)
+            }
             (
                 State::Ready { .. },
                 Message::Version(_)
@@ -325,8 +369,6 @@ impl Peer {
                 | Message::SendHeaders
                 | Message::SendHeaders2
                 | Message::SendCmpct(_)
-                | Message::SendDsq(_)
-                | Message::MnAuth(_)
                 | Message::Unknown { .. },
             ) => Ok(Step::Consumed),
             (State::Ready { liveness, .. }, message) => {

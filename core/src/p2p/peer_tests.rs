@@ -399,3 +399,49 @@ fn shortened_timeouts_apply_to_handshake_pong_and_stall() {
     assert_eq!(l.next_deadline(), T0 + 3 * SECOND);
     assert_eq!(l.check(T0 + 3 * SECOND), Err(DisconnectReason::Stalled));
 }
+
+#[test]
+fn senddsq_from_the_peer_is_recorded_and_consumed() {
+    let cfg = config();
+    let (mut p, mut out) = ready_peer(FULL_NODE);
+    assert_eq!(p.dsq_preference(), None, "no senddsq yet");
+    let step = p.on_message(&cfg, Message::SendDsq(SendDsq(true)), &mut NoFilter, T0, &mut out);
+    assert_eq!(step, Ok(Step::Consumed));
+    assert_eq!(p.dsq_preference(), Some(true));
+    p.on_message(&cfg, Message::SendDsq(SendDsq(false)), &mut NoFilter, T0, &mut out).unwrap();
+    assert_eq!(p.dsq_preference(), Some(false), "the last value counts");
+    assert!(out.is_empty(), "nothing is sent back, no dsq is ever requested");
+    assert_eq!(p.score(), 0);
+}
+
+#[test]
+fn unsolicited_mnauth_is_counted_and_ignored_without_penalty() {
+    use crate::hash::Txid;
+    use crate::wire::MnAuth;
+    let cfg = config();
+    let (mut p, mut out) = ready_peer(FULL_NODE);
+    let auth = MnAuth { pro_reg_tx_hash: Txid::from_byte_array([7; 32]), signature: [1; 96] };
+    for n in 1..=2 {
+        let step = p.on_message(&cfg, Message::MnAuth(auth), &mut NoFilter, T0, &mut out);
+        assert_eq!(step, Ok(Step::Consumed), "not forwarded, not a misbehaviour");
+        assert_eq!(p.ignored_mnauth(), n);
+    }
+    assert_eq!(p.score(), 0);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn senddsq_and_mnauth_before_verack_are_ignored_like_dash_core() {
+    use crate::hash::Txid;
+    use crate::wire::MnAuth;
+    let cfg = config();
+    let mut out = Vec::new();
+    let mut p = Peer::new(PeerId(1), "127.0.0.1:19899".parse().unwrap(), 99, T0);
+    p.on_connected(&cfg, 0, T0, &mut out);
+    let v = Message::Version(their_version(70240, FULL_NODE, 500));
+    p.on_message(&cfg, v, &mut NoFilter, T0, &mut out).unwrap();
+    let auth = MnAuth { pro_reg_tx_hash: Txid::from_byte_array([7; 32]), signature: [1; 96] };
+    p.on_message(&cfg, Message::SendDsq(SendDsq(true)), &mut NoFilter, T0, &mut out).unwrap();
+    p.on_message(&cfg, Message::MnAuth(auth), &mut NoFilter, T0, &mut out).unwrap();
+    assert_eq!((p.dsq_preference(), p.ignored_mnauth()), (None, 0));
+}

@@ -6,13 +6,17 @@
 //! changed) or why it was refused ([`SporkError`], with the peer's misbehaviour score). The
 //! live client sends `getsporks` after the handshake and feeds every `spork` here.
 
+mod service;
 mod verify;
 
+#[cfg(test)]
+mod service_tests;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, HashSet};
 
+pub use service::{SporkEvent, SporkService, SPORK_REQUEST_TIMEOUT};
 pub use verify::{
     recover_compact, recover_key_id, spork_signer, verify_spork, verify_spork_signature, KeyId,
     SporkError, COMPACT_SIGNATURE_SIZE, MAX_SPORK_FUTURE_SECONDS, SPORK_MISBEHAVIOUR_SCORE,

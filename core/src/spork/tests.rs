@@ -11,7 +11,7 @@ use secp256k1::{Secp256k1, SecretKey};
 
 const NOW: i64 = 1_700_000_000;
 
-fn vector_sporks() -> Vec<(serde_json::Value, Spork)> {
+pub(super) fn vector_sporks() -> Vec<(serde_json::Value, Spork)> {
     let v = vectors("spork.json");
     v["vectors"]
         .as_array()
@@ -52,7 +52,7 @@ fn regtest_key() -> SecretKey {
 }
 
 /// A spork signed with the regtest key in the message-magic scheme (compressed key).
-fn signed(id: SporkId, value: i64, time_signed: i64) -> Spork {
+pub(super) fn signed(id: SporkId, value: i64, time_signed: i64) -> Spork {
     let mut spork = Spork { spork_id: id, value, time_signed, signature: Vec::new() };
     let hash = spork.signature_hash(Network::Regtest).to_byte_array();
     let sig = Secp256k1::new()

@@ -1,0 +1,645 @@
+//! The governance service: a sans-IO state machine the client drives next to the sync engine
+//! (Dash Core's client side of `CGovernanceManager`, `src/governance/governance.cpp`).
+//!
+//! A sync round starts when the client calls [`GovernanceService::start`] (once headers are
+//! synced: Dash Core ignores `govsync` until it is synced itself):
+//! 1. ONE peer is asked for every object (`govsync`, zero hash, empty filter) if
+//!    [`GovernanceSync`]'s rate limit allows its address; otherwise the round waits
+//!    ([`GovernanceEvent::FullSyncDeferred`]) and works on the objects already held.
+//! 2. The peer answers `ssc(10, n)` and an `inv` of its objects (type 17); those not held are
+//!    fetched with `getdata`. The object step ends when `n` objects were announced and none is
+//!    still being fetched (or nothing moved for [`FULL_SYNC_TIMEOUT`]).
+//! 3. Per object, a vote sync (`govsync` with its hash and a bloom filter of the votes held),
+//!    at most [`MAX_VOTE_SYNCS_IN_FLIGHT`] awaiting their `ssc(11, n)`; announced votes
+//!    (type 18) are fetched with `getdata`.
+//! 4. When every object's votes were asked and answered (the `ssc(11)` counts and the vote
+//!    invs after them, which Dash Core sends second) and nothing is being fetched, the round
+//!    is [`GovernanceEvent::Done`].
+//!
+//! Objects and votes arrive only as answers to our `getdata` (Dash Core drops unrequested
+//! ones too, `AcceptMessage`). Signatures of triggers and votes are not checked yet (they
+//! need the masternode list and BLS): [`SignatureStatus::Unverified`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
+
+use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
+use super::sync::GovernanceSync;
+use crate::hash::Hash256;
+use crate::network::Network;
+use crate::p2p::{Command, PeerId, PeerInfo, Time, SECOND};
+use crate::store::{Batch, GovernanceRecords};
+use crate::wire::{
+    GetData, GovObject, GovObjectType, GovObjectVote, InvType, Inventory, Message, SyncItem,
+    SyncStatusCount, VoteSignal,
+};
+
+/// Vote syncs sent to the peer and not yet answered by their `ssc(11, n)` (client bound).
+pub const MAX_VOTE_SYNCS_IN_FLIGHT: usize = 4;
+/// Objects and votes asked for with `getdata` and not yet received (client bound; entries
+/// announced beyond it are not asked for, a later announcement or vote sync brings them).
+pub const MAX_GOVERNANCE_FETCHES: usize = 50_000;
+/// How long a `getdata` entry or a vote sync is waited for (client rule).
+pub const GOVERNANCE_REQUEST_TIMEOUT: Time = 60 * SECOND;
+/// How long the object step of a full sync may go without progress (no `ssc`, no object)
+/// before it is ended (after an `ssc`) or handed to another peer (before one).
+pub const FULL_SYNC_TIMEOUT: Time = 60 * SECOND;
+/// Votes signed further in the future are invalid (`CGovernanceVote::IsValid`: one hour).
+pub const MAX_VOTE_FUTURE_SECONDS: i64 = 60 * 60;
+
+/// Counts of a sync round: what the peers announced (`ssc`) against what arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GovernanceProgress {
+    /// Objects the full-sync peer announced (`ssc(10, n)`).
+    pub objects_announced: u64,
+    /// New objects received.
+    pub objects_received: u64,
+    /// Votes announced by vote syncs (sum of `ssc(11, n)`).
+    pub votes_announced: u64,
+    /// New votes received (counted or not).
+    pub votes_received: u64,
+    /// Vote syncs sent.
+    pub vote_syncs_sent: u32,
+    /// Vote syncs answered.
+    pub vote_syncs_answered: u32,
+}
+
+/// What the governance service reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GovernanceEvent {
+    /// The full sync (every object) was asked of `peer`.
+    FullSyncRequested {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// No ready peer may be asked for a full sync before `not_before` (Unix seconds): Dash
+    /// Core scores a repeat within its window. Held objects' votes are still synced.
+    FullSyncDeferred {
+        /// The first time one of the ready peers may be asked.
+        not_before: i64,
+    },
+    /// The round's counts changed (reported at most once per [`GovernanceService::drain_events`]).
+    Progress(GovernanceProgress),
+    /// A new object was stored (a proposal or a trigger); `invalid_data` when its data did
+    /// not decode (kept raw and flagged).
+    ObjectAdded {
+        /// Its hash.
+        hash: Hash256,
+        /// Its type.
+        object_type: GovObjectType,
+        /// Whether its data failed to decode.
+        invalid_data: bool,
+    },
+    /// The counted votes of an object changed (its tallies may have).
+    VotesChanged {
+        /// The object.
+        object: Hash256,
+    },
+    /// The round finished: every object's votes were asked and answered.
+    Done(GovernanceProgress),
+}
+
+/// What to persist since the last [`GovernanceService::take_changes`], shaped for
+/// [`crate::store::Batch`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GovernanceChanges {
+    /// New objects (`Batch::gov_objects`).
+    pub objects: Vec<GovObject>,
+    /// New votes, counted or superseded (`Batch::gov_votes`).
+    pub votes: Vec<GovObjectVote>,
+    /// Every full-sync time, when one changed (`Batch::gov_full_sync_times`).
+    pub full_sync_times: Option<Vec<(IpAddr, i64)>>,
+}
+
+impl GovernanceChanges {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.votes.is_empty() && self.full_sync_times.is_none()
+    }
+
+    /// Moves the changes into `batch` (appending objects and votes, replacing the times).
+    pub fn apply_to(self, batch: &mut Batch) {
+        batch.gov_objects.extend(self.objects);
+        batch.gov_votes.extend(self.votes);
+        if self.full_sync_times.is_some() {
+            batch.gov_full_sync_times = self.full_sync_times;
+        }
+    }
+}
+
+/// A proposal with its tallies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalSummary {
+    /// Its hash (inventory type 17).
+    pub hash: Hash256,
+    /// The object, its decoded data (or the decode error, raw bytes kept) and signature status.
+    pub object: StoredObject,
+    /// The funding tally (`VOTE_SIGNAL_FUNDING`).
+    pub funding: Tally,
+    /// The tally of every signal voted on.
+    pub tallies: BTreeMap<VoteSignal, Tally>,
+}
+
+/// A vote as held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteRecord {
+    /// Its hash (inventory type 18).
+    pub hash: Hash256,
+    /// The vote.
+    pub vote: GovObjectVote,
+    /// Whether it counts (the newest of its masternode on this object and signal).
+    pub counted: bool,
+    /// Its signature is not checked yet (needs the masternode list and BLS).
+    pub signature: SignatureStatus,
+}
+
+/// A proposal with every vote held on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalDetail {
+    /// The proposal and its tallies.
+    pub summary: ProposalSummary,
+    /// Its votes, oldest first.
+    pub votes: Vec<VoteRecord>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct VoteInvs {
+    expected: u64,
+    seen: u64,
+    last_progress: Time,
+}
+
+impl VoteInvs {
+    fn complete(&self, now: Time) -> bool {
+        self.seen >= self.expected || now >= self.last_progress.saturating_add(FULL_SYNC_TIMEOUT)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FullSync {
+    /// Not asked yet (no peer, or every ready peer rate-limited).
+    Pending { reported: Option<i64> },
+    /// Asked of `peer`; `count` from its `ssc(10)`, `announced` object invs seen since.
+    Asked { peer: PeerId, count: Option<u64>, announced: u64, last_progress: Time },
+    /// The object step is over.
+    Done,
+}
+
+/// Governance objects and votes synced from peers. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct GovernanceService {
+    network: Network,
+    state: GovernanceState,
+    sync: GovernanceSync,
+    peers: BTreeMap<PeerId, IpAddr>,
+    started: bool,
+    round: Option<FullSync>,
+    vote_peer: Option<PeerId>,
+    /// Vote syncs sent to `vote_peer`, oldest first, awaiting their `ssc(11)`.
+    vote_syncs: VecDeque<(Hash256, Time)>,
+    /// Votes `vote_peer` announced by `ssc(11)` and vote invs seen from it since: Dash Core
+    /// sends the `ssc` before the `inv`, so a round is not over until the invs are in.
+    vote_invs: VoteInvs,
+    fetching: HashMap<Inventory, (PeerId, Time)>,
+    progress: GovernanceProgress,
+    progress_changed: bool,
+    votes_changed: BTreeSet<Hash256>,
+    new_objects: Vec<GovObject>,
+    new_votes: Vec<GovObjectVote>,
+    times_changed: bool,
+    tweak: u64,
+    commands: Vec<Command>,
+    events: Vec<GovernanceEvent>,
+}
+
+impl GovernanceService {
+    /// A service holding nothing, for `network`.
+    pub fn new(network: Network) -> Self {
+        GovernanceService {
+            network,
+            state: GovernanceState::new(),
+            sync: GovernanceSync::new(network),
+            peers: BTreeMap::new(),
+            started: false,
+            round: None,
+            vote_peer: None,
+            vote_syncs: VecDeque::new(),
+            vote_invs: VoteInvs::default(),
+            fetching: HashMap::new(),
+            progress: GovernanceProgress::default(),
+            progress_changed: false,
+            votes_changed: BTreeSet::new(),
+            new_objects: Vec::new(),
+            new_votes: Vec::new(),
+            times_changed: false,
+            tweak: 0x9e37_79b9_7f4a_7c15,
+            commands: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// A service holding the stored objects, votes and full-sync times
+    /// (`ClientState::governance`).
+    pub fn restore(network: Network, records: GovernanceRecords) -> Self {
+        let mut service = GovernanceService::new(network);
+        service.state = GovernanceState::restore(records.objects, records.votes);
+        service.sync.restore_full_sync_times(records.full_sync_times);
+        service
+    }
+
+    /// The network.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// Starts a sync round (the client calls it once headers are synced; calling it while a
+    /// round runs does nothing, after one finished starts another, still rate-limited).
+    pub fn start(&mut self, now: Time) {
+        self.started = true;
+        if self.round.is_none() {
+            self.round = Some(FullSync::Pending { reported: None });
+            self.progress = GovernanceProgress::default();
+            self.progress_changed = true;
+        }
+        self.advance(now);
+    }
+
+    /// Whether a round is running.
+    pub fn is_syncing(&self) -> bool {
+        self.round.is_some()
+    }
+
+    /// A peer finished its handshake.
+    pub fn on_peer_ready(&mut self, peer: PeerId, info: &PeerInfo, now: Time) {
+        self.peers.insert(peer, info.addr.ip());
+        self.advance(now);
+    }
+
+    /// A peer is gone: its requests are dropped; if it was the full-sync peer before the
+    /// object step ended, another peer is asked on the next tick (if the rate limit allows).
+    pub fn on_peer_gone(&mut self, peer: PeerId) {
+        self.peers.remove(&peer);
+        let sync = &mut self.sync;
+        self.fetching.retain(|item, (p, _)| {
+            let keep = *p != peer;
+            if !keep {
+                sync.on_received(item);
+            }
+            keep
+        });
+        if self.vote_peer == Some(peer) {
+            self.vote_peer = None;
+            self.vote_syncs.clear();
+            self.vote_invs = VoteInvs::default();
+        }
+        if let Some(FullSync::Asked { peer: p, .. }) = self.round {
+            if p == peer {
+                self.round = Some(FullSync::Pending { reported: None });
+            }
+        }
+    }
+
+    /// A message from a ready peer; all but `ssc`, `inv` (types 17 and 18), `notfound`,
+    /// `govobj` and `govobjvote` are ignored.
+    pub fn on_message(&mut self, peer: PeerId, message: &Message, now: Time) {
+        match message {
+            Message::SyncStatusCount(ssc) => self.on_ssc(peer, ssc, now),
+            Message::Inv(inv) => self.on_inv(peer, &inv.inventory, now),
+            Message::NotFound(nf) => {
+                for item in &nf.inventory {
+                    if self.fetching.get(item).is_some_and(|(p, _)| *p == peer) {
+                        self.fetching.remove(item);
+                        self.sync.on_received(item);
+                    }
+                }
+            }
+            Message::GovObject(object) => self.on_object(peer, object, now),
+            Message::GovObjectVote(vote) => self.on_vote(peer, vote, now),
+            _ => return,
+        }
+        self.advance(now);
+    }
+
+    fn on_ssc(&mut self, peer: PeerId, ssc: &SyncStatusCount, now: Time) {
+        let count = u64::try_from(ssc.count).unwrap_or(0);
+        match ssc.item {
+            SyncItem::GovObj => {
+                if let Some(FullSync::Asked { peer: p, count: c @ None, last_progress, .. }) =
+                    &mut self.round
+                {
+                    if *p == peer {
+                        *c = Some(count);
+                        *last_progress = now;
+                        self.sync.on_ssc(ssc);
+                        self.progress.objects_announced += count;
+                        self.progress_changed = true;
+                    }
+                }
+            }
+            // Answers come in the order of the requests; an `ssc(11)` nobody asked for
+            // (nothing in flight) is not counted.
+            SyncItem::GovObjVote
+                if self.vote_peer == Some(peer) && self.vote_syncs.pop_front().is_some() =>
+            {
+                self.vote_invs.expected += count;
+                self.vote_invs.last_progress = now;
+                self.sync.on_ssc(ssc);
+                self.progress.votes_announced += count;
+                self.progress.vote_syncs_answered += 1;
+                self.progress_changed = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_inv(&mut self, peer: PeerId, inventory: &[Inventory], now: Time) {
+        if !self.started {
+            return;
+        }
+        let mut ours: Vec<Inventory> = inventory
+            .iter()
+            .filter(|i| {
+                matches!(i.inv_type, InvType::GovernanceObject | InvType::GovernanceObjectVote)
+            })
+            .copied()
+            .collect();
+        if ours.is_empty() {
+            return;
+        }
+        if let Some(FullSync::Asked { peer: p, announced, last_progress, .. }) = &mut self.round {
+            if *p == peer {
+                let objects = ours.iter().filter(|i| i.inv_type == InvType::GovernanceObject);
+                *announced += objects.count() as u64;
+                *last_progress = now;
+            }
+        }
+        if self.vote_peer == Some(peer) {
+            let votes = ours.iter().filter(|i| i.inv_type == InvType::GovernanceObjectVote);
+            self.vote_invs.seen += votes.count() as u64;
+            self.vote_invs.last_progress = now;
+        }
+        ours.truncate(MAX_GOVERNANCE_FETCHES.saturating_sub(self.fetching.len()));
+        let wanted = self.sync.on_inv(&self.state, &ours);
+        if wanted.is_empty() {
+            return;
+        }
+        for item in &wanted {
+            self.fetching.insert(*item, (peer, now));
+        }
+        self.commands.push(Command::Send { peer, message: Message::GetData(GetData::new(wanted)) });
+    }
+
+    /// Takes the request for `item` if it was ours; `false` for unrequested data.
+    fn answered(&mut self, peer: PeerId, item: Inventory, now: Time) -> bool {
+        if self.fetching.remove(&item).is_none() {
+            log::debug!("{peer}: unrequested {:?} {} ignored", item.inv_type, item.hash);
+            return false;
+        }
+        self.sync.on_received(&item);
+        if let Some(FullSync::Asked { peer: p, last_progress, .. }) = &mut self.round {
+            if *p == peer {
+                *last_progress = now;
+            }
+        }
+        true
+    }
+
+    fn on_object(&mut self, peer: PeerId, object: &GovObject, now: Time) {
+        let hash = object.hash();
+        if !self.answered(peer, Inventory::new(InvType::GovernanceObject, hash), now) {
+            return;
+        }
+        if let ObjectAdded::New { hash, invalid_data } = self.state.add_object(object.clone()) {
+            self.new_objects.push(object.clone());
+            self.progress.objects_received += 1;
+            self.progress_changed = true;
+            let object_type = object.object_type;
+            self.events.push(GovernanceEvent::ObjectAdded { hash, object_type, invalid_data });
+        }
+    }
+
+    fn on_vote(&mut self, peer: PeerId, vote: &GovObjectVote, now: Time) {
+        let hash = vote.hash();
+        if !self.answered(peer, Inventory::new(InvType::GovernanceObjectVote, hash), now) {
+            return;
+        }
+        if vote.time > seconds(now).saturating_add(MAX_VOTE_FUTURE_SECONDS) {
+            log::debug!("{peer}: vote {hash} signed too far in the future, dropped");
+            return;
+        }
+        let added = self.state.add_vote(vote.clone());
+        if added == VoteAdded::Known {
+            return;
+        }
+        self.new_votes.push(vote.clone());
+        self.progress.votes_received += 1;
+        self.progress_changed = true;
+        if matches!(added, VoteAdded::New | VoteAdded::Replaced { .. }) {
+            self.votes_changed.insert(vote.parent_hash);
+        }
+    }
+
+    /// Time passes: unanswered requests expire, a rate-limited full sync is retried.
+    pub fn on_tick(&mut self, now: Time) {
+        let expired = |at: &Time| now >= at.saturating_add(GOVERNANCE_REQUEST_TIMEOUT);
+        let sync = &mut self.sync;
+        self.fetching.retain(|item, (_, at)| {
+            let keep = !expired(at);
+            if !keep {
+                sync.on_received(item);
+            }
+            keep
+        });
+        while self.vote_syncs.front().is_some_and(|(_, at)| expired(at)) {
+            self.vote_syncs.pop_front();
+        }
+        self.advance(now);
+    }
+
+    fn advance(&mut self, now: Time) {
+        let now_s = seconds(now);
+        let Some(mut full) = self.round else { return };
+        match &mut full {
+            FullSync::Pending { reported } => {
+                let allowed = self
+                    .peers
+                    .iter()
+                    .find(|(_, ip)| self.sync.full_sync_not_before(**ip) <= now_s)
+                    .map(|(p, ip)| (*p, *ip));
+                if let Some((peer, ip)) = allowed {
+                    if let Ok(request) = self.sync.full_sync(ip, now_s) {
+                        self.times_changed = true;
+                        let message = Message::GovSync(request);
+                        self.commands.push(Command::Send { peer, message });
+                        self.events.push(GovernanceEvent::FullSyncRequested { peer });
+                        full =
+                            FullSync::Asked { peer, count: None, announced: 0, last_progress: now };
+                    }
+                } else if let Some(not_before) =
+                    self.peers.values().map(|ip| self.sync.full_sync_not_before(*ip)).min()
+                {
+                    if *reported != Some(not_before) {
+                        *reported = Some(not_before);
+                        self.events.push(GovernanceEvent::FullSyncDeferred { not_before });
+                    }
+                }
+            }
+            FullSync::Asked { peer, count, announced, last_progress } => {
+                let peer = *peer;
+                let fetching_objects = self
+                    .fetching
+                    .iter()
+                    .any(|(item, (p, _))| *p == peer && item.inv_type == InvType::GovernanceObject);
+                let complete = count.is_some_and(|n| *announced >= n) && !fetching_objects;
+                let stuck = now >= last_progress.saturating_add(FULL_SYNC_TIMEOUT);
+                if complete || (stuck && count.is_some()) {
+                    full = FullSync::Done;
+                    if self.vote_peer.is_none() {
+                        self.vote_peer = Some(peer);
+                        self.vote_invs = VoteInvs::default();
+                    }
+                } else if stuck {
+                    log::info!("{peer}: no answer to the full governance sync");
+                    full = FullSync::Pending { reported: None };
+                }
+            }
+            FullSync::Done => {}
+        }
+        self.round = Some(full);
+        if matches!(full, FullSync::Asked { .. }) {
+            return;
+        }
+        if !self.vote_peer.is_some_and(|p| self.peers.contains_key(&p)) {
+            self.vote_peer = self.peers.keys().next().copied();
+            self.vote_syncs.clear();
+            self.vote_invs = VoteInvs::default();
+        }
+        let Some(peer) = self.vote_peer else { return };
+        let ip = self.peers[&peer];
+        let room = MAX_VOTE_SYNCS_IN_FLIGHT.saturating_sub(self.vote_syncs.len());
+        let mut tweak = self.tweak;
+        let syncs = self.sync.next_vote_syncs(&self.state, ip, now_s, room, || {
+            tweak = splitmix64(tweak);
+            tweak as u32
+        });
+        self.tweak = tweak;
+        let none_due = syncs.is_empty();
+        for request in syncs {
+            self.vote_syncs.push_back((request.prop_hash, now));
+            self.progress.vote_syncs_sent += 1;
+            self.progress_changed = true;
+            self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
+        }
+        if full == FullSync::Done
+            && none_due
+            && self.vote_syncs.is_empty()
+            && self.fetching.is_empty()
+            && self.vote_invs.complete(now)
+        {
+            self.round = None;
+            self.events.push(GovernanceEvent::Done(self.progress));
+        }
+    }
+
+    /// The commands for the node (`Send`), in order.
+    pub fn drain_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// The events since the last call: in order, then one [`GovernanceEvent::VotesChanged`]
+    /// per object whose votes changed and one [`GovernanceEvent::Progress`] if the counts
+    /// moved (a `Done` already carries them).
+    pub fn drain_events(&mut self) -> Vec<GovernanceEvent> {
+        let mut events = std::mem::take(&mut self.events);
+        let done = events.iter().any(|e| matches!(e, GovernanceEvent::Done(_)));
+        let changed = std::mem::take(&mut self.votes_changed);
+        events.extend(changed.into_iter().map(|object| GovernanceEvent::VotesChanged { object }));
+        if std::mem::take(&mut self.progress_changed) && !done {
+            events.push(GovernanceEvent::Progress(self.progress));
+        }
+        events
+    }
+
+    /// What to persist since the last call.
+    pub fn take_changes(&mut self) -> GovernanceChanges {
+        GovernanceChanges {
+            objects: std::mem::take(&mut self.new_objects),
+            votes: std::mem::take(&mut self.new_votes),
+            full_sync_times: std::mem::take(&mut self.times_changed)
+                .then(|| self.sync.full_sync_times()),
+        }
+    }
+
+    /// The current round's counts (or the last round's).
+    pub fn progress(&self) -> GovernanceProgress {
+        self.progress
+    }
+
+    /// Every proposal with its tallies, sorted by hash.
+    pub fn proposals(&self) -> Vec<ProposalSummary> {
+        self.state.proposals().into_iter().map(|o| self.summary(o)).collect()
+    }
+
+    /// One proposal (or any object) with every vote held on it.
+    pub fn proposal(&self, hash: &Hash256) -> Option<ProposalDetail> {
+        let object = self.state.object(hash)?;
+        let counted: BTreeSet<Hash256> =
+            self.state.current_votes(hash).into_iter().map(GovObjectVote::hash).collect();
+        let mut votes: Vec<VoteRecord> = self
+            .state
+            .vote_hashes(hash)
+            .filter_map(|h| self.state.vote(h).map(|v| (*h, v)))
+            .map(|(h, vote)| VoteRecord {
+                hash: h,
+                vote: vote.clone(),
+                counted: counted.contains(&h),
+                signature: SignatureStatus::Unverified,
+            })
+            .collect();
+        votes.sort_by_key(|v| (v.vote.time, v.hash.to_byte_array()));
+        Some(ProposalDetail { summary: self.summary(object), votes })
+    }
+
+    fn summary(&self, object: &StoredObject) -> ProposalSummary {
+        let tallies: BTreeMap<VoteSignal, Tally> = self
+            .state
+            .tallies(&object.hash)
+            .into_iter()
+            .map(|(s, t)| (VoteSignal::from_i32(s), t))
+            .collect();
+        ProposalSummary {
+            hash: object.hash,
+            object: object.clone(),
+            funding: tallies.get(&VoteSignal::Funding).copied().unwrap_or_default(),
+            tallies,
+        }
+    }
+
+    /// Everything held.
+    pub fn state(&self) -> &GovernanceState {
+        &self.state
+    }
+
+    /// The first time (Unix seconds) a full sync may be asked of `ip`.
+    pub fn full_sync_not_before(&self, ip: IpAddr) -> i64 {
+        self.sync.full_sync_not_before(ip)
+    }
+
+    /// `getdata` entries in flight and vote syncs awaiting their answer.
+    pub fn requests_in_flight(&self) -> (usize, usize) {
+        (self.fetching.len(), self.vote_syncs.len())
+    }
+}
+
+/// [`Time`] in Unix seconds.
+fn seconds(now: Time) -> i64 {
+    i64::try_from(now / SECOND).unwrap_or(i64::MAX)
+}
+
+/// The next value of a SplitMix64 sequence (bloom filter tweaks need no more).
+fn splitmix64(state: u64) -> u64 {
+    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
