@@ -14,7 +14,7 @@
 //! compiler maps onto vector registers) and chain 4 runs beside them as plain words.
 
 /// The initial chains (sphlib `V_INIT`).
-const V_INIT: [[u32; 8]; 5] = [
+pub(super) const V_INIT: [[u32; 8]; 5] = [
     [
         0x6d251e69, 0x44b051e0, 0x4eaa6fb4, 0xdbf78465, 0x6e292011, 0x90152df4, 0xee058139,
         0xdef610bb,
@@ -39,7 +39,7 @@ const V_INIT: [[u32; 8]; 5] = [
 
 /// Round constants added to word 0 of each chain (sphlib `RC00`, `RC10`, .., `RC40`), by
 /// round then chain.
-const RC0: [[u32; 5]; 8] = transpose([
+pub(super) const RC0: [[u32; 5]; 8] = transpose([
     [
         0x303994a6, 0xc0e65299, 0x6cc33a12, 0xdc56983e, 0x1e00108f, 0x7800423d, 0x8f5b7882,
         0x96e1db12,
@@ -63,7 +63,7 @@ const RC0: [[u32; 5]; 8] = transpose([
 ]);
 
 /// Round constants added to word 4 of each chain (sphlib `RC04`, .., `RC44`).
-const RC4: [[u32; 5]; 8] = transpose([
+pub(super) const RC4: [[u32; 5]; 8] = transpose([
     [
         0xe0337818, 0x441ba90d, 0x7f34d442, 0x9389217f, 0xe5a8bce6, 0x5274baf4, 0x26889ba7,
         0x9a226e9d,

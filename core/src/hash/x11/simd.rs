@@ -29,7 +29,7 @@
 #![allow(clippy::needless_range_loop)]
 
 /// The SIMD-512 initial state (sphlib `IV512`).
-const IV512: [u32; 32] = [
+pub(super) const IV512: [u32; 32] = [
     0x0BA16B95, 0x72F999AD, 0x9FECC2AE, 0xBA3264FC, 0x5E894929, 0x8E9F30E5, 0x2F1DAA37, 0xF0F2C558,
     0xAC506643, 0xA90635A5, 0xE25B878B, 0xAAB7878F, 0x88817F7A, 0x0A02892B, 0x559A7550, 0x598F657E,
     0x7EEF60A1, 0x6B70E3E8, 0x9C1714D1, 0xB958E2A8, 0xAB02675E, 0xED1C014F, 0xCD8D65BB, 0xFDB7A257,
@@ -50,7 +50,7 @@ const fn pow_mod(base: u32, exp: u32) -> u32 {
 }
 
 /// `41^(j k)` for the middle step of the transform, by row `k` (0..16) and column `j`.
-const TWIDDLE: [[i32; 16]; 16] = {
+pub(super) const TWIDDLE: [[i32; 16]; 16] = {
     let mut t = [[0i32; 16]; 16];
     let mut k = 0;
     while k < 16 {
@@ -88,9 +88,9 @@ const fn lane_of(k1: usize) -> usize {
 }
 
 /// The inverse of [`lane_of`].
-const K1_OF_LANE: [usize; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15];
+pub(super) const K1_OF_LANE: [usize; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15];
 
-const YOFF_N: [[i32; 16]; 16] = offsets(false);
+pub(super) const YOFF_N: [[i32; 16]; 16] = offsets(false);
 const YOFF_F: [[i32; 16]; 16] = offsets(true);
 
 /// Partial reduction modulo 257 (sphlib `REDS1`), using 256 = -1.
@@ -252,10 +252,10 @@ const fn inner(l: i32, h: i32, m: i32) -> u32 {
 }
 
 /// The expanded message: eight words for each of the 32 steps of the four rounds.
-type Words = [[u32; 8]; 32];
+pub(super) type Words = [[u32; 8]; 32];
 
 /// For each round, the row of 16 transform values each step reads (sphlib `wbp`).
-const WB: [[usize; 8]; 4] = [
+pub(super) const WB: [[usize; 8]; 4] = [
     [4, 6, 0, 2, 7, 5, 3, 1],
     [15, 11, 12, 8, 9, 13, 10, 14],
     [17, 18, 23, 20, 22, 21, 16, 19],
@@ -316,7 +316,7 @@ fn expand_lanes(q: &[Row; 16]) -> Words {
 /// The expanded message of the final block of a 64-byte input (its length, 512 bits, is
 /// the only non-zero content: byte 1 = 2), computed at compile time from the definition of
 /// the transform.
-const FINAL64_W: Words = {
+pub(super) const FINAL64_W: Words = {
     let mut q = [[0i32; 16]; 16];
     let mut k = 0;
     while k < 256 {
@@ -376,7 +376,7 @@ impl State {
 }
 
 /// The lane permutations of the steps: step `j` of round `i` uses `n -> n ^ PP[(i + j) % 7]`.
-const PP: [usize; 7] = [1, 6, 2, 3, 5, 7, 4];
+pub(super) const PP: [usize; 7] = [1, 6, 2, 3, 5, 7, 4];
 
 /// One round of eight steps (words `w[8 i..8 i + 8]`) with rotations `p0..p3`, fully
 /// expanded so that every rotation and permutation is a constant.
