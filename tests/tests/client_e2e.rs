@@ -273,3 +273,69 @@ fn a_callback_subscription_delivers_until_closed_and_a_stopped_client_restarts()
         assert!(!seen.is_empty());
     });
 }
+
+#[test]
+fn the_client_verifies_sporks_and_syncs_governance_once_synced() {
+    use dashlite::governance::GovernanceEvent;
+    use dashlite::spork::SporkEvent;
+    use dashlite::wire::{SporkId, VoteOutcome};
+    use dashlite_testkit::governance::{capture_proposal, sample_votes};
+
+    let proposal = capture_proposal();
+    let hash = proposal.hash();
+    let mut votes = sample_votes(hash, 4);
+    votes[3].outcome = VoteOutcome::No;
+    let chain = SharedChain::with_blocks(20);
+    let config = NodeConfig {
+        sporks: vec![(SporkId::InstantSendEnabled, 0), (SporkId::ChainLocksEnabled, 0)],
+        governance: vec![proposal],
+        votes,
+        ..NodeConfig::default()
+    };
+    let node = NodeHandle::start_with(&chain, config).expect("node");
+    async_std::task::block_on(async {
+        let client = ClientBuilder::new(Network::Regtest)
+            .peer(node.addr())
+            .max_peers(1)
+            .governance(true)
+            .build()
+            .expect("client");
+        let mut events = client.events();
+        client.start().await.expect("start");
+        let seen = wait_until(&mut events, |e| {
+            matches!(e, ClientEvent::Governance(GovernanceEvent::Done(_)))
+        })
+        .await;
+        let synced = seen.iter().position(|e| matches!(e, ClientEvent::Synced { .. }));
+        let asked = seen.iter().position(|e| {
+            matches!(e, ClientEvent::Governance(GovernanceEvent::FullSyncRequested { .. }))
+        });
+        assert!(synced.is_some() && asked > synced, "governance sync before the chain was synced");
+        assert!(seen.iter().any(|e| matches!(e, ClientEvent::Spork(SporkEvent::Changed { .. }))));
+        assert!(client.is_spork_active(SporkId::InstantSendEnabled).await.expect("spork"));
+        assert!(!client.is_spork_active(SporkId::SuperblocksEnabled).await.expect("spork"));
+        let sporks = client.sporks().await.expect("sporks");
+        let heard: Vec<_> = sporks.iter().filter(|s| s.from_network).map(|s| s.spork_id).collect();
+        assert_eq!(heard, vec![SporkId::InstantSendEnabled, SporkId::ChainLocksEnabled]);
+        let proposals = client.proposals().await.expect("proposals");
+        assert_eq!(proposals.len(), 1);
+        assert_eq!((proposals[0].funding.yes, proposals[0].funding.no), (3, 1));
+        let detail = client.proposal(hash).await.expect("proposal").expect("known");
+        assert_eq!(detail.votes.len(), 4);
+        client.stop().await.expect("stop");
+        let govsyncs: Vec<_> = node
+            .peers()
+            .into_iter()
+            .flat_map(|p| node.received(p))
+            .filter_map(|m| match m {
+                dashlite::wire::Message::GovSync(gs) => Some(gs.prop_hash),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            govsyncs,
+            vec![dashlite::hash::Hash256::ZERO, hash],
+            "one full sync, one vote sync"
+        );
+    });
+}

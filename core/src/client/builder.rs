@@ -112,6 +112,7 @@ pub struct ClientBuilder {
     pub(crate) checkpoints: Option<Vec<CheckpointRecord>>,
     pub(crate) seed: Option<u64>,
     pub(crate) blocks_in_flight: Option<usize>,
+    pub(crate) governance: bool,
 }
 
 impl ClientBuilder {
@@ -129,6 +130,7 @@ impl ClientBuilder {
             checkpoints: None,
             seed: None,
             blocks_in_flight: None,
+            governance: false,
         }
     }
 
@@ -191,6 +193,13 @@ impl ClientBuilder {
     /// [`crate::sync::DEFAULT_BLOCKS_IN_FLIGHT`]): lower on slow links.
     pub fn blocks_in_flight(mut self, n: usize) -> Self {
         self.blocks_in_flight = Some(n);
+        self
+    }
+
+    /// Also sync governance objects and votes once synced (off by default: on mainnet that
+    /// is thousands of objects and far more votes). Sporks are always synced.
+    pub fn governance(mut self, enabled: bool) -> Self {
+        self.governance = enabled;
         self
     }
 

@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use async_std::channel::{bounded, Receiver, Sender};
 use async_std::task;
 
+use crate::governance::GovernanceEvent;
 use crate::hash::BlockHash;
 use crate::p2p::PeerId;
+use crate::spork::SporkEvent;
 use crate::wallet::WalletEvent;
 
 /// Events waiting in one [`EventStream`] before the client waits for its reader.
@@ -71,6 +73,11 @@ pub enum ClientEvent {
         /// Its address.
         addr: SocketAddr,
     },
+    /// A spork changed, or a peer sent a bad one (and was scored).
+    Spork(SporkEvent),
+    /// Governance sync progressed or an object or its votes changed (when enabled with
+    /// [`super::ClientBuilder::governance`]).
+    Governance(GovernanceEvent),
     /// The client stopped: asked to (`error` is `None`), or because its store failed.
     Stopped {
         /// Why, when it was not asked to stop.

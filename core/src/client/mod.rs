@@ -54,7 +54,10 @@ use async_std::channel::{bounded, Sender};
 use async_std::task::JoinHandle;
 
 use crate::chain::StoredHeader;
+use crate::governance::{GovernanceProgress, GovernanceService, ProposalDetail, ProposalSummary};
+use crate::hash::Hash256;
 use crate::node::NodeConfig;
+use crate::spork::{SporkId, SporkService, SporkStatus};
 use crate::store::Store;
 use crate::sync::{SyncConfig, SyncEngine};
 use crate::wallet::{Balance, Utxo, Wallet, WalletTx, WatchList};
@@ -129,7 +132,10 @@ impl Client {
             node.address_book = Some(p.address_book);
             node.bans = Some(p.bans);
         }
-        let mut parts = Parts::new(engine, node, state.progress);
+        let sporks = SporkService::restore(params, state.sporks);
+        let governance =
+            builder.governance.then(|| GovernanceService::restore(network, state.governance));
+        let mut parts = Parts::new(engine, sporks, governance, node, state.progress);
         if added || stored_tip.is_none() {
             parts.note_watch();
         }
@@ -258,6 +264,32 @@ impl Client {
             crate::chain::ChainError::Store(s) => ClientError::Store(s),
             other => ClientError::Sync(other.into()),
         })
+    }
+
+    /// Every spork held (verified), with its value and whether it is active now.
+    pub async fn sporks(&self) -> Result<Vec<SporkStatus>, ClientError> {
+        self.with(|p| p.sporks.status(runtime::now_ms())).await
+    }
+
+    /// Whether spork `id` is active now (a spork never heard of is off, as in Dash Core).
+    pub async fn is_spork_active(&self, id: SporkId) -> Result<bool, ClientError> {
+        self.with(move |p| p.sporks.is_active(id, runtime::now_ms())).await
+    }
+
+    /// Governance proposals with their vote tallies (empty unless governance sync is
+    /// enabled). Vote and trigger signatures are unverified: that needs the masternode list.
+    pub async fn proposals(&self) -> Result<Vec<ProposalSummary>, ClientError> {
+        self.with(|p| p.governance.as_ref().map(|g| g.proposals()).unwrap_or_default()).await
+    }
+
+    /// One governance object with its votes.
+    pub async fn proposal(&self, hash: Hash256) -> Result<Option<ProposalDetail>, ClientError> {
+        self.with(move |p| p.governance.as_ref().and_then(|g| g.proposal(&hash))).await
+    }
+
+    /// The counts of the current (or last) governance sync round.
+    pub async fn governance_progress(&self) -> Result<Option<GovernanceProgress>, ClientError> {
+        self.with(|p| p.governance.as_ref().map(|g| g.progress())).await
     }
 
     /// The client's events from now on, as an async stream.

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::governance::GovernanceService;
 use crate::hash::Txid;
 use crate::node::NodeConfig;
+use crate::spork::SporkService;
 use crate::store::{Batch, PeerRecords, Progress, Store, StoreError};
 use crate::sync::{SyncEngine, SyncEvent};
 use crate::wallet::WalletEvent;
@@ -33,6 +35,9 @@ struct Persisted {
 /// A client's state, owned by the running task or, while stopped, by the client.
 pub(crate) struct Parts {
     pub(crate) engine: Engine,
+    pub(crate) sporks: SporkService,
+    /// Governance sync, when enabled.
+    pub(crate) governance: Option<GovernanceService>,
     pub(crate) node: NodeConfig,
     pub(crate) status: SyncStatus,
     pending: Pending,
@@ -40,7 +45,13 @@ pub(crate) struct Parts {
 }
 
 impl Parts {
-    pub(crate) fn new(engine: Engine, node: NodeConfig, progress: Option<Progress>) -> Parts {
+    pub(crate) fn new(
+        engine: Engine,
+        sporks: SporkService,
+        governance: Option<GovernanceService>,
+        node: NodeConfig,
+        progress: Option<Progress>,
+    ) -> Parts {
         let tip = engine.tree().tip();
         let status = SyncStatus {
             header_height: tip.height,
@@ -50,6 +61,8 @@ impl Parts {
         };
         Parts {
             engine,
+            sporks,
+            governance,
             node,
             status,
             pending: Pending::default(),
@@ -105,7 +118,7 @@ impl Parts {
             .then(|| self.engine.filter_load());
         let tip = self.engine.tree().tip().hash;
         let wallet = self.engine.wallet();
-        let batch = Batch {
+        let mut batch = Batch {
             watch: self.pending.watch.then(|| wallet.watch_list().clone()),
             wallet_txs: self
                 .pending
@@ -116,8 +129,12 @@ impl Parts {
             progress,
             peers: self.pending.peers.take(),
             filter,
+            sporks: self.sporks.take_changes(),
             ..Batch::default()
         };
+        if let Some(g) = self.governance.as_mut() {
+            g.take_changes().apply_to(&mut batch);
+        }
         if batch.is_empty() && self.persisted.tip == Some(tip) {
             return Ok(());
         }

@@ -75,7 +75,7 @@ pub(crate) fn set_status(cell: &StatusCell, status: SyncStatus) {
     *cell.lock().unwrap_or_else(|e| e.into_inner()) = status;
 }
 
-fn now_ms() -> Time {
+pub(crate) fn now_ms() -> Time {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as Time
 }
 
@@ -98,7 +98,15 @@ pub(crate) fn start(
     parts.status.peers = 0;
     set_status(&status, parts.status);
     let (control_tx, control_rx) = unbounded();
-    let run = Runtime { parts, node, shared, subscribers, status, ready: BTreeMap::new() };
+    let run = Runtime {
+        parts,
+        node,
+        shared,
+        subscribers,
+        status,
+        ready: BTreeMap::new(),
+        governance_started: false,
+    };
     Ok((control_tx, task::spawn(run.run(events, control_rx))))
 }
 
@@ -109,6 +117,8 @@ struct Runtime {
     subscribers: Subscribers,
     status: StatusCell,
     ready: BTreeMap<PeerId, SocketAddr>,
+    /// Whether this run started its governance round (once, at the first `Synced`).
+    governance_started: bool,
 }
 
 impl Runtime {
@@ -139,16 +149,26 @@ impl Runtime {
             if now.saturating_sub(last_tick) >= TICK.as_millis() as Time {
                 last_tick = now;
                 self.parts.engine.on_tick(now);
+                self.parts.sporks.on_tick(now);
+                if let Some(g) = self.parts.governance.as_mut() {
+                    g.on_tick(now);
+                }
             }
             let engine = &mut self.parts.engine;
             if engine.filter_generation() != generation {
                 generation = engine.filter_generation();
                 self.shared.set(engine.filter_load());
             }
-            let commands = engine.drain_commands();
+            let mut commands = engine.drain_commands();
             let events = engine.drain_events();
             self.parts.note(&events);
-            progress_pending |= self.map_events(events, &mut out);
+            progress_pending |= self.map_events(events, now, &mut out);
+            commands.extend(self.parts.sporks.drain_commands());
+            out.extend(self.parts.sporks.drain_events().into_iter().map(ClientEvent::Spork));
+            if let Some(g) = self.parts.governance.as_mut() {
+                commands.extend(g.drain_commands());
+                out.extend(g.drain_events().into_iter().map(ClientEvent::Governance));
+            }
             if let Err(e) = self.parts.commit() {
                 break Some(e.to_string());
             }
@@ -183,9 +203,17 @@ impl Runtime {
         // The engine forgets the peers (a restart gets new connections).
         for (peer, addr) in std::mem::take(&mut self.ready) {
             let gone = Event::PeerDisconnected { peer, addr, reason: DisconnectReason::Shutdown };
+            self.parts.sporks.on_peer_gone(peer);
+            if let Some(g) = self.parts.governance.as_mut() {
+                g.on_peer_gone(peer);
+            }
             self.parts.engine.on_event(gone, None, now_ms());
         }
         self.parts.engine.drain_commands();
+        self.parts.sporks.drain_commands();
+        if let Some(g) = self.parts.governance.as_mut() {
+            g.drain_commands();
+        }
         let events = self.parts.engine.drain_events();
         self.parts.note(&events);
         let error = match self.parts.commit() {
@@ -219,13 +247,43 @@ impl Runtime {
             _ => None,
         };
         self.parts.status.peers = self.ready.len();
-        self.parts.engine.on_event(ev, loaded, now_ms());
+        let now = now_ms();
+        let parts = &mut *self.parts;
+        match &ev {
+            Event::PeerReady { peer, info, .. } => {
+                parts.sporks.on_peer_ready(*peer, info, now);
+                if let Some(g) = parts.governance.as_mut() {
+                    g.on_peer_ready(*peer, info, now);
+                }
+            }
+            Event::PeerDisconnected { peer, .. } => {
+                parts.sporks.on_peer_gone(*peer);
+                if let Some(g) = parts.governance.as_mut() {
+                    g.on_peer_gone(*peer);
+                }
+            }
+            Event::Message { peer, message } => {
+                parts.sporks.on_message(*peer, message, now);
+                if let Some(g) = parts.governance.as_mut() {
+                    g.on_message(*peer, message, now);
+                }
+            }
+            _ => {}
+        }
+        parts.engine.on_event(ev, loaded, now);
     }
 
     /// Maps sync events to client events; returns whether sync progressed.
-    fn map_events(&mut self, events: Vec<SyncEvent>, out: &mut Vec<ClientEvent>) -> bool {
+    fn map_events(
+        &mut self,
+        events: Vec<SyncEvent>,
+        now: Time,
+        out: &mut Vec<ClientEvent>,
+    ) -> bool {
         let mut progressed = false;
         let status = &mut self.parts.status;
+        let governance = &mut self.parts.governance;
+        let governance_started = &mut self.governance_started;
         for e in events {
             match e {
                 SyncEvent::Headers { height, network_height } => {
@@ -240,6 +298,12 @@ impl Runtime {
                     progressed = true;
                 }
                 SyncEvent::Synced { height } => {
+                    // Dash Core answers governance sync only once headers are synced; a new
+                    // round starts no sooner than its rate limit allows.
+                    if let Some(g) = governance.as_mut().filter(|_| !*governance_started) {
+                        *governance_started = true;
+                        g.start(now);
+                    }
                     status.synced = true;
                     status.header_height = height;
                     status.block_height = height;
