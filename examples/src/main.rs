@@ -1,9 +1,12 @@
 //! `dashlite`: the command-line face of the dashlite SDK.
 
 mod bloom;
+mod connect;
 mod decode;
 mod demo;
+mod governance;
 mod replay;
+mod sporks;
 mod sync;
 mod verify_headers;
 mod x11;
@@ -37,6 +40,10 @@ enum Cmd {
     VerifyHeaders(verify_headers::Args),
     /// Sync a watch-only wallet from the network: progress bars, then balance and transactions.
     Sync(sync::Args),
+    /// The network's sporks, verified against the spork key.
+    Sporks(sporks::Args),
+    /// Governance proposals and votes: list, or show one.
+    Governance(governance::Args),
 }
 
 /// A failure the user caused (bad input): exit status 2 with a one-line reason.
@@ -59,6 +66,8 @@ fn main() -> ExitCode {
         Cmd::X11(args) => x11::run(args),
         Cmd::VerifyHeaders(args) => verify_headers::run(args),
         Cmd::Sync(args) => sync::run(args),
+        Cmd::Sporks(args) => sporks::run(args),
+        Cmd::Governance(args) => governance::run(args),
     };
     match result {
         Ok(code) => code,

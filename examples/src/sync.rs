@@ -1,17 +1,15 @@
 //! `dashlite sync`: a real sync of a watch-only wallet with progress bars, then its balance
 //! and transactions.
 
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, SyncStatus, WatchItem};
 use dashlite::wallet::{TxStatus, Wallet, WalletEvent};
-use dashlite::Network;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
+use crate::connect::Connect;
 use crate::UsageError;
 
 /// Birthdays below this are heights, above are unix times (the nLockTime convention).
@@ -24,24 +22,14 @@ const HEIGHT_LIMIT: u64 = 500_000_000;
 /// time it is synced.
 #[derive(clap::Args)]
 pub struct Args {
-    /// mainnet, testnet, devnet or regtest.
-    #[arg(long, default_value = "mainnet")]
-    network: Network,
-    /// A peer to use instead of discovery (repeatable).
-    #[arg(long = "peer", value_name = "HOST:PORT")]
-    peers: Vec<String>,
-    /// Where to keep state [default: $XDG_DATA_HOME or ~/.local/share, then dashlite/NETWORK].
-    #[arg(long, value_name = "DIR")]
-    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    connect: Connect,
     /// An address or account xpub to watch (repeatable).
     #[arg(long = "watch", value_name = "ADDR|XPUB")]
     watch: Vec<String>,
     /// The wallet's birthday: a block height, or a unix time (from 500000000 on).
     #[arg(long, value_name = "UNIXTIME|HEIGHT")]
     birthday: Option<u64>,
-    /// Peers to keep connected.
-    #[arg(long, default_value_t = dashlite::client::DEFAULT_MAX_PEERS)]
-    max_peers: usize,
     /// Exit 0 once synced; the last line is the tip height and the wallet summary.
     #[arg(long)]
     until_synced: bool,
@@ -53,49 +41,10 @@ pub struct Args {
     json: bool,
 }
 
-fn data_dir(args: &Args) -> Result<PathBuf, UsageError> {
-    if let Some(d) = &args.data_dir {
-        return Ok(d.clone());
-    }
-    let base = match std::env::var_os("XDG_DATA_HOME") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => match std::env::var_os("HOME") {
-            Some(h) => PathBuf::from(h).join(".local/share"),
-            None => return Err(UsageError("no --data-dir and no HOME to default it".into())),
-        },
-    };
-    Ok(base.join("dashlite").join(args.network.name()))
-}
-
-fn peers(args: &Args) -> Result<Vec<SocketAddr>, UsageError> {
-    let port = args.network.params().default_port;
-    let mut out = Vec::new();
-    for p in &args.peers {
-        let with_port = if p.parse::<SocketAddr>().is_ok()
-            || p.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok())
-        {
-            p.clone()
-        } else {
-            format!("{p}:{port}")
-        };
-        let addr = with_port
-            .to_socket_addrs()
-            .map_err(|e| UsageError(format!("peer {p}: {e}")))?
-            .next()
-            .ok_or_else(|| UsageError(format!("peer {p}: no address")))?;
-        out.push(addr);
-    }
-    Ok(out)
-}
-
 fn builder(args: &Args) -> Result<ClientBuilder, UsageError> {
-    let mut b =
-        ClientBuilder::new(args.network).data_dir(data_dir(args)?).max_peers(args.max_peers);
-    for p in peers(args)? {
-        b = b.peer(p);
-    }
+    let mut b = args.connect.builder()?;
     for w in &args.watch {
-        b = b.watch(WatchItem::parse(w, args.network)?);
+        b = b.watch(WatchItem::parse(w, args.connect.network)?);
     }
     if let Some(v) = args.birthday {
         b = b.birthday(if v < HEIGHT_LIMIT {
@@ -271,7 +220,7 @@ fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
             })
             .collect();
         let doc = json!({
-            "network": args.network.name(),
+            "network": args.connect.network.name(),
             "tip": tip,
             "balance": {
                 "confirmed": balance.confirmed,
