@@ -26,7 +26,7 @@ pub mod logger;
 pub mod network;
 pub mod tx;
 
-pub use address::{Address, AddressError, AddressKind};
+pub use address::{validate_address, Address, AddressError, AddressKind};
 pub use header::{block_hash, HeaderError};
 pub use keys::{bip44_account_path, Account, Bip32Error, ChainKind, DerivedKey, ExtendedPubKey};
 pub use logger::{clear_logger, set_logger, LogLevel, LogRecord, Logger, LoggerError};

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use dashlite::wallet::{self, GapLimits, KeyChain};
+use dashlite::wallet::{self, KeyChain};
 
 use super::*;
 
