@@ -1,0 +1,101 @@
+//! The generated bindings against the library cargo just built:
+//!
+//! * the committed Kotlin, Swift and Python files are what the generator produces now;
+//! * the Python unittest suite passes (always: python3 is part of the test toolchain);
+//! * with `DASHLITE_BINDINGS_TESTS=1` (set by `.ci/run`): the Kotlin suite compiles and passes
+//!   on the JVM, and the Swift header compiles and matches the library's exports. Without it
+//!   those two are skipped with a note, since they need a JVM toolchain and clang.
+//!
+//! Each suite is a script under `bindings/`, so it runs the same way by hand.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("ffi/ has a parent").to_path_buf()
+}
+
+/// The folder cargo put this profile's binaries in (target/debug for `cargo test`).
+fn profile_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
+        .parent()
+        .expect("the bindgen binary has a folder")
+        .to_path_buf()
+}
+
+/// The cdylib cargo built alongside the rlib these tests link.
+fn cdylib() -> PathBuf {
+    let name =
+        if cfg!(target_os = "macos") { "libdashlite_ffi.dylib" } else { "libdashlite_ffi.so" };
+    let path = profile_dir().join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: `cargo test -p dashlite-ffi` builds it (crate-type cdylib)",
+        path.display()
+    );
+    path
+}
+
+fn full_tests() -> bool {
+    std::env::var("DASHLITE_BINDINGS_TESTS").is_ok_and(|v| v == "1")
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok()
+}
+
+/// Runs a script from bindings/ and fails with its output if it fails.
+fn run_script(script: &str, args: &[&Path]) {
+    let path = workspace().join(script);
+    let output = Command::new("bash")
+        .arg(&path)
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", path.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{script} failed ({}):\n{text}", output.status);
+    eprintln!("{text}");
+}
+
+#[test]
+fn committed_bindings_match_the_generator() {
+    let bindgen = PathBuf::from(env!("CARGO_BIN_EXE_uniffi-bindgen"));
+    let lib = cdylib();
+    let args = [Path::new("--check"), Path::new("--lib"), &lib, Path::new("--bindgen"), &bindgen];
+    run_script("bindings/generate.sh", &args);
+}
+
+#[test]
+fn python_suite_passes() {
+    assert!(
+        have("python3"),
+        "python3 is missing: the Python binding tests need it (Debian: apt install python3)"
+    );
+    let lib = cdylib();
+    run_script("bindings/python/run-tests.sh", &[lib.parent().unwrap()]);
+}
+
+#[test]
+fn kotlin_suite_passes_on_the_jvm() {
+    if !full_tests() {
+        eprintln!("skipped: set DASHLITE_BINDINGS_TESTS=1 to run the Kotlin/JVM suite");
+        return;
+    }
+    let lib = cdylib();
+    run_script("bindings/kotlin/run-tests.sh", &[lib.parent().unwrap()]);
+}
+
+#[test]
+fn swift_header_compiles_and_matches_the_library_exports() {
+    if !full_tests() {
+        eprintln!("skipped: set DASHLITE_BINDINGS_TESTS=1 to check the Swift header (clang, nm)");
+        return;
+    }
+    let lib = cdylib();
+    run_script("bindings/swift/check.sh", &[lib.parent().unwrap()]);
+}
