@@ -122,9 +122,19 @@ impl BlockDownload {
         }
     }
 
-    /// Starts a new epoch from `height`: everything from there is fetched again.
+    /// Starts a new epoch from `height`: everything from there is fetched again. Requests
+    /// below `height` stay valid (they move to the new epoch).
     pub fn restart_from(&mut self, height: u32, tip: u32) {
-        self.epoch += 1;
+        let (old, epoch) = (self.epoch, self.epoch + 1);
+        self.epoch = epoch;
+        for p in self.peers.values_mut() {
+            let assembly = p.assembly.as_mut().map(|a| &mut a.request);
+            for r in p.in_flight.iter_mut().chain(assembly) {
+                if r.epoch == old && r.height < height {
+                    r.epoch = epoch;
+                }
+            }
+        }
         self.next_deliver = self.next_deliver.min(height);
         self.buffer.retain(|&h, _| h < height);
         self.pending.retain(|&h| h < height);

@@ -9,6 +9,7 @@
 //! * [`filters`]: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
 //!   [`FilterMirror`](crate::bloom::FilterMirror) and one
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
+//! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
 //! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
 //!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
 //! * [`runner`]: runs an engine against a started node.
@@ -20,16 +21,19 @@ pub mod blocks;
 pub mod engine;
 pub mod filters;
 pub mod headers;
+pub mod relay;
 pub mod runner;
 
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
-use crate::hash::BlockHash;
+use crate::hash::{BlockHash, Txid};
 use crate::network::Params;
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
+use crate::wire::IsDLock;
 
 pub use crate::p2p::Command;
 pub use engine::{SyncEngine, SyncError};
+pub use relay::BroadcastOutcome;
 pub use runner::{SharedFilter, SyncEvents, SyncHandle};
 
 /// How long the sync peer may take to answer a header request before another peer is asked
@@ -43,6 +47,12 @@ pub const DEFAULT_BLOCK_TIMEOUT: Time = 20 * SECOND;
 pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 400;
 /// Most entries in one `getdata` (client rule, well below Dash Core's `MAX_INV_SZ` 50,000).
 pub const MAX_GETDATA_BATCH: usize = 1_000;
+/// How long a broadcast transaction may take to be announced back by a peer we did not
+/// announce it to (client rule: Dash Core trickles `inv`s to inbound peers every few seconds,
+/// so a minute allows for several hops).
+pub const DEFAULT_BROADCAST_TIMEOUT: Time = 60 * SECOND;
+/// Heights dealt to one peer at a time when requests are spread over the ready peers.
+pub const REQUEST_BATCH: usize = 16;
 /// Most blocks fetched beyond the next one the wallet needs: bounds the reorder buffer.
 pub const DEFAULT_REORDER_WINDOW: u32 = 2_000;
 
@@ -61,8 +71,10 @@ pub struct SyncConfig {
     pub blocks_in_flight: usize,
     /// See [`DEFAULT_REORDER_WINDOW`].
     pub reorder_window: u32,
-    /// Seed of the filter tweak.
+    /// Seed of the filter tweak (and of the choice of peers a broadcast is announced to).
     pub seed: u64,
+    /// See [`DEFAULT_BROADCAST_TIMEOUT`].
+    pub broadcast_timeout: Time,
 }
 
 impl SyncConfig {
@@ -76,6 +88,7 @@ impl SyncConfig {
             blocks_in_flight: DEFAULT_BLOCKS_IN_FLIGHT,
             reorder_window: DEFAULT_REORDER_WINDOW,
             seed: 0,
+            broadcast_timeout: DEFAULT_BROADCAST_TIMEOUT,
         }
     }
 }
@@ -130,5 +143,20 @@ pub enum SyncEvent {
     Synced {
         /// The tip.
         height: u32,
+    },
+    /// A transaction given to [`SyncEngine::broadcast`] propagated or timed out.
+    Broadcast {
+        /// The transaction.
+        txid: Txid,
+        /// How it ended.
+        outcome: BroadcastOutcome,
+    },
+    /// An InstantSend lock (`isdlock`) arrived for a wallet transaction. Not verified: that
+    /// needs the masternode list and BLS.
+    InstantLock {
+        /// The locked transaction.
+        txid: Txid,
+        /// The lock as received.
+        lock: IsDLock,
     },
 }
