@@ -91,6 +91,9 @@ pub struct PeerBlocks {
     pub assembly: Option<Assembly>,
     /// When the peer last delivered a block (or was first asked).
     pub last_progress: Time,
+    /// Its requests timed out and it has not delivered a block since: it is dealt requests
+    /// only when no other peer has room.
+    pub timed_out: bool,
 }
 
 /// The download state (see the module docs).

@@ -346,6 +346,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 let reqs: Vec<Request> =
                     p.in_flight.drain(..).chain(p.assembly.take().map(|a| a.request)).collect();
                 p.last_progress = now;
+                p.timed_out = true;
                 self.blocks.requeue(reqs);
             }
             self.commands.push(Command::ClearRequests(peer));
@@ -585,6 +586,12 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
                 if awaited {
                     self.switch_sync_peer(peer);
+                    // No other peer to ask: wait for an announcement rather than ask the
+                    // same peer for the same headers at once (e.g. a header too far in the
+                    // future for our clock).
+                    if self.headers.sync_peer == Some(peer) {
+                        self.headers.caught_up = true;
+                    }
                 }
             }
             Some(_) => {}
@@ -656,6 +663,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         };
         let Some(request) = p.in_flight.remove(pos) else { return };
         p.last_progress = now;
+        p.timed_out = false;
         // The header must be the one of our chain we asked for (equal bytes, so equal hash).
         let ours = self.tree.header_by_hash(&request.hash).ok().flatten();
         if ours.map(|s| s.header) != Some(mb.header) {
@@ -819,7 +827,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     fn fill_requests(&mut self) {
         let limit = self.blocks.limit(self.config.reorder_window);
         let window = self.config.blocks_in_flight;
-        let mut rooms: Vec<(PeerId, usize)> = self
+        let mut rooms: Vec<(PeerId, usize, bool)> = self
             .blocks
             .peers
             .iter()
@@ -828,13 +836,16 @@ impl<S: HeaderStore> SyncEngine<S> {
                     && self.peer_usable(Some(**id))
                     && self.filters.peer(**id).is_some()
             })
-            .map(|(id, p)| (*id, window.saturating_sub(p.in_flight.len())))
-            .filter(|(_, room)| *room > 0)
+            .map(|(id, p)| (*id, window.saturating_sub(p.in_flight.len()), p.timed_out))
+            .filter(|(_, room, _)| *room > 0)
             .collect();
+        if rooms.iter().any(|(_, _, slow)| !slow) {
+            rooms.retain(|(_, _, slow)| !slow);
+        }
         let mut dealt: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
         'deal: loop {
             let mut any = false;
-            for (peer, room) in rooms.iter_mut().filter(|(_, r)| *r > 0) {
+            for (peer, room, _) in rooms.iter_mut().filter(|(_, r, _)| *r > 0) {
                 let heights = self.blocks.take(REQUEST_BATCH.min(*room), limit);
                 if heights.is_empty() {
                     break 'deal;
