@@ -468,11 +468,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                             }
                         }
                         InvType::Block => block = true,
-                        InvType::Isdlock => {
-                            if self.locks.want(item.hash) {
-                                want.push(item);
-                            }
-                        }
+                        InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
                         _ => {}
                     }
                 }
