@@ -132,7 +132,11 @@ impl Session<'_> {
                 ui.blocks.set_length(u64::from(*tip));
                 ui.blocks.set_position(u64::from(*height));
             }
-            SyncEvent::Headers { .. } | SyncEvent::Blocks { .. } | SyncEvent::Synced { .. } => {}
+            SyncEvent::Headers { .. }
+            | SyncEvent::Blocks { .. }
+            | SyncEvent::Synced { .. }
+            | SyncEvent::Broadcast { .. }
+            | SyncEvent::InstantLock { .. } => {}
             SyncEvent::Reorg { fork_height, disconnected, connected } => {
                 ui.say(format!(
                     "reorg: {} block(s) after height {fork_height} replaced by {} (new tip {})",
