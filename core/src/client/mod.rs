@@ -43,7 +43,7 @@ mod tests;
 
 pub use builder::{
     resolve_start, Birthday, ClientBuilder, ParseWatchItemError, WatchItem, BIRTHDAY_MARGIN_SECS,
-    DEFAULT_MAX_PEERS,
+    DEFAULT_MAX_PEERS, STORE_FILE,
 };
 pub use error::ClientError;
 pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
