@@ -13,16 +13,16 @@ use crate::UsageError;
 #[derive(clap::Args)]
 pub struct Connect {
     /// mainnet, testnet, devnet or regtest.
-    #[arg(long, default_value = "mainnet")]
+    #[arg(long, default_value = "mainnet", global = true)]
     pub network: Network,
     /// A peer to use instead of discovery (repeatable).
-    #[arg(long = "peer", value_name = "HOST:PORT")]
+    #[arg(long = "peer", value_name = "HOST:PORT", global = true)]
     peers: Vec<String>,
     /// Where to keep state [default: $XDG_DATA_HOME or ~/.local/share, then dashlite/NETWORK].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// Peers to keep connected.
-    #[arg(long, default_value_t = dashlite::client::DEFAULT_MAX_PEERS)]
+    #[arg(long, default_value_t = dashlite::client::DEFAULT_MAX_PEERS, global = true)]
     max_peers: usize,
 }
 

@@ -23,10 +23,10 @@ pub struct Args {
     #[command(flatten)]
     connect: Connect,
     /// Give up waiting for the sync after this many seconds (what is held is printed).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, global = true)]
     timeout: u64,
     /// One JSON document on stdout.
-    #[arg(long)]
+    #[arg(long, global = true)]
     json: bool,
 }
 

@@ -28,7 +28,7 @@ fn key_script(index: u32) -> Script {
     Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
 }
 
-/// 101 mature blocks, then 400 with unrelated traffic and payments to keys 0, 3 and 24
+/// 101 mature blocks, then 400 with unrelated traffic and payments to keys 0, 5 and 24
 /// (beyond the first filter).
 fn build_chain() -> SharedChain {
     let mut chain = Chain::with_blocks(101);
@@ -39,7 +39,7 @@ fn build_chain() -> SharedChain {
         }
         match i {
             30 => drop(chain.send(&key_script(0), 3 * COIN)),
-            200 => drop(chain.send(&key_script(3), 4 * COIN)),
+            200 => drop(chain.send(&key_script(5), 4 * COIN)),
             350 => drop(chain.send(&key_script(24), 5 * COIN)),
             _ => {}
         }
