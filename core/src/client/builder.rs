@@ -242,12 +242,11 @@ impl ClientBuilder {
     }
 }
 
+/// The store file inside a client's data directory.
+pub const STORE_FILE: &str = "dashlite.sqlite";
+
 fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, ClientError> {
-    let _ = (dir, network);
-    Err(ClientError::InvalidSetting {
-        setting: "data_dir",
-        reason: "persistent storage is not available in this build",
-    })
+    Ok(Box::new(crate::store::SqliteStore::open(dir.join(STORE_FILE), network)?))
 }
 
 /// The sync start (a checkpoint record or genesis) and the first block height to fetch, for

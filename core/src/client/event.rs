@@ -9,9 +9,10 @@ use async_std::channel::{bounded, Receiver, Sender};
 use async_std::task;
 
 use crate::governance::GovernanceEvent;
-use crate::hash::BlockHash;
+use crate::hash::{BlockHash, Txid};
 use crate::p2p::PeerId;
 use crate::spork::SporkEvent;
+use crate::sync::BroadcastOutcome;
 use crate::wallet::WalletEvent;
 
 /// Events waiting in one [`EventStream`] before the client waits for its reader.
@@ -72,6 +73,19 @@ pub enum ClientEvent {
         peer: PeerId,
         /// Its address.
         addr: SocketAddr,
+    },
+    /// The outcome of [`super::Client::broadcast`].
+    Broadcast {
+        /// The transaction.
+        txid: Txid,
+        /// Propagated (a peer we did not tell announced it back) or timed out.
+        outcome: BroadcastOutcome,
+    },
+    /// An InstantSend lock arrived for a wallet transaction (recorded and stored; its BLS
+    /// signature is not verified yet: that needs the masternode list).
+    InstantLock {
+        /// The locked transaction.
+        txid: Txid,
     },
     /// A spork changed, or a peer sent a bad one (and was scored).
     Spork(SporkEvent),

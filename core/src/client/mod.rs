@@ -43,7 +43,7 @@ mod tests;
 
 pub use builder::{
     resolve_start, Birthday, ClientBuilder, ParseWatchItemError, WatchItem, BIRTHDAY_MARGIN_SECS,
-    DEFAULT_MAX_PEERS,
+    DEFAULT_MAX_PEERS, STORE_FILE,
 };
 pub use error::ClientError;
 pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
@@ -54,12 +54,14 @@ use async_std::channel::{bounded, Sender};
 use async_std::task::JoinHandle;
 
 use crate::chain::StoredHeader;
+use crate::encode::Decode;
 use crate::governance::{GovernanceProgress, GovernanceService, ProposalDetail, ProposalSummary};
-use crate::hash::Hash256;
+use crate::hash::{Hash256, Txid};
 use crate::node::NodeConfig;
 use crate::spork::{SporkId, SporkService, SporkStatus};
 use crate::store::Store;
 use crate::sync::{SyncConfig, SyncEngine};
+use crate::tx::Transaction;
 use crate::wallet::{Balance, Utxo, Wallet, WalletTx, WatchList};
 use crate::Network;
 
@@ -120,10 +122,11 @@ impl Client {
         if let Some(seed) = builder.seed {
             config.seed = seed;
         }
+        config.false_positive_rate = builder.false_positive_rate;
         if let Some(n) = builder.blocks_in_flight {
             config.blocks_in_flight = n;
         }
-        let engine = SyncEngine::new(config, store, start, wallet)?;
+        let engine = SyncEngine::resume(config, store, start, wallet, state.progress)?;
         let mut node = NodeConfig::new(network);
         node.p2p.target_outbound = builder.max_peers;
         node.p2p.manual_peers = builder.peers.clone();
@@ -264,6 +267,35 @@ impl Client {
             crate::chain::ChainError::Store(s) => ClientError::Store(s),
             other => ClientError::Sync(other.into()),
         })
+    }
+
+    /// Watches `item` from now on: its filter elements go to every peer (`filteradd`), and
+    /// with `rescan_from` the blocks from that height are fetched again for it. Returns
+    /// whether it was new.
+    pub async fn add_watch(
+        &self,
+        item: WatchItem,
+        rescan_from: Option<u32>,
+    ) -> Result<bool, ClientError> {
+        self.with(move |p| {
+            let added = p.engine.update_watch_list(rescan_from, |w| item.add_to(w))?;
+            if added {
+                p.note_watch();
+            }
+            Ok(added)
+        })
+        .await?
+    }
+
+    /// Broadcasts a signed transaction: it enters the wallet as unconfirmed if it is the
+    /// wallet's, is announced to about half the peers and served to those who ask; the
+    /// outcome comes as [`ClientEvent::Broadcast`]. Needs a running client.
+    pub async fn broadcast(&self, raw: &[u8]) -> Result<Txid, ClientError> {
+        let tx = Transaction::from_bytes(raw)?;
+        if !self.sync_status().running {
+            return Err(ClientError::NotRunning);
+        }
+        self.with(move |p| p.engine.broadcast(tx)).await
     }
 
     /// Every spork held (verified), with its value and whether it is active now.

@@ -7,7 +7,7 @@ use crate::governance::GovernanceService;
 use crate::hash::Txid;
 use crate::node::NodeConfig;
 use crate::spork::SporkService;
-use crate::store::{Batch, PeerRecords, Progress, Store, StoreError};
+use crate::store::{Batch, InstantLockRecord, PeerRecords, Progress, Store, StoreError};
 use crate::sync::{SyncEngine, SyncEvent};
 use crate::wallet::WalletEvent;
 
@@ -22,6 +22,7 @@ struct Pending {
     txids: BTreeSet<Txid>,
     watch: bool,
     peers: Option<PeerRecords>,
+    locks: Vec<InstantLockRecord>,
 }
 
 /// What the store holds, to know what changed.
@@ -73,6 +74,9 @@ impl Parts {
     /// Notes what `events` changed, for the next commit.
     pub(crate) fn note(&mut self, events: &[SyncEvent]) {
         for e in events {
+            if let SyncEvent::InstantLock { txid, lock } = e {
+                self.pending.locks.push(InstantLockRecord { txid: *txid, lock: lock.clone() });
+            }
             let SyncEvent::Wallet(w) = e else { continue };
             match w {
                 WalletEvent::NewTransaction { txid, .. }
@@ -104,9 +108,7 @@ impl Parts {
 
     /// Where the wallet stands: the last block it processed.
     pub(crate) fn progress(&self) -> Option<Progress> {
-        let height = self.engine.blocks_height();
-        let s = self.engine.tree().header_at(height).ok().flatten()?;
-        Some(Progress { height, hash: s.hash })
+        self.engine.progress()
     }
 
     /// Commits what changed since the last commit (and the header changes the store holds)
@@ -130,6 +132,7 @@ impl Parts {
             peers: self.pending.peers.take(),
             filter,
             sporks: self.sporks.take_changes(),
+            instant_locks: std::mem::take(&mut self.pending.locks),
             ..Batch::default()
         };
         if let Some(g) = self.governance.as_mut() {

@@ -312,6 +312,10 @@ impl Runtime {
                     out.push(ClientEvent::Synced { height });
                 }
                 SyncEvent::Wallet(w) => out.push(ClientEvent::Wallet(w)),
+                SyncEvent::Broadcast { txid, outcome } => {
+                    out.push(ClientEvent::Broadcast { txid, outcome })
+                }
+                SyncEvent::InstantLock { txid, .. } => out.push(ClientEvent::InstantLock { txid }),
                 SyncEvent::Reorg { fork_height, disconnected, connected } => {
                     out.push(ClientEvent::Reorg { fork_height, disconnected, connected })
                 }

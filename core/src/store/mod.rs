@@ -13,8 +13,10 @@
 //! Killing the process at any moment loses at most the step in progress, never part of one.
 
 mod memory;
+mod sqlite;
 
 pub use memory::MemoryStore;
+pub use sqlite::{SqliteStore, SqliteStoreError};
 
 use std::net::IpAddr;
 

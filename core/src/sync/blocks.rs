@@ -91,6 +91,9 @@ pub struct PeerBlocks {
     pub assembly: Option<Assembly>,
     /// When the peer last delivered a block (or was first asked).
     pub last_progress: Time,
+    /// Its requests timed out and it has not delivered a block since: it is dealt requests
+    /// only when no other peer has room.
+    pub timed_out: bool,
 }
 
 /// The download state (see the module docs).
@@ -122,9 +125,19 @@ impl BlockDownload {
         }
     }
 
-    /// Starts a new epoch from `height`: everything from there is fetched again.
+    /// Starts a new epoch from `height`: everything from there is fetched again. Requests
+    /// below `height` stay valid (they move to the new epoch).
     pub fn restart_from(&mut self, height: u32, tip: u32) {
-        self.epoch += 1;
+        let (old, epoch) = (self.epoch, self.epoch + 1);
+        self.epoch = epoch;
+        for p in self.peers.values_mut() {
+            let assembly = p.assembly.as_mut().map(|a| &mut a.request);
+            for r in p.in_flight.iter_mut().chain(assembly) {
+                if r.epoch == old && r.height < height {
+                    r.epoch = epoch;
+                }
+            }
+        }
         self.next_deliver = self.next_deliver.min(height);
         self.buffer.retain(|&h, _| h < height);
         self.pending.retain(|&h| h < height);

@@ -4,18 +4,26 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
 use crate::bloom::{BlockSample, BloomError, TxDelivery};
 use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
-use crate::hash::{BlockHash, Hash256};
+use crate::hash::{BlockHash, Hash256, Txid};
 use crate::p2p::{Command, Event, Misbehavior, PeerId, PeerInfo, Time};
+use crate::store::Progress;
 use crate::tx::Transaction;
-use crate::wallet::{BlockRef, TxChange, Wallet};
-use crate::wire::{FilterLoad, GetData, InvType, Inventory, MerkleBlock, Message};
+use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
+use crate::wire::{
+    FilterLoad, GetData, Inv, InvType, Inventory, IsDLock, MerkleBlock, Message, NotFound,
+};
 
 use super::blocks::{Assembly, BlockDownload, CompletedBlock, Request};
 use super::filters::Filters;
 use super::headers::{self, HeaderSync};
-use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH};
+use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks};
+use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH, REQUEST_BATCH};
 
 /// Dash Core sends every matched transaction right after its `merkleblock`
 /// (`ProcessGetBlockData`): a peer that starts another block first withheld one.
@@ -56,6 +64,9 @@ pub struct SyncEngine<S: HeaderStore> {
     blocks: BlockDownload,
     peers: BTreeMap<PeerId, PeerState>,
     requested_txs: HashSet<crate::hash::Txid>,
+    broadcasts: Broadcasts,
+    locks: InstantLocks,
+    rng: StdRng,
     commands: Vec<Command>,
     events: Vec<SyncEvent>,
     synced_at: Option<u32>,
@@ -63,24 +74,67 @@ pub struct SyncEngine<S: HeaderStore> {
 }
 
 impl<S: HeaderStore> SyncEngine<S> {
-    /// An engine over `store` (given `start` if empty), feeding `wallet`.
+    /// An engine over `store` (given `start` if empty), feeding `wallet`; blocks are fetched
+    /// after the wallet's tip. Same as [`Self::resume`] without a progress.
     pub fn new(
         config: SyncConfig,
         store: S,
         start: StoredHeader,
         wallet: Wallet,
     ) -> Result<Self, SyncError> {
-        let tree = HeaderTree::new(
-            config.params,
-            TreeConfig::for_network(config.params),
-            store,
-            &[start],
-        )?;
+        Self::resume(config, store, start, wallet, None)
+    }
+
+    /// An engine over restored state: `store` (given `start` if empty) and `wallet`, which
+    /// has processed every filtered block up to `progress`.
+    ///
+    /// * `progress` on the store's best chain: blocks are fetched from the next height on.
+    /// * `progress` off the best chain (the process stopped after a reorg reached the store
+    ///   but before the wallet did): a reorg. The wallet's blocks are disconnected from the
+    ///   lowest height at which a confirmed wallet transaction's block is not the best
+    ///   chain's (looking no deeper than the tree's maximum fork depth below `progress`),
+    ///   and blocks are fetched again from there or from the deepest height the reorg could
+    ///   have started at, whichever is lower. The wallet's events are queued
+    ///   ([`Self::drain_events`]).
+    /// * no `progress`: as [`Self::new`] (after the wallet's tip).
+    pub fn resume(
+        config: SyncConfig,
+        store: S,
+        start: StoredHeader,
+        mut wallet: Wallet,
+        progress: Option<Progress>,
+    ) -> Result<Self, SyncError> {
+        let tree_config = TreeConfig::for_network(config.params);
+        let max_reorg = tree_config.max_fork_depth;
+        let tree = HeaderTree::new(config.params, tree_config, store, &[start])?;
         let start_height = tree.header_at(start.height)?.map_or(tree.tip().height, |s| s.height);
-        let filters = Filters::new(&wallet.filter_elements(), config.seed)?;
-        let first = config.birthday_height.max(start_height + 1).max(wallet.tip() + 1);
+        let mut events = Vec::new();
+        let processed = match progress {
+            None => wallet.tip(),
+            Some(p) if tree.header_at(p.height)?.is_some_and(|s| s.hash == p.hash) => p.height,
+            Some(p) => {
+                // The last block both branches share is at least this high.
+                let floor = p.height.saturating_sub(max_reorg);
+                let mut stale = None::<u32>;
+                for b in wallet.transactions().iter().filter_map(|w| w.status.block()) {
+                    if b.height >= floor
+                        && tree.header_at(b.height)?.map(|s| s.hash) != Some(b.hash)
+                    {
+                        stale = Some(stale.map_or(b.height, |s| s.min(b.height)));
+                    }
+                }
+                if let Some(h) = stale {
+                    events.extend(wallet.disconnect_blocks(h).into_iter().map(SyncEvent::Wallet));
+                }
+                stale.map_or(floor, |h| h.saturating_sub(1).min(floor))
+            }
+        };
+        let filters =
+            Filters::new(&wallet.filter_elements(), config.seed, config.false_positive_rate)?;
+        let first = config.birthday_height.max(start_height + 1).max(processed.saturating_add(1));
         let mut blocks = BlockDownload::new(first);
         blocks.queue(first, tree.tip().height);
+        let rng = StdRng::seed_from_u64(config.seed ^ 0x6272_6f61_6463_6173);
         Ok(SyncEngine {
             config,
             tree,
@@ -91,11 +145,101 @@ impl<S: HeaderStore> SyncEngine<S> {
             blocks,
             peers: BTreeMap::new(),
             requested_txs: HashSet::new(),
+            broadcasts: Broadcasts::default(),
+            locks: InstantLocks::default(),
+            rng,
             commands: Vec::new(),
-            events: Vec::new(),
+            events,
             synced_at: None,
             now: 0,
         })
+    }
+
+    /// The last block handed to the wallet (every filtered block up to it is processed), on
+    /// the best chain: what a store records as the wallet's [`Progress`]. A rescan or a reorg
+    /// moves it back. `None` while its header is not known.
+    pub fn progress(&self) -> Option<Progress> {
+        let height = self.blocks.next_deliver.checked_sub(1)?;
+        let stored = self.tree.header_at(height).ok().flatten()?;
+        Some(Progress { height, hash: stored.hash })
+    }
+
+    /// Changes the wallet's watch list at run time through `edit` (e.g.
+    /// `|w| w.add_address(addr)`) and returns what `edit` returned. The filter elements it
+    /// added go to every peer as `filteradd` (or a reload) exactly as for a lookahead
+    /// extension. Every block handed to the wallet afterwards was filtered with them: blocks
+    /// requested before are requested again; with `rescan_from`, blocks from that height on
+    /// (not below the birthday) are fetched again too.
+    pub fn update_watch_list<R>(
+        &mut self,
+        rescan_from: Option<u32>,
+        edit: impl FnOnce(&mut WatchList) -> R,
+    ) -> R {
+        let before: HashSet<FilterElement> = self.wallet.filter_elements().into_iter().collect();
+        let out = edit(self.wallet.watch_list_mut());
+        let added: Vec<FilterElement> =
+            self.wallet.filter_elements().into_iter().filter(|e| !before.contains(e)).collect();
+        if added.is_empty() && rescan_from.is_none() {
+            return out;
+        }
+        let mut from = self.apply_filter_elements(&added, rescan_from);
+        if let Some(r) = rescan_from {
+            from = Some(from.map_or(r, |f| f.min(r)));
+        }
+        let next = self.blocks.next_deliver;
+        if !added.is_empty() && (self.blocks.in_flight() > 0 || !self.blocks.buffer.is_empty()) {
+            from = Some(from.map_or(next, |f| f.min(next)));
+        }
+        if let Some(f) = from {
+            self.rescan(f);
+        }
+        self.step();
+        out
+    }
+
+    /// Broadcasts a signed transaction: the wallet gets it as unconfirmed (if it is
+    /// relevant), about half of the ready peers (at least one) get an `inv`, and a `getdata`
+    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome (see
+    /// [`super::relay`]); the timeout runs from the time of the engine's last input. Peers
+    /// that connect while it is pending are announced to while fewer than half hold it.
+    pub fn broadcast(&mut self, tx: Transaction) -> Txid {
+        let txid = tx.txid();
+        if let Some(change) = self.wallet.process_transaction(&tx, None) {
+            if let Some(from) = self.apply_change(change) {
+                self.rescan(from);
+            }
+        }
+        let deadline = self.now.saturating_add(self.config.broadcast_timeout);
+        if self.broadcasts.start(tx, deadline) {
+            let mut ready = self.ready_peers();
+            ready.shuffle(&mut self.rng);
+            self.announce(&txid, &ready);
+        }
+        self.step();
+        txid
+    }
+
+    /// The peers a pending broadcast was announced to (empty once it ended).
+    pub fn broadcast_peers(&self, txid: &Txid) -> Vec<PeerId> {
+        self.broadcasts.announced_to(txid)
+    }
+
+    fn ready_peers(&self) -> Vec<PeerId> {
+        self.peers.iter().filter(|(_, p)| !p.dropped).map(|(&id, _)| id).collect()
+    }
+
+    fn announce(&mut self, txid: &Txid, ready: &[PeerId]) {
+        for peer in self.broadcasts.announce(txid, ready) {
+            let item = Inventory::new(InvType::Tx, Hash256::from_byte_array(txid.to_byte_array()));
+            self.send(peer, Message::Inv(Inv::new(vec![item])));
+        }
+    }
+
+    /// Fetches blocks again from `from` (not below the birthday).
+    fn rescan(&mut self, from: u32) {
+        let tip = self.tree.tip().height;
+        self.blocks.restart_from(from.max(self.config.birthday_height), tip);
+        self.synced_at = None;
     }
 
     /// The wallet.
@@ -203,12 +347,16 @@ impl<S: HeaderStore> SyncEngine<S> {
                 let reqs: Vec<Request> =
                     p.in_flight.drain(..).chain(p.assembly.take().map(|a| a.request)).collect();
                 p.last_progress = now;
+                p.timed_out = true;
                 self.blocks.requeue(reqs);
             }
             self.commands.push(Command::ClearRequests(peer));
             if self.headers.sync_peer == Some(peer) {
                 self.switch_sync_peer(peer);
             }
+        }
+        for txid in self.broadcasts.timed_out(now) {
+            self.events.push(SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::TimedOut });
         }
         self.step();
     }
@@ -243,6 +391,15 @@ impl<S: HeaderStore> SyncEngine<S> {
             // it has, even if the last one said we were caught up.
             self.headers.sync_peer = Some(peer);
             self.headers.caught_up = false;
+        }
+        // Pending broadcasts: the new peer first, so that it gets the announcement if one is
+        // due (the peers holding it may have left).
+        let mut others: Vec<PeerId> =
+            self.ready_peers().into_iter().filter(|&p| p != peer).collect();
+        others.shuffle(&mut self.rng);
+        let ready: Vec<PeerId> = std::iter::once(peer).chain(others).collect();
+        for txid in self.broadcasts.txids() {
+            self.announce(&txid, &ready);
         }
     }
 
@@ -294,6 +451,17 @@ impl<S: HeaderStore> SyncEngine<S> {
                             let txid =
                                 crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
                             self.filters.on_announced(peer, txid);
+                            if let Some(tx) = self.broadcasts.tx(&txid).cloned() {
+                                // Ours: no need to fetch it, the mirror learns from our copy.
+                                self.filters.on_tx(peer, &tx);
+                                if self.broadcasts.on_announced(peer, &txid) {
+                                    self.events.push(SyncEvent::Broadcast {
+                                        txid,
+                                        outcome: BroadcastOutcome::Propagated,
+                                    });
+                                }
+                                continue;
+                            }
                             if self.requested_txs.len() < 50_000 && self.requested_txs.insert(txid)
                             {
                                 want.push(item);
@@ -304,6 +472,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                             }
                         }
                         InvType::Block => block = true,
+                        InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
                         _ => {}
                     }
                 }
@@ -314,6 +483,8 @@ impl<S: HeaderStore> SyncEngine<S> {
                     self.request_headers(peer);
                 }
             }
+            Message::GetData(gd) => self.on_getdata(peer, gd),
+            Message::IsDLock(lock) => self.on_lock(lock),
             Message::NotFound(nf) => {
                 for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Tx) {
                     let txid = crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
@@ -321,6 +492,31 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Serves our pending broadcasts; other transactions are `notfound`.
+    fn on_getdata(&mut self, peer: PeerId, gd: GetData) {
+        let mut missing = Vec::new();
+        for item in gd.inventory.into_iter().filter(|i| i.inv_type == InvType::Tx) {
+            let txid = Txid::from_byte_array(item.hash.to_byte_array());
+            match self.broadcasts.tx(&txid) {
+                Some(tx) => {
+                    let tx = tx.clone();
+                    self.send(peer, Message::Tx(tx));
+                }
+                None => missing.push(item),
+            }
+        }
+        if !missing.is_empty() {
+            self.send(peer, Message::NotFound(NotFound::new(missing)));
+        }
+    }
+
+    fn on_lock(&mut self, lock: IsDLock) {
+        let known = self.wallet.transaction(&lock.txid).is_some();
+        if let Some(lock) = self.locks.on_lock(lock, known) {
+            self.events.push(SyncEvent::InstantLock { txid: lock.txid, lock });
         }
     }
 
@@ -390,6 +586,12 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
                 if awaited {
                     self.switch_sync_peer(peer);
+                    // No other peer to ask: wait for an announcement rather than ask the
+                    // same peer for the same headers at once (e.g. a header too far in the
+                    // future for our clock).
+                    if self.headers.sync_peer == Some(peer) {
+                        self.headers.caught_up = true;
+                    }
                 }
             }
             Some(_) => {}
@@ -461,6 +663,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         };
         let Some(request) = p.in_flight.remove(pos) else { return };
         p.last_progress = now;
+        p.timed_out = false;
         // The header must be the one of our chain we asked for (equal bytes, so equal hash).
         let ours = self.tree.header_by_hash(&request.hash).ok().flatten();
         if ours.map(|s| s.header) != Some(mb.header) {
@@ -518,11 +721,31 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn apply_change(&mut self, change: TxChange) -> Option<u32> {
-        self.events.extend(change.events.into_iter().map(SyncEvent::Wallet));
-        if change.new_filter_elements.is_empty() {
+        let mut learned = Vec::new();
+        for e in change.events {
+            if let WalletEvent::NewTransaction { txid, .. } = &e {
+                learned.push(*txid);
+            }
+            self.events.push(SyncEvent::Wallet(e));
+        }
+        for txid in learned {
+            if let Some(lock) = self.locks.on_tx_known(&txid) {
+                self.events.push(SyncEvent::InstantLock { txid, lock });
+            }
+        }
+        self.apply_filter_elements(&change.new_filter_elements, change.rescan_from_height)
+    }
+
+    /// Sends `elements` to the peers; returns the height to fetch blocks again from.
+    fn apply_filter_elements(
+        &mut self,
+        elements: &[FilterElement],
+        rescan_from: Option<u32>,
+    ) -> Option<u32> {
+        if elements.is_empty() {
             return None;
         }
-        let update = self.filters.watch(&change.new_filter_elements, change.rescan_from_height);
+        let update = self.filters.watch(elements, rescan_from);
         for (peer, m) in update.messages {
             self.send(peer, m);
         }
@@ -599,28 +822,44 @@ impl<S: HeaderStore> SyncEngine<S> {
         rescan
     }
 
-    /// Fills every peer's request window.
+    /// Deals the pending heights over the peers with room in their window, in batches of
+    /// [`REQUEST_BATCH`] round-robin, so that every ready peer gets a share.
     fn fill_requests(&mut self) {
         let limit = self.blocks.limit(self.config.reorder_window);
         let window = self.config.blocks_in_flight;
-        let peers: Vec<PeerId> = self
+        let mut rooms: Vec<(PeerId, usize, bool)> = self
             .blocks
             .peers
             .iter()
-            .filter(|(id, p)| p.in_flight.len() <= window / 2 && self.peer_usable(Some(**id)))
-            .map(|(id, _)| *id)
+            .filter(|(id, p)| {
+                p.in_flight.len() <= window / 2
+                    && self.peer_usable(Some(**id))
+                    && self.filters.peer(**id).is_some()
+            })
+            .map(|(id, p)| (*id, window.saturating_sub(p.in_flight.len()), p.timed_out))
+            .filter(|(_, room, _)| *room > 0)
             .collect();
-        for peer in peers {
-            if self.filters.peer(peer).is_none() {
-                continue;
+        if rooms.iter().any(|(_, _, slow)| !slow) {
+            rooms.retain(|(_, _, slow)| !slow);
+        }
+        let mut dealt: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
+        'deal: loop {
+            let mut any = false;
+            for (peer, room, _) in rooms.iter_mut().filter(|(_, r, _)| *r > 0) {
+                let heights = self.blocks.take(REQUEST_BATCH.min(*room), limit);
+                if heights.is_empty() {
+                    break 'deal;
+                }
+                *room -= heights.len();
+                dealt.entry(*peer).or_default().extend(heights);
+                any = true;
             }
-            let Some(p) = self.blocks.peers.get(&peer) else { continue };
-            let room = (window - p.in_flight.len()).min(MAX_GETDATA_BATCH);
-            let heights = self.blocks.take(room, limit);
-            if heights.is_empty() {
+            if !any {
                 break;
             }
-            let epoch = self.blocks.epoch;
+        }
+        let epoch = self.blocks.epoch;
+        for (peer, heights) in dealt {
             let mut reqs = Vec::with_capacity(heights.len());
             for h in heights {
                 if let Ok(Some(s)) = self.tree.header_at(h) {
@@ -630,22 +869,24 @@ impl<S: HeaderStore> SyncEngine<S> {
             if reqs.is_empty() {
                 continue;
             }
-            let inv = reqs
-                .iter()
-                .map(|r| {
-                    Inventory::new(
-                        InvType::FilteredBlock,
-                        Hash256::from_byte_array(r.hash.to_byte_array()),
-                    )
-                })
-                .collect();
             if let Some(p) = self.blocks.peers.get_mut(&peer) {
                 if p.in_flight.is_empty() {
                     p.last_progress = self.now;
                 }
-                p.in_flight.extend(reqs);
+                p.in_flight.extend(reqs.iter().copied());
             }
-            self.send(peer, Message::GetData(GetData::new(inv)));
+            for chunk in reqs.chunks(MAX_GETDATA_BATCH) {
+                let inv = chunk
+                    .iter()
+                    .map(|r| {
+                        Inventory::new(
+                            InvType::FilteredBlock,
+                            Hash256::from_byte_array(r.hash.to_byte_array()),
+                        )
+                    })
+                    .collect();
+                self.send(peer, Message::GetData(GetData::new(inv)));
+            }
         }
     }
 

@@ -62,11 +62,16 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// A filter over `elements`, its tweak drawn from `seed`.
-    pub fn new(elements: &[FilterElement], seed: u64) -> Result<Filters, BloomError> {
+    /// A filter over `elements` with the given false-positive rate, its tweak drawn from
+    /// `seed`.
+    pub fn new(
+        elements: &[FilterElement],
+        seed: u64,
+        false_positive_rate: f64,
+    ) -> Result<Filters, BloomError> {
         let mut rng = StdRng::seed_from_u64(seed);
-        let policy =
-            FilterPolicy::new(PolicyConfig::default(), elements.iter().map(watch_item), &mut rng)?;
+        let config = PolicyConfig { false_positive_rate, ..PolicyConfig::default() };
+        let policy = FilterPolicy::new(config, elements.iter().map(watch_item), &mut rng)?;
         Ok(Filters { policy, peers: BTreeMap::new(), generation: 0 })
     }
 

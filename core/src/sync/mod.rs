@@ -8,6 +8,7 @@
 //! * [`filters`]: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
 //!   [`FilterMirror`](crate::bloom::FilterMirror) and one
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
+//! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
 //! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
 //!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
 //!
@@ -18,15 +19,18 @@ pub mod blocks;
 pub mod engine;
 pub mod filters;
 pub mod headers;
+pub mod relay;
 
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
-use crate::hash::BlockHash;
+use crate::hash::{BlockHash, Txid};
 use crate::network::Params;
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
+use crate::wire::IsDLock;
 
 pub use crate::p2p::Command;
 pub use engine::{SyncEngine, SyncError};
+pub use relay::BroadcastOutcome;
 
 /// How long the sync peer may take to answer a header request before another peer is asked
 /// (client rule).
@@ -39,6 +43,12 @@ pub const DEFAULT_BLOCK_TIMEOUT: Time = 20 * SECOND;
 pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 400;
 /// Most entries in one `getdata` (client rule, well below Dash Core's `MAX_INV_SZ` 50,000).
 pub const MAX_GETDATA_BATCH: usize = 1_000;
+/// How long a broadcast transaction may take to be announced back by a peer we did not
+/// announce it to (client rule: Dash Core trickles `inv`s to inbound peers every few seconds,
+/// so a minute allows for several hops).
+pub const DEFAULT_BROADCAST_TIMEOUT: Time = 60 * SECOND;
+/// Heights dealt to one peer at a time when requests are spread over the ready peers.
+pub const REQUEST_BATCH: usize = 16;
 /// Most blocks fetched beyond the next one the wallet needs: bounds the reorder buffer.
 pub const DEFAULT_REORDER_WINDOW: u32 = 2_000;
 
@@ -57,8 +67,12 @@ pub struct SyncConfig {
     pub blocks_in_flight: usize,
     /// See [`DEFAULT_REORDER_WINDOW`].
     pub reorder_window: u32,
-    /// Seed of the filter tweak.
+    /// Seed of the filter tweak (and of the choice of peers a broadcast is announced to).
     pub seed: u64,
+    /// See [`DEFAULT_BROADCAST_TIMEOUT`].
+    pub broadcast_timeout: Time,
+    /// The filter's target false-positive rate.
+    pub false_positive_rate: f64,
 }
 
 impl SyncConfig {
@@ -72,6 +86,8 @@ impl SyncConfig {
             blocks_in_flight: DEFAULT_BLOCKS_IN_FLIGHT,
             reorder_window: DEFAULT_REORDER_WINDOW,
             seed: 0,
+            false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
+            broadcast_timeout: DEFAULT_BROADCAST_TIMEOUT,
         }
     }
 }
@@ -126,5 +142,20 @@ pub enum SyncEvent {
     Synced {
         /// The tip.
         height: u32,
+    },
+    /// A transaction given to [`SyncEngine::broadcast`] propagated or timed out.
+    Broadcast {
+        /// The transaction.
+        txid: Txid,
+        /// How it ended.
+        outcome: BroadcastOutcome,
+    },
+    /// An InstantSend lock (`isdlock`) arrived for a wallet transaction. Not verified: that
+    /// needs the masternode list and BLS.
+    InstantLock {
+        /// The locked transaction.
+        txid: Txid,
+        /// The lock as received.
+        lock: IsDLock,
     },
 }

@@ -1,0 +1,181 @@
+//! Transaction relay state: our own broadcasts until they propagate or time out, and the
+//! InstantSend locks received for transactions the wallet knows or may learn.
+//!
+//! ## Broadcasts
+//! A transaction is announced (`inv MSG_TX`) to about half of the ready peers, at least one;
+//! a peer that asks (`getdata`) is served the `tx`. It has *propagated* when a peer it was
+//! not announced to announces it back: that peer heard it from the network. Dash Core sends
+//! no `reject` any more (PROTOCOL.md §7.2: BIP61 is gone), so a transaction the network
+//! refuses simply never comes back and times out. While it is pending, peers that connect
+//! are announced to as long as fewer than half of the ready peers hold the announcement.
+//!
+//! Bloom-filtering peers only announce transactions that match their filter (PROTOCOL.md
+//! §3.4); the wallet's own transactions match (they spend wallet outpoints, which the filter
+//! holds, or pay its keys).
+//!
+//! ## InstantSend locks
+//! `isdlock` messages arrive unasked after the transactions of a filtered block and after an
+//! `inv MSG_ISDLOCK` we fetch; Dash Core announces a lock to a bloom peer only when the
+//! locked transaction matches its filter (`RelayInvFiltered`, PROTOCOL.md §3.4). A lock is
+//! reported once per transaction the wallet knows; locks for unknown transactions wait in a
+//! small bounded buffer (the transaction may arrive later, or its block may still be in the
+//! reorder buffer). Locks are not verified here (that needs the masternode list).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use crate::hash::{Hash256, Txid};
+use crate::p2p::{PeerId, Time};
+use crate::tx::Transaction;
+use crate::wire::IsDLock;
+
+/// Locks of unknown transactions kept (oldest dropped first; client rule).
+pub const MAX_PENDING_LOCKS: usize = 1_000;
+/// `MSG_ISDLOCK` hashes remembered as already fetched (the set is cleared when full).
+pub const MAX_REQUESTED_LOCKS: usize = 10_000;
+
+/// How a broadcast ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BroadcastOutcome {
+    /// A peer we had not announced it to announced it to us.
+    Propagated,
+    /// No such announcement within [`super::SyncConfig::broadcast_timeout`]. The transaction
+    /// stays in the wallet as unconfirmed.
+    TimedOut,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    tx: Transaction,
+    /// Peers we sent the `inv` to (still connected or not).
+    announced: BTreeSet<PeerId>,
+    deadline: Time,
+}
+
+/// Our pending broadcasts (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct Broadcasts {
+    pending: BTreeMap<Txid, Pending>,
+}
+
+impl Broadcasts {
+    /// Starts broadcasting `tx` until `deadline`. Returns `false` if it is already pending.
+    pub fn start(&mut self, tx: Transaction, deadline: Time) -> bool {
+        let txid = tx.txid();
+        if self.pending.contains_key(&txid) {
+            return false;
+        }
+        self.pending.insert(txid, Pending { tx, announced: BTreeSet::new(), deadline });
+        true
+    }
+
+    /// A pending transaction, to serve a `getdata`.
+    pub fn tx(&self, txid: &Txid) -> Option<&Transaction> {
+        self.pending.get(txid).map(|p| &p.tx)
+    }
+
+    /// Whether `txid` is pending.
+    pub fn is_pending(&self, txid: &Txid) -> bool {
+        self.pending.contains_key(txid)
+    }
+
+    /// The peers `txid` was announced to.
+    pub fn announced_to(&self, txid: &Txid) -> Vec<PeerId> {
+        self.pending.get(txid).map(|p| p.announced.iter().copied().collect()).unwrap_or_default()
+    }
+
+    /// Which of the `ready` peers (in the order given: shuffle them first) should now get an
+    /// `inv` for `txid` so that about half of them, at least one, hold it; they are recorded
+    /// as announced.
+    pub fn announce(&mut self, txid: &Txid, ready: &[PeerId]) -> Vec<PeerId> {
+        let Some(p) = self.pending.get_mut(txid) else { return Vec::new() };
+        let holding = ready.iter().filter(|r| p.announced.contains(r)).count();
+        let want = ready.len().div_ceil(2).max(1);
+        let chosen: Vec<PeerId> = ready
+            .iter()
+            .filter(|r| !p.announced.contains(r))
+            .take(want.saturating_sub(holding))
+            .copied()
+            .collect();
+        p.announced.extend(chosen.iter().copied());
+        chosen
+    }
+
+    /// The pending txids.
+    pub fn txids(&self) -> Vec<Txid> {
+        self.pending.keys().copied().collect()
+    }
+
+    /// `peer` announced `txid`: if it is ours and `peer` did not get it from us, it
+    /// propagated (and is no longer pending).
+    pub fn on_announced(&mut self, peer: PeerId, txid: &Txid) -> bool {
+        match self.pending.get(txid) {
+            Some(p) if !p.announced.contains(&peer) => {
+                self.pending.remove(txid);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The broadcasts whose deadline passed at `now` (no longer pending).
+    pub fn timed_out(&mut self, now: Time) -> Vec<Txid> {
+        let expired: Vec<Txid> =
+            self.pending.iter().filter(|(_, p)| now >= p.deadline).map(|(t, _)| *t).collect();
+        for t in &expired {
+            self.pending.remove(t);
+        }
+        expired
+    }
+}
+
+/// InstantSend locks waiting for their transaction, and those already reported.
+#[derive(Debug, Clone, Default)]
+pub struct InstantLocks {
+    waiting: VecDeque<IsDLock>,
+    reported: HashSet<Txid>,
+    requested: HashSet<Hash256>,
+}
+
+impl InstantLocks {
+    /// Whether an announced lock should be fetched (not asked for before).
+    pub fn want(&mut self, hash: Hash256) -> bool {
+        if self.requested.len() >= MAX_REQUESTED_LOCKS {
+            self.requested.clear();
+        }
+        self.requested.insert(hash)
+    }
+
+    /// A lock arrived. Returns it when it should be reported now (`known`: the wallet has
+    /// its transaction); otherwise it waits (if not reported already).
+    pub fn on_lock(&mut self, lock: IsDLock, known: bool) -> Option<IsDLock> {
+        if self.reported.contains(&lock.txid) {
+            return None;
+        }
+        if known {
+            self.waiting.retain(|l| l.txid != lock.txid);
+            self.reported.insert(lock.txid);
+            return Some(lock);
+        }
+        if self.waiting.iter().any(|l| l.txid == lock.txid) {
+            return None;
+        }
+        if self.waiting.len() >= MAX_PENDING_LOCKS {
+            self.waiting.pop_front();
+        }
+        self.waiting.push_back(lock);
+        None
+    }
+
+    /// The wallet learned `txid`: its waiting lock, if any, to report now.
+    pub fn on_tx_known(&mut self, txid: &Txid) -> Option<IsDLock> {
+        let pos = self.waiting.iter().position(|l| l.txid == *txid)?;
+        let lock = self.waiting.remove(pos)?;
+        self.reported.insert(lock.txid);
+        Some(lock)
+    }
+
+    /// Locks waiting for their transaction.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+}

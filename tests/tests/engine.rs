@@ -1,0 +1,789 @@
+//! The sans-IO [`SyncEngine`] driven by synthetic node events: simulated peers answer its
+//! commands from a testkit regtest chain (real proof of work, real merkle trees) the way Dash
+//! Core does, or stay silent, withhold transactions or match everything, as a test asks.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use dashlite::bloom::{is_matchable_in_merkle_block, BloomFilter};
+use dashlite::chain::merkle::PartialMerkleTree;
+use dashlite::chain::MemoryHeaderStore;
+use dashlite::hash::{BlockHash, Hash256, Txid};
+use dashlite::network::Network;
+use dashlite::p2p::{services, Command, DisconnectReason, Event, PeerId, PeerInfo, SECOND};
+use dashlite::store::Progress;
+use dashlite::sync::{
+    start_header, BroadcastOutcome, SyncConfig, SyncEngine, SyncEvent, REQUEST_BATCH,
+};
+use dashlite::tx::{Script, Transaction};
+use dashlite::wallet::{Address, TxStatus, Wallet, WalletEvent, WatchList};
+use dashlite::wire::{
+    CompressionPath, FilterLoad, GetData, Headers, Headers2, Inv, InvType, Inventory, IsDLock,
+    MerkleBlock, Message, NotFound,
+};
+use dashlite_testkit::chain::COIN;
+use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::{BlockSpec, Chain};
+
+/// How a simulated peer behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    #[default]
+    Honest,
+    /// Answers nothing.
+    Silent,
+    /// Answers headers, never filtered blocks.
+    NoBlocks,
+    /// Sends each `merkleblock` without its matched transactions.
+    Withhold,
+    /// Matches every transaction until it is sent a `filterload`.
+    MatchAllUntilReload,
+}
+
+struct SimPeer {
+    mode: Mode,
+    headers2: bool,
+    filter: Option<BloomFilter>,
+    received: Vec<Message>,
+    /// Disconnected (its log is kept).
+    gone: bool,
+}
+
+impl SimPeer {
+    fn getdata_hashes(&self, kind: InvType) -> Vec<Hash256> {
+        self.received
+            .iter()
+            .filter_map(|m| match m {
+                Message::GetData(g) => Some(g.inventory.clone()),
+                _ => None,
+            })
+            .flatten()
+            .filter(|i| i.inv_type == kind)
+            .map(|i| i.hash)
+            .collect()
+    }
+
+    fn count(&self, f: impl Fn(&Message) -> bool) -> usize {
+        self.received.iter().filter(|m| f(m)).count()
+    }
+}
+
+struct Sim {
+    chain: Chain,
+    engine: SyncEngine<MemoryHeaderStore>,
+    peers: BTreeMap<PeerId, SimPeer>,
+    now: u64,
+    events: Vec<SyncEvent>,
+    other: Vec<Command>,
+}
+
+fn alice() -> TestKey {
+    TestKey::from_seed("alice")
+}
+
+fn alice_script() -> Script {
+    alice().p2pkh()
+}
+
+fn watching(keys: &[&TestKey]) -> WatchList {
+    let mut watch = WatchList::new(Network::Regtest);
+    for k in keys {
+        watch.add_address(Address::p2pkh(k.key_id(), Network::Regtest)).expect("address");
+    }
+    watch
+}
+
+fn config() -> SyncConfig {
+    SyncConfig::new(Network::Regtest.params(), 0)
+}
+
+fn txid_hash(txid: &Txid) -> Hash256 {
+    Hash256::from_byte_array(txid.to_byte_array())
+}
+
+fn block_hash(hash: &BlockHash) -> Hash256 {
+    Hash256::from_byte_array(hash.to_byte_array())
+}
+
+impl Sim {
+    fn new(chain: Chain, wallet: Wallet) -> Sim {
+        Sim::with_engine(chain, |params| {
+            SyncEngine::new(
+                config(),
+                MemoryHeaderStore::new(),
+                start_header(params, 0, &[]),
+                wallet,
+            )
+            .expect("engine")
+        })
+    }
+
+    fn with_engine(
+        chain: Chain,
+        make: impl FnOnce(&'static dashlite::network::Params) -> SyncEngine<MemoryHeaderStore>,
+    ) -> Sim {
+        let engine = make(Network::Regtest.params());
+        // A clock just after the chain's tip (headers more than 2 h ahead are refused).
+        let now = (u64::from(chain.tip_header().time) + 60) * SECOND;
+        Sim { chain, engine, peers: BTreeMap::new(), now, events: Vec::new(), other: Vec::new() }
+    }
+
+    fn connect(&mut self, id: u64, mode: Mode, headers2: bool) {
+        self.ready(id, mode, headers2);
+        self.pump();
+    }
+
+    /// Several peers finish their handshakes before the engine's first command is answered.
+    fn connect_all(&mut self, peers: &[(u64, Mode)]) {
+        for &(id, mode) in peers {
+            self.ready(id, mode, true);
+        }
+        self.pump();
+    }
+
+    fn ready(&mut self, id: u64, mode: Mode, headers2: bool) {
+        let peer = PeerId(id);
+        let load = self.engine.filter_load();
+        let filter = BloomFilter::try_from(&load).expect("filter");
+        let filter = if mode == Mode::MatchAllUntilReload {
+            let all = FilterLoad { data: vec![0xff; load.data.len()], ..load.clone() };
+            BloomFilter::try_from(&all).expect("filter")
+        } else {
+            filter
+        };
+        self.peers.insert(
+            peer,
+            SimPeer { mode, headers2, filter: Some(filter), received: vec![], gone: false },
+        );
+        let mut svc = services::NODE_NETWORK | services::NODE_BLOOM;
+        if headers2 {
+            svc |= services::NODE_HEADERS_COMPRESSED;
+        }
+        let info = PeerInfo {
+            addr: format!("127.0.0.1:{}", 20_000 + id).parse().expect("addr"),
+            version: 70_237,
+            services: svc,
+            user_agent: "/sim/".into(),
+            start_height: self.chain.height() as i32,
+            headers2,
+            wants_addrv2: false,
+        };
+        let event = Event::PeerReady { peer, info, filter_loaded: true };
+        self.engine.on_event(event, Some(load), self.now);
+    }
+
+    fn disconnect(&mut self, peer: PeerId) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.gone = true;
+        }
+        let addr = format!("127.0.0.1:{}", 20_000 + peer.0).parse().expect("addr");
+        let event = Event::PeerDisconnected { peer, addr, reason: DisconnectReason::Requested };
+        self.engine.on_event(event, None, self.now);
+        self.pump();
+    }
+
+    /// A message from `peer` to the engine, then everything that follows.
+    fn deliver(&mut self, peer: PeerId, message: Message) {
+        self.engine.on_event(Event::Message { peer, message }, None, self.now);
+        self.pump();
+    }
+
+    fn tick(&mut self, by: u64) {
+        self.now += by;
+        self.engine.on_tick(self.now);
+        self.pump();
+    }
+
+    /// Runs commands and answers until nothing moves.
+    fn pump(&mut self) {
+        let mut replies: VecDeque<(PeerId, Message)> = VecDeque::new();
+        let mut rounds = 0u32;
+        loop {
+            rounds += 1;
+            assert!(
+                rounds < 1_000_000,
+                "the engine never settles; last commands {:?}",
+                self.engine.drain_commands()
+            );
+            self.events.extend(self.engine.drain_events());
+            let commands = self.engine.drain_commands();
+            if commands.is_empty() && replies.is_empty() {
+                break;
+            }
+            for c in commands {
+                match c {
+                    Command::Send { peer, message } => {
+                        for r in self.answer(peer, message) {
+                            replies.push_back((peer, r));
+                        }
+                    }
+                    Command::Misbehaving { peer, what } if what.score() >= 100 => {
+                        self.other.push(Command::Misbehaving { peer, what });
+                        // The node disconnects the peer.
+                        let p = self.peers.get_mut(&peer).filter(|p| !p.gone);
+                        if let Some(p) = p {
+                            p.gone = true;
+                            let addr = format!("127.0.0.1:{}", 20_000 + peer.0).parse().unwrap();
+                            let reason = DisconnectReason::Misbehaving(100);
+                            let ev = Event::PeerDisconnected { peer, addr, reason };
+                            self.engine.on_event(ev, None, self.now);
+                        }
+                    }
+                    other => self.other.push(other),
+                }
+            }
+            if let Some((peer, m)) = replies.pop_front() {
+                if self.peers.get(&peer).is_some_and(|p| !p.gone) {
+                    self.engine.on_event(Event::Message { peer, message: m }, None, self.now);
+                }
+            }
+        }
+    }
+
+    /// What `peer` answers to `message` (as Dash Core would, unless its mode says otherwise).
+    fn answer(&mut self, peer: PeerId, message: Message) -> Vec<Message> {
+        let Some(p) = self.peers.get_mut(&peer).filter(|p| !p.gone) else { return vec![] };
+        p.received.push(message.clone());
+        if p.mode == Mode::Silent {
+            return vec![];
+        }
+        match message {
+            Message::GetHeaders(g) => {
+                let from = self.chain.locate(&g.locator_hashes) + 1;
+                let to = self.chain.height().min(from + 1_999);
+                let hs = (from..=to).filter_map(|h| self.chain.header(h)).collect();
+                vec![Message::Headers(Headers::new(hs))]
+            }
+            Message::GetHeaders2(g) => {
+                assert!(p.headers2, "getheaders2 sent to a peer without headers2");
+                let from = self.chain.locate(&g.locator_hashes) + 1;
+                let to = self.chain.height().min(from + 7_999);
+                let hs: Vec<_> = (from..=to).filter_map(|h| self.chain.header(h)).collect();
+                vec![Message::Headers2(Headers2::compress(&hs, CompressionPath::GetHeaders2Reply))]
+            }
+            Message::FilterLoad(load) => {
+                p.filter = BloomFilter::try_from(&load).ok();
+                if p.mode == Mode::MatchAllUntilReload {
+                    p.mode = Mode::Honest;
+                }
+                vec![]
+            }
+            Message::FilterAdd(add) => {
+                if let Some(f) = p.filter.as_mut() {
+                    f.insert(&add.element);
+                }
+                vec![]
+            }
+            Message::GetData(g) => {
+                let mut out = Vec::new();
+                let mut missing = Vec::new();
+                for item in g.inventory {
+                    match item.inv_type {
+                        InvType::FilteredBlock if p.mode != Mode::NoBlocks => {
+                            let hash = BlockHash::from_byte_array(item.hash.to_byte_array());
+                            let (Some(block), Some(filter)) =
+                                (self.chain.block_by_hash(&hash), p.filter.as_mut())
+                            else {
+                                continue;
+                            };
+                            let txids: Vec<Txid> =
+                                block.transactions.iter().map(Transaction::txid).collect();
+                            let matches: Vec<bool> = block
+                                .transactions
+                                .iter()
+                                .map(|t| {
+                                    is_matchable_in_merkle_block(t)
+                                        && filter.is_relevant_and_update(t)
+                                })
+                                .collect();
+                            let tree = PartialMerkleTree::from_txids(&txids, &matches);
+                            out.push(Message::MerkleBlock(MerkleBlock::new(block.header, tree)));
+                            if p.mode != Mode::Withhold {
+                                for (tx, m) in block.transactions.iter().zip(&matches) {
+                                    if *m {
+                                        out.push(Message::Tx(tx.clone()));
+                                    }
+                                }
+                            }
+                        }
+                        InvType::Tx => {
+                            let txid = Txid::from_byte_array(item.hash.to_byte_array());
+                            match self.chain.mempool_tx(&txid) {
+                                Some(tx) => out.push(Message::Tx(tx.clone())),
+                                None => missing.push(item),
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if !missing.is_empty() {
+                    out.push(Message::NotFound(NotFound::new(missing)));
+                }
+                out
+            }
+            _ => vec![],
+        }
+    }
+
+    fn peer(&self, id: u64) -> &SimPeer {
+        self.peers.get(&PeerId(id)).expect("peer")
+    }
+
+    fn synced_to_tip(&self) -> bool {
+        self.engine.is_synced() && self.engine.blocks_height() == self.chain.height()
+    }
+
+    fn confirmed(&self) -> BTreeMap<Txid, u32> {
+        self.engine
+            .wallet()
+            .transactions()
+            .into_iter()
+            .filter_map(|w| w.status.block().map(|b| (w.txid, b.height)))
+            .collect()
+    }
+
+    fn take_events(&mut self) -> Vec<SyncEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+/// `n` blocks; a payment to alice every `every` blocks from block 5 on. Returns the payments.
+fn chain_paying_alice(n: u32, every: u32) -> (Chain, BTreeMap<Txid, u32>) {
+    let mut chain = Chain::with_blocks(4);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    let mut payments = BTreeMap::new();
+    for i in 0..n.saturating_sub(4) {
+        chain.send(&bob, COIN);
+        let paid = (i % every == 0).then(|| chain.send(&alice_script(), 2 * COIN));
+        chain.mine(1);
+        if let Some(tx) = paid {
+            payments.insert(tx.txid(), chain.height());
+        }
+    }
+    (chain, payments)
+}
+
+fn alice_wallet() -> Wallet {
+    Wallet::new(watching(&[&alice()]))
+}
+
+#[test]
+fn a_silent_sync_peer_is_replaced_after_the_headers_timeout() {
+    let (chain, payments) = chain_paying_alice(40, 10);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect(1, Mode::Silent, true);
+    sim.connect(2, Mode::Honest, true);
+    assert_eq!(sim.peer(1).count(|m| matches!(m, Message::GetHeaders2(_))), 1);
+    assert_eq!(sim.peer(2).count(|m| matches!(m, Message::GetHeaders2(_))), 0);
+    assert_eq!(sim.engine.tree().tip().height, 0);
+    sim.tick(config().headers_timeout + SECOND);
+    assert!(sim.peer(2).count(|m| matches!(m, Message::GetHeaders2(_))) > 0);
+    assert_eq!(sim.engine.tree().tip().hash, sim.chain.tip());
+    // Its share of the blocks moves on too.
+    sim.tick(config().block_timeout + SECOND);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+}
+
+#[test]
+fn a_silent_block_peer_loses_its_requests_to_the_others() {
+    let (chain, payments) = chain_paying_alice(80, 7);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect_all(&[(1, Mode::Honest), (2, Mode::NoBlocks)]);
+    let owed = sim.peer(2).getdata_hashes(InvType::FilteredBlock);
+    assert!(!owed.is_empty(), "the silent peer got no share");
+    assert!(!sim.synced_to_tip());
+    sim.tick(config().block_timeout + SECOND);
+    assert!(sim.other.contains(&Command::ClearRequests(PeerId(2))));
+    let from_honest = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    assert!(owed.iter().all(|h| from_honest.contains(h)), "not every owed block moved");
+    // The slow peer is not dealt the same blocks again while another peer has room.
+    assert_eq!(sim.peer(2).getdata_hashes(InvType::FilteredBlock), owed);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+}
+
+#[test]
+fn a_peer_starting_another_merkleblock_before_the_matched_txs_is_scored_100_and_replaced() {
+    let (chain, payments) = chain_paying_alice(80, 3);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect_all(&[(1, Mode::Honest), (2, Mode::Withhold)]);
+    let punished = sim.other.iter().any(|c| {
+        matches!(c, Command::Misbehaving { peer, what } if *peer == PeerId(2) && what.score() == 100)
+    });
+    assert!(punished, "commands: {:?}", sim.other);
+    assert!(sim.peer(2).gone);
+    // The block whose transactions were withheld was asked of the honest peer after.
+    let withheld = sim
+        .peer(2)
+        .getdata_hashes(InvType::FilteredBlock)
+        .into_iter()
+        .find(|h| {
+            let hash = BlockHash::from_byte_array(h.to_byte_array());
+            let height = sim.chain.height_of(&hash).unwrap();
+            sim_block_pays(&sim.chain, height, &alice_script())
+        })
+        .expect("the withholding peer was asked for a paying block");
+    let honest = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    assert!(honest.contains(&withheld), "the withheld block was not asked again");
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+}
+
+#[test]
+fn a_peer_without_headers2_is_synced_with_plain_headers() {
+    // More than one full `headers` reply (2,000).
+    let mut chain = Chain::with_blocks(2_050);
+    let tx = chain.send(&alice_script(), COIN);
+    chain.mine(1);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect(1, Mode::Honest, false);
+    let plain = sim.peer(1).count(|m| matches!(m, Message::GetHeaders(_)));
+    assert!(plain >= 2, "one request per full reply, then one more");
+    assert_eq!(sim.peer(1).count(|m| matches!(m, Message::GetHeaders2(_))), 0);
+    assert_eq!(sim.engine.tree().tip().hash, sim.chain.tip());
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed().get(&tx.txid()), Some(&2_051));
+}
+
+#[test]
+fn false_positive_drift_reloads_the_filter_and_fetches_the_blocks_again() {
+    let mut chain = Chain::with_blocks(4);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    let mut payments = BTreeMap::new();
+    for i in 0..60 {
+        for _ in 0..3 {
+            chain.send(&bob, COIN);
+        }
+        if i == 30 {
+            let tx = chain.send(&alice_script(), COIN);
+            payments.insert(tx.txid(), chain.height() + 1);
+        }
+        chain.mine(1);
+    }
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect(1, Mode::MatchAllUntilReload, true);
+    assert!(
+        sim.peer(1).count(|m| matches!(m, Message::FilterLoad(_))) >= 1,
+        "no reload for a peer matching everything"
+    );
+    let asked = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    let mut counts: BTreeMap<Hash256, usize> = BTreeMap::new();
+    for h in asked {
+        *counts.entry(h).or_default() += 1;
+    }
+    assert!(counts.values().any(|&n| n >= 2), "no block was asked for again");
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+    assert_eq!(sim.engine.wallet().transactions().len(), payments.len());
+}
+
+#[test]
+fn block_requests_are_spread_over_three_peers() {
+    let (chain, payments) = chain_paying_alice(300, 20);
+    let mut sim = Sim::new(chain, alice_wallet());
+    // All three are ready before headers arrive: the first, the sync peer, is silent at
+    // first; then it answers again and the engine moves on to the second.
+    for id in 1..=3 {
+        sim.connect(id, if id == 1 { Mode::Silent } else { Mode::Honest }, true);
+    }
+    sim.peers.get_mut(&PeerId(1)).unwrap().mode = Mode::Honest;
+    sim.tick(config().headers_timeout + SECOND);
+    let shares: Vec<usize> =
+        (1..=3).map(|id| sim.peer(id).getdata_hashes(InvType::FilteredBlock).len()).collect();
+    assert!(shares.iter().all(|&n| n >= REQUEST_BATCH), "shares {shares:?}");
+    let (lo, hi) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+    assert!(hi - lo <= 2 * REQUEST_BATCH, "uneven shares {shares:?}");
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+}
+
+/// A synced sim with `n` peers and an unmined payment to alice (returned, not yet relayed).
+fn synced_with_pending_payment(n: u64) -> (Sim, Transaction) {
+    let (chain, _) = chain_paying_alice(20, 5);
+    let mut sim = Sim::new(chain, alice_wallet());
+    for id in 1..=n {
+        sim.connect(id, Mode::Honest, true);
+    }
+    assert!(sim.synced_to_tip());
+    let tx = sim.chain.send(&alice_script(), 3 * COIN);
+    sim.take_events();
+    (sim, tx)
+}
+
+#[test]
+fn a_broadcast_goes_to_about_half_the_peers_is_served_and_propagates_when_announced_back() {
+    let (mut sim, tx) = synced_with_pending_payment(4);
+    let txid = sim.engine.broadcast(tx.clone());
+    assert_eq!(txid, tx.txid());
+    assert_eq!(
+        sim.engine.wallet().transaction(&txid).map(|w| w.status),
+        Some(TxStatus::Unconfirmed)
+    );
+    sim.pump();
+    let announced = sim.engine.broadcast_peers(&txid);
+    assert_eq!(announced.len(), 2, "half of 4 peers");
+    let inv = |m: &Message| matches!(m, Message::Inv(i) if i.inventory.iter().any(|e| e.inv_type == InvType::Tx && e.hash == txid_hash(&txid)));
+    for id in 1..=4 {
+        let got = sim.peer(id).count(inv);
+        assert_eq!(got, usize::from(announced.contains(&PeerId(id))), "peer {id}");
+    }
+    // An announced peer asks for it and is served.
+    let asker = announced[0];
+    sim.deliver(
+        asker,
+        Message::GetData(GetData::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
+    );
+    assert!(sim.peers[&asker].received.contains(&Message::Tx(tx.clone())));
+    // An announced peer announcing it back proves nothing.
+    let back = Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))]));
+    sim.deliver(asker, back.clone());
+    assert!(!sim.events.iter().any(|e| matches!(e, SyncEvent::Broadcast { .. })));
+    let witness = (1..=4).map(PeerId).find(|p| !announced.contains(p)).unwrap();
+    sim.deliver(witness, back);
+    assert!(sim
+        .events
+        .contains(&SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::Propagated }));
+    // Ours: not fetched back from the witness.
+    assert_eq!(sim.peers[&witness].getdata_hashes(InvType::Tx), Vec::<Hash256>::new());
+}
+
+#[test]
+fn a_broadcast_nobody_announces_back_times_out() {
+    let (mut sim, tx) = synced_with_pending_payment(2);
+    let txid = sim.engine.broadcast(tx);
+    sim.pump();
+    sim.tick(config().broadcast_timeout - SECOND);
+    assert!(!sim.events.iter().any(|e| matches!(e, SyncEvent::Broadcast { .. })));
+    sim.tick(2 * SECOND);
+    assert!(sim
+        .events
+        .contains(&SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::TimedOut }));
+    // Still in the wallet, unconfirmed; no longer served.
+    assert_eq!(
+        sim.engine.wallet().transaction(&txid).map(|w| w.status),
+        Some(TxStatus::Unconfirmed)
+    );
+    sim.deliver(
+        PeerId(1),
+        Message::GetData(GetData::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
+    );
+    assert!(matches!(sim.peer(1).received.last(), Some(Message::NotFound(_))));
+}
+
+#[test]
+fn a_broadcast_without_peers_is_announced_to_the_first_that_connects() {
+    let (mut sim, tx) = synced_with_pending_payment(1);
+    sim.disconnect(PeerId(1));
+    let txid = sim.engine.broadcast(tx);
+    sim.pump();
+    assert!(sim.engine.broadcast_peers(&txid).is_empty());
+    sim.connect(5, Mode::Honest, true);
+    assert_eq!(sim.engine.broadcast_peers(&txid), vec![PeerId(5)]);
+    // A second peer is kept as a witness (one of two already holds it).
+    sim.connect(6, Mode::Honest, true);
+    assert_eq!(sim.engine.broadcast_peers(&txid), vec![PeerId(5)]);
+    let back = Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))]));
+    sim.deliver(PeerId(6), back);
+    assert!(sim
+        .events
+        .contains(&SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::Propagated }));
+}
+
+fn lock_for(tx: &Transaction) -> IsDLock {
+    IsDLock {
+        version: 1,
+        inputs: tx.inputs.iter().map(|i| i.previous_output).collect(),
+        txid: tx.txid(),
+        cycle_hash: BlockHash::ZERO,
+        signature: [7; 96],
+    }
+}
+
+#[test]
+fn an_instant_lock_for_a_known_transaction_is_recorded_once() {
+    let (chain, payments) = chain_paying_alice(20, 5);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect(1, Mode::Honest, true);
+    sim.connect(2, Mode::Honest, true);
+    let txid = *payments.keys().next().unwrap();
+    let tx = sim.engine.wallet().transaction(&txid).unwrap().tx.clone();
+    sim.take_events();
+    sim.deliver(PeerId(1), Message::IsDLock(lock_for(&tx)));
+    sim.deliver(PeerId(2), Message::IsDLock(lock_for(&tx)));
+    let locks: Vec<_> =
+        sim.events.iter().filter(|e| matches!(e, SyncEvent::InstantLock { .. })).collect();
+    assert_eq!(locks, vec![&SyncEvent::InstantLock { txid, lock: lock_for(&tx) }]);
+}
+
+#[test]
+fn an_instant_lock_before_its_transaction_is_recorded_when_the_transaction_arrives() {
+    let (mut sim, tx) = synced_with_pending_payment(1);
+    let txid = tx.txid();
+    // Announced by inv: fetched once.
+    let lock = lock_for(&tx);
+    let lock_hash = Hash256::from_byte_array(dashlite::hash::sha256d(
+        &dashlite::encode::Encode::to_bytes(&lock),
+    ));
+    let inv = Message::Inv(Inv::new(vec![Inventory::new(InvType::Isdlock, lock_hash)]));
+    sim.deliver(PeerId(1), inv.clone());
+    sim.deliver(PeerId(1), inv);
+    assert_eq!(sim.peer(1).getdata_hashes(InvType::Isdlock), vec![lock_hash]);
+    sim.deliver(PeerId(1), Message::IsDLock(lock.clone()));
+    assert!(!sim.events.iter().any(|e| matches!(e, SyncEvent::InstantLock { .. })));
+    // Now the transaction is announced and fetched.
+    sim.deliver(
+        PeerId(1),
+        Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
+    );
+    let new_tx = sim.events.iter().position(|e| matches!(e, SyncEvent::Wallet(WalletEvent::NewTransaction { txid: t, .. }) if *t == txid));
+    let locked =
+        sim.events.iter().position(|e| *e == SyncEvent::InstantLock { txid, lock: lock.clone() });
+    assert!(new_tx.is_some() && locked.is_some() && new_tx < locked, "{:?}", sim.events);
+}
+
+/// Syncs `chain` with a fresh engine and returns its store, wallet and progress.
+fn synced_state(chain: &Chain) -> (MemoryHeaderStore, Wallet, Progress, Sim) {
+    let mut sim = Sim::new(chain.clone(), alice_wallet());
+    sim.connect(1, Mode::Honest, true);
+    assert!(sim.synced_to_tip());
+    let progress = sim.engine.progress().expect("progress");
+    assert_eq!(progress, Progress { height: chain.height(), hash: chain.tip() });
+    let wallet = sim.engine.wallet().clone();
+    (sim.engine.store_mut().clone(), wallet, progress, sim)
+}
+
+fn restored(wallet: &Wallet) -> Wallet {
+    let txs = wallet.transactions().into_iter().cloned().collect::<Vec<_>>();
+    Wallet::from_parts(wallet.watch_list().clone(), txs, wallet.tip())
+}
+
+#[test]
+fn resuming_on_the_best_chain_fetches_only_the_blocks_after_the_progress() {
+    let (mut chain, mut payments) = chain_paying_alice(40, 6);
+    let (store, wallet, progress, _) = synced_state(&chain);
+    let tx = chain.send(&alice_script(), COIN);
+    chain.mine(3);
+    payments.insert(tx.txid(), progress.height + 1);
+    let mut sim = Sim::with_engine(chain, |params| {
+        SyncEngine::resume(
+            config(),
+            store,
+            start_header(params, 0, &[]),
+            restored(&wallet),
+            Some(progress),
+        )
+        .expect("engine")
+    });
+    sim.connect(1, Mode::Honest, true);
+    let asked = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    let expected: Vec<Hash256> = (progress.height + 1..=sim.chain.height())
+        .map(|h| block_hash(&sim.chain.hash_at(h).unwrap()))
+        .collect();
+    assert_eq!(asked, expected);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), payments);
+    assert_eq!(
+        sim.engine.progress(),
+        Some(Progress { height: sim.chain.height(), hash: sim.chain.tip() })
+    );
+}
+
+#[test]
+fn resuming_off_the_best_chain_disconnects_the_stale_blocks_and_fetches_them_again() {
+    let (mut chain, _) = chain_paying_alice(40, 50);
+    // A payment 2 blocks below the tip, which a reorg will move.
+    let tx = chain.send(&alice_script(), 5 * COIN);
+    chain.mine(3);
+    let old_height = chain.height() - 2;
+    let (_, wallet, progress, mut first) = synced_state(&chain);
+    assert_eq!(first.confirmed().get(&tx.txid()), Some(&old_height));
+    // The reorg reaches the store (the first engine follows it) but the wallet is not saved.
+    let reorg = chain.reorg_with(
+        3,
+        vec![BlockSpec::empty(), BlockSpec::default(), BlockSpec::empty(), BlockSpec::empty()],
+    );
+    assert!(reorg.returned_to_mempool.contains(&tx.txid()));
+    let new_height = reorg.fork_height + 2;
+    first.chain = chain.clone();
+    let ann = first.chain.tip();
+    first.deliver(
+        PeerId(1),
+        Message::Inv(Inv::new(vec![Inventory::new(InvType::Block, block_hash(&ann))])),
+    );
+    assert_eq!(first.engine.tree().tip().hash, chain.tip());
+    let store = first.engine.store_mut().clone();
+
+    let mut sim = Sim::with_engine(chain, |params| {
+        SyncEngine::resume(
+            config(),
+            store,
+            start_header(params, 0, &[]),
+            restored(&wallet),
+            Some(progress),
+        )
+        .expect("engine")
+    });
+    let reorged = sim.engine.drain_events();
+    assert!(
+        reorged.iter().any(|e| matches!(e, SyncEvent::Wallet(WalletEvent::Reorged { txid, .. }) if *txid == tx.txid())),
+        "{reorged:?}"
+    );
+    sim.connect(1, Mode::Honest, true);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed().get(&tx.txid()), Some(&new_height));
+    for w in sim.engine.wallet().transactions() {
+        let b = w.status.block().expect("confirmed");
+        assert_eq!(sim.chain.hash_at(b.height), Some(b.hash));
+    }
+}
+
+#[test]
+fn a_watch_item_added_at_run_time_goes_out_as_filteradd_and_can_rescan() {
+    let bob_key = TestKey::from_seed("bob");
+    let (chain, _) = chain_paying_alice(30, 10);
+    let paid_bob_at: Vec<u32> =
+        (5..=30).filter(|&h| sim_block_pays(&chain, h, &bob_key.p2pkh())).collect();
+    assert!(!paid_bob_at.is_empty());
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect(1, Mode::Honest, true);
+    sim.connect(2, Mode::Honest, true);
+    assert!(sim.synced_to_tip());
+    let before = sim.peer(1).getdata_hashes(InvType::FilteredBlock).len();
+    let address = Address::p2pkh(bob_key.key_id(), Network::Regtest);
+    let rescan_from = 20;
+    sim.engine.update_watch_list(Some(rescan_from), |w| w.add_address(address)).expect("address");
+    sim.pump();
+    for id in 1..=2 {
+        let adds = sim
+            .peer(id)
+            .count(|m| matches!(m, Message::FilterAdd(a) if a.element == bob_key.key_id()));
+        assert_eq!(adds, 1, "peer {id}");
+    }
+    let after = sim.peer(1).getdata_hashes(InvType::FilteredBlock).len()
+        + sim.peer(2).getdata_hashes(InvType::FilteredBlock).len();
+    assert!(after > before, "no block fetched again");
+    assert!(sim.synced_to_tip());
+    let found: Vec<u32> = sim
+        .engine
+        .wallet()
+        .transactions()
+        .into_iter()
+        .filter(|w| {
+            w.owned_outputs
+                .iter()
+                .any(|o| w.tx.outputs[o.vout as usize].script_pubkey == bob_key.p2pkh())
+        })
+        .filter_map(|w| w.status.block().map(|b| b.height))
+        .collect();
+    let expected: Vec<u32> = paid_bob_at.iter().copied().filter(|&h| h >= rescan_from).collect();
+    let mut found_sorted = found.clone();
+    found_sorted.sort_unstable();
+    found_sorted.dedup();
+    assert_eq!(found_sorted, expected);
+}
+
+fn sim_block_pays(chain: &Chain, height: u32, script: &Script) -> bool {
+    chain
+        .transactions(height)
+        .is_some_and(|txs| txs.iter().any(|t| t.outputs.iter().any(|o| &o.script_pubkey == script)))
+}
