@@ -567,7 +567,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_constructor_address_parse() != 50871:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_add_watch() != 55290:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_balance() != 50472:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -759,9 +763,15 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_from_script_pubkey.r
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_balance.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_balance.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_broadcast.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_broadcast.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_governance_progress.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_governance_progress.restype = ctypes.c_uint16
@@ -1047,10 +1057,21 @@ _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_governance_progress.argtypes = (
     ctypes.c_uint64,
 )
@@ -4841,6 +4862,55 @@ class _UniffiFfiConverterTypeBirthday(_UniffiConverterRustBuffer):
 
 
 
+class BroadcastOutcome(enum.Enum):
+    """
+    What became of a broadcast transaction.
+"""
+    
+    PROPAGATED = 0
+    """
+    A peer we had not announced it to announced it to us.
+"""
+    
+    TIMED_OUT = 1
+    """
+    No peer announced it back in time; it stays in the wallet as unconfirmed.
+"""
+    
+
+
+class _UniffiFfiConverterTypeBroadcastOutcome(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return BroadcastOutcome.PROPAGATED
+        if variant == 2:
+            return BroadcastOutcome.TIMED_OUT
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == BroadcastOutcome.PROPAGATED:
+            return
+        if value == BroadcastOutcome.TIMED_OUT:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == BroadcastOutcome.PROPAGATED:
+            buf.write_i32(1)
+        if value == BroadcastOutcome.TIMED_OUT:
+            buf.write_i32(2)
+
+
+
+
+
+
+
+
 class ChainKind(enum.Enum):
     """
     One of the two chains of a BIP44 account.
@@ -5717,6 +5787,75 @@ class Event:
             return True
 
     @dataclass
+    class BROADCAST:
+        """
+        What became of a transaction sent with `Client.broadcast`.
+"""
+        
+        def __init__(self, txid:str, outcome:BroadcastOutcome):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.outcome = outcome
+            
+            """
+        Propagated or timed out.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.BROADCAST(txid={}, outcome={})".format(self.txid, self.outcome)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_BROADCAST():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.outcome != other.outcome:
+                return False
+            return True
+
+    @dataclass
+    class INSTANT_LOCK:
+        """
+        An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+        verified yet).
+"""
+        
+        def __init__(self, txid:str):
+            self.txid = txid
+            
+            """
+        The locked transaction.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.INSTANT_LOCK(txid={})".format(self.txid)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_INSTANT_LOCK():
+                return False
+            if self.txid != other.txid:
+                return False
+            return True
+
+    @dataclass
     class SPORK_CHANGED:
         """
         A spork's value changed.
@@ -6128,6 +6267,14 @@ class Event:
         return isinstance(self, Event.PEER_DISCONNECTED)
     def is_peer_disconnected(self) -> bool:
         return isinstance(self, Event.PEER_DISCONNECTED)
+    def is_BROADCAST(self) -> bool:
+        return isinstance(self, Event.BROADCAST)
+    def is_broadcast(self) -> bool:
+        return isinstance(self, Event.BROADCAST)
+    def is_INSTANT_LOCK(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
+    def is_instant_lock(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
     def is_SPORK_CHANGED(self) -> bool:
         return isinstance(self, Event.SPORK_CHANGED)
     def is_spork_changed(self) -> bool:
@@ -6184,6 +6331,8 @@ Event.KEYS_DERIVED = type("Event.KEYS_DERIVED", (Event.KEYS_DERIVED, Event,), {}
 Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
 Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
 Event.PEER_DISCONNECTED = type("Event.PEER_DISCONNECTED", (Event.PEER_DISCONNECTED, Event,), {})  # type: ignore
+Event.BROADCAST = type("Event.BROADCAST", (Event.BROADCAST, Event,), {})  # type: ignore
+Event.INSTANT_LOCK = type("Event.INSTANT_LOCK", (Event.INSTANT_LOCK, Event,), {})  # type: ignore
 Event.SPORK_CHANGED = type("Event.SPORK_CHANGED", (Event.SPORK_CHANGED, Event,), {})  # type: ignore
 Event.SPORK_REJECTED = type("Event.SPORK_REJECTED", (Event.SPORK_REJECTED, Event,), {})  # type: ignore
 Event.GOVERNANCE_SYNC_REQUESTED = type("Event.GOVERNANCE_SYNC_REQUESTED", (Event.GOVERNANCE_SYNC_REQUESTED, Event,), {})  # type: ignore
@@ -6264,6 +6413,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 12:
+            return Event.BROADCAST(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
+            )
+        if variant == 13:
+            return Event.INSTANT_LOCK(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 14:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -6272,42 +6430,42 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 13:
+        if variant == 15:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 14:
+        if variant == 16:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 15:
+        if variant == 17:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 16:
+        if variant == 18:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 17:
+        if variant == 19:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 18:
+        if variant == 20:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 19:
+        if variant == 21:
             return Event.GOVERNANCE_DONE(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 20:
+        if variant == 22:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 21:
+        if variant == 23:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -6364,6 +6522,13 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_PEER_DISCONNECTED():
             _UniffiFfiConverterUInt64.check_lower(value.peer_id)
             _UniffiFfiConverterString.check_lower(value.address)
+            return
+        if value.is_BROADCAST():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeBroadcastOutcome.check_lower(value.outcome)
+            return
+        if value.is_INSTANT_LOCK():
+            _UniffiFfiConverterString.check_lower(value.txid)
             return
         if value.is_SPORK_CHANGED():
             _UniffiFfiConverterInt32.check_lower(value.id)
@@ -6457,8 +6622,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             buf.write_i32(11)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.address, buf)
-        if value.is_SPORK_CHANGED():
+        if value.is_BROADCAST():
             buf.write_i32(12)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
+        if value.is_INSTANT_LOCK():
+            buf.write_i32(13)
+            _UniffiFfiConverterString.write(value.txid, buf)
+        if value.is_SPORK_CHANGED():
+            buf.write_i32(14)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -6466,34 +6638,34 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(13)
+            buf.write_i32(15)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(14)
+            buf.write_i32(16)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(15)
+            buf.write_i32(17)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(16)
+            buf.write_i32(18)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(17)
+            buf.write_i32(19)
             _UniffiFfiConverterString.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(18)
+            buf.write_i32(20)
             _UniffiFfiConverterString.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
-            buf.write_i32(19)
+            buf.write_i32(21)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_STOPPED():
-            buf.write_i32(20)
+            buf.write_i32(22)
             _UniffiFfiConverterOptionalString.write(value.error, buf)
         if value.is_OTHER():
-            buf.write_i32(21)
+            buf.write_i32(23)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -7669,9 +7841,23 @@ class ClientProtocol(typing.Protocol):
     A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
 """
     
+    async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
+        """
+        Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+        or not. With `rescan_from`, blocks from that height are fetched again for it (for
+        an item that may have been paid before). Returns whether it was new.
+"""
+        raise NotImplementedError
     async def balance(self, ) -> Balance:
         """
         The wallet's balance.
+"""
+        raise NotImplementedError
+    async def broadcast(self, raw: bytes) -> str:
+        """
+        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+        [`Event::Broadcast`]. Needs a running client.
 """
         raise NotImplementedError
     async def governance_progress(self, ) -> typing.Optional[GovernanceProgress]:
@@ -7771,6 +7957,31 @@ class Client(ClientProtocol):
         inst = cls.__new__(cls)
         inst._handle = handle
         return inst
+    async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
+        """
+        Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+        or not. With `rescan_from`, blocks from that height are fetched again for it (for
+        an item that may have been paid before). Returns whether it was new.
+"""
+        
+        _UniffiFfiConverterString.check_lower(item)
+
+        _UniffiFfiConverterOptionalUInt32.check_lower(rescan_from)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(item),
+            _UniffiFfiConverterOptionalUInt32.lower(rescan_from),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_i8,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     async def balance(self, ) -> Balance:
         """
         The wallet's balance.
@@ -7782,6 +7993,28 @@ class Client(ClientProtocol):
         _uniffi_error_converter = _UniffiFfiConverterTypeClientError
         return await _uniffi_rust_call_async(
             _UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def broadcast(self, raw: bytes) -> str:
+        """
+        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+        [`Event::Broadcast`]. Needs a running client.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(raw)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(raw),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(*_uniffi_lowered_args),
             _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
             _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
             _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
@@ -8653,6 +8886,7 @@ __all__ = [
     "AddressError",
     "Bip32Error",
     "Birthday",
+    "BroadcastOutcome",
     "ChainKind",
     "ClientError",
     "Event",

@@ -388,6 +388,27 @@ impl Client {
         Ok(self.inner.utxos().await?.into_iter().map(|u| utxo(u, network)).collect())
     }
 
+    /// Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+    /// or not. With `rescan_from`, blocks from that height are fetched again for it (for
+    /// an item that may have been paid before). Returns whether it was new.
+    pub async fn add_watch(
+        &self,
+        item: String,
+        rescan_from: Option<u32>,
+    ) -> Result<bool, ClientError> {
+        let network = self.inner.network();
+        let parsed = WatchItem::parse(&item, network)
+            .map_err(|e| ClientError::WatchItem { item: e.input, network: network.into() })?;
+        Ok(self.inner.add_watch(parsed, rescan_from).await?)
+    }
+
+    /// Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+    /// wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+    /// [`Event::Broadcast`]. Needs a running client.
+    pub async fn broadcast(&self, raw: Vec<u8>) -> Result<String, ClientError> {
+        Ok(self.inner.broadcast(&raw).await?.to_string())
+    }
+
     /// Every spork held (the known ones always), with its value and whether it is active.
     pub async fn sporks(&self) -> Result<Vec<Spork>, ClientError> {
         Ok(self.inner.sporks().await?.into_iter().map(Spork::from).collect())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use dashlite::client::ClientEvent;
 use dashlite::governance::GovernanceEvent;
 use dashlite::spork::SporkEvent;
+use dashlite::sync::BroadcastOutcome as CoreOutcome;
 use dashlite::wallet::{self, WalletEvent};
 
 use crate::address::Address;
@@ -105,6 +106,19 @@ pub enum Event {
         /// Its address.
         address: String,
     },
+    /// What became of a transaction sent with `Client.broadcast`.
+    Broadcast {
+        /// Its id.
+        txid: String,
+        /// Propagated or timed out.
+        outcome: BroadcastOutcome,
+    },
+    /// An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+    /// verified yet).
+    InstantLock {
+        /// The locked transaction.
+        txid: String,
+    },
     /// A spork's value changed.
     SporkChanged {
         /// Its wire id.
@@ -171,6 +185,15 @@ pub enum Event {
         /// Its debug text.
         description: String,
     },
+}
+
+/// What became of a broadcast transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum BroadcastOutcome {
+    /// A peer we had not announced it to announced it to us.
+    Propagated,
+    /// No peer announced it back in time; it stays in the wallet as unconfirmed.
+    TimedOut,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -278,6 +301,14 @@ impl Event {
             ClientEvent::PeerDisconnected { peer, addr } => {
                 Event::PeerDisconnected { peer_id: peer.0, address: addr.to_string() }
             }
+            ClientEvent::Broadcast { txid, outcome } => Event::Broadcast {
+                txid: txid.to_string(),
+                outcome: match outcome {
+                    CoreOutcome::Propagated => BroadcastOutcome::Propagated,
+                    CoreOutcome::TimedOut => BroadcastOutcome::TimedOut,
+                },
+            },
+            ClientEvent::InstantLock { txid } => Event::InstantLock { txid: txid.to_string() },
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),
             ClientEvent::Stopped { error } => Event::Stopped { error },

@@ -34,7 +34,7 @@ pub mod tx;
 
 pub use address::{validate_address, Address, AddressError, AddressKind};
 pub use client::{Birthday, Client, ClientBuilder, ClientError};
-pub use events::{Event, EventListener, Subscription};
+pub use events::{BroadcastOutcome, Event, EventListener, Subscription};
 pub use header::{block_hash, HeaderError};
 pub use keys::{bip44_account_path, Account, Bip32Error, ChainKind, DerivedKey, ExtendedPubKey};
 pub use logger::{clear_logger, set_logger, LogLevel, LogRecord, Logger, LoggerError};

@@ -91,8 +91,29 @@ fn client_syncs_the_fixture_with_both_event_apis() {
     assert_eq!(block_on(client.proposals()), Ok(vec![]));
     assert_eq!(block_on(client.governance_progress()), Ok(None));
 
+    // Watch items at run time, and a broadcast of a spend of a wallet output.
+    let regtest_address = "yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g".to_string();
+    assert_eq!(block_on(client.add_watch(regtest_address.clone(), None)), Ok(true));
+    assert_eq!(block_on(client.add_watch(regtest_address, None)), Ok(false));
+    assert!(matches!(
+        block_on(client.add_watch("nonsense".into(), None)),
+        Err(ClientError::WatchItem { .. })
+    ));
+    assert!(matches!(
+        block_on(client.broadcast(vec![1, 2, 3])),
+        Err(ClientError::BadTransaction { .. })
+    ));
+    assert_eq!(block_on(client.broadcast(fx.spend.clone())), Ok(fx.spend_txid.clone()));
+    let balance = block_on(client.balance()).expect("balance");
+    assert_eq!(balance.unconfirmed_outgoing, fx.spend_value);
+    assert_eq!(balance.total, fx.balance - fx.spend_value);
+    let txs = block_on(client.transactions()).expect("transactions");
+    let spend = txs.iter().find(|t| t.txid == fx.spend_txid).expect("the spend in the wallet");
+    assert_eq!((spend.net_amount, &spend.status), (-fx.spend_value, &TxStatus::Unconfirmed));
+
     block_on(client.stop()).expect("stop");
     assert_eq!(block_on(client.stop()), Err(ClientError::NotRunning));
+    assert_eq!(block_on(client.broadcast(fx.spend.clone())), Err(ClientError::NotRunning));
     // The listener saw the same sync (delivered on its own task: wait for the Stopped).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !listener.events().iter().any(|e| matches!(e, Event::Stopped { .. })) {
@@ -101,7 +122,17 @@ fn client_syncs_the_fixture_with_both_event_apis() {
     }
     let heard = listener.events();
     assert!(heard.iter().any(|e| matches!(e, Event::Synced { height } if *height == fx.tip)));
-    assert_eq!(heard.iter().filter(|e| matches!(e, Event::NewTransaction { .. })).count(), 3);
+    let mut heard_txids: Vec<String> = heard
+        .iter()
+        .filter_map(|e| match e {
+            Event::NewTransaction { txid, .. } => Some(txid.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut want = [fx.txids.clone(), vec![fx.spend_txid.clone()]].concat();
+    heard_txids.sort();
+    want.sort();
+    assert_eq!(heard_txids, want);
     assert!(subscription.is_open());
     subscription.cancel();
     assert!(!subscription.is_open());

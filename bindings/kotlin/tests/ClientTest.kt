@@ -65,6 +65,9 @@ fun clientSync() = runBlocking {
     val tip = System.getenv("DASHLITE_TEST_TIP").toUInt()
     val expectedBalance = System.getenv("DASHLITE_TEST_BALANCE").toLong()
     val txids = System.getenv("DASHLITE_TEST_TXIDS").split(",").sorted()
+    val spendRaw = hex(System.getenv("DASHLITE_TEST_SPEND"))
+    val spendTxid = System.getenv("DASHLITE_TEST_SPEND_TXID")
+    val spendValue = System.getenv("DASHLITE_TEST_SPEND_VALUE").toLong()
 
     val client = ClientBuilder(Network.REGTEST).peer(peerAddress).watch(xpub).maxPeers(1u).seed(7uL).build()
     assertEquals(Network.REGTEST, client.network(), "network")
@@ -110,6 +113,19 @@ fun clientSync() = runBlocking {
     check(client.sporks().any { it.name == "SPORK_2_INSTANTSEND_ENABLED" && it.id == 10001 }) { "sporks" }
     assertEquals(0, client.proposals().size, "proposals")
 
+    // Watch items at run time; a broadcast of a spend of a wallet output.
+    check(client.addWatch("yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g", null)) { "new watch item" }
+    check(!client.addWatch("yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g", null)) { "known watch item" }
+    assertThrows<ClientException.WatchItem>("nonsense") { runBlocking { client.addWatch("nonsense", 0u) } }
+    assertThrows<ClientException.BadTransaction>("3 bytes") { runBlocking { client.broadcast(byteArrayOf(1, 2, 3)) } }
+    assertEquals(spendTxid, client.broadcast(spendRaw), "broadcast txid")
+    val after = client.balance()
+    assertEquals(spendValue, after.unconfirmedOutgoing, "unconfirmed outgoing")
+    assertEquals(expectedBalance - spendValue, after.total, "balance after the spend")
+    val spend = client.transactions().first { it.txid == spendTxid }
+    assertEquals(-spendValue, spend.netAmount, "spend amount")
+    assertEquals(TxStatus.Unconfirmed, spend.status, "spend status")
+
     client.stop()
     assertThrows<ClientException.NotRunning>("second stop") { runBlocking { client.stop() } }
 
@@ -119,7 +135,7 @@ fun clientSync() = runBlocking {
     }
     val events = heard.snapshot()
     check(events.any { it is Event.Synced && it.height == tip }) { "listener: no Synced" }
-    assertEquals(txids, events.filterIsInstance<Event.NewTransaction>().map { it.txid }.sorted(), "heard")
+    assertEquals((txids + spendTxid).sorted(), events.filterIsInstance<Event.NewTransaction>().map { it.txid }.sorted(), "heard")
     assertEquals(null, events.filterIsInstance<Event.Stopped>().first().error, "stop error")
 
     check(subscription.isOpen()) { "subscription open" }
@@ -130,6 +146,8 @@ fun clientSync() = runBlocking {
     client.stop()
     delay(100)
     assertEquals(n, heard.snapshot().size, "events after cancel")
+    assertEquals(expectedBalance - spendValue, client.balance().total, "balance when stopped")
+    assertThrows<ClientException.NotRunning>("broadcast when stopped") { runBlocking { client.broadcast(spendRaw) } }
     subscription.close()
     client.close()
 }

@@ -47,6 +47,9 @@ class ClientTests(unittest.TestCase):
         self.tip = int(os.environ["DASHLITE_TEST_TIP"])
         self.balance = int(os.environ["DASHLITE_TEST_BALANCE"])
         self.txids = sorted(os.environ["DASHLITE_TEST_TXIDS"].split(","))
+        self.spend = bytes.fromhex(os.environ["DASHLITE_TEST_SPEND"])
+        self.spend_txid = os.environ["DASHLITE_TEST_SPEND_TXID"]
+        self.spend_value = int(os.environ["DASHLITE_TEST_SPEND_VALUE"])
 
     def test_sync_with_pulled_and_pushed_events_then_stop(self):
         asyncio.run(self.scenario())
@@ -102,6 +105,21 @@ class ClientTests(unittest.TestCase):
         self.assertIn("SPORK_2_INSTANTSEND_ENABLED", [s.name for s in sporks])
         self.assertEqual(await client.proposals(), [])
 
+        # Watch items at run time; a broadcast of a spend of a wallet output.
+        self.assertTrue(await client.add_watch("yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g", None))
+        self.assertFalse(await client.add_watch("yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g", None))
+        with self.assertRaises(ClientError.WatchItem):
+            await client.add_watch("nonsense", 0)
+        with self.assertRaises(ClientError.BadTransaction):
+            await client.broadcast(b"\x01\x02\x03")
+        self.assertEqual(await client.broadcast(self.spend), self.spend_txid)
+        balance = await client.balance()
+        self.assertEqual(balance.unconfirmed_outgoing, self.spend_value)
+        self.assertEqual(balance.total, self.balance - self.spend_value)
+        spend = [t for t in await client.transactions() if t.txid == self.spend_txid]
+        self.assertEqual(spend[0].net_amount, -self.spend_value)
+        self.assertEqual(spend[0].status, TxStatus.UNCONFIRMED())
+
         await client.stop()
         with self.assertRaises(ClientError.NotRunning):
             await client.stop()
@@ -114,7 +132,10 @@ class ClientTests(unittest.TestCase):
             await asyncio.sleep(0.02)
         events = heard.snapshot()
         self.assertTrue(any(isinstance(e, Event.SYNCED) and e.height == self.tip for e in events))
-        self.assertEqual(sorted(e.txid for e in events if isinstance(e, Event.NEW_TRANSACTION)), self.txids)
+        self.assertEqual(
+            sorted(e.txid for e in events if isinstance(e, Event.NEW_TRANSACTION)),
+            sorted(self.txids + [self.spend_txid]),
+        )
         stopped = [e for e in events if isinstance(e, Event.STOPPED)]
         self.assertIsNone(stopped[0].error)
 
@@ -128,7 +149,9 @@ class ClientTests(unittest.TestCase):
         await asyncio.sleep(0.1)
         self.assertEqual(len(heard.snapshot()), n)
         # The queries still answer on a stopped client.
-        self.assertEqual((await client.balance()).total, self.balance)
+        self.assertEqual((await client.balance()).total, self.balance - self.spend_value)
+        with self.assertRaises(ClientError.NotRunning):
+            await client.broadcast(self.spend)
 
 
 class BuilderErrorTests(unittest.TestCase):

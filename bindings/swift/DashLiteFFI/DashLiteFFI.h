@@ -345,9 +345,19 @@ uint64_t uniffi_dashlite_ffi_fn_clone_client(uint64_t handle, RustCallStatus *_N
 void uniffi_dashlite_ffi_fn_free_client(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_ADD_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_ADD_WATCH
+uint64_t uniffi_dashlite_ffi_fn_method_client_add_watch(uint64_t ptr, RustBuffer item, RustBuffer rescan_from
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BALANCE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BALANCE
 uint64_t uniffi_dashlite_ffi_fn_method_client_balance(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BROADCAST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BROADCAST
+uint64_t uniffi_dashlite_ffi_fn_method_client_broadcast(uint64_t ptr, RustBuffer raw
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_GOVERNANCE_PROGRESS
@@ -1107,9 +1117,21 @@ uint16_t uniffi_dashlite_ffi_checksum_method_address_script_pubkey(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_ADD_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_ADD_WATCH
+uint16_t uniffi_dashlite_ffi_checksum_method_client_add_watch(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BALANCE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BALANCE
 uint16_t uniffi_dashlite_ffi_checksum_method_client_balance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BROADCAST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BROADCAST
+uint16_t uniffi_dashlite_ffi_checksum_method_client_broadcast(void
     
 );
 #endif

@@ -2,8 +2,9 @@
 //! client tests (Rust, Python, Kotlin) sync against.
 #![allow(dead_code)]
 
+use dashlite::encode::Encode;
 use dashlite::network::Network;
-use dashlite::tx::Script;
+use dashlite::tx::{tx_type, OutPoint, Script, Transaction, TxIn, TxOut};
 use dashlite::wallet::{Address, ExtendedPubKey};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
@@ -37,6 +38,13 @@ pub struct Fixture {
     pub txids: Vec<String>,
     /// The account key in regtest (tpub) form.
     pub tpub: String,
+    /// A transaction the node has never seen spending the first payment (3 DASH; placeholder
+    /// scriptSig: neither node nor wallet checks it) into 1 DASH to an unrelated key.
+    pub spend: Vec<u8>,
+    /// Its txid.
+    pub spend_txid: String,
+    /// The value it spends from the wallet.
+    pub spend_value: i64,
 }
 
 impl Fixture {
@@ -46,6 +54,7 @@ impl Fixture {
         let mut chain = Chain::with_blocks(101);
         let bob = TestKey::from_seed("bob").p2pkh();
         let mut txids = Vec::new();
+        let mut first = None;
         for i in 0..20u32 {
             if i % 3 == 0 {
                 chain.send(&bob, COIN);
@@ -58,13 +67,41 @@ impl Fixture {
             };
             if let Some(tx) = paid {
                 txids.push(tx.txid().to_string());
+                first.get_or_insert(tx);
             }
             chain.mine(1);
         }
         let tip = chain.height();
+        let first = first.expect("a payment");
+        let vout = first
+            .outputs
+            .iter()
+            .position(|o| o.script_pubkey == key_script(0))
+            .expect("the payment output") as u32;
+        let spend_tx = Transaction {
+            version: 2,
+            tx_type: tx_type::NORMAL,
+            inputs: vec![TxIn {
+                previous_output: OutPoint::new(first.txid(), vout),
+                script_sig: Script::new(vec![0x51]),
+                sequence: u32::MAX,
+            }],
+            outputs: vec![TxOut { value: COIN, script_pubkey: TestKey::from_seed("dave").p2pkh() }],
+            lock_time: 0,
+            extra_payload: None,
+        };
         let chain = SharedChain::new(chain);
         let node = start_nodes(&chain, 1).pop().expect("one node");
-        Fixture { node, tip, balance: 9 * COIN, txids, tpub: account().to_string() }
+        Fixture {
+            node,
+            tip,
+            balance: 9 * COIN,
+            txids,
+            tpub: account().to_string(),
+            spend: spend_tx.to_bytes(),
+            spend_txid: spend_tx.txid().to_string(),
+            spend_value: 3 * COIN,
+        }
     }
 
     /// The node's address, `127.0.0.1:port`.
@@ -80,6 +117,9 @@ impl Fixture {
             ("DASHLITE_TEST_TIP", self.tip.to_string()),
             ("DASHLITE_TEST_BALANCE", self.balance.to_string()),
             ("DASHLITE_TEST_TXIDS", self.txids.join(",")),
+            ("DASHLITE_TEST_SPEND", self.spend.iter().map(|b| format!("{b:02x}")).collect()),
+            ("DASHLITE_TEST_SPEND_TXID", self.spend_txid.clone()),
+            ("DASHLITE_TEST_SPEND_VALUE", self.spend_value.to_string()),
         ]
     }
 }

@@ -1184,9 +1184,23 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> UInt64 {
 public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    func addWatch(item: String, rescanFrom: UInt32?) async throws  -> Bool
+    
+    /**
      * The wallet's balance.
      */
     func balance() async throws  -> Balance
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    func broadcast(raw: Data) async throws  -> String
     
     /**
      * The counts of the current (or last) governance sync round; `None` unless governance
@@ -1315,6 +1329,27 @@ open class Client: ClientProtocol, @unchecked Sendable {
 
     
     /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+open func addWatch(item: String, rescanFrom: UInt32?)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_add_watch(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(item),FfiConverterOptionUInt32.lower(rescanFrom)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_i8,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_i8,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
      * The wallet's balance.
      */
 open func balance()async throws  -> Balance  {
@@ -1329,6 +1364,27 @@ open func balance()async throws  -> Balance  {
             completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeBalance_lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+open func broadcast(raw: Data)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_broadcast(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(raw)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeClientError_lift
         )
 }
@@ -5179,6 +5235,81 @@ public func FfiConverterTypeBirthday_lower(_ value: Birthday) -> RustBuffer {
 
 
 /**
+ * What became of a broadcast transaction.
+ */
+
+public enum BroadcastOutcome: Equatable, Hashable {
+    
+    /**
+     * A peer we had not announced it to announced it to us.
+     */
+    case propagated
+    /**
+     * No peer announced it back in time; it stays in the wallet as unconfirmed.
+     */
+    case timedOut
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BroadcastOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBroadcastOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = BroadcastOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BroadcastOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .propagated
+        
+        case 2: return .timedOut
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BroadcastOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .propagated:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .timedOut:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastOutcome_lift(_ buf: RustBuffer) throws -> BroadcastOutcome {
+    return try FfiConverterTypeBroadcastOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastOutcome_lower(_ value: BroadcastOutcome) -> RustBuffer {
+    return FfiConverterTypeBroadcastOutcome.lower(value)
+}
+
+
+
+/**
  * One of the two chains of a BIP44 account.
  */
 
@@ -5644,6 +5775,26 @@ public enum Event {
          */address: String
     )
     /**
+     * What became of a transaction sent with `Client.broadcast`.
+     */
+    case broadcast(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * Propagated or timed out.
+         */outcome: BroadcastOutcome
+    )
+    /**
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
+     */
+    case instantLock(
+        /**
+         * The locked transaction.
+         */txid: String
+    )
+    /**
      * A spork's value changed.
      */
     case sporkChanged(
@@ -5801,34 +5952,40 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 11: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
         )
         
-        case 12: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 12: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 13: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 13: return .instantLock(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 14: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 14: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 15: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 15: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 16: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 17: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 17: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 18: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 18: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 19: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 19: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 20: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 20: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
         )
         
-        case 21: return .other(description: try FfiConverterString.read(from: &buf)
+        case 21: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        )
+        
+        case 22: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 23: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5911,8 +6068,19 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterString.write(address, into: &buf)
             
         
-        case let .sporkChanged(id,name,value,previous,active,peerId):
+        case let .broadcast(txid,outcome):
             writeInt(&buf, Int32(12))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
+            
+        
+        case let .instantLock(txid):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(txid, into: &buf)
+            
+        
+        case let .sporkChanged(id,name,value,previous,active,peerId):
+            writeInt(&buf, Int32(14))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -5922,50 +6090,50 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(15))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(16))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(17))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(18))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(19))
             FfiConverterString.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(20))
             FfiConverterString.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(21))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .stopped(error):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(22))
             FfiConverterOptionString.write(error, into: &buf)
             
         
         case let .other(description):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(23))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -7232,7 +7400,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_address_script_pubkey() != 55414) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_method_client_add_watch() != 55290) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_method_client_balance() != 50472) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316) {

@@ -746,7 +746,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_address_script_pubkey(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_add_watch(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_balance(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_broadcast(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_governance_progress(
     ): Int
@@ -918,7 +922,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dashlite_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_dashlite_ffi_fn_method_client_add_watch(`ptr`: Long,`item`: RustBuffer.ByValue,`rescanFrom`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_balance(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_broadcast(`ptr`: Long,`raw`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_governance_progress(`ptr`: Long,
     ): Long
@@ -1243,7 +1251,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_address_script_pubkey() and 0xFFFF) != 55414) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_add_watch() and 0xFFFF) != 55290) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_balance() and 0xFFFF) != 50472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() and 0xFFFF) != 39948) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() and 0xFFFF) != 24316) {
@@ -2856,9 +2870,23 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 public interface ClientInterface {
     
     /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    suspend fun `addWatch`(`item`: kotlin.String, `rescanFrom`: kotlin.UInt?): kotlin.Boolean
+    
+    /**
      * The wallet's balance.
      */
     suspend fun `balance`(): Balance
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    suspend fun `broadcast`(`raw`: kotlin.ByteArray): kotlin.String
     
     /**
      * The counts of the current (or last) governance sync round; `None` unless governance
@@ -3038,6 +3066,34 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addWatch`(`item`: kotlin.String, `rescanFrom`: kotlin.UInt?) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`item`),
+        FfiConverterOptionalUInt.lower(`rescanFrom`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The wallet's balance.
      */
     @Throws(ClientException::class)
@@ -3055,6 +3111,33 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeBalance.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `broadcast`(`raw`: kotlin.ByteArray) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`raw`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
         // Error FFI converter
         ClientException.ErrorHandler,
     )
@@ -7664,6 +7747,49 @@ public object FfiConverterTypeBirthday : FfiConverterRustBuffer<Birthday>{
 
 
 /**
+ * What became of a broadcast transaction.
+ */
+
+enum class BroadcastOutcome {
+    
+    /**
+     * A peer we had not announced it to announced it to us.
+     */
+    PROPAGATED,
+    /**
+     * No peer announced it back in time; it stays in the wallet as unconfirmed.
+     */
+    TIMED_OUT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBroadcastOutcome: FfiConverterRustBuffer<BroadcastOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        BroadcastOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BroadcastOutcome) = 4UL
+
+    override fun write(value: BroadcastOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * One of the two chains of a BIP44 account.
  */
 
@@ -8293,6 +8419,41 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * What became of a transaction sent with `Client.broadcast`.
+     */
+    data class Broadcast(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * Propagated or timed out.
+         */
+        val `outcome`: org.dashlite.BroadcastOutcome) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
+     */
+    data class InstantLock(
+        /**
+         * The locked transaction.
+         */
+        val `txid`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A spork's value changed.
      */
     data class SporkChanged(
@@ -8573,6 +8734,21 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.Broadcast -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`outcome`
+    )
+                
+            }
+            is Event.InstantLock -> {
+                
+    Disposable.destroy(
+        this.`txid`
+    )
+                
+            }
             is Event.SporkChanged -> {
                 
     Disposable.destroy(
@@ -8718,7 +8894,14 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            12 -> Event.SporkChanged(
+            12 -> Event.Broadcast(
+                FfiConverterString.read(buf),
+                FfiConverterTypeBroadcastOutcome.read(buf),
+                )
+            13 -> Event.InstantLock(
+                FfiConverterString.read(buf),
+                )
+            14 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -8726,34 +8909,34 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            13 -> Event.SporkRejected(
+            15 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            14 -> Event.GovernanceSyncRequested(
+            16 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            15 -> Event.GovernanceSyncDeferred(
+            17 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            16 -> Event.GovernanceProgress(
+            18 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            17 -> Event.GovernanceObjectAdded(
+            19 -> Event.GovernanceObjectAdded(
                 FfiConverterString.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            18 -> Event.GovernanceVotesChanged(
+            20 -> Event.GovernanceVotesChanged(
                 FfiConverterString.read(buf),
                 )
-            19 -> Event.GovernanceDone(
+            21 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            20 -> Event.Stopped(
+            22 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            21 -> Event.Other(
+            23 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -8853,6 +9036,21 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 4UL
                 + FfiConverterULong.allocationSize(value.`peerId`)
                 + FfiConverterString.allocationSize(value.`address`)
+            )
+        }
+        is Event.Broadcast -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeBroadcastOutcome.allocationSize(value.`outcome`)
+            )
+        }
+        is Event.InstantLock -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
             )
         }
         is Event.SporkChanged -> {
@@ -9009,8 +9207,19 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.write(value.`address`, buf)
                 Unit
             }
-            is Event.SporkChanged -> {
+            is Event.Broadcast -> {
                 buf.putInt(12)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
+                Unit
+            }
+            is Event.InstantLock -> {
+                buf.putInt(13)
+                FfiConverterString.write(value.`txid`, buf)
+                Unit
+            }
+            is Event.SporkChanged -> {
+                buf.putInt(14)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -9020,50 +9229,50 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(13)
+                buf.putInt(15)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(14)
+                buf.putInt(16)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(15)
+                buf.putInt(17)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(16)
+                buf.putInt(18)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(17)
+                buf.putInt(19)
                 FfiConverterString.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(18)
+                buf.putInt(20)
                 FfiConverterString.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
-                buf.putInt(19)
+                buf.putInt(21)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.Stopped -> {
-                buf.putInt(20)
+                buf.putInt(22)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(21)
+                buf.putInt(23)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
