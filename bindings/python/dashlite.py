@@ -567,6 +567,62 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_constructor_address_parse() != 50871:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_add_watch() != 55290:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_balance() != 50472:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active() != 63122:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_network() != 6576:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_next_event() != 53438:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_proposals() != 51085:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_start() != 52928:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_stop() != 19479:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir() != 14347:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() != 35436:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() != 38784:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() != 14051:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_eventlistener_on_event() != 18383:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_extendedpubkey_address() != 10553:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_extendedpubkey_chain_code() != 4:
@@ -588,6 +644,10 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_dashlite_ffi_checksum_constructor_extendedpubkey_parse() != 920:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_logger_log() != 62381:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_transaction_encode() != 36278:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -703,6 +763,90 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_from_script_pubkey.r
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_balance.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_balance.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_broadcast.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_broadcast.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_governance_progress.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_governance_progress.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_network.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_network.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_next_event.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_next_event.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_proposals.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_proposals.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sporks.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sporks.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_start.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_start.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_stop.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_stop.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_transactions.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_transactions.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_utxos.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_utxos.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_eventlistener_on_event.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_eventlistener_on_event.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_extendedpubkey_address.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_extendedpubkey_address.restype = ctypes.c_uint16
@@ -736,6 +880,12 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_extendedpubkey_parse.restype
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_logger_log.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_logger_log.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_cancel.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_cancel.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_is_open.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_is_open.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_transaction_encode.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_transaction_encode.restype = ctypes.c_uint16
@@ -907,6 +1057,150 @@ _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_governance_progress.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_governance_progress.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int32,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_network.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_network.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_next_event.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_next_event.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sporks.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sporks.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_start.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_start.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_stop.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_stop.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_transactions.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_transactions.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_utxos.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_utxos.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_birthday.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_birthday.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_build.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_build.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_double,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int8,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_clientbuilder_new.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_clientbuilder_new.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_eventlistener_on_event.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_eventlistener_on_event.restype = None
 _UniffiLib.uniffi_dashlite_ffi_fn_method_extendedpubkey_address.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -987,6 +1281,16 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_logger_log.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_logger_log.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_cancel.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_cancel.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_is_open.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_is_open.restype = ctypes.c_int8
 _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_encode.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1081,6 +1385,36 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_address.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_address.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_client.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_client.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_client.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_client.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_clientbuilder.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_clientbuilder.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_clientbuilder.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_clientbuilder.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_eventlistener.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_eventlistener.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_eventlistener.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_eventlistener.restype = None
 _UniffiLib.uniffi_dashlite_ffi_fn_clone_extendedpubkey.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1101,6 +1435,16 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_logger.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_logger.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_subscription.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_subscription.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_subscription.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_subscription.restype = None
 _UniffiLib.uniffi_dashlite_ffi_fn_clone_transaction.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1111,6 +1455,23 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_transaction.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_transaction.restype = None
+_UNIFFI_CALLBACK_INTERFACE_DASHLITE_EVENT_LISTENER_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,_UniffiRustBuffer,ctypes.c_void_p,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UNIFFI_CALLBACK_INTERFACE_CLONE_DASHLITE_EVENT_LISTENER = ctypes.CFUNCTYPE(ctypes.c_uint64,ctypes.c_uint64,
+)
+_UNIFFI_CALLBACK_INTERFACE_FREE_DASHLITE_EVENT_LISTENER = ctypes.CFUNCTYPE(None,ctypes.c_uint64,
+)
+class _UniffiVTableCallbackInterfaceDashliteEventListener(ctypes.Structure):
+    _fields_ = [
+        ("uniffi_free", _UNIFFI_CALLBACK_INTERFACE_FREE_DASHLITE_EVENT_LISTENER),
+        ("uniffi_clone", _UNIFFI_CALLBACK_INTERFACE_CLONE_DASHLITE_EVENT_LISTENER),
+        ("on_event", _UNIFFI_CALLBACK_INTERFACE_DASHLITE_EVENT_LISTENER_METHOD0),
+    ]
+_UniffiLib.uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener.argtypes = (
+    ctypes.POINTER(_UniffiVTableCallbackInterfaceDashliteEventListener),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener.restype = None
 _UNIFFI_CALLBACK_INTERFACE_DASHLITE_LOGGER_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,_UniffiRustBuffer,ctypes.c_void_p,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -1429,6 +1790,71 @@ async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free,
 # Public interface members begin here.
 
 
+class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i64"
+    VALUE_MIN = -2**63
+    VALUE_MAX = 2**63
+
+    @staticmethod
+    def read(buf):
+        return buf.read_i64()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i64(value)
+
+@dataclass
+class Balance:
+    """
+    The wallet's balance in duffs (core's `Balance`). Conflicted transactions count for
+    nothing.
+"""
+    def __init__(self, *, confirmed:int, unconfirmed_incoming:int, unconfirmed_outgoing:int, total:int):
+        self.confirmed = confirmed
+        self.unconfirmed_incoming = unconfirmed_incoming
+        self.unconfirmed_outgoing = unconfirmed_outgoing
+        self.total = total
+        
+        
+
+    
+    def __str__(self):
+        return "Balance(confirmed={}, unconfirmed_incoming={}, unconfirmed_outgoing={}, total={})".format(self.confirmed, self.unconfirmed_incoming, self.unconfirmed_outgoing, self.total)
+    def __eq__(self, other):
+        if self.confirmed != other.confirmed:
+            return False
+        if self.unconfirmed_incoming != other.unconfirmed_incoming:
+            return False
+        if self.unconfirmed_outgoing != other.unconfirmed_outgoing:
+            return False
+        if self.total != other.total:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeBalance(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Balance(
+            confirmed=_UniffiFfiConverterInt64.read(buf),
+            unconfirmed_incoming=_UniffiFfiConverterInt64.read(buf),
+            unconfirmed_outgoing=_UniffiFfiConverterInt64.read(buf),
+            total=_UniffiFfiConverterInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterInt64.check_lower(value.confirmed)
+        _UniffiFfiConverterInt64.check_lower(value.unconfirmed_incoming)
+        _UniffiFfiConverterInt64.check_lower(value.unconfirmed_outgoing)
+        _UniffiFfiConverterInt64.check_lower(value.total)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterInt64.write(value.confirmed, buf)
+        _UniffiFfiConverterInt64.write(value.unconfirmed_incoming, buf)
+        _UniffiFfiConverterInt64.write(value.unconfirmed_outgoing, buf)
+        _UniffiFfiConverterInt64.write(value.total, buf)
+
 class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "u32"
     VALUE_MIN = 0
@@ -1441,6 +1867,77 @@ class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
     @staticmethod
     def write(value, buf):
         buf.write_u32(value)
+
+class _UniffiFfiConverterString:
+    @staticmethod
+    def check_lower(value):
+        if not isinstance(value, str):
+            raise TypeError("argument must be str, not {}".format(type(value).__name__))
+        return value
+
+    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError("Unexpected negative string length")
+        utf8_bytes = buf.read(size)
+        return utf8_bytes.decode("utf-8")
+
+    @staticmethod
+    def write(value, buf):
+        utf8_bytes = value.encode("utf-8")
+        buf.write_i32(len(utf8_bytes))
+        buf.write(utf8_bytes)
+
+    @staticmethod
+    def lift(buf):
+        with buf.consume_with_stream() as stream:
+            return stream.read(stream.remaining()).decode("utf-8")
+
+    @staticmethod
+    def lower(value):
+        with _UniffiRustBuffer.alloc_with_builder() as builder:
+            builder.write(value.encode("utf-8"))
+            return builder.finalize()
+
+@dataclass
+class BlockId:
+    """
+    A block on the best chain: height and hash.
+"""
+    def __init__(self, *, height:int, hash:str):
+        self.height = height
+        self.hash = hash
+        
+        
+
+    
+    def __str__(self):
+        return "BlockId(height={}, hash={})".format(self.height, self.hash)
+    def __eq__(self, other):
+        if self.height != other.height:
+            return False
+        if self.hash != other.hash:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeBlockId(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return BlockId(
+            height=_UniffiFfiConverterUInt32.read(buf),
+            hash=_UniffiFfiConverterString.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt32.check_lower(value.height)
+        _UniffiFfiConverterString.check_lower(value.hash)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt32.write(value.height, buf)
+        _UniffiFfiConverterString.write(value.hash, buf)
 
 class _UniffiFfiConverterBytes(_UniffiConverterRustBuffer):
     @staticmethod
@@ -1882,6 +2379,82 @@ class _UniffiFfiConverterTypeDerivedKey(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.pubkey_hash, buf)
         _UniffiFfiConverterTypeAddress.write(value.address, buf)
 
+class _UniffiFfiConverterUInt64(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "u64"
+    VALUE_MIN = 0
+    VALUE_MAX = 2**64
+
+    @staticmethod
+    def read(buf):
+        return buf.read_u64()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_u64(value)
+
+@dataclass
+class GovernanceProgress:
+    """
+    The counts of a governance sync round.
+"""
+    def __init__(self, *, objects_announced:int, objects_received:int, votes_announced:int, votes_received:int, vote_syncs_sent:int, vote_syncs_answered:int):
+        self.objects_announced = objects_announced
+        self.objects_received = objects_received
+        self.votes_announced = votes_announced
+        self.votes_received = votes_received
+        self.vote_syncs_sent = vote_syncs_sent
+        self.vote_syncs_answered = vote_syncs_answered
+        
+        
+
+    
+    def __str__(self):
+        return "GovernanceProgress(objects_announced={}, objects_received={}, votes_announced={}, votes_received={}, vote_syncs_sent={}, vote_syncs_answered={})".format(self.objects_announced, self.objects_received, self.votes_announced, self.votes_received, self.vote_syncs_sent, self.vote_syncs_answered)
+    def __eq__(self, other):
+        if self.objects_announced != other.objects_announced:
+            return False
+        if self.objects_received != other.objects_received:
+            return False
+        if self.votes_announced != other.votes_announced:
+            return False
+        if self.votes_received != other.votes_received:
+            return False
+        if self.vote_syncs_sent != other.vote_syncs_sent:
+            return False
+        if self.vote_syncs_answered != other.vote_syncs_answered:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeGovernanceProgress(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return GovernanceProgress(
+            objects_announced=_UniffiFfiConverterUInt64.read(buf),
+            objects_received=_UniffiFfiConverterUInt64.read(buf),
+            votes_announced=_UniffiFfiConverterUInt64.read(buf),
+            votes_received=_UniffiFfiConverterUInt64.read(buf),
+            vote_syncs_sent=_UniffiFfiConverterUInt32.read(buf),
+            vote_syncs_answered=_UniffiFfiConverterUInt32.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt64.check_lower(value.objects_announced)
+        _UniffiFfiConverterUInt64.check_lower(value.objects_received)
+        _UniffiFfiConverterUInt64.check_lower(value.votes_announced)
+        _UniffiFfiConverterUInt64.check_lower(value.votes_received)
+        _UniffiFfiConverterUInt32.check_lower(value.vote_syncs_sent)
+        _UniffiFfiConverterUInt32.check_lower(value.vote_syncs_answered)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt64.write(value.objects_announced, buf)
+        _UniffiFfiConverterUInt64.write(value.objects_received, buf)
+        _UniffiFfiConverterUInt64.write(value.votes_announced, buf)
+        _UniffiFfiConverterUInt64.write(value.votes_received, buf)
+        _UniffiFfiConverterUInt32.write(value.vote_syncs_sent, buf)
+        _UniffiFfiConverterUInt32.write(value.vote_syncs_answered, buf)
+
 
 
 
@@ -1963,38 +2536,6 @@ class _UniffiFfiConverterTypeLogLevel(_UniffiConverterRustBuffer):
             buf.write_i32(5)
 
 
-
-class _UniffiFfiConverterString:
-    @staticmethod
-    def check_lower(value):
-        if not isinstance(value, str):
-            raise TypeError("argument must be str, not {}".format(type(value).__name__))
-        return value
-
-    @staticmethod
-    def read(buf):
-        size = buf.read_i32()
-        if size < 0:
-            raise InternalError("Unexpected negative string length")
-        utf8_bytes = buf.read(size)
-        return utf8_bytes.decode("utf-8")
-
-    @staticmethod
-    def write(value, buf):
-        utf8_bytes = value.encode("utf-8")
-        buf.write_i32(len(utf8_bytes))
-        buf.write(utf8_bytes)
-
-    @staticmethod
-    def lift(buf):
-        with buf.consume_with_stream() as stream:
-            return stream.read(stream.remaining()).decode("utf-8")
-
-    @staticmethod
-    def lower(value):
-        with _UniffiRustBuffer.alloc_with_builder() as builder:
-            builder.write(value.encode("utf-8"))
-            return builder.finalize()
 
 class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
     @classmethod
@@ -2103,6 +2644,559 @@ class _UniffiFfiConverterTypeLogRecord(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.write(value.file, buf)
         _UniffiFfiConverterOptionalUInt32.write(value.line, buf)
 
+class _UniffiFfiConverterInt32(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i32"
+    VALUE_MIN = -2**31
+    VALUE_MAX = 2**31
+
+    @staticmethod
+    def read(buf):
+        return buf.read_i32()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i32(value)
+
+
+
+
+
+
+class GovObjectKind:
+    """
+    The type of a governance object.
+"""
+    def __init__(self):
+        raise RuntimeError("GovObjectKind cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class PROPOSAL:
+        """
+        A budget proposal.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "GovObjectKind.PROPOSAL()".format()
+        def __eq__(self, other):
+            if not isinstance(other, GovObjectKind):
+                return NotImplemented
+            if not other.is_PROPOSAL():
+                return False
+            return True
+
+    @dataclass
+    class TRIGGER:
+        """
+        A superblock trigger.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "GovObjectKind.TRIGGER()".format()
+        def __eq__(self, other):
+            if not isinstance(other, GovObjectKind):
+                return NotImplemented
+            if not other.is_TRIGGER():
+                return False
+            return True
+
+    @dataclass
+    class OTHER:
+        """
+        Another value (0 = unknown), kept as received.
+"""
+        
+        def __init__(self, value:int):
+            self.value = value
+            
+            """
+        The wire value.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "GovObjectKind.OTHER(value={})".format(self.value)
+        def __eq__(self, other):
+            if not isinstance(other, GovObjectKind):
+                return NotImplemented
+            if not other.is_OTHER():
+                return False
+            if self.value != other.value:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_PROPOSAL(self) -> bool:
+        return isinstance(self, GovObjectKind.PROPOSAL)
+    def is_proposal(self) -> bool:
+        return isinstance(self, GovObjectKind.PROPOSAL)
+    def is_TRIGGER(self) -> bool:
+        return isinstance(self, GovObjectKind.TRIGGER)
+    def is_trigger(self) -> bool:
+        return isinstance(self, GovObjectKind.TRIGGER)
+    def is_OTHER(self) -> bool:
+        return isinstance(self, GovObjectKind.OTHER)
+    def is_other(self) -> bool:
+        return isinstance(self, GovObjectKind.OTHER)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+GovObjectKind.PROPOSAL = type("GovObjectKind.PROPOSAL", (GovObjectKind.PROPOSAL, GovObjectKind,), {})  # type: ignore
+GovObjectKind.TRIGGER = type("GovObjectKind.TRIGGER", (GovObjectKind.TRIGGER, GovObjectKind,), {})  # type: ignore
+GovObjectKind.OTHER = type("GovObjectKind.OTHER", (GovObjectKind.OTHER, GovObjectKind,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeGovObjectKind(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return GovObjectKind.PROPOSAL(
+            )
+        if variant == 2:
+            return GovObjectKind.TRIGGER(
+            )
+        if variant == 3:
+            return GovObjectKind.OTHER(
+                _UniffiFfiConverterInt32.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_PROPOSAL():
+            return
+        if value.is_TRIGGER():
+            return
+        if value.is_OTHER():
+            _UniffiFfiConverterInt32.check_lower(value.value)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_PROPOSAL():
+            buf.write_i32(1)
+        if value.is_TRIGGER():
+            buf.write_i32(2)
+        if value.is_OTHER():
+            buf.write_i32(3)
+            _UniffiFfiConverterInt32.write(value.value, buf)
+
+
+
+class _UniffiFfiConverterOptionalInt64(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterInt64.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterInt64.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterInt64.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+@dataclass
+class VoteTally:
+    """
+    Yes / no / abstain counts of one vote signal on one governance object (one vote per
+    masternode; signatures unverified).
+"""
+    def __init__(self, *, yes:int, no:int, abstain:int, absolute_yes:int):
+        self.yes = yes
+        self.no = no
+        self.abstain = abstain
+        self.absolute_yes = absolute_yes
+        
+        
+
+    
+    def __str__(self):
+        return "VoteTally(yes={}, no={}, abstain={}, absolute_yes={})".format(self.yes, self.no, self.abstain, self.absolute_yes)
+    def __eq__(self, other):
+        if self.yes != other.yes:
+            return False
+        if self.no != other.no:
+            return False
+        if self.abstain != other.abstain:
+            return False
+        if self.absolute_yes != other.absolute_yes:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeVoteTally(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return VoteTally(
+            yes=_UniffiFfiConverterUInt32.read(buf),
+            no=_UniffiFfiConverterUInt32.read(buf),
+            abstain=_UniffiFfiConverterUInt32.read(buf),
+            absolute_yes=_UniffiFfiConverterInt64.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt32.check_lower(value.yes)
+        _UniffiFfiConverterUInt32.check_lower(value.no)
+        _UniffiFfiConverterUInt32.check_lower(value.abstain)
+        _UniffiFfiConverterInt64.check_lower(value.absolute_yes)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt32.write(value.yes, buf)
+        _UniffiFfiConverterUInt32.write(value.no, buf)
+        _UniffiFfiConverterUInt32.write(value.abstain, buf)
+        _UniffiFfiConverterInt64.write(value.absolute_yes, buf)
+
+@dataclass
+class SignalTally:
+    """
+    The tally of one vote signal (`funding`, `valid`, `delete`, `endorsed`, or `signal <n>`).
+"""
+    def __init__(self, *, signal:str, tally:VoteTally):
+        self.signal = signal
+        self.tally = tally
+        
+        
+
+    
+    def __str__(self):
+        return "SignalTally(signal={}, tally={})".format(self.signal, self.tally)
+    def __eq__(self, other):
+        if self.signal != other.signal:
+            return False
+        if self.tally != other.tally:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSignalTally(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return SignalTally(
+            signal=_UniffiFfiConverterString.read(buf),
+            tally=_UniffiFfiConverterTypeVoteTally.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.signal)
+        _UniffiFfiConverterTypeVoteTally.check_lower(value.tally)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.signal, buf)
+        _UniffiFfiConverterTypeVoteTally.write(value.tally, buf)
+
+class _UniffiFfiConverterSequenceTypeSignalTally(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeSignalTally.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeSignalTally.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeSignalTally.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class Proposal:
+    """
+    A governance proposal with its vote tallies. The proposal fields are `None` when the
+    object's data did not decode (`data_error` says why).
+"""
+    def __init__(self, *, hash:str, kind:GovObjectKind, time:int, collateral_txid:str, name:typing.Optional[str], url:typing.Optional[str], payment_address:typing.Optional[str], payment_amount:typing.Optional[int], start_epoch:typing.Optional[int], end_epoch:typing.Optional[int], data_error:typing.Optional[str], funding:VoteTally, tallies:typing.List[SignalTally]):
+        self.hash = hash
+        self.kind = kind
+        self.time = time
+        self.collateral_txid = collateral_txid
+        self.name = name
+        self.url = url
+        self.payment_address = payment_address
+        self.payment_amount = payment_amount
+        self.start_epoch = start_epoch
+        self.end_epoch = end_epoch
+        self.data_error = data_error
+        self.funding = funding
+        self.tallies = tallies
+        
+        
+
+    
+    def __str__(self):
+        return "Proposal(hash={}, kind={}, time={}, collateral_txid={}, name={}, url={}, payment_address={}, payment_amount={}, start_epoch={}, end_epoch={}, data_error={}, funding={}, tallies={})".format(self.hash, self.kind, self.time, self.collateral_txid, self.name, self.url, self.payment_address, self.payment_amount, self.start_epoch, self.end_epoch, self.data_error, self.funding, self.tallies)
+    def __eq__(self, other):
+        if self.hash != other.hash:
+            return False
+        if self.kind != other.kind:
+            return False
+        if self.time != other.time:
+            return False
+        if self.collateral_txid != other.collateral_txid:
+            return False
+        if self.name != other.name:
+            return False
+        if self.url != other.url:
+            return False
+        if self.payment_address != other.payment_address:
+            return False
+        if self.payment_amount != other.payment_amount:
+            return False
+        if self.start_epoch != other.start_epoch:
+            return False
+        if self.end_epoch != other.end_epoch:
+            return False
+        if self.data_error != other.data_error:
+            return False
+        if self.funding != other.funding:
+            return False
+        if self.tallies != other.tallies:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeProposal(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Proposal(
+            hash=_UniffiFfiConverterString.read(buf),
+            kind=_UniffiFfiConverterTypeGovObjectKind.read(buf),
+            time=_UniffiFfiConverterInt64.read(buf),
+            collateral_txid=_UniffiFfiConverterString.read(buf),
+            name=_UniffiFfiConverterOptionalString.read(buf),
+            url=_UniffiFfiConverterOptionalString.read(buf),
+            payment_address=_UniffiFfiConverterOptionalString.read(buf),
+            payment_amount=_UniffiFfiConverterOptionalInt64.read(buf),
+            start_epoch=_UniffiFfiConverterOptionalInt64.read(buf),
+            end_epoch=_UniffiFfiConverterOptionalInt64.read(buf),
+            data_error=_UniffiFfiConverterOptionalString.read(buf),
+            funding=_UniffiFfiConverterTypeVoteTally.read(buf),
+            tallies=_UniffiFfiConverterSequenceTypeSignalTally.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.hash)
+        _UniffiFfiConverterTypeGovObjectKind.check_lower(value.kind)
+        _UniffiFfiConverterInt64.check_lower(value.time)
+        _UniffiFfiConverterString.check_lower(value.collateral_txid)
+        _UniffiFfiConverterOptionalString.check_lower(value.name)
+        _UniffiFfiConverterOptionalString.check_lower(value.url)
+        _UniffiFfiConverterOptionalString.check_lower(value.payment_address)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.payment_amount)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.start_epoch)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.end_epoch)
+        _UniffiFfiConverterOptionalString.check_lower(value.data_error)
+        _UniffiFfiConverterTypeVoteTally.check_lower(value.funding)
+        _UniffiFfiConverterSequenceTypeSignalTally.check_lower(value.tallies)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.hash, buf)
+        _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
+        _UniffiFfiConverterInt64.write(value.time, buf)
+        _UniffiFfiConverterString.write(value.collateral_txid, buf)
+        _UniffiFfiConverterOptionalString.write(value.name, buf)
+        _UniffiFfiConverterOptionalString.write(value.url, buf)
+        _UniffiFfiConverterOptionalString.write(value.payment_address, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.payment_amount, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.start_epoch, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.end_epoch, buf)
+        _UniffiFfiConverterOptionalString.write(value.data_error, buf)
+        _UniffiFfiConverterTypeVoteTally.write(value.funding, buf)
+        _UniffiFfiConverterSequenceTypeSignalTally.write(value.tallies, buf)
+
+class _UniffiFfiConverterBoolean:
+    @classmethod
+    def check_lower(cls, value):
+        return not not value
+
+    @classmethod
+    def lower(cls, value):
+        return 1 if value else 0
+
+    @staticmethod
+    def lift(value):
+        return value != 0
+
+    @classmethod
+    def read(cls, buf):
+        return cls.lift(buf.read_u8())
+
+    @classmethod
+    def write(cls, value, buf):
+        buf.write_u8(value)
+
+@dataclass
+class Spork:
+    """
+    A spork (Dash Core's network-wide switch) as the client holds it.
+"""
+    def __init__(self, *, id:int, name:str, value:int, active:bool, from_network:bool):
+        self.id = id
+        self.name = name
+        self.value = value
+        self.active = active
+        self.from_network = from_network
+        
+        
+
+    
+    def __str__(self):
+        return "Spork(id={}, name={}, value={}, active={}, from_network={})".format(self.id, self.name, self.value, self.active, self.from_network)
+    def __eq__(self, other):
+        if self.id != other.id:
+            return False
+        if self.name != other.name:
+            return False
+        if self.value != other.value:
+            return False
+        if self.active != other.active:
+            return False
+        if self.from_network != other.from_network:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSpork(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Spork(
+            id=_UniffiFfiConverterInt32.read(buf),
+            name=_UniffiFfiConverterString.read(buf),
+            value=_UniffiFfiConverterInt64.read(buf),
+            active=_UniffiFfiConverterBoolean.read(buf),
+            from_network=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterInt32.check_lower(value.id)
+        _UniffiFfiConverterString.check_lower(value.name)
+        _UniffiFfiConverterInt64.check_lower(value.value)
+        _UniffiFfiConverterBoolean.check_lower(value.active)
+        _UniffiFfiConverterBoolean.check_lower(value.from_network)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterInt32.write(value.id, buf)
+        _UniffiFfiConverterString.write(value.name, buf)
+        _UniffiFfiConverterInt64.write(value.value, buf)
+        _UniffiFfiConverterBoolean.write(value.active, buf)
+        _UniffiFfiConverterBoolean.write(value.from_network, buf)
+
+@dataclass
+class SyncStatus:
+    """
+    Where sync stands (core's `SyncStatus`).
+"""
+    def __init__(self, *, header_height:int, block_height:int, network_height:int, peers:int, synced:bool, running:bool):
+        self.header_height = header_height
+        self.block_height = block_height
+        self.network_height = network_height
+        self.peers = peers
+        self.synced = synced
+        self.running = running
+        
+        
+
+    
+    def __str__(self):
+        return "SyncStatus(header_height={}, block_height={}, network_height={}, peers={}, synced={}, running={})".format(self.header_height, self.block_height, self.network_height, self.peers, self.synced, self.running)
+    def __eq__(self, other):
+        if self.header_height != other.header_height:
+            return False
+        if self.block_height != other.block_height:
+            return False
+        if self.network_height != other.network_height:
+            return False
+        if self.peers != other.peers:
+            return False
+        if self.synced != other.synced:
+            return False
+        if self.running != other.running:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeSyncStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return SyncStatus(
+            header_height=_UniffiFfiConverterUInt32.read(buf),
+            block_height=_UniffiFfiConverterUInt32.read(buf),
+            network_height=_UniffiFfiConverterUInt32.read(buf),
+            peers=_UniffiFfiConverterUInt32.read(buf),
+            synced=_UniffiFfiConverterBoolean.read(buf),
+            running=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt32.check_lower(value.header_height)
+        _UniffiFfiConverterUInt32.check_lower(value.block_height)
+        _UniffiFfiConverterUInt32.check_lower(value.network_height)
+        _UniffiFfiConverterUInt32.check_lower(value.peers)
+        _UniffiFfiConverterBoolean.check_lower(value.synced)
+        _UniffiFfiConverterBoolean.check_lower(value.running)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt32.write(value.header_height, buf)
+        _UniffiFfiConverterUInt32.write(value.block_height, buf)
+        _UniffiFfiConverterUInt32.write(value.network_height, buf)
+        _UniffiFfiConverterUInt32.write(value.peers, buf)
+        _UniffiFfiConverterBoolean.write(value.synced, buf)
+        _UniffiFfiConverterBoolean.write(value.running, buf)
+
 @dataclass
 class TxInput:
     """
@@ -2154,19 +3248,6 @@ class _UniffiFfiConverterTypeTxInput(_UniffiConverterRustBuffer):
         _UniffiFfiConverterBytes.write(value.script_sig, buf)
         _UniffiFfiConverterUInt32.write(value.sequence, buf)
 
-class _UniffiFfiConverterInt64(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "i64"
-    VALUE_MIN = -2**63
-    VALUE_MAX = 2**63
-
-    @staticmethod
-    def read(buf):
-        return buf.read_i64()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_i64(value)
-
 @dataclass
 class TxOutput:
     """
@@ -2206,18 +3287,844 @@ class _UniffiFfiConverterTypeTxOutput(_UniffiConverterRustBuffer):
         _UniffiFfiConverterInt64.write(value.value, buf)
         _UniffiFfiConverterBytes.write(value.script_pubkey, buf)
 
-class _UniffiFfiConverterUInt64(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u64"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**64
+@dataclass
+class Utxo:
+    """
+    An unspent wallet output.
+"""
+    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool):
+        self.txid = txid
+        self.vout = vout
+        self.value = value
+        self.script_pubkey = script_pubkey
+        self.address = address
+        self.height = height
+        self.is_coinbase = is_coinbase
+        
+        
 
+    
+    def __str__(self):
+        return "Utxo(txid={}, vout={}, value={}, script_pubkey={}, address={}, height={}, is_coinbase={})".format(self.txid, self.vout, self.value, self.script_pubkey, self.address, self.height, self.is_coinbase)
+    def __eq__(self, other):
+        if self.txid != other.txid:
+            return False
+        if self.vout != other.vout:
+            return False
+        if self.value != other.value:
+            return False
+        if self.script_pubkey != other.script_pubkey:
+            return False
+        if self.address != other.address:
+            return False
+        if self.height != other.height:
+            return False
+        if self.is_coinbase != other.is_coinbase:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
-        return buf.read_u64()
+        return Utxo(
+            txid=_UniffiFfiConverterString.read(buf),
+            vout=_UniffiFfiConverterUInt32.read(buf),
+            value=_UniffiFfiConverterInt64.read(buf),
+            script_pubkey=_UniffiFfiConverterBytes.read(buf),
+            address=_UniffiFfiConverterOptionalString.read(buf),
+            height=_UniffiFfiConverterOptionalUInt32.read(buf),
+            is_coinbase=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.txid)
+        _UniffiFfiConverterUInt32.check_lower(value.vout)
+        _UniffiFfiConverterInt64.check_lower(value.value)
+        _UniffiFfiConverterBytes.check_lower(value.script_pubkey)
+        _UniffiFfiConverterOptionalString.check_lower(value.address)
+        _UniffiFfiConverterOptionalUInt32.check_lower(value.height)
+        _UniffiFfiConverterBoolean.check_lower(value.is_coinbase)
 
     @staticmethod
     def write(value, buf):
-        buf.write_u64(value)
+        _UniffiFfiConverterString.write(value.txid, buf)
+        _UniffiFfiConverterUInt32.write(value.vout, buf)
+        _UniffiFfiConverterInt64.write(value.value, buf)
+        _UniffiFfiConverterBytes.write(value.script_pubkey, buf)
+        _UniffiFfiConverterOptionalString.write(value.address, buf)
+        _UniffiFfiConverterOptionalUInt32.write(value.height, buf)
+        _UniffiFfiConverterBoolean.write(value.is_coinbase, buf)
+
+
+
+
+
+
+class TxStatus:
+    """
+    Where a wallet transaction stands (core's `TxStatus`).
+"""
+    def __init__(self):
+        raise RuntimeError("TxStatus cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class UNCONFIRMED:
+        """
+        Seen but in no block of the best chain.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "TxStatus.UNCONFIRMED()".format()
+        def __eq__(self, other):
+            if not isinstance(other, TxStatus):
+                return NotImplemented
+            if not other.is_UNCONFIRMED():
+                return False
+            return True
+
+    @dataclass
+    class CONFIRMED:
+        """
+        Proven in a block of the best chain.
+"""
+        
+        def __init__(self, height:int, block_hash:str, time:typing.Optional[int]):
+            self.height = height
+            
+            """
+        The block's height.
+"""
+        
+            self.block_hash = block_hash
+            
+            """
+        The block's hash (display hex).
+"""
+        
+            self.time = time
+            
+            """
+        The block's timestamp (unix seconds), when known.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "TxStatus.CONFIRMED(height={}, block_hash={}, time={})".format(self.height, self.block_hash, self.time)
+        def __eq__(self, other):
+            if not isinstance(other, TxStatus):
+                return NotImplemented
+            if not other.is_CONFIRMED():
+                return False
+            if self.height != other.height:
+                return False
+            if self.block_hash != other.block_hash:
+                return False
+            if self.time != other.time:
+                return False
+            return True
+
+    @dataclass
+    class CONFLICTED:
+        """
+        Lost a double spend: counts for nothing.
+"""
+        
+        def __init__(self, by:str):
+            self.by = by
+            
+            """
+        The winning transaction (display hex).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "TxStatus.CONFLICTED(by={})".format(self.by)
+        def __eq__(self, other):
+            if not isinstance(other, TxStatus):
+                return NotImplemented
+            if not other.is_CONFLICTED():
+                return False
+            if self.by != other.by:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_UNCONFIRMED(self) -> bool:
+        return isinstance(self, TxStatus.UNCONFIRMED)
+    def is_unconfirmed(self) -> bool:
+        return isinstance(self, TxStatus.UNCONFIRMED)
+    def is_CONFIRMED(self) -> bool:
+        return isinstance(self, TxStatus.CONFIRMED)
+    def is_confirmed(self) -> bool:
+        return isinstance(self, TxStatus.CONFIRMED)
+    def is_CONFLICTED(self) -> bool:
+        return isinstance(self, TxStatus.CONFLICTED)
+    def is_conflicted(self) -> bool:
+        return isinstance(self, TxStatus.CONFLICTED)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+TxStatus.UNCONFIRMED = type("TxStatus.UNCONFIRMED", (TxStatus.UNCONFIRMED, TxStatus,), {})  # type: ignore
+TxStatus.CONFIRMED = type("TxStatus.CONFIRMED", (TxStatus.CONFIRMED, TxStatus,), {})  # type: ignore
+TxStatus.CONFLICTED = type("TxStatus.CONFLICTED", (TxStatus.CONFLICTED, TxStatus,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return TxStatus.UNCONFIRMED(
+            )
+        if variant == 2:
+            return TxStatus.CONFIRMED(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterOptionalUInt32.read(buf),
+            )
+        if variant == 3:
+            return TxStatus.CONFLICTED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_UNCONFIRMED():
+            return
+        if value.is_CONFIRMED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            _UniffiFfiConverterString.check_lower(value.block_hash)
+            _UniffiFfiConverterOptionalUInt32.check_lower(value.time)
+            return
+        if value.is_CONFLICTED():
+            _UniffiFfiConverterString.check_lower(value.by)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_UNCONFIRMED():
+            buf.write_i32(1)
+        if value.is_CONFIRMED():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+            _UniffiFfiConverterString.write(value.block_hash, buf)
+            _UniffiFfiConverterOptionalUInt32.write(value.time, buf)
+        if value.is_CONFLICTED():
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.by, buf)
+
+
+
+class _UniffiFfiConverterSequenceTypeTxInput(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeTxInput.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeTxInput.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeTxInput.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeAddress(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeAddress.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeAddress.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeAddress.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+
+
+# TransactionError
+# We want to define each variant as a nested class that's also a subclass,
+# which is tricky in Python.  To accomplish this we're going to create each
+# class separately, then manually add the child classes to the base class's
+# __dict__.  All of this happens in dummy class to avoid polluting the module
+# namespace.
+class TransactionError(Exception):
+    """
+    Why bytes are not a transaction.
+"""
+    pass
+
+_UniffiTempTransactionError = TransactionError
+
+class TransactionError:  # type: ignore
+    """
+    Why bytes are not a transaction.
+"""
+    
+    class Malformed(_UniffiTempTransactionError):
+        """
+        The bytes break the transaction encoding.
+"""
+        
+        def __init__(self, field, reason):
+            super().__init__(", ".join([
+                "field={!r}".format(field),
+                "reason={!r}".format(reason),
+            ]))
+            self.field = field
+            self.reason = reason
+
+        def __repr__(self):
+            return "TransactionError.Malformed({})".format(str(self))
+    _UniffiTempTransactionError.Malformed = Malformed # type: ignore
+    class NoSuchOutput(_UniffiTempTransactionError):
+        """
+        An output index past the last output.
+"""
+        
+        def __init__(self, index, count):
+            super().__init__(", ".join([
+                "index={!r}".format(index),
+                "count={!r}".format(count),
+            ]))
+            self.index = index
+            self.count = count
+
+        def __repr__(self):
+            return "TransactionError.NoSuchOutput({})".format(str(self))
+    _UniffiTempTransactionError.NoSuchOutput = NoSuchOutput # type: ignore
+
+TransactionError = _UniffiTempTransactionError # type: ignore
+del _UniffiTempTransactionError
+
+
+class _UniffiFfiConverterTypeTransactionError(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return TransactionError.Malformed(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 2:
+            return TransactionError.NoSuchOutput(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if isinstance(value, TransactionError.Malformed):
+            _UniffiFfiConverterString.check_lower(value.field)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, TransactionError.NoSuchOutput):
+            _UniffiFfiConverterUInt32.check_lower(value.index)
+            _UniffiFfiConverterUInt32.check_lower(value.count)
+            return
+
+    @staticmethod
+    def write(value, buf):
+        if isinstance(value, TransactionError.Malformed):
+            buf.write_i32(1)
+            _UniffiFfiConverterString.write(value.field, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, TransactionError.NoSuchOutput):
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt32.write(value.index, buf)
+            _UniffiFfiConverterUInt32.write(value.count, buf)
+
+class _UniffiFfiConverterSequenceTypeTxOutput(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeTxOutput.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeTxOutput.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeTxOutput.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterUInt16(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "u16"
+    VALUE_MIN = 0
+    VALUE_MAX = 2**16
+
+    @staticmethod
+    def read(buf):
+        return buf.read_u16()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_u16(value)
+
+
+class TransactionProtocol(typing.Protocol):
+    """
+    A decoded Dash transaction.
+"""
+    
+    def encode(self, ) -> bytes:
+        """
+        The serialization (what [`Transaction::decode`] reads back).
+"""
+        raise NotImplementedError
+    def inputs(self, ) -> typing.List[TxInput]:
+        """
+        The inputs.
+"""
+        raise NotImplementedError
+    def is_coinbase(self, ) -> bool:
+        """
+        Whether this is a coinbase.
+"""
+        raise NotImplementedError
+    def is_special(self, ) -> bool:
+        """
+        Whether this is a DIP2 special transaction (with an extra payload).
+"""
+        raise NotImplementedError
+    def lock_time(self, ) -> int:
+        """
+        nLockTime.
+"""
+        raise NotImplementedError
+    def output_address(self, index: int,network: Network) -> typing.Optional[Address]:
+        """
+        The address output `index` pays to on `network`, or `None` for a script that is
+        neither P2PKH nor P2SH.
+"""
+        raise NotImplementedError
+    def outputs(self, ) -> typing.List[TxOutput]:
+        """
+        The outputs.
+"""
+        raise NotImplementedError
+    def tx_type(self, ) -> int:
+        """
+        nType (0 for a normal transaction; DIP2 special transactions have others).
+"""
+        raise NotImplementedError
+    def txid(self, ) -> str:
+        """
+        The transaction id (display hex, as block explorers show it).
+"""
+        raise NotImplementedError
+    def version(self, ) -> int:
+        """
+        nVersion.
+"""
+        raise NotImplementedError
+
+class Transaction(TransactionProtocol):
+    """
+    A decoded Dash transaction.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def decode(cls, bytes: bytes) -> Transaction:
+        """
+        Decodes a serialized transaction (the whole of `bytes`, no trailing data).
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(bytes)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterBytes.lower(bytes),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeTransaction.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeTransactionError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_transaction_decode,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_transaction, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_transaction, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def encode(self, ) -> bytes:
+        """
+        The serialization (what [`Transaction::decode`] reads back).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_encode,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def inputs(self, ) -> typing.List[TxInput]:
+        """
+        The inputs.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeTxInput.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_inputs,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_coinbase(self, ) -> bool:
+        """
+        Whether this is a coinbase.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_is_coinbase,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_special(self, ) -> bool:
+        """
+        Whether this is a DIP2 special transaction (with an extra payload).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_is_special,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def lock_time(self, ) -> int:
+        """
+        nLockTime.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_lock_time,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def output_address(self, index: int,network: Network) -> typing.Optional[Address]:
+        """
+        The address output `index` pays to on `network`, or `None` for a script that is
+        neither P2PKH nor P2SH.
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(index)
+
+        _UniffiFfiConverterTypeNetwork.check_lower(network)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt32.lower(index),
+            _UniffiFfiConverterTypeNetwork.lower(network),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeAddress.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeTransactionError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_output_address,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def outputs(self, ) -> typing.List[TxOutput]:
+        """
+        The outputs.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeTxOutput.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_outputs,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def tx_type(self, ) -> int:
+        """
+        nType (0 for a normal transaction; DIP2 special transactions have others).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt16.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_tx_type,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def txid(self, ) -> str:
+        """
+        The transaction id (display hex, as block explorers show it).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def version(self, ) -> int:
+        """
+        nVersion.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt16.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_version,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+    # The Rust `Eq::eq` implementation.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Transaction):
+            return NotImplemented
+
+        
+        _UniffiFfiConverterTypeTransaction.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTransaction.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_eq_eq,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::ne` implementation.
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Transaction):
+            return NotImplemented
+        
+        _UniffiFfiConverterTypeTransaction.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTransaction.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_eq_ne,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Hash::hash` implementation.
+    def __hash__(self) -> int:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_hash,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+class _UniffiFfiConverterTypeTransaction:
+    @staticmethod
+    def lift(value: int) -> Transaction:
+        return Transaction._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Transaction):
+        if not isinstance(value, Transaction):
+            raise TypeError("Expected Transaction instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Transaction) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Transaction:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Transaction, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+@dataclass
+class WalletTransaction:
+    """
+    A transaction the wallet keeps (it pays a watch item or spends a wallet output).
+"""
+    def __init__(self, *, txid:str, net_amount:int, status:TxStatus, confirmations:int, seen:int, transaction:Transaction):
+        self.txid = txid
+        self.net_amount = net_amount
+        self.status = status
+        self.confirmations = confirmations
+        self.seen = seen
+        self.transaction = transaction
+        
+        
+
+    
+    def __str__(self):
+        return "WalletTransaction(txid={}, net_amount={}, status={}, confirmations={}, seen={}, transaction={})".format(self.txid, self.net_amount, self.status, self.confirmations, self.seen, self.transaction)
+    def __eq__(self, other):
+        if self.txid != other.txid:
+            return False
+        if self.net_amount != other.net_amount:
+            return False
+        if self.status != other.status:
+            return False
+        if self.confirmations != other.confirmations:
+            return False
+        if self.seen != other.seen:
+            return False
+        if self.transaction != other.transaction:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return WalletTransaction(
+            txid=_UniffiFfiConverterString.read(buf),
+            net_amount=_UniffiFfiConverterInt64.read(buf),
+            status=_UniffiFfiConverterTypeTxStatus.read(buf),
+            confirmations=_UniffiFfiConverterUInt32.read(buf),
+            seen=_UniffiFfiConverterUInt64.read(buf),
+            transaction=_UniffiFfiConverterTypeTransaction.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.txid)
+        _UniffiFfiConverterInt64.check_lower(value.net_amount)
+        _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
+        _UniffiFfiConverterUInt32.check_lower(value.confirmations)
+        _UniffiFfiConverterUInt64.check_lower(value.seen)
+        _UniffiFfiConverterTypeTransaction.check_lower(value.transaction)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.txid, buf)
+        _UniffiFfiConverterInt64.write(value.net_amount, buf)
+        _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
+        _UniffiFfiConverterUInt32.write(value.confirmations, buf)
+        _UniffiFfiConverterUInt64.write(value.seen, buf)
+        _UniffiFfiConverterTypeTransaction.write(value.transaction, buf)
 
 class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "u8"
@@ -2823,6 +4730,187 @@ class _UniffiFfiConverterTypeBip32Error(_UniffiConverterRustBuffer):
 
 
 
+class Birthday:
+    """
+    From when the wallet can have been paid: blocks before it are not downloaded.
+"""
+    def __init__(self):
+        raise RuntimeError("Birthday cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class HEIGHT:
+        """
+        From this block height.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The height.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Birthday.HEIGHT(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, Birthday):
+                return NotImplemented
+            if not other.is_HEIGHT():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class TIME:
+        """
+        From this unix time (seconds): sync starts at the last checkpoint at least two hours
+        older.
+"""
+        
+        def __init__(self, unix_seconds:int):
+            self.unix_seconds = unix_seconds
+            
+            """
+        Seconds since 1970.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Birthday.TIME(unix_seconds={})".format(self.unix_seconds)
+        def __eq__(self, other):
+            if not isinstance(other, Birthday):
+                return NotImplemented
+            if not other.is_TIME():
+                return False
+            if self.unix_seconds != other.unix_seconds:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_HEIGHT(self) -> bool:
+        return isinstance(self, Birthday.HEIGHT)
+    def is_height(self) -> bool:
+        return isinstance(self, Birthday.HEIGHT)
+    def is_TIME(self) -> bool:
+        return isinstance(self, Birthday.TIME)
+    def is_time(self) -> bool:
+        return isinstance(self, Birthday.TIME)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+Birthday.HEIGHT = type("Birthday.HEIGHT", (Birthday.HEIGHT, Birthday,), {})  # type: ignore
+Birthday.TIME = type("Birthday.TIME", (Birthday.TIME, Birthday,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeBirthday(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Birthday.HEIGHT(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 2:
+            return Birthday.TIME(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_HEIGHT():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_TIME():
+            _UniffiFfiConverterUInt64.check_lower(value.unix_seconds)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_HEIGHT():
+            buf.write_i32(1)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_TIME():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt64.write(value.unix_seconds, buf)
+
+
+
+
+
+
+
+
+class BroadcastOutcome(enum.Enum):
+    """
+    What became of a broadcast transaction.
+"""
+    
+    PROPAGATED = 0
+    """
+    A peer we had not announced it to announced it to us.
+"""
+    
+    TIMED_OUT = 1
+    """
+    No peer announced it back in time; it stays in the wallet as unconfirmed.
+"""
+    
+
+
+class _UniffiFfiConverterTypeBroadcastOutcome(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return BroadcastOutcome.PROPAGATED
+        if variant == 2:
+            return BroadcastOutcome.TIMED_OUT
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == BroadcastOutcome.PROPAGATED:
+            return
+        if value == BroadcastOutcome.TIMED_OUT:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == BroadcastOutcome.PROPAGATED:
+            buf.write_i32(1)
+        if value == BroadcastOutcome.TIMED_OUT:
+            buf.write_i32(2)
+
+
+
+
+
+
+
+
 class ChainKind(enum.Enum):
     """
     One of the two chains of a BIP44 account.
@@ -2864,6 +4952,1721 @@ class _UniffiFfiConverterTypeChainKind(_UniffiConverterRustBuffer):
             buf.write_i32(1)
         if value == ChainKind.INTERNAL:
             buf.write_i32(2)
+
+
+
+
+
+# ClientError
+# We want to define each variant as a nested class that's also a subclass,
+# which is tricky in Python.  To accomplish this we're going to create each
+# class separately, then manually add the child classes to the base class's
+# __dict__.  All of this happens in dummy class to avoid polluting the module
+# namespace.
+class ClientError(Exception):
+    """
+    Why a client call failed.
+"""
+    pass
+
+_UniffiTempClientError = ClientError
+
+class ClientError:  # type: ignore
+    """
+    Why a client call failed.
+"""
+    
+    class Store(_UniffiTempClientError):
+        """
+        The store could not be opened, read or written.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.Store({})".format(str(self))
+    _UniffiTempClientError.Store = Store # type: ignore
+    class Sync(_UniffiTempClientError):
+        """
+        The sync engine could not start (stored header chain, filter).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.Sync({})".format(str(self))
+    _UniffiTempClientError.Sync = Sync # type: ignore
+    class WatchItem(_UniffiTempClientError):
+        """
+        A watch item string is neither an address nor an extended public key of the network.
+"""
+        
+        def __init__(self, item, network):
+            super().__init__(", ".join([
+                "item={!r}".format(item),
+                "network={!r}".format(network),
+            ]))
+            self.item = item
+            self.network = network
+
+        def __repr__(self):
+            return "ClientError.WatchItem({})".format(str(self))
+    _UniffiTempClientError.WatchItem = WatchItem # type: ignore
+    class Watch(_UniffiTempClientError):
+        """
+        A watch item does not fit the wallet (another network, not a BIP44 account key, gap
+        limits out of range).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.Watch({})".format(str(self))
+    _UniffiTempClientError.Watch = Watch # type: ignore
+    class Node(_UniffiTempClientError):
+        """
+        The node could not start (a stored address book or ban list does not decode).
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.Node({})".format(str(self))
+    _UniffiTempClientError.Node = Node # type: ignore
+    class BirthdayTooEarly(_UniffiTempClientError):
+        """
+        The birthday is before the first block this client can validate from.
+"""
+        
+        def __init__(self, birthday, earliest, network):
+            super().__init__(", ".join([
+                "birthday={!r}".format(birthday),
+                "earliest={!r}".format(earliest),
+                "network={!r}".format(network),
+            ]))
+            self.birthday = birthday
+            self.earliest = earliest
+            self.network = network
+
+        def __repr__(self):
+            return "ClientError.BirthdayTooEarly({})".format(str(self))
+    _UniffiTempClientError.BirthdayTooEarly = BirthdayTooEarly # type: ignore
+    class InvalidSetting(_UniffiTempClientError):
+        """
+        A builder setting is out of range or does not parse.
+"""
+        
+        def __init__(self, setting, reason):
+            super().__init__(", ".join([
+                "setting={!r}".format(setting),
+                "reason={!r}".format(reason),
+            ]))
+            self.setting = setting
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.InvalidSetting({})".format(str(self))
+    _UniffiTempClientError.InvalidSetting = InvalidSetting # type: ignore
+    class AlreadyRunning(_UniffiTempClientError):
+        """
+        `start` on a running client.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "ClientError.AlreadyRunning({})".format(str(self))
+    _UniffiTempClientError.AlreadyRunning = AlreadyRunning # type: ignore
+    class NotRunning(_UniffiTempClientError):
+        """
+        A call that needs a running client.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "ClientError.NotRunning({})".format(str(self))
+    _UniffiTempClientError.NotRunning = NotRunning # type: ignore
+    class Stopped(_UniffiTempClientError):
+        """
+        The client stopped (or was starting or stopping) while the call waited.
+"""
+        
+        def __init__(self):
+            pass
+
+        def __repr__(self):
+            return "ClientError.Stopped({})".format(str(self))
+    _UniffiTempClientError.Stopped = Stopped # type: ignore
+    class BadTransaction(_UniffiTempClientError):
+        """
+        The raw transaction does not decode.
+"""
+        
+        def __init__(self, reason):
+            super().__init__(", ".join([
+                "reason={!r}".format(reason),
+            ]))
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.BadTransaction({})".format(str(self))
+    _UniffiTempClientError.BadTransaction = BadTransaction # type: ignore
+
+ClientError = _UniffiTempClientError # type: ignore
+del _UniffiTempClientError
+
+
+class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return ClientError.Store(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 2:
+            return ClientError.Sync(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 3:
+            return ClientError.WatchItem(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeNetwork.read(buf),
+            )
+        if variant == 4:
+            return ClientError.Watch(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 5:
+            return ClientError.Node(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 6:
+            return ClientError.BirthdayTooEarly(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterTypeNetwork.read(buf),
+            )
+        if variant == 7:
+            return ClientError.InvalidSetting(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 8:
+            return ClientError.AlreadyRunning(
+            )
+        if variant == 9:
+            return ClientError.NotRunning(
+            )
+        if variant == 10:
+            return ClientError.Stopped(
+            )
+        if variant == 11:
+            return ClientError.BadTransaction(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if isinstance(value, ClientError.Store):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, ClientError.Sync):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, ClientError.WatchItem):
+            _UniffiFfiConverterString.check_lower(value.item)
+            _UniffiFfiConverterTypeNetwork.check_lower(value.network)
+            return
+        if isinstance(value, ClientError.Watch):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, ClientError.Node):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, ClientError.BirthdayTooEarly):
+            _UniffiFfiConverterUInt32.check_lower(value.birthday)
+            _UniffiFfiConverterUInt32.check_lower(value.earliest)
+            _UniffiFfiConverterTypeNetwork.check_lower(value.network)
+            return
+        if isinstance(value, ClientError.InvalidSetting):
+            _UniffiFfiConverterString.check_lower(value.setting)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if isinstance(value, ClientError.AlreadyRunning):
+            return
+        if isinstance(value, ClientError.NotRunning):
+            return
+        if isinstance(value, ClientError.Stopped):
+            return
+        if isinstance(value, ClientError.BadTransaction):
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+
+    @staticmethod
+    def write(value, buf):
+        if isinstance(value, ClientError.Store):
+            buf.write_i32(1)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.Sync):
+            buf.write_i32(2)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.WatchItem):
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.item, buf)
+            _UniffiFfiConverterTypeNetwork.write(value.network, buf)
+        if isinstance(value, ClientError.Watch):
+            buf.write_i32(4)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.Node):
+            buf.write_i32(5)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.BirthdayTooEarly):
+            buf.write_i32(6)
+            _UniffiFfiConverterUInt32.write(value.birthday, buf)
+            _UniffiFfiConverterUInt32.write(value.earliest, buf)
+            _UniffiFfiConverterTypeNetwork.write(value.network, buf)
+        if isinstance(value, ClientError.InvalidSetting):
+            buf.write_i32(7)
+            _UniffiFfiConverterString.write(value.setting, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.AlreadyRunning):
+            buf.write_i32(8)
+        if isinstance(value, ClientError.NotRunning):
+            buf.write_i32(9)
+        if isinstance(value, ClientError.Stopped):
+            buf.write_i32(10)
+        if isinstance(value, ClientError.BadTransaction):
+            buf.write_i32(11)
+            _UniffiFfiConverterString.write(value.reason, buf)
+
+class _UniffiFfiConverterSequenceTypeDerivedKey(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeDerivedKey.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeDerivedKey.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeDerivedKey.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeBlockId(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeBlockId.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeBlockId.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeBlockId.read(buf) for i in range(count)
+        ]
+
+
+
+
+
+
+class Event:
+    """
+    Something that happened in a running client. Txids and hashes are display hex.
+"""
+    def __init__(self):
+        raise RuntimeError("Event cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class PROGRESS:
+        """
+        Sync progressed (headers or blocks).
+"""
+        
+        def __init__(self, status:SyncStatus):
+            self.status = status
+            
+            """
+        Where sync stands now.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.PROGRESS(status={})".format(self.status)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_PROGRESS():
+                return False
+            if self.status != other.status:
+                return False
+            return True
+
+    @dataclass
+    class SYNCED:
+        """
+        Headers and blocks are complete up to `height`.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The tip.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.SYNCED(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_SYNCED():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class NEW_TRANSACTION:
+        """
+        A transaction the wallet had not seen.
+"""
+        
+        def __init__(self, txid:str, status:TxStatus, net_amount:int):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.status = status
+            
+            """
+        Confirmed, unconfirmed or conflicted on arrival.
+"""
+        
+            self.net_amount = net_amount
+            
+            """
+        What it adds to the wallet in duffs (negative for a spend).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.NEW_TRANSACTION(txid={}, status={}, net_amount={})".format(self.txid, self.status, self.net_amount)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_NEW_TRANSACTION():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.status != other.status:
+                return False
+            if self.net_amount != other.net_amount:
+                return False
+            return True
+
+    @dataclass
+    class TRANSACTION_CONFIRMED:
+        """
+        A known transaction was proven in a block.
+"""
+        
+        def __init__(self, txid:str, height:int, block_hash:str):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.height = height
+            
+            """
+        The block's height.
+"""
+        
+            self.block_hash = block_hash
+            
+            """
+        The block's hash.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.TRANSACTION_CONFIRMED(txid={}, height={}, block_hash={})".format(self.txid, self.height, self.block_hash)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_TRANSACTION_CONFIRMED():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.height != other.height:
+                return False
+            if self.block_hash != other.block_hash:
+                return False
+            return True
+
+    @dataclass
+    class CONFIRMATIONS_CHANGED:
+        """
+        The tip moved and a confirmed transaction's depth changed (reported up to a few
+        confirmations).
+"""
+        
+        def __init__(self, txid:str, confirmations:int):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.confirmations = confirmations
+            
+            """
+        Its confirmations now (1 = in the tip block).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.CONFIRMATIONS_CHANGED(txid={}, confirmations={})".format(self.txid, self.confirmations)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_CONFIRMATIONS_CHANGED():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.confirmations != other.confirmations:
+                return False
+            return True
+
+    @dataclass
+    class TRANSACTION_REORGED:
+        """
+        The block holding the transaction left the best chain: it is unconfirmed again.
+"""
+        
+        def __init__(self, txid:str, height:int, block_hash:str):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.height = height
+            
+            """
+        The block it was in.
+"""
+        
+            self.block_hash = block_hash
+            
+            """
+        That block's hash.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.TRANSACTION_REORGED(txid={}, height={}, block_hash={})".format(self.txid, self.height, self.block_hash)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_TRANSACTION_REORGED():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.height != other.height:
+                return False
+            if self.block_hash != other.block_hash:
+                return False
+            return True
+
+    @dataclass
+    class TRANSACTION_CONFLICTED:
+        """
+        The transaction lost a double spend and no longer counts.
+"""
+        
+        def __init__(self, txid:str, by:str):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.by = by
+            
+            """
+        The winner.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.TRANSACTION_CONFLICTED(txid={}, by={})".format(self.txid, self.by)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_TRANSACTION_CONFLICTED():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.by != other.by:
+                return False
+            return True
+
+    @dataclass
+    class KEYS_DERIVED:
+        """
+        A payment used a derived key, so the account's lookahead window grew.
+"""
+        
+        def __init__(self, account_id:str, chain:ChainKind, used_index:int, used_at_height:typing.Optional[int], new_keys:typing.List[DerivedKey]):
+            self.account_id = account_id
+            
+            """
+        The account (hex of HASH160 of its key).
+"""
+        
+            self.chain = chain
+            
+            """
+        The chain.
+"""
+        
+            self.used_index = used_index
+            
+            """
+        The key whose use grew the window.
+"""
+        
+            self.used_at_height = used_at_height
+            
+            """
+        The height of the block using it (`None`: unconfirmed).
+"""
+        
+            self.new_keys = new_keys
+            
+            """
+        The keys derived, by increasing index.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.KEYS_DERIVED(account_id={}, chain={}, used_index={}, used_at_height={}, new_keys={})".format(self.account_id, self.chain, self.used_index, self.used_at_height, self.new_keys)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_KEYS_DERIVED():
+                return False
+            if self.account_id != other.account_id:
+                return False
+            if self.chain != other.chain:
+                return False
+            if self.used_index != other.used_index:
+                return False
+            if self.used_at_height != other.used_at_height:
+                return False
+            if self.new_keys != other.new_keys:
+                return False
+            return True
+
+    @dataclass
+    class REORG:
+        """
+        The best chain was reorganised.
+"""
+        
+        def __init__(self, fork_height:int, disconnected:typing.List[BlockId], connected:typing.List[BlockId]):
+            self.fork_height = fork_height
+            
+            """
+        The last block both branches share.
+"""
+        
+            self.disconnected = disconnected
+            
+            """
+        Blocks taken off, highest first.
+"""
+        
+            self.connected = connected
+            
+            """
+        Blocks put on, lowest first.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.REORG(fork_height={}, disconnected={}, connected={})".format(self.fork_height, self.disconnected, self.connected)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_REORG():
+                return False
+            if self.fork_height != other.fork_height:
+                return False
+            if self.disconnected != other.disconnected:
+                return False
+            if self.connected != other.connected:
+                return False
+            return True
+
+    @dataclass
+    class PEER_CONNECTED:
+        """
+        A peer completed its handshake.
+"""
+        
+        def __init__(self, peer_id:int, address:str, user_agent:str):
+            self.peer_id = peer_id
+            
+            """
+        The connection's id.
+"""
+        
+            self.address = address
+            
+            """
+        Its address (`ip:port`).
+"""
+        
+            self.user_agent = user_agent
+            
+            """
+        Its user agent.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.PEER_CONNECTED(peer_id={}, address={}, user_agent={})".format(self.peer_id, self.address, self.user_agent)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_PEER_CONNECTED():
+                return False
+            if self.peer_id != other.peer_id:
+                return False
+            if self.address != other.address:
+                return False
+            if self.user_agent != other.user_agent:
+                return False
+            return True
+
+    @dataclass
+    class PEER_DISCONNECTED:
+        """
+        A peer is gone.
+"""
+        
+        def __init__(self, peer_id:int, address:str):
+            self.peer_id = peer_id
+            
+            """
+        The connection's id.
+"""
+        
+            self.address = address
+            
+            """
+        Its address.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.PEER_DISCONNECTED(peer_id={}, address={})".format(self.peer_id, self.address)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_PEER_DISCONNECTED():
+                return False
+            if self.peer_id != other.peer_id:
+                return False
+            if self.address != other.address:
+                return False
+            return True
+
+    @dataclass
+    class BROADCAST:
+        """
+        What became of a transaction sent with `Client.broadcast`.
+"""
+        
+        def __init__(self, txid:str, outcome:BroadcastOutcome):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            self.outcome = outcome
+            
+            """
+        Propagated or timed out.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.BROADCAST(txid={}, outcome={})".format(self.txid, self.outcome)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_BROADCAST():
+                return False
+            if self.txid != other.txid:
+                return False
+            if self.outcome != other.outcome:
+                return False
+            return True
+
+    @dataclass
+    class INSTANT_LOCK:
+        """
+        An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+        verified yet).
+"""
+        
+        def __init__(self, txid:str):
+            self.txid = txid
+            
+            """
+        The locked transaction.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.INSTANT_LOCK(txid={})".format(self.txid)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_INSTANT_LOCK():
+                return False
+            if self.txid != other.txid:
+                return False
+            return True
+
+    @dataclass
+    class SPORK_CHANGED:
+        """
+        A spork's value changed.
+"""
+        
+        def __init__(self, id:int, name:str, value:int, previous:typing.Optional[int], active:bool, peer_id:int):
+            self.id = id
+            
+            """
+        Its wire id.
+"""
+        
+            self.name = name
+            
+            """
+        Dash Core's name.
+"""
+        
+            self.value = value
+            
+            """
+        Its value now.
+"""
+        
+            self.previous = previous
+            
+            """
+        Its value before (`None`: none was held).
+"""
+        
+            self.active = active
+            
+            """
+        Whether it is active now.
+"""
+        
+            self.peer_id = peer_id
+            
+            """
+        The peer that sent it.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.SPORK_CHANGED(id={}, name={}, value={}, previous={}, active={}, peer_id={})".format(self.id, self.name, self.value, self.previous, self.active, self.peer_id)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_SPORK_CHANGED():
+                return False
+            if self.id != other.id:
+                return False
+            if self.name != other.name:
+                return False
+            if self.value != other.value:
+                return False
+            if self.previous != other.previous:
+                return False
+            if self.active != other.active:
+                return False
+            if self.peer_id != other.peer_id:
+                return False
+            return True
+
+    @dataclass
+    class SPORK_REJECTED:
+        """
+        A peer sent a bad spork (and was scored).
+"""
+        
+        def __init__(self, peer_id:int, reason:str):
+            self.peer_id = peer_id
+            
+            """
+        The peer.
+"""
+        
+            self.reason = reason
+            
+            """
+        Why.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.SPORK_REJECTED(peer_id={}, reason={})".format(self.peer_id, self.reason)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_SPORK_REJECTED():
+                return False
+            if self.peer_id != other.peer_id:
+                return False
+            if self.reason != other.reason:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_SYNC_REQUESTED:
+        """
+        Governance sync asked `peer_id` for every object.
+"""
+        
+        def __init__(self, peer_id:int):
+            self.peer_id = peer_id
+            
+            """
+        The peer.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_SYNC_REQUESTED(peer_id={})".format(self.peer_id)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_SYNC_REQUESTED():
+                return False
+            if self.peer_id != other.peer_id:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_SYNC_DEFERRED:
+        """
+        No peer may be asked for a governance sync before `not_before` (unix seconds).
+"""
+        
+        def __init__(self, not_before:int):
+            self.not_before = not_before
+            
+            """
+        The first time a peer may be asked.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_SYNC_DEFERRED(not_before={})".format(self.not_before)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_SYNC_DEFERRED():
+                return False
+            if self.not_before != other.not_before:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_PROGRESS:
+        """
+        Governance sync progressed.
+"""
+        
+        def __init__(self, progress:GovernanceProgress):
+            self.progress = progress
+            
+            """
+        The round's counts.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_PROGRESS(progress={})".format(self.progress)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_PROGRESS():
+                return False
+            if self.progress != other.progress:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_OBJECT_ADDED:
+        """
+        A governance object was stored.
+"""
+        
+        def __init__(self, hash:str, kind:GovObjectKind, invalid_data:bool):
+            self.hash = hash
+            
+            """
+        Its hash.
+"""
+        
+            self.kind = kind
+            
+            """
+        Its type.
+"""
+        
+            self.invalid_data = invalid_data
+            
+            """
+        Its data did not decode (kept and flagged).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_OBJECT_ADDED(hash={}, kind={}, invalid_data={})".format(self.hash, self.kind, self.invalid_data)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_OBJECT_ADDED():
+                return False
+            if self.hash != other.hash:
+                return False
+            if self.kind != other.kind:
+                return False
+            if self.invalid_data != other.invalid_data:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_VOTES_CHANGED:
+        """
+        The counted votes of a governance object changed.
+"""
+        
+        def __init__(self, hash:str):
+            self.hash = hash
+            
+            """
+        The object's hash.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_VOTES_CHANGED(hash={})".format(self.hash)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_VOTES_CHANGED():
+                return False
+            if self.hash != other.hash:
+                return False
+            return True
+
+    @dataclass
+    class GOVERNANCE_DONE:
+        """
+        The governance round finished.
+"""
+        
+        def __init__(self, progress:GovernanceProgress):
+            self.progress = progress
+            
+            """
+        Its counts.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_DONE(progress={})".format(self.progress)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_DONE():
+                return False
+            if self.progress != other.progress:
+                return False
+            return True
+
+    @dataclass
+    class STOPPED:
+        """
+        The client stopped: asked to (`error` is `None`), or because its store failed.
+"""
+        
+        def __init__(self, error:typing.Optional[str]):
+            self.error = error
+            
+            """
+        Why, when it was not asked to stop.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.STOPPED(error={})".format(self.error)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_STOPPED():
+                return False
+            if self.error != other.error:
+                return False
+            return True
+
+    @dataclass
+    class OTHER:
+        """
+        An event this version of the bindings does not know (a newer core).
+"""
+        
+        def __init__(self, description:str):
+            self.description = description
+            
+            """
+        Its debug text.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.OTHER(description={})".format(self.description)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_OTHER():
+                return False
+            if self.description != other.description:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_PROGRESS(self) -> bool:
+        return isinstance(self, Event.PROGRESS)
+    def is_progress(self) -> bool:
+        return isinstance(self, Event.PROGRESS)
+    def is_SYNCED(self) -> bool:
+        return isinstance(self, Event.SYNCED)
+    def is_synced(self) -> bool:
+        return isinstance(self, Event.SYNCED)
+    def is_NEW_TRANSACTION(self) -> bool:
+        return isinstance(self, Event.NEW_TRANSACTION)
+    def is_new_transaction(self) -> bool:
+        return isinstance(self, Event.NEW_TRANSACTION)
+    def is_TRANSACTION_CONFIRMED(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_CONFIRMED)
+    def is_transaction_confirmed(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_CONFIRMED)
+    def is_CONFIRMATIONS_CHANGED(self) -> bool:
+        return isinstance(self, Event.CONFIRMATIONS_CHANGED)
+    def is_confirmations_changed(self) -> bool:
+        return isinstance(self, Event.CONFIRMATIONS_CHANGED)
+    def is_TRANSACTION_REORGED(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_REORGED)
+    def is_transaction_reorged(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_REORGED)
+    def is_TRANSACTION_CONFLICTED(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_CONFLICTED)
+    def is_transaction_conflicted(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_CONFLICTED)
+    def is_KEYS_DERIVED(self) -> bool:
+        return isinstance(self, Event.KEYS_DERIVED)
+    def is_keys_derived(self) -> bool:
+        return isinstance(self, Event.KEYS_DERIVED)
+    def is_REORG(self) -> bool:
+        return isinstance(self, Event.REORG)
+    def is_reorg(self) -> bool:
+        return isinstance(self, Event.REORG)
+    def is_PEER_CONNECTED(self) -> bool:
+        return isinstance(self, Event.PEER_CONNECTED)
+    def is_peer_connected(self) -> bool:
+        return isinstance(self, Event.PEER_CONNECTED)
+    def is_PEER_DISCONNECTED(self) -> bool:
+        return isinstance(self, Event.PEER_DISCONNECTED)
+    def is_peer_disconnected(self) -> bool:
+        return isinstance(self, Event.PEER_DISCONNECTED)
+    def is_BROADCAST(self) -> bool:
+        return isinstance(self, Event.BROADCAST)
+    def is_broadcast(self) -> bool:
+        return isinstance(self, Event.BROADCAST)
+    def is_INSTANT_LOCK(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
+    def is_instant_lock(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
+    def is_SPORK_CHANGED(self) -> bool:
+        return isinstance(self, Event.SPORK_CHANGED)
+    def is_spork_changed(self) -> bool:
+        return isinstance(self, Event.SPORK_CHANGED)
+    def is_SPORK_REJECTED(self) -> bool:
+        return isinstance(self, Event.SPORK_REJECTED)
+    def is_spork_rejected(self) -> bool:
+        return isinstance(self, Event.SPORK_REJECTED)
+    def is_GOVERNANCE_SYNC_REQUESTED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_SYNC_REQUESTED)
+    def is_governance_sync_requested(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_SYNC_REQUESTED)
+    def is_GOVERNANCE_SYNC_DEFERRED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_SYNC_DEFERRED)
+    def is_governance_sync_deferred(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_SYNC_DEFERRED)
+    def is_GOVERNANCE_PROGRESS(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_PROGRESS)
+    def is_governance_progress(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_PROGRESS)
+    def is_GOVERNANCE_OBJECT_ADDED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_OBJECT_ADDED)
+    def is_governance_object_added(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_OBJECT_ADDED)
+    def is_GOVERNANCE_VOTES_CHANGED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_VOTES_CHANGED)
+    def is_governance_votes_changed(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_VOTES_CHANGED)
+    def is_GOVERNANCE_DONE(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_DONE)
+    def is_governance_done(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_DONE)
+    def is_STOPPED(self) -> bool:
+        return isinstance(self, Event.STOPPED)
+    def is_stopped(self) -> bool:
+        return isinstance(self, Event.STOPPED)
+    def is_OTHER(self) -> bool:
+        return isinstance(self, Event.OTHER)
+    def is_other(self) -> bool:
+        return isinstance(self, Event.OTHER)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+Event.PROGRESS = type("Event.PROGRESS", (Event.PROGRESS, Event,), {})  # type: ignore
+Event.SYNCED = type("Event.SYNCED", (Event.SYNCED, Event,), {})  # type: ignore
+Event.NEW_TRANSACTION = type("Event.NEW_TRANSACTION", (Event.NEW_TRANSACTION, Event,), {})  # type: ignore
+Event.TRANSACTION_CONFIRMED = type("Event.TRANSACTION_CONFIRMED", (Event.TRANSACTION_CONFIRMED, Event,), {})  # type: ignore
+Event.CONFIRMATIONS_CHANGED = type("Event.CONFIRMATIONS_CHANGED", (Event.CONFIRMATIONS_CHANGED, Event,), {})  # type: ignore
+Event.TRANSACTION_REORGED = type("Event.TRANSACTION_REORGED", (Event.TRANSACTION_REORGED, Event,), {})  # type: ignore
+Event.TRANSACTION_CONFLICTED = type("Event.TRANSACTION_CONFLICTED", (Event.TRANSACTION_CONFLICTED, Event,), {})  # type: ignore
+Event.KEYS_DERIVED = type("Event.KEYS_DERIVED", (Event.KEYS_DERIVED, Event,), {})  # type: ignore
+Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
+Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
+Event.PEER_DISCONNECTED = type("Event.PEER_DISCONNECTED", (Event.PEER_DISCONNECTED, Event,), {})  # type: ignore
+Event.BROADCAST = type("Event.BROADCAST", (Event.BROADCAST, Event,), {})  # type: ignore
+Event.INSTANT_LOCK = type("Event.INSTANT_LOCK", (Event.INSTANT_LOCK, Event,), {})  # type: ignore
+Event.SPORK_CHANGED = type("Event.SPORK_CHANGED", (Event.SPORK_CHANGED, Event,), {})  # type: ignore
+Event.SPORK_REJECTED = type("Event.SPORK_REJECTED", (Event.SPORK_REJECTED, Event,), {})  # type: ignore
+Event.GOVERNANCE_SYNC_REQUESTED = type("Event.GOVERNANCE_SYNC_REQUESTED", (Event.GOVERNANCE_SYNC_REQUESTED, Event,), {})  # type: ignore
+Event.GOVERNANCE_SYNC_DEFERRED = type("Event.GOVERNANCE_SYNC_DEFERRED", (Event.GOVERNANCE_SYNC_DEFERRED, Event,), {})  # type: ignore
+Event.GOVERNANCE_PROGRESS = type("Event.GOVERNANCE_PROGRESS", (Event.GOVERNANCE_PROGRESS, Event,), {})  # type: ignore
+Event.GOVERNANCE_OBJECT_ADDED = type("Event.GOVERNANCE_OBJECT_ADDED", (Event.GOVERNANCE_OBJECT_ADDED, Event,), {})  # type: ignore
+Event.GOVERNANCE_VOTES_CHANGED = type("Event.GOVERNANCE_VOTES_CHANGED", (Event.GOVERNANCE_VOTES_CHANGED, Event,), {})  # type: ignore
+Event.GOVERNANCE_DONE = type("Event.GOVERNANCE_DONE", (Event.GOVERNANCE_DONE, Event,), {})  # type: ignore
+Event.STOPPED = type("Event.STOPPED", (Event.STOPPED, Event,), {})  # type: ignore
+Event.OTHER = type("Event.OTHER", (Event.OTHER, Event,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Event.PROGRESS(
+                _UniffiFfiConverterTypeSyncStatus.read(buf),
+            )
+        if variant == 2:
+            return Event.SYNCED(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 3:
+            return Event.NEW_TRANSACTION(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxStatus.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+            )
+        if variant == 4:
+            return Event.TRANSACTION_CONFIRMED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 5:
+            return Event.CONFIRMATIONS_CHANGED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 6:
+            return Event.TRANSACTION_REORGED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 7:
+            return Event.TRANSACTION_CONFLICTED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 8:
+            return Event.KEYS_DERIVED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeChainKind.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterOptionalUInt32.read(buf),
+                _UniffiFfiConverterSequenceTypeDerivedKey.read(buf),
+            )
+        if variant == 9:
+            return Event.REORG(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterSequenceTypeBlockId.read(buf),
+                _UniffiFfiConverterSequenceTypeBlockId.read(buf),
+            )
+        if variant == 10:
+            return Event.PEER_CONNECTED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 11:
+            return Event.PEER_DISCONNECTED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 12:
+            return Event.BROADCAST(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
+            )
+        if variant == 13:
+            return Event.INSTANT_LOCK(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 14:
+            return Event.SPORK_CHANGED(
+                _UniffiFfiConverterInt32.read(buf),
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterInt64.read(buf),
+                _UniffiFfiConverterOptionalInt64.read(buf),
+                _UniffiFfiConverterBoolean.read(buf),
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 15:
+            return Event.SPORK_REJECTED(
+                _UniffiFfiConverterUInt64.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 16:
+            return Event.GOVERNANCE_SYNC_REQUESTED(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 17:
+            return Event.GOVERNANCE_SYNC_DEFERRED(
+                _UniffiFfiConverterInt64.read(buf),
+            )
+        if variant == 18:
+            return Event.GOVERNANCE_PROGRESS(
+                _UniffiFfiConverterTypeGovernanceProgress.read(buf),
+            )
+        if variant == 19:
+            return Event.GOVERNANCE_OBJECT_ADDED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeGovObjectKind.read(buf),
+                _UniffiFfiConverterBoolean.read(buf),
+            )
+        if variant == 20:
+            return Event.GOVERNANCE_VOTES_CHANGED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 21:
+            return Event.GOVERNANCE_DONE(
+                _UniffiFfiConverterTypeGovernanceProgress.read(buf),
+            )
+        if variant == 22:
+            return Event.STOPPED(
+                _UniffiFfiConverterOptionalString.read(buf),
+            )
+        if variant == 23:
+            return Event.OTHER(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_PROGRESS():
+            _UniffiFfiConverterTypeSyncStatus.check_lower(value.status)
+            return
+        if value.is_SYNCED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_NEW_TRANSACTION():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
+            _UniffiFfiConverterInt64.check_lower(value.net_amount)
+            return
+        if value.is_TRANSACTION_CONFIRMED():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            _UniffiFfiConverterString.check_lower(value.block_hash)
+            return
+        if value.is_CONFIRMATIONS_CHANGED():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterUInt32.check_lower(value.confirmations)
+            return
+        if value.is_TRANSACTION_REORGED():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            _UniffiFfiConverterString.check_lower(value.block_hash)
+            return
+        if value.is_TRANSACTION_CONFLICTED():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterString.check_lower(value.by)
+            return
+        if value.is_KEYS_DERIVED():
+            _UniffiFfiConverterString.check_lower(value.account_id)
+            _UniffiFfiConverterTypeChainKind.check_lower(value.chain)
+            _UniffiFfiConverterUInt32.check_lower(value.used_index)
+            _UniffiFfiConverterOptionalUInt32.check_lower(value.used_at_height)
+            _UniffiFfiConverterSequenceTypeDerivedKey.check_lower(value.new_keys)
+            return
+        if value.is_REORG():
+            _UniffiFfiConverterUInt32.check_lower(value.fork_height)
+            _UniffiFfiConverterSequenceTypeBlockId.check_lower(value.disconnected)
+            _UniffiFfiConverterSequenceTypeBlockId.check_lower(value.connected)
+            return
+        if value.is_PEER_CONNECTED():
+            _UniffiFfiConverterUInt64.check_lower(value.peer_id)
+            _UniffiFfiConverterString.check_lower(value.address)
+            _UniffiFfiConverterString.check_lower(value.user_agent)
+            return
+        if value.is_PEER_DISCONNECTED():
+            _UniffiFfiConverterUInt64.check_lower(value.peer_id)
+            _UniffiFfiConverterString.check_lower(value.address)
+            return
+        if value.is_BROADCAST():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeBroadcastOutcome.check_lower(value.outcome)
+            return
+        if value.is_INSTANT_LOCK():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            return
+        if value.is_SPORK_CHANGED():
+            _UniffiFfiConverterInt32.check_lower(value.id)
+            _UniffiFfiConverterString.check_lower(value.name)
+            _UniffiFfiConverterInt64.check_lower(value.value)
+            _UniffiFfiConverterOptionalInt64.check_lower(value.previous)
+            _UniffiFfiConverterBoolean.check_lower(value.active)
+            _UniffiFfiConverterUInt64.check_lower(value.peer_id)
+            return
+        if value.is_SPORK_REJECTED():
+            _UniffiFfiConverterUInt64.check_lower(value.peer_id)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        if value.is_GOVERNANCE_SYNC_REQUESTED():
+            _UniffiFfiConverterUInt64.check_lower(value.peer_id)
+            return
+        if value.is_GOVERNANCE_SYNC_DEFERRED():
+            _UniffiFfiConverterInt64.check_lower(value.not_before)
+            return
+        if value.is_GOVERNANCE_PROGRESS():
+            _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
+            return
+        if value.is_GOVERNANCE_OBJECT_ADDED():
+            _UniffiFfiConverterString.check_lower(value.hash)
+            _UniffiFfiConverterTypeGovObjectKind.check_lower(value.kind)
+            _UniffiFfiConverterBoolean.check_lower(value.invalid_data)
+            return
+        if value.is_GOVERNANCE_VOTES_CHANGED():
+            _UniffiFfiConverterString.check_lower(value.hash)
+            return
+        if value.is_GOVERNANCE_DONE():
+            _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
+            return
+        if value.is_STOPPED():
+            _UniffiFfiConverterOptionalString.check_lower(value.error)
+            return
+        if value.is_OTHER():
+            _UniffiFfiConverterString.check_lower(value.description)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_PROGRESS():
+            buf.write_i32(1)
+            _UniffiFfiConverterTypeSyncStatus.write(value.status, buf)
+        if value.is_SYNCED():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_NEW_TRANSACTION():
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
+            _UniffiFfiConverterInt64.write(value.net_amount, buf)
+        if value.is_TRANSACTION_CONFIRMED():
+            buf.write_i32(4)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+            _UniffiFfiConverterString.write(value.block_hash, buf)
+        if value.is_CONFIRMATIONS_CHANGED():
+            buf.write_i32(5)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterUInt32.write(value.confirmations, buf)
+        if value.is_TRANSACTION_REORGED():
+            buf.write_i32(6)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+            _UniffiFfiConverterString.write(value.block_hash, buf)
+        if value.is_TRANSACTION_CONFLICTED():
+            buf.write_i32(7)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterString.write(value.by, buf)
+        if value.is_KEYS_DERIVED():
+            buf.write_i32(8)
+            _UniffiFfiConverterString.write(value.account_id, buf)
+            _UniffiFfiConverterTypeChainKind.write(value.chain, buf)
+            _UniffiFfiConverterUInt32.write(value.used_index, buf)
+            _UniffiFfiConverterOptionalUInt32.write(value.used_at_height, buf)
+            _UniffiFfiConverterSequenceTypeDerivedKey.write(value.new_keys, buf)
+        if value.is_REORG():
+            buf.write_i32(9)
+            _UniffiFfiConverterUInt32.write(value.fork_height, buf)
+            _UniffiFfiConverterSequenceTypeBlockId.write(value.disconnected, buf)
+            _UniffiFfiConverterSequenceTypeBlockId.write(value.connected, buf)
+        if value.is_PEER_CONNECTED():
+            buf.write_i32(10)
+            _UniffiFfiConverterUInt64.write(value.peer_id, buf)
+            _UniffiFfiConverterString.write(value.address, buf)
+            _UniffiFfiConverterString.write(value.user_agent, buf)
+        if value.is_PEER_DISCONNECTED():
+            buf.write_i32(11)
+            _UniffiFfiConverterUInt64.write(value.peer_id, buf)
+            _UniffiFfiConverterString.write(value.address, buf)
+        if value.is_BROADCAST():
+            buf.write_i32(12)
+            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
+        if value.is_INSTANT_LOCK():
+            buf.write_i32(13)
+            _UniffiFfiConverterString.write(value.txid, buf)
+        if value.is_SPORK_CHANGED():
+            buf.write_i32(14)
+            _UniffiFfiConverterInt32.write(value.id, buf)
+            _UniffiFfiConverterString.write(value.name, buf)
+            _UniffiFfiConverterInt64.write(value.value, buf)
+            _UniffiFfiConverterOptionalInt64.write(value.previous, buf)
+            _UniffiFfiConverterBoolean.write(value.active, buf)
+            _UniffiFfiConverterUInt64.write(value.peer_id, buf)
+        if value.is_SPORK_REJECTED():
+            buf.write_i32(15)
+            _UniffiFfiConverterUInt64.write(value.peer_id, buf)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if value.is_GOVERNANCE_SYNC_REQUESTED():
+            buf.write_i32(16)
+            _UniffiFfiConverterUInt64.write(value.peer_id, buf)
+        if value.is_GOVERNANCE_SYNC_DEFERRED():
+            buf.write_i32(17)
+            _UniffiFfiConverterInt64.write(value.not_before, buf)
+        if value.is_GOVERNANCE_PROGRESS():
+            buf.write_i32(18)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_GOVERNANCE_OBJECT_ADDED():
+            buf.write_i32(19)
+            _UniffiFfiConverterString.write(value.hash, buf)
+            _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
+            _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
+        if value.is_GOVERNANCE_VOTES_CHANGED():
+            buf.write_i32(20)
+            _UniffiFfiConverterString.write(value.hash, buf)
+        if value.is_GOVERNANCE_DONE():
+            buf.write_i32(21)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_STOPPED():
+            buf.write_i32(22)
+            _UniffiFfiConverterOptionalString.write(value.error, buf)
+        if value.is_OTHER():
+            buf.write_i32(23)
+            _UniffiFfiConverterString.write(value.description, buf)
 
 
 
@@ -3009,102 +6812,6 @@ class _UniffiFfiConverterTypeLoggerError(_UniffiConverterRustBuffer):
         if isinstance(value, LoggerError.AnotherLoggerInstalled):
             buf.write_i32(1)
 
-
-
-# TransactionError
-# We want to define each variant as a nested class that's also a subclass,
-# which is tricky in Python.  To accomplish this we're going to create each
-# class separately, then manually add the child classes to the base class's
-# __dict__.  All of this happens in dummy class to avoid polluting the module
-# namespace.
-class TransactionError(Exception):
-    """
-    Why bytes are not a transaction.
-"""
-    pass
-
-_UniffiTempTransactionError = TransactionError
-
-class TransactionError:  # type: ignore
-    """
-    Why bytes are not a transaction.
-"""
-    
-    class Malformed(_UniffiTempTransactionError):
-        """
-        The bytes break the transaction encoding.
-"""
-        
-        def __init__(self, field, reason):
-            super().__init__(", ".join([
-                "field={!r}".format(field),
-                "reason={!r}".format(reason),
-            ]))
-            self.field = field
-            self.reason = reason
-
-        def __repr__(self):
-            return "TransactionError.Malformed({})".format(str(self))
-    _UniffiTempTransactionError.Malformed = Malformed # type: ignore
-    class NoSuchOutput(_UniffiTempTransactionError):
-        """
-        An output index past the last output.
-"""
-        
-        def __init__(self, index, count):
-            super().__init__(", ".join([
-                "index={!r}".format(index),
-                "count={!r}".format(count),
-            ]))
-            self.index = index
-            self.count = count
-
-        def __repr__(self):
-            return "TransactionError.NoSuchOutput({})".format(str(self))
-    _UniffiTempTransactionError.NoSuchOutput = NoSuchOutput # type: ignore
-
-TransactionError = _UniffiTempTransactionError # type: ignore
-del _UniffiTempTransactionError
-
-
-class _UniffiFfiConverterTypeTransactionError(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        variant = buf.read_i32()
-        if variant == 1:
-            return TransactionError.Malformed(
-                _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
-            )
-        if variant == 2:
-            return TransactionError.NoSuchOutput(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterUInt32.read(buf),
-            )
-        raise InternalError("Raw enum value doesn't match any cases")
-
-    @staticmethod
-    def check_lower(value):
-        if isinstance(value, TransactionError.Malformed):
-            _UniffiFfiConverterString.check_lower(value.field)
-            _UniffiFfiConverterString.check_lower(value.reason)
-            return
-        if isinstance(value, TransactionError.NoSuchOutput):
-            _UniffiFfiConverterUInt32.check_lower(value.index)
-            _UniffiFfiConverterUInt32.check_lower(value.count)
-            return
-
-    @staticmethod
-    def write(value, buf):
-        if isinstance(value, TransactionError.Malformed):
-            buf.write_i32(1)
-            _UniffiFfiConverterString.write(value.field, buf)
-            _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, TransactionError.NoSuchOutput):
-            buf.write_i32(2)
-            _UniffiFfiConverterUInt32.write(value.index, buf)
-            _UniffiFfiConverterUInt32.write(value.count, buf)
-
 class _UniffiFfiConverterSequenceTypeAddress(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -3126,29 +6833,6 @@ class _UniffiFfiConverterSequenceTypeAddress(_UniffiConverterRustBuffer):
 
         return [
             _UniffiFfiConverterTypeAddress.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterSequenceTypeDerivedKey(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeDerivedKey.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeDerivedKey.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeDerivedKey.read(buf) for i in range(count)
         ]
 
 
@@ -3747,6 +7431,1193 @@ class _UniffiFfiConverterTypeAccount:
     def write(cls, value: Account, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+class _UniffiFfiConverterOptionalTypeGovernanceProgress(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeGovernanceProgress.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeGovernanceProgress.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeGovernanceProgress.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterOptionalTypeEvent(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeEvent.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeEvent.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeEvent.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
+class _UniffiFfiConverterSequenceTypeProposal(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeProposal.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeProposal.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeProposal.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeSpork(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeSpork.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeSpork.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeSpork.read(buf) for i in range(count)
+        ]
+
+
+class EventListener():
+    """
+    Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+    to `Client.subscribe`.
+
+    Called on a dashlite worker thread, one event at a time and in order, never while
+    dashlite holds a lock. It should return quickly: the client waits for a slow listener
+    once 1024 events are queued for it.
+"""
+    
+    def on_event(self, event: Event) -> None:
+        """
+        Handles one event.
+"""
+        raise NotImplementedError
+
+class EventListenerImpl(EventListener):
+    """
+    Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+    to `Client.subscribe`.
+
+    Called on a dashlite worker thread, one event at a time and in order, never while
+    dashlite holds a lock. It should return quickly: the client waits for a slow listener
+    once 1024 events are queued for it.
+"""
+    
+    _handle: ctypes.c_uint64
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_eventlistener, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_eventlistener, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def on_event(self, event: Event) -> None:
+        """
+        Handles one event.
+"""
+        
+        _UniffiFfiConverterTypeEvent.check_lower(event)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeEvent.lower(event),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_eventlistener_on_event,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+# Put all the bits inside a class to keep the top-level namespace clean
+class _UniffiTraitImplEventListenerImpl:
+    # For each method, generate a callback function to pass to Rust
+
+    @_UNIFFI_CALLBACK_INTERFACE_DASHLITE_EVENT_LISTENER_METHOD0
+    def on_event(
+            uniffi_handle,
+            event,
+            uniffi_out_return,
+            uniffi_call_status_ptr,
+        ):
+        uniffi_obj = _UniffiFfiConverterTypeEventListener._handle_map.get(uniffi_handle)
+        def make_call():
+            uniffi_args = (_UniffiFfiConverterTypeEvent.lift(event), )
+            uniffi_method = uniffi_obj.on_event
+            return uniffi_method(*uniffi_args)
+        write_return_value = lambda v: None
+        _uniffi_trait_interface_call(
+                uniffi_call_status_ptr.contents,
+                make_call,
+                write_return_value,
+        )
+
+    @_UNIFFI_CALLBACK_INTERFACE_FREE_DASHLITE_EVENT_LISTENER
+    def _uniffi_free(uniffi_handle):
+        _UniffiFfiConverterTypeEventListener._handle_map.remove(uniffi_handle)
+
+    @_UNIFFI_CALLBACK_INTERFACE_CLONE_DASHLITE_EVENT_LISTENER
+    def _uniffi_clone(uniffi_handle):
+        return _UniffiFfiConverterTypeEventListener._handle_map.clone(uniffi_handle)
+
+    # Generate the FFI VTable.  This has a field for each callback interface method.
+    _uniffi_vtable = _UniffiVTableCallbackInterfaceDashliteEventListener(
+        _uniffi_free,
+        _uniffi_clone,
+        on_event,
+    )
+    # Send Rust a pointer to the VTable.  Note: this means we need to keep the struct alive forever,
+    # or else bad things will happen when Rust tries to access it.
+    _UniffiLib.uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener(ctypes.byref(_uniffi_vtable))
+
+class _UniffiFfiConverterTypeEventListener:
+    _handle_map = _UniffiHandleMap()
+
+    @staticmethod
+    def lift(value: int):
+        if (value & 1) == 0:
+            # Rust-generated handle, construct a new class that uses the handle to implement the
+            # interface
+            return EventListenerImpl._uniffi_make_instance(value)
+        else:
+            # Python-generated handle, get the object from the handle map
+            return _UniffiFfiConverterTypeEventListener._handle_map.remove(value)
+
+    @staticmethod
+    def check_lower(value: EventListener):
+        if not isinstance(value, EventListener):
+            raise TypeError("Expected EventListener subclass, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: EventListener):
+         if isinstance(value, EventListenerImpl):
+            # Rust-implementated object.  Clone the handle and return it
+            return value._uniffi_clone_handle()
+         else:
+            # Python-implementated object, generate a new vtable handle and return that.
+            return _UniffiFfiConverterTypeEventListener._handle_map.insert(value)
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer):
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: EventListener, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+class SubscriptionProtocol(typing.Protocol):
+    """
+    Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+    in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+    Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+    already have that name.
+"""
+    
+    def cancel(self, ) -> None:
+        """
+        Stops delivery: no event reaches the listener after this returns, except one that is
+        being delivered at that moment.
+"""
+        raise NotImplementedError
+    def is_open(self, ) -> bool:
+        """
+        Whether events are still delivered.
+"""
+        raise NotImplementedError
+
+class Subscription(SubscriptionProtocol):
+    """
+    Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+    in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+    Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+    already have that name.
+"""
+    
+    _handle: ctypes.c_uint64
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_subscription, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_subscription, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def cancel(self, ) -> None:
+        """
+        Stops delivery: no event reaches the listener after this returns, except one that is
+        being delivered at that moment.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_cancel,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def is_open(self, ) -> bool:
+        """
+        Whether events are still delivered.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_is_open,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeSubscription:
+    @staticmethod
+    def lift(value: int) -> Subscription:
+        return Subscription._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Subscription):
+        if not isinstance(value, Subscription):
+            raise TypeError("Expected Subscription instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Subscription) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Subscription:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Subscription, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterSequenceTypeWalletTransaction(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeWalletTransaction.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeWalletTransaction.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeWalletTransaction.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeUtxo(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeUtxo.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeUtxo.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeUtxo.read(buf) for i in range(count)
+        ]
+
+
+class ClientProtocol(typing.Protocol):
+    """
+    A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+"""
+    
+    async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
+        """
+        Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+        or not. With `rescan_from`, blocks from that height are fetched again for it (for
+        an item that may have been paid before). Returns whether it was new.
+"""
+        raise NotImplementedError
+    async def balance(self, ) -> Balance:
+        """
+        The wallet's balance.
+"""
+        raise NotImplementedError
+    async def broadcast(self, raw: bytes) -> str:
+        """
+        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+        [`Event::Broadcast`]. Needs a running client.
+"""
+        raise NotImplementedError
+    async def governance_progress(self, ) -> typing.Optional[GovernanceProgress]:
+        """
+        The counts of the current (or last) governance sync round; `None` unless governance
+        is enabled.
+"""
+        raise NotImplementedError
+    async def is_spork_active(self, id: int) -> bool:
+        """
+        Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+"""
+        raise NotImplementedError
+    def network(self, ) -> Network:
+        """
+        The client's network.
+"""
+        raise NotImplementedError
+    async def next_event(self, ) -> typing.Optional[Event]:
+        """
+        The next event, waiting for one; `None` once the client is gone.
+
+        The stream starts at the first call, so start reading before [`Client::start`] to
+        see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+        task that ran once). Events wait for the reader: once 1024 are queued the client
+        waits, so a client whose events were ever pulled should keep being read.
+"""
+        raise NotImplementedError
+    async def proposals(self, ) -> typing.List[Proposal]:
+        """
+        Governance proposals with their tallies (empty unless the builder enabled
+        governance). Vote signatures are not verified.
+"""
+        raise NotImplementedError
+    async def sporks(self, ) -> typing.List[Spork]:
+        """
+        Every spork held (the known ones always), with its value and whether it is active.
+"""
+        raise NotImplementedError
+    async def start(self, ) -> None:
+        """
+        Connects to peers and syncs until [`Client::stop`]. Returns once started.
+"""
+        raise NotImplementedError
+    async def stop(self, ) -> None:
+        """
+        Disconnects, saves everything and stops (also after the client stopped on its own:
+        see [`Event::Stopped`]).
+"""
+        raise NotImplementedError
+    def subscribe(self, listener: EventListener) -> Subscription:
+        """
+        Delivers every event from now on to `listener`, on a dashlite thread, until the
+        returned [`Subscription`] is cancelled or dropped.
+"""
+        raise NotImplementedError
+    def sync_status(self, ) -> SyncStatus:
+        """
+        Where sync stands.
+"""
+        raise NotImplementedError
+    async def transactions(self, ) -> typing.List[WalletTransaction]:
+        """
+        The wallet's transactions in the order first seen.
+"""
+        raise NotImplementedError
+    async def utxos(self, ) -> typing.List[Utxo]:
+        """
+        The wallet's unspent outputs.
+"""
+        raise NotImplementedError
+
+class Client(ClientProtocol):
+    """
+    A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+"""
+    
+    _handle: ctypes.c_uint64
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_client, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_client, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
+        """
+        Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+        or not. With `rescan_from`, blocks from that height are fetched again for it (for
+        an item that may have been paid before). Returns whether it was new.
+"""
+        
+        _UniffiFfiConverterString.check_lower(item)
+
+        _UniffiFfiConverterOptionalUInt32.check_lower(rescan_from)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(item),
+            _UniffiFfiConverterOptionalUInt32.lower(rescan_from),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_i8,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def balance(self, ) -> Balance:
+        """
+        The wallet's balance.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeBalance.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def broadcast(self, raw: bytes) -> str:
+        """
+        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+        [`Event::Broadcast`]. Needs a running client.
+"""
+        
+        _UniffiFfiConverterBytes.check_lower(raw)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBytes.lower(raw),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def governance_progress(self, ) -> typing.Optional[GovernanceProgress]:
+        """
+        The counts of the current (or last) governance sync round; `None` unless governance
+        is enabled.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeGovernanceProgress.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_governance_progress(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def is_spork_active(self, id: int) -> bool:
+        """
+        Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+"""
+        
+        _UniffiFfiConverterInt32.check_lower(id)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterInt32.lower(id),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_i8,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    def network(self, ) -> Network:
+        """
+        The client's network.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeNetwork.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_network,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    async def next_event(self, ) -> typing.Optional[Event]:
+        """
+        The next event, waiting for one; `None` once the client is gone.
+
+        The stream starts at the first call, so start reading before [`Client::start`] to
+        see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+        task that ran once). Events wait for the reader: once 1024 are queued the client
+        waits, so a client whose events were ever pulled should keep being read.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeEvent.lift
+        _uniffi_error_converter = None
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_next_event(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def proposals(self, ) -> typing.List[Proposal]:
+        """
+        Governance proposals with their tallies (empty unless the builder enabled
+        governance). Vote signatures are not verified.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeProposal.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def sporks(self, ) -> typing.List[Spork]:
+        """
+        Every spork held (the known ones always), with its value and whether it is active.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeSpork.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sporks(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def start(self, ) -> None:
+        """
+        Connects to peers and syncs until [`Client::stop`]. Returns once started.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_start(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_void,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_void,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_void,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def stop(self, ) -> None:
+        """
+        Disconnects, saves everything and stops (also after the client stopped on its own:
+        see [`Event::Stopped`]).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = lambda val: None
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_stop(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_void,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_void,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_void,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    def subscribe(self, listener: EventListener) -> Subscription:
+        """
+        Delivers every event from now on to `listener`, on a dashlite thread, until the
+        returned [`Subscription`] is cancelled or dropped.
+"""
+        
+        _UniffiFfiConverterTypeEventListener.check_lower(listener)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeEventListener.lower(listener),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeSubscription.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def sync_status(self, ) -> SyncStatus:
+        """
+        Where sync stands.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeSyncStatus.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    async def transactions(self, ) -> typing.List[WalletTransaction]:
+        """
+        The wallet's transactions in the order first seen.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeWalletTransaction.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_transactions(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def utxos(self, ) -> typing.List[Utxo]:
+        """
+        The wallet's unspent outputs.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeUtxo.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_utxos(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+
+
+
+
+
+class _UniffiFfiConverterTypeClient:
+    @staticmethod
+    def lift(value: int) -> Client:
+        return Client._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Client):
+        if not isinstance(value, Client):
+            raise TypeError("Expected Client instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Client) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Client:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Client, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+class _UniffiFfiConverterFloat64(_UniffiConverterPrimitiveFloat):
+    @staticmethod
+    def read(buf):
+        return buf.read_double()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_double(value)
+
+
+class ClientBuilderProtocol(typing.Protocol):
+    """
+    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+    as a typed [`ClientError`]. A builder can build several clients.
+"""
+    
+    def birthday(self, birthday: Birthday) -> ClientBuilder:
+        """
+        The wallet's birthday: blocks before it are not downloaded.
+"""
+        raise NotImplementedError
+    def blocks_in_flight(self, count: int) -> ClientBuilder:
+        """
+        Filtered blocks requested from one peer at a time (at least 1).
+"""
+        raise NotImplementedError
+    def build(self, ) -> Client:
+        """
+        Opens the store and the wallet. The client does not connect until
+        [`Client::start`].
+"""
+        raise NotImplementedError
+    def checkpoints_csv(self, csv: str) -> ClientBuilder:
+        """
+        Checkpoints to start from instead of the embedded ones, as CSV text
+        (`height,hash,header hex,chain work` per line).
+"""
+        raise NotImplementedError
+    def data_dir(self, path: str) -> ClientBuilder:
+        """
+        Keep the client's state in this folder (created if missing). Without it nothing
+        outlives the client.
+"""
+        raise NotImplementedError
+    def false_positive_rate(self, rate: float) -> ClientBuilder:
+        """
+        The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+        hides the wallet better and costs more bandwidth.
+"""
+        raise NotImplementedError
+    def governance(self, enabled: bool) -> ClientBuilder:
+        """
+        Also sync governance objects and votes once synced (off by default).
+"""
+        raise NotImplementedError
+    def max_peers(self, count: int) -> ClientBuilder:
+        """
+        How many peers to keep connected (at least 1, default 3).
+"""
+        raise NotImplementedError
+    def peer(self, address: str) -> ClientBuilder:
+        """
+        Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+        default); repeatable. With any peer given, only these are used.
+"""
+        raise NotImplementedError
+    def seed(self, seed: int) -> ClientBuilder:
+        """
+        Seeds the client's random choices, for reproducible runs.
+"""
+        raise NotImplementedError
+    def watch(self, item: str) -> ClientBuilder:
+        """
+        Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+        tpub on testnet, regtest and devnets); repeatable.
+"""
+        raise NotImplementedError
+
+class ClientBuilder(ClientBuilderProtocol):
+    """
+    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+    as a typed [`ClientError`]. A builder can build several clients.
+"""
+    
+    _handle: ctypes.c_uint64
+    def __init__(self, network: Network):
+        """
+        A client of `network`: in memory, peers from DNS seeds, 3 peers, birthday now (the
+        newest checkpoint; genesis on regtest and devnets).
+"""
+        
+        _UniffiFfiConverterTypeNetwork.check_lower(network)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterTypeNetwork.lower(network),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_clientbuilder_new,
+            *_uniffi_lowered_args,
+        )
+        self._handle = _uniffi_ffi_result
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_clientbuilder, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_clientbuilder, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def birthday(self, birthday: Birthday) -> ClientBuilder:
+        """
+        The wallet's birthday: blocks before it are not downloaded.
+"""
+        
+        _UniffiFfiConverterTypeBirthday.check_lower(birthday)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeBirthday.lower(birthday),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_birthday,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def blocks_in_flight(self, count: int) -> ClientBuilder:
+        """
+        Filtered blocks requested from one peer at a time (at least 1).
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(count)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt32.lower(count),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def build(self, ) -> Client:
+        """
+        Opens the store and the wallet. The client does not connect until
+        [`Client::start`].
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClient.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_build,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def checkpoints_csv(self, csv: str) -> ClientBuilder:
+        """
+        Checkpoints to start from instead of the embedded ones, as CSV text
+        (`height,hash,header hex,chain work` per line).
+"""
+        
+        _UniffiFfiConverterString.check_lower(csv)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(csv),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def data_dir(self, path: str) -> ClientBuilder:
+        """
+        Keep the client's state in this folder (created if missing). Without it nothing
+        outlives the client.
+"""
+        
+        _UniffiFfiConverterString.check_lower(path)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(path),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def false_positive_rate(self, rate: float) -> ClientBuilder:
+        """
+        The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+        hides the wallet better and costs more bandwidth.
+"""
+        
+        _UniffiFfiConverterFloat64.check_lower(rate)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterFloat64.lower(rate),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def governance(self, enabled: bool) -> ClientBuilder:
+        """
+        Also sync governance objects and votes once synced (off by default).
+"""
+        
+        _UniffiFfiConverterBoolean.check_lower(enabled)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBoolean.lower(enabled),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def max_peers(self, count: int) -> ClientBuilder:
+        """
+        How many peers to keep connected (at least 1, default 3).
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(count)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt32.lower(count),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def peer(self, address: str) -> ClientBuilder:
+        """
+        Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+        default); repeatable. With any peer given, only these are used.
+"""
+        
+        _UniffiFfiConverterString.check_lower(address)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(address),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def seed(self, seed: int) -> ClientBuilder:
+        """
+        Seeds the client's random choices, for reproducible runs.
+"""
+        
+        _UniffiFfiConverterUInt64.check_lower(seed)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt64.lower(seed),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def watch(self, item: str) -> ClientBuilder:
+        """
+        Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+        tpub on testnet, regtest and devnets); repeatable.
+"""
+        
+        _UniffiFfiConverterString.check_lower(item)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterString.lower(item),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+
+
+class _UniffiFfiConverterTypeClientBuilder:
+    @staticmethod
+    def lift(value: int) -> ClientBuilder:
+        return ClientBuilder._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: ClientBuilder):
+        if not isinstance(value, ClientBuilder):
+            raise TypeError("Expected ClientBuilder instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: ClientBuilder) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> ClientBuilder:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: ClientBuilder, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
 
 class Logger():
     """
@@ -3892,451 +8763,6 @@ class _UniffiFfiConverterTypeLogger:
     @classmethod
     def write(cls, value: Logger, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
-
-class _UniffiFfiConverterSequenceTypeTxInput(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeTxInput.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeTxInput.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeTxInput.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterBoolean:
-    @classmethod
-    def check_lower(cls, value):
-        return not not value
-
-    @classmethod
-    def lower(cls, value):
-        return 1 if value else 0
-
-    @staticmethod
-    def lift(value):
-        return value != 0
-
-    @classmethod
-    def read(cls, buf):
-        return cls.lift(buf.read_u8())
-
-    @classmethod
-    def write(cls, value, buf):
-        buf.write_u8(value)
-
-class _UniffiFfiConverterOptionalTypeAddress(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterTypeAddress.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterTypeAddress.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterTypeAddress.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
-
-class _UniffiFfiConverterSequenceTypeTxOutput(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        for item in value:
-            _UniffiFfiConverterTypeTxOutput.check_lower(item)
-
-    @classmethod
-    def write(cls, value, buf):
-        items = len(value)
-        buf.write_i32(items)
-        for item in value:
-            _UniffiFfiConverterTypeTxOutput.write(item, buf)
-
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError("Unexpected negative sequence length")
-
-        return [
-            _UniffiFfiConverterTypeTxOutput.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterUInt16(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u16"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**16
-
-    @staticmethod
-    def read(buf):
-        return buf.read_u16()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_u16(value)
-
-
-class TransactionProtocol(typing.Protocol):
-    """
-    A decoded Dash transaction.
-"""
-    
-    def encode(self, ) -> bytes:
-        """
-        The serialization (what [`Transaction::decode`] reads back).
-"""
-        raise NotImplementedError
-    def inputs(self, ) -> typing.List[TxInput]:
-        """
-        The inputs.
-"""
-        raise NotImplementedError
-    def is_coinbase(self, ) -> bool:
-        """
-        Whether this is a coinbase.
-"""
-        raise NotImplementedError
-    def is_special(self, ) -> bool:
-        """
-        Whether this is a DIP2 special transaction (with an extra payload).
-"""
-        raise NotImplementedError
-    def lock_time(self, ) -> int:
-        """
-        nLockTime.
-"""
-        raise NotImplementedError
-    def output_address(self, index: int,network: Network) -> typing.Optional[Address]:
-        """
-        The address output `index` pays to on `network`, or `None` for a script that is
-        neither P2PKH nor P2SH.
-"""
-        raise NotImplementedError
-    def outputs(self, ) -> typing.List[TxOutput]:
-        """
-        The outputs.
-"""
-        raise NotImplementedError
-    def tx_type(self, ) -> int:
-        """
-        nType (0 for a normal transaction; DIP2 special transactions have others).
-"""
-        raise NotImplementedError
-    def txid(self, ) -> str:
-        """
-        The transaction id (display hex, as block explorers show it).
-"""
-        raise NotImplementedError
-    def version(self, ) -> int:
-        """
-        nVersion.
-"""
-        raise NotImplementedError
-
-class Transaction(TransactionProtocol):
-    """
-    A decoded Dash transaction.
-"""
-    
-    _handle: ctypes.c_uint64
-    @classmethod
-    def decode(cls, bytes: bytes) -> Transaction:
-        """
-        Decodes a serialized transaction (the whole of `bytes`, no trailing data).
-"""
-        
-        _UniffiFfiConverterBytes.check_lower(bytes)
-        _uniffi_lowered_args = (
-            _UniffiFfiConverterBytes.lower(bytes),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterTypeTransaction.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeTransactionError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_transaction_decode,
-            *_uniffi_lowered_args,
-        )
-        return cls._uniffi_make_instance(_uniffi_ffi_result)
-    
-    def __init__(self, *args, **kwargs):
-        raise ValueError("This class has no default constructor")
-
-    def __del__(self):
-        # In case of partial initialization of instances.
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_transaction, handle)
-
-    def _uniffi_clone_handle(self):
-        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_transaction, self._handle)
-
-    # Used by alternative constructors or any methods which return this type.
-    @classmethod
-    def _uniffi_make_instance(cls, handle):
-        # Lightly yucky way to bypass the usual __init__ logic
-        # and just create a new instance with the required handle.
-        inst = cls.__new__(cls)
-        inst._handle = handle
-        return inst
-    def encode(self, ) -> bytes:
-        """
-        The serialization (what [`Transaction::decode`] reads back).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_encode,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def inputs(self, ) -> typing.List[TxInput]:
-        """
-        The inputs.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeTxInput.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_inputs,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def is_coinbase(self, ) -> bool:
-        """
-        Whether this is a coinbase.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_is_coinbase,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def is_special(self, ) -> bool:
-        """
-        Whether this is a DIP2 special transaction (with an extra payload).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_is_special,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def lock_time(self, ) -> int:
-        """
-        nLockTime.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt32.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_lock_time,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def output_address(self, index: int,network: Network) -> typing.Optional[Address]:
-        """
-        The address output `index` pays to on `network`, or `None` for a script that is
-        neither P2PKH nor P2SH.
-"""
-        
-        _UniffiFfiConverterUInt32.check_lower(index)
-
-        _UniffiFfiConverterTypeNetwork.check_lower(network)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterUInt32.lower(index),
-            _UniffiFfiConverterTypeNetwork.lower(network),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeAddress.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeTransactionError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_output_address,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def outputs(self, ) -> typing.List[TxOutput]:
-        """
-        The outputs.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeTxOutput.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_outputs,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def tx_type(self, ) -> int:
-        """
-        nType (0 for a normal transaction; DIP2 special transactions have others).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt16.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_tx_type,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def txid(self, ) -> str:
-        """
-        The transaction id (display hex, as block explorers show it).
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    def version(self, ) -> int:
-        """
-        nVersion.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt16.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_version,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-
-
-    # The Rust `Eq::eq` implementation.
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Transaction):
-            return NotImplemented
-
-        
-        _UniffiFfiConverterTypeTransaction.check_lower(other)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeTransaction.lower(other),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_eq_eq,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    # The Rust `Eq::ne` implementation.
-    def __ne__(self, other: object) -> bool:
-        if not isinstance(other, Transaction):
-            return NotImplemented
-        
-        _UniffiFfiConverterTypeTransaction.check_lower(other)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeTransaction.lower(other),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_eq_ne,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    # The Rust `Hash::hash` implementation.
-    def __hash__(self) -> int:
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_hash,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-
-
-
-class _UniffiFfiConverterTypeTransaction:
-    @staticmethod
-    def lift(value: int) -> Transaction:
-        return Transaction._uniffi_make_instance(value)
-
-    @staticmethod
-    def check_lower(value: Transaction):
-        if not isinstance(value, Transaction):
-            raise TypeError("Expected Transaction instance, {} found".format(type(value).__name__))
-
-    @staticmethod
-    def lower(value: Transaction) -> ctypes.c_uint64:
-        return value._uniffi_clone_handle()
-
-    @classmethod
-    def read(cls, buf: _UniffiRustBuffer) -> Transaction:
-        ptr = buf.read_u64()
-        if ptr == 0:
-            raise InternalError("Raw handle value was null")
-        return cls.lift(ptr)
-
-    @classmethod
-    def write(cls, value: Transaction, buf: _UniffiRustBuffer):
-        buf.write_u64(cls.lower(value))
 def bip44_account_path(network: Network,account: int) -> str:
     """
     The BIP44 path of account `account` on `network`, as text: `m/44'/5'/0'` on mainnet,
@@ -4454,16 +8880,32 @@ __all__ = [
     "AddressKind",
     "Network",
     "LogLevel",
+    "GovObjectKind",
+    "TxStatus",
+    "TransactionError",
     "AddressError",
     "Bip32Error",
+    "Birthday",
+    "BroadcastOutcome",
     "ChainKind",
+    "ClientError",
+    "Event",
     "HeaderError",
     "LoggerError",
-    "TransactionError",
+    "Balance",
+    "BlockId",
     "DerivedKey",
+    "GovernanceProgress",
     "LogRecord",
+    "VoteTally",
+    "SignalTally",
+    "Proposal",
+    "Spork",
+    "SyncStatus",
     "TxInput",
     "TxOutput",
+    "Utxo",
+    "WalletTransaction",
     "bip44_account_path",
     "block_hash",
     "clear_logger",
@@ -4472,12 +8914,20 @@ __all__ = [
     "validate_address",
     "Address",
     "AddressProtocol",
+    "Transaction",
+    "TransactionProtocol",
     "ExtendedPubKey",
     "ExtendedPubKeyProtocol",
     "Account",
     "AccountProtocol",
+    "EventListenerImpl",
+    "EventListener",
+    "Subscription",
+    "SubscriptionProtocol",
+    "Client",
+    "ClientProtocol",
+    "ClientBuilder",
+    "ClientBuilderProtocol",
     "LoggerImpl",
     "Logger",
-    "Transaction",
-    "TransactionProtocol",
 ]

@@ -212,6 +212,15 @@ impl From<ChainKind> for keychain::ChainKind {
     }
 }
 
+impl From<keychain::ChainKind> for ChainKind {
+    fn from(k: keychain::ChainKind) -> Self {
+        match k {
+            keychain::ChainKind::External => ChainKind::External,
+            keychain::ChainKind::Internal => ChainKind::Internal,
+        }
+    }
+}
+
 /// An address key of a chain, inside the gap-limit window the wallet watches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct DerivedKey {

@@ -6,7 +6,14 @@
 //!   on the JVM, and the Swift header compiles and matches the library's exports. Without it
 //!   those two are skipped with a note, since they need a JVM toolchain and clang.
 //!
+//! The Python and Kotlin suites include the client scenario: each test here starts a testkit
+//! node ([`common::Fixture`]) serving a chain with payments to a known account key, passes
+//! its address and the expected figures to the suite in `DASHLITE_TEST_*` variables, and
+//! keeps it serving until the suite is done.
+//!
 //! Each suite is a script under `bindings/`, so it runs the same way by hand.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,10 +53,16 @@ fn have(program: &str) -> bool {
 
 /// Runs a script from bindings/ and fails with its output if it fails.
 fn run_script(script: &str, args: &[&Path]) {
+    run_script_with(script, args, &[]);
+}
+
+/// [`run_script`] with extra environment variables.
+fn run_script_with(script: &str, args: &[&Path], env: &[(&str, String)]) {
     let path = workspace().join(script);
     let output = Command::new("bash")
         .arg(&path)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(workspace())
         .output()
         .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", path.display()));
@@ -77,7 +90,9 @@ fn python_suite_passes() {
         "python3 is missing: the Python binding tests need it (Debian: apt install python3)"
     );
     let lib = cdylib();
-    run_script("bindings/python/run-tests.sh", &[lib.parent().unwrap()]);
+    let fixture = common::Fixture::start();
+    run_script_with("bindings/python/run-tests.sh", &[lib.parent().unwrap()], &fixture.env());
+    drop(fixture);
 }
 
 #[test]
@@ -87,7 +102,9 @@ fn kotlin_suite_passes_on_the_jvm() {
         return;
     }
     let lib = cdylib();
-    run_script("bindings/kotlin/run-tests.sh", &[lib.parent().unwrap()]);
+    let fixture = common::Fixture::start();
+    run_script_with("bindings/kotlin/run-tests.sh", &[lib.parent().unwrap()], &fixture.env());
+    drop(fixture);
 }
 
 #[test]

@@ -173,6 +173,8 @@ fun main() {
         "transactions" to ::transactions,
         "coroutines" to ::coroutines,
         "logging" to ::logging,
+        "client errors" to ::clientErrors,
+        "client sync" to ::clientSync,
     )
     for ((name, suite) in suites) {
         suite()

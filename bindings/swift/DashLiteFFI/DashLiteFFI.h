@@ -243,11 +243,27 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_EVENT_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_EVENT_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceEventListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOGGER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOGGER_METHOD0
 typedef void (*UniffiCallbackInterfaceLoggerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_EVENT_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_EVENT_LISTENER
+typedef struct UniffiVTableCallbackInterfaceEventListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceEventListenerMethod0 _Nonnull onEvent;
+} UniffiVTableCallbackInterfaceEventListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOGGER
@@ -317,6 +333,201 @@ int8_t uniffi_dashlite_ffi_fn_method_address_uniffi_trait_eq_ne(uint64_t ptr, ui
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_ADDRESS_UNIFFI_TRAIT_HASH
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_ADDRESS_UNIFFI_TRAIT_HASH
 uint64_t uniffi_dashlite_ffi_fn_method_address_uniffi_trait_hash(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_CLIENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_CLIENT
+uint64_t uniffi_dashlite_ffi_fn_clone_client(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_CLIENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_CLIENT
+void uniffi_dashlite_ffi_fn_free_client(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_ADD_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_ADD_WATCH
+uint64_t uniffi_dashlite_ffi_fn_method_client_add_watch(uint64_t ptr, RustBuffer item, RustBuffer rescan_from
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BALANCE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BALANCE
+uint64_t uniffi_dashlite_ffi_fn_method_client_balance(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BROADCAST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_BROADCAST
+uint64_t uniffi_dashlite_ffi_fn_method_client_broadcast(uint64_t ptr, RustBuffer raw
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_GOVERNANCE_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_GOVERNANCE_PROGRESS
+uint64_t uniffi_dashlite_ffi_fn_method_client_governance_progress(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_IS_SPORK_ACTIVE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_IS_SPORK_ACTIVE
+uint64_t uniffi_dashlite_ffi_fn_method_client_is_spork_active(uint64_t ptr, int32_t id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NETWORK
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NETWORK
+RustBuffer uniffi_dashlite_ffi_fn_method_client_network(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NEXT_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NEXT_EVENT
+uint64_t uniffi_dashlite_ffi_fn_method_client_next_event(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_PROPOSALS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_PROPOSALS
+uint64_t uniffi_dashlite_ffi_fn_method_client_proposals(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SPORKS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SPORKS
+uint64_t uniffi_dashlite_ffi_fn_method_client_sporks(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_START
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_START
+uint64_t uniffi_dashlite_ffi_fn_method_client_start(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_STOP
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_STOP
+uint64_t uniffi_dashlite_ffi_fn_method_client_stop(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SUBSCRIBE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SUBSCRIBE
+uint64_t uniffi_dashlite_ffi_fn_method_client_subscribe(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
+RustBuffer uniffi_dashlite_ffi_fn_method_client_sync_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_TRANSACTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_TRANSACTIONS
+uint64_t uniffi_dashlite_ffi_fn_method_client_transactions(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_UTXOS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_UTXOS
+uint64_t uniffi_dashlite_ffi_fn_method_client_utxos(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_CLIENTBUILDER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_CLIENTBUILDER
+uint64_t uniffi_dashlite_ffi_fn_clone_clientbuilder(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_CLIENTBUILDER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_CLIENTBUILDER
+void uniffi_dashlite_ffi_fn_free_clientbuilder(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CONSTRUCTOR_CLIENTBUILDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CONSTRUCTOR_CLIENTBUILDER_NEW
+uint64_t uniffi_dashlite_ffi_fn_constructor_clientbuilder_new(RustBuffer network, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BIRTHDAY
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BIRTHDAY
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_birthday(uint64_t ptr, RustBuffer birthday, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BLOCKS_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BLOCKS_IN_FLIGHT
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BUILD
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_BUILD
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_build(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_CHECKPOINTS_CSV
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_CHECKPOINTS_CSV
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv(uint64_t ptr, RustBuffer csv, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_DATA_DIR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_DATA_DIR
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(uint64_t ptr, double rate, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_GOVERNANCE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_GOVERNANCE
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_governance(uint64_t ptr, int8_t enabled, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MAX_PEERS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MAX_PEERS
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_PEER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_PEER
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_peer(uint64_t ptr, RustBuffer address, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_SEED
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_SEED
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_seed(uint64_t ptr, uint64_t seed, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_WATCH
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_watch(uint64_t ptr, RustBuffer item, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_EVENTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_EVENTLISTENER
+uint64_t uniffi_dashlite_ffi_fn_clone_eventlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_EVENTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_EVENTLISTENER
+void uniffi_dashlite_ffi_fn_free_eventlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_INIT_CALLBACK_VTABLE_EVENTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_INIT_CALLBACK_VTABLE_EVENTLISTENER
+void uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener(const UniffiVTableCallbackInterfaceEventListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_EVENTLISTENER_ON_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_EVENTLISTENER_ON_EVENT
+void uniffi_dashlite_ffi_fn_method_eventlistener_on_event(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_SUBSCRIPTION
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_SUBSCRIPTION
+uint64_t uniffi_dashlite_ffi_fn_clone_subscription(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_SUBSCRIPTION
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_FREE_SUBSCRIPTION
+void uniffi_dashlite_ffi_fn_free_subscription(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_SUBSCRIPTION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_SUBSCRIPTION_CANCEL
+void uniffi_dashlite_ffi_fn_method_subscription_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_SUBSCRIPTION_IS_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_SUBSCRIPTION_IS_OPEN
+int8_t uniffi_dashlite_ffi_fn_method_subscription_is_open(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_CLONE_ACCOUNT
@@ -906,6 +1117,180 @@ uint16_t uniffi_dashlite_ffi_checksum_method_address_script_pubkey(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_ADD_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_ADD_WATCH
+uint16_t uniffi_dashlite_ffi_checksum_method_client_add_watch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BALANCE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BALANCE
+uint16_t uniffi_dashlite_ffi_checksum_method_client_balance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BROADCAST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_BROADCAST
+uint16_t uniffi_dashlite_ffi_checksum_method_client_broadcast(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_GOVERNANCE_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_GOVERNANCE_PROGRESS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_governance_progress(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_IS_SPORK_ACTIVE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_IS_SPORK_ACTIVE
+uint16_t uniffi_dashlite_ffi_checksum_method_client_is_spork_active(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NETWORK
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NETWORK
+uint16_t uniffi_dashlite_ffi_checksum_method_client_network(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NEXT_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NEXT_EVENT
+uint16_t uniffi_dashlite_ffi_checksum_method_client_next_event(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_PROPOSALS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_PROPOSALS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_proposals(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SPORKS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SPORKS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_sporks(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_START
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_START
+uint16_t uniffi_dashlite_ffi_checksum_method_client_start(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_STOP
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_STOP
+uint16_t uniffi_dashlite_ffi_checksum_method_client_stop(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SUBSCRIBE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SUBSCRIBE
+uint16_t uniffi_dashlite_ffi_checksum_method_client_subscribe(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_STATUS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_sync_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_TRANSACTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_TRANSACTIONS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_transactions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_UTXOS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_UTXOS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_utxos(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BIRTHDAY
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BIRTHDAY
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BLOCKS_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BLOCKS_IN_FLIGHT
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BUILD
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_BUILD
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_build(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_CHECKPOINTS_CSV
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_CHECKPOINTS_CSV
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_DATA_DIR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_DATA_DIR
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_GOVERNANCE
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_GOVERNANCE
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MAX_PEERS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MAX_PEERS
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_PEER
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_PEER
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_peer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_SEED
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_SEED
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_WATCH
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_WATCH
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_watch(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_EVENTLISTENER_ON_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_EVENTLISTENER_ON_EVENT
+uint16_t uniffi_dashlite_ffi_checksum_method_eventlistener_on_event(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_SUBSCRIPTION_CANCEL
+uint16_t uniffi_dashlite_ffi_checksum_method_subscription_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_SUBSCRIPTION_IS_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_SUBSCRIPTION_IS_OPEN
+uint16_t uniffi_dashlite_ffi_checksum_method_subscription_is_open(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_ACCOUNT_ADDRESS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_ACCOUNT_ADDRESS
 uint16_t uniffi_dashlite_ffi_checksum_method_account_address(void
@@ -1077,6 +1462,12 @@ uint16_t uniffi_dashlite_ffi_checksum_constructor_address_from_script_pubkey(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_CONSTRUCTOR_ADDRESS_PARSE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_CONSTRUCTOR_ADDRESS_PARSE
 uint16_t uniffi_dashlite_ffi_checksum_constructor_address_parse(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_CONSTRUCTOR_CLIENTBUILDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_CONSTRUCTOR_CLIENTBUILDER_NEW
+uint16_t uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new(void
     
 );
 #endif

@@ -519,6 +519,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -545,6 +561,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
     }
 }
 
@@ -1147,6 +1179,1043 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> UInt64 {
 
 
 /**
+ * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ */
+public protocol ClientProtocol: AnyObject, Sendable {
+    
+    /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    func addWatch(item: String, rescanFrom: UInt32?) async throws  -> Bool
+    
+    /**
+     * The wallet's balance.
+     */
+    func balance() async throws  -> Balance
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    func broadcast(raw: Data) async throws  -> String
+    
+    /**
+     * The counts of the current (or last) governance sync round; `None` unless governance
+     * is enabled.
+     */
+    func governanceProgress() async throws  -> GovernanceProgress?
+    
+    /**
+     * Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+     */
+    func isSporkActive(id: Int32) async throws  -> Bool
+    
+    /**
+     * The client's network.
+     */
+    func network()  -> Network
+    
+    /**
+     * The next event, waiting for one; `None` once the client is gone.
+     *
+     * The stream starts at the first call, so start reading before [`Client::start`] to
+     * see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+     * task that ran once). Events wait for the reader: once 1024 are queued the client
+     * waits, so a client whose events were ever pulled should keep being read.
+     */
+    func nextEvent() async  -> Event?
+    
+    /**
+     * Governance proposals with their tallies (empty unless the builder enabled
+     * governance). Vote signatures are not verified.
+     */
+    func proposals() async throws  -> [Proposal]
+    
+    /**
+     * Every spork held (the known ones always), with its value and whether it is active.
+     */
+    func sporks() async throws  -> [Spork]
+    
+    /**
+     * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     */
+    func start() async throws 
+    
+    /**
+     * Disconnects, saves everything and stops (also after the client stopped on its own:
+     * see [`Event::Stopped`]).
+     */
+    func stop() async throws 
+    
+    /**
+     * Delivers every event from now on to `listener`, on a dashlite thread, until the
+     * returned [`Subscription`] is cancelled or dropped.
+     */
+    func subscribe(listener: EventListener)  -> Subscription
+    
+    /**
+     * Where sync stands.
+     */
+    func syncStatus()  -> SyncStatus
+    
+    /**
+     * The wallet's transactions in the order first seen.
+     */
+    func transactions() async throws  -> [WalletTransaction]
+    
+    /**
+     * The wallet's unspent outputs.
+     */
+    func utxos() async throws  -> [Utxo]
+    
+}
+/**
+ * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ */
+open class Client: ClientProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_client(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_client(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+open func addWatch(item: String, rescanFrom: UInt32?)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_add_watch(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(item),FfiConverterOptionUInt32.lower(rescanFrom)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_i8,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_i8,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * The wallet's balance.
+     */
+open func balance()async throws  -> Balance  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_balance(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBalance_lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+open func broadcast(raw: Data)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_broadcast(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(raw)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * The counts of the current (or last) governance sync round; `None` unless governance
+     * is enabled.
+     */
+open func governanceProgress()async throws  -> GovernanceProgress?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_governance_progress(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeGovernanceProgress.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+     */
+open func isSporkActive(id: Int32)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_is_spork_active(
+                        self.uniffiCloneHandle(),FfiConverterInt32.lower(id)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_i8,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_i8,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * The client's network.
+     */
+open func network() -> Network  {
+    return try!  FfiConverterTypeNetwork_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_client_network(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next event, waiting for one; `None` once the client is gone.
+     *
+     * The stream starts at the first call, so start reading before [`Client::start`] to
+     * see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+     * task that ran once). Events wait for the reader: once 1024 are queued the client
+     * waits, so a client whose events were ever pulled should keep being read.
+     */
+open func nextEvent()async  -> Event?  {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_next_event(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeEvent.lift,
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Governance proposals with their tallies (empty unless the builder enabled
+     * governance). Vote signatures are not verified.
+     */
+open func proposals()async throws  -> [Proposal]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_proposals(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeProposal.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Every spork held (the known ones always), with its value and whether it is active.
+     */
+open func sporks()async throws  -> [Spork]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_sporks(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeSpork.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     */
+open func start()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_start(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_void,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_void,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Disconnects, saves everything and stops (also after the client stopped on its own:
+     * see [`Event::Stopped`]).
+     */
+open func stop()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_stop(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_void,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_void,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * Delivers every event from now on to `listener`, on a dashlite thread, until the
+     * returned [`Subscription`] is cancelled or dropped.
+     */
+open func subscribe(listener: EventListener) -> Subscription  {
+    return try!  FfiConverterTypeSubscription_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_client_subscribe(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeEventListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where sync stands.
+     */
+open func syncStatus() -> SyncStatus  {
+    return try!  FfiConverterTypeSyncStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_client_sync_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The wallet's transactions in the order first seen.
+     */
+open func transactions()async throws  -> [WalletTransaction]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_transactions(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeWalletTransaction.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * The wallet's unspent outputs.
+     */
+open func utxos()async throws  -> [Utxo]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_utxos(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeUtxo.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClient: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Client
+
+    public static func lift(_ handle: UInt64) throws -> Client {
+        return Client(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Client) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Client {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Client, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClient_lift(_ handle: UInt64) throws -> Client {
+    return try FfiConverterTypeClient.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
+    return FfiConverterTypeClient.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+ * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+ * as a typed [`ClientError`]. A builder can build several clients.
+ */
+public protocol ClientBuilderProtocol: AnyObject, Sendable {
+    
+    /**
+     * The wallet's birthday: blocks before it are not downloaded.
+     */
+    func birthday(birthday: Birthday)  -> ClientBuilder
+    
+    /**
+     * Filtered blocks requested from one peer at a time (at least 1).
+     */
+    func blocksInFlight(count: UInt32)  -> ClientBuilder
+    
+    /**
+     * Opens the store and the wallet. The client does not connect until
+     * [`Client::start`].
+     */
+    func build() throws  -> Client
+    
+    /**
+     * Checkpoints to start from instead of the embedded ones, as CSV text
+     * (`height,hash,header hex,chain work` per line).
+     */
+    func checkpointsCsv(csv: String)  -> ClientBuilder
+    
+    /**
+     * Keep the client's state in this folder (created if missing). Without it nothing
+     * outlives the client.
+     */
+    func dataDir(path: String)  -> ClientBuilder
+    
+    /**
+     * The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+     * hides the wallet better and costs more bandwidth.
+     */
+    func falsePositiveRate(rate: Double)  -> ClientBuilder
+    
+    /**
+     * Also sync governance objects and votes once synced (off by default).
+     */
+    func governance(enabled: Bool)  -> ClientBuilder
+    
+    /**
+     * How many peers to keep connected (at least 1, default 3).
+     */
+    func maxPeers(count: UInt32)  -> ClientBuilder
+    
+    /**
+     * Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+     * default); repeatable. With any peer given, only these are used.
+     */
+    func peer(address: String)  -> ClientBuilder
+    
+    /**
+     * Seeds the client's random choices, for reproducible runs.
+     */
+    func seed(seed: UInt64)  -> ClientBuilder
+    
+    /**
+     * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+     * tpub on testnet, regtest and devnets); repeatable.
+     */
+    func watch(item: String)  -> ClientBuilder
+    
+}
+/**
+ * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+ * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+ * as a typed [`ClientError`]. A builder can build several clients.
+ */
+open class ClientBuilder: ClientBuilderProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_clientbuilder(self.handle, $0) }
+    }
+    /**
+     * A client of `network`: in memory, peers from DNS seeds, 3 peers, birthday now (the
+     * newest checkpoint; genesis on regtest and devnets).
+     */
+public convenience init(network: Network) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_constructor_clientbuilder_new(
+        FfiConverterTypeNetwork_lower(network),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_clientbuilder(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The wallet's birthday: blocks before it are not downloaded.
+     */
+open func birthday(birthday: Birthday) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_birthday(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBirthday_lower(birthday),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Filtered blocks requested from one peer at a time (at least 1).
+     */
+open func blocksInFlight(count: UInt32) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(count),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens the store and the wallet. The client does not connect until
+     * [`Client::start`].
+     */
+open func build()throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeClientError_lift) {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_build(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checkpoints to start from instead of the embedded ones, as CSV text
+     * (`height,hash,header hex,chain work` per line).
+     */
+open func checkpointsCsv(csv: String) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(csv),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Keep the client's state in this folder (created if missing). Without it nothing
+     * outlives the client.
+     */
+open func dataDir(path: String) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+     * hides the wallet better and costs more bandwidth.
+     */
+open func falsePositiveRate(rate: Double) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(
+            self.uniffiCloneHandle(),
+        FfiConverterDouble.lower(rate),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Also sync governance objects and votes once synced (off by default).
+     */
+open func governance(enabled: Bool) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_governance(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(enabled),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many peers to keep connected (at least 1, default 3).
+     */
+open func maxPeers(count: UInt32) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(count),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+     * default); repeatable. With any peer given, only these are used.
+     */
+open func peer(address: String) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_peer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(address),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Seeds the client's random choices, for reproducible runs.
+     */
+open func seed(seed: UInt64) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_seed(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+     * tpub on testnet, regtest and devnets); repeatable.
+     */
+open func watch(item: String) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_watch(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(item),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientBuilder: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ClientBuilder
+
+    public static func lift(_ handle: UInt64) throws -> ClientBuilder {
+        return ClientBuilder(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ClientBuilder) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientBuilder {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ClientBuilder, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientBuilder_lift(_ handle: UInt64) throws -> ClientBuilder {
+    return try FfiConverterTypeClientBuilder.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientBuilder_lower(_ value: ClientBuilder) -> UInt64 {
+    return FfiConverterTypeClientBuilder.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+ * to `Client.subscribe`.
+ *
+ * Called on a dashlite worker thread, one event at a time and in order, never while
+ * dashlite holds a lock. It should return quickly: the client waits for a slow listener
+ * once 1024 events are queued for it.
+ */
+public protocol EventListener: AnyObject, Sendable {
+    
+    /**
+     * Handles one event.
+     */
+    func onEvent(event: Event) 
+    
+}
+/**
+ * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+ * to `Client.subscribe`.
+ *
+ * Called on a dashlite worker thread, one event at a time and in order, never while
+ * dashlite holds a lock. It should return quickly: the client waits for a slow listener
+ * once 1024 events are queued for it.
+ */
+open class EventListenerImpl: EventListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_eventlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_eventlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Handles one event.
+     */
+open func onEvent(event: Event)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_eventlistener_on_event(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeEvent_lower(event),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceEventListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceEventListener = UniffiVTableCallbackInterfaceEventListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeEventListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface EventListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeEventListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface EventListener: handle missing in uniffiClone")
+            }
+        },
+        onEvent: { (
+            uniffiHandle: UInt64,
+            event: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeEventListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onEvent(
+                     event: try FfiConverterTypeEvent_lift(event)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceEventListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceEventListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitEventListener() {
+    uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener(UniffiCallbackInterfaceEventListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<EventListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = EventListener
+
+    public static func lift(_ handle: UInt64) throws -> EventListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return EventListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: EventListener) -> UInt64 {
+         if let rustImpl = value as? EventListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: EventListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventListener_lift(_ handle: UInt64) throws -> EventListener {
+    return try FfiConverterTypeEventListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventListener_lower(_ value: EventListener) -> UInt64 {
+    return FfiConverterTypeEventListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * A BIP32 extended public key (`xpub…` on mainnet, `tpub…` elsewhere).
  */
 public protocol ExtendedPubKeyProtocol: AnyObject, Sendable {
@@ -1677,6 +2746,159 @@ public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
 
 
 /**
+ * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+ * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+ * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+ * already have that name.
+ */
+public protocol SubscriptionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Stops delivery: no event reaches the listener after this returns, except one that is
+     * being delivered at that moment.
+     */
+    func cancel() 
+    
+    /**
+     * Whether events are still delivered.
+     */
+    func isOpen()  -> Bool
+    
+}
+/**
+ * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+ * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+ * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+ * already have that name.
+ */
+open class Subscription: SubscriptionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_subscription(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_subscription(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stops delivery: no event reaches the listener after this returns, except one that is
+     * being delivered at that moment.
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_subscription_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether events are still delivered.
+     */
+open func isOpen() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_subscription_is_open(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSubscription: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Subscription
+
+    public static func lift(_ handle: UInt64) throws -> Subscription {
+        return Subscription(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Subscription) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Subscription {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Subscription, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubscription_lift(_ handle: UInt64) throws -> Subscription {
+    return try FfiConverterTypeSubscription.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSubscription_lower(_ value: Subscription) -> UInt64 {
+    return FfiConverterTypeSubscription.lower(value)
+}
+
+
+
+
+
+
+/**
  * A decoded Dash transaction.
  */
 public protocol TransactionProtocol: AnyObject, Sendable {
@@ -1997,6 +3219,165 @@ public func FfiConverterTypeTransaction_lower(_ value: Transaction) -> UInt64 {
 
 
 /**
+ * The wallet's balance in duffs (core's `Balance`). Conflicted transactions count for
+ * nothing.
+ */
+public struct Balance: Equatable, Hashable {
+    /**
+     * Outputs created by confirmed transactions and not spent by a confirmed one.
+     */
+    public var confirmed: Int64
+    /**
+     * Outputs created by unconfirmed transactions.
+     */
+    public var unconfirmedIncoming: Int64
+    /**
+     * Wallet outputs spent by unconfirmed transactions.
+     */
+    public var unconfirmedOutgoing: Int64
+    /**
+     * `confirmed + unconfirmed_incoming - unconfirmed_outgoing`: every unspent wallet output.
+     */
+    public var total: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Outputs created by confirmed transactions and not spent by a confirmed one.
+         */confirmed: Int64, 
+        /**
+         * Outputs created by unconfirmed transactions.
+         */unconfirmedIncoming: Int64, 
+        /**
+         * Wallet outputs spent by unconfirmed transactions.
+         */unconfirmedOutgoing: Int64, 
+        /**
+         * `confirmed + unconfirmed_incoming - unconfirmed_outgoing`: every unspent wallet output.
+         */total: Int64) {
+        self.confirmed = confirmed
+        self.unconfirmedIncoming = unconfirmedIncoming
+        self.unconfirmedOutgoing = unconfirmedOutgoing
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Balance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBalance: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Balance {
+        return
+            try Balance(
+                confirmed: FfiConverterInt64.read(from: &buf), 
+                unconfirmedIncoming: FfiConverterInt64.read(from: &buf), 
+                unconfirmedOutgoing: FfiConverterInt64.read(from: &buf), 
+                total: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Balance, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.confirmed, into: &buf)
+        FfiConverterInt64.write(value.unconfirmedIncoming, into: &buf)
+        FfiConverterInt64.write(value.unconfirmedOutgoing, into: &buf)
+        FfiConverterInt64.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalance_lift(_ buf: RustBuffer) throws -> Balance {
+    return try FfiConverterTypeBalance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalance_lower(_ value: Balance) -> RustBuffer {
+    return FfiConverterTypeBalance.lower(value)
+}
+
+
+/**
+ * A block on the best chain: height and hash.
+ */
+public struct BlockId: Equatable, Hashable {
+    /**
+     * Its height.
+     */
+    public var height: UInt32
+    /**
+     * Its hash (display hex).
+     */
+    public var hash: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its height.
+         */height: UInt32, 
+        /**
+         * Its hash (display hex).
+         */hash: String) {
+        self.height = height
+        self.hash = hash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockId {
+        return
+            try BlockId(
+                height: FfiConverterUInt32.read(from: &buf), 
+                hash: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockId, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.height, into: &buf)
+        FfiConverterString.write(value.hash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockId_lift(_ buf: RustBuffer) throws -> BlockId {
+    return try FfiConverterTypeBlockId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockId_lower(_ value: BlockId) -> RustBuffer {
+    return FfiConverterTypeBlockId.lower(value)
+}
+
+
+/**
  * An address key of a chain, inside the gap-limit window the wallet watches.
  */
 public struct DerivedKey {
@@ -2082,6 +3463,115 @@ public func FfiConverterTypeDerivedKey_lift(_ buf: RustBuffer) throws -> Derived
 #endif
 public func FfiConverterTypeDerivedKey_lower(_ value: DerivedKey) -> RustBuffer {
     return FfiConverterTypeDerivedKey.lower(value)
+}
+
+
+/**
+ * The counts of a governance sync round.
+ */
+public struct GovernanceProgress: Equatable, Hashable {
+    /**
+     * Objects the full-sync peer announced.
+     */
+    public var objectsAnnounced: UInt64
+    /**
+     * New objects received.
+     */
+    public var objectsReceived: UInt64
+    /**
+     * Votes announced by vote syncs.
+     */
+    public var votesAnnounced: UInt64
+    /**
+     * New votes received.
+     */
+    public var votesReceived: UInt64
+    /**
+     * Vote syncs sent.
+     */
+    public var voteSyncsSent: UInt32
+    /**
+     * Vote syncs answered.
+     */
+    public var voteSyncsAnswered: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Objects the full-sync peer announced.
+         */objectsAnnounced: UInt64, 
+        /**
+         * New objects received.
+         */objectsReceived: UInt64, 
+        /**
+         * Votes announced by vote syncs.
+         */votesAnnounced: UInt64, 
+        /**
+         * New votes received.
+         */votesReceived: UInt64, 
+        /**
+         * Vote syncs sent.
+         */voteSyncsSent: UInt32, 
+        /**
+         * Vote syncs answered.
+         */voteSyncsAnswered: UInt32) {
+        self.objectsAnnounced = objectsAnnounced
+        self.objectsReceived = objectsReceived
+        self.votesAnnounced = votesAnnounced
+        self.votesReceived = votesReceived
+        self.voteSyncsSent = voteSyncsSent
+        self.voteSyncsAnswered = voteSyncsAnswered
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GovernanceProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGovernanceProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GovernanceProgress {
+        return
+            try GovernanceProgress(
+                objectsAnnounced: FfiConverterUInt64.read(from: &buf), 
+                objectsReceived: FfiConverterUInt64.read(from: &buf), 
+                votesAnnounced: FfiConverterUInt64.read(from: &buf), 
+                votesReceived: FfiConverterUInt64.read(from: &buf), 
+                voteSyncsSent: FfiConverterUInt32.read(from: &buf), 
+                voteSyncsAnswered: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GovernanceProgress, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.objectsAnnounced, into: &buf)
+        FfiConverterUInt64.write(value.objectsReceived, into: &buf)
+        FfiConverterUInt64.write(value.votesAnnounced, into: &buf)
+        FfiConverterUInt64.write(value.votesReceived, into: &buf)
+        FfiConverterUInt32.write(value.voteSyncsSent, into: &buf)
+        FfiConverterUInt32.write(value.voteSyncsAnswered, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGovernanceProgress_lift(_ buf: RustBuffer) throws -> GovernanceProgress {
+    return try FfiConverterTypeGovernanceProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGovernanceProgress_lower(_ value: GovernanceProgress) -> RustBuffer {
+    return FfiConverterTypeGovernanceProgress.lower(value)
 }
 
 
@@ -2181,6 +3671,463 @@ public func FfiConverterTypeLogRecord_lift(_ buf: RustBuffer) throws -> LogRecor
 #endif
 public func FfiConverterTypeLogRecord_lower(_ value: LogRecord) -> RustBuffer {
     return FfiConverterTypeLogRecord.lower(value)
+}
+
+
+/**
+ * A governance proposal with its vote tallies. The proposal fields are `None` when the
+ * object's data did not decode (`data_error` says why).
+ */
+public struct Proposal: Equatable, Hashable {
+    /**
+     * The object hash (display hex).
+     */
+    public var hash: String
+    /**
+     * Its type.
+     */
+    public var kind: GovObjectKind
+    /**
+     * Creation time (unix seconds).
+     */
+    public var time: Int64
+    /**
+     * The collateral transaction (display hex).
+     */
+    public var collateralTxid: String
+    /**
+     * `name`.
+     */
+    public var name: String?
+    /**
+     * `url`.
+     */
+    public var url: String?
+    /**
+     * `payment_address`, as written.
+     */
+    public var paymentAddress: String?
+    /**
+     * `payment_amount` in duffs.
+     */
+    public var paymentAmount: Int64?
+    /**
+     * `start_epoch` (unix seconds).
+     */
+    public var startEpoch: Int64?
+    /**
+     * `end_epoch` (unix seconds).
+     */
+    public var endEpoch: Int64?
+    /**
+     * Why the data did not decode as a proposal, if it did not.
+     */
+    public var dataError: String?
+    /**
+     * The funding tally.
+     */
+    public var funding: VoteTally
+    /**
+     * Every signal voted on.
+     */
+    public var tallies: [SignalTally]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The object hash (display hex).
+         */hash: String, 
+        /**
+         * Its type.
+         */kind: GovObjectKind, 
+        /**
+         * Creation time (unix seconds).
+         */time: Int64, 
+        /**
+         * The collateral transaction (display hex).
+         */collateralTxid: String, 
+        /**
+         * `name`.
+         */name: String?, 
+        /**
+         * `url`.
+         */url: String?, 
+        /**
+         * `payment_address`, as written.
+         */paymentAddress: String?, 
+        /**
+         * `payment_amount` in duffs.
+         */paymentAmount: Int64?, 
+        /**
+         * `start_epoch` (unix seconds).
+         */startEpoch: Int64?, 
+        /**
+         * `end_epoch` (unix seconds).
+         */endEpoch: Int64?, 
+        /**
+         * Why the data did not decode as a proposal, if it did not.
+         */dataError: String?, 
+        /**
+         * The funding tally.
+         */funding: VoteTally, 
+        /**
+         * Every signal voted on.
+         */tallies: [SignalTally]) {
+        self.hash = hash
+        self.kind = kind
+        self.time = time
+        self.collateralTxid = collateralTxid
+        self.name = name
+        self.url = url
+        self.paymentAddress = paymentAddress
+        self.paymentAmount = paymentAmount
+        self.startEpoch = startEpoch
+        self.endEpoch = endEpoch
+        self.dataError = dataError
+        self.funding = funding
+        self.tallies = tallies
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Proposal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProposal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Proposal {
+        return
+            try Proposal(
+                hash: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeGovObjectKind.read(from: &buf), 
+                time: FfiConverterInt64.read(from: &buf), 
+                collateralTxid: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                url: FfiConverterOptionString.read(from: &buf), 
+                paymentAddress: FfiConverterOptionString.read(from: &buf), 
+                paymentAmount: FfiConverterOptionInt64.read(from: &buf), 
+                startEpoch: FfiConverterOptionInt64.read(from: &buf), 
+                endEpoch: FfiConverterOptionInt64.read(from: &buf), 
+                dataError: FfiConverterOptionString.read(from: &buf), 
+                funding: FfiConverterTypeVoteTally.read(from: &buf), 
+                tallies: FfiConverterSequenceTypeSignalTally.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Proposal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterTypeGovObjectKind.write(value.kind, into: &buf)
+        FfiConverterInt64.write(value.time, into: &buf)
+        FfiConverterString.write(value.collateralTxid, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.url, into: &buf)
+        FfiConverterOptionString.write(value.paymentAddress, into: &buf)
+        FfiConverterOptionInt64.write(value.paymentAmount, into: &buf)
+        FfiConverterOptionInt64.write(value.startEpoch, into: &buf)
+        FfiConverterOptionInt64.write(value.endEpoch, into: &buf)
+        FfiConverterOptionString.write(value.dataError, into: &buf)
+        FfiConverterTypeVoteTally.write(value.funding, into: &buf)
+        FfiConverterSequenceTypeSignalTally.write(value.tallies, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProposal_lift(_ buf: RustBuffer) throws -> Proposal {
+    return try FfiConverterTypeProposal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProposal_lower(_ value: Proposal) -> RustBuffer {
+    return FfiConverterTypeProposal.lower(value)
+}
+
+
+/**
+ * The tally of one vote signal (`funding`, `valid`, `delete`, `endorsed`, or `signal <n>`).
+ */
+public struct SignalTally: Equatable, Hashable {
+    /**
+     * The signal's name.
+     */
+    public var signal: String
+    /**
+     * Its tally.
+     */
+    public var tally: VoteTally
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The signal's name.
+         */signal: String, 
+        /**
+         * Its tally.
+         */tally: VoteTally) {
+        self.signal = signal
+        self.tally = tally
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SignalTally: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignalTally: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignalTally {
+        return
+            try SignalTally(
+                signal: FfiConverterString.read(from: &buf), 
+                tally: FfiConverterTypeVoteTally.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SignalTally, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.signal, into: &buf)
+        FfiConverterTypeVoteTally.write(value.tally, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalTally_lift(_ buf: RustBuffer) throws -> SignalTally {
+    return try FfiConverterTypeSignalTally.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalTally_lower(_ value: SignalTally) -> RustBuffer {
+    return FfiConverterTypeSignalTally.lower(value)
+}
+
+
+/**
+ * A spork (Dash Core's network-wide switch) as the client holds it.
+ */
+public struct Spork: Equatable, Hashable {
+    /**
+     * Its wire id (10001 …).
+     */
+    public var id: Int32
+    /**
+     * Dash Core's name (`SPORK_2_INSTANTSEND_ENABLED`), `SPORK_<id>` for unknown ids.
+     */
+    public var name: String
+    /**
+     * Its value (a unix time: active once it is in the past; 4070908800 = off).
+     */
+    public var value: Int64
+    /**
+     * Whether it is active now.
+     */
+    public var active: Bool
+    /**
+     * Whether the value came from a verified network message rather than the default.
+     */
+    public var fromNetwork: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its wire id (10001 …).
+         */id: Int32, 
+        /**
+         * Dash Core's name (`SPORK_2_INSTANTSEND_ENABLED`), `SPORK_<id>` for unknown ids.
+         */name: String, 
+        /**
+         * Its value (a unix time: active once it is in the past; 4070908800 = off).
+         */value: Int64, 
+        /**
+         * Whether it is active now.
+         */active: Bool, 
+        /**
+         * Whether the value came from a verified network message rather than the default.
+         */fromNetwork: Bool) {
+        self.id = id
+        self.name = name
+        self.value = value
+        self.active = active
+        self.fromNetwork = fromNetwork
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Spork: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpork: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Spork {
+        return
+            try Spork(
+                id: FfiConverterInt32.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                value: FfiConverterInt64.read(from: &buf), 
+                active: FfiConverterBool.read(from: &buf), 
+                fromNetwork: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Spork, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterInt64.write(value.value, into: &buf)
+        FfiConverterBool.write(value.active, into: &buf)
+        FfiConverterBool.write(value.fromNetwork, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpork_lift(_ buf: RustBuffer) throws -> Spork {
+    return try FfiConverterTypeSpork.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpork_lower(_ value: Spork) -> RustBuffer {
+    return FfiConverterTypeSpork.lower(value)
+}
+
+
+/**
+ * Where sync stands (core's `SyncStatus`).
+ */
+public struct SyncStatus: Equatable, Hashable {
+    /**
+     * Height of the best validated header.
+     */
+    public var headerHeight: UInt32
+    /**
+     * Height up to which every filtered block was processed by the wallet.
+     */
+    public var blockHeight: UInt32
+    /**
+     * The best height peers claim (at least `header_height`).
+     */
+    public var networkHeight: UInt32
+    /**
+     * Peers with a completed handshake.
+     */
+    public var peers: UInt32
+    /**
+     * Headers and blocks are complete up to the tip.
+     */
+    public var synced: Bool
+    /**
+     * The client is running.
+     */
+    public var running: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Height of the best validated header.
+         */headerHeight: UInt32, 
+        /**
+         * Height up to which every filtered block was processed by the wallet.
+         */blockHeight: UInt32, 
+        /**
+         * The best height peers claim (at least `header_height`).
+         */networkHeight: UInt32, 
+        /**
+         * Peers with a completed handshake.
+         */peers: UInt32, 
+        /**
+         * Headers and blocks are complete up to the tip.
+         */synced: Bool, 
+        /**
+         * The client is running.
+         */running: Bool) {
+        self.headerHeight = headerHeight
+        self.blockHeight = blockHeight
+        self.networkHeight = networkHeight
+        self.peers = peers
+        self.synced = synced
+        self.running = running
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStatus {
+        return
+            try SyncStatus(
+                headerHeight: FfiConverterUInt32.read(from: &buf), 
+                blockHeight: FfiConverterUInt32.read(from: &buf), 
+                networkHeight: FfiConverterUInt32.read(from: &buf), 
+                peers: FfiConverterUInt32.read(from: &buf), 
+                synced: FfiConverterBool.read(from: &buf), 
+                running: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncStatus, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.headerHeight, into: &buf)
+        FfiConverterUInt32.write(value.blockHeight, into: &buf)
+        FfiConverterUInt32.write(value.networkHeight, into: &buf)
+        FfiConverterUInt32.write(value.peers, into: &buf)
+        FfiConverterBool.write(value.synced, into: &buf)
+        FfiConverterBool.write(value.running, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lift(_ buf: RustBuffer) throws -> SyncStatus {
+    return try FfiConverterTypeSyncStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer {
+    return FfiConverterTypeSyncStatus.lower(value)
 }
 
 
@@ -2339,6 +4286,326 @@ public func FfiConverterTypeTxOutput_lift(_ buf: RustBuffer) throws -> TxOutput 
 #endif
 public func FfiConverterTypeTxOutput_lower(_ value: TxOutput) -> RustBuffer {
     return FfiConverterTypeTxOutput.lower(value)
+}
+
+
+/**
+ * An unspent wallet output.
+ */
+public struct Utxo: Equatable, Hashable {
+    /**
+     * The transaction that created it (display hex).
+     */
+    public var txid: String
+    /**
+     * The output's index in it.
+     */
+    public var vout: UInt32
+    /**
+     * Its value in duffs.
+     */
+    public var value: Int64
+    /**
+     * Its script.
+     */
+    public var scriptPubkey: Data
+    /**
+     * The address it pays, when its script is P2PKH or P2SH.
+     */
+    public var address: String?
+    /**
+     * The height of the block that created it; `None` while unconfirmed.
+     */
+    public var height: UInt32?
+    /**
+     * Created by a coinbase (spendable after 100 confirmations).
+     */
+    public var isCoinbase: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The transaction that created it (display hex).
+         */txid: String, 
+        /**
+         * The output's index in it.
+         */vout: UInt32, 
+        /**
+         * Its value in duffs.
+         */value: Int64, 
+        /**
+         * Its script.
+         */scriptPubkey: Data, 
+        /**
+         * The address it pays, when its script is P2PKH or P2SH.
+         */address: String?, 
+        /**
+         * The height of the block that created it; `None` while unconfirmed.
+         */height: UInt32?, 
+        /**
+         * Created by a coinbase (spendable after 100 confirmations).
+         */isCoinbase: Bool) {
+        self.txid = txid
+        self.vout = vout
+        self.value = value
+        self.scriptPubkey = scriptPubkey
+        self.address = address
+        self.height = height
+        self.isCoinbase = isCoinbase
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Utxo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Utxo {
+        return
+            try Utxo(
+                txid: FfiConverterString.read(from: &buf), 
+                vout: FfiConverterUInt32.read(from: &buf), 
+                value: FfiConverterInt64.read(from: &buf), 
+                scriptPubkey: FfiConverterData.read(from: &buf), 
+                address: FfiConverterOptionString.read(from: &buf), 
+                height: FfiConverterOptionUInt32.read(from: &buf), 
+                isCoinbase: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Utxo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.txid, into: &buf)
+        FfiConverterUInt32.write(value.vout, into: &buf)
+        FfiConverterInt64.write(value.value, into: &buf)
+        FfiConverterData.write(value.scriptPubkey, into: &buf)
+        FfiConverterOptionString.write(value.address, into: &buf)
+        FfiConverterOptionUInt32.write(value.height, into: &buf)
+        FfiConverterBool.write(value.isCoinbase, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUtxo_lift(_ buf: RustBuffer) throws -> Utxo {
+    return try FfiConverterTypeUtxo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUtxo_lower(_ value: Utxo) -> RustBuffer {
+    return FfiConverterTypeUtxo.lower(value)
+}
+
+
+/**
+ * Yes / no / abstain counts of one vote signal on one governance object (one vote per
+ * masternode; signatures unverified).
+ */
+public struct VoteTally: Equatable, Hashable {
+    /**
+     * Yes votes.
+     */
+    public var yes: UInt32
+    /**
+     * No votes.
+     */
+    public var no: UInt32
+    /**
+     * Abstain votes.
+     */
+    public var abstain: UInt32
+    /**
+     * Yes minus no (Dash Core's `GetAbsoluteYesCount`).
+     */
+    public var absoluteYes: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Yes votes.
+         */yes: UInt32, 
+        /**
+         * No votes.
+         */no: UInt32, 
+        /**
+         * Abstain votes.
+         */abstain: UInt32, 
+        /**
+         * Yes minus no (Dash Core's `GetAbsoluteYesCount`).
+         */absoluteYes: Int64) {
+        self.yes = yes
+        self.no = no
+        self.abstain = abstain
+        self.absoluteYes = absoluteYes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VoteTally: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVoteTally: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VoteTally {
+        return
+            try VoteTally(
+                yes: FfiConverterUInt32.read(from: &buf), 
+                no: FfiConverterUInt32.read(from: &buf), 
+                abstain: FfiConverterUInt32.read(from: &buf), 
+                absoluteYes: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VoteTally, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.yes, into: &buf)
+        FfiConverterUInt32.write(value.no, into: &buf)
+        FfiConverterUInt32.write(value.abstain, into: &buf)
+        FfiConverterInt64.write(value.absoluteYes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVoteTally_lift(_ buf: RustBuffer) throws -> VoteTally {
+    return try FfiConverterTypeVoteTally.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVoteTally_lower(_ value: VoteTally) -> RustBuffer {
+    return FfiConverterTypeVoteTally.lower(value)
+}
+
+
+/**
+ * A transaction the wallet keeps (it pays a watch item or spends a wallet output).
+ */
+public struct WalletTransaction {
+    /**
+     * Its id (display hex).
+     */
+    public var txid: String
+    /**
+     * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
+     * (negative for a payment out, fee included).
+     */
+    public var netAmount: Int64
+    /**
+     * Confirmed, unconfirmed or conflicted.
+     */
+    public var status: TxStatus
+    /**
+     * Confirmations: 1 in the tip block, 0 unless confirmed.
+     */
+    public var confirmations: UInt32
+    /**
+     * The order the wallet first saw it in (0, 1, 2, …).
+     */
+    public var seen: UInt64
+    /**
+     * The transaction itself.
+     */
+    public var transaction: Transaction
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its id (display hex).
+         */txid: String, 
+        /**
+         * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
+         * (negative for a payment out, fee included).
+         */netAmount: Int64, 
+        /**
+         * Confirmed, unconfirmed or conflicted.
+         */status: TxStatus, 
+        /**
+         * Confirmations: 1 in the tip block, 0 unless confirmed.
+         */confirmations: UInt32, 
+        /**
+         * The order the wallet first saw it in (0, 1, 2, …).
+         */seen: UInt64, 
+        /**
+         * The transaction itself.
+         */transaction: Transaction) {
+        self.txid = txid
+        self.netAmount = netAmount
+        self.status = status
+        self.confirmations = confirmations
+        self.seen = seen
+        self.transaction = transaction
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WalletTransaction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WalletTransaction {
+        return
+            try WalletTransaction(
+                txid: FfiConverterString.read(from: &buf), 
+                netAmount: FfiConverterInt64.read(from: &buf), 
+                status: FfiConverterTypeTxStatus.read(from: &buf), 
+                confirmations: FfiConverterUInt32.read(from: &buf), 
+                seen: FfiConverterUInt64.read(from: &buf), 
+                transaction: FfiConverterTypeTransaction.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WalletTransaction, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.txid, into: &buf)
+        FfiConverterInt64.write(value.netAmount, into: &buf)
+        FfiConverterTypeTxStatus.write(value.status, into: &buf)
+        FfiConverterUInt32.write(value.confirmations, into: &buf)
+        FfiConverterUInt64.write(value.seen, into: &buf)
+        FfiConverterTypeTransaction.write(value.transaction, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWalletTransaction_lift(_ buf: RustBuffer) throws -> WalletTransaction {
+    return try FfiConverterTypeWalletTransaction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWalletTransaction_lower(_ value: WalletTransaction) -> RustBuffer {
+    return FfiConverterTypeWalletTransaction.lower(value)
 }
 
 
@@ -2880,6 +5147,169 @@ public func FfiConverterTypeBip32Error_lower(_ value: Bip32Error) -> RustBuffer 
 
 
 /**
+ * From when the wallet can have been paid: blocks before it are not downloaded.
+ */
+
+public enum Birthday: Equatable, Hashable {
+    
+    /**
+     * From this block height.
+     */
+    case height(
+        /**
+         * The height.
+         */height: UInt32
+    )
+    /**
+     * From this unix time (seconds): sync starts at the last checkpoint at least two hours
+     * older.
+     */
+    case time(
+        /**
+         * Seconds since 1970.
+         */unixSeconds: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Birthday: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBirthday: FfiConverterRustBuffer {
+    typealias SwiftType = Birthday
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Birthday {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .height(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 2: return .time(unixSeconds: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Birthday, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .height(height):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .time(unixSeconds):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(unixSeconds, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBirthday_lift(_ buf: RustBuffer) throws -> Birthday {
+    return try FfiConverterTypeBirthday.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBirthday_lower(_ value: Birthday) -> RustBuffer {
+    return FfiConverterTypeBirthday.lower(value)
+}
+
+
+
+/**
+ * What became of a broadcast transaction.
+ */
+
+public enum BroadcastOutcome: Equatable, Hashable {
+    
+    /**
+     * A peer we had not announced it to announced it to us.
+     */
+    case propagated
+    /**
+     * No peer announced it back in time; it stays in the wallet as unconfirmed.
+     */
+    case timedOut
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BroadcastOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBroadcastOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = BroadcastOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BroadcastOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .propagated
+        
+        case 2: return .timedOut
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BroadcastOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .propagated:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .timedOut:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastOutcome_lift(_ buf: RustBuffer) throws -> BroadcastOutcome {
+    return try FfiConverterTypeBroadcastOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastOutcome_lower(_ value: BroadcastOutcome) -> RustBuffer {
+    return FfiConverterTypeBroadcastOutcome.lower(value)
+}
+
+
+
+/**
  * One of the two chains of a BIP44 account.
  */
 
@@ -2950,6 +5380,870 @@ public func FfiConverterTypeChainKind_lift(_ buf: RustBuffer) throws -> ChainKin
 #endif
 public func FfiConverterTypeChainKind_lower(_ value: ChainKind) -> RustBuffer {
     return FfiConverterTypeChainKind.lower(value)
+}
+
+
+
+/**
+ * Why a client call failed.
+ */
+public 
+enum ClientError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The store could not be opened, read or written.
+     */
+    case Store(
+        /**
+         * What failed.
+         */reason: String
+    )
+    /**
+     * The sync engine could not start (stored header chain, filter).
+     */
+    case Sync(
+        /**
+         * What failed.
+         */reason: String
+    )
+    /**
+     * A watch item string is neither an address nor an extended public key of the network.
+     */
+    case WatchItem(
+        /**
+         * The string given.
+         */item: String, 
+        /**
+         * The client's network.
+         */network: Network
+    )
+    /**
+     * A watch item does not fit the wallet (another network, not a BIP44 account key, gap
+     * limits out of range).
+     */
+    case Watch(
+        /**
+         * Why.
+         */reason: String
+    )
+    /**
+     * The node could not start (a stored address book or ban list does not decode).
+     */
+    case Node(
+        /**
+         * What failed.
+         */reason: String
+    )
+    /**
+     * The birthday is before the first block this client can validate from.
+     */
+    case BirthdayTooEarly(
+        /**
+         * The birthday height asked for (0 for a time birthday).
+         */birthday: UInt32, 
+        /**
+         * The earliest birthday height possible.
+         */earliest: UInt32, 
+        /**
+         * The network.
+         */network: Network
+    )
+    /**
+     * A builder setting is out of range or does not parse.
+     */
+    case InvalidSetting(
+        /**
+         * The setting (`peer`, `max_peers`, `false_positive_rate`, …).
+         */setting: String, 
+        /**
+         * Why.
+         */reason: String
+    )
+    /**
+     * `start` on a running client.
+     */
+    case AlreadyRunning
+    /**
+     * A call that needs a running client.
+     */
+    case NotRunning
+    /**
+     * The client stopped (or was starting or stopping) while the call waited.
+     */
+    case Stopped
+    /**
+     * The raw transaction does not decode.
+     */
+    case BadTransaction(
+        /**
+         * Why.
+         */reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension ClientError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
+    typealias SwiftType = ClientError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Store(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 2: return .Sync(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .WatchItem(
+            item: try FfiConverterString.read(from: &buf), 
+            network: try FfiConverterTypeNetwork.read(from: &buf)
+            )
+        case 4: return .Watch(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 5: return .Node(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 6: return .BirthdayTooEarly(
+            birthday: try FfiConverterUInt32.read(from: &buf), 
+            earliest: try FfiConverterUInt32.read(from: &buf), 
+            network: try FfiConverterTypeNetwork.read(from: &buf)
+            )
+        case 7: return .InvalidSetting(
+            setting: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 8: return .AlreadyRunning
+        case 9: return .NotRunning
+        case 10: return .Stopped
+        case 11: return .BadTransaction(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ClientError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Store(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Sync(reason):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .WatchItem(item,network):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(item, into: &buf)
+            FfiConverterTypeNetwork.write(network, into: &buf)
+            
+        
+        case let .Watch(reason):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Node(reason):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .BirthdayTooEarly(birthday,earliest,network):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt32.write(birthday, into: &buf)
+            FfiConverterUInt32.write(earliest, into: &buf)
+            FfiConverterTypeNetwork.write(network, into: &buf)
+            
+        
+        case let .InvalidSetting(setting,reason):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(setting, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .AlreadyRunning:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .NotRunning:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .Stopped:
+            writeInt(&buf, Int32(10))
+        
+        
+        case let .BadTransaction(reason):
+            writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientError_lift(_ buf: RustBuffer) throws -> ClientError {
+    return try FfiConverterTypeClientError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientError_lower(_ value: ClientError) -> RustBuffer {
+    return FfiConverterTypeClientError.lower(value)
+}
+
+
+/**
+ * Something that happened in a running client. Txids and hashes are display hex.
+ */
+
+public enum Event {
+    
+    /**
+     * Sync progressed (headers or blocks).
+     */
+    case progress(
+        /**
+         * Where sync stands now.
+         */status: SyncStatus
+    )
+    /**
+     * Headers and blocks are complete up to `height`.
+     */
+    case synced(
+        /**
+         * The tip.
+         */height: UInt32
+    )
+    /**
+     * A transaction the wallet had not seen.
+     */
+    case newTransaction(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * Confirmed, unconfirmed or conflicted on arrival.
+         */status: TxStatus, 
+        /**
+         * What it adds to the wallet in duffs (negative for a spend).
+         */netAmount: Int64
+    )
+    /**
+     * A known transaction was proven in a block.
+     */
+    case transactionConfirmed(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * The block's height.
+         */height: UInt32, 
+        /**
+         * The block's hash.
+         */blockHash: String
+    )
+    /**
+     * The tip moved and a confirmed transaction's depth changed (reported up to a few
+     * confirmations).
+     */
+    case confirmationsChanged(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * Its confirmations now (1 = in the tip block).
+         */confirmations: UInt32
+    )
+    /**
+     * The block holding the transaction left the best chain: it is unconfirmed again.
+     */
+    case transactionReorged(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * The block it was in.
+         */height: UInt32, 
+        /**
+         * That block's hash.
+         */blockHash: String
+    )
+    /**
+     * The transaction lost a double spend and no longer counts.
+     */
+    case transactionConflicted(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * The winner.
+         */by: String
+    )
+    /**
+     * A payment used a derived key, so the account's lookahead window grew.
+     */
+    case keysDerived(
+        /**
+         * The account (hex of HASH160 of its key).
+         */accountId: String, 
+        /**
+         * The chain.
+         */chain: ChainKind, 
+        /**
+         * The key whose use grew the window.
+         */usedIndex: UInt32, 
+        /**
+         * The height of the block using it (`None`: unconfirmed).
+         */usedAtHeight: UInt32?, 
+        /**
+         * The keys derived, by increasing index.
+         */newKeys: [DerivedKey]
+    )
+    /**
+     * The best chain was reorganised.
+     */
+    case reorg(
+        /**
+         * The last block both branches share.
+         */forkHeight: UInt32, 
+        /**
+         * Blocks taken off, highest first.
+         */disconnected: [BlockId], 
+        /**
+         * Blocks put on, lowest first.
+         */connected: [BlockId]
+    )
+    /**
+     * A peer completed its handshake.
+     */
+    case peerConnected(
+        /**
+         * The connection's id.
+         */peerId: UInt64, 
+        /**
+         * Its address (`ip:port`).
+         */address: String, 
+        /**
+         * Its user agent.
+         */userAgent: String
+    )
+    /**
+     * A peer is gone.
+     */
+    case peerDisconnected(
+        /**
+         * The connection's id.
+         */peerId: UInt64, 
+        /**
+         * Its address.
+         */address: String
+    )
+    /**
+     * What became of a transaction sent with `Client.broadcast`.
+     */
+    case broadcast(
+        /**
+         * Its id.
+         */txid: String, 
+        /**
+         * Propagated or timed out.
+         */outcome: BroadcastOutcome
+    )
+    /**
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
+     */
+    case instantLock(
+        /**
+         * The locked transaction.
+         */txid: String
+    )
+    /**
+     * A spork's value changed.
+     */
+    case sporkChanged(
+        /**
+         * Its wire id.
+         */id: Int32, 
+        /**
+         * Dash Core's name.
+         */name: String, 
+        /**
+         * Its value now.
+         */value: Int64, 
+        /**
+         * Its value before (`None`: none was held).
+         */previous: Int64?, 
+        /**
+         * Whether it is active now.
+         */active: Bool, 
+        /**
+         * The peer that sent it.
+         */peerId: UInt64
+    )
+    /**
+     * A peer sent a bad spork (and was scored).
+     */
+    case sporkRejected(
+        /**
+         * The peer.
+         */peerId: UInt64, 
+        /**
+         * Why.
+         */reason: String
+    )
+    /**
+     * Governance sync asked `peer_id` for every object.
+     */
+    case governanceSyncRequested(
+        /**
+         * The peer.
+         */peerId: UInt64
+    )
+    /**
+     * No peer may be asked for a governance sync before `not_before` (unix seconds).
+     */
+    case governanceSyncDeferred(
+        /**
+         * The first time a peer may be asked.
+         */notBefore: Int64
+    )
+    /**
+     * Governance sync progressed.
+     */
+    case governanceProgress(
+        /**
+         * The round's counts.
+         */progress: GovernanceProgress
+    )
+    /**
+     * A governance object was stored.
+     */
+    case governanceObjectAdded(
+        /**
+         * Its hash.
+         */hash: String, 
+        /**
+         * Its type.
+         */kind: GovObjectKind, 
+        /**
+         * Its data did not decode (kept and flagged).
+         */invalidData: Bool
+    )
+    /**
+     * The counted votes of a governance object changed.
+     */
+    case governanceVotesChanged(
+        /**
+         * The object's hash.
+         */hash: String
+    )
+    /**
+     * The governance round finished.
+     */
+    case governanceDone(
+        /**
+         * Its counts.
+         */progress: GovernanceProgress
+    )
+    /**
+     * The client stopped: asked to (`error` is `None`), or because its store failed.
+     */
+    case stopped(
+        /**
+         * Why, when it was not asked to stop.
+         */error: String?
+    )
+    /**
+     * An event this version of the bindings does not know (a newer core).
+     */
+    case other(
+        /**
+         * Its debug text.
+         */description: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Event: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
+    typealias SwiftType = Event
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Event {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .progress(status: try FfiConverterTypeSyncStatus.read(from: &buf)
+        )
+        
+        case 2: return .synced(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 3: return .newTransaction(txid: try FfiConverterString.read(from: &buf), status: try FfiConverterTypeTxStatus.read(from: &buf), netAmount: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .transactionConfirmed(txid: try FfiConverterString.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 5: return .confirmationsChanged(txid: try FfiConverterString.read(from: &buf), confirmations: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 6: return .transactionReorged(txid: try FfiConverterString.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 7: return .transactionConflicted(txid: try FfiConverterString.read(from: &buf), by: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
+        )
+        
+        case 9: return .reorg(forkHeight: try FfiConverterUInt32.read(from: &buf), disconnected: try FfiConverterSequenceTypeBlockId.read(from: &buf), connected: try FfiConverterSequenceTypeBlockId.read(from: &buf)
+        )
+        
+        case 10: return .peerConnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf), userAgent: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 11: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 12: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
+        )
+        
+        case 13: return .instantLock(txid: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 14: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 15: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 16: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 17: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 18: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        )
+        
+        case 19: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 20: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 21: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        )
+        
+        case 22: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 23: return .other(description: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Event, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .progress(status):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeSyncStatus.write(status, into: &buf)
+            
+        
+        case let .synced(height):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .newTransaction(txid,status,netAmount):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxStatus.write(status, into: &buf)
+            FfiConverterInt64.write(netAmount, into: &buf)
+            
+        
+        case let .transactionConfirmed(txid,height,blockHash):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterString.write(blockHash, into: &buf)
+            
+        
+        case let .confirmationsChanged(txid,confirmations):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterUInt32.write(confirmations, into: &buf)
+            
+        
+        case let .transactionReorged(txid,height,blockHash):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterString.write(blockHash, into: &buf)
+            
+        
+        case let .transactionConflicted(txid,by):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterString.write(by, into: &buf)
+            
+        
+        case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(accountId, into: &buf)
+            FfiConverterTypeChainKind.write(chain, into: &buf)
+            FfiConverterUInt32.write(usedIndex, into: &buf)
+            FfiConverterOptionUInt32.write(usedAtHeight, into: &buf)
+            FfiConverterSequenceTypeDerivedKey.write(newKeys, into: &buf)
+            
+        
+        case let .reorg(forkHeight,disconnected,connected):
+            writeInt(&buf, Int32(9))
+            FfiConverterUInt32.write(forkHeight, into: &buf)
+            FfiConverterSequenceTypeBlockId.write(disconnected, into: &buf)
+            FfiConverterSequenceTypeBlockId.write(connected, into: &buf)
+            
+        
+        case let .peerConnected(peerId,address,userAgent):
+            writeInt(&buf, Int32(10))
+            FfiConverterUInt64.write(peerId, into: &buf)
+            FfiConverterString.write(address, into: &buf)
+            FfiConverterString.write(userAgent, into: &buf)
+            
+        
+        case let .peerDisconnected(peerId,address):
+            writeInt(&buf, Int32(11))
+            FfiConverterUInt64.write(peerId, into: &buf)
+            FfiConverterString.write(address, into: &buf)
+            
+        
+        case let .broadcast(txid,outcome):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
+            
+        
+        case let .instantLock(txid):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(txid, into: &buf)
+            
+        
+        case let .sporkChanged(id,name,value,previous,active,peerId):
+            writeInt(&buf, Int32(14))
+            FfiConverterInt32.write(id, into: &buf)
+            FfiConverterString.write(name, into: &buf)
+            FfiConverterInt64.write(value, into: &buf)
+            FfiConverterOptionInt64.write(previous, into: &buf)
+            FfiConverterBool.write(active, into: &buf)
+            FfiConverterUInt64.write(peerId, into: &buf)
+            
+        
+        case let .sporkRejected(peerId,reason):
+            writeInt(&buf, Int32(15))
+            FfiConverterUInt64.write(peerId, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .governanceSyncRequested(peerId):
+            writeInt(&buf, Int32(16))
+            FfiConverterUInt64.write(peerId, into: &buf)
+            
+        
+        case let .governanceSyncDeferred(notBefore):
+            writeInt(&buf, Int32(17))
+            FfiConverterInt64.write(notBefore, into: &buf)
+            
+        
+        case let .governanceProgress(progress):
+            writeInt(&buf, Int32(18))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .governanceObjectAdded(hash,kind,invalidData):
+            writeInt(&buf, Int32(19))
+            FfiConverterString.write(hash, into: &buf)
+            FfiConverterTypeGovObjectKind.write(kind, into: &buf)
+            FfiConverterBool.write(invalidData, into: &buf)
+            
+        
+        case let .governanceVotesChanged(hash):
+            writeInt(&buf, Int32(20))
+            FfiConverterString.write(hash, into: &buf)
+            
+        
+        case let .governanceDone(progress):
+            writeInt(&buf, Int32(21))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .stopped(error):
+            writeInt(&buf, Int32(22))
+            FfiConverterOptionString.write(error, into: &buf)
+            
+        
+        case let .other(description):
+            writeInt(&buf, Int32(23))
+            FfiConverterString.write(description, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvent_lift(_ buf: RustBuffer) throws -> Event {
+    return try FfiConverterTypeEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvent_lower(_ value: Event) -> RustBuffer {
+    return FfiConverterTypeEvent.lower(value)
+}
+
+
+
+/**
+ * The type of a governance object.
+ */
+
+public enum GovObjectKind: Equatable, Hashable {
+    
+    /**
+     * A budget proposal.
+     */
+    case proposal
+    /**
+     * A superblock trigger.
+     */
+    case trigger
+    /**
+     * Another value (0 = unknown), kept as received.
+     */
+    case other(
+        /**
+         * The wire value.
+         */value: Int32
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension GovObjectKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGovObjectKind: FfiConverterRustBuffer {
+    typealias SwiftType = GovObjectKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GovObjectKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .proposal
+        
+        case 2: return .trigger
+        
+        case 3: return .other(value: try FfiConverterInt32.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: GovObjectKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .proposal:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .trigger:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt32.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGovObjectKind_lift(_ buf: RustBuffer) throws -> GovObjectKind {
+    return try FfiConverterTypeGovObjectKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGovObjectKind_lower(_ value: GovObjectKind) -> RustBuffer {
+    return FfiConverterTypeGovObjectKind.lower(value)
 }
 
 
@@ -3440,6 +6734,111 @@ public func FfiConverterTypeTransactionError_lower(_ value: TransactionError) ->
     return FfiConverterTypeTransactionError.lower(value)
 }
 
+
+/**
+ * Where a wallet transaction stands (core's `TxStatus`).
+ */
+
+public enum TxStatus: Equatable, Hashable {
+    
+    /**
+     * Seen but in no block of the best chain.
+     */
+    case unconfirmed
+    /**
+     * Proven in a block of the best chain.
+     */
+    case confirmed(
+        /**
+         * The block's height.
+         */height: UInt32, 
+        /**
+         * The block's hash (display hex).
+         */blockHash: String, 
+        /**
+         * The block's timestamp (unix seconds), when known.
+         */time: UInt32?
+    )
+    /**
+     * Lost a double spend: counts for nothing.
+     */
+    case conflicted(
+        /**
+         * The winning transaction (display hex).
+         */by: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TxStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
+    typealias SwiftType = TxStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TxStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unconfirmed
+        
+        case 2: return .confirmed(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf), time: try FfiConverterOptionUInt32.read(from: &buf)
+        )
+        
+        case 3: return .conflicted(by: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TxStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unconfirmed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .confirmed(height,blockHash,time):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterString.write(blockHash, into: &buf)
+            FfiConverterOptionUInt32.write(time, into: &buf)
+            
+        
+        case let .conflicted(by):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(by, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxStatus_lift(_ buf: RustBuffer) throws -> TxStatus {
+    return try FfiConverterTypeTxStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxStatus_lower(_ value: TxStatus) -> RustBuffer {
+    return FfiConverterTypeTxStatus.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -3459,6 +6858,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3515,6 +6938,54 @@ fileprivate struct FfiConverterOptionTypeAddress: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeGovernanceProgress: FfiConverterRustBuffer {
+    typealias SwiftType = GovernanceProgress?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGovernanceProgress.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeEvent: FfiConverterRustBuffer {
+    typealias SwiftType = Event?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeEvent.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeEvent.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeAddress: FfiConverterRustBuffer {
     typealias SwiftType = [Address]
 
@@ -3540,6 +7011,31 @@ fileprivate struct FfiConverterSequenceTypeAddress: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBlockId: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockId]
+
+    public static func write(_ value: [BlockId], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockId.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockId] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockId]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockId.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer {
     typealias SwiftType = [DerivedKey]
 
@@ -3557,6 +7053,81 @@ fileprivate struct FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDerivedKey.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeProposal: FfiConverterRustBuffer {
+    typealias SwiftType = [Proposal]
+
+    public static func write(_ value: [Proposal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProposal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Proposal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Proposal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProposal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSignalTally: FfiConverterRustBuffer {
+    typealias SwiftType = [SignalTally]
+
+    public static func write(_ value: [SignalTally], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSignalTally.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SignalTally] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SignalTally]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSignalTally.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSpork: FfiConverterRustBuffer {
+    typealias SwiftType = [Spork]
+
+    public static func write(_ value: [Spork], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSpork.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Spork] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Spork]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSpork.read(from: &buf))
         }
         return seq
     }
@@ -3607,6 +7178,56 @@ fileprivate struct FfiConverterSequenceTypeTxOutput: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeTxOutput.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeUtxo: FfiConverterRustBuffer {
+    typealias SwiftType = [Utxo]
+
+    public static func write(_ value: [Utxo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeUtxo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Utxo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Utxo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeUtxo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWalletTransaction: FfiConverterRustBuffer {
+    typealias SwiftType = [WalletTransaction]
+
+    public static func write(_ value: [WalletTransaction], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWalletTransaction.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WalletTransaction] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WalletTransaction]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWalletTransaction.read(from: &buf))
         }
         return seq
     }
@@ -3779,6 +7400,93 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_address_script_pubkey() != 55414) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_method_client_add_watch() != 55290) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_balance() != 50472) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_is_spork_active() != 63122) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_network() != 6576) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_next_event() != 53438) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_proposals() != 51085) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_start() != 52928) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_stop() != 19479) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir() != 14347) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() != 35436) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() != 38784) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_eventlistener_on_event() != 18383) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_method_account_address() != 41978) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3866,6 +7574,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_constructor_address_parse() != 50871) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() != 14051) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_constructor_account_new() != 42659) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3879,6 +7590,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitEventListener()
     uniffiCallbackInitLogger()
     return InitializationResult.ok
 }()

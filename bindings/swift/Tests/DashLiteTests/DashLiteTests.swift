@@ -32,6 +32,13 @@ final class Collect: Logger, @unchecked Sendable {
     func log(record: LogRecord) { lock.lock(); stored.append(record); lock.unlock() }
 }
 
+final class Heard: EventListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Event] = []
+    var events: [Event] { lock.lock(); defer { lock.unlock() }; return stored }
+    func onEvent(event: Event) { lock.lock(); stored.append(event); lock.unlock() }
+}
+
 final class DashLiteTests: XCTestCase {
     func testAddressErrorsAreTyped() throws {
         let addr = try Address.parse(address: "Xgtyuk76vhuFW2iT7UAiHgNdWXCf3J34wh", network: .mainnet)
@@ -83,5 +90,77 @@ final class DashLiteTests: XCTestCase {
         let debug = logger.records.filter { $0.level == .debug }
         XCTAssertEqual(debug.count, 1)
         XCTAssertEqual(debug.first?.target, "dashlite_ffi::tx")
+    }
+
+    func testClientBuilderErrorsAreTyped() async throws {
+        XCTAssertThrowsError(try ClientBuilder(network: .regtest).watch(item: "not an address").build()) { error in
+            guard case ClientError.WatchItem(let item, let network) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(item, "not an address")
+            XCTAssertEqual(network, .regtest)
+        }
+        XCTAssertThrowsError(try ClientBuilder(network: .regtest).maxPeers(count: 0).build()) { error in
+            guard case ClientError.InvalidSetting(let setting, _) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(setting, "max_peers")
+        }
+        XCTAssertThrowsError(try ClientBuilder(network: .mainnet).birthday(birthday: .height(height: 1000)).build()) { error in
+            guard case ClientError.BirthdayTooEarly(let birthday, _, let network) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(birthday, 1000)
+            XCTAssertEqual(network, .mainnet)
+        }
+        let client = try ClientBuilder(network: .regtest).build()
+        do {
+            try await client.stop()
+            XCTFail("stop before start")
+        } catch ClientError.NotRunning {}
+        let balance = try await client.balance()
+        XCTAssertEqual(balance.total, 0)
+    }
+
+    /// The testkit scenario: needs a node, so it runs when `DASHLITE_TEST_*` are set (as
+    /// ffi/tests/bindings.rs sets them for Python and Kotlin).
+    func testClientSyncsWithBothEventApis() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let peer = env["DASHLITE_TEST_PEER"], let xpub = env["DASHLITE_TEST_XPUB"],
+              let tip = env["DASHLITE_TEST_TIP"].flatMap(UInt32.init),
+              let expected = env["DASHLITE_TEST_BALANCE"].flatMap(Int64.init),
+              let txids = env["DASHLITE_TEST_TXIDS"]?.split(separator: ",").map(String.init)
+        else {
+            throw XCTSkip("no testkit node (DASHLITE_TEST_PEER)")
+        }
+        let client = try ClientBuilder(network: .regtest).peer(address: peer).watch(item: xpub).maxPeers(count: 1).build()
+        let heard = Heard()
+        let subscription = client.subscribe(listener: heard)
+        try await client.start()
+        // The listener hears the sync; the pull API then gets the Stopped of stop().
+        for _ in 0..<6000 where !client.syncStatus().synced {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTAssertEqual(client.syncStatus().blockHeight, tip)
+        let balance = try await client.balance()
+        XCTAssertEqual(balance.total, expected)
+        let txs = try await client.transactions()
+        XCTAssertEqual(txs.map(\.txid).sorted(), txids.sorted())
+        for tx in txs {
+            guard case .confirmed(let height, _, _) = tx.status else { return XCTFail("\(tx.status)") }
+            XCTAssertEqual(tx.confirmations, tip - height + 1)
+        }
+        let puller = Task { await client.nextEvent() }
+        try await Task.sleep(nanoseconds: 200_000_000)  // the puller's stream exists by now
+        try await client.stop()
+        let pulled = await puller.value
+        guard case .stopped(let error) = pulled else { return XCTFail("pulled \(String(describing: pulled))") }
+        XCTAssertNil(error)
+        for _ in 0..<1000 where !heard.events.contains(where: { if case .stopped = $0 { return true }; return false }) {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTAssertTrue(heard.events.contains { if case .synced(let h) = $0 { return h == tip }; return false })
+        subscription.cancel()
+        XCTAssertFalse(subscription.isOpen())
     }
 }

@@ -657,8 +657,30 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceEventListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceLoggerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`record`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onEvent")
+internal open class UniffiVTableCallbackInterfaceEventListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onEvent`: UniffiCallbackInterfaceEventListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onEvent`: UniffiCallbackInterfaceEventListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceEventListener(`uniffiFree`,`uniffiClone`,`onEvent`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceEventListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onEvent` = other.`onEvent`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "log")
 internal open class UniffiVTableCallbackInterfaceLogger(
@@ -724,6 +746,64 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_address_script_pubkey(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_add_watch(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_balance(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_broadcast(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_governance_progress(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_is_spork_active(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_network(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_next_event(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_proposals(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_sporks(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_start(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_stop(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_subscribe(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_sync_status(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_transactions(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_utxos(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_build(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_peer(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_watch(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_eventlistener_on_event(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_subscription_cancel(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_subscription_is_open(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_account_address(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_account_addresses(
@@ -782,6 +862,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_constructor_address_parse(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_constructor_account_new(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_constructor_account_with_gap_limits(
@@ -806,6 +888,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "dashlite"))
+        uniffiCallbackInterfaceEventListener.register(this)
         uniffiCallbackInterfaceLogger.register(this)
         
     }
@@ -835,6 +918,84 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_dashlite_ffi_fn_method_address_uniffi_trait_hash(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dashlite_ffi_fn_clone_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_method_client_add_watch(`ptr`: Long,`item`: RustBuffer.ByValue,`rescanFrom`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_balance(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_broadcast(`ptr`: Long,`raw`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_governance_progress(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_is_spork_active(`ptr`: Long,`id`: Int,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_network(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_client_next_event(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_proposals(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_sporks(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_start(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_stop(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_subscribe(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_client_transactions(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_utxos(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_clone_clientbuilder(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_clientbuilder(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_constructor_clientbuilder_new(`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_birthday(`ptr`: Long,`birthday`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_build(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv(`ptr`: Long,`csv`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(`ptr`: Long,`rate`: Double,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_governance(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_peer(`ptr`: Long,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_seed(`ptr`: Long,`seed`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_watch(`ptr`: Long,`item`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_clone_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener(`vtable`: UniffiVTableCallbackInterfaceEventListener,
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_method_eventlistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_clone_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_subscription(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_method_subscription_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_method_subscription_is_open(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_dashlite_ffi_fn_clone_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_free_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1090,6 +1251,93 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_address_script_pubkey() and 0xFFFF) != 55414) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_add_watch() and 0xFFFF) != 55290) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_balance() and 0xFFFF) != 50472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() and 0xFFFF) != 39948) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() and 0xFFFF) != 24316) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active() and 0xFFFF) != 63122) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_network() and 0xFFFF) != 6576) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_next_event() and 0xFFFF) != 53438) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_proposals() and 0xFFFF) != 51085) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 52928) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_stop() and 0xFFFF) != 19479) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 16213) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() and 0xFFFF) != 34910) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_transactions() and 0xFFFF) != 30170) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_utxos() and 0xFFFF) != 47707) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() and 0xFFFF) != 24575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() and 0xFFFF) != 37047) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 25708) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() and 0xFFFF) != 13061) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir() and 0xFFFF) != 14347) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() and 0xFFFF) != 35279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() and 0xFFFF) != 7452) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() and 0xFFFF) != 35436) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() and 0xFFFF) != 38784) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() and 0xFFFF) != 49925) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() and 0xFFFF) != 27868) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_eventlistener_on_event() and 0xFFFF) != 18383) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 21837) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 62318) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dashlite_ffi_checksum_method_account_address() and 0xFFFF) != 41978) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1175,6 +1423,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_constructor_address_parse() and 0xFFFF) != 50871) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() and 0xFFFF) != 14051) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_constructor_account_new() and 0xFFFF) != 42659) {
@@ -1497,6 +1748,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterULong: FfiConverter<ULong, Long> {
     override fun lift(value: Long): ULong {
         return value.toULong()
@@ -1537,6 +1811,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
     }
 }
 
@@ -2568,6 +2865,1545 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 
 
 /**
+ * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ */
+public interface ClientInterface {
+    
+    /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    suspend fun `addWatch`(`item`: kotlin.String, `rescanFrom`: kotlin.UInt?): kotlin.Boolean
+    
+    /**
+     * The wallet's balance.
+     */
+    suspend fun `balance`(): Balance
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    suspend fun `broadcast`(`raw`: kotlin.ByteArray): kotlin.String
+    
+    /**
+     * The counts of the current (or last) governance sync round; `None` unless governance
+     * is enabled.
+     */
+    suspend fun `governanceProgress`(): GovernanceProgress?
+    
+    /**
+     * Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+     */
+    suspend fun `isSporkActive`(`id`: kotlin.Int): kotlin.Boolean
+    
+    /**
+     * The client's network.
+     */
+    fun `network`(): Network
+    
+    /**
+     * The next event, waiting for one; `None` once the client is gone.
+     *
+     * The stream starts at the first call, so start reading before [`Client::start`] to
+     * see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+     * task that ran once). Events wait for the reader: once 1024 are queued the client
+     * waits, so a client whose events were ever pulled should keep being read.
+     */
+    suspend fun `nextEvent`(): Event?
+    
+    /**
+     * Governance proposals with their tallies (empty unless the builder enabled
+     * governance). Vote signatures are not verified.
+     */
+    suspend fun `proposals`(): List<Proposal>
+    
+    /**
+     * Every spork held (the known ones always), with its value and whether it is active.
+     */
+    suspend fun `sporks`(): List<Spork>
+    
+    /**
+     * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     */
+    suspend fun `start`()
+    
+    /**
+     * Disconnects, saves everything and stops (also after the client stopped on its own:
+     * see [`Event::Stopped`]).
+     */
+    suspend fun `stop`()
+    
+    /**
+     * Delivers every event from now on to `listener`, on a dashlite thread, until the
+     * returned [`Subscription`] is cancelled or dropped.
+     */
+    fun `subscribe`(`listener`: EventListener): Subscription
+    
+    /**
+     * Where sync stands.
+     */
+    fun `syncStatus`(): SyncStatus
+    
+    /**
+     * The wallet's transactions in the order first seen.
+     */
+    suspend fun `transactions`(): List<WalletTransaction>
+    
+    /**
+     * The wallet's unspent outputs.
+     */
+    suspend fun `utxos`(): List<Utxo>
+    
+    companion object
+}
+
+/**
+ * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ */
+open class Client: Disposable, AutoCloseable, ClientInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_client(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_client(handle, status)
+        }
+    }
+
+    
+    /**
+     * Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+     * or not. With `rescan_from`, blocks from that height are fetched again for it (for
+     * an item that may have been paid before). Returns whether it was new.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addWatch`(`item`: kotlin.String, `rescanFrom`: kotlin.UInt?) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`item`),
+        FfiConverterOptionalUInt.lower(`rescanFrom`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The wallet's balance.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `balance`() : Balance {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_balance(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBalance.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+     * [`Event::Broadcast`]. Needs a running client.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `broadcast`(`raw`: kotlin.ByteArray) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`raw`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The counts of the current (or last) governance sync round; `None` unless governance
+     * is enabled.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `governanceProgress`() : GovernanceProgress? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_governance_progress(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeGovernanceProgress.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `isSporkActive`(`id`: kotlin.Int) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active(
+                uniffiHandle,
+                
+        FfiConverterInt.lower(`id`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The client's network.
+     */override fun `network`(): Network {
+            return FfiConverterTypeNetwork.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_client_network(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The next event, waiting for one; `None` once the client is gone.
+     *
+     * The stream starts at the first call, so start reading before [`Client::start`] to
+     * see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+     * task that ran once). Events wait for the reader: once 1024 are queued the client
+     * waits, so a client whose events were ever pulled should keep being read.
+     */
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `nextEvent`() : Event? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_next_event(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeEvent.lift(it) },
+        // Error FFI converter
+        UniffiNullRustCallStatusErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Governance proposals with their tallies (empty unless the builder enabled
+     * governance). Vote signatures are not verified.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `proposals`() : List<Proposal> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeProposal.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every spork held (the known ones always), with its value and whether it is active.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `sporks`() : List<Spork> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_sporks(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeSpork.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `start`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_start(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Disconnects, saves everything and stops (also after the client stopped on its own:
+     * see [`Event::Stopped`]).
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `stop`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_stop(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Delivers every event from now on to `listener`, on a dashlite thread, until the
+     * returned [`Subscription`] is cancelled or dropped.
+     */override fun `subscribe`(`listener`: EventListener): Subscription {
+            return FfiConverterTypeSubscription.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe(
+        it,
+        
+        FfiConverterTypeEventListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where sync stands.
+     */override fun `syncStatus`(): SyncStatus {
+            return FfiConverterTypeSyncStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The wallet's transactions in the order first seen.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `transactions`() : List<WalletTransaction> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_transactions(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeWalletTransaction.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The wallet's unspent outputs.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `utxos`() : List<Utxo> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_utxos(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeUtxo.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClient: FfiConverter<Client, Long> {
+    override fun lower(value: Client): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Client {
+        return Client(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Client {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Client) = 8UL
+
+    override fun write(value: Client, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+ * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+ * as a typed [`ClientError`]. A builder can build several clients.
+ */
+public interface ClientBuilderInterface {
+    
+    /**
+     * The wallet's birthday: blocks before it are not downloaded.
+     */
+    fun `birthday`(`birthday`: Birthday): ClientBuilder
+    
+    /**
+     * Filtered blocks requested from one peer at a time (at least 1).
+     */
+    fun `blocksInFlight`(`count`: kotlin.UInt): ClientBuilder
+    
+    /**
+     * Opens the store and the wallet. The client does not connect until
+     * [`Client::start`].
+     */
+    fun `build`(): Client
+    
+    /**
+     * Checkpoints to start from instead of the embedded ones, as CSV text
+     * (`height,hash,header hex,chain work` per line).
+     */
+    fun `checkpointsCsv`(`csv`: kotlin.String): ClientBuilder
+    
+    /**
+     * Keep the client's state in this folder (created if missing). Without it nothing
+     * outlives the client.
+     */
+    fun `dataDir`(`path`: kotlin.String): ClientBuilder
+    
+    /**
+     * The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+     * hides the wallet better and costs more bandwidth.
+     */
+    fun `falsePositiveRate`(`rate`: kotlin.Double): ClientBuilder
+    
+    /**
+     * Also sync governance objects and votes once synced (off by default).
+     */
+    fun `governance`(`enabled`: kotlin.Boolean): ClientBuilder
+    
+    /**
+     * How many peers to keep connected (at least 1, default 3).
+     */
+    fun `maxPeers`(`count`: kotlin.UInt): ClientBuilder
+    
+    /**
+     * Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+     * default); repeatable. With any peer given, only these are used.
+     */
+    fun `peer`(`address`: kotlin.String): ClientBuilder
+    
+    /**
+     * Seeds the client's random choices, for reproducible runs.
+     */
+    fun `seed`(`seed`: kotlin.ULong): ClientBuilder
+    
+    /**
+     * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+     * tpub on testnet, regtest and devnets); repeatable.
+     */
+    fun `watch`(`item`: kotlin.String): ClientBuilder
+    
+    companion object
+}
+
+/**
+ * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+ * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+ * as a typed [`ClientError`]. A builder can build several clients.
+ */
+open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A client of `network`: in memory, peers from DNS seeds, 3 peers, birthday now (the
+     * newest checkpoint; genesis on regtest and devnets).
+     */
+    constructor(`network`: Network) :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_constructor_clientbuilder_new(
+    
+        
+        FfiConverterTypeNetwork.lower(`network`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_clientbuilder(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_clientbuilder(handle, status)
+        }
+    }
+
+    
+    /**
+     * The wallet's birthday: blocks before it are not downloaded.
+     */override fun `birthday`(`birthday`: Birthday): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_birthday(
+        it,
+        
+        FfiConverterTypeBirthday.lower(`birthday`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Filtered blocks requested from one peer at a time (at least 1).
+     */override fun `blocksInFlight`(`count`: kotlin.UInt): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_blocks_in_flight(
+        it,
+        
+        FfiConverterUInt.lower(`count`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Opens the store and the wallet. The client does not connect until
+     * [`Client::start`].
+     */
+    @Throws(ClientException::class)override fun `build`(): Client {
+            return FfiConverterTypeClient.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ClientException) { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_build(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Checkpoints to start from instead of the embedded ones, as CSV text
+     * (`height,hash,header hex,chain work` per line).
+     */override fun `checkpointsCsv`(`csv`: kotlin.String): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_checkpoints_csv(
+        it,
+        
+        FfiConverterString.lower(`csv`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Keep the client's state in this folder (created if missing). Without it nothing
+     * outlives the client.
+     */override fun `dataDir`(`path`: kotlin.String): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(
+        it,
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+     * hides the wallet better and costs more bandwidth.
+     */override fun `falsePositiveRate`(`rate`: kotlin.Double): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(
+        it,
+        
+        FfiConverterDouble.lower(`rate`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Also sync governance objects and votes once synced (off by default).
+     */override fun `governance`(`enabled`: kotlin.Boolean): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance(
+        it,
+        
+        FfiConverterBoolean.lower(`enabled`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many peers to keep connected (at least 1, default 3).
+     */override fun `maxPeers`(`count`: kotlin.UInt): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(
+        it,
+        
+        FfiConverterUInt.lower(`count`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+     * default); repeatable. With any peer given, only these are used.
+     */override fun `peer`(`address`: kotlin.String): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer(
+        it,
+        
+        FfiConverterString.lower(`address`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Seeds the client's random choices, for reproducible runs.
+     */override fun `seed`(`seed`: kotlin.ULong): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed(
+        it,
+        
+        FfiConverterULong.lower(`seed`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+     * tpub on testnet, regtest and devnets); repeatable.
+     */override fun `watch`(`item`: kotlin.String): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch(
+        it,
+        
+        FfiConverterString.lower(`item`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClientBuilder: FfiConverter<ClientBuilder, Long> {
+    override fun lower(value: ClientBuilder): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ClientBuilder {
+        return ClientBuilder(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ClientBuilder {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ClientBuilder) = 8UL
+
+    override fun write(value: ClientBuilder, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+ * to `Client.subscribe`.
+ *
+ * Called on a dashlite worker thread, one event at a time and in order, never while
+ * dashlite holds a lock. It should return quickly: the client waits for a slow listener
+ * once 1024 events are queued for it.
+ */
+public interface EventListener {
+    
+    /**
+     * Handles one event.
+     */
+    fun `onEvent`(`event`: Event)
+    
+    companion object
+}
+
+/**
+ * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
+ * to `Client.subscribe`.
+ *
+ * Called on a dashlite worker thread, one event at a time and in order, never while
+ * dashlite holds a lock. It should return quickly: the client waits for a slow listener
+ * once 1024 events are queued for it.
+ */
+open class EventListenerImpl: Disposable, AutoCloseable, EventListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_eventlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_eventlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * Handles one event.
+     */override fun `onEvent`(`event`: Event)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_eventlistener_on_event(
+        it,
+        
+        FfiConverterTypeEvent.lower(`event`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceEventListener {
+    internal object `onEvent`: UniffiCallbackInterfaceEventListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeEventListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onEvent`(
+                    FfiConverterTypeEvent.lift(`event`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeEventListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeEventListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceEventListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onEvent`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_dashlite_ffi_fn_init_callback_vtable_eventlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventListener: FfiConverter<EventListener, Long> {
+    internal val handleMap = UniffiHandleMap<EventListener>()
+
+    override fun lower(value: EventListener): Long {
+        if (value is EventListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): EventListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return EventListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): EventListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: EventListener) = 8UL
+
+    override fun write(value: EventListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A BIP32 extended public key (`xpub…` on mainnet, `tpub…` elsewhere).
  */
 public interface ExtendedPubKeyInterface {
@@ -3387,6 +5223,301 @@ public object FfiConverterTypeLogger: FfiConverter<Logger, Long> {
 
 
 /**
+ * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+ * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+ * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+ * already have that name.
+ */
+public interface SubscriptionInterface {
+    
+    /**
+     * Stops delivery: no event reaches the listener after this returns, except one that is
+     * being delivered at that moment.
+     */
+    fun `cancel`()
+    
+    /**
+     * Whether events are still delivered.
+     */
+    fun `isOpen`(): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
+ * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
+ * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
+ * already have that name.
+ */
+open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_subscription(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_subscription(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stops delivery: no event reaches the listener after this returns, except one that is
+     * being delivered at that moment.
+     */override fun `cancel`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_cancel(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Whether events are still delivered.
+     */override fun `isOpen`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_is_open(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSubscription: FfiConverter<Subscription, Long> {
+    override fun lower(value: Subscription): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Subscription {
+        return Subscription(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Subscription {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Subscription) = 8UL
+
+    override fun write(value: Subscription, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A decoded Dash transaction.
  */
 public interface TransactionInterface {
@@ -3794,6 +5925,117 @@ public object FfiConverterTypeTransaction: FfiConverter<Transaction, Long> {
 
 
 /**
+ * The wallet's balance in duffs (core's `Balance`). Conflicted transactions count for
+ * nothing.
+ */
+data class Balance (
+    /**
+     * Outputs created by confirmed transactions and not spent by a confirmed one.
+     */
+    var `confirmed`: kotlin.Long
+    , 
+    /**
+     * Outputs created by unconfirmed transactions.
+     */
+    var `unconfirmedIncoming`: kotlin.Long
+    , 
+    /**
+     * Wallet outputs spent by unconfirmed transactions.
+     */
+    var `unconfirmedOutgoing`: kotlin.Long
+    , 
+    /**
+     * `confirmed + unconfirmed_incoming - unconfirmed_outgoing`: every unspent wallet output.
+     */
+    var `total`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBalance: FfiConverterRustBuffer<Balance> {
+    override fun read(buf: ByteBuffer): Balance {
+        return Balance(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Balance) = (
+            FfiConverterLong.allocationSize(value.`confirmed`) +
+            FfiConverterLong.allocationSize(value.`unconfirmedIncoming`) +
+            FfiConverterLong.allocationSize(value.`unconfirmedOutgoing`) +
+            FfiConverterLong.allocationSize(value.`total`)
+    )
+
+    override fun write(value: Balance, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`confirmed`, buf)
+            FfiConverterLong.write(value.`unconfirmedIncoming`, buf)
+            FfiConverterLong.write(value.`unconfirmedOutgoing`, buf)
+            FfiConverterLong.write(value.`total`, buf)
+    }
+}
+
+
+
+/**
+ * A block on the best chain: height and hash.
+ */
+data class BlockId (
+    /**
+     * Its height.
+     */
+    var `height`: kotlin.UInt
+    , 
+    /**
+     * Its hash (display hex).
+     */
+    var `hash`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockId: FfiConverterRustBuffer<BlockId> {
+    override fun read(buf: ByteBuffer): BlockId {
+        return BlockId(
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BlockId) = (
+            FfiConverterUInt.allocationSize(value.`height`) +
+            FfiConverterString.allocationSize(value.`hash`)
+    )
+
+    override fun write(value: BlockId, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`height`, buf)
+            FfiConverterString.write(value.`hash`, buf)
+    }
+}
+
+
+
+/**
  * An address key of a chain, inside the gap-limit window the wallet watches.
  */
 data class DerivedKey (
@@ -3868,6 +6110,85 @@ public object FfiConverterTypeDerivedKey: FfiConverterRustBuffer<DerivedKey> {
 
 
 /**
+ * The counts of a governance sync round.
+ */
+data class GovernanceProgress (
+    /**
+     * Objects the full-sync peer announced.
+     */
+    var `objectsAnnounced`: kotlin.ULong
+    , 
+    /**
+     * New objects received.
+     */
+    var `objectsReceived`: kotlin.ULong
+    , 
+    /**
+     * Votes announced by vote syncs.
+     */
+    var `votesAnnounced`: kotlin.ULong
+    , 
+    /**
+     * New votes received.
+     */
+    var `votesReceived`: kotlin.ULong
+    , 
+    /**
+     * Vote syncs sent.
+     */
+    var `voteSyncsSent`: kotlin.UInt
+    , 
+    /**
+     * Vote syncs answered.
+     */
+    var `voteSyncsAnswered`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGovernanceProgress: FfiConverterRustBuffer<GovernanceProgress> {
+    override fun read(buf: ByteBuffer): GovernanceProgress {
+        return GovernanceProgress(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GovernanceProgress) = (
+            FfiConverterULong.allocationSize(value.`objectsAnnounced`) +
+            FfiConverterULong.allocationSize(value.`objectsReceived`) +
+            FfiConverterULong.allocationSize(value.`votesAnnounced`) +
+            FfiConverterULong.allocationSize(value.`votesReceived`) +
+            FfiConverterUInt.allocationSize(value.`voteSyncsSent`) +
+            FfiConverterUInt.allocationSize(value.`voteSyncsAnswered`)
+    )
+
+    override fun write(value: GovernanceProgress, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`objectsAnnounced`, buf)
+            FfiConverterULong.write(value.`objectsReceived`, buf)
+            FfiConverterULong.write(value.`votesAnnounced`, buf)
+            FfiConverterULong.write(value.`votesReceived`, buf)
+            FfiConverterUInt.write(value.`voteSyncsSent`, buf)
+            FfiConverterUInt.write(value.`voteSyncsAnswered`, buf)
+    }
+}
+
+
+
+/**
  * One log record.
  */
 data class LogRecord (
@@ -3933,6 +6254,339 @@ public object FfiConverterTypeLogRecord: FfiConverterRustBuffer<LogRecord> {
             FfiConverterString.write(value.`message`, buf)
             FfiConverterOptionalString.write(value.`file`, buf)
             FfiConverterOptionalUInt.write(value.`line`, buf)
+    }
+}
+
+
+
+/**
+ * A governance proposal with its vote tallies. The proposal fields are `None` when the
+ * object's data did not decode (`data_error` says why).
+ */
+data class Proposal (
+    /**
+     * The object hash (display hex).
+     */
+    var `hash`: kotlin.String
+    , 
+    /**
+     * Its type.
+     */
+    var `kind`: GovObjectKind
+    , 
+    /**
+     * Creation time (unix seconds).
+     */
+    var `time`: kotlin.Long
+    , 
+    /**
+     * The collateral transaction (display hex).
+     */
+    var `collateralTxid`: kotlin.String
+    , 
+    /**
+     * `name`.
+     */
+    var `name`: kotlin.String?
+    , 
+    /**
+     * `url`.
+     */
+    var `url`: kotlin.String?
+    , 
+    /**
+     * `payment_address`, as written.
+     */
+    var `paymentAddress`: kotlin.String?
+    , 
+    /**
+     * `payment_amount` in duffs.
+     */
+    var `paymentAmount`: kotlin.Long?
+    , 
+    /**
+     * `start_epoch` (unix seconds).
+     */
+    var `startEpoch`: kotlin.Long?
+    , 
+    /**
+     * `end_epoch` (unix seconds).
+     */
+    var `endEpoch`: kotlin.Long?
+    , 
+    /**
+     * Why the data did not decode as a proposal, if it did not.
+     */
+    var `dataError`: kotlin.String?
+    , 
+    /**
+     * The funding tally.
+     */
+    var `funding`: VoteTally
+    , 
+    /**
+     * Every signal voted on.
+     */
+    var `tallies`: List<SignalTally>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProposal: FfiConverterRustBuffer<Proposal> {
+    override fun read(buf: ByteBuffer): Proposal {
+        return Proposal(
+            FfiConverterString.read(buf),
+            FfiConverterTypeGovObjectKind.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeVoteTally.read(buf),
+            FfiConverterSequenceTypeSignalTally.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Proposal) = (
+            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterTypeGovObjectKind.allocationSize(value.`kind`) +
+            FfiConverterLong.allocationSize(value.`time`) +
+            FfiConverterString.allocationSize(value.`collateralTxid`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`url`) +
+            FfiConverterOptionalString.allocationSize(value.`paymentAddress`) +
+            FfiConverterOptionalLong.allocationSize(value.`paymentAmount`) +
+            FfiConverterOptionalLong.allocationSize(value.`startEpoch`) +
+            FfiConverterOptionalLong.allocationSize(value.`endEpoch`) +
+            FfiConverterOptionalString.allocationSize(value.`dataError`) +
+            FfiConverterTypeVoteTally.allocationSize(value.`funding`) +
+            FfiConverterSequenceTypeSignalTally.allocationSize(value.`tallies`)
+    )
+
+    override fun write(value: Proposal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
+            FfiConverterLong.write(value.`time`, buf)
+            FfiConverterString.write(value.`collateralTxid`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`url`, buf)
+            FfiConverterOptionalString.write(value.`paymentAddress`, buf)
+            FfiConverterOptionalLong.write(value.`paymentAmount`, buf)
+            FfiConverterOptionalLong.write(value.`startEpoch`, buf)
+            FfiConverterOptionalLong.write(value.`endEpoch`, buf)
+            FfiConverterOptionalString.write(value.`dataError`, buf)
+            FfiConverterTypeVoteTally.write(value.`funding`, buf)
+            FfiConverterSequenceTypeSignalTally.write(value.`tallies`, buf)
+    }
+}
+
+
+
+/**
+ * The tally of one vote signal (`funding`, `valid`, `delete`, `endorsed`, or `signal <n>`).
+ */
+data class SignalTally (
+    /**
+     * The signal's name.
+     */
+    var `signal`: kotlin.String
+    , 
+    /**
+     * Its tally.
+     */
+    var `tally`: VoteTally
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSignalTally: FfiConverterRustBuffer<SignalTally> {
+    override fun read(buf: ByteBuffer): SignalTally {
+        return SignalTally(
+            FfiConverterString.read(buf),
+            FfiConverterTypeVoteTally.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SignalTally) = (
+            FfiConverterString.allocationSize(value.`signal`) +
+            FfiConverterTypeVoteTally.allocationSize(value.`tally`)
+    )
+
+    override fun write(value: SignalTally, buf: ByteBuffer) {
+            FfiConverterString.write(value.`signal`, buf)
+            FfiConverterTypeVoteTally.write(value.`tally`, buf)
+    }
+}
+
+
+
+/**
+ * A spork (Dash Core's network-wide switch) as the client holds it.
+ */
+data class Spork (
+    /**
+     * Its wire id (10001 …).
+     */
+    var `id`: kotlin.Int
+    , 
+    /**
+     * Dash Core's name (`SPORK_2_INSTANTSEND_ENABLED`), `SPORK_<id>` for unknown ids.
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * Its value (a unix time: active once it is in the past; 4070908800 = off).
+     */
+    var `value`: kotlin.Long
+    , 
+    /**
+     * Whether it is active now.
+     */
+    var `active`: kotlin.Boolean
+    , 
+    /**
+     * Whether the value came from a verified network message rather than the default.
+     */
+    var `fromNetwork`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpork: FfiConverterRustBuffer<Spork> {
+    override fun read(buf: ByteBuffer): Spork {
+        return Spork(
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Spork) = (
+            FfiConverterInt.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterLong.allocationSize(value.`value`) +
+            FfiConverterBoolean.allocationSize(value.`active`) +
+            FfiConverterBoolean.allocationSize(value.`fromNetwork`)
+    )
+
+    override fun write(value: Spork, buf: ByteBuffer) {
+            FfiConverterInt.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterLong.write(value.`value`, buf)
+            FfiConverterBoolean.write(value.`active`, buf)
+            FfiConverterBoolean.write(value.`fromNetwork`, buf)
+    }
+}
+
+
+
+/**
+ * Where sync stands (core's `SyncStatus`).
+ */
+data class SyncStatus (
+    /**
+     * Height of the best validated header.
+     */
+    var `headerHeight`: kotlin.UInt
+    , 
+    /**
+     * Height up to which every filtered block was processed by the wallet.
+     */
+    var `blockHeight`: kotlin.UInt
+    , 
+    /**
+     * The best height peers claim (at least `header_height`).
+     */
+    var `networkHeight`: kotlin.UInt
+    , 
+    /**
+     * Peers with a completed handshake.
+     */
+    var `peers`: kotlin.UInt
+    , 
+    /**
+     * Headers and blocks are complete up to the tip.
+     */
+    var `synced`: kotlin.Boolean
+    , 
+    /**
+     * The client is running.
+     */
+    var `running`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
+    override fun read(buf: ByteBuffer): SyncStatus {
+        return SyncStatus(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncStatus) = (
+            FfiConverterUInt.allocationSize(value.`headerHeight`) +
+            FfiConverterUInt.allocationSize(value.`blockHeight`) +
+            FfiConverterUInt.allocationSize(value.`networkHeight`) +
+            FfiConverterUInt.allocationSize(value.`peers`) +
+            FfiConverterBoolean.allocationSize(value.`synced`) +
+            FfiConverterBoolean.allocationSize(value.`running`)
+    )
+
+    override fun write(value: SyncStatus, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`headerHeight`, buf)
+            FfiConverterUInt.write(value.`blockHeight`, buf)
+            FfiConverterUInt.write(value.`networkHeight`, buf)
+            FfiConverterUInt.write(value.`peers`, buf)
+            FfiConverterBoolean.write(value.`synced`, buf)
+            FfiConverterBoolean.write(value.`running`, buf)
     }
 }
 
@@ -4043,6 +6697,250 @@ public object FfiConverterTypeTxOutput: FfiConverterRustBuffer<TxOutput> {
     override fun write(value: TxOutput, buf: ByteBuffer) {
             FfiConverterLong.write(value.`value`, buf)
             FfiConverterByteArray.write(value.`scriptPubkey`, buf)
+    }
+}
+
+
+
+/**
+ * An unspent wallet output.
+ */
+data class Utxo (
+    /**
+     * The transaction that created it (display hex).
+     */
+    var `txid`: kotlin.String
+    , 
+    /**
+     * The output's index in it.
+     */
+    var `vout`: kotlin.UInt
+    , 
+    /**
+     * Its value in duffs.
+     */
+    var `value`: kotlin.Long
+    , 
+    /**
+     * Its script.
+     */
+    var `scriptPubkey`: kotlin.ByteArray
+    , 
+    /**
+     * The address it pays, when its script is P2PKH or P2SH.
+     */
+    var `address`: kotlin.String?
+    , 
+    /**
+     * The height of the block that created it; `None` while unconfirmed.
+     */
+    var `height`: kotlin.UInt?
+    , 
+    /**
+     * Created by a coinbase (spendable after 100 confirmations).
+     */
+    var `isCoinbase`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
+    override fun read(buf: ByteBuffer): Utxo {
+        return Utxo(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Utxo) = (
+            FfiConverterString.allocationSize(value.`txid`) +
+            FfiConverterUInt.allocationSize(value.`vout`) +
+            FfiConverterLong.allocationSize(value.`value`) +
+            FfiConverterByteArray.allocationSize(value.`scriptPubkey`) +
+            FfiConverterOptionalString.allocationSize(value.`address`) +
+            FfiConverterOptionalUInt.allocationSize(value.`height`) +
+            FfiConverterBoolean.allocationSize(value.`isCoinbase`)
+    )
+
+    override fun write(value: Utxo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`txid`, buf)
+            FfiConverterUInt.write(value.`vout`, buf)
+            FfiConverterLong.write(value.`value`, buf)
+            FfiConverterByteArray.write(value.`scriptPubkey`, buf)
+            FfiConverterOptionalString.write(value.`address`, buf)
+            FfiConverterOptionalUInt.write(value.`height`, buf)
+            FfiConverterBoolean.write(value.`isCoinbase`, buf)
+    }
+}
+
+
+
+/**
+ * Yes / no / abstain counts of one vote signal on one governance object (one vote per
+ * masternode; signatures unverified).
+ */
+data class VoteTally (
+    /**
+     * Yes votes.
+     */
+    var `yes`: kotlin.UInt
+    , 
+    /**
+     * No votes.
+     */
+    var `no`: kotlin.UInt
+    , 
+    /**
+     * Abstain votes.
+     */
+    var `abstain`: kotlin.UInt
+    , 
+    /**
+     * Yes minus no (Dash Core's `GetAbsoluteYesCount`).
+     */
+    var `absoluteYes`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVoteTally: FfiConverterRustBuffer<VoteTally> {
+    override fun read(buf: ByteBuffer): VoteTally {
+        return VoteTally(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: VoteTally) = (
+            FfiConverterUInt.allocationSize(value.`yes`) +
+            FfiConverterUInt.allocationSize(value.`no`) +
+            FfiConverterUInt.allocationSize(value.`abstain`) +
+            FfiConverterLong.allocationSize(value.`absoluteYes`)
+    )
+
+    override fun write(value: VoteTally, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`yes`, buf)
+            FfiConverterUInt.write(value.`no`, buf)
+            FfiConverterUInt.write(value.`abstain`, buf)
+            FfiConverterLong.write(value.`absoluteYes`, buf)
+    }
+}
+
+
+
+/**
+ * A transaction the wallet keeps (it pays a watch item or spends a wallet output).
+ */
+data class WalletTransaction (
+    /**
+     * Its id (display hex).
+     */
+    var `txid`: kotlin.String
+    , 
+    /**
+     * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
+     * (negative for a payment out, fee included).
+     */
+    var `netAmount`: kotlin.Long
+    , 
+    /**
+     * Confirmed, unconfirmed or conflicted.
+     */
+    var `status`: TxStatus
+    , 
+    /**
+     * Confirmations: 1 in the tip block, 0 unless confirmed.
+     */
+    var `confirmations`: kotlin.UInt
+    , 
+    /**
+     * The order the wallet first saw it in (0, 1, 2, …).
+     */
+    var `seen`: kotlin.ULong
+    , 
+    /**
+     * The transaction itself.
+     */
+    var `transaction`: Transaction
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`txid`,
+        this.`netAmount`,
+        this.`status`,
+        this.`confirmations`,
+        this.`seen`,
+        this.`transaction`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTransaction> {
+    override fun read(buf: ByteBuffer): WalletTransaction {
+        return WalletTransaction(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypeTxStatus.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeTransaction.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WalletTransaction) = (
+            FfiConverterString.allocationSize(value.`txid`) +
+            FfiConverterLong.allocationSize(value.`netAmount`) +
+            FfiConverterTypeTxStatus.allocationSize(value.`status`) +
+            FfiConverterUInt.allocationSize(value.`confirmations`) +
+            FfiConverterULong.allocationSize(value.`seen`) +
+            FfiConverterTypeTransaction.allocationSize(value.`transaction`)
+    )
+
+    override fun write(value: WalletTransaction, buf: ByteBuffer) {
+            FfiConverterString.write(value.`txid`, buf)
+            FfiConverterLong.write(value.`netAmount`, buf)
+            FfiConverterTypeTxStatus.write(value.`status`, buf)
+            FfiConverterUInt.write(value.`confirmations`, buf)
+            FfiConverterULong.write(value.`seen`, buf)
+            FfiConverterTypeTransaction.write(value.`transaction`, buf)
     }
 }
 
@@ -4750,6 +7648,148 @@ public object FfiConverterTypeBip32Error : FfiConverterRustBuffer<Bip32Exception
 
 
 /**
+ * From when the wallet can have been paid: blocks before it are not downloaded.
+ */
+sealed class Birthday {
+    
+    /**
+     * From this block height.
+     */
+    data class Height(
+        /**
+         * The height.
+         */
+        val `height`: kotlin.UInt) : Birthday()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * From this unix time (seconds): sync starts at the last checkpoint at least two hours
+     * older.
+     */
+    data class Time(
+        /**
+         * Seconds since 1970.
+         */
+        val `unixSeconds`: kotlin.ULong) : Birthday()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBirthday : FfiConverterRustBuffer<Birthday>{
+    override fun read(buf: ByteBuffer): Birthday {
+        return when(buf.getInt()) {
+            1 -> Birthday.Height(
+                FfiConverterUInt.read(buf),
+                )
+            2 -> Birthday.Time(
+                FfiConverterULong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Birthday): ULong = when(value) {
+        is Birthday.Height -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is Birthday.Time -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`unixSeconds`)
+            )
+        }
+    }
+
+    override fun write(value: Birthday, buf: ByteBuffer) {
+        when(value) {
+            is Birthday.Height -> {
+                buf.putInt(1)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is Birthday.Time -> {
+                buf.putInt(2)
+                FfiConverterULong.write(value.`unixSeconds`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What became of a broadcast transaction.
+ */
+
+enum class BroadcastOutcome {
+    
+    /**
+     * A peer we had not announced it to announced it to us.
+     */
+    PROPAGATED,
+    /**
+     * No peer announced it back in time; it stays in the wallet as unconfirmed.
+     */
+    TIMED_OUT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBroadcastOutcome: FfiConverterRustBuffer<BroadcastOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        BroadcastOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BroadcastOutcome) = 4UL
+
+    override fun write(value: BroadcastOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * One of the two chains of a BIP44 account.
  */
 
@@ -4785,6 +7825,1560 @@ public object FfiConverterTypeChainKind: FfiConverterRustBuffer<ChainKind> {
 
     override fun write(value: ChainKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+
+/**
+ * Why a client call failed.
+ */
+sealed class ClientException: kotlin.Exception() {
+    
+    /**
+     * The store could not be opened, read or written.
+     */
+    class Store(
+        
+        /**
+         * What failed.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The sync engine could not start (stored header chain, filter).
+     */
+    class Sync(
+        
+        /**
+         * What failed.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * A watch item string is neither an address nor an extended public key of the network.
+     */
+    class WatchItem(
+        
+        /**
+         * The string given.
+         */
+        val `item`: kotlin.String, 
+        
+        /**
+         * The client's network.
+         */
+        val `network`: Network
+        ) : ClientException() {
+        override val message
+            get() = "item=${ `item` }, network=${ `network` }"
+    }
+    
+    /**
+     * A watch item does not fit the wallet (another network, not a BIP44 account key, gap
+     * limits out of range).
+     */
+    class Watch(
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The node could not start (a stored address book or ban list does not decode).
+     */
+    class Node(
+        
+        /**
+         * What failed.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The birthday is before the first block this client can validate from.
+     */
+    class BirthdayTooEarly(
+        
+        /**
+         * The birthday height asked for (0 for a time birthday).
+         */
+        val `birthday`: kotlin.UInt, 
+        
+        /**
+         * The earliest birthday height possible.
+         */
+        val `earliest`: kotlin.UInt, 
+        
+        /**
+         * The network.
+         */
+        val `network`: Network
+        ) : ClientException() {
+        override val message
+            get() = "birthday=${ `birthday` }, earliest=${ `earliest` }, network=${ `network` }"
+    }
+    
+    /**
+     * A builder setting is out of range or does not parse.
+     */
+    class InvalidSetting(
+        
+        /**
+         * The setting (`peer`, `max_peers`, `false_positive_rate`, …).
+         */
+        val `setting`: kotlin.String, 
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "setting=${ `setting` }, reason=${ `reason` }"
+    }
+    
+    /**
+     * `start` on a running client.
+     */
+    class AlreadyRunning(
+        ) : ClientException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A call that needs a running client.
+     */
+    class NotRunning(
+        ) : ClientException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The client stopped (or was starting or stopping) while the call waited.
+     */
+    class Stopped(
+        ) : ClientException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The raw transaction does not decode.
+     */
+    class BadTransaction(
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<ClientException> {
+        override fun lift(error_buf: RustBuffer.ByValue): ClientException = FfiConverterTypeClientError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientException> {
+    override fun read(buf: ByteBuffer): ClientException {
+        
+
+        return when(buf.getInt()) {
+            1 -> ClientException.Store(
+                FfiConverterString.read(buf),
+                )
+            2 -> ClientException.Sync(
+                FfiConverterString.read(buf),
+                )
+            3 -> ClientException.WatchItem(
+                FfiConverterString.read(buf),
+                FfiConverterTypeNetwork.read(buf),
+                )
+            4 -> ClientException.Watch(
+                FfiConverterString.read(buf),
+                )
+            5 -> ClientException.Node(
+                FfiConverterString.read(buf),
+                )
+            6 -> ClientException.BirthdayTooEarly(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterTypeNetwork.read(buf),
+                )
+            7 -> ClientException.InvalidSetting(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            8 -> ClientException.AlreadyRunning()
+            9 -> ClientException.NotRunning()
+            10 -> ClientException.Stopped()
+            11 -> ClientException.BadTransaction(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ClientException): ULong {
+        return when(value) {
+            is ClientException.Store -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is ClientException.Sync -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is ClientException.WatchItem -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`item`)
+                + FfiConverterTypeNetwork.allocationSize(value.`network`)
+            )
+            is ClientException.Watch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is ClientException.Node -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is ClientException.BirthdayTooEarly -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`birthday`)
+                + FfiConverterUInt.allocationSize(value.`earliest`)
+                + FfiConverterTypeNetwork.allocationSize(value.`network`)
+            )
+            is ClientException.InvalidSetting -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`setting`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is ClientException.AlreadyRunning -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is ClientException.NotRunning -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is ClientException.Stopped -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is ClientException.BadTransaction -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: ClientException, buf: ByteBuffer) {
+        when(value) {
+            is ClientException.Store -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.Sync -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.WatchItem -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`item`, buf)
+                FfiConverterTypeNetwork.write(value.`network`, buf)
+                Unit
+            }
+            is ClientException.Watch -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.Node -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.BirthdayTooEarly -> {
+                buf.putInt(6)
+                FfiConverterUInt.write(value.`birthday`, buf)
+                FfiConverterUInt.write(value.`earliest`, buf)
+                FfiConverterTypeNetwork.write(value.`network`, buf)
+                Unit
+            }
+            is ClientException.InvalidSetting -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`setting`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.AlreadyRunning -> {
+                buf.putInt(8)
+                Unit
+            }
+            is ClientException.NotRunning -> {
+                buf.putInt(9)
+                Unit
+            }
+            is ClientException.Stopped -> {
+                buf.putInt(10)
+                Unit
+            }
+            is ClientException.BadTransaction -> {
+                buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
+/**
+ * Something that happened in a running client. Txids and hashes are display hex.
+ */
+sealed class Event: Disposable  {
+    
+    /**
+     * Sync progressed (headers or blocks).
+     */
+    data class Progress(
+        /**
+         * Where sync stands now.
+         */
+        val `status`: org.dashlite.SyncStatus) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Headers and blocks are complete up to `height`.
+     */
+    data class Synced(
+        /**
+         * The tip.
+         */
+        val `height`: kotlin.UInt) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A transaction the wallet had not seen.
+     */
+    data class NewTransaction(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * Confirmed, unconfirmed or conflicted on arrival.
+         */
+        val `status`: org.dashlite.TxStatus, 
+        /**
+         * What it adds to the wallet in duffs (negative for a spend).
+         */
+        val `netAmount`: kotlin.Long) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A known transaction was proven in a block.
+     */
+    data class TransactionConfirmed(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * The block's height.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * The block's hash.
+         */
+        val `blockHash`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The tip moved and a confirmed transaction's depth changed (reported up to a few
+     * confirmations).
+     */
+    data class ConfirmationsChanged(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * Its confirmations now (1 = in the tip block).
+         */
+        val `confirmations`: kotlin.UInt) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The block holding the transaction left the best chain: it is unconfirmed again.
+     */
+    data class TransactionReorged(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * The block it was in.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * That block's hash.
+         */
+        val `blockHash`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The transaction lost a double spend and no longer counts.
+     */
+    data class TransactionConflicted(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * The winner.
+         */
+        val `by`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A payment used a derived key, so the account's lookahead window grew.
+     */
+    data class KeysDerived(
+        /**
+         * The account (hex of HASH160 of its key).
+         */
+        val `accountId`: kotlin.String, 
+        /**
+         * The chain.
+         */
+        val `chain`: org.dashlite.ChainKind, 
+        /**
+         * The key whose use grew the window.
+         */
+        val `usedIndex`: kotlin.UInt, 
+        /**
+         * The height of the block using it (`None`: unconfirmed).
+         */
+        val `usedAtHeight`: kotlin.UInt?, 
+        /**
+         * The keys derived, by increasing index.
+         */
+        val `newKeys`: List<org.dashlite.DerivedKey>) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The best chain was reorganised.
+     */
+    data class Reorg(
+        /**
+         * The last block both branches share.
+         */
+        val `forkHeight`: kotlin.UInt, 
+        /**
+         * Blocks taken off, highest first.
+         */
+        val `disconnected`: List<org.dashlite.BlockId>, 
+        /**
+         * Blocks put on, lowest first.
+         */
+        val `connected`: List<org.dashlite.BlockId>) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A peer completed its handshake.
+     */
+    data class PeerConnected(
+        /**
+         * The connection's id.
+         */
+        val `peerId`: kotlin.ULong, 
+        /**
+         * Its address (`ip:port`).
+         */
+        val `address`: kotlin.String, 
+        /**
+         * Its user agent.
+         */
+        val `userAgent`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A peer is gone.
+     */
+    data class PeerDisconnected(
+        /**
+         * The connection's id.
+         */
+        val `peerId`: kotlin.ULong, 
+        /**
+         * Its address.
+         */
+        val `address`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * What became of a transaction sent with `Client.broadcast`.
+     */
+    data class Broadcast(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String, 
+        /**
+         * Propagated or timed out.
+         */
+        val `outcome`: org.dashlite.BroadcastOutcome) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
+     */
+    data class InstantLock(
+        /**
+         * The locked transaction.
+         */
+        val `txid`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A spork's value changed.
+     */
+    data class SporkChanged(
+        /**
+         * Its wire id.
+         */
+        val `id`: kotlin.Int, 
+        /**
+         * Dash Core's name.
+         */
+        val `name`: kotlin.String, 
+        /**
+         * Its value now.
+         */
+        val `value`: kotlin.Long, 
+        /**
+         * Its value before (`None`: none was held).
+         */
+        val `previous`: kotlin.Long?, 
+        /**
+         * Whether it is active now.
+         */
+        val `active`: kotlin.Boolean, 
+        /**
+         * The peer that sent it.
+         */
+        val `peerId`: kotlin.ULong) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A peer sent a bad spork (and was scored).
+     */
+    data class SporkRejected(
+        /**
+         * The peer.
+         */
+        val `peerId`: kotlin.ULong, 
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Governance sync asked `peer_id` for every object.
+     */
+    data class GovernanceSyncRequested(
+        /**
+         * The peer.
+         */
+        val `peerId`: kotlin.ULong) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * No peer may be asked for a governance sync before `not_before` (unix seconds).
+     */
+    data class GovernanceSyncDeferred(
+        /**
+         * The first time a peer may be asked.
+         */
+        val `notBefore`: kotlin.Long) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Governance sync progressed.
+     */
+    data class GovernanceProgress(
+        /**
+         * The round's counts.
+         */
+        val `progress`: org.dashlite.GovernanceProgress) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A governance object was stored.
+     */
+    data class GovernanceObjectAdded(
+        /**
+         * Its hash.
+         */
+        val `hash`: kotlin.String, 
+        /**
+         * Its type.
+         */
+        val `kind`: org.dashlite.GovObjectKind, 
+        /**
+         * Its data did not decode (kept and flagged).
+         */
+        val `invalidData`: kotlin.Boolean) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The counted votes of a governance object changed.
+     */
+    data class GovernanceVotesChanged(
+        /**
+         * The object's hash.
+         */
+        val `hash`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The governance round finished.
+     */
+    data class GovernanceDone(
+        /**
+         * Its counts.
+         */
+        val `progress`: org.dashlite.GovernanceProgress) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The client stopped: asked to (`error` is `None`), or because its store failed.
+     */
+    data class Stopped(
+        /**
+         * Why, when it was not asked to stop.
+         */
+        val `error`: kotlin.String?) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An event this version of the bindings does not know (a newer core).
+     */
+    data class Other(
+        /**
+         * Its debug text.
+         */
+        val `description`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        when(this) {
+            is Event.Progress -> {
+                
+    Disposable.destroy(
+        this.`status`
+    )
+                
+            }
+            is Event.Synced -> {
+                
+    Disposable.destroy(
+        this.`height`
+    )
+                
+            }
+            is Event.NewTransaction -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`status`,
+        this.`netAmount`
+    )
+                
+            }
+            is Event.TransactionConfirmed -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`height`,
+        this.`blockHash`
+    )
+                
+            }
+            is Event.ConfirmationsChanged -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`confirmations`
+    )
+                
+            }
+            is Event.TransactionReorged -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`height`,
+        this.`blockHash`
+    )
+                
+            }
+            is Event.TransactionConflicted -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`by`
+    )
+                
+            }
+            is Event.KeysDerived -> {
+                
+    Disposable.destroy(
+        this.`accountId`,
+        this.`chain`,
+        this.`usedIndex`,
+        this.`usedAtHeight`,
+        this.`newKeys`
+    )
+                
+            }
+            is Event.Reorg -> {
+                
+    Disposable.destroy(
+        this.`forkHeight`,
+        this.`disconnected`,
+        this.`connected`
+    )
+                
+            }
+            is Event.PeerConnected -> {
+                
+    Disposable.destroy(
+        this.`peerId`,
+        this.`address`,
+        this.`userAgent`
+    )
+                
+            }
+            is Event.PeerDisconnected -> {
+                
+    Disposable.destroy(
+        this.`peerId`,
+        this.`address`
+    )
+                
+            }
+            is Event.Broadcast -> {
+                
+    Disposable.destroy(
+        this.`txid`,
+        this.`outcome`
+    )
+                
+            }
+            is Event.InstantLock -> {
+                
+    Disposable.destroy(
+        this.`txid`
+    )
+                
+            }
+            is Event.SporkChanged -> {
+                
+    Disposable.destroy(
+        this.`id`,
+        this.`name`,
+        this.`value`,
+        this.`previous`,
+        this.`active`,
+        this.`peerId`
+    )
+                
+            }
+            is Event.SporkRejected -> {
+                
+    Disposable.destroy(
+        this.`peerId`,
+        this.`reason`
+    )
+                
+            }
+            is Event.GovernanceSyncRequested -> {
+                
+    Disposable.destroy(
+        this.`peerId`
+    )
+                
+            }
+            is Event.GovernanceSyncDeferred -> {
+                
+    Disposable.destroy(
+        this.`notBefore`
+    )
+                
+            }
+            is Event.GovernanceProgress -> {
+                
+    Disposable.destroy(
+        this.`progress`
+    )
+                
+            }
+            is Event.GovernanceObjectAdded -> {
+                
+    Disposable.destroy(
+        this.`hash`,
+        this.`kind`,
+        this.`invalidData`
+    )
+                
+            }
+            is Event.GovernanceVotesChanged -> {
+                
+    Disposable.destroy(
+        this.`hash`
+    )
+                
+            }
+            is Event.GovernanceDone -> {
+                
+    Disposable.destroy(
+        this.`progress`
+    )
+                
+            }
+            is Event.Stopped -> {
+                
+    Disposable.destroy(
+        this.`error`
+    )
+                
+            }
+            is Event.Other -> {
+                
+    Disposable.destroy(
+        this.`description`
+    )
+                
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
+    override fun read(buf: ByteBuffer): Event {
+        return when(buf.getInt()) {
+            1 -> Event.Progress(
+                FfiConverterTypeSyncStatus.read(buf),
+                )
+            2 -> Event.Synced(
+                FfiConverterUInt.read(buf),
+                )
+            3 -> Event.NewTransaction(
+                FfiConverterString.read(buf),
+                FfiConverterTypeTxStatus.read(buf),
+                FfiConverterLong.read(buf),
+                )
+            4 -> Event.TransactionConfirmed(
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                )
+            5 -> Event.ConfirmationsChanged(
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            6 -> Event.TransactionReorged(
+                FfiConverterString.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                )
+            7 -> Event.TransactionConflicted(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            8 -> Event.KeysDerived(
+                FfiConverterString.read(buf),
+                FfiConverterTypeChainKind.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterOptionalUInt.read(buf),
+                FfiConverterSequenceTypeDerivedKey.read(buf),
+                )
+            9 -> Event.Reorg(
+                FfiConverterUInt.read(buf),
+                FfiConverterSequenceTypeBlockId.read(buf),
+                FfiConverterSequenceTypeBlockId.read(buf),
+                )
+            10 -> Event.PeerConnected(
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            11 -> Event.PeerDisconnected(
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            12 -> Event.Broadcast(
+                FfiConverterString.read(buf),
+                FfiConverterTypeBroadcastOutcome.read(buf),
+                )
+            13 -> Event.InstantLock(
+                FfiConverterString.read(buf),
+                )
+            14 -> Event.SporkChanged(
+                FfiConverterInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterOptionalLong.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            15 -> Event.SporkRejected(
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            16 -> Event.GovernanceSyncRequested(
+                FfiConverterULong.read(buf),
+                )
+            17 -> Event.GovernanceSyncDeferred(
+                FfiConverterLong.read(buf),
+                )
+            18 -> Event.GovernanceProgress(
+                FfiConverterTypeGovernanceProgress.read(buf),
+                )
+            19 -> Event.GovernanceObjectAdded(
+                FfiConverterString.read(buf),
+                FfiConverterTypeGovObjectKind.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            20 -> Event.GovernanceVotesChanged(
+                FfiConverterString.read(buf),
+                )
+            21 -> Event.GovernanceDone(
+                FfiConverterTypeGovernanceProgress.read(buf),
+                )
+            22 -> Event.Stopped(
+                FfiConverterOptionalString.read(buf),
+                )
+            23 -> Event.Other(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Event): ULong = when(value) {
+        is Event.Progress -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSyncStatus.allocationSize(value.`status`)
+            )
+        }
+        is Event.Synced -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is Event.NewTransaction -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxStatus.allocationSize(value.`status`)
+                + FfiConverterLong.allocationSize(value.`netAmount`)
+            )
+        }
+        is Event.TransactionConfirmed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterString.allocationSize(value.`blockHash`)
+            )
+        }
+        is Event.ConfirmationsChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterUInt.allocationSize(value.`confirmations`)
+            )
+        }
+        is Event.TransactionReorged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterString.allocationSize(value.`blockHash`)
+            )
+        }
+        is Event.TransactionConflicted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterString.allocationSize(value.`by`)
+            )
+        }
+        is Event.KeysDerived -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`accountId`)
+                + FfiConverterTypeChainKind.allocationSize(value.`chain`)
+                + FfiConverterUInt.allocationSize(value.`usedIndex`)
+                + FfiConverterOptionalUInt.allocationSize(value.`usedAtHeight`)
+                + FfiConverterSequenceTypeDerivedKey.allocationSize(value.`newKeys`)
+            )
+        }
+        is Event.Reorg -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`forkHeight`)
+                + FfiConverterSequenceTypeBlockId.allocationSize(value.`disconnected`)
+                + FfiConverterSequenceTypeBlockId.allocationSize(value.`connected`)
+            )
+        }
+        is Event.PeerConnected -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`peerId`)
+                + FfiConverterString.allocationSize(value.`address`)
+                + FfiConverterString.allocationSize(value.`userAgent`)
+            )
+        }
+        is Event.PeerDisconnected -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`peerId`)
+                + FfiConverterString.allocationSize(value.`address`)
+            )
+        }
+        is Event.Broadcast -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeBroadcastOutcome.allocationSize(value.`outcome`)
+            )
+        }
+        is Event.InstantLock -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+            )
+        }
+        is Event.SporkChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterInt.allocationSize(value.`id`)
+                + FfiConverterString.allocationSize(value.`name`)
+                + FfiConverterLong.allocationSize(value.`value`)
+                + FfiConverterOptionalLong.allocationSize(value.`previous`)
+                + FfiConverterBoolean.allocationSize(value.`active`)
+                + FfiConverterULong.allocationSize(value.`peerId`)
+            )
+        }
+        is Event.SporkRejected -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`peerId`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+        is Event.GovernanceSyncRequested -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`peerId`)
+            )
+        }
+        is Event.GovernanceSyncDeferred -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`notBefore`)
+            )
+        }
+        is Event.GovernanceProgress -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
+            )
+        }
+        is Event.GovernanceObjectAdded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`hash`)
+                + FfiConverterTypeGovObjectKind.allocationSize(value.`kind`)
+                + FfiConverterBoolean.allocationSize(value.`invalidData`)
+            )
+        }
+        is Event.GovernanceVotesChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`hash`)
+            )
+        }
+        is Event.GovernanceDone -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
+            )
+        }
+        is Event.Stopped -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterOptionalString.allocationSize(value.`error`)
+            )
+        }
+        is Event.Other -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`description`)
+            )
+        }
+    }
+
+    override fun write(value: Event, buf: ByteBuffer) {
+        when(value) {
+            is Event.Progress -> {
+                buf.putInt(1)
+                FfiConverterTypeSyncStatus.write(value.`status`, buf)
+                Unit
+            }
+            is Event.Synced -> {
+                buf.putInt(2)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is Event.NewTransaction -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxStatus.write(value.`status`, buf)
+                FfiConverterLong.write(value.`netAmount`, buf)
+                Unit
+            }
+            is Event.TransactionConfirmed -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterString.write(value.`blockHash`, buf)
+                Unit
+            }
+            is Event.ConfirmationsChanged -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterUInt.write(value.`confirmations`, buf)
+                Unit
+            }
+            is Event.TransactionReorged -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterString.write(value.`blockHash`, buf)
+                Unit
+            }
+            is Event.TransactionConflicted -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterString.write(value.`by`, buf)
+                Unit
+            }
+            is Event.KeysDerived -> {
+                buf.putInt(8)
+                FfiConverterString.write(value.`accountId`, buf)
+                FfiConverterTypeChainKind.write(value.`chain`, buf)
+                FfiConverterUInt.write(value.`usedIndex`, buf)
+                FfiConverterOptionalUInt.write(value.`usedAtHeight`, buf)
+                FfiConverterSequenceTypeDerivedKey.write(value.`newKeys`, buf)
+                Unit
+            }
+            is Event.Reorg -> {
+                buf.putInt(9)
+                FfiConverterUInt.write(value.`forkHeight`, buf)
+                FfiConverterSequenceTypeBlockId.write(value.`disconnected`, buf)
+                FfiConverterSequenceTypeBlockId.write(value.`connected`, buf)
+                Unit
+            }
+            is Event.PeerConnected -> {
+                buf.putInt(10)
+                FfiConverterULong.write(value.`peerId`, buf)
+                FfiConverterString.write(value.`address`, buf)
+                FfiConverterString.write(value.`userAgent`, buf)
+                Unit
+            }
+            is Event.PeerDisconnected -> {
+                buf.putInt(11)
+                FfiConverterULong.write(value.`peerId`, buf)
+                FfiConverterString.write(value.`address`, buf)
+                Unit
+            }
+            is Event.Broadcast -> {
+                buf.putInt(12)
+                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
+                Unit
+            }
+            is Event.InstantLock -> {
+                buf.putInt(13)
+                FfiConverterString.write(value.`txid`, buf)
+                Unit
+            }
+            is Event.SporkChanged -> {
+                buf.putInt(14)
+                FfiConverterInt.write(value.`id`, buf)
+                FfiConverterString.write(value.`name`, buf)
+                FfiConverterLong.write(value.`value`, buf)
+                FfiConverterOptionalLong.write(value.`previous`, buf)
+                FfiConverterBoolean.write(value.`active`, buf)
+                FfiConverterULong.write(value.`peerId`, buf)
+                Unit
+            }
+            is Event.SporkRejected -> {
+                buf.putInt(15)
+                FfiConverterULong.write(value.`peerId`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is Event.GovernanceSyncRequested -> {
+                buf.putInt(16)
+                FfiConverterULong.write(value.`peerId`, buf)
+                Unit
+            }
+            is Event.GovernanceSyncDeferred -> {
+                buf.putInt(17)
+                FfiConverterLong.write(value.`notBefore`, buf)
+                Unit
+            }
+            is Event.GovernanceProgress -> {
+                buf.putInt(18)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.GovernanceObjectAdded -> {
+                buf.putInt(19)
+                FfiConverterString.write(value.`hash`, buf)
+                FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
+                FfiConverterBoolean.write(value.`invalidData`, buf)
+                Unit
+            }
+            is Event.GovernanceVotesChanged -> {
+                buf.putInt(20)
+                FfiConverterString.write(value.`hash`, buf)
+                Unit
+            }
+            is Event.GovernanceDone -> {
+                buf.putInt(21)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.Stopped -> {
+                buf.putInt(22)
+                FfiConverterOptionalString.write(value.`error`, buf)
+                Unit
+            }
+            is Event.Other -> {
+                buf.putInt(23)
+                FfiConverterString.write(value.`description`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * The type of a governance object.
+ */
+sealed class GovObjectKind {
+    
+    /**
+     * A budget proposal.
+     */
+    object Proposal : GovObjectKind()
+    
+    
+    /**
+     * A superblock trigger.
+     */
+    object Trigger : GovObjectKind()
+    
+    
+    /**
+     * Another value (0 = unknown), kept as received.
+     */
+    data class Other(
+        /**
+         * The wire value.
+         */
+        val `value`: kotlin.Int) : GovObjectKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGovObjectKind : FfiConverterRustBuffer<GovObjectKind>{
+    override fun read(buf: ByteBuffer): GovObjectKind {
+        return when(buf.getInt()) {
+            1 -> GovObjectKind.Proposal
+            2 -> GovObjectKind.Trigger
+            3 -> GovObjectKind.Other(
+                FfiConverterInt.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: GovObjectKind): ULong = when(value) {
+        is GovObjectKind.Proposal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is GovObjectKind.Trigger -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is GovObjectKind.Other -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterInt.allocationSize(value.`value`)
+            )
+        }
+    }
+
+    override fun write(value: GovObjectKind, buf: ByteBuffer) {
+        when(value) {
+            is GovObjectKind.Proposal -> {
+                buf.putInt(1)
+                Unit
+            }
+            is GovObjectKind.Trigger -> {
+                buf.putInt(2)
+                Unit
+            }
+            is GovObjectKind.Other -> {
+                buf.putInt(3)
+                FfiConverterInt.write(value.`value`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -5172,6 +9766,135 @@ public object FfiConverterTypeTransactionError : FfiConverterRustBuffer<Transact
 
 
 
+/**
+ * Where a wallet transaction stands (core's `TxStatus`).
+ */
+sealed class TxStatus {
+    
+    /**
+     * Seen but in no block of the best chain.
+     */
+    object Unconfirmed : TxStatus()
+    
+    
+    /**
+     * Proven in a block of the best chain.
+     */
+    data class Confirmed(
+        /**
+         * The block's height.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * The block's hash (display hex).
+         */
+        val `blockHash`: kotlin.String, 
+        /**
+         * The block's timestamp (unix seconds), when known.
+         */
+        val `time`: kotlin.UInt?) : TxStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Lost a double spend: counts for nothing.
+     */
+    data class Conflicted(
+        /**
+         * The winning transaction (display hex).
+         */
+        val `by`: kotlin.String) : TxStatus()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
+    override fun read(buf: ByteBuffer): TxStatus {
+        return when(buf.getInt()) {
+            1 -> TxStatus.Unconfirmed
+            2 -> TxStatus.Confirmed(
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalUInt.read(buf),
+                )
+            3 -> TxStatus.Conflicted(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TxStatus): ULong = when(value) {
+        is TxStatus.Unconfirmed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TxStatus.Confirmed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterString.allocationSize(value.`blockHash`)
+                + FfiConverterOptionalUInt.allocationSize(value.`time`)
+            )
+        }
+        is TxStatus.Conflicted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`by`)
+            )
+        }
+    }
+
+    override fun write(value: TxStatus, buf: ByteBuffer) {
+        when(value) {
+            is TxStatus.Unconfirmed -> {
+                buf.putInt(1)
+                Unit
+            }
+            is TxStatus.Confirmed -> {
+                buf.putInt(2)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterString.write(value.`blockHash`, buf)
+                FfiConverterOptionalUInt.write(value.`time`, buf)
+                Unit
+            }
+            is TxStatus.Conflicted -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`by`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -5198,6 +9921,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
         } else {
             buf.put(1)
             FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
         }
     }
 }
@@ -5272,6 +10027,70 @@ public object FfiConverterOptionalTypeAddress: FfiConverterRustBuffer<Address?> 
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeGovernanceProgress: FfiConverterRustBuffer<GovernanceProgress?> {
+    override fun read(buf: ByteBuffer): GovernanceProgress? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGovernanceProgress.read(buf)
+    }
+
+    override fun allocationSize(value: GovernanceProgress?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGovernanceProgress.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GovernanceProgress?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGovernanceProgress.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeEvent: FfiConverterRustBuffer<Event?> {
+    override fun read(buf: ByteBuffer): Event? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeEvent.read(buf)
+    }
+
+    override fun allocationSize(value: Event?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeEvent.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Event?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeEvent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeAddress: FfiConverterRustBuffer<List<Address>> {
     override fun read(buf: ByteBuffer): List<Address> {
         val len = buf.getInt()
@@ -5300,6 +10119,34 @@ public object FfiConverterSequenceTypeAddress: FfiConverterRustBuffer<List<Addre
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeBlockId: FfiConverterRustBuffer<List<BlockId>> {
+    override fun read(buf: ByteBuffer): List<BlockId> {
+        val len = buf.getInt()
+        return List<BlockId>(len) {
+            FfiConverterTypeBlockId.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BlockId>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBlockId.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BlockId>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBlockId.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer<List<DerivedKey>> {
     override fun read(buf: ByteBuffer): List<DerivedKey> {
         val len = buf.getInt()
@@ -5318,6 +10165,90 @@ public object FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer<List<De
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDerivedKey.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeProposal: FfiConverterRustBuffer<List<Proposal>> {
+    override fun read(buf: ByteBuffer): List<Proposal> {
+        val len = buf.getInt()
+        return List<Proposal>(len) {
+            FfiConverterTypeProposal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Proposal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeProposal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Proposal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeProposal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSignalTally: FfiConverterRustBuffer<List<SignalTally>> {
+    override fun read(buf: ByteBuffer): List<SignalTally> {
+        val len = buf.getInt()
+        return List<SignalTally>(len) {
+            FfiConverterTypeSignalTally.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SignalTally>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSignalTally.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SignalTally>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSignalTally.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSpork: FfiConverterRustBuffer<List<Spork>> {
+    override fun read(buf: ByteBuffer): List<Spork> {
+        val len = buf.getInt()
+        return List<Spork>(len) {
+            FfiConverterTypeSpork.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Spork>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSpork.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Spork>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSpork.write(it, buf)
         }
     }
 }
@@ -5374,6 +10305,62 @@ public object FfiConverterSequenceTypeTxOutput: FfiConverterRustBuffer<List<TxOu
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTxOutput.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeUtxo: FfiConverterRustBuffer<List<Utxo>> {
+    override fun read(buf: ByteBuffer): List<Utxo> {
+        val len = buf.getInt()
+        return List<Utxo>(len) {
+            FfiConverterTypeUtxo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Utxo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeUtxo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Utxo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeUtxo.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWalletTransaction: FfiConverterRustBuffer<List<WalletTransaction>> {
+    override fun read(buf: ByteBuffer): List<WalletTransaction> {
+        val len = buf.getInt()
+        return List<WalletTransaction>(len) {
+            FfiConverterTypeWalletTransaction.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WalletTransaction>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWalletTransaction.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WalletTransaction>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWalletTransaction.write(it, buf)
         }
     }
 }

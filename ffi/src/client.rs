@@ -1,0 +1,433 @@
+//! The SPV client: [`ClientBuilder`] configures it, [`Client`] syncs, keeps the watch-only
+//! wallet and reports [`Event`]s (pulled with `next_event()` or pushed to an
+//! [`EventListener`]). Errors are [`ClientError`].
+//!
+//! Core's client runs on async-std; its futures are `Send` and wake from async-std's
+//! threads, so the foreign executors (Kotlin coroutines, Swift concurrency, Python asyncio)
+//! poll them through uniffi directly: no Rust runtime is started by the caller.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use dashlite::client::{self, EventStream, WatchItem};
+
+use crate::events::{Event, EventListener, Subscription};
+use crate::network::Network;
+use crate::records::{
+    utxo, wallet_transactions, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo,
+    WalletTransaction,
+};
+
+/// Why a client call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum ClientError {
+    /// The store could not be opened, read or written.
+    #[error("store: {reason}")]
+    Store {
+        /// What failed.
+        reason: String,
+    },
+    /// The sync engine could not start (stored header chain, filter).
+    #[error("sync: {reason}")]
+    Sync {
+        /// What failed.
+        reason: String,
+    },
+    /// A watch item string is neither an address nor an extended public key of the network.
+    #[error("{item:?} is neither a {network} address nor a {network} extended public key")]
+    WatchItem {
+        /// The string given.
+        item: String,
+        /// The client's network.
+        network: Network,
+    },
+    /// A watch item does not fit the wallet (another network, not a BIP44 account key, gap
+    /// limits out of range).
+    #[error("cannot watch this item: {reason}")]
+    Watch {
+        /// Why.
+        reason: String,
+    },
+    /// The node could not start (a stored address book or ban list does not decode).
+    #[error("node: {reason}")]
+    Node {
+        /// What failed.
+        reason: String,
+    },
+    /// The birthday is before the first block this client can validate from.
+    #[error("birthday height {birthday} is before height {earliest}, the first this client syncs from on {network}")]
+    BirthdayTooEarly {
+        /// The birthday height asked for (0 for a time birthday).
+        birthday: u32,
+        /// The earliest birthday height possible.
+        earliest: u32,
+        /// The network.
+        network: Network,
+    },
+    /// A builder setting is out of range or does not parse.
+    #[error("invalid setting {setting}: {reason}")]
+    InvalidSetting {
+        /// The setting (`peer`, `max_peers`, `false_positive_rate`, …).
+        setting: String,
+        /// Why.
+        reason: String,
+    },
+    /// `start` on a running client.
+    #[error("the client is already running")]
+    AlreadyRunning,
+    /// A call that needs a running client.
+    #[error("the client is not running")]
+    NotRunning,
+    /// The client stopped (or was starting or stopping) while the call waited.
+    #[error("the client stopped")]
+    Stopped,
+    /// The raw transaction does not decode.
+    #[error("transaction does not decode: {reason}")]
+    BadTransaction {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<client::ClientError> for ClientError {
+    fn from(e: client::ClientError) -> Self {
+        use client::ClientError as E;
+        match e {
+            E::Store(e) => ClientError::Store { reason: e.to_string() },
+            E::Sync(e) => ClientError::Sync { reason: e.to_string() },
+            E::Watch(e) => ClientError::Watch { reason: e.to_string() },
+            E::Account(e) => ClientError::Watch { reason: e.to_string() },
+            E::Node(e) => ClientError::Node { reason: e.to_string() },
+            E::BirthdayTooEarly { birthday, earliest, network } => {
+                ClientError::BirthdayTooEarly { birthday, earliest, network: network.into() }
+            }
+            E::InvalidSetting { setting, reason } => {
+                ClientError::InvalidSetting { setting: setting.into(), reason: reason.into() }
+            }
+            E::AlreadyRunning => ClientError::AlreadyRunning,
+            E::NotRunning => ClientError::NotRunning,
+            E::Stopped => ClientError::Stopped,
+            E::BadTransaction(e) => ClientError::BadTransaction { reason: e.to_string() },
+        }
+    }
+}
+
+/// From when the wallet can have been paid: blocks before it are not downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Birthday {
+    /// From this block height.
+    Height {
+        /// The height.
+        height: u32,
+    },
+    /// From this unix time (seconds): sync starts at the last checkpoint at least two hours
+    /// older.
+    Time {
+        /// Seconds since 1970.
+        unix_seconds: u64,
+    },
+}
+
+impl From<Birthday> for client::Birthday {
+    fn from(b: Birthday) -> Self {
+        match b {
+            Birthday::Height { height } => client::Birthday::Height(height),
+            Birthday::Time { unix_seconds } => client::Birthday::Time(unix_seconds),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Config {
+    network: Network,
+    data_dir: Option<String>,
+    peers: Vec<String>,
+    watch: Vec<String>,
+    birthday: Option<Birthday>,
+    false_positive_rate: Option<f64>,
+    max_peers: Option<u32>,
+    checkpoints_csv: Option<String>,
+    seed: Option<u64>,
+    blocks_in_flight: Option<u32>,
+    governance: bool,
+}
+
+fn invalid(setting: &str, reason: impl ToString) -> ClientError {
+    ClientError::InvalidSetting { setting: setting.into(), reason: reason.to_string() }
+}
+
+impl Config {
+    /// Core's builder; every string is parsed here, so the setters never fail.
+    fn core(&self) -> Result<client::ClientBuilder, ClientError> {
+        let network = self.network.into();
+        let mut b = client::ClientBuilder::new(network);
+        if let Some(dir) = &self.data_dir {
+            b = b.data_dir(dir);
+        }
+        for peer in &self.peers {
+            b = b.peer(parse_peer(peer, network)?);
+        }
+        for item in &self.watch {
+            let item = WatchItem::parse(item, network)
+                .map_err(|e| ClientError::WatchItem { item: e.input, network: self.network })?;
+            b = b.watch(item);
+        }
+        if let Some(birthday) = self.birthday {
+            b = b.birthday(birthday.into());
+        }
+        if let Some(rate) = self.false_positive_rate {
+            b = b.false_positive_rate(rate);
+        }
+        if let Some(n) = self.max_peers {
+            b = b.max_peers(n as usize);
+        }
+        if let Some(csv) = &self.checkpoints_csv {
+            let records = dashlite::chain::parse_checkpoint_csv(csv)
+                .map_err(|e| invalid("checkpoints", e))?;
+            b = b.checkpoints(records);
+        }
+        if let Some(seed) = self.seed {
+            b = b.seed(seed);
+        }
+        if let Some(n) = self.blocks_in_flight {
+            b = b.blocks_in_flight(n as usize);
+        }
+        Ok(b.governance(self.governance))
+    }
+}
+
+/// `ip:port`, `[ipv6]:port`, `host:port`, or a host or ip alone (the network's port).
+fn parse_peer(text: &str, network: dashlite::Network) -> Result<SocketAddr, ClientError> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, network.params().default_port));
+    }
+    let with_port = if text.contains(':') {
+        text.to_owned()
+    } else {
+        format!("{text}:{}", network.params().default_port)
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| invalid("peer", format!("{text:?}: {e}")))?
+        .next()
+        .ok_or_else(|| invalid("peer", format!("{text:?} resolves to no address")))
+}
+
+/// Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
+/// nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
+/// as a typed [`ClientError`]. A builder can build several clients.
+#[derive(Debug, uniffi::Object)]
+pub struct ClientBuilder(Mutex<Config>);
+
+impl ClientBuilder {
+    fn config(&self) -> MutexGuard<'_, Config> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(self: Arc<Self>, f: impl FnOnce(&mut Config)) -> Arc<Self> {
+        f(&mut self.config());
+        self
+    }
+}
+
+#[uniffi::export]
+impl ClientBuilder {
+    /// A client of `network`: in memory, peers from DNS seeds, 3 peers, birthday now (the
+    /// newest checkpoint; genesis on regtest and devnets).
+    #[uniffi::constructor]
+    pub fn new(network: Network) -> Arc<Self> {
+        Arc::new(ClientBuilder(Mutex::new(Config {
+            network,
+            data_dir: None,
+            peers: Vec::new(),
+            watch: Vec::new(),
+            birthday: None,
+            false_positive_rate: None,
+            max_peers: None,
+            checkpoints_csv: None,
+            seed: None,
+            blocks_in_flight: None,
+            governance: false,
+        })))
+    }
+
+    /// Keep the client's state in this folder (created if missing). Without it nothing
+    /// outlives the client.
+    pub fn data_dir(self: Arc<Self>, path: String) -> Arc<Self> {
+        self.set(|c| c.data_dir = Some(path))
+    }
+
+    /// Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
+    /// default); repeatable. With any peer given, only these are used.
+    pub fn peer(self: Arc<Self>, address: String) -> Arc<Self> {
+        self.set(|c| c.peers.push(address))
+    }
+
+    /// Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
+    /// tpub on testnet, regtest and devnets); repeatable.
+    pub fn watch(self: Arc<Self>, item: String) -> Arc<Self> {
+        self.set(|c| c.watch.push(item))
+    }
+
+    /// The wallet's birthday: blocks before it are not downloaded.
+    pub fn birthday(self: Arc<Self>, birthday: Birthday) -> Arc<Self> {
+        self.set(|c| c.birthday = Some(birthday))
+    }
+
+    /// The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
+    /// hides the wallet better and costs more bandwidth.
+    pub fn false_positive_rate(self: Arc<Self>, rate: f64) -> Arc<Self> {
+        self.set(|c| c.false_positive_rate = Some(rate))
+    }
+
+    /// How many peers to keep connected (at least 1, default 3).
+    pub fn max_peers(self: Arc<Self>, count: u32) -> Arc<Self> {
+        self.set(|c| c.max_peers = Some(count))
+    }
+
+    /// Checkpoints to start from instead of the embedded ones, as CSV text
+    /// (`height,hash,header hex,chain work` per line).
+    pub fn checkpoints_csv(self: Arc<Self>, csv: String) -> Arc<Self> {
+        self.set(|c| c.checkpoints_csv = Some(csv))
+    }
+
+    /// Seeds the client's random choices, for reproducible runs.
+    pub fn seed(self: Arc<Self>, seed: u64) -> Arc<Self> {
+        self.set(|c| c.seed = Some(seed))
+    }
+
+    /// Filtered blocks requested from one peer at a time (at least 1).
+    pub fn blocks_in_flight(self: Arc<Self>, count: u32) -> Arc<Self> {
+        self.set(|c| c.blocks_in_flight = Some(count))
+    }
+
+    /// Also sync governance objects and votes once synced (off by default).
+    pub fn governance(self: Arc<Self>, enabled: bool) -> Arc<Self> {
+        self.set(|c| c.governance = enabled)
+    }
+
+    /// Opens the store and the wallet. The client does not connect until
+    /// [`Client::start`].
+    pub fn build(&self) -> Result<Arc<Client>, ClientError> {
+        let config = self.config().clone();
+        let inner = config.core()?.build()?;
+        Ok(Arc::new(Client { inner, events: futures::lock::Mutex::new(None) }))
+    }
+}
+
+/// A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+#[derive(Debug, uniffi::Object)]
+pub struct Client {
+    inner: client::Client,
+    /// The stream `next_event` reads, made by its first call.
+    events: futures::lock::Mutex<Option<EventStream>>,
+}
+
+#[uniffi::export]
+impl Client {
+    /// The client's network.
+    pub fn network(&self) -> Network {
+        self.inner.network().into()
+    }
+
+    /// Connects to peers and syncs until [`Client::stop`]. Returns once started.
+    pub async fn start(&self) -> Result<(), ClientError> {
+        Ok(self.inner.start().await?)
+    }
+
+    /// Disconnects, saves everything and stops (also after the client stopped on its own:
+    /// see [`Event::Stopped`]).
+    pub async fn stop(&self) -> Result<(), ClientError> {
+        Ok(self.inner.stop().await?)
+    }
+
+    /// The next event, waiting for one; `None` once the client is gone.
+    ///
+    /// The stream starts at the first call, so start reading before [`Client::start`] to
+    /// see every event (Kotlin: `launch(start = CoroutineStart.UNDISPATCHED)`, Python: a
+    /// task that ran once). Events wait for the reader: once 1024 are queued the client
+    /// waits, so a client whose events were ever pulled should keep being read.
+    pub async fn next_event(&self) -> Option<Event> {
+        let mut events = self.events.lock().await;
+        let stream = events.get_or_insert_with(|| self.inner.events());
+        let event = stream.next().await?;
+        Some(Event::from_core(event, self.inner.network()))
+    }
+
+    /// Delivers every event from now on to `listener`, on a dashlite thread, until the
+    /// returned [`Subscription`] is cancelled or dropped.
+    pub fn subscribe(&self, listener: Arc<dyn EventListener>) -> Arc<Subscription> {
+        let network = self.inner.network();
+        let sub = self.inner.subscribe(move |e| listener.on_event(Event::from_core(e, network)));
+        Arc::new(Subscription(sub))
+    }
+
+    /// Where sync stands.
+    pub fn sync_status(&self) -> SyncStatus {
+        self.inner.sync_status().into()
+    }
+
+    /// The wallet's balance.
+    pub async fn balance(&self) -> Result<Balance, ClientError> {
+        Ok(self.inner.balance().await?.into())
+    }
+
+    /// The wallet's transactions in the order first seen.
+    pub async fn transactions(&self) -> Result<Vec<WalletTransaction>, ClientError> {
+        let wallet = self.inner.wallet().await?;
+        Ok(wallet_transactions(&wallet))
+    }
+
+    /// The wallet's unspent outputs.
+    pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
+        let network = self.inner.network();
+        Ok(self.inner.utxos().await?.into_iter().map(|u| utxo(u, network)).collect())
+    }
+
+    /// Watches an address or account key (as [`ClientBuilder::watch`]) from now on, running
+    /// or not. With `rescan_from`, blocks from that height are fetched again for it (for
+    /// an item that may have been paid before). Returns whether it was new.
+    pub async fn add_watch(
+        &self,
+        item: String,
+        rescan_from: Option<u32>,
+    ) -> Result<bool, ClientError> {
+        let network = self.inner.network();
+        let parsed = WatchItem::parse(&item, network)
+            .map_err(|e| ClientError::WatchItem { item: e.input, network: network.into() })?;
+        Ok(self.inner.add_watch(parsed, rescan_from).await?)
+    }
+
+    /// Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+    /// wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
+    /// [`Event::Broadcast`]. Needs a running client.
+    pub async fn broadcast(&self, raw: Vec<u8>) -> Result<String, ClientError> {
+        Ok(self.inner.broadcast(&raw).await?.to_string())
+    }
+
+    /// Every spork held (the known ones always), with its value and whether it is active.
+    pub async fn sporks(&self) -> Result<Vec<Spork>, ClientError> {
+        Ok(self.inner.sporks().await?.into_iter().map(Spork::from).collect())
+    }
+
+    /// Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
+    pub async fn is_spork_active(&self, id: i32) -> Result<bool, ClientError> {
+        Ok(self.inner.is_spork_active(dashlite::spork::SporkId::from_i32(id)).await?)
+    }
+
+    /// Governance proposals with their tallies (empty unless the builder enabled
+    /// governance). Vote signatures are not verified.
+    pub async fn proposals(&self) -> Result<Vec<Proposal>, ClientError> {
+        Ok(self.inner.proposals().await?.into_iter().map(Proposal::from).collect())
+    }
+
+    /// The counts of the current (or last) governance sync round; `None` unless governance
+    /// is enabled.
+    pub async fn governance_progress(&self) -> Result<Option<GovernanceProgress>, ClientError> {
+        Ok(self.inner.governance_progress().await?.map(GovernanceProgress::from))
+    }
+}

@@ -1,0 +1,179 @@
+//! The FFI client from Rust, as the bindings use it: build on a testkit node, pull events and
+//! receive them through a listener, sync, query, typed errors, stop. Futures are driven by
+//! `futures::executor::block_on` — no async-std or tokio executor on the caller's side, as
+//! with Kotlin, Swift and Python.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::Fixture;
+use dashlite_ffi::{Birthday, ClientBuilder, ClientError, Event, EventListener, Network, TxStatus};
+use futures::executor::block_on;
+
+#[derive(Default)]
+struct Collect(Mutex<Vec<Event>>);
+
+impl EventListener for Collect {
+    fn on_event(&self, event: Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+impl Collect {
+    fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn client_syncs_the_fixture_with_both_event_apis() {
+    let fx = Fixture::start();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer(fx.peer())
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .seed(7)
+        .build()
+        .expect("build");
+    let listener = Arc::new(Collect::default());
+    let subscription = client.subscribe(listener.clone());
+    // The pull stream starts at the first next_event: a thread waits in it before start.
+    let puller = {
+        let client = client.clone();
+        let tip = fx.tip;
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while let Some(e) = block_on(client.next_event()) {
+                let done = matches!(e, Event::Synced { height } if height == tip);
+                seen.push(e);
+                if done {
+                    break;
+                }
+            }
+            seen
+        })
+    };
+    // Let the puller make its stream (no assertion depends on this delay: a late stream
+    // would only miss the first events, which the listener also checks).
+    std::thread::sleep(Duration::from_millis(200));
+    block_on(client.start()).expect("start");
+    assert_eq!(block_on(client.start()), Err(ClientError::AlreadyRunning));
+    let pulled = puller.join().expect("puller");
+    assert!(pulled.iter().any(|e| matches!(e, Event::PeerConnected { .. })), "{pulled:?}");
+    let new_txs: Vec<&Event> =
+        pulled.iter().filter(|e| matches!(e, Event::NewTransaction { .. })).collect();
+    assert_eq!(new_txs.len(), fx.txids.len(), "{pulled:?}");
+
+    let balance = block_on(client.balance()).expect("balance");
+    assert_eq!((balance.total, balance.confirmed), (fx.balance, fx.balance));
+    let txs = block_on(client.transactions()).expect("transactions");
+    let mut txids: Vec<String> = txs.iter().map(|t| t.txid.clone()).collect();
+    let mut want = fx.txids.clone();
+    txids.sort();
+    want.sort();
+    assert_eq!(txids, want);
+    for t in &txs {
+        assert!(t.net_amount > 0);
+        assert_eq!(t.transaction.txid(), t.txid);
+        let TxStatus::Confirmed { height, .. } = t.status else { panic!("{t:?}") };
+        assert_eq!(t.confirmations, fx.tip - height + 1);
+    }
+    let utxos = block_on(client.utxos()).expect("utxos");
+    assert_eq!(utxos.iter().map(|u| u.value).sum::<i64>(), fx.balance);
+    assert!(utxos.iter().all(|u| u.address.as_deref().is_some_and(|a| a.starts_with('y'))));
+    let status = client.sync_status();
+    assert!(status.synced && status.running && status.peers == 1, "{status:?}");
+    assert_eq!((status.header_height, status.block_height), (fx.tip, fx.tip));
+    let sporks = block_on(client.sporks()).expect("sporks");
+    assert!(sporks.iter().any(|s| s.name == "SPORK_2_INSTANTSEND_ENABLED" && s.id == 10001));
+    assert_eq!(block_on(client.proposals()), Ok(vec![]));
+    assert_eq!(block_on(client.governance_progress()), Ok(None));
+
+    // Watch items at run time, and a broadcast of a spend of a wallet output.
+    let regtest_address = "yWKAgManMv2s3gghLzqWJngNe6xE6gdG3g".to_string();
+    assert_eq!(block_on(client.add_watch(regtest_address.clone(), None)), Ok(true));
+    assert_eq!(block_on(client.add_watch(regtest_address, None)), Ok(false));
+    assert!(matches!(
+        block_on(client.add_watch("nonsense".into(), None)),
+        Err(ClientError::WatchItem { .. })
+    ));
+    assert!(matches!(
+        block_on(client.broadcast(vec![1, 2, 3])),
+        Err(ClientError::BadTransaction { .. })
+    ));
+    assert_eq!(block_on(client.broadcast(fx.spend.clone())), Ok(fx.spend_txid.clone()));
+    let balance = block_on(client.balance()).expect("balance");
+    assert_eq!(balance.unconfirmed_outgoing, fx.spend_value);
+    assert_eq!(balance.total, fx.balance - fx.spend_value);
+    let txs = block_on(client.transactions()).expect("transactions");
+    let spend = txs.iter().find(|t| t.txid == fx.spend_txid).expect("the spend in the wallet");
+    assert_eq!((spend.net_amount, &spend.status), (-fx.spend_value, &TxStatus::Unconfirmed));
+
+    block_on(client.stop()).expect("stop");
+    assert_eq!(block_on(client.stop()), Err(ClientError::NotRunning));
+    assert_eq!(block_on(client.broadcast(fx.spend.clone())), Err(ClientError::NotRunning));
+    // The listener saw the same sync (delivered on its own task: wait for the Stopped).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !listener.events().iter().any(|e| matches!(e, Event::Stopped { .. })) {
+        assert!(std::time::Instant::now() < deadline, "listener got no Stopped");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let heard = listener.events();
+    assert!(heard.iter().any(|e| matches!(e, Event::Synced { height } if *height == fx.tip)));
+    let mut heard_txids: Vec<String> = heard
+        .iter()
+        .filter_map(|e| match e {
+            Event::NewTransaction { txid, .. } => Some(txid.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut want = [fx.txids.clone(), vec![fx.spend_txid.clone()]].concat();
+    heard_txids.sort();
+    want.sort();
+    assert_eq!(heard_txids, want);
+    assert!(subscription.is_open());
+    subscription.cancel();
+    assert!(!subscription.is_open());
+    // Cancelled: a restart reports nothing to the listener.
+    let before = listener.events().len();
+    block_on(client.start()).expect("restart");
+    block_on(client.stop()).expect("stop again");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(listener.events().len(), before);
+}
+
+#[test]
+fn bad_settings_are_typed_errors() {
+    let b = || ClientBuilder::new(Network::Regtest);
+    assert!(matches!(
+        b().watch("not an address".into()).build(),
+        Err(ClientError::WatchItem { item, network: Network::Regtest }) if item == "not an address"
+    ));
+    // A mainnet address on regtest.
+    assert!(matches!(
+        b().watch("XsJg3pJaoyKEf5jMYTb5wGf3TKp9W3KX5a".into()).build(),
+        Err(ClientError::WatchItem { .. })
+    ));
+    assert!(matches!(
+        b().max_peers(0).build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "max_peers"
+    ));
+    assert!(matches!(
+        b().false_positive_rate(1.5).build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "false_positive_rate"
+    ));
+    assert!(matches!(
+        b().peer("300.1.1.1:x".into()).build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "peer"
+    ));
+    assert!(matches!(
+        ClientBuilder::new(Network::Mainnet).birthday(Birthday::Height { height: 1000 }).build(),
+        Err(ClientError::BirthdayTooEarly { birthday: 1000, network: Network::Mainnet, .. })
+    ));
+    let client = b().build().expect("defaults build");
+    assert_eq!(block_on(client.stop()), Err(ClientError::NotRunning));
+    assert!(!client.sync_status().running);
+    assert_eq!(block_on(client.balance()).expect("balance").total, 0);
+}

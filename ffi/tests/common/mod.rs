@@ -1,0 +1,125 @@
+//! A testkit node serving a regtest chain with payments to a known account key: what the
+//! client tests (Rust, Python, Kotlin) sync against.
+#![allow(dead_code)]
+
+use dashlite::encode::Encode;
+use dashlite::network::Network;
+use dashlite::tx::{tx_type, OutPoint, Script, Transaction, TxIn, TxOut};
+use dashlite::wallet::{Address, ExtendedPubKey};
+use dashlite_testkit::chain::COIN;
+use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
+
+/// An account key (m/44'/5'/0', Trust Wallet's published one), used on regtest.
+const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
+
+/// The account key as a regtest key.
+pub fn account() -> ExtendedPubKey {
+    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
+    xpub.network = Network::Regtest;
+    xpub
+}
+
+/// The P2PKH script of external key `index` of the account.
+fn key_script(index: u32) -> Script {
+    let key = account().derive_path(&[0, index]).expect("derive");
+    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
+}
+
+/// A running node and what a wallet watching [`account`] must find on its chain.
+pub struct Fixture {
+    /// Keeps the node serving until dropped.
+    pub node: NodeHandle,
+    /// The chain's tip height.
+    pub tip: u32,
+    /// The wallet's balance in duffs.
+    pub balance: i64,
+    /// The wallet's transactions (display hex), in chain order.
+    pub txids: Vec<String>,
+    /// The account key in regtest (tpub) form.
+    pub tpub: String,
+    /// A transaction the node has never seen spending the first payment (3 DASH; placeholder
+    /// scriptSig: neither node nor wallet checks it) into 1 DASH to an unrelated key.
+    pub spend: Vec<u8>,
+    /// Its txid.
+    pub spend_txid: String,
+    /// The value it spends from the wallet.
+    pub spend_value: i64,
+}
+
+impl Fixture {
+    /// 101 mature blocks, then 20 with unrelated traffic and three payments to external
+    /// keys 0, 1 and 5 of the account (3, 2 and 4 DASH).
+    pub fn start() -> Fixture {
+        let mut chain = Chain::with_blocks(101);
+        let bob = TestKey::from_seed("bob").p2pkh();
+        let mut txids = Vec::new();
+        let mut first = None;
+        for i in 0..20u32 {
+            if i % 3 == 0 {
+                chain.send(&bob, COIN);
+            }
+            let paid = match i {
+                4 => Some(chain.send(&key_script(0), 3 * COIN)),
+                9 => Some(chain.send(&key_script(5), 4 * COIN)),
+                15 => Some(chain.send(&key_script(1), 2 * COIN)),
+                _ => None,
+            };
+            if let Some(tx) = paid {
+                txids.push(tx.txid().to_string());
+                first.get_or_insert(tx);
+            }
+            chain.mine(1);
+        }
+        let tip = chain.height();
+        let first = first.expect("a payment");
+        let vout = first
+            .outputs
+            .iter()
+            .position(|o| o.script_pubkey == key_script(0))
+            .expect("the payment output") as u32;
+        let spend_tx = Transaction {
+            version: 2,
+            tx_type: tx_type::NORMAL,
+            inputs: vec![TxIn {
+                previous_output: OutPoint::new(first.txid(), vout),
+                script_sig: Script::new(vec![0x51]),
+                sequence: u32::MAX,
+            }],
+            outputs: vec![TxOut { value: COIN, script_pubkey: TestKey::from_seed("dave").p2pkh() }],
+            lock_time: 0,
+            extra_payload: None,
+        };
+        let chain = SharedChain::new(chain);
+        let node = start_nodes(&chain, 1).pop().expect("one node");
+        Fixture {
+            node,
+            tip,
+            balance: 9 * COIN,
+            txids,
+            tpub: account().to_string(),
+            spend: spend_tx.to_bytes(),
+            spend_txid: spend_tx.txid().to_string(),
+            spend_value: 3 * COIN,
+        }
+    }
+
+    /// The node's address, `127.0.0.1:port`.
+    pub fn peer(&self) -> String {
+        self.node.addr().to_string()
+    }
+
+    /// The environment the binding suites read the fixture from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DASHLITE_TEST_PEER", self.peer()),
+            ("DASHLITE_TEST_XPUB", self.tpub.clone()),
+            ("DASHLITE_TEST_TIP", self.tip.to_string()),
+            ("DASHLITE_TEST_BALANCE", self.balance.to_string()),
+            ("DASHLITE_TEST_TXIDS", self.txids.join(",")),
+            ("DASHLITE_TEST_SPEND", self.spend.iter().map(|b| format!("{b:02x}")).collect()),
+            ("DASHLITE_TEST_SPEND_TXID", self.spend_txid.clone()),
+            ("DASHLITE_TEST_SPEND_VALUE", self.spend_value.to_string()),
+        ]
+    }
+}
