@@ -34,13 +34,21 @@ fn profile_dir() -> PathBuf {
 fn cdylib() -> PathBuf {
     let name =
         if cfg!(target_os = "macos") { "libdashlite_ffi.dylib" } else { "libdashlite_ffi.so" };
-    let path = profile_dir().join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: `cargo test -p dashlite-ffi` builds it (crate-type cdylib)",
-        path.display()
-    );
-    path
+    // Uplifted to the profile folder when the library was built as a root (`cargo build`);
+    // only in deps/ when cargo built it for the tests.
+    let top = profile_dir().join(name);
+    let deps = profile_dir().join("deps").join(name);
+    let path = [&top, &deps]
+        .into_iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    match path {
+        Some(p) => p.clone(),
+        None => panic!(
+            "{} is missing: `cargo test -p dashlite-ffi` builds it (crate-type cdylib)",
+            deps.display()
+        ),
+    }
 }
 
 fn full_tests() -> bool {

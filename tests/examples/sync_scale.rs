@@ -37,7 +37,7 @@ use dashlite::wallet::GapLimits;
 use dashlite_testkit::scale::account;
 
 /// The stores the bench can run on (`--store`).
-const STORES: &str = "memory (in memory)";
+const STORES: &str = "sqlite (a fresh SQLite data directory per phase), memory (in memory)";
 
 /// No progress for this long fails the run.
 const STALL: Duration = Duration::from_secs(120);
@@ -57,7 +57,7 @@ fn parse_args() -> Args {
         nodes: 3,
         in_flight: 400,
         serve: None,
-        store: "memory".to_string(),
+        store: "sqlite".to_string(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -287,6 +287,15 @@ fn main() {
     );
     match args.store.as_str() {
         "memory" => bench(&args, &mut server, |b, _| b),
+        "sqlite" => {
+            let base = std::env::temp_dir().join(format!("dashlite-scale-{}", std::process::id()));
+            bench(&args, &mut server, |b, phase| {
+                let dir = base.join(phase);
+                let _ = std::fs::remove_dir_all(&dir);
+                b.data_dir(dir)
+            });
+            let _ = std::fs::remove_dir_all(&base);
+        }
         other => fail(&format!("unknown store {other}: one of {STORES}")),
     }
     let server_peak = server.ask("rss");
