@@ -13,7 +13,7 @@
 //! cargo build --release -p dashlite-testkit --bin testkit-serve --example sync_scale
 //! /usr/bin/time -v target/release/examples/sync_scale [--headers 2500000] [--blocks 100000]
 //!     [--nodes 3] [--payment-every 100] [--keys 40] [--fill 2] [--in-flight 400]
-//!     [--cache-dir DIR] [--serve PATH]
+//!     [--cache-dir DIR] [--serve PATH] [--store sqlite|memory]
 //! ```
 //!
 //! The server's chain headers are cached on disk (`testkit-serve` says where); the first run
