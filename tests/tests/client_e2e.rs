@@ -339,3 +339,68 @@ fn the_client_verifies_sporks_and_syncs_governance_once_synced() {
         );
     });
 }
+
+#[test]
+fn mempool_payments_are_found_after_sync_and_a_broadcast_is_served_to_peers() {
+    use dashlite::encode::Encode;
+    use dashlite::tx::{tx_type, OutPoint, Transaction, TxIn, TxOut};
+    let built = build_chain();
+    // A payment waiting in the nodes' mempool before the client connects.
+    let waiting = built.chain.send(&key_script(3), 6 * COIN);
+    let nodes = start_nodes(&built.chain, 2);
+    let tip = built.chain.height();
+    async_std::task::block_on(async {
+        let client = client(&nodes.iter().collect::<Vec<_>>(), 400);
+        let mut events = client.events();
+        client.start().await.expect("start");
+        wait_until(&mut events, |e| {
+            matches!(e, ClientEvent::Wallet(WalletEvent::NewTransaction { txid, status: TxStatus::Unconfirmed, .. }) if *txid == waiting.txid())
+        })
+        .await;
+        assert!(nodes.iter().map(|n| n.count("mempool")).sum::<usize>() >= 1);
+        assert_eq!(client.sync_status().header_height, tip);
+        let balance = client.balance().await.expect("balance");
+        assert_eq!(balance.unconfirmed_incoming, 6 * COIN);
+
+        // Spend that payment: the wallet sees it at once, peers are told and fetch it.
+        let spend = Transaction {
+            version: 2,
+            tx_type: tx_type::NORMAL,
+            inputs: vec![TxIn {
+                previous_output: OutPoint::new(
+                    waiting.txid(),
+                    waiting
+                        .outputs
+                        .iter()
+                        .position(|o| o.script_pubkey == key_script(3))
+                        .expect("output") as u32,
+                ),
+                script_sig: Script::new(vec![0x51]),
+                sequence: u32::MAX,
+            }],
+            outputs: vec![TxOut { value: COIN, script_pubkey: TestKey::from_seed("dave").p2pkh() }],
+            lock_time: 0,
+            extra_payload: None,
+        };
+        let txid = client.broadcast(&spend.to_bytes()).await.expect("broadcast");
+        assert_eq!(txid, spend.txid());
+        let wallet = client.wallet().await.expect("wallet");
+        assert_eq!(wallet.transaction(&txid).map(|w| w.status), Some(TxStatus::Unconfirmed));
+        assert_eq!(client.balance().await.expect("balance").unconfirmed_outgoing, 6 * COIN);
+        // At least one node was told (inv) and asked for it (getdata answered with the tx).
+        let deadline = std::time::Instant::now() + WAIT;
+        while nodes.iter().all(|n| n.count("tx") == 0) && std::time::Instant::now() < deadline {
+            async_std::task::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(nodes.iter().any(|n| n.count("tx") > 0), "no node fetched the broadcast");
+        assert!(matches!(
+            client.broadcast(&[0u8; 3]).await,
+            Err(dashlite::client::ClientError::BadTransaction(_))
+        ));
+        client.stop().await.expect("stop");
+        assert!(matches!(
+            client.broadcast(&spend.to_bytes()).await,
+            Err(dashlite::client::ClientError::NotRunning)
+        ));
+    });
+}
