@@ -23,7 +23,8 @@ pub use json::Json;
 pub use service::{
     GovernanceChanges, GovernanceEvent, GovernanceProgress, GovernanceService, ProposalDetail,
     ProposalSummary, VoteRecord, FULL_SYNC_TIMEOUT, GOVERNANCE_REQUEST_TIMEOUT,
-    MAX_GOVERNANCE_FETCHES, MAX_VOTE_FUTURE_SECONDS, MAX_VOTE_SYNCS_IN_FLIGHT,
+    MAX_GOVERNANCE_FETCHES, MAX_GOVERNANCE_OBJECTS, MAX_GOVERNANCE_VOTES, MAX_VOTE_FUTURE_SECONDS,
+    MAX_VOTE_SYNCS_IN_FLIGHT,
 };
 pub use state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
 pub use sync::{

@@ -39,6 +39,12 @@ pub const MAX_VOTE_SYNCS_IN_FLIGHT: usize = 4;
 /// Objects and votes asked for with `getdata` and not yet received (client bound; entries
 /// announced beyond it are not asked for, a later announcement or vote sync brings them).
 pub const MAX_GOVERNANCE_FETCHES: usize = 50_000;
+/// Most governance objects held (client bound: mainnet has a few hundred; a peer announcing
+/// more cannot make the client grow without limit).
+pub const MAX_GOVERNANCE_OBJECTS: usize = 20_000;
+/// Most votes held (client bound: about 3,500 masternodes voting on the live proposals stay
+/// well below it).
+pub const MAX_GOVERNANCE_VOTES: usize = 500_000;
 /// How long a `getdata` entry or a vote sync is waited for (client rule).
 pub const GOVERNANCE_REQUEST_TIMEOUT: Time = 60 * SECOND;
 /// How long the object step of a full sync may go without progress (no `ssc`, no object)
@@ -379,6 +385,11 @@ impl GovernanceService {
             self.vote_invs.last_progress = now;
         }
         ours.truncate(MAX_GOVERNANCE_FETCHES.saturating_sub(self.fetching.len()));
+        let (objects, votes) = self.state.counts();
+        ours.retain(|i| match i.inv_type {
+            InvType::GovernanceObject => objects < MAX_GOVERNANCE_OBJECTS,
+            _ => votes < MAX_GOVERNANCE_VOTES,
+        });
         let wanted = self.sync.on_inv(&self.state, &ours);
         if wanted.is_empty() {
             return;
@@ -406,7 +417,9 @@ impl GovernanceService {
 
     fn on_object(&mut self, peer: PeerId, object: &GovObject, now: Time) {
         let hash = object.hash();
-        if !self.answered(peer, Inventory::new(InvType::GovernanceObject, hash), now) {
+        if !self.answered(peer, Inventory::new(InvType::GovernanceObject, hash), now)
+            || self.state.counts().0 >= MAX_GOVERNANCE_OBJECTS
+        {
             return;
         }
         if let ObjectAdded::New { hash, invalid_data } = self.state.add_object(object.clone()) {
@@ -420,7 +433,9 @@ impl GovernanceService {
 
     fn on_vote(&mut self, peer: PeerId, vote: &GovObjectVote, now: Time) {
         let hash = vote.hash();
-        if !self.answered(peer, Inventory::new(InvType::GovernanceObjectVote, hash), now) {
+        if !self.answered(peer, Inventory::new(InvType::GovernanceObjectVote, hash), now)
+            || self.state.counts().1 >= MAX_GOVERNANCE_VOTES
+        {
             return;
         }
         if vote.time > seconds(now).saturating_add(MAX_VOTE_FUTURE_SECONDS) {

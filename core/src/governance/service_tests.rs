@@ -433,3 +433,35 @@ fn a_vote_inv_that_never_comes_ends_the_round_after_the_timeout() {
     s.on_tick(NOW + FULL_SYNC_TIMEOUT);
     assert!(!s.is_syncing());
 }
+
+#[test]
+fn objects_beyond_the_cap_are_not_fetched() {
+    let base = proposals().remove(0);
+    let asked_for = |s: &mut GovernanceService, item: Inventory| {
+        s.on_message(A, &Message::Inv(Inv::new(vec![item])), NOW);
+        s.drain_commands().iter().any(|c| {
+            matches!(c, Command::Send { message: Message::GetData(g), .. } if g.inventory.contains(&item))
+        })
+    };
+    let fresh = GovObject { time: base.time + 1, ..base.clone() };
+    let item = Inventory::new(InvType::GovernanceObject, fresh.hash());
+    // Below the cap an announced object is fetched.
+    let mut s = GovernanceService::new(Network::Regtest);
+    s.on_peer_ready(A, &info([10, 0, 0, 1]), NOW);
+    s.start(NOW);
+    s.drain_commands();
+    assert!(asked_for(&mut s, item));
+    // At the cap it is not, and an object delivered anyway is not kept.
+    let held: Vec<GovObject> = (0..MAX_GOVERNANCE_OBJECTS as i64)
+        .map(|i| GovObject { time: base.time + 10 + i, ..base.clone() })
+        .collect();
+    let records = GovernanceRecords { objects: held, ..GovernanceRecords::default() };
+    let mut s = GovernanceService::restore(Network::Regtest, records);
+    assert_eq!(s.state().counts().0, MAX_GOVERNANCE_OBJECTS);
+    s.on_peer_ready(A, &info([10, 0, 0, 1]), NOW);
+    s.start(NOW);
+    s.drain_commands();
+    assert!(!asked_for(&mut s, item));
+    s.on_message(A, &Message::GovObject(fresh), NOW);
+    assert_eq!(s.state().counts().0, MAX_GOVERNANCE_OBJECTS);
+}
