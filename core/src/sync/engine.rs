@@ -437,7 +437,12 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             Message::Headers(h) => {
                 let full = headers::is_full(h.headers.len(), false);
-                let hs = h.headers.iter().map(|h| (*h, h.block_hash())).collect();
+                // Plain headers carry every prev hash: X11 runs on every core.
+                let threads = crate::chain::default_threads();
+                let hs = crate::chain::hash_headers_parallel(&h.headers, threads)
+                    .into_iter()
+                    .map(|h| (h.header, h.hash))
+                    .collect();
                 self.on_headers(peer, hs, full);
             }
             Message::MerkleBlock(mb) => self.on_merkleblock(peer, mb),
