@@ -1,0 +1,217 @@
+//! Peer messages: headers, inventory, `getdata` for our broadcasts, InstantSend locks, and
+//! what a new best chain means for the block download.
+
+use super::*;
+
+impl<S: HeaderStore> SyncEngine<S> {
+    pub(super) fn on_message(&mut self, peer: PeerId, message: Message) {
+        if !self.peer_usable(Some(peer)) {
+            return;
+        }
+        match message {
+            Message::Headers2(h2) => {
+                let full = headers::is_full(h2.headers.len(), true);
+                match h2.decompress(|h| h.block_hash()) {
+                    Ok(hs) => {
+                        let hs: Vec<_> = hs.into_iter().map(|h| (h.header, h.hash)).collect();
+                        self.on_headers(peer, hs, full);
+                    }
+                    Err(_) => self.punish(
+                        peer,
+                        Misbehavior::Other { what: "undecodable headers2", score: 100 },
+                    ),
+                }
+            }
+            Message::Headers(h) => {
+                let full = headers::is_full(h.headers.len(), false);
+                // Plain headers carry every prev hash: X11 runs on every core.
+                let threads = crate::chain::default_threads();
+                let hs = crate::chain::hash_headers_parallel(&h.headers, threads)
+                    .into_iter()
+                    .map(|h| (h.header, h.hash))
+                    .collect();
+                self.on_headers(peer, hs, full);
+            }
+            Message::MerkleBlock(mb) => self.on_merkleblock(peer, mb),
+            Message::Tx(tx) => self.on_tx(peer, tx),
+            Message::Inv(inv) => {
+                let mut want = Vec::new();
+                let mut block = false;
+                for item in inv.inventory {
+                    match item.inv_type {
+                        InvType::Tx => {
+                            let txid =
+                                crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
+                            self.filters.on_announced(peer, txid);
+                            if let Some(tx) = self.broadcasts.tx(&txid).cloned() {
+                                // Ours: no need to fetch it, the mirror learns from our copy.
+                                self.filters.on_tx(peer, &tx);
+                                if self.broadcasts.on_announced(peer, &txid) {
+                                    self.events.push(SyncEvent::Broadcast {
+                                        txid,
+                                        outcome: BroadcastOutcome::Propagated,
+                                    });
+                                }
+                                continue;
+                            }
+                            if self.requested_txs.len() < 50_000 && self.requested_txs.insert(txid)
+                            {
+                                want.push(item);
+                            } else {
+                                // Already asked elsewhere: still fetch it so this peer's mirror
+                                // learns its update.
+                                want.push(item);
+                            }
+                        }
+                        InvType::Block => block = true,
+                        InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
+                        _ => {}
+                    }
+                }
+                if !want.is_empty() {
+                    self.send(peer, Message::GetData(GetData::new(want)));
+                }
+                if block {
+                    self.request_headers(peer);
+                }
+            }
+            Message::GetData(gd) => self.on_getdata(peer, gd),
+            Message::IsDLock(lock) => self.on_lock(lock),
+            Message::NotFound(nf) => {
+                for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Tx) {
+                    let txid = crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
+                    self.filters.on_not_found(peer, txid);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Serves our pending broadcasts; other transactions are `notfound`.
+    pub(super) fn on_getdata(&mut self, peer: PeerId, gd: GetData) {
+        let mut missing = Vec::new();
+        for item in gd.inventory.into_iter().filter(|i| i.inv_type == InvType::Tx) {
+            let txid = Txid::from_byte_array(item.hash.to_byte_array());
+            match self.broadcasts.tx(&txid) {
+                Some(tx) => {
+                    let tx = tx.clone();
+                    self.send(peer, Message::Tx(tx));
+                }
+                None => missing.push(item),
+            }
+        }
+        if !missing.is_empty() {
+            self.send(peer, Message::NotFound(NotFound::new(missing)));
+        }
+    }
+
+    pub(super) fn on_lock(&mut self, lock: IsDLock) {
+        let known = self.wallet.transaction(&lock.txid).is_some();
+        if let Some(lock) = self.locks.on_lock(lock, known) {
+            self.events.push(SyncEvent::InstantLock { txid: lock.txid, lock });
+        }
+    }
+
+    pub(super) fn request_headers(&mut self, peer: PeerId) {
+        let Some(state) = self.peers.get(&peer) else { return };
+        let h2 = state.headers2;
+        let Ok(locator) = headers::locator(&self.tree, self.start_height) else { return };
+        self.send(peer, headers::request(locator, h2));
+        if self.headers.sync_peer == Some(peer) || self.headers.in_flight.is_none() {
+            self.headers.sent(peer, self.now);
+        }
+    }
+
+    pub(super) fn on_headers(
+        &mut self,
+        peer: PeerId,
+        hs: Vec<(crate::wire::BlockHeader, BlockHash)>,
+        full: bool,
+    ) {
+        let awaited = self.headers.is_awaited_from(peer);
+        if awaited {
+            self.headers.in_flight = None;
+        }
+        if hs.is_empty() {
+            if awaited {
+                self.headers.caught_up = true;
+            }
+            return;
+        }
+        let out = self.tree.accept_headers(&hs, self.now / 1000);
+        if let Some(change) = out.tip_change {
+            self.on_tip_change(change);
+        }
+        let tip = self.tree.tip().height;
+        if out.accepted > 0 {
+            self.commands.push(Command::HeadersProven { peer, height: tip });
+            self.commands.push(Command::SetHeight(tip));
+            let network_height = self.peers.values().map(|p| p.start_height).max().unwrap_or(0);
+            self.events
+                .push(SyncEvent::Headers { height: tip, network_height: network_height.max(tip) });
+        }
+        match out.error {
+            None => {
+                if full {
+                    self.request_headers(peer);
+                } else if awaited || self.headers.sync_peer == Some(peer) {
+                    self.headers.caught_up = true;
+                }
+            }
+            Some(ChainError::Invalid(crate::chain::ValidationError::Unconnected { .. }))
+                if out.accepted == 0 =>
+            {
+                let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.unconnecting += 1;
+                if state.unconnecting > MAX_UNCONNECTING {
+                    self.punish(
+                        peer,
+                        Misbehavior::Other { what: "unconnecting headers", score: 20 },
+                    );
+                } else {
+                    self.request_headers(peer);
+                }
+            }
+            Some(ChainError::Invalid(v)) => {
+                if v.misbehavior_score() > 0 {
+                    self.punish(peer, Misbehavior::InvalidHeader(v));
+                }
+                if awaited {
+                    self.switch_sync_peer(peer);
+                    // No other peer to ask: wait for an announcement rather than ask the
+                    // same peer for the same headers at once (e.g. a header too far in the
+                    // future for our clock).
+                    if self.headers.sync_peer == Some(peer) {
+                        self.headers.caught_up = true;
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    pub(super) fn on_tip_change(&mut self, change: TipChange) {
+        let tip = self.tree.tip().height;
+        if change.is_reorg() {
+            let lowest = change.disconnected.iter().map(|d| d.0).min().unwrap_or(tip);
+            let fork_height = lowest.saturating_sub(1);
+            self.events.push(SyncEvent::Reorg {
+                fork_height,
+                disconnected: change.disconnected.clone(),
+                connected: change.connected.clone(),
+            });
+            if lowest < self.blocks.next_deliver {
+                for e in self.wallet.disconnect_blocks(lowest) {
+                    self.events.push(SyncEvent::Wallet(e));
+                }
+            }
+            let from = lowest.max(self.config.birthday_height);
+            self.blocks.restart_from(from, tip);
+        } else if let (Some(first), Some(last)) =
+            (change.connected.first(), change.connected.last())
+        {
+            self.blocks.queue(first.0.max(self.config.birthday_height), last.0);
+        }
+        self.synced_at = None;
+    }
+}
