@@ -41,11 +41,17 @@ fn build_chain() -> SharedChain {
             30 => drop(chain.send(&key_script(0), 3 * COIN)),
             200 => drop(chain.send(&key_script(5), 4 * COIN)),
             350 => drop(chain.send(&key_script(24), 5 * COIN)),
+            120 => drop(chain.send(&carol().p2pkh(), 2 * COIN)),
             _ => {}
         }
         chain.mine(1);
     }
     SharedChain::new(chain)
+}
+
+/// Paid once in the chain; watched only from the second run of the resume test.
+fn carol() -> TestKey {
+    TestKey::from_seed("carol")
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -55,10 +61,17 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn sync_command(nodes: &[NodeHandle], dir: &Path) -> Command {
+    sync_command_watching(nodes, dir, &[])
+}
+
+fn sync_command_watching(nodes: &[NodeHandle], dir: &Path, extra: &[String]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dashlite"));
     c.args(["sync", "--network", "regtest", "--json", "--until-synced", "--timeout", "60"]);
     c.arg("--data-dir").arg(dir);
     c.args(["--watch", &account().to_string(), "--birthday", "0"]);
+    for w in extra {
+        c.args(["--watch", w]);
+    }
     c.args(["--max-peers", &nodes.len().to_string()]);
     for n in nodes {
         c.args(["--peer", &n.addr().to_string()]);
@@ -69,7 +82,11 @@ fn sync_command(nodes: &[NodeHandle], dir: &Path) -> Command {
 
 /// Runs a sync to the end: the wallet summary (last stdout line) as JSON.
 fn sync_to_end(nodes: &[NodeHandle], dir: &Path) -> serde_json::Value {
-    let out = sync_command(nodes, dir).output().expect("run dashlite sync");
+    sync_to_end_watching(nodes, dir, &[])
+}
+
+fn sync_to_end_watching(nodes: &[NodeHandle], dir: &Path, extra: &[String]) -> serde_json::Value {
+    let out = sync_command_watching(nodes, dir, extra).output().expect("run dashlite sync");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -111,7 +128,11 @@ fn sync_finds_the_payments_and_resumes_from_its_data_directory() {
     let txs = second["transactions"].as_array().expect("transactions");
     assert_eq!(txs.len(), 4);
     assert!(txs.iter().any(|t| t["txid"] == paid.txid().to_string()));
-    // Headers were not fetched again from genesis: only the new ones went out as headers2.
+    // A third run watches one more address, paid long ago: the stored wallet scans again
+    // from the birthday and finds it, and keeps everything it had.
+    let third = sync_to_end_watching(&nodes, &dir, &[carol().address(Network::Regtest)]);
+    assert_eq!(third["balance"]["total"], 16 * COIN);
+    assert_eq!(third["transactions"].as_array().map(Vec::len), Some(5));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

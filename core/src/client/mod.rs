@@ -104,19 +104,14 @@ impl Client {
         let params = network.params();
         let (start, birthday_height) = builder.start()?;
         let state = store.load()?;
+        let fresh = state.progress.is_none();
         let mut watch = state.watch.unwrap_or_else(|| WatchList::new(network));
-        let mut added = false;
-        for item in &builder.watch {
-            added |= item.add_to(&mut watch)?;
+        if fresh {
+            for item in &builder.watch {
+                item.add_to(&mut watch)?;
+            }
         }
-        // The wallet's tip is the block it has processed; a new item rescans from the
-        // birthday.
-        let stored_tip = state.progress.map(|p| p.height);
-        let tip = match stored_tip {
-            Some(t) if !added => t,
-            Some(t) => t.min(birthday_height.saturating_sub(1)),
-            None => 0,
-        };
+        let tip = state.progress.map_or(0, |p| p.height);
         let wallet = Wallet::from_parts(watch, state.wallet_txs, tip);
         let mut config = SyncConfig::new(params, birthday_height);
         if let Some(seed) = builder.seed {
@@ -126,7 +121,18 @@ impl Client {
         if let Some(n) = builder.blocks_in_flight {
             config.blocks_in_flight = n;
         }
-        let engine = SyncEngine::resume(config, store, start, wallet, state.progress)?;
+        let mut engine = SyncEngine::resume(config, store, start, wallet, state.progress)?;
+        // Items new to a stored wallet: into the filter, and blocks from the birthday again.
+        let mut added = false;
+        if !fresh {
+            for item in &builder.watch {
+                let mut probe = engine.wallet().watch_list().clone();
+                if item.add_to(&mut probe)? {
+                    engine.update_watch_list(Some(birthday_height), |w| item.add_to(w))?;
+                    added = true;
+                }
+            }
+        }
         let mut node = NodeConfig::new(network);
         node.p2p.target_outbound = builder.max_peers;
         node.p2p.manual_peers = builder.peers.clone();
@@ -139,7 +145,7 @@ impl Client {
         let governance =
             builder.governance.then(|| GovernanceService::restore(network, state.governance));
         let mut parts = Parts::new(engine, sporks, governance, node, state.progress);
-        if added || stored_tip.is_none() {
+        if added || fresh {
             parts.note_watch();
         }
         parts.commit()?;
