@@ -261,19 +261,23 @@ pub fn resolve_start(
         .iter()
         .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
         .collect();
+    // From genesis needs every pre-DGW rule the chain used; the client implements all but
+    // Kimoto Gravity Well (mainnet heights 15,200–34,139).
+    let genesis_ok = params.pow.no_retargeting || params.pow.kgw_height >= params.pow.dgw_height;
+    let from_genesis = || {
+        let genesis = params.genesis_header();
+        let start = trusted_headers(0, U256::ZERO, &[(genesis, genesis.block_hash())])[0];
+        (start, birthday_height(birthday))
+    };
     let Some(&newest) = usable.last() else {
-        // No checkpoint: from genesis, which needs every pre-DGW rule the chain used. The
-        // client implements all but Kimoto Gravity Well (mainnet heights 15,200–34,139).
-        if !params.pow.no_retargeting && params.pow.kgw_height < params.pow.dgw_height {
+        if !genesis_ok {
             return Err(ClientError::BirthdayTooEarly {
                 birthday: birthday_height(birthday),
                 earliest: params.pow.dgw_height,
                 network: params.network,
             });
         }
-        let genesis = params.genesis_header();
-        let start = trusted_headers(0, U256::ZERO, &[(genesis, genesis.block_hash())])[0];
-        return Ok((start, birthday_height(birthday)));
+        return Ok(from_genesis());
     };
     let pick = match birthday {
         None => Some(newest),
@@ -285,6 +289,9 @@ pub fn resolve_start(
             .copied(),
     };
     let Some(record) = pick else {
+        if genesis_ok {
+            return Ok(from_genesis());
+        }
         return Err(ClientError::BirthdayTooEarly {
             birthday: birthday_height(birthday),
             earliest: usable[0].height,

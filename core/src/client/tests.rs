@@ -41,6 +41,16 @@ fn birthdays_before_darkgravitywave_on_mainnet_are_refused_with_the_earliest_hei
 }
 
 #[test]
+fn testnet_birthdays_before_the_first_checkpoint_sync_from_genesis() {
+    // Testnet has no Kimoto Gravity Well era: every rule from genesis is implemented.
+    let params = Network::Testnet.params();
+    let records = params.checkpoint_records();
+    let (start, from) = resolve_start(params, Some(Birthday::Height(100)), &records).unwrap();
+    assert_eq!((start.height, from), (0, 100));
+    assert_eq!(start.hash, params.genesis_header().block_hash());
+}
+
+#[test]
 fn regtest_syncs_from_genesis() {
     let params = Network::Regtest.params();
     let (start, from) = resolve_start(params, Some(Birthday::Height(150)), &[]).unwrap();
