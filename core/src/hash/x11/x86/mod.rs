@@ -45,6 +45,10 @@ pub(super) fn stages() -> Stages {
         s.names[6] = "avx2";
         s.simd = simd::digest64;
         s.names[9] = "avx2";
+        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+            s.cubehash = cubehash::digest64_vl;
+            s.names[7] = "avx512vl";
+        }
     }
     s
 }
