@@ -8,25 +8,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use dashlite::network::Network;
-use dashlite::tx::Script;
-use dashlite::wallet::{Address, ExtendedPubKey};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::wallet::{account, key_script};
 use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
-
-/// An account key (m/44'/5'/0'), used on regtest.
-const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
-
-fn account() -> ExtendedPubKey {
-    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
-    xpub.network = Network::Regtest;
-    xpub
-}
-
-fn key_script(index: u32) -> Script {
-    let key = account().derive_path(&[0, index]).expect("derive");
-    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
-}
 
 /// 101 mature blocks, then 400 with unrelated traffic and payments to keys 0, 5 and 24
 /// (beyond the first filter).

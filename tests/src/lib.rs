@@ -39,6 +39,7 @@ pub mod node;
 pub mod scale;
 pub mod shared;
 pub mod sporks;
+pub mod wallet;
 
 pub use chain::{BlockSpec, Chain, Reorg};
 pub use client::RawClient;

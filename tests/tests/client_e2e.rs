@@ -9,30 +9,17 @@ use dashlite::client::{Client, ClientBuilder, ClientEvent, EventStream, WatchIte
 use dashlite::hash::Txid;
 use dashlite::network::Network;
 use dashlite::tx::Script;
-use dashlite::wallet::{Address, ExtendedPubKey, GapLimits, TxStatus, WalletEvent, WalletTx};
+use dashlite::wallet::{GapLimits, TxStatus, WalletEvent, WalletTx};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::wallet::{account, key_script};
 use dashlite_testkit::{start_nodes, Chain, Forgery, Mode, NodeConfig, NodeHandle, SharedChain};
 
-/// An account key (m/44'/5'/0'), used on regtest.
-const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
 const WAIT: Duration = Duration::from_secs(60);
-
-fn account() -> ExtendedPubKey {
-    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
-    xpub.network = Network::Regtest;
-    xpub
-}
 
 fn key_hash(index: u32) -> Vec<u8> {
     let key = account().derive_path(&[0, index]).expect("derive");
     dashlite::hash::hash160(&key.public_key_bytes()).to_vec()
-}
-
-/// The P2PKH script of external key `index` of the account.
-fn key_script(index: u32) -> Script {
-    let key = account().derive_path(&[0, index]).expect("derive");
-    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
 }
 
 struct Built {

@@ -3,28 +3,12 @@
 #![allow(dead_code)]
 
 use dashlite::encode::Encode;
-use dashlite::network::Network;
 use dashlite::tx::{tx_type, OutPoint, Script, Transaction, TxIn, TxOut};
-use dashlite::wallet::{Address, ExtendedPubKey};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+pub use dashlite_testkit::wallet::account;
+use dashlite_testkit::wallet::key_script;
 use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
-
-/// An account key (m/44'/5'/0', Trust Wallet's published one), used on regtest.
-const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
-
-/// The account key as a regtest key.
-pub fn account() -> ExtendedPubKey {
-    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("xpub");
-    xpub.network = Network::Regtest;
-    xpub
-}
-
-/// The P2PKH script of external key `index` of the account.
-fn key_script(index: u32) -> Script {
-    let key = account().derive_path(&[0, index]).expect("derive");
-    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
-}
 
 /// A running node and what a wallet watching [`account`] must find on its chain.
 pub struct Fixture {
