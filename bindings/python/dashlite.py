@@ -3467,6 +3467,28 @@ class TxStatus:
                 return False
             return True
 
+    @dataclass
+    class EXPIRED:
+        """
+        Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "TxStatus.EXPIRED()".format()
+        def __eq__(self, other):
+            if not isinstance(other, TxStatus):
+                return NotImplemented
+            if not other.is_EXPIRED():
+                return False
+            return True
+
     
 
     # For each variant, we have `is_NAME` and `is_name` methods for easily checking
@@ -3483,6 +3505,10 @@ class TxStatus:
         return isinstance(self, TxStatus.CONFLICTED)
     def is_conflicted(self) -> bool:
         return isinstance(self, TxStatus.CONFLICTED)
+    def is_EXPIRED(self) -> bool:
+        return isinstance(self, TxStatus.EXPIRED)
+    def is_expired(self) -> bool:
+        return isinstance(self, TxStatus.EXPIRED)
     
 
 # Now, a little trick - we make each nested variant class be a subclass of the main
@@ -3491,6 +3517,7 @@ class TxStatus:
 TxStatus.UNCONFIRMED = type("TxStatus.UNCONFIRMED", (TxStatus.UNCONFIRMED, TxStatus,), {})  # type: ignore
 TxStatus.CONFIRMED = type("TxStatus.CONFIRMED", (TxStatus.CONFIRMED, TxStatus,), {})  # type: ignore
 TxStatus.CONFLICTED = type("TxStatus.CONFLICTED", (TxStatus.CONFLICTED, TxStatus,), {})  # type: ignore
+TxStatus.EXPIRED = type("TxStatus.EXPIRED", (TxStatus.EXPIRED, TxStatus,), {})  # type: ignore
 
 
 
@@ -3512,6 +3539,9 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
             return TxStatus.CONFLICTED(
                 _UniffiFfiConverterString.read(buf),
             )
+        if variant == 4:
+            return TxStatus.EXPIRED(
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -3525,6 +3555,8 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
             return
         if value.is_CONFLICTED():
             _UniffiFfiConverterString.check_lower(value.by)
+            return
+        if value.is_EXPIRED():
             return
         raise ValueError(value)
 
@@ -3540,6 +3572,8 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
         if value.is_CONFLICTED():
             buf.write_i32(3)
             _UniffiFfiConverterString.write(value.by, buf)
+        if value.is_EXPIRED():
+            buf.write_i32(4)
 
 
 
@@ -5035,9 +5069,9 @@ class ClientError:  # type: ignore
         def __repr__(self):
             return "ClientError.Watch({})".format(str(self))
     _UniffiTempClientError.Watch = Watch # type: ignore
-    class Node(_UniffiTempClientError):
+    class StoredPeers(_UniffiTempClientError):
         """
-        The node could not start (a stored address book or ban list does not decode).
+        The stored address book or ban list does not decode.
 """
         
         def __init__(self, reason):
@@ -5047,8 +5081,8 @@ class ClientError:  # type: ignore
             self.reason = reason
 
         def __repr__(self):
-            return "ClientError.Node({})".format(str(self))
-    _UniffiTempClientError.Node = Node # type: ignore
+            return "ClientError.StoredPeers({})".format(str(self))
+    _UniffiTempClientError.StoredPeers = StoredPeers # type: ignore
     class BirthdayTooEarly(_UniffiTempClientError):
         """
         The birthday is before the first block this client can validate from.
@@ -5157,7 +5191,7 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 5:
-            return ClientError.Node(
+            return ClientError.StoredPeers(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 6:
@@ -5201,7 +5235,7 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
         if isinstance(value, ClientError.Watch):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
-        if isinstance(value, ClientError.Node):
+        if isinstance(value, ClientError.StoredPeers):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
         if isinstance(value, ClientError.BirthdayTooEarly):
@@ -5238,7 +5272,7 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
         if isinstance(value, ClientError.Watch):
             buf.write_i32(4)
             _UniffiFfiConverterString.write(value.reason, buf)
-        if isinstance(value, ClientError.Node):
+        if isinstance(value, ClientError.StoredPeers):
             buf.write_i32(5)
             _UniffiFfiConverterString.write(value.reason, buf)
         if isinstance(value, ClientError.BirthdayTooEarly):
@@ -5591,6 +5625,37 @@ class Event:
             if self.txid != other.txid:
                 return False
             if self.by != other.by:
+                return False
+            return True
+
+    @dataclass
+    class TRANSACTION_EXPIRED:
+        """
+        An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
+        counts for nothing now, unless a block includes it after all.
+"""
+        
+        def __init__(self, txid:str):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.TRANSACTION_EXPIRED(txid={})".format(self.txid)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_TRANSACTION_EXPIRED():
+                return False
+            if self.txid != other.txid:
                 return False
             return True
 
@@ -6190,6 +6255,37 @@ class Event:
             return True
 
     @dataclass
+    class LAGGED:
+        """
+        This listener or stream fell behind and `missed` events were dropped (the client
+        never waits for it): re-read the state with the client's queries.
+"""
+        
+        def __init__(self, missed:int):
+            self.missed = missed
+            
+            """
+        How many events were dropped.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.LAGGED(missed={})".format(self.missed)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_LAGGED():
+                return False
+            if self.missed != other.missed:
+                return False
+            return True
+
+    @dataclass
     class OTHER:
         """
         An event this version of the bindings does not know (a newer core).
@@ -6251,6 +6347,10 @@ class Event:
         return isinstance(self, Event.TRANSACTION_CONFLICTED)
     def is_transaction_conflicted(self) -> bool:
         return isinstance(self, Event.TRANSACTION_CONFLICTED)
+    def is_TRANSACTION_EXPIRED(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_EXPIRED)
+    def is_transaction_expired(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_EXPIRED)
     def is_KEYS_DERIVED(self) -> bool:
         return isinstance(self, Event.KEYS_DERIVED)
     def is_keys_derived(self) -> bool:
@@ -6311,6 +6411,10 @@ class Event:
         return isinstance(self, Event.STOPPED)
     def is_stopped(self) -> bool:
         return isinstance(self, Event.STOPPED)
+    def is_LAGGED(self) -> bool:
+        return isinstance(self, Event.LAGGED)
+    def is_lagged(self) -> bool:
+        return isinstance(self, Event.LAGGED)
     def is_OTHER(self) -> bool:
         return isinstance(self, Event.OTHER)
     def is_other(self) -> bool:
@@ -6327,6 +6431,7 @@ Event.TRANSACTION_CONFIRMED = type("Event.TRANSACTION_CONFIRMED", (Event.TRANSAC
 Event.CONFIRMATIONS_CHANGED = type("Event.CONFIRMATIONS_CHANGED", (Event.CONFIRMATIONS_CHANGED, Event,), {})  # type: ignore
 Event.TRANSACTION_REORGED = type("Event.TRANSACTION_REORGED", (Event.TRANSACTION_REORGED, Event,), {})  # type: ignore
 Event.TRANSACTION_CONFLICTED = type("Event.TRANSACTION_CONFLICTED", (Event.TRANSACTION_CONFLICTED, Event,), {})  # type: ignore
+Event.TRANSACTION_EXPIRED = type("Event.TRANSACTION_EXPIRED", (Event.TRANSACTION_EXPIRED, Event,), {})  # type: ignore
 Event.KEYS_DERIVED = type("Event.KEYS_DERIVED", (Event.KEYS_DERIVED, Event,), {})  # type: ignore
 Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
 Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
@@ -6342,6 +6447,7 @@ Event.GOVERNANCE_OBJECT_ADDED = type("Event.GOVERNANCE_OBJECT_ADDED", (Event.GOV
 Event.GOVERNANCE_VOTES_CHANGED = type("Event.GOVERNANCE_VOTES_CHANGED", (Event.GOVERNANCE_VOTES_CHANGED, Event,), {})  # type: ignore
 Event.GOVERNANCE_DONE = type("Event.GOVERNANCE_DONE", (Event.GOVERNANCE_DONE, Event,), {})  # type: ignore
 Event.STOPPED = type("Event.STOPPED", (Event.STOPPED, Event,), {})  # type: ignore
+Event.LAGGED = type("Event.LAGGED", (Event.LAGGED, Event,), {})  # type: ignore
 Event.OTHER = type("Event.OTHER", (Event.OTHER, Event,), {})  # type: ignore
 
 
@@ -6388,6 +6494,10 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 8:
+            return Event.TRANSACTION_EXPIRED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 9:
             return Event.KEYS_DERIVED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeChainKind.read(buf),
@@ -6395,33 +6505,33 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterOptionalUInt32.read(buf),
                 _UniffiFfiConverterSequenceTypeDerivedKey.read(buf),
             )
-        if variant == 9:
+        if variant == 10:
             return Event.REORG(
                 _UniffiFfiConverterUInt32.read(buf),
                 _UniffiFfiConverterSequenceTypeBlockId.read(buf),
                 _UniffiFfiConverterSequenceTypeBlockId.read(buf),
             )
-        if variant == 10:
+        if variant == 11:
             return Event.PEER_CONNECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 11:
+        if variant == 12:
             return Event.PEER_DISCONNECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 12:
+        if variant == 13:
             return Event.BROADCAST(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
             )
-        if variant == 13:
+        if variant == 14:
             return Event.INSTANT_LOCK(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 14:
+        if variant == 15:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -6430,42 +6540,46 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 15:
+        if variant == 16:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 16:
+        if variant == 17:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 17:
+        if variant == 18:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 18:
+        if variant == 19:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 19:
+        if variant == 20:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 20:
+        if variant == 21:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 21:
+        if variant == 22:
             return Event.GOVERNANCE_DONE(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 22:
+        if variant == 23:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 23:
+        if variant == 24:
+            return Event.LAGGED(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 25:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -6501,6 +6615,9 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_TRANSACTION_CONFLICTED():
             _UniffiFfiConverterString.check_lower(value.txid)
             _UniffiFfiConverterString.check_lower(value.by)
+            return
+        if value.is_TRANSACTION_EXPIRED():
+            _UniffiFfiConverterString.check_lower(value.txid)
             return
         if value.is_KEYS_DERIVED():
             _UniffiFfiConverterString.check_lower(value.account_id)
@@ -6565,6 +6682,9 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_STOPPED():
             _UniffiFfiConverterOptionalString.check_lower(value.error)
             return
+        if value.is_LAGGED():
+            _UniffiFfiConverterUInt64.check_lower(value.missed)
+            return
         if value.is_OTHER():
             _UniffiFfiConverterString.check_lower(value.description)
             return
@@ -6601,36 +6721,39 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             buf.write_i32(7)
             _UniffiFfiConverterString.write(value.txid, buf)
             _UniffiFfiConverterString.write(value.by, buf)
-        if value.is_KEYS_DERIVED():
+        if value.is_TRANSACTION_EXPIRED():
             buf.write_i32(8)
+            _UniffiFfiConverterString.write(value.txid, buf)
+        if value.is_KEYS_DERIVED():
+            buf.write_i32(9)
             _UniffiFfiConverterString.write(value.account_id, buf)
             _UniffiFfiConverterTypeChainKind.write(value.chain, buf)
             _UniffiFfiConverterUInt32.write(value.used_index, buf)
             _UniffiFfiConverterOptionalUInt32.write(value.used_at_height, buf)
             _UniffiFfiConverterSequenceTypeDerivedKey.write(value.new_keys, buf)
         if value.is_REORG():
-            buf.write_i32(9)
+            buf.write_i32(10)
             _UniffiFfiConverterUInt32.write(value.fork_height, buf)
             _UniffiFfiConverterSequenceTypeBlockId.write(value.disconnected, buf)
             _UniffiFfiConverterSequenceTypeBlockId.write(value.connected, buf)
         if value.is_PEER_CONNECTED():
-            buf.write_i32(10)
+            buf.write_i32(11)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.address, buf)
             _UniffiFfiConverterString.write(value.user_agent, buf)
         if value.is_PEER_DISCONNECTED():
-            buf.write_i32(11)
+            buf.write_i32(12)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.address, buf)
         if value.is_BROADCAST():
-            buf.write_i32(12)
+            buf.write_i32(13)
             _UniffiFfiConverterString.write(value.txid, buf)
             _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
         if value.is_INSTANT_LOCK():
-            buf.write_i32(13)
+            buf.write_i32(14)
             _UniffiFfiConverterString.write(value.txid, buf)
         if value.is_SPORK_CHANGED():
-            buf.write_i32(14)
+            buf.write_i32(15)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -6638,34 +6761,37 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(15)
+            buf.write_i32(16)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(16)
+            buf.write_i32(17)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(17)
+            buf.write_i32(18)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(18)
+            buf.write_i32(19)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(19)
+            buf.write_i32(20)
             _UniffiFfiConverterString.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(20)
+            buf.write_i32(21)
             _UniffiFfiConverterString.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
-            buf.write_i32(21)
+            buf.write_i32(22)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_STOPPED():
-            buf.write_i32(22)
-            _UniffiFfiConverterOptionalString.write(value.error, buf)
-        if value.is_OTHER():
             buf.write_i32(23)
+            _UniffiFfiConverterOptionalString.write(value.error, buf)
+        if value.is_LAGGED():
+            buf.write_i32(24)
+            _UniffiFfiConverterUInt64.write(value.missed, buf)
+        if value.is_OTHER():
+            buf.write_i32(25)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -7534,8 +7660,8 @@ class EventListener():
     to `Client.subscribe`.
 
     Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. It should return quickly: the client waits for a slow listener
-    once 1024 events are queued for it.
+    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+    for a slow one, further events are dropped and an `Event::Lagged` says how many.
 """
     
     def on_event(self, event: Event) -> None:
@@ -7550,8 +7676,8 @@ class EventListenerImpl(EventListener):
     to `Client.subscribe`.
 
     Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. It should return quickly: the client waits for a slow listener
-    once 1024 events are queued for it.
+    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+    for a slow one, further events are dropped and an `Event::Lagged` says how many.
 """
     
     _handle: ctypes.c_uint64

@@ -136,6 +136,7 @@ fn typical_batch() -> Batch {
                 seen: u64::from(tag),
                 owned_outputs: vec![OwnedOutput { vout: 0, value: 100_000, owner }],
                 spent_watched: Vec::new(),
+                unconfirmed_since: 0,
             }
         })
         .collect();

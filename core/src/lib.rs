@@ -47,6 +47,7 @@ pub mod client;
 pub mod encode;
 pub mod governance;
 pub mod hash;
+pub mod machine;
 pub mod network;
 pub mod node;
 pub mod p2p;

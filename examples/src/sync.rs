@@ -176,6 +176,7 @@ fn describe(e: &WalletEvent) -> String {
             format!("wallet: {txid} left the best chain (was in block {})", from.height)
         }
         WalletEvent::Conflicted { txid, by } => format!("wallet: {txid} double-spent by {by}"),
+        WalletEvent::Expired { txid } => format!("wallet: {txid} expired unconfirmed"),
         WalletEvent::KeysDerived(ext) => {
             format!("wallet: {} more keys derived", ext.new_keys.len())
         }
@@ -187,6 +188,7 @@ fn status_text(s: &TxStatus) -> String {
         TxStatus::Confirmed(b) => format!("block {}", b.height),
         TxStatus::Unconfirmed => "unconfirmed".into(),
         TxStatus::Conflicted { by } => format!("conflicted by {by}"),
+        TxStatus::Expired => "expired".into(),
     }
 }
 
@@ -215,6 +217,7 @@ fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
                         TxStatus::Confirmed(_) => "confirmed",
                         TxStatus::Unconfirmed => "unconfirmed",
                         TxStatus::Conflicted { .. } => "conflicted",
+                        TxStatus::Expired => "expired",
                     },
                 })
             })

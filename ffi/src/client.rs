@@ -48,9 +48,9 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
-    /// The node could not start (a stored address book or ban list does not decode).
-    #[error("node: {reason}")]
-    Node {
+    /// The stored address book or ban list does not decode.
+    #[error("stored peers: {reason}")]
+    StoredPeers {
         /// What failed.
         reason: String,
     },
@@ -97,7 +97,7 @@ impl From<client::ClientError> for ClientError {
             E::Sync(e) => ClientError::Sync { reason: e.to_string() },
             E::Watch(e) => ClientError::Watch { reason: e.to_string() },
             E::Account(e) => ClientError::Watch { reason: e.to_string() },
-            E::Node(e) => ClientError::Node { reason: e.to_string() },
+            E::StoredPeers(e) => ClientError::StoredPeers { reason: e.to_string() },
             E::BirthdayTooEarly { birthday, earliest, network } => {
                 ClientError::BirthdayTooEarly { birthday, earliest, network: network.into() }
             }

@@ -68,6 +68,12 @@ pub enum Event {
         /// The winner.
         by: String,
     },
+    /// An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
+    /// counts for nothing now, unless a block includes it after all.
+    TransactionExpired {
+        /// Its id.
+        txid: String,
+    },
     /// A payment used a derived key, so the account's lookahead window grew.
     KeysDerived {
         /// The account (hex of HASH160 of its key).
@@ -180,6 +186,12 @@ pub enum Event {
         /// Why, when it was not asked to stop.
         error: Option<String>,
     },
+    /// This listener or stream fell behind and `missed` events were dropped (the client
+    /// never waits for it): re-read the state with the client's queries.
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
+    },
     /// An event this version of the bindings does not know (a newer core).
     Other {
         /// Its debug text.
@@ -225,6 +237,7 @@ fn wallet_event(e: WalletEvent, network: dashlite::Network) -> Event {
         WalletEvent::Conflicted { txid, by } => {
             Event::TransactionConflicted { txid: txid.to_string(), by: by.to_string() }
         }
+        WalletEvent::Expired { txid } => Event::TransactionExpired { txid: txid.to_string() },
         WalletEvent::KeysDerived(x) => Event::KeysDerived {
             account_id: hex(&x.account.0),
             chain: x.chain.into(),
@@ -312,6 +325,7 @@ impl Event {
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),
             ClientEvent::Stopped { error } => Event::Stopped { error },
+            ClientEvent::Lagged { missed } => Event::Lagged { missed },
             other => Event::Other { description: format!("{other:?}") },
         }
     }
@@ -321,8 +335,8 @@ impl Event {
 /// to `Client.subscribe`.
 ///
 /// Called on a dashlite worker thread, one event at a time and in order, never while
-/// dashlite holds a lock. It should return quickly: the client waits for a slow listener
-/// once 1024 events are queued for it.
+/// dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+/// for a slow one, further events are dropped and an `Event::Lagged` says how many.
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// Handles one event.

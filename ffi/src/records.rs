@@ -64,6 +64,8 @@ pub enum TxStatus {
         /// The winning transaction (display hex).
         by: String,
     },
+    /// Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
+    Expired,
 }
 
 pub(crate) fn confirmed(b: &BlockRef) -> TxStatus {
@@ -76,6 +78,7 @@ impl From<wallet::TxStatus> for TxStatus {
             wallet::TxStatus::Unconfirmed => TxStatus::Unconfirmed,
             wallet::TxStatus::Confirmed(b) => confirmed(&b),
             wallet::TxStatus::Conflicted { by } => TxStatus::Conflicted { by: by.to_string() },
+            wallet::TxStatus::Expired => TxStatus::Expired,
         }
     }
 }

@@ -532,6 +532,33 @@ impl Chain {
         tx
     }
 
+    /// Spends output `vout` of `funding`, paid to `key`, in full to `to` (no fee, no change),
+    /// signed with `key` as a real wallet signs (into the mempool).
+    pub fn spend_signed(
+        &mut self,
+        funding: &Transaction,
+        vout: u32,
+        key: &crate::keys::TestKey,
+        to: &Script,
+    ) -> Transaction {
+        let spent = funding.outputs[vout as usize].clone();
+        let mut tx = Transaction {
+            version: 2,
+            tx_type: tx_type::NORMAL,
+            inputs: vec![TxIn {
+                previous_output: OutPoint::new(funding.txid(), vout),
+                script_sig: Script::default(),
+                sequence: u32::MAX,
+            }],
+            outputs: vec![TxOut { value: spent.value, script_pubkey: to.clone() }],
+            lock_time: 0,
+            extra_payload: None,
+        };
+        key.sign_input(&mut tx, 0, &spent.script_pubkey);
+        self.mempool.push(tx.clone());
+        tx
+    }
+
     /// A DIP2 ProRegTx (type 1, payload version 2) registering a regular masternode whose
     /// 1,000 DASH collateral is output 0 of the same transaction (so the payload signature is
     /// empty, as Dash Core requires), funded by the wallet; into the mempool.

@@ -4,8 +4,8 @@
 
 use dashlite::hash::{hash160, sha256d};
 use dashlite::network::Network;
-use dashlite::tx::{opcodes::*, Script};
-use secp256k1::{PublicKey, Secp256k1, SecretKey};
+use dashlite::tx::{opcodes::*, Script, Transaction};
+use secp256k1::{Message, PublicKey, Secp256k1, SecretKey};
 
 const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -277,5 +277,21 @@ impl TestKey {
     /// The P2PKH address of this key on `network`.
     pub fn address(&self, network: Network) -> String {
         p2pkh_address(&self.key_id(), network)
+    }
+
+    /// Signs input `index` of `tx` (SIGHASH_ALL) for the output `spent` pays this key with
+    /// (P2PKH or P2PK), writing its scriptSig as Dash Core's wallet would.
+    pub fn sign_input(&self, tx: &mut Transaction, index: usize, spent: &Script) {
+        let digest =
+            dashlite::tx::signature_hash(tx, index, spent, u32::from(dashlite::tx::SIGHASH_ALL));
+        let sig = Secp256k1::signing_only().sign_ecdsa(Message::from_digest(digest), &self.secret);
+        let mut der = sig.serialize_der().to_vec();
+        der.push(dashlite::tx::SIGHASH_ALL);
+        let mut script = Vec::new();
+        push_data(&mut script, &der);
+        if spent.p2pkh_hash().is_some() {
+            push_data(&mut script, &self.pubkey);
+        }
+        tx.inputs[index].script_sig = Script::new(script);
     }
 }

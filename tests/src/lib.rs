@@ -25,7 +25,8 @@
 //! Modules: [`chain`] (the block builder), [`cache`] (long header chains on disk),
 //! [`shared`] (one chain, several nodes), [`node`] (the node, its handle and its malicious
 //! [`Mode`]s), [`client`] (a bare client for hand-written protocol tests), [`keys`]
-//! (addresses, scripts, test keys), [`sporks`] and [`governance`] (what the node serves),
+//! (addresses, scripts, test keys), [`harness`] (dashlite's state machine on its driver, every
+//! event kept), [`sporks`] and [`governance`] (what the node serves),
 //! [`scale`] (the mainnet-scale benchmark chain).
 #![warn(missing_docs)]
 
@@ -33,6 +34,7 @@ pub mod cache;
 pub mod chain;
 pub mod client;
 pub mod governance;
+pub mod harness;
 pub mod keys;
 pub mod mining;
 pub mod node;

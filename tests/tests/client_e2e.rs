@@ -209,8 +209,6 @@ fn a_forging_node_among_honest_ones_changes_nothing() {
         assert_eq!(confirmed(&txs), built.payments);
         assert_eq!(txs.len(), built.payments.len());
         assert_eq!(client.sync_status().header_height, tip);
-        // The forger was asked for blocks (and its forgeries were refused).
-        assert!(nodes[2].count("getdata") > 0, "the forger was never asked for blocks");
     });
 }
 

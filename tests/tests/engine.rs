@@ -9,11 +9,9 @@ use dashlite::chain::merkle::PartialMerkleTree;
 use dashlite::chain::MemoryHeaderStore;
 use dashlite::hash::{BlockHash, Hash256, Txid};
 use dashlite::network::Network;
-use dashlite::p2p::{services, Command, DisconnectReason, Event, PeerId, PeerInfo, SECOND};
+use dashlite::p2p::{services, Command, FilterSource, PeerId, PeerInfo, SECOND};
 use dashlite::store::Progress;
-use dashlite::sync::{
-    start_header, BroadcastOutcome, SyncConfig, SyncEngine, SyncEvent, REQUEST_BATCH,
-};
+use dashlite::sync::{start_header, BroadcastOutcome, SyncConfig, SyncEngine, SyncEvent};
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, TxStatus, Wallet, WalletEvent, WatchList};
 use dashlite::wire::{
@@ -167,23 +165,23 @@ impl Sim {
             headers2,
             wants_addrv2: false,
         };
-        let event = Event::PeerReady { peer, info, filter_loaded: true };
-        self.engine.on_event(event, Some(load), self.now);
+        // The handshake ends with the engine's filter, then the peer is ready.
+        let given = self.engine.filter_for(peer, &info);
+        assert_eq!(given, Some(load));
+        self.engine.on_peer_ready(peer, &info, self.now);
     }
 
     fn disconnect(&mut self, peer: PeerId) {
         if let Some(p) = self.peers.get_mut(&peer) {
             p.gone = true;
         }
-        let addr = format!("127.0.0.1:{}", 20_000 + peer.0).parse().expect("addr");
-        let event = Event::PeerDisconnected { peer, addr, reason: DisconnectReason::Requested };
-        self.engine.on_event(event, None, self.now);
+        self.engine.on_peer_gone(peer, self.now);
         self.pump();
     }
 
     /// A message from `peer` to the engine, then everything that follows.
     fn deliver(&mut self, peer: PeerId, message: Message) {
-        self.engine.on_event(Event::Message { peer, message }, None, self.now);
+        self.engine.on_message(peer, message, self.now);
         self.pump();
     }
 
@@ -222,10 +220,7 @@ impl Sim {
                         let p = self.peers.get_mut(&peer).filter(|p| !p.gone);
                         if let Some(p) = p {
                             p.gone = true;
-                            let addr = format!("127.0.0.1:{}", 20_000 + peer.0).parse().unwrap();
-                            let reason = DisconnectReason::Misbehaving(100);
-                            let ev = Event::PeerDisconnected { peer, addr, reason };
-                            self.engine.on_event(ev, None, self.now);
+                            self.engine.on_peer_gone(peer, self.now);
                         }
                     }
                     other => self.other.push(other),
@@ -233,7 +228,7 @@ impl Sim {
             }
             if let Some((peer, m)) = replies.pop_front() {
                 if self.peers.get(&peer).is_some_and(|p| !p.gone) {
-                    self.engine.on_event(Event::Message { peer, message: m }, None, self.now);
+                    self.engine.on_message(peer, m, self.now);
                 }
             }
         }
@@ -385,19 +380,19 @@ fn a_silent_sync_peer_is_replaced_after_the_headers_timeout() {
 }
 
 #[test]
-fn a_silent_block_peer_loses_its_requests_to_the_others() {
+fn a_silent_block_peer_loses_its_requests_to_another_peer() {
     let (chain, payments) = chain_paying_alice(80, 7);
     let mut sim = Sim::new(chain, alice_wallet());
-    sim.connect_all(&[(1, Mode::Honest), (2, Mode::NoBlocks)]);
-    let owed = sim.peer(2).getdata_hashes(InvType::FilteredBlock);
-    assert!(!owed.is_empty(), "the silent peer got no share");
+    sim.connect_all(&[(1, Mode::NoBlocks), (2, Mode::Honest)]);
+    let owed = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    assert!(!owed.is_empty(), "the first block peer was asked for nothing");
+    assert!(sim.peer(2).getdata_hashes(InvType::FilteredBlock).is_empty(), "one stream");
     assert!(!sim.synced_to_tip());
     sim.tick(config().block_timeout + SECOND);
-    assert!(sim.other.contains(&Command::ClearRequests(PeerId(2))));
-    let from_honest = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
-    assert!(owed.iter().all(|h| from_honest.contains(h)), "not every owed block moved");
-    // The slow peer is not dealt the same blocks again while another peer has room.
-    assert_eq!(sim.peer(2).getdata_hashes(InvType::FilteredBlock), owed);
+    let from_other = sim.peer(2).getdata_hashes(InvType::FilteredBlock);
+    assert!(owed.iter().all(|h| from_other.contains(h)), "not every owed block moved");
+    // The slow peer is not asked again while another keeps up.
+    assert_eq!(sim.peer(1).getdata_hashes(InvType::FilteredBlock), owed);
     assert!(sim.synced_to_tip());
     assert_eq!(sim.confirmed(), payments);
 }
@@ -406,15 +401,16 @@ fn a_silent_block_peer_loses_its_requests_to_the_others() {
 fn a_peer_starting_another_merkleblock_before_the_matched_txs_is_scored_100_and_replaced() {
     let (chain, payments) = chain_paying_alice(80, 3);
     let mut sim = Sim::new(chain, alice_wallet());
-    sim.connect_all(&[(1, Mode::Honest), (2, Mode::Withhold)]);
+    // The withholding peer is the first block peer.
+    sim.connect_all(&[(1, Mode::Withhold), (2, Mode::Honest)]);
     let punished = sim.other.iter().any(|c| {
-        matches!(c, Command::Misbehaving { peer, what } if *peer == PeerId(2) && what.score() == 100)
+        matches!(c, Command::Misbehaving { peer, what } if *peer == PeerId(1) && what.score() == 100)
     });
     assert!(punished, "commands: {:?}", sim.other);
-    assert!(sim.peer(2).gone);
+    assert!(sim.peer(1).gone);
     // The block whose transactions were withheld was asked of the honest peer after.
     let withheld = sim
-        .peer(2)
+        .peer(1)
         .getdata_hashes(InvType::FilteredBlock)
         .into_iter()
         .find(|h| {
@@ -423,7 +419,7 @@ fn a_peer_starting_another_merkleblock_before_the_matched_txs_is_scored_100_and_
             sim_block_pays(&sim.chain, height, &alice_script())
         })
         .expect("the withholding peer was asked for a paying block");
-    let honest = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    let honest = sim.peer(2).getdata_hashes(InvType::FilteredBlock);
     assert!(honest.contains(&withheld), "the withheld block was not asked again");
     assert!(sim.synced_to_tip());
     assert_eq!(sim.confirmed(), payments);
@@ -478,23 +474,38 @@ fn false_positive_drift_reloads_the_filter_and_fetches_the_blocks_again() {
 }
 
 #[test]
-fn block_requests_are_spread_over_three_peers() {
-    let (chain, payments) = chain_paying_alice(300, 20);
-    let mut sim = Sim::new(chain, alice_wallet());
-    // All three are ready before headers arrive: the first, the sync peer, is silent at
-    // first; then it answers again and the engine moves on to the second.
-    for id in 1..=3 {
-        sim.connect(id, if id == 1 { Mode::Silent } else { Mode::Honest }, true);
+fn filtered_blocks_stream_from_one_peer_so_payments_cost_no_second_request() {
+    // A payment every third block, each spent in full in the very next block: the block peer
+    // adds each payment's outpoint to its filter as it matches the payment, so it matches the
+    // spend too, and nothing is asked twice.
+    let mut chain = Chain::with_blocks(4);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    let mut confirmed = BTreeMap::new();
+    for i in 0..90 {
+        chain.send(&bob, COIN);
+        if i % 3 == 0 {
+            let pay = chain.send(&alice_script(), 2 * COIN);
+            chain.mine(1);
+            confirmed.insert(pay.txid(), chain.height());
+            let vout = pay.outputs.iter().position(|o| o.script_pubkey == alice_script()).unwrap();
+            let spend = chain.spend_signed(&pay, vout as u32, &alice(), &bob);
+            chain.mine(1);
+            confirmed.insert(spend.txid(), chain.height());
+        } else {
+            chain.mine(1);
+        }
     }
-    sim.peers.get_mut(&PeerId(1)).unwrap().mode = Mode::Honest;
-    sim.tick(config().headers_timeout + SECOND);
+    let mut sim = Sim::new(chain, alice_wallet());
+    sim.connect_all(&[(1, Mode::Honest), (2, Mode::Honest), (3, Mode::Honest)]);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), confirmed);
+    assert_eq!(sim.engine.wallet().balance().total(), 0);
     let shares: Vec<usize> =
         (1..=3).map(|id| sim.peer(id).getdata_hashes(InvType::FilteredBlock).len()).collect();
-    assert!(shares.iter().all(|&n| n >= REQUEST_BATCH), "shares {shares:?}");
-    let (lo, hi) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
-    assert!(hi - lo <= 2 * REQUEST_BATCH, "uneven shares {shares:?}");
-    assert!(sim.synced_to_tip());
-    assert_eq!(sim.confirmed(), payments);
+    assert_eq!(shares.iter().filter(|&&n| n > 0).count(), 1, "shares {shares:?}");
+    let asked = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    let unique: std::collections::BTreeSet<_> = asked.iter().collect();
+    assert_eq!(unique.len(), asked.len(), "a block was asked for twice");
 }
 
 /// A synced sim with `n` peers and an unmined payment to alice (returned, not yet relayed).

@@ -47,14 +47,19 @@ use std::collections::VecDeque;
 use super::policy::FilterAction;
 use super::{BloomError, BloomFilter};
 use crate::chain::merkle::{MatchedTxid, MerkleError};
+use crate::encode::Encode;
 use crate::hash::Txid;
 use crate::tx::Transaction;
 use crate::wire::{MerkleBlock, MAX_SCRIPT_ELEMENT_SIZE};
 
-/// The most transactions the mirror holds back behind an unfetched announcement. Beyond it
-/// the oldest outstanding announcement is given up as not found (the mirror becomes a
-/// possible subset), so memory stays bounded when a peer never answers a `getdata`.
+/// The most updates the mirror holds back behind an unfetched announcement. Beyond it the
+/// oldest outstanding announcement is given up as not found (the mirror becomes a possible
+/// subset), so memory stays bounded when a peer never answers a `getdata`.
 pub const MAX_PENDING_UPDATES: usize = 10_000;
+/// The most bytes of transactions the mirror holds back behind an unfetched announcement
+/// (client bound, as [`MAX_PENDING_UPDATES`]: a peer announcing a transaction it never sends
+/// while a stream of large transactions follows costs at most this much memory).
+pub const MAX_PENDING_BYTES: usize = 2 * 1024 * 1024;
 
 /// How many lost txids [`FilterMirror::missed_txids`] keeps (the count is exact).
 pub const MAX_MISSED_TXIDS_KEPT: usize = 64;
@@ -108,6 +113,8 @@ pub struct FilterMirror {
     applied: Option<BloomFilter>,
     /// Updates that wait behind an announced transaction not yet received.
     pending: VecDeque<Update>,
+    /// Serialized size of the transactions held in `pending`.
+    pending_bytes: usize,
     /// Whether the peer has a filter once every pending update is applied.
     loaded_at_tail: bool,
     missed: Vec<Txid>,
@@ -227,9 +234,11 @@ impl FilterMirror {
         else {
             return TxDelivery::Unexpected;
         };
+        let mut held = 0;
         let source = match &mut self.pending[i] {
             Update::Tx { source, tx: slot, .. } => {
                 if i > 0 {
+                    held = tx.to_bytes().len();
                     *slot = Some(tx.clone());
                 }
                 *source
@@ -240,6 +249,9 @@ impl FilterMirror {
             self.pending.pop_front();
             self.apply_tx(tx);
             self.drain();
+        } else {
+            self.pending_bytes += held;
+            self.enforce_bounds();
         }
         TxDelivery::Expected(source)
     }
@@ -264,17 +276,24 @@ impl FilterMirror {
 
     fn push(&mut self, update: Update) {
         self.pending.push_back(update);
-        if self.pending.len() > MAX_PENDING_UPDATES {
-            // Give up the oldest transaction we still wait for.
-            if let Some(i) =
-                self.pending.iter().position(|u| matches!(u, Update::Tx { tx: None, .. }))
-            {
-                if let Some(Update::Tx { txid, .. }) = self.pending.remove(i) {
-                    self.record_missed(txid);
-                }
-            }
-        }
+        self.enforce_bounds();
         self.drain();
+    }
+
+    /// Gives up the oldest transactions still waited for while more than
+    /// [`MAX_PENDING_UPDATES`] updates or [`MAX_PENDING_BYTES`] bytes are held back.
+    fn enforce_bounds(&mut self) {
+        while self.pending.len() > MAX_PENDING_UPDATES || self.pending_bytes > MAX_PENDING_BYTES {
+            let Some(i) =
+                self.pending.iter().position(|u| matches!(u, Update::Tx { tx: None, .. }))
+            else {
+                break;
+            };
+            if let Some(Update::Tx { txid, .. }) = self.pending.remove(i) {
+                self.record_missed(txid);
+            }
+            self.drain();
+        }
     }
 
     fn record_missed(&mut self, txid: Txid) {
@@ -302,7 +321,10 @@ impl FilterMirror {
                     }
                 }
                 Some(Update::Clear) => self.applied = None,
-                Some(Update::Tx { tx: Some(tx), .. }) => self.apply_tx(&tx),
+                Some(Update::Tx { tx: Some(tx), .. }) => {
+                    self.pending_bytes = self.pending_bytes.saturating_sub(tx.to_bytes().len());
+                    self.apply_tx(&tx);
+                }
                 Some(Update::Tx { tx: None, .. }) | None => return,
             }
         }

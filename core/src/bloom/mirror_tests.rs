@@ -226,3 +226,34 @@ fn a_peer_that_never_answers_cannot_grow_the_queue_without_bound() {
     assert!(!mirror.is_exact());
     assert_eq!(mirror.missed_txids().len(), MAX_MISSED_TXIDS_KEPT.min(5));
 }
+
+#[test]
+fn large_transactions_held_behind_an_unanswered_announcement_are_bounded_in_bytes() {
+    let (mut mirror, _) = watching(&[7; 20]);
+    let first = crate::hash::Txid::from_byte_array([0xee; 32]);
+    mirror.on_tx_announced(first);
+    // 300 announced transactions of ~20 KB that do arrive, all behind the first one.
+    let mut held = 0usize;
+    for i in 0..300u32 {
+        let tx = Transaction {
+            version: 1,
+            tx_type: 0,
+            inputs: vec![TxIn {
+                previous_output: OutPoint::new(crate::hash::Txid::from_byte_array([1; 32]), i),
+                script_sig: Script::new(vec![0x51; 20_000]),
+                sequence: u32::MAX,
+            }],
+            outputs: vec![TxOut { value: 1, script_pubkey: p2pkh(&[9; 20]) }],
+            lock_time: 0,
+            extra_payload: None,
+        };
+        mirror.on_tx_announced(tx.txid());
+        mirror.on_tx(&tx);
+        held = held.max(mirror.pending());
+    }
+    // The first announcement was given up once the held bytes passed the bound; everything
+    // behind it was applied and nothing more is held.
+    assert!(held * 20_000 <= MAX_PENDING_BYTES + 40_000, "{held} transactions held");
+    assert_eq!(mirror.missed_txids(), [first]);
+    assert_eq!(mirror.pending(), 0);
+}

@@ -1,7 +1,6 @@
 //! [`ClientError`]: what the client API reports.
 
 use crate::chain::StoreError;
-use crate::node::NodeError;
 use crate::sync::SyncError;
 use crate::wallet::{AccountError, WatchError};
 
@@ -20,9 +19,9 @@ pub enum ClientError {
     /// An account key is not a BIP44 account key or its gap limits are out of range.
     #[error(transparent)]
     Account(#[from] AccountError),
-    /// The node could not start (a stored address book or ban list does not decode).
-    #[error(transparent)]
-    Node(#[from] NodeError),
+    /// The stored address book or ban list does not decode.
+    #[error("stored peers: {0}")]
+    StoredPeers(crate::encode::DecodeError),
     /// The birthday is before the first block this client can validate from.
     #[error("birthday height {birthday} is before height {earliest}, the first this client syncs from on {network}")]
     BirthdayTooEarly {

@@ -92,6 +92,12 @@ pub enum ClientEvent {
     /// Governance sync progressed or an object or its votes changed (when enabled with
     /// [`super::ClientBuilder::governance`]).
     Governance(GovernanceEvent),
+    /// This stream's reader fell behind and `missed` events were dropped (the client never
+    /// waits for a reader): the client's queries give the current state.
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
+    },
     /// The client stopped: asked to (`error` is `None`), or because its store failed.
     Stopped {
         /// Why, when it was not asked to stop.
@@ -99,46 +105,62 @@ pub enum ClientEvent {
     },
 }
 
-/// The client's subscribers; events go to each in order.
+#[derive(Debug)]
+struct Subscriber {
+    events: Sender<ClientEvent>,
+    /// Events dropped since the reader last kept up.
+    missed: u64,
+}
+
+/// The client's subscribers; events go to each in order. Publishing never waits: a stream
+/// whose reader lags behind by [`EVENT_STREAM_CAPACITY`] events loses the events that do not
+/// fit and then gets one [`ClientEvent::Lagged`] saying how many, as soon as there is room.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Subscribers(Arc<Mutex<Vec<Sender<ClientEvent>>>>);
+pub(crate) struct Subscribers(Arc<Mutex<Vec<Subscriber>>>);
 
 impl Subscribers {
     pub(crate) fn stream(&self) -> EventStream {
         let (tx, rx) = bounded(EVENT_STREAM_CAPACITY);
-        self.lock().push(tx);
+        self.lock().push(Subscriber { events: tx, missed: 0 });
         EventStream { events: rx }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Sender<ClientEvent>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Subscriber>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Sends `events` to every open stream, waiting for slow readers; closed streams are
-    /// dropped.
-    pub(crate) async fn publish(&self, events: &[ClientEvent]) {
+    /// Sends `events` to every open stream without waiting; closed streams are dropped.
+    pub(crate) fn publish(&self, events: Vec<ClientEvent>) {
         if events.is_empty() {
             return;
         }
-        let subs = self.lock().clone();
-        let mut closed = false;
-        for s in &subs {
-            for e in events {
-                if s.send(e.clone()).await.is_err() {
-                    closed = true;
-                    break;
+        let mut subs = self.lock();
+        subs.retain(|s| !s.events.is_closed());
+        for s in subs.iter_mut() {
+            for e in &events {
+                if s.missed > 0 {
+                    // One slot for the marker, one for the event, or the event is lost too.
+                    let room = s.events.capacity().unwrap_or(usize::MAX) - s.events.len();
+                    if room < 2
+                        || s.events.try_send(ClientEvent::Lagged { missed: s.missed }).is_err()
+                    {
+                        s.missed += 1;
+                        continue;
+                    }
+                    s.missed = 0;
+                }
+                if s.events.try_send(e.clone()).is_err() {
+                    s.missed += 1;
                 }
             }
-        }
-        if closed {
-            self.lock().retain(|s| !s.is_closed());
         }
     }
 }
 
 /// The client's events in order, from the moment the stream was made. Dropping it
-/// unsubscribes. A stream that is not read holds up to [`EVENT_STREAM_CAPACITY`] events and
-/// then makes the client wait: read it, or drop it.
+/// unsubscribes. A stream that is not read holds up to [`EVENT_STREAM_CAPACITY`] events; the
+/// client never waits for it: what does not fit is replaced by one [`ClientEvent::Lagged`]
+/// (re-read the state with the client's queries then).
 #[derive(Debug)]
 pub struct EventStream {
     events: Receiver<ClientEvent>,

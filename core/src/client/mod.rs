@@ -36,8 +36,8 @@
 mod builder;
 mod error;
 mod event;
-mod parts;
 mod runtime;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -47,33 +47,31 @@ pub use builder::{
 };
 pub use error::ClientError;
 pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
+pub use session::{ClientMachine, Session, PROGRESS_INTERVAL};
 
 use std::sync::{Arc, Mutex};
 
-use async_std::channel::{bounded, Sender};
 use async_std::task::JoinHandle;
 
 use crate::chain::StoredHeader;
 use crate::encode::Decode;
-use crate::governance::{GovernanceProgress, GovernanceService, ProposalDetail, ProposalSummary};
+use crate::governance::{GovernanceProgress, ProposalDetail, ProposalSummary};
 use crate::hash::{Hash256, Txid};
-use crate::node::NodeConfig;
-use crate::spork::{SporkId, SporkService, SporkStatus};
+use crate::node::NodeHandle;
+use crate::spork::{SporkId, SporkStatus};
 use crate::store::Store;
-use crate::sync::{SyncConfig, SyncEngine};
 use crate::tx::Transaction;
-use crate::wallet::{Balance, Utxo, Wallet, WalletTx, WatchList};
+use crate::wallet::{Balance, Utxo, Wallet, WalletTx};
 use crate::Network;
 
 use event::Subscribers;
-use parts::Parts;
-use runtime::{Control, StatusCell};
+use runtime::{Runtime, StatusCell};
 
 enum Inner {
-    Stopped(Box<Parts>),
+    Stopped(Box<Session>),
     Running {
-        control: Sender<Control>,
-        task: JoinHandle<Box<Parts>>,
+        handle: NodeHandle<Runtime>,
+        task: JoinHandle<Runtime>,
     },
     /// Between states (a start or stop in progress).
     Busy,
@@ -100,59 +98,11 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Opens a client on `store` as `builder` says.
     fn open(builder: ClientBuilder, store: Box<dyn Store>) -> Result<Client, ClientError> {
-        let network = builder.network;
-        let params = network.params();
-        let (start, birthday_height) = builder.start()?;
-        let state = store.load()?;
-        let fresh = state.progress.is_none();
-        let mut watch = state.watch.unwrap_or_else(|| WatchList::new(network));
-        if fresh {
-            for item in &builder.watch {
-                item.add_to(&mut watch)?;
-            }
-        }
-        let tip = state.progress.map_or(0, |p| p.height);
-        let wallet = Wallet::from_parts(watch, state.wallet_txs, tip);
-        let mut config = SyncConfig::new(params, birthday_height);
-        if let Some(seed) = builder.seed {
-            config.seed = seed;
-        }
-        config.false_positive_rate = builder.false_positive_rate;
-        if let Some(n) = builder.blocks_in_flight {
-            config.blocks_in_flight = n;
-        }
-        let mut engine = SyncEngine::resume(config, store, start, wallet, state.progress)?;
-        // Items new to a stored wallet: into the filter, and blocks from the birthday again.
-        let mut added = false;
-        if !fresh {
-            for item in &builder.watch {
-                let mut probe = engine.wallet().watch_list().clone();
-                if item.add_to(&mut probe)? {
-                    engine.update_watch_list(Some(birthday_height), |w| item.add_to(w))?;
-                    added = true;
-                }
-            }
-        }
-        let mut node = NodeConfig::new(network);
-        node.p2p.target_outbound = builder.max_peers;
-        node.p2p.manual_peers = builder.peers.clone();
-        node.seed = builder.seed;
-        if let Some(p) = state.peers {
-            node.address_book = Some(p.address_book);
-            node.bans = Some(p.bans);
-        }
-        let sporks = SporkService::restore(params, state.sporks);
-        let governance =
-            builder.governance.then(|| GovernanceService::restore(network, state.governance));
-        let mut parts = Parts::new(engine, sporks, governance, node, state.progress);
-        if added || fresh {
-            parts.note_watch();
-        }
-        parts.commit()?;
-        let status = Arc::new(Mutex::new(parts.status));
+        let session = Session::open(&builder, store, runtime::now_ms())?;
+        let status = Arc::new(Mutex::new(session.status()));
         Ok(Client {
-            network,
-            inner: Mutex::new(Inner::Stopped(Box::new(parts))),
+            network: builder.network,
+            inner: Mutex::new(Inner::Stopped(Box::new(session))),
             subscribers: Subscribers::default(),
             status,
         })
@@ -169,24 +119,17 @@ impl Client {
 
     /// Connects to peers and syncs until [`Client::stop`].
     pub async fn start(&self) -> Result<(), ClientError> {
-        let parts = {
-            let mut inner = self.lock();
-            match std::mem::replace(&mut *inner, Inner::Busy) {
-                Inner::Stopped(p) => p,
-                other => {
-                    *inner = other;
-                    return Err(ClientError::AlreadyRunning);
-                }
-            }
-        };
-        match runtime::start(parts, self.subscribers.clone(), self.status.clone()) {
-            Ok((control, task)) => {
-                *self.lock() = Inner::Running { control, task };
+        let mut inner = self.lock();
+        match std::mem::replace(&mut *inner, Inner::Busy) {
+            Inner::Stopped(session) => {
+                let (handle, task) =
+                    runtime::start(session, self.subscribers.clone(), self.status.clone());
+                *inner = Inner::Running { handle, task };
                 Ok(())
             }
-            Err((parts, e)) => {
-                *self.lock() = Inner::Stopped(parts);
-                Err(e.into())
+            other => {
+                *inner = other;
+                Err(ClientError::AlreadyRunning)
             }
         }
     }
@@ -194,46 +137,46 @@ impl Client {
     /// Disconnects, commits everything and stops. Also collects a client that stopped on
     /// its own (a store failure: see [`ClientEvent::Stopped`]).
     pub async fn stop(&self) -> Result<(), ClientError> {
-        let (control, task) = {
+        let (handle, task) = {
             let mut inner = self.lock();
             match std::mem::replace(&mut *inner, Inner::Busy) {
-                Inner::Running { control, task } => (control, task),
+                Inner::Running { handle, task } => (handle, task),
                 other => {
                     *inner = other;
                     return Err(ClientError::NotRunning);
                 }
             }
         };
-        let _ = control.send(Control::Stop).await;
-        let parts = task.await;
-        *self.lock() = Inner::Stopped(parts);
+        handle.stop().await;
+        let runtime = task.await;
+        *self.lock() = Inner::Stopped(runtime.session);
         Ok(())
     }
 
-    /// Runs `f` on the client's state: inside the running task, or here when stopped (then
+    /// Runs `f` on the client's session: inside the running task, or here when stopped (then
     /// committing what it changed).
     async fn with<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Parts) -> R + Send + 'static,
+        f: impl FnOnce(&mut Session) -> R + Send + 'static,
     ) -> Result<R, ClientError> {
-        let control = {
+        let handle = {
             let mut inner = self.lock();
             match &mut *inner {
-                Inner::Stopped(parts) => {
-                    let r = f(parts);
-                    parts.commit()?;
+                Inner::Stopped(session) => {
+                    let r = f(session);
+                    let events: Vec<_> = session
+                        .machine_mut()
+                        .drain_outputs()
+                        .filter_map(crate::machine::Output::into_event)
+                        .collect();
+                    session.on_step(events, runtime::now_ms())?;
                     return Ok(r);
                 }
-                Inner::Running { control, .. } => control.clone(),
+                Inner::Running { handle, .. } => handle.clone(),
                 Inner::Busy => return Err(ClientError::Stopped),
             }
         };
-        let (tx, rx) = bounded(1);
-        let job = Box::new(move |parts: &mut Parts| {
-            let _ = tx.try_send(f(parts));
-        });
-        control.send(Control::Run(job)).await.map_err(|_| ClientError::Stopped)?;
-        rx.recv().await.map_err(|_| ClientError::Stopped)
+        handle.call(move |rt| f(&mut rt.session)).await.map_err(|_| ClientError::Stopped)
     }
 
     /// Where sync stands.
@@ -243,14 +186,14 @@ impl Client {
 
     /// The wallet's balance.
     pub async fn balance(&self) -> Result<Balance, ClientError> {
-        self.with(|p| p.engine.wallet().balance()).await
+        self.with(|s| s.machine().wallet().balance()).await
     }
 
     /// The wallet's transactions in the order first seen.
     pub async fn transactions(&self) -> Result<Vec<WalletTx>, ClientError> {
-        self.with(|p| {
+        self.with(|s| {
             let mut txs: Vec<WalletTx> =
-                p.engine.wallet().transactions().into_iter().cloned().collect();
+                s.machine().wallet().transactions().into_iter().cloned().collect();
             txs.sort_by_key(|t| t.seen);
             txs
         })
@@ -259,17 +202,17 @@ impl Client {
 
     /// The wallet's unspent outputs.
     pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
-        self.with(|p| p.engine.wallet().utxos()).await
+        self.with(|s| s.machine().wallet().utxos()).await
     }
 
     /// A copy of the whole wallet (watch list, transactions, tip).
     pub async fn wallet(&self) -> Result<Wallet, ClientError> {
-        self.with(|p| p.engine.wallet().clone()).await
+        self.with(|s| s.machine().wallet().clone()).await
     }
 
     /// The best-chain header at `height`, if the client has it.
     pub async fn header_at(&self, height: u32) -> Result<Option<StoredHeader>, ClientError> {
-        self.with(move |p| p.engine.tree().header_at(height)).await?.map_err(|e| match e {
+        self.with(move |s| s.machine().tree().header_at(height)).await?.map_err(|e| match e {
             crate::chain::ChainError::Store(s) => ClientError::Store(s),
             other => ClientError::Sync(other.into()),
         })
@@ -283,10 +226,11 @@ impl Client {
         item: WatchItem,
         rescan_from: Option<u32>,
     ) -> Result<bool, ClientError> {
-        self.with(move |p| {
-            let added = p.engine.update_watch_list(rescan_from, |w| item.add_to(w))?;
+        self.with(move |s| {
+            let now = runtime::now_ms();
+            let added = s.machine_mut().update_watch_list(rescan_from, |w| item.add_to(w), now)?;
             if added {
-                p.note_watch();
+                s.note_watch();
             }
             Ok(added)
         })
@@ -301,33 +245,33 @@ impl Client {
         if !self.sync_status().running {
             return Err(ClientError::NotRunning);
         }
-        self.with(move |p| p.engine.broadcast(tx)).await
+        self.with(move |s| s.machine_mut().broadcast(tx, runtime::now_ms())).await
     }
 
     /// Every spork held (verified), with its value and whether it is active now.
     pub async fn sporks(&self) -> Result<Vec<SporkStatus>, ClientError> {
-        self.with(|p| p.sporks.status(runtime::now_ms())).await
+        self.with(|s| s.machine().sporks().status(runtime::now_ms())).await
     }
 
     /// Whether spork `id` is active now (a spork never heard of is off, as in Dash Core).
     pub async fn is_spork_active(&self, id: SporkId) -> Result<bool, ClientError> {
-        self.with(move |p| p.sporks.is_active(id, runtime::now_ms())).await
+        self.with(move |s| s.machine().sporks().is_active(id, runtime::now_ms())).await
     }
 
     /// Governance proposals with their vote tallies (empty unless governance sync is
     /// enabled). Vote and trigger signatures are unverified: that needs the masternode list.
     pub async fn proposals(&self) -> Result<Vec<ProposalSummary>, ClientError> {
-        self.with(|p| p.governance.as_ref().map(|g| g.proposals()).unwrap_or_default()).await
+        self.with(|s| s.machine().governance().map(|g| g.proposals()).unwrap_or_default()).await
     }
 
     /// One governance object with its votes.
     pub async fn proposal(&self, hash: Hash256) -> Result<Option<ProposalDetail>, ClientError> {
-        self.with(move |p| p.governance.as_ref().and_then(|g| g.proposal(&hash))).await
+        self.with(move |s| s.machine().governance().and_then(|g| g.proposal(&hash))).await
     }
 
     /// The counts of the current (or last) governance sync round.
     pub async fn governance_progress(&self) -> Result<Option<GovernanceProgress>, ClientError> {
-        self.with(|p| p.governance.as_ref().map(|g| g.progress())).await
+        self.with(|s| s.machine().governance().map(|g| g.progress())).await
     }
 
     /// The client's events from now on, as an async stream.

@@ -3,9 +3,14 @@
 //! stop a broken test from hanging; nothing asserts on durations.
 
 use super::*;
+use crate::chain::MemoryHeaderStore;
 use crate::hash::Hash256;
-use crate::p2p::{services::*, DisconnectReason};
-use crate::wire::{FilterLoad, FrameDecoder, NetAddress, Ping, Pong, Version, VersionExtent};
+use crate::machine::Parts;
+use crate::network::Network;
+use crate::p2p::{services::*, AddrBook, DisconnectReason};
+use crate::sync::{start_header, SyncConfig, SyncEngine};
+use crate::wallet::{Wallet, WatchList};
+use crate::wire::{FrameDecoder, NetAddress, Ping, Pong, Version, VersionExtent};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream as StdStream};
 use std::sync::mpsc;
@@ -82,7 +87,54 @@ impl FakePeer {
     }
 }
 
-async fn next_event(events: &mut NodeEvents, want: impl Fn(&Event) -> bool) -> Event {
+/// A host that hands every event to the test.
+struct TestHost {
+    machine: StateMachine<MemoryHeaderStore>,
+    events: Sender<Event>,
+}
+
+impl Host for TestHost {
+    type Store = MemoryHeaderStore;
+    type Stop = ();
+
+    fn machine(&mut self) -> &mut StateMachine<MemoryHeaderStore> {
+        &mut self.machine
+    }
+
+    fn on_step(&mut self, events: Vec<Event>, _: Time) -> Result<(), ()> {
+        for e in events {
+            let _ = self.events.try_send(e);
+        }
+        Ok(())
+    }
+
+    fn on_stopped(&mut self, events: Vec<Event>, _: Option<()>, now: Time) {
+        let _ = self.on_step(events, now);
+    }
+}
+
+fn start_host(
+    peer: SocketAddr,
+    seed: u64,
+) -> (NodeHandle<TestHost>, JoinHandle<TestHost>, Receiver<Event>) {
+    let params = Network::Regtest.params();
+    let sync = SyncEngine::new(
+        SyncConfig::new(params, 0),
+        MemoryHeaderStore::new(),
+        start_header(params, 0, &[]),
+        Wallet::new(WatchList::new(Network::Regtest)),
+    )
+    .expect("engine");
+    let mut p2p = crate::p2p::Config::new(Network::Regtest);
+    p2p.manual_peers = vec![peer];
+    p2p.target_outbound = 1;
+    let machine = StateMachine::new(Parts::new(p2p, sync, seed), Clock::new().now());
+    let (tx, rx) = unbounded();
+    let (handle, task) = start(TestHost { machine, events: tx }, Duration::from_secs(5));
+    (handle, task, rx)
+}
+
+async fn next_event(events: &mut Receiver<Event>, want: impl Fn(&Event) -> bool) -> Event {
     async_std::future::timeout(GUARD, async {
         loop {
             match events.next().await {
@@ -129,16 +181,11 @@ fn driver_connects_handshakes_pings_reconnects_and_shuts_down_over_loopback() {
     });
 
     task::block_on(async {
-        let mut config = NodeConfig::new(Network::Regtest);
-        config.p2p.manual_peers = vec![addr];
-        config.p2p.target_outbound = 1;
-        config.seed = Some(5);
-        let filter = FilterLoad { data: vec![0; 4], hash_funcs: 3, tweak: 1, flags: 1 };
-        let (node, mut events) = start(config, Box::new(filter)).expect("node starts");
+        let (node, task, mut events) = start_host(addr, 5);
 
-        let ready = next_event(&mut events, |e| matches!(e, Event::PeerReady { .. })).await;
-        let Event::PeerReady { peer: first, info, filter_loaded } = ready else { unreachable!() };
-        assert!(filter_loaded && info.headers2);
+        let ready = next_event(&mut events, |e| matches!(e, Event::PeerConnected { .. })).await;
+        let Event::PeerConnected { peer: first, info } = ready else { unreachable!() };
+        assert!(info.headers2);
         assert_eq!(info.start_height, 233);
         let seen = reports.recv_timeout(GUARD).unwrap();
         assert_eq!(seen, "version,sendaddrv2,verack,senddsq,sendheaders2,filterload");
@@ -147,19 +194,25 @@ fn driver_connects_handshakes_pings_reconnects_and_shuts_down_over_loopback() {
         let gone = next_event(&mut events, |e| matches!(e, Event::PeerDisconnected { .. })).await;
         assert_eq!(
             gone,
-            Event::PeerDisconnected { peer: first, addr, reason: DisconnectReason::Closed }
+            Event::PeerDisconnected {
+                peer: first,
+                addr,
+                reason: DisconnectReason::Closed,
+                was_ready: true
+            }
         );
 
-        let again = next_event(&mut events, |e| matches!(e, Event::PeerReady { .. })).await;
-        let Event::PeerReady { peer: second, .. } = again else { unreachable!() };
+        let again = next_event(&mut events, |e| matches!(e, Event::PeerConnected { .. })).await;
+        let Event::PeerConnected { peer: second, .. } = again else { unreachable!() };
         assert_ne!(second, first);
 
-        let snapshot = node.shutdown().await.expect("shutdown");
-        let book = AddrBook::from_bytes(&snapshot.address_book, 10).unwrap();
+        node.stop().await;
+        let host = task.await;
+        let book: &AddrBook = host.machine.peers().address_book();
         let known = book.get(&crate::p2p::Endpoint::ip(addr)).expect("configured peer kept");
         assert_eq!(known.successes, 2);
         assert_eq!(reports.recv_timeout(GUARD).unwrap(), "closed by client");
-        assert!(matches!(node.command(Command::SetHeight(1)).await, Err(NodeError::Stopped)));
+        assert_eq!(node.call(|_| ()).await, Err(Stopped));
     });
     fake.join().unwrap();
 }
@@ -177,18 +230,15 @@ fn a_peer_speaking_the_wrong_magic_is_dropped() {
         while p.recv().is_some() {}
     });
     task::block_on(async {
-        let mut config = NodeConfig::new(Network::Regtest);
-        config.p2p.manual_peers = vec![addr];
-        config.p2p.target_outbound = 1;
-        config.seed = Some(6);
-        let (node, mut events) = start(config, Box::new(crate::p2p::NoFilter)).unwrap();
+        let (node, task, mut events) = start_host(addr, 6);
         let gone = next_event(&mut events, |e| matches!(e, Event::PeerDisconnected { .. })).await;
         let Event::PeerDisconnected { reason, .. } = gone else { unreachable!() };
         assert!(
             matches!(reason, DisconnectReason::Frame(FrameError::BadMagic { .. })),
             "{reason:?}"
         );
-        node.shutdown().await.unwrap();
+        node.stop().await;
+        task.await;
     });
     fake.join().unwrap();
 }

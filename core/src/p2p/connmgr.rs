@@ -1,7 +1,7 @@
 //! The connection manager: keeps [`Config::target_outbound`] good outbound peers, finds
 //! addresses (configured peers, DNS seeds, fixed seeds, gossip), reconnects with backoff,
-//! drops and replaces peers that misbehave, stall or time out, chooses the sync peer, and
-//! believes a best height only when headers prove it or several peers agree.
+//! and drops and replaces peers that misbehave, stall or time out. Which peer headers are
+//! synced from is the sync layer's choice ([`crate::sync`]).
 //!
 //! Inputs are the `on_*` methods and [`ConnectionManager::command`]; outputs accumulate in
 //! one outbox drained with [`ConnectionManager::drain_outputs`].
@@ -9,12 +9,12 @@
 use super::addrbook::{AddrBook, AddrSource, Endpoint, NetGroup, MAX_ADDRESSES};
 use super::handshake::HandshakeConfig;
 use super::liveness::Timeouts;
-use super::misbehavior::{BanList, Misbehavior};
+use super::misbehavior::{BanList, Misbehavior, Oversize};
 use super::peer::{Peer, PeerInfo, Step};
 use super::{DisconnectReason, Event, Output, PeerId, Time, MINUTE, SECOND};
 use crate::encode::DecodeErrorKind;
 use crate::network::{Network, Params};
-use crate::wire::{FrameError, Message, MessageError, MAX_ADDR_ENTRIES};
+use crate::wire::{FrameError, Message, MessageError, MessageKind, MAX_ADDR_ENTRIES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashSet};
@@ -24,11 +24,6 @@ pub use super::peer::{FilterSource, NoFilter};
 
 /// Default number of outbound peers (the issue asks for 3–5).
 pub const DEFAULT_TARGET_OUTBOUND: usize = 4;
-/// How many peers must claim a height before it is believed without proof.
-pub const MIN_AGREEING_PEERS: usize = 2;
-/// A peer proven or corroborated to be this many blocks ahead of the sync peer takes over
-/// (client rule).
-pub const SYNC_PEER_SWITCH_MARGIN: u32 = 6;
 /// How long to wait before asking the DNS seeds again (client rule).
 pub const DNS_RETRY: Time = 10 * MINUTE;
 /// How often the manager looks for addresses while below its target (client rule).
@@ -96,25 +91,14 @@ pub enum Command {
     },
     /// Close the connection to `peer` (it will be replaced).
     Disconnect(PeerId),
-    /// Our best header height, announced in our `version`.
-    SetHeight(u32),
-    /// Headers from `peer` up to `height` validated: the peer's height is proven.
-    HeadersProven {
-        /// The peer.
-        peer: PeerId,
-        /// The height reached.
-        height: u32,
-    },
-    /// The layer above gave up on `peer`'s outstanding requests (no stall for them).
-    ClearRequests(PeerId),
     /// Add a configured peer.
     AddPeer(SocketAddr),
 }
 
+#[derive(Debug)]
 struct Slot {
     peer: Peer,
     endpoint: Endpoint,
-    proven: u32,
     addr_tokens: f64,
     addr_tokens_at: Time,
 }
@@ -127,6 +111,7 @@ struct Discovery {
 }
 
 /// Keeps a few good peers. See the module documentation.
+#[derive(Debug)]
 pub struct ConnectionManager {
     config: Config,
     handshake: HandshakeConfig,
@@ -135,28 +120,17 @@ pub struct ConnectionManager {
     peers: BTreeMap<PeerId, Slot>,
     book: AddrBook,
     bans: BanList,
-    filters: Box<dyn FilterSource>,
     outbox: Vec<Output>,
     next_id: u64,
     now: Time,
     our_height: u32,
-    proven_best: u32,
-    believed_best: u32,
-    sync_peer: Option<PeerId>,
     discovery: Discovery,
 }
 
 impl ConnectionManager {
-    /// A manager with an address book and ban list (fresh or restored), a filter source and
-    /// a seed for its random choices (nonces, addresses).
-    pub fn new(
-        config: Config,
-        book: AddrBook,
-        bans: BanList,
-        filters: Box<dyn FilterSource>,
-        seed: u64,
-        now: Time,
-    ) -> Self {
+    /// A manager with an address book and ban list (fresh or restored) and a seed for its
+    /// random choices (nonces, addresses).
+    pub fn new(config: Config, book: AddrBook, bans: BanList, seed: u64, now: Time) -> Self {
         let handshake = HandshakeConfig {
             network: config.network,
             devnet_name: config.devnet_name.clone(),
@@ -170,14 +144,10 @@ impl ConnectionManager {
             peers: BTreeMap::new(),
             book,
             bans,
-            filters,
             outbox: Vec::new(),
             next_id: 1,
             now,
             our_height: 0,
-            proven_best: 0,
-            believed_best: 0,
-            sync_peer: None,
             discovery: Discovery::default(),
             config,
         };
@@ -202,14 +172,19 @@ impl ConnectionManager {
         &self.bans
     }
 
-    /// The peer syncing is done from.
-    pub fn sync_peer(&self) -> Option<PeerId> {
-        self.sync_peer
+    /// A seed drawn from the manager's random choices, for the manager that follows it.
+    pub fn fresh_seed(&mut self) -> u64 {
+        self.rng.random()
     }
 
-    /// The best height believed for the network.
-    pub fn best_height(&self) -> u32 {
-        self.believed_best
+    /// The address book and the ban list, the manager being done with.
+    pub fn into_book_and_bans(self) -> (AddrBook, BanList) {
+        (self.book, self.bans)
+    }
+
+    /// Our best header height, announced in the `version` of new connections.
+    pub fn set_height(&mut self, height: u32) {
+        self.our_height = height;
     }
 
     /// Every connection (connecting, handshaking, ready).
@@ -310,13 +285,7 @@ impl ConnectionManager {
         let peer = Peer::with_timeouts(id, addr, nonce, self.now, self.config.timeouts);
         self.peers.insert(
             id,
-            Slot {
-                peer,
-                endpoint,
-                proven: 0,
-                addr_tokens: ADDR_TOKEN_BUCKET,
-                addr_tokens_at: self.now,
-            },
+            Slot { peer, endpoint, addr_tokens: ADDR_TOKEN_BUCKET, addr_tokens_at: self.now },
         );
         self.outbox.push(Output::Connect { peer: id, addr });
     }
@@ -378,28 +347,24 @@ impl ConnectionManager {
     /// penalty (20); other malformed messages are ignored, as Dash Core ignores them.
     pub fn on_decode_error(&mut self, peer: PeerId, error: MessageError, now: Time) {
         self.advance(now);
-        let counted = matches!(
-            error.command.as_str(),
-            "addr" | "addrv2" | "inv" | "getdata" | "notfound" | "headers" | "headers2"
-        );
-        if counted && matches!(error.source.kind, DecodeErrorKind::TooLarge { .. }) {
-            let what = Misbehavior::Oversized { command: error.command.as_str().to_owned() };
-            self.misbehaving(peer, what);
+        let oversize = MessageKind::of(&error.command).and_then(Oversize::of);
+        if let (Some(o), DecodeErrorKind::TooLarge { .. }) = (oversize, &error.source.kind) {
+            self.misbehaving(peer, Misbehavior::Oversized(o));
         }
     }
 
-    /// A message arrived from `peer`.
-    pub fn on_message(&mut self, peer: PeerId, message: Message, now: Time) {
+    /// A message arrived from `peer`. `filters` gives the `filterload` that ends a handshake.
+    pub fn on_message(
+        &mut self,
+        peer: PeerId,
+        message: Message,
+        filters: &mut dyn FilterSource,
+        now: Time,
+    ) {
         self.advance(now);
         let now = self.now;
         let Some(slot) = self.peers.get_mut(&peer) else { return };
-        let step = slot.peer.on_message(
-            &self.handshake,
-            message,
-            &mut *self.filters,
-            now,
-            &mut self.outbox,
-        );
+        let step = slot.peer.on_message(&self.handshake, message, filters, now, &mut self.outbox);
         match step {
             Err(reason @ DisconnectReason::WrongDevnet { .. }) => {
                 self.misbehaving(peer, Misbehavior::WrongDevnet);
@@ -412,7 +377,6 @@ impl ConnectionManager {
                 let endpoint = slot.endpoint;
                 self.book.record_success(&endpoint, info.services, now);
                 self.outbox.push(Output::Event(Event::PeerReady { peer, info, filter_loaded }));
-                self.update_heights();
             }
             Ok(Step::Forward(Message::Addr(a))) => {
                 let n = Self::take_addr_tokens(slot, a.entries.len(), now);
@@ -463,19 +427,6 @@ impl ConnectionManager {
                 self.drop_peer(peer, DisconnectReason::Requested, true);
                 self.maintain();
             }
-            Command::SetHeight(h) => self.our_height = h,
-            Command::HeadersProven { peer, height } => {
-                if let Some(slot) = self.peers.get_mut(&peer) {
-                    slot.proven = slot.proven.max(height);
-                }
-                self.proven_best = self.proven_best.max(height);
-                self.update_heights();
-            }
-            Command::ClearRequests(peer) => {
-                if let Some(slot) = self.peers.get_mut(&peer) {
-                    slot.peer.clear_requests();
-                }
-            }
             Command::AddPeer(addr) => {
                 self.book.add(Endpoint::ip(addr), 0, now / 1000, AddrSource::Manual, now);
                 if !self.config.manual_peers.contains(&addr) {
@@ -519,60 +470,7 @@ impl ConnectionManager {
             self.bans.ban_addr(slot.peer.addr(), self.now);
         }
         let addr = slot.peer.addr();
-        self.outbox.push(Output::Event(Event::PeerDisconnected { peer, addr, reason }));
-        self.update_heights();
-    }
-
-    fn claim(slot: &Slot) -> u32 {
-        let claimed = slot.peer.info().map_or(0, |i| u32::try_from(i.start_height).unwrap_or(0));
-        claimed.max(slot.proven)
-    }
-
-    /// The best height believed: proven by headers, or reached by the claims of at least
-    /// [`MIN_AGREEING_PEERS`] ready peers.
-    fn believed_height(&self) -> u32 {
-        let mut claims: Vec<u32> =
-            self.peers.values().filter(|s| s.peer.is_ready()).map(Self::claim).collect();
-        claims.sort_unstable_by(|a, b| b.cmp(a));
-        let agreed = claims.get(MIN_AGREEING_PEERS - 1).copied().unwrap_or(0);
-        agreed.max(self.proven_best)
-    }
-
-    /// A peer's height as far as we believe it: what it proved, and its claim only up to
-    /// the believed best.
-    fn effective_height(&self, slot: &Slot) -> u32 {
-        Self::claim(slot).min(self.believed_best.max(slot.proven)).max(slot.proven)
-    }
-
-    fn update_heights(&mut self) {
-        let believed = self.believed_height();
-        if believed > self.believed_best {
-            self.believed_best = believed;
-            self.outbox.push(Output::Event(Event::BestHeight(believed)));
-        }
-        let rank = |s: &Slot| {
-            let rtt = s.peer.liveness().and_then(|l| l.rtt()).unwrap_or(Time::MAX);
-            (std::cmp::Reverse(self.effective_height(s)), s.peer.score(), rtt, s.peer.id())
-        };
-        let best = self.peers.values().filter(|s| s.peer.is_ready()).min_by_key(|s| rank(s));
-        let best = best.map(|s| (s.peer.id(), self.effective_height(s)));
-        let current = self
-            .sync_peer
-            .and_then(|id| self.peers.get(&id))
-            .filter(|s| s.peer.is_ready())
-            .map(|s| self.effective_height(s));
-        let chosen = match (best, current) {
-            (None, _) => None,
-            (Some((id, _)), None) => Some(id),
-            (Some((id, h)), Some(cur)) if h > cur.saturating_add(SYNC_PEER_SWITCH_MARGIN) => {
-                Some(id)
-            }
-            (Some(_), Some(_)) => self.sync_peer,
-        };
-        if chosen != self.sync_peer {
-            self.sync_peer = chosen;
-            self.outbox.push(Output::Event(Event::SyncPeer(chosen)));
-        }
+        self.outbox.push(Output::Event(Event::PeerDisconnected { peer, addr, reason, was_ready }));
     }
 
     /// What a ready peer told us.

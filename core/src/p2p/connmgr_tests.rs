@@ -1,5 +1,5 @@
-//! The connection manager with virtual time: targets, backoff, replacement, bans,
-//! discovery, sync peer choice and height belief.
+//! The connection manager with virtual time: targets, backoff, replacement, bans and
+//! discovery.
 
 use super::connmgr::*;
 use super::liveness::STALL_TIMEOUT;
@@ -20,7 +20,7 @@ fn manual(n: u8, target: usize) -> ConnectionManager {
     let mut cfg = Config::new(Network::Regtest);
     cfg.target_outbound = target;
     cfg.manual_peers = (1..=n).map(|i| format!("127.0.0.{i}:19899").parse().unwrap()).collect();
-    ConnectionManager::new(cfg, AddrBook::default(), BanList::new(), Box::new(NoFilter), 7, T0)
+    ConnectionManager::new(cfg, AddrBook::default(), BanList::new(), 7, T0)
 }
 
 fn connects(m: &mut ConnectionManager) -> Vec<(PeerId, std::net::SocketAddr)> {
@@ -34,8 +34,13 @@ fn connects(m: &mut ConnectionManager) -> Vec<(PeerId, std::net::SocketAddr)> {
 
 fn handshake(m: &mut ConnectionManager, peer: PeerId, height: i32, now: Time) {
     m.on_connected(peer, now);
-    m.on_message(peer, Message::Version(their_version(70240, FULL_NODE, height)), now);
-    m.on_message(peer, Message::Verack, now);
+    m.on_message(
+        peer,
+        Message::Version(their_version(70240, FULL_NODE, height)),
+        &mut NoFilter,
+        now,
+    );
+    m.on_message(peer, Message::Verack, &mut NoFilter, now);
 }
 
 fn disconnects(outputs: &[Output]) -> Vec<(PeerId, DisconnectReason)> {
@@ -182,7 +187,7 @@ fn stalled_peer_is_replaced_and_its_replacement_without_bloom_is_refused() {
             _ => None,
         })
         .expect("ping sent");
-    m.on_message(id, Message::Pong(crate::wire::Pong { nonce }), T0);
+    m.on_message(id, Message::Pong(crate::wire::Pong { nonce }), &mut NoFilter, T0);
     let req = Message::GetHeaders2(GetHeaders2::new(70240, vec![BlockHash::ZERO], BlockHash::ZERO));
     m.command(Command::Send { peer: id, message: req }, T0);
     m.drain_outputs().for_each(drop);
@@ -197,48 +202,20 @@ fn stalled_peer_is_replaced_and_its_replacement_without_bloom_is_refused() {
     let next = next.expect("replacement dialled");
     // A peer without NODE_BLOOM is refused.
     m.on_connected(next, T0 + STALL_TIMEOUT);
-    m.on_message(next, Message::Version(their_version(70240, NODE_NETWORK, 1)), T0 + STALL_TIMEOUT);
+    m.on_message(
+        next,
+        Message::Version(their_version(70240, NODE_NETWORK, 1)),
+        &mut NoFilter,
+        T0 + STALL_TIMEOUT,
+    );
     let out: Vec<Output> = m.drain_outputs().collect();
     assert_eq!(disconnects(&out), [(next, DisconnectReason::NoBloom(NODE_NETWORK))]);
 }
 
 #[test]
-fn one_peers_height_claim_is_not_believed_until_proven_or_seconded() {
-    let mut m = manual(3, 3);
-    m.on_tick(T0);
-    let c = connects(&mut m);
-    handshake(&mut m, c[0].0, 10_000, T0);
-    let out: Vec<Output> = m.drain_outputs().collect();
-    assert!(!events(&out).iter().any(|e| matches!(e, Event::BestHeight(_))));
-    assert!(events(&out).contains(&Event::SyncPeer(Some(c[0].0))));
-    m.command(Command::HeadersProven { peer: c[0].0, height: 500 }, T0);
-    assert!(events(&m.drain_outputs().collect::<Vec<_>>()).contains(&Event::BestHeight(500)));
-    handshake(&mut m, c[1].0, 9_000, T0);
-    assert!(events(&m.drain_outputs().collect::<Vec<_>>()).contains(&Event::BestHeight(9_000)));
-    assert_eq!(m.best_height(), 9_000);
-}
-
-#[test]
-fn sync_peer_moves_to_a_peer_proven_further_ahead() {
-    let mut m = manual(2, 2);
-    m.on_tick(T0);
-    let c = connects(&mut m);
-    handshake(&mut m, c[0].0, 100, T0);
-    handshake(&mut m, c[1].0, 100, T0);
-    assert_eq!(m.sync_peer(), Some(c[0].0));
-    m.command(Command::HeadersProven { peer: c[1].0, height: 100 + SYNC_PEER_SWITCH_MARGIN }, T0);
-    assert_eq!(m.sync_peer(), Some(c[0].0), "within the margin: no switch");
-    m.command(Command::HeadersProven { peer: c[1].0, height: 200 }, T0);
-    assert_eq!(m.sync_peer(), Some(c[1].0));
-    m.command(Command::Disconnect(c[1].0), T0);
-    assert_eq!(m.sync_peer(), Some(c[0].0));
-}
-
-#[test]
 fn discovery_asks_dns_seeds_then_falls_back_to_fixed_seeds() {
     let cfg = Config::new(Network::Mainnet);
-    let mut m =
-        ConnectionManager::new(cfg, AddrBook::default(), BanList::new(), Box::new(NoFilter), 1, T0);
+    let mut m = ConnectionManager::new(cfg, AddrBook::default(), BanList::new(), 1, T0);
     m.on_tick(T0);
     let out: Vec<Output> = m.drain_outputs().collect();
     assert_eq!(out, [Output::Resolve { host: "dnsseed.dash.org".into(), port: 9999 }]);
@@ -259,7 +236,7 @@ fn addr_gossip_fills_the_book_within_the_rate_limit() {
     cfg.manual_peers = Vec::new();
     let mut book = AddrBook::default();
     book.add(Endpoint::ip("127.0.0.1:19899".parse().unwrap()), 0, T0 / 1000, AddrSource::Dns, T0);
-    let mut m = ConnectionManager::new(cfg, book, BanList::new(), Box::new(NoFilter), 1, T0);
+    let mut m = ConnectionManager::new(cfg, book, BanList::new(), 1, T0);
     m.on_tick(T0);
     let [(id, _)] = connects(&mut m)[..] else { panic!() };
     handshake(&mut m, id, 1, T0);
@@ -271,11 +248,11 @@ fn addr_gossip_fills_the_book_within_the_rate_limit() {
         ),
     };
     let msg = crate::wire::Addr { entries: (0..1000).map(entry).collect() };
-    m.on_message(id, Message::Addr(msg.clone()), T0);
+    m.on_message(id, Message::Addr(msg.clone()), &mut NoFilter, T0);
     assert_eq!(m.address_book().len(), 1001);
     // The bucket is empty now: another 1,000 an instant later are dropped (no penalty).
     let more = crate::wire::Addr { entries: (1000..2000).map(entry).collect() };
-    m.on_message(id, Message::Addr(more), T0 + 10_000);
+    m.on_message(id, Message::Addr(more), &mut NoFilter, T0 + 10_000);
     assert_eq!(m.address_book().len(), 1002, "0.1 address per second earned");
     assert!(m.peer(id).is_some());
 }

@@ -5,8 +5,10 @@
 //! disconnected and its address banned for [`BAN_DURATION`].
 
 use super::{Time, HOUR};
+use crate::chain::error::SCORE_INVALID;
 use crate::chain::ValidationError;
 use crate::encode::{DecodeError, Reader};
+use crate::wire::MessageKind;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
@@ -17,53 +19,112 @@ pub const BAN_DURATION: Time = 24 * HOUR;
 /// Most addresses the ban list holds (a client bound; the soonest to expire go first).
 pub const MAX_BANS: usize = 10_000;
 
-/// Dash Core's score for oversized `headers`/`headers2`, `inv`/`getdata` above 50,000
-/// entries and `addr`/`addrv2` above 1,000 entries.
+/// Dash Core's score for oversized `headers`/`headers2`, `inv`/`getdata`/`notfound` above
+/// 50,000 entries and `addr`/`addrv2` above 1,000 entries (`net_processing.cpp`:
+/// `Misbehaving(pfrom, 20, "...message size = ...")`).
 pub const SCORE_OVERSIZED: u32 = 20;
-/// Dash Core's score for a `merkleblock` whose partial merkle tree does not prove its root
-/// (the block would be `BLOCK_MUTATED`).
+/// Dash Core's score every [`MAX_UNCONNECTING_HEADERS`]th unconnecting headers announcement
+/// (`net_processing.cpp HandleFewUnconnectingHeaders`: `Misbehaving(peer, 20, ...)` when
+/// `nUnconnectingHeaders % MAX_NUM_UNCONNECTING_HEADERS_MSGS == 0`).
+pub const SCORE_UNCONNECTING_HEADERS: u32 = 20;
+/// Dash Core's `MAX_NUM_UNCONNECTING_HEADERS_MSGS`: unconnecting announcements tolerated
+/// between two penalties. The counter resets when headers connect.
+pub const MAX_UNCONNECTING_HEADERS: u32 = 10;
+/// Client rule, after Dash Core's penalty for a mutated block (`BLOCK_MUTATED`, 100): a
+/// `merkleblock` whose partial merkle tree does not prove its header's merkle root, or whose
+/// header is not the block we asked for.
 pub const SCORE_BAD_MERKLE_BLOCK: u32 = 100;
-/// Dash Core's score for an unsolicited `mnlistdiff`/`qrinfo`.
+/// Client rule: Dash Core sends every matched transaction right after its `merkleblock`
+/// (`ProcessGetBlockData`), so a peer that starts the next block first withheld one — it
+/// is lying about what its filter matched.
+pub const SCORE_WITHHELD_TRANSACTIONS: u32 = 100;
+/// Dash Core's score for relaying a transaction that breaks a consensus rule, such as a bad
+/// signature (`MaybePunishNodeForTx`, `TxValidationResult::TX_CONSENSUS`).
+pub const SCORE_INVALID_TRANSACTION: u32 = 100;
+/// Dash Core's score for an unsolicited `mnlistdiff`/`qrinfo` (`net_processing.cpp`).
 pub const SCORE_UNSOLICITED_MASTERNODE_DATA: u32 = 100;
-/// Client rule: score for other data nobody asked for (merkle blocks, headers batches we did
-/// not request); ten of them end the connection.
-pub const SCORE_UNSOLICITED: u32 = 10;
-/// Dash Core's score for a spork with a bad signature or signed too far in the future.
+/// Dash Core's score for a spork with a bad signature or signed too far in the future
+/// (`CSporkManager::ProcessSpork`).
 pub const SCORE_INVALID_SPORK: u32 = 100;
-/// Dash Core's score for a peer on another devnet (outbound side).
+/// Dash Core's score for a peer on another devnet (outbound side, `net_processing.cpp`
+/// VERSION handling).
 pub const SCORE_WRONG_DEVNET: u32 = 100;
 
-/// What a peer did wrong. The sync layer reports header, merkle block and spork faults
-/// (`Command::Misbehaving`); the p2p layer reports the rest itself.
+/// A message whose entry count is above Dash Core's limit for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Oversize {
+    /// `headers` above 2,000.
+    Headers,
+    /// `headers2` above the limit of the negotiated version (8,000, or 2,000 below 70235).
+    Headers2,
+    /// `inv` above 50,000.
+    Inv,
+    /// `getdata` above 50,000.
+    GetData,
+    /// `notfound` above 50,000.
+    NotFound,
+    /// `addr` above 1,000.
+    Addr,
+    /// `addrv2` above 1,000.
+    AddrV2,
+}
+
+impl Oversize {
+    /// The kind of message Dash Core scores for too many entries.
+    pub fn of(kind: MessageKind) -> Option<Oversize> {
+        Some(match kind {
+            MessageKind::Headers => Oversize::Headers,
+            MessageKind::Headers2 => Oversize::Headers2,
+            MessageKind::Inv => Oversize::Inv,
+            MessageKind::GetData => Oversize::GetData,
+            MessageKind::NotFound => Oversize::NotFound,
+            MessageKind::Addr => Oversize::Addr,
+            MessageKind::AddrV2 => Oversize::AddrV2,
+            _ => return None,
+        })
+    }
+}
+
+/// Masternode-list data a client only gets when it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MasternodeData {
+    /// `mnlistdiff`.
+    ListDiff,
+    /// `qrinfo`.
+    QuorumRotationInfo,
+}
+
+/// What a peer did wrong: the one table of scores. Each reason's score is Dash Core's for the
+/// same fault (its source is named on the score's constant) or, where Dash Core has no such
+/// rule because it never plays the client's side, a client rule saying why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Misbehavior {
     /// A header failed validation; scored by [`ValidationError::misbehavior_score`] (100 for
     /// invalid headers, 20 non-continuous, 10 missing parent, 0 time-too-new).
     InvalidHeader(ValidationError),
-    /// A message carried more entries than allowed (`command`: headers, headers2, inv,
-    /// getdata, addr, addrv2...).
-    Oversized {
-        /// The command.
-        command: String,
+    /// Headers that do not connect to our chain, announced again and again: scored
+    /// [`SCORE_UNCONNECTING_HEADERS`] on every [`MAX_UNCONNECTING_HEADERS`]th in a row.
+    UnconnectingHeaders {
+        /// Unconnecting announcements since headers last connected.
+        count: u32,
     },
-    /// A `merkleblock` that does not prove its merkle root.
+    /// A `headers2` whose first header omits fields nothing precedes: Dash Core leaves them
+    /// zero and the header fails proof of work ([`SCORE_INVALID`], `BLOCK_INVALID_HEADER`).
+    Headers2Undecodable,
+    /// A message carried more entries than allowed.
+    Oversized(Oversize),
+    /// A `merkleblock` that does not prove its merkle root or is not the block asked for.
     BadMerkleBlock,
-    /// Data we did not ask for.
-    Unsolicited {
-        /// The command.
-        command: String,
-    },
+    /// A `merkleblock` whose matched transactions did not follow it.
+    WithheldTransactions,
+    /// A relayed transaction spending a wallet coin without a valid signature.
+    InvalidTransaction,
+    /// Masternode-list data nobody asked for.
+    UnsolicitedMasternodeData(MasternodeData),
     /// A spork whose signature does not recover to a spork key, or signed in the future.
     InvalidSpork,
     /// The peer's user agent names another devnet.
     WrongDevnet,
-    /// Any other fault, with the score the caller assigns.
-    Other {
-        /// What happened, for logs.
-        what: &'static str,
-        /// The score.
-        score: u32,
-    },
 }
 
 impl Misbehavior {
@@ -71,17 +132,40 @@ impl Misbehavior {
     pub fn score(&self) -> u32 {
         match self {
             Misbehavior::InvalidHeader(e) => e.misbehavior_score(),
-            Misbehavior::Oversized { .. } => SCORE_OVERSIZED,
-            Misbehavior::BadMerkleBlock => SCORE_BAD_MERKLE_BLOCK,
-            Misbehavior::Unsolicited { command }
-                if command == "mnlistdiff" || command == "qrinfo" =>
-            {
-                SCORE_UNSOLICITED_MASTERNODE_DATA
+            Misbehavior::UnconnectingHeaders { count } => {
+                if *count > 0 && count % MAX_UNCONNECTING_HEADERS == 0 {
+                    SCORE_UNCONNECTING_HEADERS
+                } else {
+                    0
+                }
             }
-            Misbehavior::Unsolicited { .. } => SCORE_UNSOLICITED,
+            Misbehavior::Headers2Undecodable => SCORE_INVALID,
+            Misbehavior::Oversized(_) => SCORE_OVERSIZED,
+            Misbehavior::BadMerkleBlock => SCORE_BAD_MERKLE_BLOCK,
+            Misbehavior::WithheldTransactions => SCORE_WITHHELD_TRANSACTIONS,
+            Misbehavior::InvalidTransaction => SCORE_INVALID_TRANSACTION,
+            Misbehavior::UnsolicitedMasternodeData(_) => SCORE_UNSOLICITED_MASTERNODE_DATA,
             Misbehavior::InvalidSpork => SCORE_INVALID_SPORK,
             Misbehavior::WrongDevnet => SCORE_WRONG_DEVNET,
-            Misbehavior::Other { score, .. } => *score,
+        }
+    }
+}
+
+impl std::fmt::Display for Misbehavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Misbehavior::InvalidHeader(e) => write!(f, "invalid header: {e}"),
+            Misbehavior::UnconnectingHeaders { count } => {
+                write!(f, "{count} unconnecting headers messages in a row")
+            }
+            Misbehavior::Headers2Undecodable => f.write_str("headers2 that cannot be decompressed"),
+            Misbehavior::Oversized(o) => write!(f, "oversized {o:?} message"),
+            Misbehavior::BadMerkleBlock => f.write_str("merkleblock that proves nothing"),
+            Misbehavior::WithheldTransactions => f.write_str("withheld matched transactions"),
+            Misbehavior::InvalidTransaction => f.write_str("transaction with an invalid signature"),
+            Misbehavior::UnsolicitedMasternodeData(d) => write!(f, "unsolicited {d:?}"),
+            Misbehavior::InvalidSpork => f.write_str("invalid spork"),
+            Misbehavior::WrongDevnet => f.write_str("another devnet"),
         }
     }
 }
@@ -272,16 +356,28 @@ mod tests {
             Misbehavior::InvalidHeader(ValidationError::NonContinuous { index: 3 }).score(),
             20
         );
-        assert_eq!(Misbehavior::Oversized { command: "addr".into() }.score(), 20);
+        assert_eq!(Misbehavior::Oversized(Oversize::Addr).score(), 20);
         assert_eq!(Misbehavior::BadMerkleBlock.score(), 100);
-        assert_eq!(Misbehavior::Unsolicited { command: "qrinfo".into() }.score(), 100);
-        assert_eq!(Misbehavior::Unsolicited { command: "merkleblock".into() }.score(), 10);
+        let qrinfo = MasternodeData::QuorumRotationInfo;
+        assert_eq!(Misbehavior::UnsolicitedMasternodeData(qrinfo).score(), 100);
+        assert_eq!(Misbehavior::WithheldTransactions.score(), 100);
+    }
+
+    #[test]
+    fn unconnecting_headers_score_20_on_every_tenth_in_a_row_only() {
+        let scores: Vec<u32> = (1..=30)
+            .map(|count| Misbehavior::UnconnectingHeaders { count }.score())
+            .filter(|s| *s > 0)
+            .collect();
+        assert_eq!(scores, [20, 20, 20]);
+        assert_eq!(Misbehavior::UnconnectingHeaders { count: 9 }.score(), 0);
+        assert_eq!(Misbehavior::UnconnectingHeaders { count: 10 }.score(), 20);
     }
 
     #[test]
     fn five_oversized_messages_reach_the_threshold_and_not_before() {
         let mut s = Score::default();
-        let what = Misbehavior::Oversized { command: "inv".into() };
+        let what = Misbehavior::Oversized(Oversize::Inv);
         for i in 1..5 {
             assert_eq!(s.add(&what), (20 * i, false));
         }

@@ -9,7 +9,8 @@
 //! * [`liveness`]: inactivity, ping timeout and stall detection that measures delivery.
 //! * [`misbehavior`]: Dash Core's penalties (PROTOCOL.md §7.2) and a ban list with expiry.
 //! * [`addrbook`]: known addresses from gossip, DNS seeds, fixed seeds and configuration.
-//! * [`connmgr`]: keeps a few good outbound peers, chooses the sync peer, routes messages.
+//! * [`connmgr`]: keeps a few good outbound peers, replaces the ones that fail, routes
+//!   messages.
 //!
 //! The async-std driver that executes the outputs is [`crate::node`].
 
@@ -36,7 +37,7 @@ use std::net::SocketAddr;
 pub use addrbook::{AddrBook, AddrSource, Endpoint, KnownAddress, NetGroup};
 pub use connmgr::{Command, Config, ConnectionManager, FilterSource, NoFilter};
 pub use liveness::Timeouts;
-pub use misbehavior::{BanList, Misbehavior};
+pub use misbehavior::{BanList, MasternodeData, Misbehavior, Oversize};
 pub use peer::{Peer, PeerInfo};
 
 /// Milliseconds since the Unix epoch, as the driver's clock reports them. The driver keeps it
@@ -136,6 +137,8 @@ pub enum Event {
         addr: SocketAddr,
         /// Why.
         reason: DisconnectReason,
+        /// Whether its handshake had completed.
+        was_ready: bool,
     },
     /// A message the p2p layer does not consume itself (headers, merkle blocks, inventory,
     /// transactions, sporks, governance...), from a peer whose handshake is complete.
@@ -154,11 +157,6 @@ pub enum Event {
         /// Its score after this penalty.
         score: u32,
     },
-    /// The peer to sync headers and blocks from changed (`None`: no ready peer).
-    SyncPeer(Option<PeerId>),
-    /// The best height believed for the network rose: proven by headers, or claimed by at
-    /// least [`connmgr::MIN_AGREEING_PEERS`] peers.
-    BestHeight(u32),
 }
 
 /// Why a connection ended. Plain data (DESIGN.md principle 4).

@@ -11,7 +11,7 @@
 
 use super::handshake::{speaks_headers2, wants_sendaddrv2, HandshakeConfig};
 use super::liveness::{Liveness, Timeouts};
-use super::misbehavior::{Misbehavior, Score};
+use super::misbehavior::{MasternodeData, Misbehavior, Score};
 use super::{DisconnectReason, Output, PeerId, Time, SECOND};
 use crate::wire::{FilterLoad, Message, SendDsq};
 use std::net::SocketAddr;
@@ -26,7 +26,7 @@ pub const HANDSHAKE_TIMEOUT: Time = 60 * SECOND;
 /// Provides the `filterload` sent at the end of each handshake. The bloom filter policy
 /// implements it; returning `None` leaves the peer without a filter (relay stays off) until
 /// the layer above sends one.
-pub trait FilterSource: Send {
+pub trait FilterSource {
     /// The filter to load on `peer`, whose handshake has reached its `verack`.
     fn filter_for(&mut self, peer: PeerId, info: &PeerInfo) -> Option<FilterLoad>;
 }
@@ -343,8 +343,12 @@ impl Peer {
                     self.mn_requests -= 1;
                     Ok(Step::Forward(Message::Unknown { command, payload }))
                 } else {
-                    let command = command.as_str().to_owned();
-                    Ok(Step::Misbehaved(Misbehavior::Unsolicited { command }))
+                    let what = if command.as_str() == "qrinfo" {
+                        MasternodeData::QuorumRotationInfo
+                    } else {
+                        MasternodeData::ListDiff
+                    };
+                    Ok(Step::Misbehaved(Misbehavior::UnsolicitedMasternodeData(what)))
                 }
             }
             // The peer's CoinJoin queue preference: recorded, nothing else (we relay no `dsq`).

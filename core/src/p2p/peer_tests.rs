@@ -365,7 +365,7 @@ fn mnlistdiff_is_penalised_unless_requested_and_then_forwarded() {
         payload: vec![1, 2, 3],
     };
     let step = p.on_message(&cfg, diff(), &mut NoFilter, T0, &mut out).unwrap();
-    let unsolicited = Misbehavior::Unsolicited { command: "mnlistdiff".into() };
+    let unsolicited = Misbehavior::UnsolicitedMasternodeData(super::MasternodeData::ListDiff);
     assert_eq!(step, Step::Misbehaved(unsolicited.clone()));
     assert_eq!(unsolicited.score(), 100);
     let request = Message::Unknown {

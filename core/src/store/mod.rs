@@ -34,7 +34,7 @@ pub struct Progress {
     pub hash: BlockHash,
 }
 
-/// The address book and ban list of the node ([`crate::node::PeerSnapshot`] bytes).
+/// The address book and ban list of the connection manager, as bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeerRecords {
     /// [`crate::p2p::AddrBook::to_bytes`].

@@ -6,6 +6,16 @@
 //! a reorg, starts a new epoch: answers to older requests are still assembled (the peer's
 //! filter mirror must see their transactions) but then dropped, since their heights were
 //! queued again.
+//!
+//! Requests also carry their place in the peer's request order (`seq`). Dash Core answers a
+//! peer's requests in order, each filtered with the filter the peer holds when it gets to it,
+//! so a request sent before a `filteradd` was filtered without the new element. When the
+//! wallet learns new elements at a block, every later block a peer was asked for before it
+//! had them is *stale* ([`BlockDownload::invalidate_after`]): asked for again, and its old
+//! answer assembled (for the mirror) but dropped.
+//!
+//! A request that timed out is dealt to another peer, but stays on the slow peer's list: its
+//! late answer is used if still wanted, never counted against the peer.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -23,6 +33,19 @@ pub struct Request {
     pub hash: BlockHash,
     /// The download epoch it was asked in.
     pub epoch: u64,
+    /// Its place in the order of requests sent to the peer.
+    pub seq: u64,
+    /// Filtered without an element the wallet needs for it (see the module docs).
+    pub stale: bool,
+    /// Timed out and dealt to another peer; a late answer is still used.
+    pub reassigned: bool,
+}
+
+impl Request {
+    /// A fresh request.
+    pub fn new(height: u32, hash: BlockHash, epoch: u64, seq: u64) -> Request {
+        Request { height, hash, epoch, seq, stale: false, reassigned: false }
+    }
 }
 
 /// A `merkleblock` whose matched transactions are still arriving.
@@ -38,8 +61,6 @@ pub struct Assembly {
     pub matched: Vec<Txid>,
     /// The transactions received so far.
     pub txs: HashMap<Txid, Transaction>,
-    /// When the `merkleblock` arrived.
-    pub started: Time,
 }
 
 impl Assembly {
@@ -55,6 +76,8 @@ impl Assembly {
             height: self.request.height,
             hash: self.request.hash,
             epoch: self.request.epoch,
+            seq: self.request.seq,
+            stale: self.request.stale,
             time: self.header.time,
             total_transactions: self.total_transactions,
             txs,
@@ -72,6 +95,10 @@ pub struct CompletedBlock {
     pub hash: BlockHash,
     /// The epoch it was asked in.
     pub epoch: u64,
+    /// Its request's place in the peer's order.
+    pub seq: u64,
+    /// Whether its request was stale.
+    pub stale: bool,
     /// nTime of its header.
     pub time: u32,
     /// `nTransactions`.
@@ -94,6 +121,8 @@ pub struct PeerBlocks {
     /// Its requests timed out and it has not delivered a block since: it is dealt requests
     /// only when no other peer has room.
     pub timed_out: bool,
+    /// The `seq` of its next request.
+    pub next_seq: u64,
 }
 
 /// The download state (see the module docs).
@@ -109,6 +138,8 @@ pub struct BlockDownload {
     pub epoch: u64,
     /// Per-peer state.
     pub peers: BTreeMap<PeerId, PeerBlocks>,
+    /// The peer filtered blocks stream from.
+    pub stream: Option<PeerId>,
 }
 
 impl BlockDownload {
@@ -158,18 +189,49 @@ impl BlockDownload {
         }
     }
 
-    /// Puts requests of the current epoch back in the queue.
+    /// Puts requests of the current epoch back in the queue (not the stale or reassigned
+    /// ones: their heights were queued already).
     pub fn requeue(&mut self, requests: impl IntoIterator<Item = Request>) {
         for r in requests {
-            if r.epoch == self.epoch && r.height >= self.next_deliver {
+            if r.epoch == self.epoch
+                && !r.stale
+                && !r.reassigned
+                && r.height >= self.next_deliver
+                && !self.buffer.contains_key(&r.height)
+            {
                 self.pending.insert(r.height);
             }
         }
     }
 
+    /// `peer` is too slow: its outstanding requests are dealt to others, but stay on its
+    /// list so that late answers are used (and the peer's mirror sees their transactions).
+    pub fn reassign(&mut self, peer: PeerId, now: Time) {
+        let Some(p) = self.peers.get_mut(&peer) else { return };
+        let assembly = p.assembly.as_mut().map(|a| &mut a.request);
+        let mut again = Vec::new();
+        for r in p.in_flight.iter_mut().chain(assembly) {
+            if !r.reassigned && !r.stale {
+                again.push(*r);
+                r.reassigned = true;
+            }
+        }
+        p.last_progress = now;
+        p.timed_out = true;
+        self.requeue(again);
+    }
+
     /// Takes up to `room` of the lowest pending heights below `limit` (exclusive).
     pub fn take(&mut self, room: usize, limit: u32) -> Vec<u32> {
-        let heights: Vec<u32> = self.pending.range(..limit).take(room).copied().collect();
+        self.take_from(room, 0, limit)
+    }
+
+    /// Takes up to `room` of the lowest pending heights in `from..limit`.
+    pub fn take_from(&mut self, room: usize, from: u32, limit: u32) -> Vec<u32> {
+        if from >= limit {
+            return Vec::new();
+        }
+        let heights: Vec<u32> = self.pending.range(from..limit).take(room).copied().collect();
         for h in &heights {
             self.pending.remove(h);
         }
@@ -186,10 +248,46 @@ impl BlockDownload {
         self.peers.values().map(|p| p.in_flight.len() + usize::from(p.assembly.is_some())).sum()
     }
 
-    /// Stores a completed block if it is still wanted.
+    /// Stores a completed block if it is still wanted (not stale, of the current epoch, not
+    /// delivered yet); a height still waiting to be asked for is then not asked for.
     pub fn complete(&mut self, block: CompletedBlock) {
-        if block.epoch == self.epoch && block.height >= self.next_deliver {
+        if !block.stale && block.epoch == self.epoch && block.height >= self.next_deliver {
+            self.pending.remove(&block.height);
             self.buffer.insert(block.height, block);
+        }
+    }
+
+    /// The wallet learned filter elements at `height`: every block above it that peer `p`
+    /// was asked for with a `seq` below `threshold(p)` (before `p`'s filter held them) is
+    /// stale — buffered ones are dropped, outstanding ones marked — and asked for again.
+    pub fn invalidate_after(&mut self, height: u32, threshold: impl Fn(PeerId) -> u64) {
+        let epoch = self.epoch;
+        let mut again = Vec::new();
+        for (&peer, p) in self.peers.iter_mut() {
+            let limit = threshold(peer);
+            let assembly = p.assembly.as_mut().map(|a| &mut a.request);
+            for r in p.in_flight.iter_mut().chain(assembly) {
+                if r.height > height && r.seq < limit && !r.stale {
+                    r.stale = true;
+                    if r.epoch == epoch {
+                        again.push(r.height);
+                    }
+                }
+            }
+        }
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        let limits: BTreeMap<PeerId, u64> = peers.iter().map(|&p| (p, threshold(p))).collect();
+        self.buffer.retain(|&h, b| {
+            let keep = h <= height || limits.get(&b.peer).is_some_and(|&l| b.seq >= l);
+            if !keep {
+                again.push(h);
+            }
+            keep
+        });
+        for h in again {
+            if h >= self.next_deliver && !self.buffer.contains_key(&h) {
+                self.pending.insert(h);
+            }
         }
     }
 
@@ -198,10 +296,5 @@ impl BlockDownload {
         let block = self.buffer.remove(&self.next_deliver)?;
         self.next_deliver += 1;
         Some(block)
-    }
-
-    /// Whether nothing is pending, in flight or buffered.
-    pub fn is_idle(&self) -> bool {
-        self.pending.is_empty() && self.buffer.is_empty() && self.in_flight() == 0
     }
 }

@@ -100,29 +100,17 @@ impl Filters {
         FpEstimator::new(EstimatorConfig::new(rate.max(1e-9)))
     }
 
-    /// A peer finished its handshake having been given `loaded` (or nothing). Returns the
-    /// `filterload` to send when that is not our current filter.
-    pub fn on_peer_ready(&mut self, peer: PeerId, loaded: Option<FilterLoad>) -> Option<Message> {
+    /// The `filterload` that ends `peer`'s handshake: our current filter, which its mirror
+    /// starts from.
+    pub fn give(&mut self, peer: PeerId) -> FilterLoad {
+        let load = self.policy.filter_load();
         let mut mirror = FilterMirror::new();
-        let current = self.policy.filter_load();
-        let mut send = None;
-        match loaded.and_then(|l| BloomFilter::try_from(l.clone()).ok().map(|f| (l, f))) {
-            Some((l, f)) => {
-                mirror.on_filterload_sent(f);
-                if l != current {
-                    send = Some(current);
-                }
-            }
-            None => send = Some(current),
-        }
-        if let Some(load) = &send {
-            if let Ok(f) = BloomFilter::try_from(load) {
-                mirror.on_filterload_sent(f);
-            }
+        if let Ok(f) = BloomFilter::try_from(&load) {
+            mirror.on_filterload_sent(f);
         }
         let estimator = self.estimator(mirror.filter());
         self.peers.insert(peer, PeerFilter { mirror, estimator });
-        send.map(Message::FilterLoad)
+        load
     }
 
     /// A peer left.
@@ -177,6 +165,15 @@ impl Filters {
     pub fn reload_peer(&mut self, peer: PeerId) -> Option<(PeerId, Message)> {
         let load = self.policy.filter_load();
         self.load_peer(peer, load)
+    }
+
+    /// Whether `peer`'s filter, as far as its mirror knows, holds every one of `elements`
+    /// (a false positive of the bloom filter counts: it matches the same).
+    pub fn holds(&self, peer: PeerId, elements: &[FilterElement]) -> bool {
+        let Some(filter) = self.peers.get(&peer).and_then(|s| s.mirror.filter()) else {
+            return false;
+        };
+        elements.iter().all(|e| watch_item(e).elements().iter().all(|b| filter.contains(b)))
     }
 
     /// A verified `merkleblock` from `peer` matched `txids` (block order).

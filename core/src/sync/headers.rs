@@ -52,11 +52,24 @@ pub fn request(locator: Vec<BlockHash>, peer_speaks_headers2: bool) -> Message {
     }
 }
 
-/// Whether a reply of `count` headers was full (more are waiting).
-pub fn is_full(count: usize, compressed: bool) -> bool {
-    let limit = if compressed { MAX_HEADERS_COMPRESSED_RESULT } else { MAX_HEADERS_RESULTS };
-    count >= limit
+/// Protocol version from which a `headers2` reply holds up to 8,000 headers (Dash Core
+/// `INCREASE_MAX_HEADERS2_VERSION`); below it 2,000.
+pub const INCREASE_MAX_HEADERS2_VERSION: i32 = 70235;
+
+/// Most headers in one reply (`GetHeadersLimit`): `headers` 2,000; `headers2` 8,000 when the
+/// protocol version both sides speak is at least [`INCREASE_MAX_HEADERS2_VERSION`], else
+/// 2,000. A reply of exactly the limit means more are waiting: ask again.
+pub fn limit(compressed: bool, common_version: i32) -> usize {
+    if compressed && common_version >= INCREASE_MAX_HEADERS2_VERSION {
+        MAX_HEADERS_COMPRESSED_RESULT
+    } else {
+        MAX_HEADERS_RESULTS
+    }
 }
+
+/// Most headers in an announcement Dash Core treats as a new-block announcement (its
+/// `MAX_BLOCKS_TO_ANNOUNCE`).
+pub const MAX_BLOCKS_TO_ANNOUNCE: usize = 8;
 
 /// The header request state.
 #[derive(Debug, Clone, Default)]

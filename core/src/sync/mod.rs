@@ -38,8 +38,8 @@ pub const DEFAULT_HEADERS_TIMEOUT: Time = 20 * SECOND;
 /// How long a peer may take to deliver the next filtered block it owes before its requests
 /// go to other peers (client rule).
 pub const DEFAULT_BLOCK_TIMEOUT: Time = 20 * SECOND;
-/// Filtered blocks in flight per peer (client rule: keeps the pipe full on loopback and on
-/// mobile links alike; Dash Core serves them back to back).
+/// Filtered blocks in flight to the block peer (client rule: keeps the pipe full on loopback
+/// and on mobile links alike; Dash Core serves them back to back).
 pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 400;
 /// Most entries in one `getdata` (client rule, well below Dash Core's `MAX_INV_SZ` 50,000).
 pub const MAX_GETDATA_BATCH: usize = 1_000;
@@ -47,8 +47,6 @@ pub const MAX_GETDATA_BATCH: usize = 1_000;
 /// announce it to (client rule: Dash Core trickles `inv`s to inbound peers every few seconds,
 /// so a minute allows for several hops).
 pub const DEFAULT_BROADCAST_TIMEOUT: Time = 60 * SECOND;
-/// Heights dealt to one peer at a time when requests are spread over the ready peers.
-pub const REQUEST_BATCH: usize = 16;
 /// Most blocks fetched beyond the next one the wallet needs: bounds the reorder buffer.
 pub const DEFAULT_REORDER_WINDOW: u32 = 2_000;
 

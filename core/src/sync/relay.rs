@@ -20,11 +20,15 @@
 //! reported once per transaction the wallet knows; locks for unknown transactions wait in a
 //! small bounded buffer (the transaction may arrive later, or its block may still be in the
 //! reorder buffer). Locks are not verified here (that needs the masternode list).
+//!
+//! ## Requested transactions
+//! [`TxRequests`]: the transactions asked of each peer. Only a requested `tx` (or one that
+//! follows its `merkleblock`) is ever taken.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::hash::{Hash256, Txid};
-use crate::p2p::{PeerId, Time};
+use crate::p2p::{PeerId, Time, SECOND};
 use crate::tx::Transaction;
 use crate::wire::IsDLock;
 
@@ -177,5 +181,69 @@ impl InstantLocks {
     /// Locks waiting for their transaction.
     pub fn waiting(&self) -> usize {
         self.waiting.len()
+    }
+}
+
+/// Most transactions asked for and not yet answered (client bound).
+pub const MAX_TX_REQUESTS: usize = 50_000;
+/// How long a peer may take to answer our `getdata` for a transaction before the request is
+/// forgotten (client rule; a peer that answers nothing is dropped by the connection's stall
+/// detection anyway).
+pub const TX_REQUEST_TIMEOUT: Time = 2 * 60 * SECOND;
+
+/// The transactions we asked each peer for: only their answers are taken as unconfirmed
+/// transactions (a `tx` nobody asked for is ignored, whoever sends it).
+#[derive(Debug, Clone, Default)]
+pub struct TxRequests {
+    asked: HashMap<(PeerId, Txid), Time>,
+}
+
+impl TxRequests {
+    /// Records that `peer` was asked for `txid` at `now`; false when the bound is reached
+    /// (the request is not sent then).
+    pub fn ask(&mut self, peer: PeerId, txid: Txid, now: Time) -> bool {
+        if self.asked.len() >= MAX_TX_REQUESTS && !self.asked.contains_key(&(peer, txid)) {
+            return false;
+        }
+        self.asked.insert((peer, txid), now);
+        true
+    }
+
+    /// `peer` sent `txid`: whether we had asked it (the request is done either way).
+    pub fn answered(&mut self, peer: PeerId, txid: &Txid) -> bool {
+        self.asked.remove(&(peer, *txid)).is_some()
+    }
+
+    /// `peer` cannot serve `txid`.
+    pub fn not_found(&mut self, peer: PeerId, txid: &Txid) {
+        self.asked.remove(&(peer, *txid));
+    }
+
+    /// `peer` is gone.
+    pub fn forget_peer(&mut self, peer: PeerId) {
+        self.asked.retain(|(p, _), _| *p != peer);
+    }
+
+    /// Forgets requests older than [`TX_REQUEST_TIMEOUT`]; returns them.
+    pub fn expire(&mut self, now: Time) -> Vec<(PeerId, Txid)> {
+        let mut gone = Vec::new();
+        self.asked.retain(|&(p, t), at| {
+            let keep = now.saturating_sub(*at) < TX_REQUEST_TIMEOUT;
+            if !keep {
+                gone.push((p, t));
+            }
+            keep
+        });
+        gone
+    }
+
+    /// Requests outstanding.
+    pub fn len(&self) -> usize {
+        self.asked.len()
+    }
+
+    /// Whether none are outstanding.
+    pub fn is_empty(&self) -> bool {
+        self.asked.is_empty()
     }
 }

@@ -10,6 +10,7 @@ mod netinfo;
 mod outpoint;
 mod payload;
 mod script;
+mod sighash;
 
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,10 @@ pub use payload::{
     MN_TYPE_EVO, MN_TYPE_REGULAR,
 };
 pub use script::{opcodes, Instruction, Instructions, Script, MAX_SCRIPT_DECODE_SIZE};
+pub use sighash::{
+    signature_hash, verify_input, SignatureError, SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE,
+    SIGHASH_SINGLE,
+};
 
 use crate::encode::{write_bytes, write_vec, Decode, DecodeError, Encode, Reader};
 use crate::hash::{sha256d, Txid};

@@ -47,6 +47,11 @@ pub enum WalletEvent {
         /// The winner.
         by: Txid,
     },
+    /// An unconfirmed transaction expired (see [`super::UNCONFIRMED_EXPIRY_BLOCKS`]).
+    Expired {
+        /// Its id.
+        txid: Txid,
+    },
     /// A payment used a derived key and its chain's lookahead grew.
     KeysDerived(LookaheadExtension),
 }

@@ -43,5 +43,5 @@ pub use bip32::{Bip32Error, ExtendedPubKey};
 pub use event::{TxChange, WalletEvent};
 pub use keychain::{Account, AccountError, AccountId, ChainKind, DerivedKey, GapLimits, KeyChain};
 pub use record::{Balance, BlockRef, OwnedOutput, TxStatus, Utxo, WalletTx};
-pub use state::Wallet;
+pub use state::{Wallet, DEFAULT_CONFIRMATION_EVENT_DEPTH, UNCONFIRMED_EXPIRY_BLOCKS};
 pub use watch::{FilterElement, KeyPath, LookaheadExtension, Owner, WatchError, WatchList};

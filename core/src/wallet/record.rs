@@ -30,6 +30,9 @@ pub enum TxStatus {
         /// The transaction that won the conflict.
         by: Txid,
     },
+    /// Unconfirmed for too long (see [`super::UNCONFIRMED_EXPIRY_BLOCKS`]): no peer keeps it
+    /// any more, so it counts for nothing — unless it shows up in a block after all.
+    Expired,
 }
 
 impl TxStatus {
@@ -41,9 +44,9 @@ impl TxStatus {
         }
     }
 
-    /// Whether the transaction counts (confirmed or unconfirmed, not conflicted).
+    /// Whether the transaction counts (confirmed or unconfirmed; not conflicted or expired).
     pub fn is_active(&self) -> bool {
-        !matches!(self, TxStatus::Conflicted { .. })
+        matches!(self, TxStatus::Confirmed(_) | TxStatus::Unconfirmed)
     }
 }
 
@@ -71,6 +74,10 @@ pub struct WalletTx {
     /// The order in which the wallet first saw it (0, 1, 2, …): decides conflicts between
     /// unconfirmed transactions and orders listings, without a clock.
     pub seen: u64,
+    /// While unconfirmed: the wallet's tip when the transaction last became unconfirmed
+    /// (first seen, or its block left the best chain); its expiry counts from here. 0 in
+    /// every other status.
+    pub unconfirmed_since: u32,
     /// Its outputs that pay watch items.
     pub owned_outputs: Vec<OwnedOutput>,
     /// Watched outpoints it spends.

@@ -23,6 +23,17 @@
 //! Conflicted transactions stay listed (the user should see a payment that failed) but count
 //! for nothing in balances and UTXOs.
 //!
+//! ## Expiry
+//! A transaction that stays unconfirmed while the chain grows by
+//! [`UNCONFIRMED_EXPIRY_BLOCKS`] blocks from when it was first seen (or from when its block
+//! left the best chain) *expires* ([`TxStatus::Expired`]), and so does everything spending its
+//! outputs: Dash Core drops a transaction from its mempool after two weeks
+//! (`DEFAULT_MEMPOOL_EXPIRY`, 336 hours), so by then no peer relays or mines it. An expired
+//! transaction stays listed, counts for nothing, and comes back if a block holds it or it is
+//! seen unconfirmed again (a rebroadcast). An unconfirmed spend never lowers the confirmed
+//! balance: a confirmed coin it spends stays in [`Balance::confirmed`] until the spend
+//! confirms (and is counted in [`Balance::unconfirmed_outgoing`] meanwhile).
+//!
 //! ## Confirmations
 //! `tip - height + 1` for a transaction in the block at `height`, at least 1 (a block the
 //! tip has not reached yet counts as the tip); 0 while unconfirmed. Coinbase maturity is not
@@ -37,6 +48,10 @@ use super::event::{TxChange, WalletEvent};
 use super::keychain::{AccountId, ChainKind};
 use super::record::{Balance, BlockRef, OwnedOutput, TxStatus, Utxo, WalletTx};
 use super::watch::{FilterElement, KeyPath, Owner, WatchList};
+
+/// Blocks a transaction may stay unconfirmed before it expires: Dash Core's mempool expiry
+/// (`DEFAULT_MEMPOOL_EXPIRY`, 336 hours) at the 2.5-minute block interval.
+pub const UNCONFIRMED_EXPIRY_BLOCKS: u32 = 336 * 24;
 
 /// Confirmation changes are reported as events up to this depth by default (6 blocks, the
 /// depth Dash Core's wallet and most services treat as settled without a ChainLock).
@@ -172,9 +187,18 @@ impl Wallet {
         };
         let seen = self.next_seen;
         self.next_seen += 1;
+        let unconfirmed_since = if status == TxStatus::Unconfirmed { self.tip } else { 0 };
         self.txs.insert(
             txid,
-            WalletTx { txid, tx: tx.clone(), status, seen, owned_outputs, spent_watched },
+            WalletTx {
+                txid,
+                tx: tx.clone(),
+                status,
+                seen,
+                unconfirmed_since,
+                owned_outputs,
+                spent_watched,
+            },
         );
         if let Some(b) = status.block() {
             self.confirmed.insert((b.height, seen, txid));
@@ -190,19 +214,35 @@ impl Wallet {
 
     /// Sets the best chain height; reports confirmation changes of confirmed transactions
     /// (up to [`Wallet::confirmation_event_depth`]), by block height then order seen.
+    ///
+    /// Unconfirmed transactions that have waited [`UNCONFIRMED_EXPIRY_BLOCKS`] expire
+    /// ([`WalletEvent::Expired`], after the confirmation changes).
     pub fn set_tip(&mut self, height: u32) -> Vec<WalletEvent> {
         let old = self.tip;
         self.tip = height;
         // Only blocks less than `depth` below the new tip can end up within the event depth.
         let lowest = height.saturating_add(1).saturating_sub(self.confirmation_event_depth);
-        self.confirmed
+        let mut events: Vec<WalletEvent> = self
+            .confirmed
             .range((lowest, 0, Txid::ZERO)..)
             .filter_map(|&(h, _, txid)| {
                 let (before, now) = (confirmations_at(h, old), confirmations_at(h, height));
                 (before != now && now <= self.confirmation_event_depth)
                     .then_some(WalletEvent::ConfirmationChanged { txid, confirmations: now })
             })
-            .collect()
+            .collect();
+        let expired: Vec<Txid> = self
+            .in_seen_order()
+            .filter(|w| {
+                w.status == TxStatus::Unconfirmed
+                    && height >= w.unconfirmed_since.saturating_add(UNCONFIRMED_EXPIRY_BLOCKS)
+            })
+            .map(|w| w.txid)
+            .collect();
+        for txid in expired {
+            self.retire(txid, TxStatus::Expired, &mut events);
+        }
+        events
     }
 
     /// Blocks from `from_height` up left the best chain: their transactions become
@@ -212,11 +252,15 @@ impl Wallet {
         let reorged: Vec<Txid> =
             self.confirmed.range((from_height, 0, Txid::ZERO)..).map(|e| e.2).collect();
         self.tip = self.tip.min(from_height.saturating_sub(1));
+        let tip = self.tip;
         reorged
             .into_iter()
             .filter_map(|txid| {
                 let from = *self.txs.get(&txid)?.status.block()?;
                 self.set_status(txid, TxStatus::Unconfirmed);
+                if let Some(w) = self.txs.get_mut(&txid) {
+                    w.unconfirmed_since = tip;
+                }
                 Some(WalletEvent::Reorged { txid, from })
             })
             .collect()
@@ -351,6 +395,29 @@ impl Wallet {
     }
 
     /// The wallet output at `outpoint`, if a wallet transaction created one there.
+    /// The output `outpoint` names, if it is a wallet output.
+    pub fn wallet_output(&self, outpoint: &OutPoint) -> Option<&crate::tx::TxOut> {
+        self.owned_output(outpoint)?;
+        self.txs.get(&outpoint.txid)?.tx.outputs.get(outpoint.vout as usize)
+    }
+
+    /// Whether every input of `tx` that spends a wallet output paying a key (P2PKH or P2PK)
+    /// carries a valid signature for it. Inputs spending other scripts (P2SH, multisig) are
+    /// not checked: the wallet cannot run them.
+    pub fn spends_are_signed(&self, tx: &Transaction) -> bool {
+        tx.inputs.iter().enumerate().all(|(i, input)| {
+            match self.wallet_output(&input.previous_output) {
+                Some(out)
+                    if out.script_pubkey.p2pkh_hash().is_some()
+                        || out.script_pubkey.p2pk_pubkey().is_some() =>
+                {
+                    crate::tx::verify_input(tx, i, &out.script_pubkey).is_ok()
+                }
+                _ => true,
+            }
+        })
+    }
+
     fn owned_output(&self, outpoint: &OutPoint) -> Option<&OwnedOutput> {
         self.txs.get(&outpoint.txid)?.owned_outputs.iter().find(|o| o.vout == outpoint.vout)
     }
@@ -431,14 +498,23 @@ impl Wallet {
 
     /// Marks `loser` and every active transaction spending its outputs as conflicted.
     fn mark_conflicted(&mut self, loser: Txid, winner: Txid, events: &mut Vec<WalletEvent>) {
-        let mut stack = vec![loser];
+        self.retire(loser, TxStatus::Conflicted { by: winner }, events);
+    }
+
+    /// Gives `first` and every active transaction spending its outputs the inactive `status`
+    /// (conflicted or expired), reporting each.
+    fn retire(&mut self, first: Txid, status: TxStatus, events: &mut Vec<WalletEvent>) {
+        let mut stack = vec![first];
         while let Some(txid) = stack.pop() {
             if !self.txs.get(&txid).is_some_and(|w| w.status.is_active()) {
                 continue;
             }
-            self.set_status(txid, TxStatus::Conflicted { by: winner });
+            self.set_status(txid, status);
             let Some(wtx) = self.txs.get(&txid) else { continue };
-            events.push(WalletEvent::Conflicted { txid, by: winner });
+            events.push(match status {
+                TxStatus::Conflicted { by } => WalletEvent::Conflicted { txid, by },
+                _ => WalletEvent::Expired { txid },
+            });
             for input in &wtx.tx.inputs {
                 if self.spends.get(&input.previous_output) == Some(&txid) {
                     self.spends.remove(&input.previous_output);
@@ -462,6 +538,9 @@ impl Wallet {
             self.confirmed.insert((b.height, wtx.seen, txid));
         }
         wtx.status = status;
+        if status != TxStatus::Unconfirmed {
+            wtx.unconfirmed_since = 0;
+        }
     }
 
     /// The winner of the conflict that sank a wallet transaction `tx` spends from, if any.
@@ -474,7 +553,6 @@ impl Wallet {
 
     /// A transaction the wallet already has, seen again (possibly in a block).
     fn update_known(&mut self, txid: Txid, block: Option<BlockRef>) -> Option<TxChange> {
-        let block = block?;
         let status = self.txs.get(&txid)?.status;
         let mut change = TxChange {
             txid,
@@ -482,11 +560,28 @@ impl Wallet {
             new_filter_elements: Vec::new(),
             rescan_from_height: None,
         };
+        let Some(block) = block else {
+            // Seen unconfirmed again: an expired transaction was rebroadcast and comes back
+            // unless something else now spends what it spends.
+            let tx = self.txs.get(&txid)?.tx.clone();
+            if status != TxStatus::Expired || !self.rivals(&tx, txid).is_empty() {
+                return None;
+            }
+            self.set_status(txid, TxStatus::Unconfirmed);
+            if let Some(w) = self.txs.get_mut(&txid) {
+                w.unconfirmed_since = self.tip;
+            }
+            self.activate(txid, &mut change.new_filter_elements);
+            let net_amount = self.net_amount(&txid).unwrap_or(0);
+            let status = TxStatus::Unconfirmed;
+            change.events.push(WalletEvent::NewTransaction { txid, status, net_amount });
+            return Some(change);
+        };
         match status {
             TxStatus::Confirmed(b) if b == block => return None,
             TxStatus::Confirmed(from) => change.events.push(WalletEvent::Reorged { txid, from }),
             TxStatus::Unconfirmed => {}
-            TxStatus::Conflicted { .. } => {
+            TxStatus::Conflicted { .. } | TxStatus::Expired => {
                 let tx = self.txs.get(&txid)?.tx.clone();
                 for rival in self.rivals(&tx, txid) {
                     self.mark_conflicted(rival, txid, &mut change.events);

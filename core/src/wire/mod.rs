@@ -45,7 +45,7 @@ pub use merkleblock::{
     tree_node_count, MerkleBlock, PartialMerkleTree, MAX_PMT_FLAG_BYTES, MAX_PMT_HASHES,
     MAX_PMT_TRANSACTIONS,
 };
-pub use message::{Message, MessageError, KNOWN_COMMANDS};
+pub use message::{Message, MessageError, MessageKind, KNOWN_COMMANDS};
 pub use spork::{
     signed_message_hash, Spork, SporkId, MAX_SPORK_SIGNATURE_SIZE, MESSAGE_MAGIC,
     SPORK_DEFAULT_VALUE,

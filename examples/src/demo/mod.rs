@@ -158,6 +158,7 @@ impl Session<'_> {
                     TxStatus::Confirmed(b) => format!("proven in block {}", b.height),
                     TxStatus::Unconfirmed => "unconfirmed (relayed from the mempool)".into(),
                     TxStatus::Conflicted { by } => format!("conflicted by {}", short(by)),
+                    TxStatus::Expired => "expired (unconfirmed for 8,064 blocks)".into(),
                 };
                 format!("wallet: {:>+15} DASH  {}  {how}", dash(*net_amount), self.name(txid))
             }
@@ -171,6 +172,9 @@ impl Session<'_> {
             ),
             WalletEvent::Conflicted { txid, by } => {
                 format!("wallet: {} lost a double-spend to {}", self.name(txid), short(by))
+            }
+            WalletEvent::Expired { txid } => {
+                format!("wallet: {} expired: unconfirmed for 8,064 blocks", self.name(txid))
             }
             WalletEvent::KeysDerived(ext) => {
                 let (Some(first), Some(last)) = (ext.new_keys.first(), ext.new_keys.last()) else {

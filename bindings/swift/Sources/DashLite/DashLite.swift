@@ -2000,8 +2000,8 @@ public func FfiConverterTypeClientBuilder_lower(_ value: ClientBuilder) -> UInt6
  * to `Client.subscribe`.
  *
  * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. It should return quickly: the client waits for a slow listener
- * once 1024 events are queued for it.
+ * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+ * for a slow one, further events are dropped and an `Event::Lagged` says how many.
  */
 public protocol EventListener: AnyObject, Sendable {
     
@@ -2016,8 +2016,8 @@ public protocol EventListener: AnyObject, Sendable {
  * to `Client.subscribe`.
  *
  * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. It should return quickly: the client waits for a slow listener
- * once 1024 events are queued for it.
+ * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+ * for a slow one, further events are dropped and an `Event::Lagged` says how many.
  */
 open class EventListenerImpl: EventListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -5429,9 +5429,9 @@ enum ClientError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */reason: String
     )
     /**
-     * The node could not start (a stored address book or ban list does not decode).
+     * The stored address book or ban list does not decode.
      */
-    case Node(
+    case StoredPeers(
         /**
          * What failed.
          */reason: String
@@ -5523,7 +5523,7 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
         case 4: return .Watch(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .Node(
+        case 5: return .StoredPeers(
             reason: try FfiConverterString.read(from: &buf)
             )
         case 6: return .BirthdayTooEarly(
@@ -5574,7 +5574,7 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Node(reason):
+        case let .StoredPeers(reason):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
             
@@ -5714,6 +5714,15 @@ public enum Event {
         /**
          * The winner.
          */by: String
+    )
+    /**
+     * An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
+     * counts for nothing now, unless a block includes it after all.
+     */
+    case transactionExpired(
+        /**
+         * Its id.
+         */txid: String
     )
     /**
      * A payment used a derived key, so the account's lookahead window grew.
@@ -5891,6 +5900,15 @@ public enum Event {
          */error: String?
     )
     /**
+     * This listener or stream fell behind and `missed` events were dropped (the client
+     * never waits for it): re-read the state with the client's queries.
+     */
+    case lagged(
+        /**
+         * How many events were dropped.
+         */missed: UInt64
+    )
+    /**
      * An event this version of the bindings does not know (a newer core).
      */
     case other(
@@ -5940,52 +5958,58 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 7: return .transactionConflicted(txid: try FfiConverterString.read(from: &buf), by: try FfiConverterString.read(from: &buf)
         )
         
-        case 8: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
+        case 8: return .transactionExpired(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .reorg(forkHeight: try FfiConverterUInt32.read(from: &buf), disconnected: try FfiConverterSequenceTypeBlockId.read(from: &buf), connected: try FfiConverterSequenceTypeBlockId.read(from: &buf)
+        case 9: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
         )
         
-        case 10: return .peerConnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf), userAgent: try FfiConverterString.read(from: &buf)
+        case 10: return .reorg(forkHeight: try FfiConverterUInt32.read(from: &buf), disconnected: try FfiConverterSequenceTypeBlockId.read(from: &buf), connected: try FfiConverterSequenceTypeBlockId.read(from: &buf)
         )
         
-        case 11: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
+        case 11: return .peerConnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf), userAgent: try FfiConverterString.read(from: &buf)
         )
         
-        case 12: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
+        case 12: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
         )
         
-        case 13: return .instantLock(txid: try FfiConverterString.read(from: &buf)
+        case 13: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 14: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 14: return .instantLock(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 15: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 15: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 16: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 16: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 17: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 17: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 18: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 18: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 19: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 19: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 20: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 20: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 21: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 21: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
         )
         
-        case 22: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 22: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 23: return .other(description: try FfiConverterString.read(from: &buf)
+        case 23: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 24: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 25: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6039,8 +6063,13 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterString.write(by, into: &buf)
             
         
-        case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
+        case let .transactionExpired(txid):
             writeInt(&buf, Int32(8))
+            FfiConverterString.write(txid, into: &buf)
+            
+        
+        case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(accountId, into: &buf)
             FfiConverterTypeChainKind.write(chain, into: &buf)
             FfiConverterUInt32.write(usedIndex, into: &buf)
@@ -6049,38 +6078,38 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .reorg(forkHeight,disconnected,connected):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(10))
             FfiConverterUInt32.write(forkHeight, into: &buf)
             FfiConverterSequenceTypeBlockId.write(disconnected, into: &buf)
             FfiConverterSequenceTypeBlockId.write(connected, into: &buf)
             
         
         case let .peerConnected(peerId,address,userAgent):
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(11))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(address, into: &buf)
             FfiConverterString.write(userAgent, into: &buf)
             
         
         case let .peerDisconnected(peerId,address):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(address, into: &buf)
             
         
         case let .broadcast(txid,outcome):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterString.write(txid, into: &buf)
             FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
             
         
         case let .instantLock(txid):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(txid, into: &buf)
             
         
         case let .sporkChanged(id,name,value,previous,active,peerId):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(15))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -6090,50 +6119,55 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(16))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterString.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .stopped(error):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
             FfiConverterOptionString.write(error, into: &buf)
             
         
+        case let .lagged(missed):
+            writeInt(&buf, Int32(24))
+            FfiConverterUInt64.write(missed, into: &buf)
+            
+        
         case let .other(description):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(25))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -6767,6 +6801,10 @@ public enum TxStatus: Equatable, Hashable {
          * The winning transaction (display hex).
          */by: String
     )
+    /**
+     * Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
+     */
+    case expired
 
 
 
@@ -6796,6 +6834,8 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
         case 3: return .conflicted(by: try FfiConverterString.read(from: &buf)
         )
         
+        case 4: return .expired
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6819,6 +6859,10 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
             writeInt(&buf, Int32(3))
             FfiConverterString.write(by, into: &buf)
             
+        
+        case .expired:
+            writeInt(&buf, Int32(4))
+        
         }
     }
 }

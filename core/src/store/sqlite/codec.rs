@@ -24,13 +24,22 @@ pub(super) const MAX_OWNED_OUTPUTS: usize = 250_000;
 /// More inputs than any transaction can have (41 bytes each at least).
 pub(super) const MAX_SPENT_WATCHED: usize = 60_000;
 
-/// [`TxStatus`] as stored.
-pub(super) struct StoredStatus(pub TxStatus);
+/// [`TxStatus`] as stored, with the height an unconfirmed transaction waits since. Tag 0 (an
+/// unconfirmed transaction without that height) is what stores before expiry wrote; it is
+/// still read.
+pub(super) struct StoredStatus(pub TxStatus, pub Option<u32>);
 
 impl Encode for StoredStatus {
     fn encode(&self, out: &mut Vec<u8>) {
         match &self.0 {
-            TxStatus::Unconfirmed => out.push(0),
+            TxStatus::Unconfirmed => match self.1 {
+                None => out.push(0),
+                Some(since) => {
+                    out.push(3);
+                    since.encode(out);
+                }
+            },
+            TxStatus::Expired => out.push(4),
             TxStatus::Confirmed(b) => {
                 out.push(1);
                 b.height.encode(out);
@@ -53,8 +62,18 @@ impl Encode for StoredStatus {
 
 impl Decode for StoredStatus {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(StoredStatus(match r.read::<u8>("status")? {
-            0 => TxStatus::Unconfirmed,
+        Ok(match r.read::<u8>("status")? {
+            0 => StoredStatus(TxStatus::Unconfirmed, None),
+            3 => StoredStatus(TxStatus::Unconfirmed, Some(r.read("unconfirmed_since")?)),
+            4 => StoredStatus(TxStatus::Expired, None),
+            tag => StoredStatus(Self::decode_settled(tag, r)?, None),
+        })
+    }
+}
+
+impl StoredStatus {
+    fn decode_settled(tag: u8, r: &mut Reader<'_>) -> Result<TxStatus, DecodeError> {
+        Ok(match tag {
             1 => {
                 let height = r.read("block_height")?;
                 let hash = r.read("block_hash")?;
@@ -67,7 +86,7 @@ impl Decode for StoredStatus {
             }
             2 => TxStatus::Conflicted { by: r.read("conflicted_by")? },
             _ => return Err(DecodeError::invalid("status", "unknown status tag")),
-        }))
+        })
     }
 }
 
@@ -157,14 +176,15 @@ impl Decode for StoredOutput {
     }
 }
 
-/// Encodes a transaction's status.
-pub(super) fn encode_status(status: &TxStatus) -> Vec<u8> {
-    StoredStatus(*status).to_bytes()
+/// Encodes a transaction's status (with the height an unconfirmed one waits since).
+pub(super) fn encode_status(status: &TxStatus, unconfirmed_since: u32) -> Vec<u8> {
+    let since = (*status == TxStatus::Unconfirmed).then_some(unconfirmed_since);
+    StoredStatus(*status, since).to_bytes()
 }
 
-/// Decodes a transaction's status.
-pub(super) fn decode_status(bytes: &[u8]) -> Result<TxStatus, DecodeError> {
-    StoredStatus::from_bytes(bytes).map(|s| s.0)
+/// Decodes a transaction's status, and the height an unconfirmed one waits since if stored.
+pub(super) fn decode_status(bytes: &[u8]) -> Result<(TxStatus, Option<u32>), DecodeError> {
+    StoredStatus::from_bytes(bytes).map(|s| (s.0, s.1))
 }
 
 /// Encodes a transaction's owned outputs.
@@ -248,9 +268,13 @@ mod tests {
             TxStatus::Confirmed(BlockRef { height: 7, hash, time: None }),
             TxStatus::Confirmed(BlockRef { height: u32::MAX, hash, time: Some(1_700_000_000) }),
             TxStatus::Conflicted { by: Txid::from_byte_array([5; 32]) },
+            TxStatus::Expired,
         ] {
-            assert_eq!(decode_status(&encode_status(&s)).unwrap(), s);
+            let since = (s == TxStatus::Unconfirmed).then_some(77);
+            assert_eq!(decode_status(&encode_status(&s, 77)).unwrap(), (s, since));
         }
+        // What stores wrote before expiry: an unconfirmed transaction without its height.
+        assert_eq!(decode_status(&[0]).unwrap(), (TxStatus::Unconfirmed, None));
     }
 
     #[test]
@@ -266,14 +290,14 @@ mod tests {
 
     #[test]
     fn bad_tags_and_truncations_are_errors() {
-        assert!(decode_status(&[3]).is_err());
+        assert!(decode_status(&[5]).is_err());
+        assert!(decode_status(&[3, 0, 0]).is_err(), "truncated height");
         assert!(decode_status(&[]).is_err());
         assert!(decode_status(&[0, 0]).is_err(), "trailing byte");
-        let mut confirmed = encode_status(&TxStatus::Confirmed(BlockRef {
-            height: 1,
-            hash: BlockHash::ZERO,
-            time: None,
-        }));
+        let mut confirmed = encode_status(
+            &TxStatus::Confirmed(BlockRef { height: 1, hash: BlockHash::ZERO, time: None }),
+            0,
+        );
         *confirmed.last_mut().unwrap() = 2;
         assert!(decode_status(&confirmed).is_err(), "time flag 2");
         // An owner with network index 9, and one with an unknown tag.

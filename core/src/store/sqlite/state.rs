@@ -12,7 +12,9 @@ use crate::hash::{BlockHash, Txid};
 use crate::network::Network;
 use crate::store::{Batch, ClientState, InstantLockRecord, PeerRecords, Progress};
 use crate::tx::{OutPoint, Script, Transaction};
-use crate::wallet::{Account, Address, ChainKind, ExtendedPubKey, GapLimits, WalletTx, WatchList};
+use crate::wallet::{
+    Account, Address, ChainKind, ExtendedPubKey, GapLimits, TxStatus, WalletTx, WatchList,
+};
 use crate::wire::{FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
 
 use super::codec::{self, array, u32_column};
@@ -98,10 +100,17 @@ pub(super) fn read(conn: &Connection) -> Result<ClientState, SqliteStoreError> {
         "wallet_txs",
         |c| {
             let bad = |e: DecodeError| c.bad(e);
+            let (status, since) = codec::decode_status(c.blob(2, "status")?).map_err(bad)?;
             s.wallet_txs.push(WalletTx {
                 txid: Txid::from_byte_array(c.hash(0, "txid")?),
                 tx: c.decode::<Transaction>(1, "tx")?,
-                status: codec::decode_status(c.blob(2, "status")?).map_err(bad)?,
+                status,
+                // Unconfirmed without a stored height (written before expiry): waits from
+                // the stored progress, below.
+                unconfirmed_since: match (status, since) {
+                    (TxStatus::Unconfirmed, None) => u32::MAX,
+                    (_, since) => since.unwrap_or(0),
+                },
                 // Stored as the i64 with the same bits.
                 seen: c.int(3, "seen")? as u64,
                 owned_outputs: codec::decode_owned_outputs(c.blob(4, "owned_outputs")?)
@@ -116,6 +125,10 @@ pub(super) fn read(conn: &Connection) -> Result<ClientState, SqliteStoreError> {
         s.progress = Some(Progress { height: c.u32(0, "height")?, hash });
         Ok(())
     })?;
+    let tip = s.progress.map_or(0, |p| p.height);
+    for t in s.wallet_txs.iter_mut().filter(|t| t.unconfirmed_since == u32::MAX) {
+        t.unconfirmed_since = tip;
+    }
     each(conn, "SELECT address_book, bans FROM peers", "peers", |c| {
         s.peers = Some(PeerRecords {
             address_book: c.blob(0, "address_book")?.to_vec(),
@@ -227,7 +240,7 @@ pub(super) fn write(conn: &Connection, b: &Batch) -> Result<(), SqliteStoreError
             stmt.execute(params![
                 &t.txid.as_bytes()[..],
                 t.tx.to_bytes(),
-                codec::encode_status(&t.status),
+                codec::encode_status(&t.status, t.unconfirmed_since),
                 t.seen as i64,
                 codec::encode_owned_outputs(&t.owned_outputs),
                 codec::encode_outpoints(&t.spent_watched),

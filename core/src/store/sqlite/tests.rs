@@ -380,6 +380,7 @@ fn wallet_tx(tag: u8, status: TxStatus) -> WalletTx {
         seen: u64::from(tag) + (1 << 63),
         owned_outputs: vec![OwnedOutput { vout: 0, value: 5_000, owner }],
         spent_watched: vec![OutPoint::new(Txid::from_byte_array([tag; 32]), 1)],
+        unconfirmed_since: if status == TxStatus::Unconfirmed { u32::from(tag) * 7 } else { 0 },
     }
 }
 
@@ -390,6 +391,7 @@ fn statuses() -> Vec<TxStatus> {
         TxStatus::Confirmed(BlockRef { height: 10, hash, time: None }),
         TxStatus::Confirmed(BlockRef { height: 11, hash, time: Some(1_700_000_000) }),
         TxStatus::Conflicted { by: Txid::from_byte_array([9; 32]) },
+        TxStatus::Expired,
     ]
 }
 
@@ -534,7 +536,7 @@ fn later_batches_upsert_and_replace_like_the_memory_store() {
     let s = SqliteStore::open(&path, Network::Mainnet).unwrap();
     let (got, want) = (s.load().unwrap(), memory.load().unwrap());
     assert_same_state(&got, &want);
-    assert_eq!(got.wallet_txs.len(), 5);
+    assert_eq!(got.wallet_txs.len(), statuses().len() + 1);
     assert_eq!(got.sporks.len(), 1);
     assert!(got.governance.full_sync_times.is_empty());
     assert_eq!(got.progress, first.progress, "an absent option keeps the stored value");

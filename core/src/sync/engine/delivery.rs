@@ -6,43 +6,33 @@ use super::*;
 impl<S: HeaderStore> SyncEngine<S> {
     pub(super) fn on_merkleblock(&mut self, peer: PeerId, mb: MerkleBlock) {
         let now = self.now;
-        // A new merkleblock while the previous block's transactions are missing.
-        if let Some(p) = self.blocks.peers.get_mut(&peer) {
-            if let Some(a) = p.assembly.take() {
-                self.blocks.requeue([a.request]);
-                self.punish(
-                    peer,
-                    Misbehavior::Other {
-                        what: "withheld matched transactions",
-                        score: SCORE_WITHHELD_TXS,
-                    },
-                );
-                return;
-            }
-        }
         let Some(p) = self.blocks.peers.get_mut(&peer) else { return };
+        // A new merkleblock while the previous block's transactions are missing.
+        if let Some(a) = p.assembly.take() {
+            self.blocks.requeue([a.request]);
+            self.punish(peer, Misbehavior::WithheldTransactions);
+            return;
+        }
         // Dash Core answers in order: it should be the oldest request; else search by hash.
-        let pos = match p.in_flight.front() {
-            Some(r)
-                if self
-                    .tree
-                    .header_by_hash(&r.hash)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|s| s.header == mb.header) =>
-            {
-                Some(0)
-            }
-            _ => {
-                let hash = mb.header.block_hash();
-                p.in_flight.iter().position(|r| r.hash == hash)
-            }
+        let front_matches = p.in_flight.front().is_some_and(|r| {
+            self.tree.header_by_hash(&r.hash).ok().flatten().is_some_and(|s| s.header == mb.header)
+        });
+        let pos = if front_matches {
+            Some(0)
+        } else {
+            let hash = mb.header.block_hash();
+            p.in_flight.iter().position(|r| r.hash == hash)
         };
-        let Some(pos) = pos else {
-            self.punish(peer, Misbehavior::Unsolicited { command: "merkleblock".into() });
+        let Some(request) = pos.and_then(|pos| p.in_flight.remove(pos)) else {
+            // Not asked of this peer (or asked so long ago that it was forgotten): its
+            // filter still changed as it matched the block, so the mirror follows; the block
+            // itself is not used, and a late or stray answer costs the peer nothing.
+            if let Ok(matched) = mb.matched_txids() {
+                let txids: Vec<_> = matched.iter().map(|m| m.txid).collect();
+                self.filters.on_merkleblock(peer, &txids);
+            }
             return;
         };
-        let Some(request) = p.in_flight.remove(pos) else { return };
         p.last_progress = now;
         p.timed_out = false;
         // The header must be the one of our chain we asked for (equal bytes, so equal hash).
@@ -68,7 +58,6 @@ impl<S: HeaderStore> SyncEngine<S> {
             total_transactions: mb.total_transactions,
             matched: txids,
             txs: Default::default(),
-            started: now,
         };
         if assembly.is_complete() {
             self.blocks.complete(assembly.finish(peer));
@@ -78,7 +67,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     pub(super) fn on_tx(&mut self, peer: PeerId, tx: Transaction) {
-        let delivery = self.filters.on_tx(peer, &tx);
+        self.filters.on_tx(peer, &tx);
         let txid = tx.txid();
         if let Some(p) = self.blocks.peers.get_mut(&peer) {
             if let Some(a) = p.assembly.as_mut() {
@@ -93,11 +82,25 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
             }
         }
-        // Not part of a block: explicitly unconfirmed.
-        let _ = delivery == TxDelivery::Unexpected;
-        self.requested_txs.remove(&txid);
+        // Not part of a block: unconfirmed, but only if we asked this peer for it. Nobody
+        // else's word puts a transaction into the wallet.
+        if self.tx_requests.answered(peer, &txid) {
+            self.on_unconfirmed(peer, tx);
+        }
+    }
+
+    /// A transaction we asked a peer for, in no block we know of. A spend of a wallet coin
+    /// must carry the coin's signature: Dash Core relays no transaction with an invalid one,
+    /// so a peer that sends one forged it.
+    pub(super) fn on_unconfirmed(&mut self, peer: PeerId, tx: Transaction) {
+        if !self.wallet.spends_are_signed(&tx) {
+            self.punish(peer, Misbehavior::InvalidTransaction);
+            return;
+        }
         if let Some(change) = self.wallet.process_transaction(&tx, None) {
-            self.apply_change(change);
+            if let Some(from) = self.apply_change(change) {
+                self.rescan(from);
+            }
         }
     }
 
@@ -118,6 +121,13 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Sends `elements` to the peers; returns the height to fetch blocks again from.
+    ///
+    /// Blocks above the one being delivered (or, outside a delivery, above the wallet's
+    /// height) that a peer was asked for before its filter held the elements are asked for
+    /// again ([`BlockDownload::invalidate_after`]). The peer that served the block being
+    /// delivered applied BLOOM_UPDATE to its own filter while matching it, so its later
+    /// requests are good if its mirror held every element already; every other peer only has
+    /// them from the `filteradd` sent now.
     pub(super) fn apply_filter_elements(
         &mut self,
         elements: &[FilterElement],
@@ -126,10 +136,29 @@ impl<S: HeaderStore> SyncEngine<S> {
         if elements.is_empty() {
             return None;
         }
+        let (after, served) = match self.delivering {
+            Some((height, peer, seq)) => (height, Some((peer, seq))),
+            None => (self.blocks.next_deliver.saturating_sub(1), None),
+        };
+        let thresholds: BTreeMap<PeerId, u64> = self
+            .blocks
+            .peers
+            .iter()
+            .map(|(&peer, p)| {
+                let updated_itself = served.filter(|&(by, _)| by == peer).map(|(_, seq)| seq + 1);
+                let threshold = match updated_itself {
+                    Some(next) if self.filters.holds(peer, elements) => next,
+                    _ => p.next_seq,
+                };
+                (peer, threshold)
+            })
+            .collect();
         let update = self.filters.watch(elements, rescan_from);
         for (peer, m) in update.messages {
             self.send(peer, m);
         }
+        self.blocks
+            .invalidate_after(after, |peer| thresholds.get(&peer).copied().unwrap_or(u64::MAX));
         if update.reloaded {
             // Blocks asked before a filterload were filtered with the old filter.
             Some(
@@ -141,6 +170,34 @@ impl<S: HeaderStore> SyncEngine<S> {
         } else {
             update.rescan_from
         }
+    }
+
+    /// The peer filtered blocks stream from: the current one while it is usable and keeps up,
+    /// else the first usable peer that has not timed out (one that can serve `lowest`, the
+    /// lowest height still to ask for, if any can), else any usable one.
+    pub(super) fn block_peer(&mut self, lowest: u32, pruned_floor: u32) -> Option<PeerId> {
+        let candidates: Vec<(PeerId, bool, bool)> = self
+            .blocks
+            .peers
+            .iter()
+            .filter(|(id, _)| self.peer_usable(Some(**id)) && self.filters.peer(**id).is_some())
+            .map(|(id, p)| {
+                let pruned = self.peers.get(id).is_some_and(|s| s.pruned);
+                (*id, p.timed_out, !pruned || lowest >= pruned_floor)
+            })
+            .collect();
+        let current = self.blocks.stream.and_then(|s| candidates.iter().find(|c| c.0 == s));
+        if let Some(&(id, false, true)) = current {
+            return Some(id);
+        }
+        let choice = candidates
+            .iter()
+            .find(|c| !c.1 && c.2)
+            .or_else(|| candidates.iter().find(|c| c.2))
+            .or_else(|| candidates.first())
+            .map(|c| c.0);
+        self.blocks.stream = choice;
+        choice
     }
 
     /// Hands completed blocks to the wallet in height order.
@@ -174,6 +231,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         let bref = BlockRef { height: block.height, hash: block.hash, time: Some(block.time) };
         let mut rescan: Option<u32> = None;
         let mut ours = 0;
+        self.delivering = Some((block.height, block.peer, block.seq));
         for tx in &block.txs {
             let known = self.wallet.transaction(&tx.txid()).is_some();
             if let Some(change) = self.wallet.process_transaction(tx, Some(bref)) {
@@ -191,6 +249,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             matched: block.txs.len() as u32,
             ours,
         };
+        self.delivering = None;
         let (drift, needs_reload) = self.filters.on_block(block.peer, sample);
         if drift.is_some() || needs_reload {
             if let Some((peer, m)) = self.filters.reload_peer(block.peer) {
@@ -203,71 +262,61 @@ impl<S: HeaderStore> SyncEngine<S> {
         rescan
     }
 
-    /// Deals the pending heights over the peers with room in their window, in batches of
-    /// [`REQUEST_BATCH`] round-robin, so that every ready peer gets a share.
+    /// Deals pending heights to the block peer, up to its window.
+    ///
+    /// Filtered blocks stream from one peer at a time, in height order. Dash Core updates the
+    /// peer's copy of our filter as it matches each block (BLOOM_UPDATE_ALL adds the outpoint
+    /// of every matched output), so a spend in any later block that peer serves is matched
+    /// without us sending anything: blocks dealt round-robin to several peers would be
+    /// filtered without the outpoints the others' blocks created, and every payment would
+    /// make the blocks other peers owe stale ([`BlockDownload::invalidate_after`] catches
+    /// that, at the cost of asking again). Another peer takes over the stream when the block
+    /// peer times out or leaves.
+    ///
+    /// A pruned peer (NODE_NETWORK_LIMITED without NODE_NETWORK) is dealt only heights within
+    /// [`PRUNED_PEER_DEPTH`] of the tip: Dash Core disconnects a peer that asks it for older
+    /// blocks.
     pub(super) fn fill_requests(&mut self) {
         let limit = self.blocks.limit(self.config.reorder_window);
-        let window = self.config.blocks_in_flight;
-        let mut rooms: Vec<(PeerId, usize, bool)> = self
-            .blocks
-            .peers
-            .iter()
-            .filter(|(id, p)| {
-                p.in_flight.len() <= window / 2
-                    && self.peer_usable(Some(**id))
-                    && self.filters.peer(**id).is_some()
-            })
-            .map(|(id, p)| (*id, window.saturating_sub(p.in_flight.len()), p.timed_out))
-            .filter(|(_, room, _)| *room > 0)
-            .collect();
-        if rooms.iter().any(|(_, _, slow)| !slow) {
-            rooms.retain(|(_, _, slow)| !slow);
+        let tip = self.tree.tip().height;
+        let pruned_floor = tip.saturating_sub(PRUNED_PEER_DEPTH - 1);
+        let Some(lowest) = self.blocks.pending.range(..limit).next().copied() else { return };
+        let Some(peer) = self.block_peer(lowest, pruned_floor) else { return };
+        let Some(p) = self.blocks.peers.get(&peer) else { return };
+        let room = self.config.blocks_in_flight.saturating_sub(p.in_flight.len());
+        // Refill in batches (at half the window), not one request per answer.
+        if room < self.config.blocks_in_flight.div_ceil(2) {
+            return;
         }
-        let mut dealt: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
-        'deal: loop {
-            let mut any = false;
-            for (peer, room, _) in rooms.iter_mut().filter(|(_, r, _)| *r > 0) {
-                let heights = self.blocks.take(REQUEST_BATCH.min(*room), limit);
-                if heights.is_empty() {
-                    break 'deal;
-                }
-                *room -= heights.len();
-                dealt.entry(*peer).or_default().extend(heights);
-                any = true;
-            }
-            if !any {
-                break;
-            }
+        let floor = if self.peers.get(&peer).is_some_and(|s| s.pruned) { pruned_floor } else { 0 };
+        let heights = self.blocks.take_from(room, floor, limit);
+        if heights.is_empty() {
+            return;
         }
         let epoch = self.blocks.epoch;
-        for (peer, heights) in dealt {
-            let mut reqs = Vec::with_capacity(heights.len());
-            for h in heights {
-                if let Ok(Some(s)) = self.tree.header_at(h) {
-                    reqs.push(Request { height: h, hash: s.hash, epoch });
-                }
+        let Some(p) = self.blocks.peers.get_mut(&peer) else { return };
+        let mut reqs = Vec::with_capacity(heights.len());
+        for h in heights {
+            if let Ok(Some(s)) = self.tree.header_at(h) {
+                reqs.push(Request::new(h, s.hash, epoch, p.next_seq));
+                p.next_seq += 1;
             }
-            if reqs.is_empty() {
-                continue;
-            }
-            if let Some(p) = self.blocks.peers.get_mut(&peer) {
-                if p.in_flight.is_empty() {
-                    p.last_progress = self.now;
-                }
-                p.in_flight.extend(reqs.iter().copied());
-            }
-            for chunk in reqs.chunks(MAX_GETDATA_BATCH) {
-                let inv = chunk
-                    .iter()
-                    .map(|r| {
-                        Inventory::new(
-                            InvType::FilteredBlock,
-                            Hash256::from_byte_array(r.hash.to_byte_array()),
-                        )
-                    })
-                    .collect();
-                self.send(peer, Message::GetData(GetData::new(inv)));
-            }
+        }
+        if p.in_flight.is_empty() {
+            p.last_progress = self.now;
+        }
+        p.in_flight.extend(reqs.iter().copied());
+        for chunk in reqs.chunks(MAX_GETDATA_BATCH) {
+            let inv = chunk
+                .iter()
+                .map(|r| {
+                    Inventory::new(
+                        InvType::FilteredBlock,
+                        Hash256::from_byte_array(r.hash.to_byte_array()),
+                    )
+                })
+                .collect();
+            self.send(peer, Message::GetData(GetData::new(inv)));
         }
     }
 }

@@ -4,26 +4,29 @@
 use super::*;
 
 impl<S: HeaderStore> SyncEngine<S> {
-    pub(super) fn on_message(&mut self, peer: PeerId, message: Message) {
+    pub(super) fn dispatch(&mut self, peer: PeerId, message: Message) {
         if !self.peer_usable(Some(peer)) {
             return;
         }
         match message {
             Message::Headers2(h2) => {
-                let full = headers::is_full(h2.headers.len(), true);
+                let version = self.peers.get(&peer).map_or(0, |p| p.version);
+                let limit = headers::limit(true, version);
+                if h2.headers.len() > limit {
+                    self.punish(peer, Misbehavior::Oversized(Oversize::Headers2));
+                    return;
+                }
+                let full = h2.headers.len() == limit;
                 match h2.decompress(|h| h.block_hash()) {
                     Ok(hs) => {
                         let hs: Vec<_> = hs.into_iter().map(|h| (h.header, h.hash)).collect();
                         self.on_headers(peer, hs, full);
                     }
-                    Err(_) => self.punish(
-                        peer,
-                        Misbehavior::Other { what: "undecodable headers2", score: 100 },
-                    ),
+                    Err(_) => self.punish(peer, Misbehavior::Headers2Undecodable),
                 }
             }
             Message::Headers(h) => {
-                let full = headers::is_full(h.headers.len(), false);
+                let full = h.headers.len() == headers::limit(false, 0);
                 // Plain headers carry every prev hash: X11 runs on every core.
                 let threads = crate::chain::default_threads();
                 let hs = crate::chain::hash_headers_parallel(&h.headers, threads)
@@ -54,13 +57,12 @@ impl<S: HeaderStore> SyncEngine<S> {
                                 }
                                 continue;
                             }
-                            if self.requested_txs.len() < 50_000 && self.requested_txs.insert(txid)
-                            {
+                            // Fetched from every peer that announces it, even if another peer
+                            // sent it already: this peer's mirror must learn its update.
+                            if self.tx_requests.ask(peer, txid, self.now) {
                                 want.push(item);
                             } else {
-                                // Already asked elsewhere: still fetch it so this peer's mirror
-                                // learns its update.
-                                want.push(item);
+                                self.filters.on_not_found(peer, txid);
                             }
                         }
                         InvType::Block => block = true,
@@ -80,6 +82,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             Message::NotFound(nf) => {
                 for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Tx) {
                     let txid = crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
+                    self.tx_requests.not_found(peer, &txid);
                     self.filters.on_not_found(peer, txid);
                 }
             }
@@ -144,31 +147,39 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
         let tip = self.tree.tip().height;
         if out.accepted > 0 {
-            self.commands.push(Command::HeadersProven { peer, height: tip });
-            self.commands.push(Command::SetHeight(tip));
             let network_height = self.peers.values().map(|p| p.start_height).max().unwrap_or(0);
             self.events
                 .push(SyncEvent::Headers { height: tip, network_height: network_height.max(tip) });
         }
         match out.error {
             None => {
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.unconnecting = 0;
+                }
                 if full {
                     self.request_headers(peer);
                 } else if awaited || self.headers.sync_peer == Some(peer) {
                     self.headers.caught_up = true;
                 }
             }
-            Some(ChainError::Invalid(crate::chain::ValidationError::Unconnected { .. }))
+            // Dash Core (`HandleFewUnconnectingHeaders`): a short batch whose first header's
+            // parent is unknown is a new-block announcement we are behind on: ask the peer
+            // for headers, and count it; every tenth in a row scores 20. A long batch that
+            // does not connect is scored as a missing parent (10).
+            Some(ChainError::Invalid(v @ crate::chain::ValidationError::Unconnected { .. }))
                 if out.accepted == 0 =>
             {
+                if hs.len() > MAX_BLOCKS_TO_ANNOUNCE {
+                    self.punish(peer, Misbehavior::InvalidHeader(v));
+                    return;
+                }
                 let Some(state) = self.peers.get_mut(&peer) else { return };
                 state.unconnecting += 1;
-                if state.unconnecting > MAX_UNCONNECTING {
-                    self.punish(
-                        peer,
-                        Misbehavior::Other { what: "unconnecting headers", score: 20 },
-                    );
-                } else {
+                let what = Misbehavior::UnconnectingHeaders { count: state.unconnecting };
+                if what.score() > 0 {
+                    self.punish(peer, what);
+                }
+                if self.peer_usable(Some(peer)) {
                     self.request_headers(peer);
                 }
             }

@@ -1,6 +1,6 @@
 //! [`SyncEngine`]: header sync, filtered-block download and filter upkeep in one sans-IO
-//! state machine. Inputs are the node's [`Event`]s (with the `filterload` each new peer was
-//! given) and the time; outputs are [`Command`]s for the node and [`SyncEvent`]s.
+//! state machine, one part of [`crate::machine::StateMachine`]. Inputs are peers becoming ready
+//! or gone, their messages and the time; outputs are [`Command`]s and [`SyncEvent`]s.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -8,10 +8,10 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use crate::bloom::{BlockSample, BloomError, TxDelivery};
+use crate::bloom::{BlockSample, BloomError};
 use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
 use crate::hash::{BlockHash, Hash256, Txid};
-use crate::p2p::{Command, Event, Misbehavior, PeerId, PeerInfo, Time};
+use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
 use crate::store::Progress;
 use crate::tx::Transaction;
 use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
@@ -21,19 +21,12 @@ use crate::wire::{
 
 use super::blocks::{Assembly, BlockDownload, CompletedBlock, Request};
 use super::filters::Filters;
-use super::headers::{self, HeaderSync};
-use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks};
-use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH, REQUEST_BATCH};
+use super::headers::{self, HeaderSync, MAX_BLOCKS_TO_ANNOUNCE};
+use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks, TxRequests};
+use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH};
 
 mod delivery;
 mod messages;
-
-/// Dash Core sends every matched transaction right after its `merkleblock`
-/// (`ProcessGetBlockData`): a peer that starts another block first withheld one.
-pub const SCORE_WITHHELD_TXS: u32 = 100;
-/// Most unconnecting announcements answered with `getheaders` per peer before they count as
-/// misbehaviour (Dash Core `MAX_NUM_UNCONNECTING_HEADERS_MSGS` is 10).
-pub const MAX_UNCONNECTING: u32 = 10;
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +42,20 @@ pub enum SyncError {
 #[derive(Debug, Clone)]
 struct PeerState {
     headers2: bool,
+    /// The protocol version both sides speak (`min(ours, theirs)`).
+    version: i32,
     start_height: u32,
+    /// Unconnecting headers announcements since headers from this peer last connected.
     unconnecting: u32,
     mempool_sent: bool,
     dropped: bool,
+    /// NODE_NETWORK_LIMITED without NODE_NETWORK: it serves the last blocks only.
+    pruned: bool,
 }
+
+/// How deep a pruned peer is asked for blocks: Dash Core's `NODE_NETWORK_LIMITED_MIN_BLOCKS`
+/// (288), which such a peer keeps at least; asking it for older ones gets us disconnected.
+pub const PRUNED_PEER_DEPTH: u32 = 288;
 
 /// The sync engine (see the module docs).
 #[derive(Debug)]
@@ -66,7 +68,10 @@ pub struct SyncEngine<S: HeaderStore> {
     headers: HeaderSync,
     blocks: BlockDownload,
     peers: BTreeMap<PeerId, PeerState>,
-    requested_txs: HashSet<crate::hash::Txid>,
+    tx_requests: TxRequests,
+    /// The block being handed to the wallet: its height, who served it and its request's
+    /// place in that peer's order.
+    delivering: Option<(u32, PeerId, u64)>,
     broadcasts: Broadcasts,
     locks: InstantLocks,
     rng: StdRng,
@@ -147,7 +152,8 @@ impl<S: HeaderStore> SyncEngine<S> {
             headers: HeaderSync::default(),
             blocks,
             peers: BTreeMap::new(),
-            requested_txs: HashSet::new(),
+            tx_requests: TxRequests::default(),
+            delivering: None,
             broadcasts: Broadcasts::default(),
             locks: InstantLocks::default(),
             rng,
@@ -245,6 +251,11 @@ impl<S: HeaderStore> SyncEngine<S> {
         self.synced_at = None;
     }
 
+    /// How the engine syncs.
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
     /// The wallet.
     pub fn wallet(&self) -> &Wallet {
         &self.wallet
@@ -253,6 +264,11 @@ impl<S: HeaderStore> SyncEngine<S> {
     /// The header tree.
     pub fn tree(&self) -> &HeaderTree<S> {
         &self.tree
+    }
+
+    /// The store behind the header tree, the engine being done with.
+    pub fn into_store(self) -> S {
+        self.tree.into_store()
     }
 
     /// The store behind the header tree (see [`HeaderTree::store_mut`]).
@@ -265,7 +281,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         &self.filters
     }
 
-    /// The `filterload` new peers should get.
+    /// The `filterload` new peers get.
     pub fn filter_load(&self) -> FilterLoad {
         self.filters.filter_load()
     }
@@ -309,21 +325,25 @@ impl<S: HeaderStore> SyncEngine<S> {
         self.commands.push(Command::Misbehaving { peer, what });
     }
 
-    /// One event of the node. `loaded` is the `filterload` a [`Event::PeerReady`] peer got.
-    pub fn on_event(&mut self, event: Event, loaded: Option<FilterLoad>, now: Time) {
+    /// `peer` finished its handshake; [`FilterSource::filter_for`] gave it our filter.
+    pub fn on_peer_ready(&mut self, peer: PeerId, info: &PeerInfo, now: Time) {
         self.now = now;
-        match event {
-            Event::PeerReady { peer, info, .. } => self.on_peer_ready(peer, &info, loaded),
-            Event::PeerDisconnected { peer, .. } => {
-                self.forget_peer(peer);
-                self.peers.remove(&peer);
-            }
-            Event::Message { peer, message } => self.on_message(peer, message),
-            Event::SyncPeer(Some(peer)) if !self.peer_usable(self.headers.sync_peer) => {
-                self.headers.sync_peer = Some(peer);
-            }
-            _ => {}
-        }
+        self.add_peer(peer, info);
+        self.step();
+    }
+
+    /// `peer` is gone.
+    pub fn on_peer_gone(&mut self, peer: PeerId, now: Time) {
+        self.now = now;
+        self.forget_peer(peer);
+        self.peers.remove(&peer);
+        self.step();
+    }
+
+    /// A message from a ready peer.
+    pub fn on_message(&mut self, peer: PeerId, message: Message, now: Time) {
+        self.now = now;
+        self.dispatch(peer, message);
         self.step();
     }
 
@@ -340,23 +360,24 @@ impl<S: HeaderStore> SyncEngine<S> {
             .peers
             .iter()
             .filter(|(_, p)| {
-                (!p.in_flight.is_empty() || p.assembly.is_some())
+                p.in_flight
+                    .iter()
+                    .chain(p.assembly.as_ref().map(|a| &a.request))
+                    .any(|r| !r.reassigned && !r.stale)
                     && now.saturating_sub(p.last_progress) > timeout
             })
             .map(|(&id, _)| id)
             .collect();
         for peer in slow {
-            if let Some(p) = self.blocks.peers.get_mut(&peer) {
-                let reqs: Vec<Request> =
-                    p.in_flight.drain(..).chain(p.assembly.take().map(|a| a.request)).collect();
-                p.last_progress = now;
-                p.timed_out = true;
-                self.blocks.requeue(reqs);
-            }
-            self.commands.push(Command::ClearRequests(peer));
+            // Its requests go to other peers; its late answers are still used. The
+            // connection's own stall detection drops it if it delivers nothing at all.
+            self.blocks.reassign(peer, now);
             if self.headers.sync_peer == Some(peer) {
                 self.switch_sync_peer(peer);
             }
+        }
+        for (peer, txid) in self.tx_requests.expire(now) {
+            self.filters.on_not_found(peer, txid);
         }
         for txid in self.broadcasts.timed_out(now) {
             self.events.push(SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::TimedOut });
@@ -374,20 +395,20 @@ impl<S: HeaderStore> SyncEngine<S> {
         self.headers.sync_peer = next.or(Some(from).filter(|p| self.peer_usable(Some(*p))));
     }
 
-    fn on_peer_ready(&mut self, peer: PeerId, info: &PeerInfo, loaded: Option<FilterLoad>) {
+    fn add_peer(&mut self, peer: PeerId, info: &PeerInfo) {
         self.peers.insert(
             peer,
             PeerState {
                 headers2: info.headers2,
+                version: info.version.min(crate::network::PROTOCOL_VERSION),
+                pruned: info.services & services::NODE_NETWORK == 0
+                    && info.services & services::NODE_NETWORK_LIMITED != 0,
                 start_height: info.start_height.max(0) as u32,
                 unconnecting: 0,
                 mempool_sent: false,
                 dropped: false,
             },
         );
-        if let Some(m) = self.filters.on_peer_ready(peer, loaded) {
-            self.send(peer, m);
-        }
         self.blocks.add_peer(peer, self.now);
         if !self.peer_usable(self.headers.sync_peer) {
             // A new sync peer (first connection, or after every peer was lost): ask it what
@@ -408,6 +429,7 @@ impl<S: HeaderStore> SyncEngine<S> {
 
     fn forget_peer(&mut self, peer: PeerId) {
         self.blocks.remove_peer(peer);
+        self.tx_requests.forget_peer(peer);
         self.filters.remove_peer(peer);
         if self.headers.is_awaited_from(peer) {
             self.headers.in_flight = None;
@@ -451,5 +473,13 @@ impl<S: HeaderStore> SyncEngine<S> {
                 self.send(peer, Message::Mempool);
             }
         }
+    }
+}
+
+/// The filter a handshake ends with is the engine's current one, and the peer's mirror
+/// starts from it.
+impl<S: HeaderStore> FilterSource for SyncEngine<S> {
+    fn filter_for(&mut self, peer: PeerId, _: &PeerInfo) -> Option<FilterLoad> {
+        Some(self.filters.give(peer))
     }
 }

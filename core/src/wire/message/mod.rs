@@ -40,7 +40,48 @@ macro_rules! messages {
         /// The command names of every message dashlite interprets.
         pub const KNOWN_COMMANDS: &[&str] = &[$( $cmd, )* $( $ecmd, )*];
 
+        /// Which message dashlite interprets, without its payload: a typed command.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum MessageKind {
+            $( $(#[$doc])* $variant, )*
+            $( $(#[$edoc])* $evariant, )*
+        }
+
+        impl MessageKind {
+            /// The kind of `command`, if dashlite interprets it.
+            pub fn of(command: &Command) -> Option<MessageKind> {
+                match command.as_str() {
+                    $( $cmd => Some(MessageKind::$variant), )*
+                    $( $ecmd => Some(MessageKind::$evariant), )*
+                    _ => None,
+                }
+            }
+
+            /// The command name.
+            pub fn command_name(self) -> &'static str {
+                match self {
+                    $( MessageKind::$variant => $cmd, )*
+                    $( MessageKind::$evariant => $ecmd, )*
+                }
+            }
+        }
+
+        impl std::fmt::Display for MessageKind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.command_name())
+            }
+        }
+
         impl Message {
+            /// The kind of message (`None` for [`Message::Unknown`]).
+            pub fn kind(&self) -> Option<MessageKind> {
+                match self {
+                    $( Message::$variant(_) => Some(MessageKind::$variant), )*
+                    $( Message::$evariant => Some(MessageKind::$evariant), )*
+                    Message::Unknown { .. } => None,
+                }
+            }
+
             /// The command name.
             pub fn command_name(&self) -> &str {
                 match self {

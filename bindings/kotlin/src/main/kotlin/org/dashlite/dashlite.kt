@@ -4075,8 +4075,8 @@ public object FfiConverterTypeClientBuilder: FfiConverter<ClientBuilder, Long> {
  * to `Client.subscribe`.
  *
  * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. It should return quickly: the client waits for a slow listener
- * once 1024 events are queued for it.
+ * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+ * for a slow one, further events are dropped and an `Event::Lagged` says how many.
  */
 public interface EventListener {
     
@@ -4093,8 +4093,8 @@ public interface EventListener {
  * to `Client.subscribe`.
  *
  * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. It should return quickly: the client waits for a slow listener
- * once 1024 events are queued for it.
+ * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
+ * for a slow one, further events are dropped and an `Event::Lagged` says how many.
  */
 open class EventListenerImpl: Disposable, AutoCloseable, EventListener
 {
@@ -7902,9 +7902,9 @@ sealed class ClientException: kotlin.Exception() {
     }
     
     /**
-     * The node could not start (a stored address book or ban list does not decode).
+     * The stored address book or ban list does not decode.
      */
-    class Node(
+    class StoredPeers(
         
         /**
          * What failed.
@@ -8031,7 +8031,7 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             4 -> ClientException.Watch(
                 FfiConverterString.read(buf),
                 )
-            5 -> ClientException.Node(
+            5 -> ClientException.StoredPeers(
                 FfiConverterString.read(buf),
                 )
             6 -> ClientException.BirthdayTooEarly(
@@ -8076,7 +8076,7 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
-            is ClientException.Node -> (
+            is ClientException.StoredPeers -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -8137,7 +8137,7 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is ClientException.Node -> {
+            is ClientException.StoredPeers -> {
                 buf.putInt(5)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
@@ -8315,6 +8315,22 @@ sealed class Event: Disposable  {
          * The winner.
          */
         val `by`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
+     * counts for nothing now, unless a block includes it after all.
+     */
+    data class TransactionExpired(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String) : Event()
         
     {
         
@@ -8621,6 +8637,22 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * This listener or stream fell behind and `missed` events were dropped (the client
+     * never waits for it): re-read the state with the client's queries.
+     */
+    data class Lagged(
+        /**
+         * How many events were dropped.
+         */
+        val `missed`: kotlin.ULong) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * An event this version of the bindings does not know (a newer core).
      */
     data class Other(
@@ -8694,6 +8726,13 @@ sealed class Event: Disposable  {
     Disposable.destroy(
         this.`txid`,
         this.`by`
+    )
+                
+            }
+            is Event.TransactionExpired -> {
+                
+    Disposable.destroy(
+        this.`txid`
     )
                 
             }
@@ -8820,6 +8859,13 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.Lagged -> {
+                
+    Disposable.destroy(
+        this.`missed`
+    )
+                
+            }
             is Event.Other -> {
                 
     Disposable.destroy(
@@ -8873,35 +8919,38 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            8 -> Event.KeysDerived(
+            8 -> Event.TransactionExpired(
+                FfiConverterString.read(buf),
+                )
+            9 -> Event.KeysDerived(
                 FfiConverterString.read(buf),
                 FfiConverterTypeChainKind.read(buf),
                 FfiConverterUInt.read(buf),
                 FfiConverterOptionalUInt.read(buf),
                 FfiConverterSequenceTypeDerivedKey.read(buf),
                 )
-            9 -> Event.Reorg(
+            10 -> Event.Reorg(
                 FfiConverterUInt.read(buf),
                 FfiConverterSequenceTypeBlockId.read(buf),
                 FfiConverterSequenceTypeBlockId.read(buf),
                 )
-            10 -> Event.PeerConnected(
+            11 -> Event.PeerConnected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            11 -> Event.PeerDisconnected(
+            12 -> Event.PeerDisconnected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            12 -> Event.Broadcast(
+            13 -> Event.Broadcast(
                 FfiConverterString.read(buf),
                 FfiConverterTypeBroadcastOutcome.read(buf),
                 )
-            13 -> Event.InstantLock(
+            14 -> Event.InstantLock(
                 FfiConverterString.read(buf),
                 )
-            14 -> Event.SporkChanged(
+            15 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -8909,34 +8958,37 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            15 -> Event.SporkRejected(
+            16 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            16 -> Event.GovernanceSyncRequested(
+            17 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            17 -> Event.GovernanceSyncDeferred(
+            18 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            18 -> Event.GovernanceProgress(
+            19 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            19 -> Event.GovernanceObjectAdded(
+            20 -> Event.GovernanceObjectAdded(
                 FfiConverterString.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            20 -> Event.GovernanceVotesChanged(
+            21 -> Event.GovernanceVotesChanged(
                 FfiConverterString.read(buf),
                 )
-            21 -> Event.GovernanceDone(
+            22 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            22 -> Event.Stopped(
+            23 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            23 -> Event.Other(
+            24 -> Event.Lagged(
+                FfiConverterULong.read(buf),
+                )
+            25 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -8999,6 +9051,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 4UL
                 + FfiConverterString.allocationSize(value.`txid`)
                 + FfiConverterString.allocationSize(value.`by`)
+            )
+        }
+        is Event.TransactionExpired -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
             )
         }
         is Event.KeysDerived -> {
@@ -9124,6 +9183,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 + FfiConverterOptionalString.allocationSize(value.`error`)
             )
         }
+        is Event.Lagged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`missed`)
+            )
+        }
         is Event.Other -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -9178,8 +9244,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.write(value.`by`, buf)
                 Unit
             }
-            is Event.KeysDerived -> {
+            is Event.TransactionExpired -> {
                 buf.putInt(8)
+                FfiConverterString.write(value.`txid`, buf)
+                Unit
+            }
+            is Event.KeysDerived -> {
+                buf.putInt(9)
                 FfiConverterString.write(value.`accountId`, buf)
                 FfiConverterTypeChainKind.write(value.`chain`, buf)
                 FfiConverterUInt.write(value.`usedIndex`, buf)
@@ -9188,38 +9259,38 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.Reorg -> {
-                buf.putInt(9)
+                buf.putInt(10)
                 FfiConverterUInt.write(value.`forkHeight`, buf)
                 FfiConverterSequenceTypeBlockId.write(value.`disconnected`, buf)
                 FfiConverterSequenceTypeBlockId.write(value.`connected`, buf)
                 Unit
             }
             is Event.PeerConnected -> {
-                buf.putInt(10)
+                buf.putInt(11)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`address`, buf)
                 FfiConverterString.write(value.`userAgent`, buf)
                 Unit
             }
             is Event.PeerDisconnected -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`address`, buf)
                 Unit
             }
             is Event.Broadcast -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 FfiConverterString.write(value.`txid`, buf)
                 FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
                 Unit
             }
             is Event.InstantLock -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 FfiConverterString.write(value.`txid`, buf)
                 Unit
             }
             is Event.SporkChanged -> {
-                buf.putInt(14)
+                buf.putInt(15)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -9229,50 +9300,55 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(15)
+                buf.putInt(16)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(16)
+                buf.putInt(17)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(17)
+                buf.putInt(18)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterString.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterString.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.Stopped -> {
-                buf.putInt(22)
+                buf.putInt(23)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
+            is Event.Lagged -> {
+                buf.putInt(24)
+                FfiConverterULong.write(value.`missed`, buf)
+                Unit
+            }
             is Event.Other -> {
-                buf.putInt(23)
+                buf.putInt(25)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
@@ -9815,6 +9891,12 @@ sealed class TxStatus {
         companion object
     }
     
+    /**
+     * Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
+     */
+    object Expired : TxStatus()
+    
+    
 
     
 
@@ -9840,6 +9922,7 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             3 -> TxStatus.Conflicted(
                 FfiConverterString.read(buf),
                 )
+            4 -> TxStatus.Expired
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -9867,6 +9950,12 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
                 + FfiConverterString.allocationSize(value.`by`)
             )
         }
+        is TxStatus.Expired -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
     }
 
     override fun write(value: TxStatus, buf: ByteBuffer) {
@@ -9885,6 +9974,10 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             is TxStatus.Conflicted -> {
                 buf.putInt(3)
                 FfiConverterString.write(value.`by`, buf)
+                Unit
+            }
+            is TxStatus.Expired -> {
+                buf.putInt(4)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -1,0 +1,485 @@
+//! The protocol state machine: every part of the client's peer-to-peer protocol composed into
+//! one sans-IO [`StateMachine`] with one ordered outbox (DESIGN.md principle 1).
+//!
+//! * the connection manager ([`crate::p2p`]): connections, handshakes, liveness, addresses,
+//!   misbehaviour scores and bans — the one table of scores;
+//! * the sync engine ([`crate::sync`]): the sync peer, headers, filtered blocks, the bloom
+//!   filters and their per-peer mirrors, broadcasts and InstantSend locks;
+//! * the spork service ([`crate::spork`]) and, when enabled, the governance service
+//!   ([`crate::governance`]).
+//!
+//! Inputs are the `on_*` methods and the commands ([`StateMachine::broadcast`],
+//! [`StateMachine::update_watch_list`], ...), each given the time; outputs are drained with
+//! [`StateMachine::drain_outputs`]: I/O for the driver ([`Output::Connect`],
+//! [`Output::Send`], [`Output::Disconnect`], [`Output::Resolve`]) and [`Event`]s, in the order
+//! they happened. Parts talk to each other only through the machine, inside the same call:
+//! the `filterload` a handshake ends with is the sync engine's current filter, a score given
+//! by the sync engine reaches the connection manager before the next input, and nothing is
+//! shared between tasks.
+//!
+//! The async driver is [`crate::node`]; the deterministic simulator in the testkit drives the
+//! same machine with virtual time.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use crate::chain::{HeaderStore, HeaderTree};
+use crate::governance::{GovernanceEvent, GovernanceService};
+use crate::hash::Txid;
+use crate::p2p::{
+    AddrBook, BanList, Command, Config as P2pConfig, ConnectionManager, DisconnectReason,
+    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time,
+};
+use crate::spork::{SporkEvent, SporkService};
+use crate::sync::{SyncEngine, SyncEvent};
+use crate::tx::Transaction;
+use crate::wallet::{Wallet, WatchList};
+use crate::wire::{FrameError, Message, MessageError};
+
+/// How often the sync engine's and the services' timers are checked (request timeouts,
+/// broadcast timeouts, governance rounds): the longest [`StateMachine::next_deadline`] lies
+/// ahead.
+pub const TICK: Time = 250;
+
+/// What the machine asks the driver to do, or reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Open a TCP connection to `addr` for `peer`; report [`StateMachine::on_connected`] or
+    /// [`StateMachine::on_connect_failed`].
+    Connect {
+        /// The id the connection will carry.
+        peer: PeerId,
+        /// Where to connect.
+        addr: SocketAddr,
+    },
+    /// Frame `message` and queue it on `peer`'s connection.
+    Send {
+        /// The connection.
+        peer: PeerId,
+        /// The message.
+        message: Message,
+    },
+    /// Close `peer`'s connection. The machine has already forgotten the peer; the driver
+    /// reports nothing more about it.
+    Disconnect {
+        /// The connection.
+        peer: PeerId,
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// Resolve a DNS seed and report [`StateMachine::on_resolved`].
+    Resolve {
+        /// The host name.
+        host: String,
+        /// The port to give the addresses.
+        port: u16,
+    },
+    /// Something happened.
+    Event(Event),
+}
+
+impl Output {
+    /// The event, if this is one.
+    pub fn into_event(self) -> Option<Event> {
+        match self {
+            Output::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What happened, for the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A peer completed its handshake (and was given our filter).
+    PeerConnected {
+        /// The connection.
+        peer: PeerId,
+        /// What it told us about itself.
+        info: PeerInfo,
+    },
+    /// A peer is gone (also reported for connections whose handshake never completed).
+    PeerDisconnected {
+        /// The connection.
+        peer: PeerId,
+        /// Its address.
+        addr: SocketAddr,
+        /// Why.
+        reason: DisconnectReason,
+        /// Whether its handshake had completed ([`Event::PeerConnected`] was reported).
+        was_ready: bool,
+    },
+    /// A peer was penalised.
+    Misbehaved {
+        /// The peer.
+        peer: PeerId,
+        /// What it did.
+        what: Misbehavior,
+        /// Its score after this penalty.
+        score: u32,
+    },
+    /// Headers, filtered blocks, the wallet, broadcasts, locks.
+    Sync(SyncEvent),
+    /// Sporks.
+    Spork(SporkEvent),
+    /// Governance objects and votes.
+    Governance(GovernanceEvent),
+}
+
+/// The parts a machine is made of, restored or new.
+#[derive(Debug)]
+pub struct Parts<S: HeaderStore> {
+    /// The connection manager's configuration.
+    pub p2p: P2pConfig,
+    /// Known addresses.
+    pub address_book: AddrBook,
+    /// Banned addresses.
+    pub bans: BanList,
+    /// The sync engine (with the wallet and the header store).
+    pub sync: SyncEngine<S>,
+    /// The spork service.
+    pub sporks: SporkService,
+    /// The governance service, when governance is synced.
+    pub governance: Option<GovernanceService>,
+    /// Seed of the connection manager's random choices (nonces, addresses).
+    pub seed: u64,
+}
+
+impl<S: HeaderStore> Parts<S> {
+    /// Parts for a first run: an empty address book and ban list, the sporks service, no
+    /// governance.
+    pub fn new(p2p: P2pConfig, sync: SyncEngine<S>, seed: u64) -> Self {
+        let params = sync.config().params;
+        Parts {
+            address_book: AddrBook::new(p2p.max_addresses),
+            bans: BanList::new(),
+            p2p,
+            sync,
+            sporks: SporkService::new(params),
+            governance: None,
+            seed,
+        }
+    }
+}
+
+/// The protocol state machine (see the module docs).
+#[derive(Debug)]
+pub struct StateMachine<S: HeaderStore> {
+    peers: ConnectionManager,
+    sync: SyncEngine<S>,
+    sporks: SporkService,
+    governance: Option<GovernanceService>,
+    /// Whether the governance round of this run was started (at the first `Synced`).
+    governance_started: bool,
+    outbox: VecDeque<Output>,
+    now: Time,
+    last_tick: Time,
+}
+
+impl<S: HeaderStore> StateMachine<S> {
+    /// A machine made of `parts`, at `now`.
+    pub fn new(parts: Parts<S>, now: Time) -> Self {
+        let mut peers =
+            ConnectionManager::new(parts.p2p, parts.address_book, parts.bans, parts.seed, now);
+        peers.set_height(parts.sync.tree().tip().height);
+        let mut machine = StateMachine {
+            peers,
+            sync: parts.sync,
+            sporks: parts.sporks,
+            governance: parts.governance,
+            governance_started: false,
+            outbox: VecDeque::new(),
+            now,
+            last_tick: now,
+        };
+        // Events the sync engine queued while restoring (a reorg found on resume).
+        machine.pump();
+        machine
+    }
+
+    /// Takes every output produced so far, in order.
+    pub fn drain_outputs(&mut self) -> std::collections::vec_deque::Drain<'_, Output> {
+        self.outbox.drain(..)
+    }
+
+    /// When [`Self::on_tick`] next has work: the connections' timers, or [`TICK`] after the
+    /// last tick.
+    pub fn next_deadline(&self) -> Time {
+        self.peers.next_deadline().min(self.last_tick.saturating_add(TICK))
+    }
+
+    fn advance(&mut self, now: Time) {
+        self.now = self.now.max(now);
+    }
+
+    // --- inputs from the driver -------------------------------------------------------------
+
+    /// Time passes: timeouts of connections, requests and broadcasts; pings; new connections.
+    pub fn on_tick(&mut self, now: Time) {
+        self.advance(now);
+        let now = self.now;
+        self.last_tick = now;
+        self.peers.on_tick(now);
+        self.sync.on_tick(now);
+        self.sporks.on_tick(now);
+        if let Some(g) = self.governance.as_mut() {
+            g.on_tick(now);
+        }
+        self.pump();
+    }
+
+    /// The TCP connection for `peer` opened.
+    pub fn on_connected(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_connected(peer, self.now);
+        self.pump();
+    }
+
+    /// The TCP connection for `peer` could not be opened.
+    pub fn on_connect_failed(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_connect_failed(peer, self.now);
+        self.pump();
+    }
+
+    /// The connection to `peer` closed (by the peer or a socket error).
+    pub fn on_disconnected(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_disconnected(peer, self.now);
+        self.pump();
+    }
+
+    /// `n` bytes arrived from `peer` (before they form a whole message).
+    pub fn on_bytes(&mut self, peer: PeerId, n: usize, now: Time) {
+        self.advance(now);
+        self.peers.on_bytes(peer, n, self.now);
+    }
+
+    /// A message arrived from `peer`.
+    pub fn on_message(&mut self, peer: PeerId, message: Message, now: Time) {
+        self.advance(now);
+        self.peers.on_message(peer, message, &mut self.sync, self.now);
+        self.pump();
+    }
+
+    /// A frame's payload from `peer` did not decode.
+    pub fn on_decode_error(&mut self, peer: PeerId, error: MessageError, now: Time) {
+        self.advance(now);
+        self.peers.on_decode_error(peer, error, self.now);
+        self.pump();
+    }
+
+    /// `peer`'s byte stream broke the framing rules.
+    pub fn on_frame_error(&mut self, peer: PeerId, error: FrameError, now: Time) {
+        self.advance(now);
+        self.peers.on_frame_error(peer, error, self.now);
+        self.pump();
+    }
+
+    /// `peer` does not read what we send (its bounded write queue is full).
+    pub fn on_send_queue_full(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_send_queue_full(peer, self.now);
+        self.pump();
+    }
+
+    /// A DNS seed answered (an empty list when it failed).
+    pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
+        self.advance(now);
+        self.peers.on_resolved(host, addrs, self.now);
+        self.pump();
+    }
+
+    // --- commands of the application --------------------------------------------------------
+
+    /// Broadcasts a signed transaction (see [`SyncEngine::broadcast`]).
+    pub fn broadcast(&mut self, tx: Transaction, now: Time) -> Txid {
+        self.advance(now);
+        self.sync.on_tick(self.now);
+        let txid = self.sync.broadcast(tx);
+        self.pump();
+        txid
+    }
+
+    /// Changes the wallet's watch list (see [`SyncEngine::update_watch_list`]).
+    pub fn update_watch_list<R>(
+        &mut self,
+        rescan_from: Option<u32>,
+        edit: impl FnOnce(&mut WatchList) -> R,
+        now: Time,
+    ) -> R {
+        self.advance(now);
+        self.sync.on_tick(self.now);
+        let out = self.sync.update_watch_list(rescan_from, edit);
+        self.pump();
+        out
+    }
+
+    /// Connects to `addr` too (and only to configured peers from now on).
+    pub fn add_peer(&mut self, addr: SocketAddr, now: Time) {
+        self.advance(now);
+        self.peers.command(Command::AddPeer(addr), self.now);
+        self.pump();
+    }
+
+    /// Closes every connection (the driver is stopping). The sync engine and the services
+    /// forget the peers, so a restarted machine starts from fresh connections.
+    pub fn shutdown(&mut self, now: Time) {
+        self.advance(now);
+        self.peers.shutdown();
+        self.pump();
+    }
+
+    // --- state --------------------------------------------------------------------------------
+
+    /// Takes the machine apart (after [`Self::shutdown`], to build a new one later).
+    pub fn into_parts(mut self) -> Parts<S> {
+        let seed = self.peers.fresh_seed();
+        let p2p = self.peers.config().clone();
+        let (address_book, bans) = self.peers.into_book_and_bans();
+        Parts {
+            p2p,
+            address_book,
+            bans,
+            sync: self.sync,
+            sporks: self.sporks,
+            governance: self.governance,
+            seed,
+        }
+    }
+
+    /// The sync engine.
+    pub fn sync(&self) -> &SyncEngine<S> {
+        &self.sync
+    }
+
+    /// The sync engine, to change it (see [`SyncEngine::store_mut`]).
+    pub fn sync_mut(&mut self) -> &mut SyncEngine<S> {
+        &mut self.sync
+    }
+
+    /// The wallet.
+    pub fn wallet(&self) -> &Wallet {
+        self.sync.wallet()
+    }
+
+    /// The header tree.
+    pub fn tree(&self) -> &HeaderTree<S> {
+        self.sync.tree()
+    }
+
+    /// The connection manager.
+    pub fn peers(&self) -> &ConnectionManager {
+        &self.peers
+    }
+
+    /// The spork service.
+    pub fn sporks(&self) -> &SporkService {
+        &self.sporks
+    }
+
+    /// The spork service, to take its changes for the store.
+    pub fn sporks_mut(&mut self) -> &mut SporkService {
+        &mut self.sporks
+    }
+
+    /// The governance service, when enabled.
+    pub fn governance(&self) -> Option<&GovernanceService> {
+        self.governance.as_ref()
+    }
+
+    /// The governance service, to take its changes for the store.
+    pub fn governance_mut(&mut self) -> Option<&mut GovernanceService> {
+        self.governance.as_mut()
+    }
+
+    // --- routing ------------------------------------------------------------------------------
+
+    /// Routes what the parts produced until nothing is left: the connection manager's
+    /// events go to the services, their commands back to the connection manager, I/O and
+    /// events into the outbox, in order.
+    fn pump(&mut self) {
+        loop {
+            let mut progressed = false;
+            let outputs: Vec<PeerOutput> = self.peers.drain_outputs().collect();
+            for output in outputs {
+                progressed = true;
+                self.route_peer_output(output);
+            }
+            let mut commands = self.sync.drain_commands();
+            for e in self.sync.drain_events() {
+                self.on_sync_event(&e);
+                self.outbox.push_back(Output::Event(Event::Sync(e)));
+            }
+            commands.extend(self.sporks.drain_commands());
+            for e in self.sporks.drain_events() {
+                self.outbox.push_back(Output::Event(Event::Spork(e)));
+            }
+            if let Some(g) = self.governance.as_mut() {
+                commands.extend(g.drain_commands());
+                let events: Vec<GovernanceEvent> = g.drain_events();
+                for e in events {
+                    self.outbox.push_back(Output::Event(Event::Governance(e)));
+                }
+            }
+            for c in commands {
+                progressed = true;
+                self.peers.command(c, self.now);
+            }
+            if !progressed {
+                break;
+            }
+        }
+        self.peers.set_height(self.sync.tree().tip().height);
+    }
+
+    fn on_sync_event(&mut self, event: &SyncEvent) {
+        // Dash Core answers a governance sync only once headers are synced; one round per run.
+        if let SyncEvent::Synced { .. } = event {
+            if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
+                self.governance_started = true;
+                g.start(self.now);
+            }
+        }
+    }
+
+    fn route_peer_output(&mut self, output: PeerOutput) {
+        let now = self.now;
+        let out = match output {
+            PeerOutput::Connect { peer, addr } => Output::Connect { peer, addr },
+            PeerOutput::Send { peer, message } => Output::Send { peer, message },
+            PeerOutput::Disconnect { peer, reason } => Output::Disconnect { peer, reason },
+            PeerOutput::Resolve { host, port } => Output::Resolve { host, port },
+            PeerOutput::Event(PeerEvent::PeerReady { peer, info, .. }) => {
+                self.sporks.on_peer_ready(peer, &info, now);
+                if let Some(g) = self.governance.as_mut() {
+                    g.on_peer_ready(peer, &info, now);
+                }
+                self.sync.on_peer_ready(peer, &info, now);
+                Output::Event(Event::PeerConnected { peer, info })
+            }
+            PeerOutput::Event(PeerEvent::PeerDisconnected { peer, addr, reason, was_ready }) => {
+                if was_ready {
+                    self.sporks.on_peer_gone(peer);
+                    if let Some(g) = self.governance.as_mut() {
+                        g.on_peer_gone(peer);
+                    }
+                    self.sync.on_peer_gone(peer, now);
+                }
+                Output::Event(Event::PeerDisconnected { peer, addr, reason, was_ready })
+            }
+            PeerOutput::Event(PeerEvent::Message { peer, message }) => {
+                self.sporks.on_message(peer, &message, now);
+                if let Some(g) = self.governance.as_mut() {
+                    g.on_message(peer, &message, now);
+                }
+                self.sync.on_message(peer, message, now);
+                return;
+            }
+            PeerOutput::Event(PeerEvent::Misbehaved { peer, what, score }) => {
+                Output::Event(Event::Misbehaved { peer, what, score })
+            }
+        };
+        self.outbox.push_back(out);
+    }
+}
