@@ -279,4 +279,10 @@ impl HeaderStore for FileStore {
         };
         Ok(())
     }
+
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError> {
+        self.len = 0;
+        self.tip = None;
+        self.apply(&ChainUpdate { keep_up_to: None, connect: vec![start] })
+    }
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_std::future::timeout;
-use dashlite::client::{Client, ClientBuilder, ClientEvent, EventStream, WatchItem};
+use dashlite::chain::{block_work, CheckpointRecord, U256};
+use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
 use dashlite::tx::Script;
-use dashlite::wallet::{GapLimits, TxStatus, WalletEvent, WalletTx};
+use dashlite::wallet::{Address, GapLimits, TxStatus, WalletEvent, WalletTx};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::wallet::{account, key_script};
@@ -388,4 +389,104 @@ fn mempool_payments_are_found_after_sync_and_a_broadcast_is_served_to_peers() {
             Err(dashlite::client::ClientError::NotRunning)
         ));
     });
+}
+
+/// The checkpoint record of `chain`'s block at `height` (regtest: every record is usable).
+fn record(chain: &Chain, height: u32) -> CheckpointRecord {
+    let header = chain.header(height).expect("height on the chain");
+    let chain_work = (0..=height)
+        .map(|h| block_work(chain.header(h).expect("header").bits))
+        .fold(U256::ZERO, |sum, w| sum.wrapping_add(w));
+    CheckpointRecord { height, hash: header.block_hash(), chain_work, header }
+}
+
+/// Mines up to `height - 1`, then a block at `height` holding a payment of `value` to
+/// `script`; returns the payment's txid.
+fn pay_at(chain: &mut Chain, height: u32, script: &Script, value: i64) -> Txid {
+    chain.mine(height - 1 - chain.height());
+    let txid = chain.send(script, value).txid();
+    chain.mine(1);
+    assert_eq!(chain.height(), height);
+    txid
+}
+
+/// Starts `client`, waits until it is synced to `tip`, stops it and returns its transactions.
+async fn sync_and_stop(client: &Client, tip: u32) -> Vec<WalletTx> {
+    let mut events = client.events();
+    client.start().await.expect("start");
+    wait_until(&mut events, synced_to(tip)).await;
+    client.stop().await.expect("stop");
+    client.transactions().await.expect("transactions")
+}
+
+#[test]
+fn a_birthday_at_a_checkpoint_height_fetches_that_block() {
+    let mut chain = Chain::with_blocks(101);
+    let paid = pay_at(&mut chain, 120, &key_script(0), 2 * COIN);
+    chain.mine(10);
+    let records = vec![record(&chain, 110), record(&chain, 120)];
+    let tip = chain.height();
+    let shared = SharedChain::new(chain);
+    let node = NodeHandle::start(&shared);
+    async_std::task::block_on(async {
+        let client = ClientBuilder::new(Network::Regtest)
+            .watch(WatchItem::Account { xpub: account(), gaps: GapLimits::default() })
+            .checkpoints(records)
+            .birthday(Birthday::Height(120))
+            .peer(node.addr())
+            .seed(3)
+            .build()
+            .expect("client");
+        let txs = sync_and_stop(&client, tip).await;
+        assert_eq!(confirmed(&txs), BTreeMap::from([(paid, 120)]));
+        assert_eq!(client.balance().await.expect("balance").total(), 2 * COIN);
+    });
+}
+
+#[test]
+fn an_earlier_birthday_on_reopen_restarts_the_headers_and_finds_older_payments() {
+    let dave = TestKey::from_seed("dave");
+    let dave_address = Address::parse(&dave.address(Network::Regtest), Network::Regtest).unwrap();
+    let mut chain = Chain::with_blocks(101);
+    let to_dave = pay_at(&mut chain, 113, &dave.p2pkh(), COIN);
+    let to_key0 = pay_at(&mut chain, 115, &key_script(0), 2 * COIN);
+    let to_key1 = pay_at(&mut chain, 160, &key_script(1), 3 * COIN);
+    chain.mine(5);
+    let records = vec![record(&chain, 110), record(&chain, 140)];
+    let tip = chain.height();
+    let shared = SharedChain::new(chain);
+    let node = NodeHandle::start(&shared);
+    let dir = std::env::temp_dir().join(format!("dashlite-birthday-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let open = |birthday: u32, items: Vec<WatchItem>| {
+        let mut b = ClientBuilder::new(Network::Regtest)
+            .data_dir(&dir)
+            .checkpoints(records.clone())
+            .birthday(Birthday::Height(birthday))
+            .peer(node.addr())
+            .seed(5);
+        for item in items {
+            b = b.watch(item);
+        }
+        b.build().expect("client")
+    };
+    let xpub = || WatchItem::Account { xpub: account(), gaps: GapLimits::default() };
+    async_std::task::block_on(async {
+        // Headers start at the record at 140: only the payment at 160 is seen.
+        let first = open(145, vec![xpub()]);
+        let txs = sync_and_stop(&first, tip).await;
+        assert_eq!(confirmed(&txs), BTreeMap::from([(to_key1, 160)]));
+        drop(first);
+        // Reopened with a birthday below the stored chain and a new address: headers start
+        // again at the record at 110 and every block from 112 is scanned, for every item.
+        let second = open(112, vec![xpub(), WatchItem::Address(dave_address)]);
+        let txs = sync_and_stop(&second, tip).await;
+        let want = BTreeMap::from([(to_dave, 113), (to_key0, 115), (to_key1, 160)]);
+        assert_eq!(confirmed(&txs), want);
+        assert_eq!(txs.len(), 3);
+        assert_eq!(second.balance().await.expect("balance").total(), 6 * COIN);
+        let status = second.sync_status();
+        assert_eq!((status.header_height, status.block_height), (tip, tip));
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }

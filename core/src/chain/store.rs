@@ -61,6 +61,9 @@ pub trait HeaderStore {
     fn get_by_hash(&self, hash: &BlockHash) -> Result<Option<StoredHeader>, StoreError>;
     /// Applies `update` atomically: either all of it or, on error, none of it.
     fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError>;
+    /// Drops every stored header and starts the chain again at `start` (a trusted header
+    /// below the stored chain, for a wallet whose birthday moved before it), atomically.
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError>;
 }
 
 impl<S: HeaderStore + ?Sized> HeaderStore for Box<S> {
@@ -78,6 +81,10 @@ impl<S: HeaderStore + ?Sized> HeaderStore for Box<S> {
 
     fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError> {
         (**self).apply(update)
+    }
+
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError> {
+        (**self).restart(start)
     }
 }
 
@@ -150,6 +157,12 @@ impl HeaderStore for MemoryHeaderStore {
             self.by_height.insert(s.height, *s);
             self.by_hash.insert(s.hash, s.height);
         }
+        Ok(())
+    }
+
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError> {
+        self.by_height = BTreeMap::from([(start.height, start)]);
+        self.by_hash = HashMap::from([(start.hash, start.height)]);
         Ok(())
     }
 }

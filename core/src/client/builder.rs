@@ -281,7 +281,9 @@ pub fn resolve_start(
     };
     let pick = match birthday {
         None => Some(newest),
-        Some(Birthday::Height(h)) => usable.iter().rev().find(|r| r.height <= h).copied(),
+        // Block `h` itself may pay the wallet: headers start strictly below it, since the
+        // start header's block is never fetched.
+        Some(Birthday::Height(h)) => usable.iter().rev().find(|r| r.height < h).copied(),
         Some(Birthday::Time(t)) => usable
             .iter()
             .rev()
@@ -292,14 +294,19 @@ pub fn resolve_start(
         if genesis_ok {
             return Ok(from_genesis());
         }
+        // A height birthday needs a record strictly below it.
+        let earliest = match birthday {
+            Some(Birthday::Height(_)) => usable[0].height.saturating_add(1),
+            _ => usable[0].height,
+        };
         return Err(ClientError::BirthdayTooEarly {
             birthday: birthday_height(birthday),
-            earliest: usable[0].height,
+            earliest,
             network: params.network,
         });
     };
     let height = match birthday {
-        Some(Birthday::Height(h)) => h.max(record.height),
+        Some(Birthday::Height(h)) => h,
         _ => record.height,
     };
     Ok((StoredHeader::from(*record), height))

@@ -13,6 +13,12 @@ fn birthdays_start_from_the_last_usable_checkpoint_before_them() {
     assert!(start.height <= 1_000_000 && start.height > 1_000_000 - 9_216, "{}", start.height);
     assert_eq!(from, 1_000_000);
     assert_eq!(start.hash, start.header.block_hash());
+    // A height exactly at a record: block `h` can pay the wallet, so headers start from the
+    // record below and block `h` is fetched.
+    let at = records.iter().rev().nth(1).unwrap();
+    let (start, from) = resolve_start(params, Some(Birthday::Height(at.height)), &records).unwrap();
+    assert!(start.height < at.height, "{} {}", start.height, at.height);
+    assert_eq!(from, at.height);
     // A time: the last record at least the margin older; blocks from that record.
     let r = records.iter().find(|r| r.height > 1_500_000).unwrap();
     let t = u64::from(r.header.time) + BIRTHDAY_MARGIN_SECS;

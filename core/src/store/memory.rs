@@ -48,6 +48,10 @@ impl HeaderStore for MemoryStore {
     fn apply(&mut self, update: &ChainUpdate) -> Result<(), StoreError> {
         self.headers.apply(update)
     }
+
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError> {
+        self.headers.restart(start)
+    }
 }
 
 impl Store for MemoryStore {

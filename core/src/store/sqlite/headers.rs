@@ -98,6 +98,12 @@ pub(super) fn check(
     Ok(Ok(()))
 }
 
+/// Replaces the whole chain by `start`.
+pub(super) fn restart(conn: &Connection, start: &StoredHeader) -> Result<(), SqliteStoreError> {
+    conn.execute_batch("DELETE FROM headers")?;
+    write(conn, &ChainUpdate { keep_up_to: None, connect: vec![*start] })
+}
+
 /// Writes a checked update: deletes above `keep_up_to`, inserts `connect`.
 pub(super) fn write(conn: &Connection, update: &ChainUpdate) -> Result<(), SqliteStoreError> {
     if let Some(keep) = update.keep_up_to {

@@ -192,6 +192,12 @@ impl HeaderStore for SqliteStore {
         }
         Ok(self.in_savepoint(|conn| headers::write(conn, update))?)
     }
+
+    /// Written into the pending transaction, durable at the next [`Store::commit`].
+    fn restart(&mut self, start: StoredHeader) -> Result<(), StoreError> {
+        self.begin()?;
+        Ok(self.in_savepoint(|conn| headers::restart(conn, &start))?)
+    }
 }
 
 impl Store for SqliteStore {

@@ -153,6 +153,30 @@ fn an_empty_store_starts_at_any_height() {
     assert!(apply_both(&mut m, &mut s, &ChainUpdate { keep_up_to: None, connect: c }));
 }
 
+#[test]
+fn a_restart_replaces_the_chain_by_an_earlier_start_and_survives_a_reopen() {
+    let dir = TempDir::new("restart");
+    let path = dir.file("h.db");
+    let mut s = SqliteStore::open(&path, Network::Regtest).unwrap();
+    let mut m = MemoryHeaderStore::new();
+    let a = chain(None, 100, 20, 0);
+    assert!(apply_both(&mut m, &mut s, &ChainUpdate { keep_up_to: None, connect: a.clone() }));
+    let start = chain(None, 40, 1, 4)[0];
+    m.restart(start).unwrap();
+    s.restart(start).unwrap();
+    assert_eq!(all_headers(&m), all_headers(&s));
+    assert_eq!(s.tip().unwrap(), Some(start));
+    assert_eq!(s.get_by_hash(&a[0].hash).unwrap(), None);
+    // The new chain grows from the start as any other.
+    let next = chain(Some(&start), 41, 3, 4);
+    assert!(apply_both(&mut m, &mut s, &ChainUpdate { keep_up_to: None, connect: next }));
+    s.commit(&Batch::default()).unwrap();
+    drop(s);
+    let s = SqliteStore::open(&path, Network::Regtest).unwrap();
+    assert_eq!(all_headers(&m), all_headers(&s));
+    assert_eq!(s.tip().unwrap().map(|t| t.height), Some(43));
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     /// Keep up to `tip - back` (saturating), then connect `n` headers on a new branch.

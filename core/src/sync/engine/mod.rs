@@ -105,19 +105,36 @@ impl<S: HeaderStore> SyncEngine<S> {
     ///   have started at, whichever is lower. The wallet's events are queued
     ///   ([`Self::drain_events`]).
     /// * no `progress`: as [`Self::new`] (after the wallet's tip).
+    ///
+    /// A `start` below the first stored header (the wallet's birthday moved earlier than the
+    /// checkpoint the store began at) restarts the stored chain at `start`, and every block
+    /// from the birthday is fetched again; the wallet keeps its transactions.
     pub fn resume(
         config: SyncConfig,
-        store: S,
+        mut store: S,
         start: StoredHeader,
         mut wallet: Wallet,
         progress: Option<Progress>,
     ) -> Result<Self, SyncError> {
+        // The stored chain is contiguous from its first header to its tip: a start height
+        // within it but absent lies below the first header.
+        let restart = match store.tip().map_err(ChainError::from)? {
+            Some(tip) if start.height <= tip.height => {
+                store.get_by_height(start.height).map_err(ChainError::from)?.is_none()
+            }
+            _ => false,
+        };
         let tree_config = TreeConfig::for_network(config.params);
+        if restart {
+            tree_config.checkpoints.check(start.height, &start.hash).map_err(ChainError::from)?;
+            store.restart(start).map_err(ChainError::from)?;
+        }
         let max_reorg = tree_config.max_fork_depth;
         let tree = HeaderTree::new(config.params, tree_config, store, &[start])?;
         let start_height = tree.header_at(start.height)?.map_or(tree.tip().height, |s| s.height);
         let mut events = Vec::new();
         let processed = match progress {
+            _ if restart => start_height,
             None => wallet.tip(),
             Some(p) if tree.header_at(p.height)?.is_some_and(|s| s.hash == p.hash) => p.height,
             Some(p) => {
