@@ -1,4 +1,4 @@
-//! The mainnet-scale sync benchmark (issue 7, "Benchmarks"): dashlite's sync engine against
+//! The mainnet-scale sync benchmark: dashlite's sync engine against
 //! testkit nodes on loopback, the nodes in a process of their own (`testkit-serve`), so the
 //! figures are the client's alone.
 //!

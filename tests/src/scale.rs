@@ -1,4 +1,4 @@
-//! The mainnet-scale benchmark chain (issue 7, "Benchmarks"): a long run of default blocks (a
+//! The mainnet-scale benchmark chain: a long run of default blocks (a
 //! coinbase only; headers cached on disk by [`crate::cache`]) followed by a window of blocks
 //! that carry unrelated payments and, every so often, a payment to a watch-only account.
 //!

@@ -1,5 +1,5 @@
-//! Hashing a batch of headers on every core before the header tree checks them in order
-//! (issue 3, "hash in parallel, then check in order").
+//! Hashing a batch of headers on every core before the header tree checks them in order:
+//! hash in parallel, then check in order.
 //!
 //! X11 is by far the largest cost of validating a header (10–20 µs against about 1 µs for
 //! all the other rules), and each header's hash depends on that header alone, so an

@@ -1,4 +1,4 @@
-//! The public API (issue 7, item 7): a [`ClientBuilder`] configures and opens a [`Client`];
+//! The public API: a [`ClientBuilder`] configures and opens a [`Client`];
 //! the client syncs headers and filtered blocks from a few peers, keeps a watch-only wallet
 //! and its store up to date, and reports what happens as [`ClientEvent`]s.
 //!

@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 
 pub use super::peer::{FilterSource, NoFilter};
 
-/// Default number of outbound peers (the issue asks for 3–5).
+/// Default number of outbound peers (a wallet keeps 3–5).
 pub const DEFAULT_TARGET_OUTBOUND: usize = 4;
 /// How long to wait before asking the DNS seeds again (client rule).
 pub const DNS_RETRY: Time = 10 * MINUTE;

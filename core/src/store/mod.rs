@@ -1,4 +1,4 @@
-//! Persistence (issue 7, item 6): the [`Store`] trait the client writes through, the records
+//! Persistence: the [`Store`] trait the client writes through, the records
 //! it keeps besides headers ([`ClientState`]), the changes of one sync step ([`Batch`]) and
 //! [`MemoryStore`] for tests and clients that do not persist.
 //!

@@ -1,4 +1,4 @@
-//! The sync engine (issue 7, items 1–3): header sync, filtered-block download overlapped with
+//! The sync engine: header sync, filtered-block download overlapped with
 //! it, and the bloom filters kept in step with the wallet, as one sans-IO state machine
 //! ([`SyncEngine`]); [`crate::client`] runs it on the [`crate::node`] driver.
 //!

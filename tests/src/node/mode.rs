@@ -1,4 +1,4 @@
-//! Malicious behaviours a node can be switched into (issue 5 §4), and the transformations
+//! Malicious behaviours a node can be switched into, and the transformations
 //! they apply to what the node sends.
 
 use crate::mining::{mine_header, mine_invalid_header, HeaderSpec};

@@ -1,4 +1,4 @@
-//! [`SqliteStore`]: a [`Store`] in one SQLite file (issue 7, item 6).
+//! [`SqliteStore`]: a [`Store`] in one SQLite file.
 //!
 //! ## Durability
 //! Header changes ([`HeaderStore::apply`]) and the client's records ([`Store::commit`]) go
