@@ -27,12 +27,13 @@
 //! [`Mode`]s), [`client`] (a bare client for hand-written protocol tests), [`keys`]
 //! (addresses, scripts, test keys), [`harness`] (dashlite's state machine on its driver, every
 //! event kept), [`sporks`] and [`governance`] (what the node serves),
-//! [`scale`] (the mainnet-scale benchmark chain).
+//! [`scale`] (the mainnet-scale benchmark chain), [`dashd`] (real Dash Core regtest nodes).
 #![warn(missing_docs)]
 
 pub mod cache;
 pub mod chain;
 pub mod client;
+pub mod dashd;
 pub mod governance;
 pub mod harness;
 pub mod keys;
