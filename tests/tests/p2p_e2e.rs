@@ -636,3 +636,26 @@ fn a_stalled_peer_is_replaced_by_another_address() {
     assert!(client.disconnects_of(honest.addr()).is_empty());
     client.stop();
 }
+
+/// A block peer that takes our `getdata` and never answers it delivers nothing while requests
+/// wait: the connection's stall detection drops it (no score: slowness is not a lie), and the
+/// blocks come from the honest peers.
+#[test]
+fn a_peer_that_never_answers_its_getdata_is_timed_out_and_dropped() {
+    let chain = SharedChain::with_blocks(10);
+    let paid = chain.send(&alice().p2pkh(), 2 * COIN);
+    chain.mine(1);
+    let mut s = Scenario::alone(chain, Mode::Stall { command: Some("getdata".into()) }, |c| {
+        c.watch = watching_alice();
+        c.timeouts = short(|t| t.stall = 2 * SECOND);
+    });
+    let evil = s.evil_peer();
+    assert_eq!(s.evil_dropped(), DisconnectReason::Stalled);
+    assert!(s.evil.count("getdata") >= 1, "the block peer was asked");
+    assert!(s.client.misbehaviour_of(evil).is_empty());
+    assert!(!s.evil_banned());
+    s.add_honest();
+    s.syncs_with_the_honest_peers();
+    let found = s.client.with(move |m| m.wallet().transaction(&paid.txid()).is_some());
+    assert!(found);
+}
