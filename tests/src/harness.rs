@@ -22,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_std::task::{self, JoinHandle};
 use dashlite::chain::MemoryHeaderStore;
+use dashlite::governance::GovernanceService;
 use dashlite::machine::{Event, Parts, StateMachine};
 use dashlite::network::Network;
 use dashlite::node::{self, Host, NodeHandle};
@@ -52,6 +53,8 @@ pub struct MachineConfig {
     pub seed: u64,
     /// Changes to the sync configuration.
     pub sync: fn(&mut SyncConfig),
+    /// Whether governance objects are synced (once headers are).
+    pub governance: bool,
 }
 
 impl MachineConfig {
@@ -65,6 +68,7 @@ impl MachineConfig {
             address_book: None,
             seed: 0xe2e,
             sync: |_| {},
+            governance: false,
         }
     }
 }
@@ -128,6 +132,9 @@ impl MachineClient {
         let mut parts = Parts::new(p2p, sync, config.seed);
         if let Some(book) = config.address_book {
             parts.address_book = book;
+        }
+        if config.governance {
+            parts.governance = Some(GovernanceService::new(Network::Regtest));
         }
         let machine = StateMachine::new(parts, now_ms());
         let (tx, rx) = mpsc::channel();

@@ -490,3 +490,59 @@ fn an_earlier_birthday_on_reopen_restarts_the_headers_and_finds_older_payments()
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Publishing never waits for a reader: a stream nobody reads fills up to its capacity, the
+/// sync goes on regardless, and once the stream is read again it is told how many events it
+/// missed ([`ClientEvent::Lagged`]); the client's queries give the state it missed.
+#[test]
+fn a_subscriber_that_never_reads_does_not_hold_up_the_sync_and_is_told_it_lagged() {
+    let mut chain = Chain::with_blocks(101);
+    for _ in 0..300 {
+        chain.send(&key_script(0), COIN);
+        chain.mine(1);
+    }
+    let chain = SharedChain::new(chain);
+    let tip = chain.height();
+    let nodes = start_nodes(&chain, 1);
+    async_std::task::block_on(async {
+        let client = client(&[&nodes[0]], 400);
+        let mut idle = client.events();
+        client.start().await.expect("start");
+        // Far more than the stream's capacity is published (each payment is a new
+        // transaction and six confirmation changes) while nobody reads it.
+        let synced = timeout(WAIT, async {
+            loop {
+                let s = client.sync_status();
+                if s.synced && s.block_height == tip {
+                    break;
+                }
+                async_std::task::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        assert!(synced.is_ok(), "the sync waited for a reader: {:?}", client.sync_status());
+        // What was queued comes first; the marker follows as soon as the stream has room
+        // again and something is published (a new block, should nothing else be).
+        let mut held = 0;
+        let missed = loop {
+            let e = match idle.try_next() {
+                Some(e) => e,
+                None => {
+                    nodes[0].mine(1);
+                    timeout(WAIT, idle.next()).await.expect("an event").expect("open")
+                }
+            };
+            match e {
+                ClientEvent::Lagged { missed } => break missed,
+                _ => held += 1,
+            }
+        };
+        assert_eq!(held, dashlite::client::EVENT_STREAM_CAPACITY);
+        assert!(missed > 0);
+        // The state is all there.
+        let txs = client.transactions().await.expect("transactions");
+        assert_eq!(txs.len(), 300);
+        assert_eq!(client.balance().await.expect("balance").total(), 300 * COIN);
+        client.stop().await.expect("stop");
+    });
+}

@@ -29,7 +29,7 @@ use crate::wallet::WalletEvent;
 use crate::wire::IsDLock;
 
 pub use crate::p2p::Command;
-pub use engine::{SyncEngine, SyncError};
+pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
 pub use relay::BroadcastOutcome;
 
 /// How long the sync peer may take to answer a header request before another peer is asked

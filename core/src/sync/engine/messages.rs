@@ -147,7 +147,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
         let tip = self.tree.tip().height;
         if out.accepted > 0 {
-            let network_height = self.peers.values().map(|p| p.start_height).max().unwrap_or(0);
+            let network_height = self.agreed_start_height();
             self.events
                 .push(SyncEvent::Headers { height: tip, network_height: network_height.max(tip) });
         }
@@ -199,6 +199,16 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             Some(_) => {}
         }
+    }
+
+    /// The best height at least [`MIN_AGREEING_PEERS`] ready peers claim in their `version`:
+    /// one peer's start height is a claim anyone can make up, so it never alone sets the
+    /// height the network is believed to have.
+    pub(super) fn agreed_start_height(&self) -> u32 {
+        let mut claims: Vec<u32> =
+            self.peers.values().filter(|p| !p.dropped).map(|p| p.start_height).collect();
+        claims.sort_unstable_by(|a, b| b.cmp(a));
+        claims.get(MIN_AGREEING_PEERS - 1).copied().unwrap_or(0)
     }
 
     pub(super) fn on_tip_change(&mut self, change: TipChange) {

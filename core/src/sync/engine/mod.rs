@@ -57,6 +57,10 @@ struct PeerState {
 /// (288), which such a peer keeps at least; asking it for older ones gets us disconnected.
 pub const PRUNED_PEER_DEPTH: u32 = 288;
 
+/// How many peers must claim a start height before it is believed as the network's height
+/// (client rule: a single peer's `version` can claim any height).
+pub const MIN_AGREEING_PEERS: usize = 2;
+
 /// The sync engine (see the module docs).
 #[derive(Debug)]
 pub struct SyncEngine<S: HeaderStore> {
