@@ -82,7 +82,7 @@ pub fn generate(seed: u64) -> Scenario {
         if roll < 25 {
             b.relay();
             b.mine();
-        } else if roll < 33 && reorgs < 2 && b.chain.height() > b.fork_floor + 1 {
+        } else if roll < 33 && std::env::var("SIM_NOREORG").is_err() && reorgs < 2 && b.chain.height() > b.fork_floor + 1 {
             reorgs += 1;
             b.reorg();
         } else {
@@ -292,7 +292,7 @@ impl Builder {
                 spec = spec.tx(tx);
             }
         }
-        if self.rng.chance(10) {
+        if std::env::var("SIM_NOCB").is_err() && self.rng.chance(10) {
             let script = self.watched_script(false);
             let value = self.value();
             spec = spec.pay(script, value);

@@ -73,6 +73,8 @@ pub struct Outcome {
     pub messages: u64,
     /// Virtual time the run took.
     pub elapsed: Time,
+    /// With `SIM_TRACE` set: every output of the machine, with its time.
+    pub trace: Vec<String>,
 }
 
 /// Runs `scenario` to its end.
@@ -93,6 +95,7 @@ struct Sim {
     now: Time,
     penalties: Vec<String>,
     messages: u64,
+    trace: Option<Vec<String>>,
 }
 
 impl Sim {
@@ -129,6 +132,7 @@ impl Sim {
             now: START,
             penalties: Vec::new(),
             messages: 0,
+            trace: std::env::var_os("SIM_TRACE").map(|_| Vec::new()),
         };
         for (i, plan) in scenario.peers.iter().enumerate() {
             for (v, (at, _)) in scenario.versions.iter().enumerate().skip(1) {
@@ -209,6 +213,7 @@ impl Sim {
             penalties: self.penalties,
             messages: self.messages,
             elapsed: self.now - START,
+            trace: self.trace.unwrap_or_default(),
         }
     }
 
@@ -293,6 +298,11 @@ impl Sim {
         let outputs: Vec<Output> = self.machine.drain_outputs().collect();
         let now = self.now;
         for output in outputs {
+            if let Some(t) = self.trace.as_mut() {
+                let mut line = format!("{now} {output:?}");
+                line.truncate(300);
+                t.push(line);
+            }
             match output {
                 Output::Connect { peer: conn, addr } => {
                     let target = scenario.peers.iter().position(|p| p.addr == addr);
