@@ -50,7 +50,8 @@ pub fn generate(seed: u64) -> Scenario {
     let mut rng = SimRng::new(seed);
     let peers = peers(&mut rng.fork());
     let mut wrng = rng.fork();
-    let keys = (0..1 + wrng.index(3)).map(|k| TestKey::from_seed(&format!("sim key {k}"))).collect();
+    let keys =
+        (0..1 + wrng.index(3)).map(|k| TestKey::from_seed(&format!("sim key {k}"))).collect();
     let account = wrng.chance(80).then(|| {
         let gaps =
             GapLimits { external: wrng.range(2, 8) as u32, internal: wrng.range(1, 5) as u32 };
@@ -82,7 +83,7 @@ pub fn generate(seed: u64) -> Scenario {
         if roll < 25 {
             b.relay();
             b.mine();
-        } else if roll < 33 && std::env::var("SIM_NOREORG").is_err() && reorgs < 2 && b.chain.height() > b.fork_floor + 1 {
+        } else if roll < 33 && reorgs < 2 && b.chain.height() > b.fork_floor + 1 {
             reorgs += 1;
             b.reorg();
         } else {
@@ -248,8 +249,10 @@ impl Builder {
             lock_time: 0,
             extra_payload: None,
         };
-        let owners: Vec<Owner> =
-            inputs.iter().map(|c| self.targets.get(&c.script).copied().unwrap_or(Owner::Account)).collect();
+        let owners: Vec<Owner> = inputs
+            .iter()
+            .map(|c| self.targets.get(&c.script).copied().unwrap_or(Owner::Account))
+            .collect();
         let signed = owners.iter().all(|o| matches!(o, Owner::Key(_)));
         if signed {
             for (i, (o, c)) in owners.iter().zip(&inputs).enumerate() {
@@ -292,7 +295,7 @@ impl Builder {
                 spec = spec.tx(tx);
             }
         }
-        if std::env::var("SIM_NOCB").is_err() && self.rng.chance(10) {
+        if self.rng.chance(10) {
             let script = self.watched_script(false);
             let value = self.value();
             spec = spec.pay(script, value);
@@ -358,7 +361,10 @@ pub fn five_payments_spent_in_full(seed: u64) -> Scenario {
                         script_sig: Script::default(),
                         sequence: u32::MAX,
                     }],
-                    outputs: vec![TxOut { value: COIN, script_pubkey: crate::keys::p2pkh(&[0xaa; 20]) }],
+                    outputs: vec![TxOut {
+                        value: COIN,
+                        script_pubkey: crate::keys::p2pkh(&[0xaa; 20]),
+                    }],
                     lock_time: 0,
                     extra_payload: None,
                 };

@@ -119,7 +119,13 @@ impl Sim {
         let peers = scenario
             .peers
             .iter()
-            .map(|_| SimPeer { chain: first.clone(), version: 0, conn: None, online: true, held: Vec::new() })
+            .map(|_| SimPeer {
+                chain: first.clone(),
+                version: 0,
+                conn: None,
+                online: true,
+                held: Vec::new(),
+            })
             .collect();
         let mut sim = Sim {
             machine,
@@ -160,7 +166,14 @@ impl Sim {
 
     /// Schedules a message on a connection: the peer's latency plus jitter, never before
     /// the connection's previous message in the same direction.
-    fn send(&mut self, scenario: &Scenario, peer: usize, conn: PeerId, to_client: bool, m: Message) {
+    fn send(
+        &mut self,
+        scenario: &Scenario,
+        peer: usize,
+        conn: PeerId,
+        to_client: bool,
+        m: Message,
+    ) {
         let plan = &scenario.peers[peer];
         let delay = plan.latency + self.rng.range(0, plan.jitter + 1);
         let last = self.fifo.entry((conn, to_client)).or_insert(0);
@@ -184,7 +197,10 @@ impl Sim {
         let mut done_at = None;
         loop {
             self.route(scenario);
-            if done_at.is_none() && self.now >= settled_after && self.caught_up(final_tip, final_height) {
+            if done_at.is_none()
+                && self.now >= settled_after
+                && self.caught_up(final_tip, final_height)
+            {
                 done_at = Some(self.now + QUIET);
             }
             if done_at.is_some_and(|d| self.now >= d) || self.now > limit {
@@ -219,7 +235,9 @@ impl Sim {
 
     fn caught_up(&self, tip: dashlite::hash::BlockHash, height: u32) -> bool {
         let m = &self.machine;
-        m.tree().tip().hash == tip && m.sync().blocks_height() == height && m.wallet().tip() == height
+        m.tree().tip().hash == tip
+            && m.sync().blocks_height() == height
+            && m.wallet().tip() == height
     }
 
     fn handle(&mut self, scenario: &Scenario, ev: Ev) {
@@ -235,7 +253,7 @@ impl Sim {
                 let stalled = scenario.peers[i]
                     .stall
                     .is_some_and(|s| now >= START + s.from && now < START + s.until);
-                if self.peers[i].conn.as_ref().is_none_or(|(c, _)| *c != conn) {
+                if !self.peers[i].conn.as_ref().is_some_and(|(c, _)| *c == conn) {
                     return;
                 }
                 self.messages += 1;

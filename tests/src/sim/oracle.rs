@@ -66,13 +66,17 @@ struct Discovery<'a> {
 
 impl<'a> Discovery<'a> {
     fn new(spec: &'a WatchSpec) -> Discovery<'a> {
-        let mut d = Discovery { spec, last_used: [None; 2], scripts: HashMap::new(), derived: [0; 2] };
+        let mut d =
+            Discovery { spec, last_used: [None; 2], scripts: HashMap::new(), derived: [0; 2] };
         d.derive();
         d
     }
 
     fn gap(&self, chain: usize) -> u32 {
-        self.spec.account.as_ref().map_or(0, |(_, g)| if chain == 0 { g.external } else { g.internal })
+        self.spec
+            .account
+            .as_ref()
+            .map_or(0, |(_, g)| if chain == 0 { g.external } else { g.internal })
     }
 
     fn derive(&mut self) {
@@ -94,7 +98,7 @@ impl<'a> Discovery<'a> {
         for s in scripts {
             if let Some(&(chain, i)) = self.scripts.get(*s) {
                 let c = chain as usize;
-                if self.last_used[c].is_none_or(|u| i > u) {
+                if !self.last_used[c].is_some_and(|u| i <= u) {
                     self.last_used[c] = Some(i);
                     grew = true;
                 }
@@ -203,9 +207,8 @@ pub fn differences(wallet: &Wallet, truth: &Truth) -> Vec<String> {
                 }
             }
             (status, Some(&h)) => out.push(format!("tx {} at height {h} is {status:?}", w.txid)),
-            (status, None) => {
-                out.push(format!("tx {} is not the wallet's on the chain but is {status:?}", w.txid))
-            }
+            (status, None) => out
+                .push(format!("tx {} is not the wallet's on the chain but is {status:?}", w.txid)),
         }
     }
     for (txid, h) in &truth.txs {

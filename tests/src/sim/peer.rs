@@ -99,8 +99,7 @@ impl PeerConn {
             }
             Message::GetData(gd) => self.on_getdata(chain, gd, &mut out),
             Message::FilterLoad(fl) => {
-                if let Ok(f) = BloomFilter::from_parts(fl.data, fl.hash_funcs, fl.tweak, fl.flags)
-                {
+                if let Ok(f) = BloomFilter::from_parts(fl.data, fl.hash_funcs, fl.tweak, fl.flags) {
                     self.filter = Some(f);
                 }
                 self.relay = true;
@@ -140,7 +139,8 @@ impl PeerConn {
             let new = chain.height().saturating_sub(first.saturating_sub(1));
             let wants_headers = self.prefers_headers || self.prefers_headers2;
             if wants_headers && fork.is_some() && new <= MAX_BLOCKS_TO_ANNOUNCE && new > 0 {
-                let headers: Vec<_> = (first..=chain.height()).filter_map(|h| chain.header(h)).collect();
+                let headers: Vec<_> =
+                    (first..=chain.height()).filter_map(|h| chain.header(h)).collect();
                 self.best_sent = Some(chain.tip());
                 out.push(if self.prefers_headers2 {
                     Message::Headers2(Headers2::compress(&headers, CompressionPath::Announcement))
@@ -154,8 +154,12 @@ impl PeerConn {
                 )])));
             }
         }
-        let fresh: Vec<Transaction> =
-            chain.mempool().iter().filter(|tx| !self.known_txs.contains(&tx.txid())).cloned().collect();
+        let fresh: Vec<Transaction> = chain
+            .mempool()
+            .iter()
+            .filter(|tx| !self.known_txs.contains(&tx.txid()))
+            .cloned()
+            .collect();
         let inv = self.matching_txs(fresh);
         if !inv.is_empty() {
             out.push(Message::Inv(Inv::new(inv)));
@@ -173,7 +177,10 @@ impl PeerConn {
                 continue;
             }
             if self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx)) {
-                inv.push(Inventory::new(InvType::Tx, Hash256::from_byte_array(txid.to_byte_array())));
+                inv.push(Inventory::new(
+                    InvType::Tx,
+                    Hash256::from_byte_array(txid.to_byte_array()),
+                ));
             }
         }
         inv

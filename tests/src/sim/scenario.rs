@@ -80,7 +80,7 @@ impl WatchSpec {
             watch.add_address(address).expect("a regtest address");
         }
         if let Some((xpub, gaps)) = &self.account {
-            watch.add_account(xpub.clone(), *gaps).expect("a regtest account");
+            watch.add_account(*xpub, *gaps).expect("a regtest account");
         }
         watch
     }
