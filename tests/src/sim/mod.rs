@@ -1,4 +1,4 @@
-//! A deterministic multi-peer simulator driving dashlite's own protocol [`StateMachine`]
+//! A deterministic multi-peer simulator driving dashlite's own protocol [`StateMachine`](dashlite::machine::StateMachine)
 //! (`dashlite::machine`) in virtual time, and the oracle its runs are checked against.
 //!
 //! * [`scenario`]: what a run is: peers with their latency, lag behind the network, stalls
