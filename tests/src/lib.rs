@@ -41,6 +41,7 @@ pub mod mining;
 pub mod node;
 pub mod scale;
 pub mod shared;
+pub mod sim;
 pub mod sporks;
 pub mod wallet;
 

@@ -431,7 +431,7 @@ impl AddrBook {
         only_manual: bool,
         rng: &mut impl Rng,
     ) -> Option<Endpoint> {
-        let candidates: Vec<(&KnownAddress, f64)> = self
+        let mut candidates: Vec<(&KnownAddress, f64)> = self
             .entries
             .values()
             .filter(|e| {
@@ -445,6 +445,9 @@ impl AddrBook {
             })
             .map(|e| (e, e.weight(now)))
             .collect();
+        // The map's iteration order is random per process: in a fixed order, the seeded `rng`
+        // alone decides, so a machine with the same seed dials the same peers.
+        candidates.sort_unstable_by_key(|(e, _)| e.endpoint);
         let total: f64 = candidates.iter().map(|(_, w)| w).sum();
         if candidates.is_empty() || total <= 0.0 {
             return None;

@@ -210,3 +210,25 @@ fn address_book_survives_a_restart_byte_for_byte() {
     // A smaller bound on reload keeps the book within it.
     assert_eq!(AddrBook::from_bytes(&bytes, 2).unwrap().len(), 2);
 }
+
+#[test]
+fn the_same_seed_selects_the_same_addresses_whatever_the_map_order() {
+    // Every book's hash map has its own random iteration order; the choices must not.
+    let picks = |seed: u64| {
+        let mut book = AddrBook::new(100);
+        for i in 1..=8u8 {
+            book.add(ep(&format!("10.{i}.0.1:9999")), 0, NOW_S, AddrSource::Manual, NOW);
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let none = HashSet::new();
+        (0..16)
+            .map(|_| book.select(NOW, &none, &HashSet::new(), &BanList::new(), true, &mut rng))
+            .collect::<Vec<_>>()
+    };
+    for seed in 0..8 {
+        let first = picks(seed);
+        for _ in 0..8 {
+            assert_eq!(picks(seed), first, "seed {seed}");
+        }
+    }
+}

@@ -146,7 +146,20 @@ impl Wallet {
     ) -> Option<TxChange> {
         let txid = tx.txid();
         if self.txs.contains_key(&txid) {
-            return self.update_known(txid, block);
+            let claimed = self.claim_new_outputs(tx, txid, block.map(|b| b.height));
+            return match (self.update_known(txid, block), claimed) {
+                (Some(mut known), Some(claimed)) => {
+                    known.events.extend(claimed.events);
+                    known.new_filter_elements.extend(claimed.new_filter_elements);
+                    known.rescan_from_height =
+                        match (known.rescan_from_height, claimed.rescan_from_height) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                    Some(known)
+                }
+                (known, claimed) => known.or(claimed),
+            };
         }
         let spends_wallet_output =
             tx.inputs.iter().any(|i| self.owned_output(&i.previous_output).is_some());
@@ -552,6 +565,41 @@ impl Wallet {
     }
 
     /// A transaction the wallet already has, seen again (possibly in a block).
+    /// A known transaction seen again (confirmed, or relayed once more): its outputs paying
+    /// keys the lookahead derived since it was first seen become the wallet's too. Without
+    /// this, a transaction first seen unconfirmed, before a payment in the same block opened
+    /// the window of one of its outputs' keys, would keep that output unowned for good.
+    fn claim_new_outputs(
+        &mut self,
+        tx: &Transaction,
+        txid: Txid,
+        height: Option<u32>,
+    ) -> Option<TxChange> {
+        let mut change = TxChange {
+            txid,
+            events: Vec::new(),
+            new_filter_elements: Vec::new(),
+            rescan_from_height: None,
+        };
+        let owned = self.claim_outputs(tx, height, &mut change);
+        let wtx = self.txs.get_mut(&txid)?;
+        let new: Vec<OwnedOutput> = owned
+            .into_iter()
+            .filter(|o| !wtx.owned_outputs.iter().any(|k| k.vout == o.vout))
+            .collect();
+        if new.is_empty() && change.events.is_empty() {
+            return None;
+        }
+        if wtx.status.is_active() {
+            change
+                .new_filter_elements
+                .extend(new.iter().map(|o| FilterElement::OutPoint(OutPoint::new(txid, o.vout))));
+        }
+        wtx.owned_outputs.extend(new);
+        wtx.owned_outputs.sort_by_key(|o| o.vout);
+        Some(change)
+    }
+
     fn update_known(&mut self, txid: Txid, block: Option<BlockRef>) -> Option<TxChange> {
         let status = self.txs.get(&txid)?.status;
         let mut change = TxChange {

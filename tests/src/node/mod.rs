@@ -13,7 +13,7 @@
 
 mod conn;
 mod mode;
-mod serve;
+pub(crate) mod serve;
 
 pub use mode::{Forgery, Mode, Modes, WRONG_BITS};
 

@@ -167,3 +167,24 @@ fn items_of_another_network_are_refused() {
     let xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).unwrap();
     assert!(watch.add_account(xpub, GapLimits::default()).is_err());
 }
+
+#[test]
+fn output_to_a_key_derived_after_the_tx_was_first_seen_is_claimed_when_it_confirms() {
+    // A transaction paying keys 3 and 25 is first seen unconfirmed: key 3 opens the window
+    // up to key 23, so key 25 is not ours yet. A payment to key 5 in the block that confirms
+    // both opens it up to key 25: the first transaction's output to key 25 is ours too.
+    let mut wallet = account_wallet();
+    let early = payment(1, &[(key_script(false, 25), 2 * COIN), (key_script(false, 3), COIN)]);
+    wallet.process_transaction(&early, None).expect("pays key 3");
+    assert_eq!(wallet.balance().total(), COIN, "key 25 is not in the window yet");
+    let opener = payment(2, &[(key_script(false, 5), COIN)]);
+    wallet.process_transaction(&opener, Some(block(100, 0))).expect("pays key 5");
+    let change = wallet.process_transaction(&early, Some(block(100, 0))).expect("confirms");
+    assert!(change
+        .new_filter_elements
+        .contains(&FilterElement::OutPoint(OutPoint::new(early.txid(), 0))));
+    assert_eq!(wallet.balance().confirmed, 4 * COIN);
+    let owned: Vec<u32> =
+        wallet.transaction(&early.txid()).unwrap().owned_outputs.iter().map(|o| o.vout).collect();
+    assert_eq!(owned, vec![0, 1]);
+}
