@@ -18,7 +18,9 @@ mod cubehash;
 mod echo;
 mod groestl;
 mod jh;
+mod luffa;
 mod shavite;
+mod simd;
 
 use super::Stages;
 
@@ -28,8 +30,12 @@ pub(super) fn stages() -> Stages {
     if std::arch::is_aarch64_feature_detected!("neon") {
         s.jh = jh::digest64;
         s.names[4] = "neon";
+        s.luffa = luffa::digest64;
+        s.names[6] = "neon";
         s.cubehash = cubehash::digest64;
         s.names[7] = "neon";
+        s.simd = simd::digest64;
+        s.names[9] = "neon";
         if std::arch::is_aarch64_feature_detected!("aes") {
             s.groestl = groestl::digest64;
             s.names[2] = "armv8-aes";
