@@ -169,9 +169,9 @@ fn mix_word_d(u: &mut u32, v: &mut u32) {
     *v = rotl_d::<1>(*v);
 }
 
-/// One round on a single chain of eight words.
+/// One round on a single chain of eight words (also the lone fifth chain of the NEON path).
 #[inline(always)]
-fn round1(x: &mut [u32; 8], rc0: u32, rc4: u32) {
+pub(super) fn round1(x: &mut [u32; 8], rc0: u32, rc4: u32) {
     let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
     sub_crumb!(*x0, *x1, *x2, *x3);
     sub_crumb!(*x5, *x6, *x7, *x4);

@@ -27,6 +27,10 @@ mod aes;
 #[allow(unsafe_code)]
 mod x86;
 
+#[cfg(target_arch = "aarch64")]
+#[allow(unsafe_code)]
+mod aarch64;
+
 use std::sync::OnceLock;
 
 /// An implementation of each of the eleven X11 algorithms: the portable one
@@ -104,7 +108,11 @@ impl Stages {
         {
             x86::stages()
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        {
+            aarch64::stages()
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         {
             Stages::PORTABLE
         }

@@ -126,8 +126,29 @@ fn x86_accelerated_stages_are_installed_when_the_cpu_has_the_features() {
     }
 }
 
+/// 256 random cases, or `PROPTEST_CASES` when set (the emulated aarch64 run caps it).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    ProptestConfig::with_cases(cases)
+}
+
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn aarch64_accelerated_stages_are_installed_when_the_cpu_has_the_features() {
+    let acc = Stages::accelerated();
+    if std::arch::is_aarch64_feature_detected!("neon") {
+        assert_eq!(acc.names[4], "neon");
+        assert_eq!(acc.names[7], "neon");
+        if std::arch::is_aarch64_feature_detected!("aes") {
+            for stage in [2, 8, 10] {
+                assert_eq!(acc.names[stage], "armv8-aes", "stage {stage}");
+            }
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(config())]
 
     #[test]
     fn accelerated_stages_equal_portable_on_random_64_bytes(data in prop::array::uniform32(any::<u8>()), data2 in prop::array::uniform32(any::<u8>())) {
