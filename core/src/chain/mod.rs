@@ -10,20 +10,26 @@ pub mod dgw;
 pub mod error;
 pub mod merkle;
 pub mod pow;
+pub mod start;
 pub mod store;
 pub mod tree;
 pub mod uint;
 
 #[cfg(test)]
+mod attack_tests;
+#[cfg(test)]
 mod data_tests;
 #[cfg(test)]
 mod testdata;
+#[cfg(test)]
+mod window_tests;
 
 pub use batch::{decompress_headers2, default_threads, hash_headers_parallel};
 pub use checkpoints::{parse_checkpoint_csv, CheckpointRecord, Checkpoints};
 pub use dgw::{next_work_required, BlockSummary, ChainHistory, NextWorkError};
 pub use error::{ChainError, ValidationError};
 pub use pow::{block_work, check_proof_of_work};
+pub use start::start_headers;
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
-pub use tree::{trusted_headers, AcceptOutcome, HeaderTree, TipChange, TreeConfig};
+pub use tree::{trusted_headers, AcceptOutcome, HeaderSource, HeaderTree, TipChange, TreeConfig};
 pub use uint::U256;

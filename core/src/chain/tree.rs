@@ -16,6 +16,7 @@ use crate::chain::context::{check_contextual, Skipped};
 use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
 use crate::chain::error::{ChainError, ValidationError};
 use crate::chain::pow::{block_work, check_proof_of_work, pow_limit};
+use crate::chain::start::start_headers;
 use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
 use crate::chain::uint::U256;
 use crate::hash::BlockHash;
@@ -29,8 +30,17 @@ pub const HISTORY_WINDOW: u32 = 577;
 /// Default deepest reorganisation followed (a client limit; ChainLocks make deep reorgs
 /// impossible on mainnet in practice).
 pub const DEFAULT_MAX_FORK_DEPTH: u32 = 100;
-/// Default number of headers kept on branches other than the best chain.
+/// Default number of headers each source may keep on branches other than the best chain.
 pub const DEFAULT_MAX_FORK_HEADERS: usize = 2000;
+/// Sources whose fork headers are kept at once: the fork headers in memory are at most this
+/// many times `max_fork_headers`.
+pub const MAX_FORK_SOURCES: usize = 16;
+/// Deepest reorganisation followed while the best chain is unproven (below the minimum chain
+/// work): the fork point's ancestors are read back from the store, this many at most.
+pub const MAX_UNPROVEN_FORK_DEPTH: u32 = 50_000;
+/// Who sent a batch of headers ([`HeaderTree::accept_headers_from`]): fork headers are
+/// budgeted per source. `0` is the local caller.
+pub type HeaderSource = u64;
 /// Rejected header hashes remembered, so that their descendants are scored as `InvalidPrev`.
 pub const MAX_REMEMBERED_INVALID: usize = 1024;
 
@@ -38,13 +48,18 @@ pub const MAX_REMEMBERED_INVALID: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeConfig {
     /// A header whose branch leaves the best chain more than this many blocks below the tip
-    /// is rejected with [`ValidationError::ForkTooDeep`].
+    /// is rejected with [`ValidationError::ForkTooDeep`], once the best chain has
+    /// `minimum_chain_work` (below it the limit is [`MAX_UNPROVEN_FORK_DEPTH`]).
     pub max_fork_depth: u32,
     /// Hashes required at their heights; no fork is accepted below the highest one reached.
     pub checkpoints: Checkpoints,
-    /// Most headers kept off the best chain; more are refused with
-    /// [`ValidationError::TooManyForkHeaders`] (bounds memory where proof of work is cheap).
+    /// Most headers one source keeps off the best chain; more are refused with
+    /// [`ValidationError::TooManyForkHeaders`] (bounds memory where proof of work is cheap,
+    /// without letting one peer use up what honest peers need to reorganise).
     pub max_fork_headers: usize,
+    /// Total chain work below which the best chain is unproven (`nMinimumChainWork`): not
+    /// synced, and not defended against deep reorganisations.
+    pub minimum_chain_work: U256,
 }
 
 impl TreeConfig {
@@ -54,6 +69,7 @@ impl TreeConfig {
             max_fork_depth: DEFAULT_MAX_FORK_DEPTH,
             checkpoints: Checkpoints::for_network(params),
             max_fork_headers: DEFAULT_MAX_FORK_HEADERS,
+            minimum_chain_work: U256::from_be_bytes(params.minimum_chain_work),
         }
     }
 }
@@ -93,6 +109,8 @@ struct Entry {
     stored: StoredHeader,
     /// `GetNextWorkRequiredBTC`'s walk-back answer at this block (`None`: before our history).
     walk_bits: Option<u32>,
+    /// Who sent it (charged for it while it is off the best chain).
+    source: HeaderSource,
 }
 
 /// Headers with hashes, validated and arranged by chain work.
@@ -141,7 +159,9 @@ impl From<CheckpointRecord> for StoredHeader {
 impl<S: HeaderStore> HeaderTree<S> {
     /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint, a
     /// window of consecutive headers ending at one, or genesis), which is only checked for
-    /// linkage and against the configured checkpoints.
+    /// linkage and against the configured checkpoints. A single checkpoint record that has an
+    /// embedded window comes with it ([`start_headers`]), so difficulty is checked from the
+    /// first header after it.
     pub fn new(
         params: &'static Params,
         config: TreeConfig,
@@ -149,6 +169,14 @@ impl<S: HeaderStore> HeaderTree<S> {
         trusted: &[StoredHeader],
     ) -> Result<Self, ChainError> {
         if store.tip()?.is_none() {
+            let with_window;
+            let trusted = match trusted {
+                [start] => {
+                    with_window = start_headers(params, *start);
+                    &with_window[..]
+                }
+                _ => trusted,
+            };
             for (i, w) in trusted.windows(2).enumerate() {
                 if w[1].height != w[0].height + 1 || w[1].header.prev_blockhash != w[0].hash {
                     return Err(ValidationError::NonContinuous { index: i + 1 }.into());
@@ -196,7 +224,7 @@ impl<S: HeaderStore> HeaderTree<S> {
         let mut walk = None;
         for s in window {
             walk = self.walk_bits(&s, walk);
-            let entry = Entry { stored: s, walk_bits: walk };
+            let entry = Entry { stored: s, walk_bits: walk, source: 0 };
             self.entries.insert(s.hash, entry);
             self.best.push_back(entry);
         }
@@ -214,6 +242,19 @@ impl<S: HeaderStore> HeaderTree<S> {
         } else {
             parent_walk
         }
+    }
+
+    /// Whether the best chain has the network's minimum chain work
+    /// ([`TreeConfig::minimum_chain_work`], Dash Core's `nMinimumChainWork`). Below it the
+    /// chain is unproven: a peer may have made it up from a checkpoint, so it is not reported
+    /// as synced and any fork with more work replaces it, however deep.
+    pub fn has_minimum_work(&self) -> bool {
+        self.tip().chain_work >= self.config.minimum_chain_work
+    }
+
+    /// The settings the tree runs with.
+    pub fn config(&self) -> &TreeConfig {
+        &self.config
     }
 
     /// The best chain's tip.
@@ -286,7 +327,18 @@ impl<S: HeaderStore> HeaderTree<S> {
         headers: &[(BlockHeader, BlockHash)],
         now: u64,
     ) -> AcceptOutcome {
-        self.accept_iter(headers.iter().map(|(h, hash)| (h, hash)), now)
+        self.accept_headers_from(0, headers, now)
+    }
+
+    /// [`accept_headers`](Self::accept_headers) for headers sent by `source` (a peer), whose
+    /// fork headers count against its own budget ([`TreeConfig::max_fork_headers`]).
+    pub fn accept_headers_from(
+        &mut self,
+        source: HeaderSource,
+        headers: &[(BlockHeader, BlockHash)],
+        now: u64,
+    ) -> AcceptOutcome {
+        self.accept_iter(source, headers.iter().map(|(h, hash)| (h, hash)), now)
     }
 
     /// [`accept_headers`](Self::accept_headers) for headers that come with their hashes from
@@ -294,7 +346,18 @@ impl<S: HeaderStore> HeaderTree<S> {
     /// [`hash_headers_parallel`]): nothing is hashed
     /// again.
     pub fn accept_hashed(&mut self, headers: &[HashedHeader], now: u64) -> AcceptOutcome {
-        self.accept_iter(headers.iter().map(|h| (&h.header, &h.hash)), now)
+        self.accept_hashed_from(0, headers, now)
+    }
+
+    /// [`accept_hashed`](Self::accept_hashed) for headers sent by `source` (see
+    /// [`accept_headers_from`](Self::accept_headers_from)).
+    pub fn accept_hashed_from(
+        &mut self,
+        source: HeaderSource,
+        headers: &[HashedHeader],
+        now: u64,
+    ) -> AcceptOutcome {
+        self.accept_iter(source, headers.iter().map(|h| (&h.header, &h.hash)), now)
     }
 
     /// Validates an uncompressed `headers` batch: X11 of every header on
@@ -317,6 +380,7 @@ impl<S: HeaderStore> HeaderTree<S> {
 
     fn accept_iter<'h>(
         &mut self,
+        source: HeaderSource,
         headers: impl Iterator<Item = (&'h BlockHeader, &'h BlockHash)>,
         now: u64,
     ) -> AcceptOutcome {
@@ -329,7 +393,7 @@ impl<S: HeaderStore> HeaderTree<S> {
                 break;
             }
             prev = Some(hash);
-            match self.accept_one(header, hash, now) {
+            match self.accept_one(source, header, hash, now) {
                 Ok(skipped) => {
                     out.accepted += 1;
                     if skipped.difficulty || skipped.median_time {
@@ -374,6 +438,7 @@ impl<S: HeaderStore> HeaderTree<S> {
 
     fn accept_one(
         &mut self,
+        source: HeaderSource,
         header: &BlockHeader,
         hash: &BlockHash,
         now: u64,
@@ -381,7 +446,10 @@ impl<S: HeaderStore> HeaderTree<S> {
         if self.entries.contains_key(hash) {
             return Ok(Skipped::default());
         }
-        let parent = self.entries.get(&header.prev_blockhash).copied();
+        let mut parent = self.entries.get(&header.prev_blockhash).copied();
+        if parent.is_none() && !self.has_minimum_work() {
+            parent = self.deepen_to(&header.prev_blockhash)?;
+        }
         let height = parent.map(|p| p.stored.height + 1);
         // CheckBlockHeader comes before the parent is looked at.
         check_proof_of_work(hash, header.bits, &self.params.pow, height)?;
@@ -398,16 +466,17 @@ impl<S: HeaderStore> HeaderTree<S> {
         let fork = self
             .fork_point(parent)
             .ok_or(ValidationError::Unconnected { hash: *hash, prev: header.prev_blockhash })?;
-        if tip.height - fork.stored.height > self.config.max_fork_depth {
+        let max_depth = self.max_depth();
+        if tip.height - fork.stored.height > max_depth {
             return Err(ValidationError::ForkTooDeep {
                 height,
                 fork_height: fork.stored.height,
-                max_depth: self.config.max_fork_depth,
+                max_depth,
             }
             .into());
         }
         let extends_tip = parent.stored.hash == tip.hash;
-        if !extends_tip && self.entries.len() - self.best.len() >= self.config.max_fork_headers {
+        if !extends_tip && self.fork_budget_used(source) {
             return Err(ValidationError::TooManyForkHeaders { height }.into());
         }
         let skipped = check_contextual(
@@ -422,7 +491,8 @@ impl<S: HeaderStore> HeaderTree<S> {
             height,
             chain_work: parent.stored.chain_work.wrapping_add(block_work(header.bits)),
         };
-        let entry = Entry { stored, walk_bits: self.walk_bits(&stored, parent.walk_bits) };
+        let walk_bits = self.walk_bits(&stored, parent.walk_bits);
+        let entry = Entry { stored, walk_bits, source };
         self.entries.insert(*hash, entry);
         if stored.chain_work > tip.chain_work {
             self.make_best(entry);
@@ -458,9 +528,73 @@ impl<S: HeaderStore> HeaderTree<S> {
         Err(ValidationError::ForkTooDeep {
             height,
             fork_height: parent.height,
-            max_depth: self.config.max_fork_depth,
+            max_depth: self.max_depth(),
         }
         .into())
+    }
+
+    /// How deep a fork may leave the best chain: `max_fork_depth` once the chain is proven.
+    fn max_depth(&self) -> u32 {
+        if self.has_minimum_work() {
+            self.config.max_fork_depth
+        } else {
+            MAX_UNPROVEN_FORK_DEPTH.max(self.config.max_fork_depth)
+        }
+    }
+
+    /// Whether `source` may add no more fork headers: it holds `max_fork_headers` of them,
+    /// or all sources together hold [`MAX_FORK_SOURCES`] times that.
+    fn fork_budget_used(&self, source: HeaderSource) -> bool {
+        let limit = self.config.max_fork_headers;
+        let forks = self.entries.len() - self.best.len();
+        if forks < limit {
+            return false;
+        }
+        if forks >= limit.saturating_mul(MAX_FORK_SOURCES) {
+            return true;
+        }
+        let own = self
+            .entries
+            .values()
+            .filter(|e| e.source == source && !self.on_best_chain(e))
+            .take(limit)
+            .count();
+        own >= limit
+    }
+
+    /// Brings the stored best-chain header `hash` and up to [`HISTORY_WINDOW`] headers below
+    /// it back into memory, so that a deep fork from it can be validated. `None` if the store
+    /// does not hold it, or it lies deeper than [`Self::max_depth`].
+    fn deepen_to(&mut self, hash: &BlockHash) -> Result<Option<Entry>, ChainError> {
+        let Some(parent) = self.store.get_by_hash(hash)? else { return Ok(None) };
+        if parent.height >= self.best_base
+            || self.tip().height - parent.height > self.max_depth()
+            || self.store.get_by_height(parent.height)?.map(|s| s.hash) != Some(parent.hash)
+        {
+            return Ok(None);
+        }
+        let from = parent.height.saturating_sub(HISTORY_WINDOW);
+        let mut loaded = Vec::with_capacity((self.best_base - from) as usize);
+        for height in from..self.best_base {
+            match self.store.get_by_height(height)? {
+                Some(s) => loaded.push(s),
+                None if loaded.is_empty() => continue, // below the trusted start
+                None => return Err(ChainError::Inconsistent),
+            }
+        }
+        let Some(first) = loaded.first() else { return Ok(None) };
+        self.best_base = first.height;
+        let mut walk = None;
+        let mut entries = Vec::with_capacity(loaded.len());
+        for s in loaded {
+            walk = self.walk_bits(&s, walk);
+            entries.push(Entry { stored: s, walk_bits: walk, source: 0 });
+        }
+        for e in entries.into_iter().rev() {
+            self.entries.insert(e.stored.hash, e);
+            self.best.push_front(e);
+        }
+        Ok(self.entries.get(hash).copied())
     }
 
     /// Makes `entry` the best tip, rewriting the best chain above its fork point.
@@ -516,28 +650,61 @@ impl<S: HeaderStore> HeaderTree<S> {
         Ok(Some(change))
     }
 
-    /// Drops best-chain headers below the window and forks that can no longer win.
+    /// Drops best-chain headers below the window and forks that can no longer win: forks
+    /// deeper below the tip than [`Self::max_depth`], each source's headers beyond its budget
+    /// (its highest first), and what no longer connects. Best-chain headers a kept fork
+    /// still needs (its fork point and the window below it) stay.
     fn prune(&mut self) {
+        let tip_height = self.tip().height;
+        let max_depth = self.max_depth();
+        let budget = self.config.max_fork_headers;
+        let mut forks: Vec<Entry> = self
+            .entries
+            .values()
+            .filter(|e| !self.on_best_chain(e) && e.stored.height + max_depth > tip_height)
+            .copied()
+            .collect();
+        forks.sort_by_key(|e| (e.source, e.stored.height));
+        let mut kept: HashMap<BlockHash, Entry> = HashMap::new();
+        let mut run = (None, 0usize);
+        for e in forks {
+            run = if run.0 == Some(e.source) { (run.0, run.1 + 1) } else { (Some(e.source), 1) };
+            if run.1 <= budget {
+                kept.insert(e.stored.hash, e);
+            }
+        }
+        let floor = kept
+            .values()
+            .map(|e| e.stored.height.saturating_sub(1 + HISTORY_WINDOW))
+            .min()
+            .unwrap_or(u32::MAX);
         let keep = (HISTORY_WINDOW + self.config.max_fork_depth) as usize;
-        while self.best.len() > keep {
+        while self.best.len() > keep && self.best_base < floor {
             if let Some(e) = self.best.pop_front() {
                 self.entries.remove(&e.stored.hash);
                 self.best_base += 1;
             }
         }
-        let tip_height = self.tip().height;
-        let max_depth = self.config.max_fork_depth;
         let best_base = self.best_base;
-        let forks: Vec<BlockHash> = self
+        kept.retain(|_, e| e.stored.height > best_base);
+        // Ascending heights: a fork header stays only if its parent does.
+        let mut order: Vec<Entry> = kept.values().copied().collect();
+        order.sort_by_key(|e| e.stored.height);
+        let mut connected: HashSet<BlockHash> = HashSet::new();
+        for e in order {
+            let prev = &e.stored.header.prev_blockhash;
+            let parent_on_best = self.entries.get(prev).is_some_and(|p| self.on_best_chain(p));
+            if parent_on_best || connected.contains(prev) {
+                connected.insert(e.stored.hash);
+            }
+        }
+        let drop: Vec<BlockHash> = self
             .entries
             .values()
-            .filter(|e| {
-                !self.on_best_chain(e)
-                    && (e.stored.height + max_depth <= tip_height || e.stored.height < best_base)
-            })
+            .filter(|e| !self.on_best_chain(e) && !connected.contains(&e.stored.hash))
             .map(|e| e.stored.hash)
             .collect();
-        for h in forks {
+        for h in drop {
             self.entries.remove(&h);
         }
     }

@@ -58,7 +58,12 @@ fn tree_with(config: TreeConfig) -> HeaderTree<MemoryHeaderStore> {
 }
 
 fn config(max_fork_depth: u32) -> TreeConfig {
-    TreeConfig { max_fork_depth, checkpoints: Checkpoints::default(), max_fork_headers: 100 }
+    TreeConfig {
+        max_fork_depth,
+        checkpoints: Checkpoints::default(),
+        max_fork_headers: 100,
+        minimum_chain_work: U256::ZERO,
+    }
 }
 
 fn tip_of(chain: &[(BlockHeader, BlockHash)]) -> (BlockHash, u32) {

@@ -18,6 +18,10 @@ pub const ADDRV2_PROTO_VERSION: i32 = 70223;
 /// (`INCREASE_MAX_HEADERS2_VERSION`).
 pub const INCREASE_MAX_HEADERS2_VERSION: i32 = 70235;
 
+/// Headers before a checkpoint record embedded with it ([`Params::checkpoint_window`]): with
+/// the record, DarkGravityWave's 24 blocks (`nPastBlocks`).
+pub const CHECKPOINT_WINDOW: u32 = 23;
+
 /// A Dash network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Network {
@@ -316,7 +320,8 @@ impl Params {
     }
 
     /// Checkpoint records with their headers and chain work (every 9,216th block of Dash
-    /// Core's chain and the newest, embedded from `records/<network>.csv`, a thinned copy of
+    /// Core's chain, the newest, and on testnet 946,944, which has a
+    /// [window](Self::checkpoint_window)), embedded from `records/<network>.csv`, a thinned copy of
     /// `shared/data/checkpoints/`): where header sync starts for a wallet's birthday. Empty
     /// for devnets and regtest, which sync from genesis.
     pub fn checkpoint_records(&self) -> Vec<crate::chain::CheckpointRecord> {
@@ -327,6 +332,35 @@ impl Params {
         };
         // Embedded and checked by the tests: a parse failure is a build defect.
         crate::chain::parse_checkpoint_csv(text).unwrap_or_default()
+    }
+
+    /// The 23 headers right before the embedded checkpoint record at `height`, oldest first
+    /// (from `records/<network>-windows.csv`, cut from the real header files of
+    /// `shared/data/headers` by `scripts/checkpoint_windows.py`): with the record they are
+    /// the 24 blocks DarkGravityWave averages, so the headers after the record have their
+    /// nBits and median time checked from the first one on. Empty for a record without one.
+    pub fn checkpoint_window(&self, height: u32) -> Vec<BlockHeader> {
+        let text = match self.network {
+            Network::Mainnet => include_str!("records/mainnet-windows.csv"),
+            Network::Testnet => include_str!("records/testnet-windows.csv"),
+            Network::Devnet | Network::Regtest => return Vec::new(),
+        };
+        let first = height.saturating_sub(CHECKPOINT_WINDOW);
+        let mut out = Vec::with_capacity(CHECKPOINT_WINDOW as usize);
+        for line in text.lines().skip(1) {
+            let Some((h, hex_header)) = line.split_once(',') else { continue };
+            let Ok(h) = h.parse::<u32>() else { continue };
+            let mut raw = [0u8; 80];
+            // Embedded and checked by the tests: a malformed line is a build defect.
+            if (first..height).contains(&h) && hex::decode_to_slice(hex_header, &mut raw).is_ok() {
+                out.push(BlockHeader::from_array(&raw));
+            }
+        }
+        if out.len() == CHECKPOINT_WINDOW as usize {
+            out
+        } else {
+            Vec::new()
+        }
     }
 
     /// The fixed seeds as `host:port` strings (IPv4, bracketed IPv6, Tor v3 `.onion`).

@@ -202,6 +202,11 @@ impl<S: HeaderStore> SyncEngine<S> {
 
     /// Hands completed blocks to the wallet in height order.
     pub(super) fn deliver(&mut self) {
+        // Below the minimum chain work the headers may be a peer's invention: no block of
+        // them confirms anything until the chain is proven.
+        if !self.tree.has_minimum_work() {
+            return;
+        }
         let mut delivered = None;
         while let Some(block) = self.blocks.next_ready() {
             // Still on the best chain?

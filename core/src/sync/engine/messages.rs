@@ -141,7 +141,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             return;
         }
-        let out = self.tree.accept_headers(&hs, self.now / 1000);
+        let out = self.tree.accept_headers_from(peer.0, &hs, self.now / 1000);
         if let Some(change) = out.tip_change {
             self.on_tip_change(change);
         }

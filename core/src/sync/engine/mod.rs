@@ -474,6 +474,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         self.fill_requests();
         let tip = self.tree.tip().height;
         let done = self.headers.caught_up
+            && self.tree.has_minimum_work()
             && self.headers.in_flight.is_none()
             && self.blocks.next_deliver > tip;
         if done && self.synced_at != Some(tip) && self.blocks.pending.is_empty() {
