@@ -41,52 +41,10 @@ use crate::wire::{FrameError, Message, MessageError};
 /// ahead.
 pub const TICK: Time = 250;
 
-/// What the machine asks the driver to do, or reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    /// Open a TCP connection to `addr` for `peer`; report [`StateMachine::on_connected`] or
-    /// [`StateMachine::on_connect_failed`].
-    Connect {
-        /// The id the connection will carry.
-        peer: PeerId,
-        /// Where to connect.
-        addr: SocketAddr,
-    },
-    /// Frame `message` and queue it on `peer`'s connection.
-    Send {
-        /// The connection.
-        peer: PeerId,
-        /// The message.
-        message: Message,
-    },
-    /// Close `peer`'s connection. The machine has already forgotten the peer; the driver
-    /// reports nothing more about it.
-    Disconnect {
-        /// The connection.
-        peer: PeerId,
-        /// Why.
-        reason: DisconnectReason,
-    },
-    /// Resolve a DNS seed and report [`StateMachine::on_resolved`].
-    Resolve {
-        /// The host name.
-        host: String,
-        /// The port to give the addresses.
-        port: u16,
-    },
-    /// Something happened.
-    Event(Event),
-}
-
-impl Output {
-    /// The event, if this is one.
-    pub fn into_event(self) -> Option<Event> {
-        match self {
-            Output::Event(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// What the machine asks the driver to do ([`Output::Connect`], [`Output::Send`],
+/// [`Output::Disconnect`], [`Output::Resolve`]: the connection manager's I/O, passed through),
+/// or reports ([`Output::Event`]).
+pub type Output = PeerOutput<Event>;
 
 /// What happened, for the application.
 #[derive(Debug, Clone, PartialEq)]

@@ -79,9 +79,11 @@ impl fmt::Display for PeerId {
     }
 }
 
-/// What the state machines ask the driver to do, or tell the layer above.
+/// What a state machine asks the driver to do, or tells the layer above: the four I/O
+/// commands, or an event of type `E` (the connection manager's own [`Event`]s by default;
+/// [`crate::machine::Output`] carries the whole machine's).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Output {
+pub enum Output<E = Event> {
     /// Open a TCP connection to `addr` for `peer`; report `on_connected` or
     /// `on_connect_failed`.
     Connect {
@@ -113,7 +115,17 @@ pub enum Output {
         port: u16,
     },
     /// Tell the layer above (the sync layer, the wallet).
-    Event(Event),
+    Event(E),
+}
+
+impl<E> Output<E> {
+    /// The event, if this is one.
+    pub fn into_event(self) -> Option<E> {
+        match self {
+            Output::Event(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// What happened, for the layer above.
