@@ -4,6 +4,7 @@ mod bloom;
 mod connect;
 mod decode;
 mod demo;
+mod error;
 mod governance;
 mod replay;
 mod sporks;
@@ -46,16 +47,6 @@ enum Cmd {
     Governance(governance::Args),
 }
 
-/// A failure the user caused (bad input): exit status 2 with a one-line reason.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl<E: std::fmt::Display> From<E> for UsageError {
-    fn from(e: E) -> Self {
-        UsageError(e.to_string())
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -71,9 +62,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(UsageError(reason)) => {
-            eprintln!("error: {reason}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("error: {}", e.reason());
+            e.exit_code()
         }
     }
 }

@@ -12,7 +12,7 @@
 //! 4. Prints the wallet and the figures; checks that what the wallet holds is exactly what the
 //!    chain paid it, and exits 1 (with the reason) if not or if any step takes too long.
 
-use crate::UsageError;
+use crate::error::{usage, CliError};
 use dashlite::client::{ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
@@ -57,12 +57,12 @@ impl<T: Into<String>> From<T> for Failure {
     }
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.blocks < 200 {
-        return Err(UsageError(format!("--blocks {} is too few: give at least 200", args.blocks)));
+        return Err(usage(format!("--blocks {} is too few: give at least 200", args.blocks)));
     }
     if !(1..=8).contains(&args.nodes) {
-        return Err(UsageError(format!("--nodes {} is outside 1..=8", args.nodes)));
+        return Err(usage(format!("--nodes {} is outside 1..=8", args.nodes)));
     }
     let ui = Ui::new(args.json);
     match async_std::task::block_on(demo(&args, &ui)) {
