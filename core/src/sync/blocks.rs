@@ -123,6 +123,37 @@ pub struct PeerBlocks {
     pub timed_out: bool,
     /// The `seq` of its next request.
     pub next_seq: u64,
+    /// The wire size of its recent filtered blocks (`merkleblock` and matched `tx`s), a
+    /// moving average; 0 before the first.
+    pub block_bytes: u32,
+}
+
+impl PeerBlocks {
+    /// A `merkleblock` of `bytes` on the wire arrived: a new sample of the average.
+    pub fn on_block_bytes(&mut self, bytes: usize) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.block_bytes = match self.block_bytes {
+            0 => bytes,
+            avg => avg - avg / 8 + bytes / 8,
+        };
+    }
+
+    /// A matched `tx` of `bytes` arrived for the block being assembled: part of its size.
+    pub fn on_tx_bytes(&mut self, bytes: usize) {
+        let share = u32::try_from(bytes / 8).unwrap_or(u32::MAX);
+        self.block_bytes = self.block_bytes.saturating_add(share);
+    }
+
+    /// How many blocks may be in flight to the peer: `max_bytes` worth of its recent
+    /// blocks, between [`super::MIN_BLOCKS_IN_FLIGHT`] (or `max_blocks` if lower) and
+    /// `max_blocks`.
+    pub fn window(&self, max_blocks: usize, max_bytes: usize) -> usize {
+        let floor = super::MIN_BLOCKS_IN_FLIGHT.min(max_blocks);
+        match self.block_bytes {
+            0 => max_blocks,
+            avg => (max_bytes / avg as usize).clamp(floor, max_blocks),
+        }
+    }
 }
 
 /// The download state (see the module docs).
