@@ -617,6 +617,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() != 51456:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() != 14051:
@@ -838,6 +840,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.restype = ctyp
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.restype = ctypes.c_uint16
@@ -1184,6 +1189,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -6938,6 +6949,66 @@ class _UniffiFfiConverterTypeLoggerError(_UniffiConverterRustBuffer):
         if isinstance(value, LoggerError.AnotherLoggerInstalled):
             buf.write_i32(1)
 
+
+
+
+
+
+class V2Transport(enum.Enum):
+    """
+    When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+"""
+    
+    NEVER = 0
+    """
+    Never: every connection is v1, in clear.
+"""
+    
+    PREFER = 1
+    """
+    With every peer that may offer it; v1 with the others.
+"""
+    
+    REQUIRE = 2
+    """
+    Only v2: peers without it are dropped.
+"""
+    
+
+
+class _UniffiFfiConverterTypeV2Transport(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return V2Transport.NEVER
+        if variant == 2:
+            return V2Transport.PREFER
+        if variant == 3:
+            return V2Transport.REQUIRE
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == V2Transport.NEVER:
+            return
+        if value == V2Transport.PREFER:
+            return
+        if value == V2Transport.REQUIRE:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == V2Transport.NEVER:
+            buf.write_i32(1)
+        if value == V2Transport.PREFER:
+            buf.write_i32(2)
+        if value == V2Transport.REQUIRE:
+            buf.write_i32(3)
+
+
+
 class _UniffiFfiConverterSequenceTypeAddress(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -8462,6 +8533,11 @@ class ClientBuilderProtocol(typing.Protocol):
         Seeds the client's random choices, for reproducible runs.
 """
         raise NotImplementedError
+    def v2_transport(self, policy: V2Transport) -> ClientBuilder:
+        """
+        When to use the BIP324 encrypted transport (default `Prefer`).
+"""
+        raise NotImplementedError
     def watch(self, item: str) -> ClientBuilder:
         """
         Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
@@ -8692,6 +8768,24 @@ class ClientBuilder(ClientBuilderProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def v2_transport(self, policy: V2Transport) -> ClientBuilder:
+        """
+        When to use the BIP324 encrypted transport (default `Prefer`).
+"""
+        
+        _UniffiFfiConverterTypeV2Transport.check_lower(policy)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeV2Transport.lower(policy),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -9018,6 +9112,7 @@ __all__ = [
     "Event",
     "HeaderError",
     "LoggerError",
+    "V2Transport",
     "Balance",
     "BlockId",
     "DerivedKey",

@@ -102,6 +102,7 @@ impl Session {
         let sync = SyncEngine::resume(config, store, start, wallet, state.progress)?;
         let mut p2p = crate::p2p::Config::new(network);
         p2p.target_outbound = builder.max_peers;
+        p2p.v2 = builder.v2;
         p2p.manual_peers = builder.peers.clone();
         let (address_book, bans) = match &state.peers {
             Some(p) => (

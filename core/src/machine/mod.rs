@@ -28,7 +28,7 @@ use crate::governance::{GovernanceEvent, GovernanceService};
 use crate::hash::Txid;
 use crate::p2p::{
     AddrBook, BanList, Command, Config as P2pConfig, ConnectionManager, DisconnectReason,
-    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time,
+    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time, Transport,
 };
 use crate::spork::{SporkEvent, SporkService};
 use crate::sync::{SyncEngine, SyncEvent};
@@ -204,6 +204,14 @@ impl<S: HeaderStore> StateMachine<S> {
     pub fn on_disconnected(&mut self, peer: PeerId, now: Time) {
         self.advance(now);
         self.peers.on_disconnected(peer, self.now);
+        self.pump();
+    }
+
+    /// `peer`'s v2 connection was closed by the peer before it sent a byte: BIP324's sign of
+    /// a v1-only peer, dialled again with v1 unless v2 is required.
+    pub fn on_v2_refused(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_v2_refused(peer, self.now);
         self.pump();
     }
 
@@ -404,7 +412,9 @@ impl<S: HeaderStore> StateMachine<S> {
     fn route_peer_output(&mut self, output: PeerOutput) {
         let now = self.now;
         let out = match output {
-            PeerOutput::Connect { peer, addr } => Output::Connect { peer, addr },
+            PeerOutput::Connect { peer, addr, transport } => {
+                Output::Connect { peer, addr, transport }
+            }
             PeerOutput::Send { peer, message } => Output::Send { peer, message },
             PeerOutput::Disconnect { peer, reason } => Output::Disconnect { peer, reason },
             PeerOutput::Resolve { host, port } => Output::Resolve { host, port },

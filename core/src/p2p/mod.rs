@@ -20,6 +20,7 @@ pub mod handshake;
 pub mod liveness;
 pub mod misbehavior;
 pub mod peer;
+pub mod transport;
 
 #[cfg(test)]
 mod addrbook_tests;
@@ -39,6 +40,7 @@ pub use connmgr::{Command, Config, ConnectionManager, FilterSource, NoFilter};
 pub use liveness::Timeouts;
 pub use misbehavior::{BanList, MasternodeData, Misbehavior, Oversize};
 pub use peer::{Peer, PeerInfo};
+pub use transport::{Transport, V2Policy};
 
 /// Milliseconds since the Unix epoch, as the driver's clock reports them. The driver keeps it
 /// monotonic (a wall-clock start plus a monotonic elapsed time); tests pass any value.
@@ -91,6 +93,8 @@ pub enum Output<E = Event> {
         peer: PeerId,
         /// Where to connect.
         addr: SocketAddr,
+        /// What the connection speaks.
+        transport: Transport,
     },
     /// Frame `message` and queue it on `peer`'s connection.
     Send {
@@ -230,6 +234,9 @@ pub enum DisconnectReason {
     /// The layer above asked for it.
     #[error("requested")]
     Requested,
+    /// The peer closed a v2 attempt without answering: it speaks only v1.
+    #[error("v2 transport refused")]
+    V2Refused,
     /// The node is shutting down.
     #[error("shutting down")]
     Shutdown,

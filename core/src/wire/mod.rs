@@ -16,6 +16,7 @@ mod masternode;
 mod merkleblock;
 mod message;
 mod spork;
+pub mod v2;
 
 pub use address::{
     onion_v3_from_key, onion_v3_to_key, Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr,

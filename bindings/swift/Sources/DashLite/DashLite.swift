@@ -1720,6 +1720,11 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     func seed(seed: UInt64)  -> ClientBuilder
     
     /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+    func v2Transport(policy: V2Transport)  -> ClientBuilder
+    
+    /**
      * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
      * tpub on testnet, regtest and devnets); repeatable.
      */
@@ -1927,6 +1932,19 @@ open func seed(seed: UInt64) -> ClientBuilder  {
     uniffi_dashlite_ffi_fn_method_clientbuilder_seed(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+open func v2Transport(policy: V2Transport) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeV2Transport_lower(policy),uniffiCallStatus
     )
 })
 }
@@ -6883,6 +6901,91 @@ public func FfiConverterTypeTxStatus_lower(_ value: TxStatus) -> RustBuffer {
 }
 
 
+
+/**
+ * When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+ */
+
+public enum V2Transport: Equatable, Hashable {
+    
+    /**
+     * Never: every connection is v1, in clear.
+     */
+    case never
+    /**
+     * With every peer that may offer it; v1 with the others.
+     */
+    case prefer
+    /**
+     * Only v2: peers without it are dropped.
+     */
+    case require
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension V2Transport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeV2Transport: FfiConverterRustBuffer {
+    typealias SwiftType = V2Transport
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> V2Transport {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .never
+        
+        case 2: return .prefer
+        
+        case 3: return .require
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: V2Transport, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .never:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .prefer:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .require:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeV2Transport_lift(_ buf: RustBuffer) throws -> V2Transport {
+    return try FfiConverterTypeV2Transport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeV2Transport_lower(_ value: V2Transport) -> RustBuffer {
+    return FfiConverterTypeV2Transport.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -7517,6 +7620,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() != 51456) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868) {

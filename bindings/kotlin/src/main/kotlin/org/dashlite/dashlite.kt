@@ -796,6 +796,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_watch(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_eventlistener_on_event(
@@ -977,6 +979,8 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_peer(`ptr`: Long,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_seed(`ptr`: Long,`seed`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(`ptr`: Long,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_watch(`ptr`: Long,`item`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1324,6 +1328,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() and 0xFFFF) != 49925) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() and 0xFFFF) != 51456) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() and 0xFFFF) != 27868) {
@@ -3616,6 +3623,11 @@ public interface ClientBuilderInterface {
     fun `seed`(`seed`: kotlin.ULong): ClientBuilder
     
     /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+    fun `v2Transport`(`policy`: V2Transport): ClientBuilder
+    
+    /**
      * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
      * tpub on testnet, regtest and devnets); repeatable.
      */
@@ -3912,6 +3924,23 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
         it,
         
         FfiConverterULong.lower(`seed`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */override fun `v2Transport`(`policy`: V2Transport): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(
+        it,
+        
+        FfiConverterTypeV2Transport.lower(`policy`),_status)
 }
     }
     )
@@ -9981,6 +10010,53 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+ */
+
+enum class V2Transport {
+    
+    /**
+     * Never: every connection is v1, in clear.
+     */
+    NEVER,
+    /**
+     * With every peer that may offer it; v1 with the others.
+     */
+    PREFER,
+    /**
+     * Only v2: peers without it are dropped.
+     */
+    REQUIRE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeV2Transport: FfiConverterRustBuffer<V2Transport> {
+    override fun read(buf: ByteBuffer) = try {
+        V2Transport.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: V2Transport) = 4UL
+
+    override fun write(value: V2Transport, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
