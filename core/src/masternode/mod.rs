@@ -1,0 +1,22 @@
+//! Masternode lists and LLMQ quorums as an SPV client checks them (`src/evo/`, `src/llmq/`).
+//!
+//! A `mnlistdiff` ([`crate::wire::MnListDiff`]) is trusted only after
+//! [`verify_diff`]: its coinbase is proven in the block through the partial merkle tree, the
+//! diff is applied to the list at its base block, and the resulting list's and quorum set's
+//! merkle roots, recomputed exactly as Dash Core computes them, equal the ones the CbTx
+//! commits to. [`bls`] verifies Dash's BLS12-381 signatures in both the legacy and the basic
+//! scheme.
+
+pub mod bls;
+mod list;
+mod llmq;
+mod roots;
+mod verify;
+
+#[cfg(test)]
+mod vector_tests;
+
+pub use list::{ApplyError, MasternodeList};
+pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};
+pub use roots::{merkle_root_mn_list, merkle_root_quorums};
+pub use verify::{prove_coinbase, verify_diff, CoinbaseProof, DiffError, VerifiedDiff};
