@@ -71,8 +71,9 @@ fn bls_signatures_legacy_share_signatures_verify_under_their_secret_keys() {
     assert!(shares.len() >= 10);
     for share in shares {
         let key = public_key_of(&arr(&share["secret_key"]));
-        let sig = Signature::from_bytes(&arr(&share["expected_signature_legacy"]), Encoding::Legacy)
-            .expect("share signature decodes");
+        let sig =
+            Signature::from_bytes(&arr(&share["expected_signature_legacy"]), Encoding::Legacy)
+                .expect("share signature decodes");
         assert!(sig.verify(&key, &msg, Scheme::Legacy), "share {}", share["id"]);
     }
 }
