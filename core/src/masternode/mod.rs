@@ -8,6 +8,7 @@
 //! scheme.
 
 pub mod bls;
+mod commitment;
 mod list;
 mod llmq;
 mod roots;
@@ -16,6 +17,7 @@ mod verify;
 #[cfg(test)]
 mod vector_tests;
 
+pub use commitment::{commitment_bls, verify_quorum_signature};
 pub use list::{ApplyError, MasternodeList};
 pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};
 pub use roots::{merkle_root_mn_list, merkle_root_quorums};

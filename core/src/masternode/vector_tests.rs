@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::bls::{verify_bytes, Encoding, Scheme};
+use super::bls::verify_bytes;
 use super::*;
 use crate::hash::{BlockHash, Hash256};
 use crate::test_support::{shared_file, vectors};
@@ -180,11 +180,8 @@ fn every_quorum_sig_verifies_over_its_commitment_hash() {
         let diff = diff_file(p["file"].as_str().unwrap());
         let mut checked = 0;
         for q in &diff.new_quorums {
-            let (encoding, scheme) = if q.is_legacy_bls() {
-                (Encoding::Legacy, Scheme::Legacy)
-            } else {
-                (Encoding::Basic, Scheme::Basic)
-            };
+            assert!(verify_quorum_signature(q));
+            let (encoding, scheme) = commitment_bls(q);
             let msg = q.commitment_hash().to_byte_array();
             assert!(
                 verify_bytes(&q.quorum_public_key, &msg, &q.quorum_sig, encoding, scheme),
