@@ -12,6 +12,7 @@ mod commitment;
 mod list;
 mod llmq;
 mod roots;
+mod signing;
 mod verify;
 
 #[cfg(test)]
@@ -21,4 +22,8 @@ pub use commitment::{commitment_bls, verify_quorum_signature};
 pub use list::{ApplyError, MasternodeList};
 pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};
 pub use roots::{merkle_root_mn_list, merkle_root_quorums};
+pub use signing::{
+    chainlock_request_id, islock_request_id, quorum_score, rotated_quorum_index, scheme_at_height,
+    select_quorum, sign_hash, verify_chainlock, LockError, SIGN_HEIGHT_OFFSET,
+};
 pub use verify::{prove_coinbase, verify_diff, CoinbaseProof, DiffError, VerifiedDiff};
