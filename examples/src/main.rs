@@ -10,6 +10,7 @@ mod replay;
 mod sporks;
 mod sync;
 mod verify_headers;
+mod verify_mnlistdiff;
 mod x11;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,10 @@ enum Cmd {
     /// Validate a file of consecutive raw 80-byte headers (proof of work, links, and from the
     /// 25th header DarkGravityWave and the other contextual rules); one JSON line.
     VerifyHeaders(verify_headers::Args),
+    /// Verify a raw `mnlistdiff` payload (coinbase proof, list and quorum merkle roots,
+    /// quorum signatures) and print its counts and roots as JSON; exit 1 when it does not
+    /// verify.
+    VerifyMnlistdiff(verify_mnlistdiff::Args),
     /// Sync a watch-only wallet from the network: progress bars, then balance and transactions.
     Sync(sync::Args),
     /// The network's sporks, verified against the spork key.
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         Cmd::Bloom(args) => bloom::run(args),
         Cmd::X11(args) => x11::run(args),
         Cmd::VerifyHeaders(args) => verify_headers::run(args),
+        Cmd::VerifyMnlistdiff(args) => verify_mnlistdiff::run(args),
         Cmd::Sync(args) => sync::run(args),
         Cmd::Sporks(args) => sporks::run(args),
         Cmd::Governance(args) => governance::run(args),

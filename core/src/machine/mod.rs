@@ -28,7 +28,7 @@ use crate::governance::{GovernanceEvent, GovernanceService};
 use crate::hash::Txid;
 use crate::p2p::{
     AddrBook, BanList, Command, Config as P2pConfig, ConnectionManager, DisconnectReason,
-    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time, Transport,
+    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time,
 };
 use crate::spork::{SporkEvent, SporkService};
 use crate::sync::{SyncEngine, SyncEvent};
