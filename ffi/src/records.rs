@@ -66,6 +66,9 @@ pub enum TxStatus {
     },
     /// Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
     Expired,
+    /// A coinbase whose block left the best chain, or a spend of one: it can never confirm
+    /// unless that block comes back, so it counts for nothing.
+    Abandoned,
 }
 
 pub(crate) fn confirmed(b: &BlockRef) -> TxStatus {
@@ -79,6 +82,7 @@ impl From<wallet::TxStatus> for TxStatus {
             wallet::TxStatus::Confirmed(b) => confirmed(&b),
             wallet::TxStatus::Conflicted { by } => TxStatus::Conflicted { by: by.to_string() },
             wallet::TxStatus::Expired => TxStatus::Expired,
+            wallet::TxStatus::Abandoned => TxStatus::Abandoned,
         }
     }
 }

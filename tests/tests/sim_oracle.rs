@@ -5,6 +5,10 @@
 //! `SIM_SEEDS=5000 cargo test -p dashlite-testkit --release --test sim_oracle soak -- --ignored
 //! --nocapture` runs a soak (from `SIM_FIRST`, default 0); `SIM_SEED=n ... replay` replays one.
 
+use std::collections::HashMap;
+
+use dashlite::wallet::{Balance, TxStatus};
+use dashlite_testkit::chain::COIN;
 use dashlite_testkit::sim::{self, gen};
 
 /// Seeds every `cargo test` runs.
@@ -36,7 +40,6 @@ fn env(name: &str) -> Option<u64> {
 }
 
 #[test]
-#[ignore = "open defects: reorged-out coinbases stay unconfirmed, and more (see the sim notes)"]
 fn wallet_equals_chain_for_300_seeds() {
     run_seeds(0, SEEDS);
 }
@@ -68,5 +71,50 @@ fn five_payments_spent_in_full_twenty_blocks_later_leave_nothing() {
         assert_eq!(report.transactions, 10, "seed {seed}");
         let truth = sim::truth(scenario.final_chain(), &scenario.watch);
         assert_eq!((truth.txs.len(), truth.balance), (10, 0));
+    }
+}
+
+/// Seeds 6, 17, 28 and 27 others: a coinbase paying the wallet in a block a reorg took away
+/// stayed unconfirmed (counted in the balance as incoming) for good. It is abandoned now.
+#[test]
+fn seed_6_coinbase_of_a_reorged_block_leaves_the_wallet() {
+    let scenario = gen::coinbase_of_a_reorged_block(6);
+    let outcome = sim::run(&scenario);
+    let wallet = outcome.machine.wallet();
+    let statuses: Vec<TxStatus> = wallet.transactions().iter().map(|w| w.status).collect();
+    assert!(
+        statuses.contains(&TxStatus::Abandoned),
+        "the wallet must have seen the coinbase before the reorg: {statuses:?}"
+    );
+    let report = sim::check(&scenario).unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(report.transactions, 2);
+    assert_eq!(wallet.balance(), Balance { confirmed: COIN, ..Balance::default() });
+}
+
+/// Seeds 12, 75, 222, 277, 293, 296: the generator spent coinbase outputs in the very next
+/// block, which consensus forbids (`COINBASE_MATURITY`, 100 blocks); a reorg then took the
+/// coinbase and left spends no honest chain could hold. Every generated chain must be one
+/// Dash Core would accept in this respect.
+#[test]
+fn generated_chains_never_spend_an_immature_coinbase() {
+    for seed in 0..SEEDS {
+        let scenario = gen::generate(seed);
+        for (_, chain) in &scenario.versions {
+            let mut coinbase_heights = HashMap::new();
+            for h in 0..=chain.height() {
+                let txs = chain.transactions(h).expect("a block of the chain");
+                for tx in txs.iter() {
+                    for input in tx.inputs.iter().filter(|i| !i.previous_output.is_null()) {
+                        if let Some(&at) = coinbase_heights.get(&input.previous_output.txid) {
+                            assert!(
+                                h - at >= gen::COINBASE_MATURITY,
+                                "seed {seed}: block {h} spends the coinbase of block {at}"
+                            );
+                        }
+                    }
+                }
+                coinbase_heights.insert(txs[0].txid(), h);
+            }
+        }
     }
 }
