@@ -69,7 +69,7 @@ fn five_payments_spent_in_full_twenty_blocks_later_leave_nothing() {
         let scenario = gen::five_payments_spent_in_full(seed);
         let report = sim::check(&scenario).unwrap_or_else(|f| panic!("{f}"));
         assert_eq!(report.transactions, 10, "seed {seed}");
-        let truth = sim::truth(scenario.final_chain(), &scenario.watch);
+        let truth = sim::truth(&scenario);
         assert_eq!((truth.txs.len(), truth.balance), (10, 0));
     }
 }
@@ -117,4 +117,21 @@ fn generated_chains_never_spend_an_immature_coinbase() {
             }
         }
     }
+}
+
+/// Seeds 1015, 2143, 2795: a coinbase in a block a reorg took away paid an account key, so
+/// the wallet's window grew, and a later payment used a key only that window holds. The
+/// oracle's upper bound counted keys used on the final chain only and called the payment
+/// foreign; it now counts every transaction the network showed.
+#[test]
+fn seed_1015_a_key_a_reorged_coinbase_paid_keeps_its_window_open() {
+    let scenario = gen::reorged_coinbase_opens_a_window(1015);
+    let key3 = scenario.watch.key_script(0, 3).expect("an account key");
+    let report = sim::check(&scenario).unwrap_or_else(|f| panic!("{f}"));
+    // The abandoned coinbase and the payment to key 3.
+    assert_eq!(report.transactions, 2);
+    let truth = sim::truth(&scenario);
+    assert!(truth.txs.is_empty(), "the final chain alone does not open key 3: {truth:?}");
+    assert_eq!(truth.possible.len(), 1);
+    assert!(truth.scripts.contains(&key3));
 }

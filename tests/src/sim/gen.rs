@@ -361,6 +361,27 @@ pub fn coinbase_of_a_reorged_block(seed: u64) -> Scenario {
     Scenario { seed, peers, versions, watch: spec }
 }
 
+/// Two peers; an account with an external gap limit of 2. The coinbase of block 6 pays
+/// external key 1, which opens keys 2 and 3; a reorg from block 5 takes that block away, and
+/// a later block pays key 3. The final chain alone never opens key 3's window, but the wallet
+/// saw key 1 used and keeps its window: it finds the payment.
+pub fn reorged_coinbase_opens_a_window(seed: u64) -> Scenario {
+    let gaps = GapLimits { external: 2, internal: 1 };
+    let spec = WatchSpec { keys: Vec::new(), account: Some((crate::wallet::account(), gaps)) };
+    let key = |i| spec.key_script(0, i).expect("an account key");
+    let mut chain = Chain::with_blocks(5);
+    let mut versions = vec![(0, Arc::new(chain.clone()))];
+    chain.mine_block(BlockSpec::default().pay(key(1), 5 * COIN));
+    versions.push((10 * SECOND, Arc::new(chain.clone())));
+    chain.reorg_with(1, vec![BlockSpec::default(), BlockSpec::empty()]);
+    versions.push((40 * SECOND, Arc::new(chain.clone())));
+    chain.send(&key(3), COIN);
+    chain.mine_block(BlockSpec::default());
+    versions.push((60 * SECOND, Arc::new(chain.clone())));
+    let peers = (1..=2).map(PeerPlan::prompt).collect();
+    Scenario { seed, peers, versions, watch: spec }
+}
+
 /// Three peers; one watched address paid 1 DASH five times (blocks 5, 7, 9, 11, 13), each
 /// payment spent in full, without change, 20 blocks later. The wallet must end with the ten
 /// transactions and a balance of 0, whichever peer served which block.
