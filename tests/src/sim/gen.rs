@@ -1,8 +1,9 @@
 //! Scenarios from a seed: a random chain paying to and spending from watched addresses and
 //! an xpub account (address reuse, keys used out of order, payments beyond the gap window,
 //! spends in the very next block, chained spends inside one block, coinbase payments (spent
-//! only once mature, as consensus demands), relays through the mempool, reorgs to a longer fork during the download), served by one
-//! to four peers with their own latency, lag and faults.
+//! only once mature, as consensus demands), relays through the mempool, reorgs to a longer
+//! fork during the download), served by one to four peers with their own latency, lag and
+//! faults. A seed builds the same scenario in any process, whatever was built before.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -47,6 +48,9 @@ struct Builder {
     highest: [Option<u32>; 2],
     pending: HashSet<OutPoint>,
     fork_floor: u32,
+    /// Reorgs so far: numbers each new branch's tag, so a seed builds the same chains in
+    /// any process, whatever ran before.
+    reorgs: u32,
 }
 
 /// A seed's scenario.
@@ -76,6 +80,7 @@ pub fn generate(seed: u64) -> Scenario {
         highest: [None; 2],
         pending: HashSet::new(),
         fork_floor: premine,
+        reorgs: 0,
         t: 0,
         spec: spec.clone(),
     };
@@ -331,7 +336,9 @@ impl Builder {
         for _ in 0..depth + self.rng.range(0, 2) as u32 {
             specs.push(BlockSpec::empty());
         }
-        self.chain.reorg_with(depth, specs);
+        self.reorgs += 1;
+        let tag = crate::chain::BRANCH_TAGS_FROM + self.reorgs;
+        self.chain.reorg_with_tag(depth, specs, tag);
         self.pending.clear();
         self.snapshot();
     }
