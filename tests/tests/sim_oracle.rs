@@ -154,3 +154,12 @@ fn a_seed_builds_the_same_chains_whatever_ran_before() {
     }
     assert_eq!(tips(seed), first, "seed {seed}");
 }
+
+/// Seed 3808: the coinbase of block 128 paid a key beyond the lookahead, so delivering the
+/// block started a rescan from 128; a reorg from 127 came before the block was fetched
+/// again, and the engine, seeing nothing delivered at 128 yet, did not disconnect it. The
+/// coinbase stayed confirmed in a block of the old branch.
+#[test]
+fn seed_3808_a_reorg_right_after_a_rescan_disconnects_the_block_just_delivered() {
+    sim::check(&gen::generate(3808)).unwrap_or_else(|f| panic!("{f}"));
+}
