@@ -595,7 +595,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_utxos() != 14769:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -3290,9 +3290,10 @@ class _UniffiFfiConverterTypeTxOutput(_UniffiConverterRustBuffer):
 @dataclass
 class Utxo:
     """
-    An unspent wallet output.
+    A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+    names it in `pending_spend`.
 """
-    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool):
+    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool, pending_spend:typing.Optional[str]):
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -3300,12 +3301,13 @@ class Utxo:
         self.address = address
         self.height = height
         self.is_coinbase = is_coinbase
+        self.pending_spend = pending_spend
         
         
 
     
     def __str__(self):
-        return "Utxo(txid={}, vout={}, value={}, script_pubkey={}, address={}, height={}, is_coinbase={})".format(self.txid, self.vout, self.value, self.script_pubkey, self.address, self.height, self.is_coinbase)
+        return "Utxo(txid={}, vout={}, value={}, script_pubkey={}, address={}, height={}, is_coinbase={}, pending_spend={})".format(self.txid, self.vout, self.value, self.script_pubkey, self.address, self.height, self.is_coinbase, self.pending_spend)
     def __eq__(self, other):
         if self.txid != other.txid:
             return False
@@ -3321,6 +3323,8 @@ class Utxo:
             return False
         if self.is_coinbase != other.is_coinbase:
             return False
+        if self.pending_spend != other.pending_spend:
+            return False
         return True
 
 class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
@@ -3334,6 +3338,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
             address=_UniffiFfiConverterOptionalString.read(buf),
             height=_UniffiFfiConverterOptionalUInt32.read(buf),
             is_coinbase=_UniffiFfiConverterBoolean.read(buf),
+            pending_spend=_UniffiFfiConverterOptionalString.read(buf),
         )
 
     @staticmethod
@@ -3345,6 +3350,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.check_lower(value.address)
         _UniffiFfiConverterOptionalUInt32.check_lower(value.height)
         _UniffiFfiConverterBoolean.check_lower(value.is_coinbase)
+        _UniffiFfiConverterOptionalString.check_lower(value.pending_spend)
 
     @staticmethod
     def write(value, buf):
@@ -3355,6 +3361,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.write(value.address, buf)
         _UniffiFfiConverterOptionalUInt32.write(value.height, buf)
         _UniffiFfiConverterBoolean.write(value.is_coinbase, buf)
+        _UniffiFfiConverterOptionalString.write(value.pending_spend, buf)
 
 
 
@@ -8133,7 +8140,8 @@ class ClientProtocol(typing.Protocol):
         raise NotImplementedError
     async def utxos(self, ) -> typing.List[Utxo]:
         """
-        The wallet's unspent outputs.
+        The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+        spends name it in `pending_spend` (still in the balance, not spendable again).
 """
         raise NotImplementedError
 
@@ -8426,7 +8434,8 @@ class Client(ClientProtocol):
         )
     async def utxos(self, ) -> typing.List[Utxo]:
         """
-        The wallet's unspent outputs.
+        The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+        spends name it in `pending_spend` (still in the balance, not spendable again).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),

@@ -91,7 +91,7 @@ pub struct WalletTx {
     pub spent_watched: Vec<OutPoint>,
 }
 
-/// An unspent wallet output.
+/// A wallet output no confirmed transaction spends (see [`super::Wallet::utxos`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Utxo {
     /// The output.
@@ -107,6 +107,10 @@ pub struct Utxo {
     /// Whether it was created by a coinbase transaction (spendable only after 100
     /// confirmations, `COINBASE_MATURITY`).
     pub is_coinbase: bool,
+    /// The unconfirmed transaction spending it, if any: the output still counts in the
+    /// balance (in [`Balance::confirmed`] when its own transaction is confirmed, and in
+    /// [`Balance::unconfirmed_outgoing`]) but is not spendable again.
+    pub pending_spend: Option<Txid>,
 }
 
 /// The wallet's balance in duffs.

@@ -348,14 +348,21 @@ impl Wallet {
         self.spends.get(outpoint).copied()
     }
 
-    /// Unspent wallet outputs of active transactions, not spent by any active transaction
-    /// (an unconfirmed spend removes an output), in the order their transactions were seen.
+    /// The wallet outputs the balance counts: outputs of active transactions that no
+    /// confirmed transaction spends, in the order their transactions were seen. An
+    /// unconfirmed spend does not hide an output (it may still lose to another transaction
+    /// or never confirm); it is named in [`Utxo::pending_spend`]. Their sum is
+    /// `confirmed + unconfirmed_incoming` of [`Wallet::balance`].
     pub fn utxos(&self) -> Vec<Utxo> {
         let mut out = Vec::new();
         for wtx in self.in_seen_order().filter(|w| w.status.is_active()) {
             for o in &wtx.owned_outputs {
                 let outpoint = OutPoint::new(wtx.txid, o.vout);
-                if self.spends.contains_key(&outpoint) {
+                let spender = self.spends.get(&outpoint).copied();
+                let confirmed_spend = spender
+                    .and_then(|s| self.txs.get(&s))
+                    .is_some_and(|w| w.status.block().is_some());
+                if confirmed_spend {
                     continue;
                 }
                 let Some(txout) = wtx.tx.outputs.get(o.vout as usize) else { continue };
@@ -366,10 +373,17 @@ impl Wallet {
                     owner: o.owner.clone(),
                     height: wtx.status.block().map(|b| b.height),
                     is_coinbase: wtx.tx.is_coinbase(),
+                    pending_spend: spender,
                 });
             }
         }
         out
+    }
+
+    /// The outputs a new transaction may spend: [`Wallet::utxos`] without those an
+    /// unconfirmed transaction already spends. Their sum is [`Balance::total`].
+    pub fn spendable_utxos(&self) -> Vec<Utxo> {
+        self.utxos().into_iter().filter(|u| u.pending_spend.is_none()).collect()
     }
 
     /// The balance (see [`Balance`]).

@@ -1267,7 +1267,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func transactions() async throws  -> [WalletTransaction]
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     func utxos() async throws  -> [Utxo]
     
@@ -1589,7 +1590,8 @@ open func transactions()async throws  -> [WalletTransaction]  {
 }
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
 open func utxos()async throws  -> [Utxo]  {
     return
@@ -4290,7 +4292,8 @@ public func FfiConverterTypeTxOutput_lower(_ value: TxOutput) -> RustBuffer {
 
 
 /**
- * An unspent wallet output.
+ * A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+ * names it in `pending_spend`.
  */
 public struct Utxo: Equatable, Hashable {
     /**
@@ -4321,6 +4324,11 @@ public struct Utxo: Equatable, Hashable {
      * Created by a coinbase (spendable after 100 confirmations).
      */
     public var isCoinbase: Bool
+    /**
+     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * the balance but is not spendable again.
+     */
+    public var pendingSpend: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4345,7 +4353,11 @@ public struct Utxo: Equatable, Hashable {
          */height: UInt32?, 
         /**
          * Created by a coinbase (spendable after 100 confirmations).
-         */isCoinbase: Bool) {
+         */isCoinbase: Bool, 
+        /**
+         * The unconfirmed transaction spending it (display hex), if any: it still counts in
+         * the balance but is not spendable again.
+         */pendingSpend: String?) {
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -4353,6 +4365,7 @@ public struct Utxo: Equatable, Hashable {
         self.address = address
         self.height = height
         self.isCoinbase = isCoinbase
+        self.pendingSpend = pendingSpend
     }
 
     
@@ -4377,7 +4390,8 @@ public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
                 scriptPubkey: FfiConverterData.read(from: &buf), 
                 address: FfiConverterOptionString.read(from: &buf), 
                 height: FfiConverterOptionUInt32.read(from: &buf), 
-                isCoinbase: FfiConverterBool.read(from: &buf)
+                isCoinbase: FfiConverterBool.read(from: &buf), 
+                pendingSpend: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -4389,6 +4403,7 @@ public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.address, into: &buf)
         FfiConverterOptionUInt32.write(value.height, into: &buf)
         FfiConverterBool.write(value.isCoinbase, into: &buf)
+        FfiConverterOptionString.write(value.pendingSpend, into: &buf)
     }
 }
 
@@ -7514,7 +7529,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707) {
+    if (uniffi_dashlite_ffi_checksum_method_client_utxos() != 14769) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575) {

@@ -1293,7 +1293,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_transactions() and 0xFFFF) != 30170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_utxos() and 0xFFFF) != 47707) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_utxos() and 0xFFFF) != 14769) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() and 0xFFFF) != 24575) {
@@ -2953,7 +2953,8 @@ public interface ClientInterface {
     suspend fun `transactions`(): List<WalletTransaction>
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     suspend fun `utxos`(): List<Utxo>
     
@@ -3397,7 +3398,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -6703,7 +6705,8 @@ public object FfiConverterTypeTxOutput: FfiConverterRustBuffer<TxOutput> {
 
 
 /**
- * An unspent wallet output.
+ * A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+ * names it in `pending_spend`.
  */
 data class Utxo (
     /**
@@ -6740,6 +6743,12 @@ data class Utxo (
      * Created by a coinbase (spendable after 100 confirmations).
      */
     var `isCoinbase`: kotlin.Boolean
+    , 
+    /**
+     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * the balance but is not spendable again.
+     */
+    var `pendingSpend`: kotlin.String?
     
 ){
     
@@ -6763,6 +6772,7 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -6773,7 +6783,8 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterByteArray.allocationSize(value.`scriptPubkey`) +
             FfiConverterOptionalString.allocationSize(value.`address`) +
             FfiConverterOptionalUInt.allocationSize(value.`height`) +
-            FfiConverterBoolean.allocationSize(value.`isCoinbase`)
+            FfiConverterBoolean.allocationSize(value.`isCoinbase`) +
+            FfiConverterOptionalString.allocationSize(value.`pendingSpend`)
     )
 
     override fun write(value: Utxo, buf: ByteBuffer) {
@@ -6784,6 +6795,7 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterOptionalString.write(value.`address`, buf)
             FfiConverterOptionalUInt.write(value.`height`, buf)
             FfiConverterBoolean.write(value.`isCoinbase`, buf)
+            FfiConverterOptionalString.write(value.`pendingSpend`, buf)
     }
 }
 
