@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn bad_tags_and_truncations_are_errors() {
-        assert!(decode_status(&[5]).is_err());
+        assert!(decode_status(&[6]).is_err());
         assert!(decode_status(&[3, 0, 0]).is_err(), "truncated height");
         assert!(decode_status(&[]).is_err());
         assert!(decode_status(&[0, 0]).is_err(), "trailing byte");
