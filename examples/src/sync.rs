@@ -177,6 +177,9 @@ fn describe(e: &WalletEvent) -> String {
         }
         WalletEvent::Conflicted { txid, by } => format!("wallet: {txid} double-spent by {by}"),
         WalletEvent::Expired { txid } => format!("wallet: {txid} expired unconfirmed"),
+        WalletEvent::Abandoned { txid } => {
+            format!("wallet: {txid} abandoned (its coinbase left the best chain)")
+        }
         WalletEvent::KeysDerived(ext) => {
             format!("wallet: {} more keys derived", ext.new_keys.len())
         }
@@ -189,6 +192,7 @@ fn status_text(s: &TxStatus) -> String {
         TxStatus::Unconfirmed => "unconfirmed".into(),
         TxStatus::Conflicted { by } => format!("conflicted by {by}"),
         TxStatus::Expired => "expired".into(),
+        TxStatus::Abandoned => "abandoned".into(),
     }
 }
 
@@ -218,6 +222,7 @@ fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
                         TxStatus::Unconfirmed => "unconfirmed",
                         TxStatus::Conflicted { .. } => "conflicted",
                         TxStatus::Expired => "expired",
+                        TxStatus::Abandoned => "abandoned",
                     },
                 })
             })

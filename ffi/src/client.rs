@@ -410,7 +410,8 @@ impl Client {
         Ok(wallet_transactions(&wallet))
     }
 
-    /// The wallet's unspent outputs.
+    /// The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+    /// spends name it in `pending_spend` (still in the balance, not spendable again).
     pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
         let network = self.inner.network();
         Ok(self.inner.utxos().await?.into_iter().map(|u| utxo(u, network)).collect())

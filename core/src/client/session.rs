@@ -251,7 +251,8 @@ impl Session {
                 WalletEvent::NewTransaction { txid, .. }
                 | WalletEvent::Confirmed { txid, .. }
                 | WalletEvent::Reorged { txid, .. }
-                | WalletEvent::Expired { txid } => {
+                | WalletEvent::Expired { txid }
+                | WalletEvent::Abandoned { txid } => {
                     self.pending.txids.insert(*txid);
                 }
                 WalletEvent::Conflicted { txid, by } => {

@@ -159,6 +159,7 @@ impl Session<'_> {
                     TxStatus::Unconfirmed => "unconfirmed (relayed from the mempool)".into(),
                     TxStatus::Conflicted { by } => format!("conflicted by {}", short(by)),
                     TxStatus::Expired => "expired (unconfirmed for 8,064 blocks)".into(),
+                    TxStatus::Abandoned => "abandoned (its coinbase left the best chain)".into(),
                 };
                 format!("wallet: {:>+15} DASH  {}  {how}", dash(*net_amount), self.name(txid))
             }
@@ -175,6 +176,9 @@ impl Session<'_> {
             }
             WalletEvent::Expired { txid } => {
                 format!("wallet: {} expired: unconfirmed for 8,064 blocks", self.name(txid))
+            }
+            WalletEvent::Abandoned { txid } => {
+                format!("wallet: {} abandoned: its coinbase left the best chain", self.name(txid))
             }
             WalletEvent::KeysDerived(ext) => {
                 let (Some(first), Some(last)) = (ext.new_keys.first(), ext.new_keys.last()) else {
