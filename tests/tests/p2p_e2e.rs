@@ -601,11 +601,16 @@ fn a_peer_whose_checksums_are_all_wrong_never_completes_the_handshake() {
 
 #[test]
 fn a_slowloris_peer_is_dropped_as_stalled_while_requests_wait() {
-    // The sync engine asks it for headers at once; the answer trickles at ~100 bytes/s.
+    // The sync engine asks it for headers at once; the answer trickles at ~100 bytes/s. On
+    // v1, so that the handshake is a few hundred bytes (a v2 responder's garbage alone may be
+    // 4,095 bytes, 40 s at this rate).
     let mut s = Scenario::alone(
         SharedChain::with_blocks(30),
         Mode::Slowloris { chunk: 1, pause: Duration::from_millis(10) },
-        |c| c.timeouts = short(|t| t.stall = 2 * SECOND),
+        |c| {
+            v1(c);
+            c.timeouts = short(|t| t.stall = 2 * SECOND);
+        },
     );
     s.evil_peer();
     assert_eq!(s.evil_dropped(), DisconnectReason::Stalled);

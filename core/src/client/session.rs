@@ -203,7 +203,7 @@ impl Session {
     /// One step's events: the step is committed to the store in one transaction, then the
     /// events for the application are returned (progress coalesced to one per
     /// [`PROGRESS_INTERVAL`], at the latest one step later). A step that changed only the
-    /// sync progress is committed with a later one, at most [`PROGRESS_COMMIT_INTERVAL`]
+    /// sync progress is committed with a later one, at most one second
     /// after the last commit; reaching the tip is committed at once.
     pub fn on_step(
         &mut self,
