@@ -331,6 +331,20 @@ impl Chain {
         }
     }
 
+    /// Where the branch of `hash` meets the active chain: its own height if on it, else the
+    /// height of its last active ancestor (following blocks a reorg took off); `None` if the
+    /// block is unknown.
+    pub fn branch_point(&self, hash: &BlockHash) -> Option<u32> {
+        let mut hash = *hash;
+        for _ in 0..10_000 {
+            if let Some(h) = self.height_of(&hash) {
+                return Some(h);
+            }
+            hash = self.block_by_hash(&hash)?.header.prev_blockhash;
+        }
+        None
+    }
+
     /// The height of `hash` if it is on the active chain.
     pub fn height_of(&self, hash: &BlockHash) -> Option<u32> {
         let h = *self.index.get(&index_key(hash))?;

@@ -7,7 +7,6 @@ use super::transport::{Codec, Got};
 use super::{
     lock, Disconnect, Event, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK,
 };
-use crate::chain::Chain;
 use dashlite::bloom::BloomFilter;
 use dashlite::encode::DecodeErrorKind;
 use dashlite::hash::{BlockHash, Hash256, Txid};
@@ -391,7 +390,7 @@ impl Conn {
         if !forced && self.last_announced == Some(tip) {
             return;
         }
-        let fork = self.best_sent.and_then(|b| fork_height(&view, &b));
+        let fork = self.best_sent.and_then(|b| view.branch_point(&b));
         let new_headers = match fork {
             Some(f) if f < view.height() => (view.height() - f) as usize,
             _ => usize::MAX,
@@ -806,19 +805,6 @@ impl Conn {
             self.send(Message::Inv(Inv::new(inv)));
         }
     }
-}
-
-/// Where the branch of `hash` meets `chain`'s active chain: its own height if on it, else the
-/// height of its last active ancestor (following blocks a reorg took off).
-fn fork_height(chain: &Chain, hash: &BlockHash) -> Option<u32> {
-    let mut hash = *hash;
-    for _ in 0..10_000 {
-        if let Some(h) = chain.height_of(&hash) {
-            return Some(h);
-        }
-        hash = chain.block_by_hash(&hash)?.header.prev_blockhash;
-    }
-    None
 }
 
 /// A transaction nobody watches (for [`Mode::UnmatchedTx`] when a block has nothing else).
