@@ -107,6 +107,17 @@ pub enum ValidationError {
         /// The deepest fork accepted.
         max_depth: u32,
     },
+    /// The header's branch leaves the best chain below a ChainLocked block, so it could only
+    /// become best by disconnecting that block (`BLOCK_CHAINLOCK`, "bad-chainlock").
+    #[error("height {height}: fork from height {fork_height} conflicts with the ChainLock at {locked_height}")]
+    ConflictsWithChainLock {
+        /// Height of the header.
+        height: u32,
+        /// Height of the last block shared with the best chain.
+        fork_height: u32,
+        /// Height of the ChainLocked block.
+        locked_height: u32,
+    },
     /// The tree already holds as many fork headers as it is configured to (a client limit).
     #[error("height {height}: too many headers off the best chain")]
     TooManyForkHeaders {
@@ -159,7 +170,8 @@ impl ValidationError {
             | CheckpointMismatch { .. }
             | ForkBelowCheckpoint { .. }
             | InvalidPrev { .. } => SCORE_INVALID,
-            Unconnected { .. } => SCORE_MISSING_PREV,
+            // `MaybePunishNodeForBlock`: BLOCK_CHAINLOCK scores as BLOCK_MISSING_PREV.
+            Unconnected { .. } | ConflictsWithChainLock { .. } => SCORE_MISSING_PREV,
             NonContinuous { .. } => SCORE_NON_CONTINUOUS,
             TimeTooNew { .. }
             | ForkTooDeep { .. }
@@ -176,6 +188,7 @@ impl ValidationError {
             self,
             TimeTooNew { .. }
                 | Unconnected { .. }
+                | ConflictsWithChainLock { .. }
                 | ForkTooDeep { .. }
                 | TooManyForkHeaders { .. }
                 | UnsupportedHeight { .. }

@@ -31,5 +31,6 @@ pub use error::{ChainError, ValidationError};
 pub use pow::{block_work, check_proof_of_work};
 pub use start::start_headers;
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
-pub use tree::{trusted_headers, AcceptOutcome, HeaderSource, HeaderTree, TipChange, TreeConfig};
+pub use tree::{
+    trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, TipChange, TreeConfig};
 pub use uint::U256;

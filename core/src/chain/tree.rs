@@ -128,6 +128,24 @@ pub struct HeaderTree<S: HeaderStore> {
     stored_tip: BlockHash,
     invalid: HashSet<BlockHash>,
     invalid_order: VecDeque<BlockHash>,
+    /// The best verified ChainLock applied to the best chain: (height, hash).
+    chain_lock: Option<(u32, BlockHash)>,
+}
+
+/// What [`HeaderTree::apply_chain_lock`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainLockApplied {
+    /// The block is now final; the best chain changed to contain it if it did not.
+    Applied(Option<TipChange>),
+    /// No header with that hash is known (yet).
+    UnknownBlock,
+    /// The header with that hash is at another height.
+    HeightMismatch {
+        /// Its real height.
+        height: u32,
+    },
+    /// A ChainLock at this height or above is already applied.
+    NotNewer,
 }
 
 /// Stored headers for a trusted start: `headers` consecutive from `first_height`, with
@@ -200,6 +218,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             stored_tip: BlockHash::ZERO,
             invalid: HashSet::new(),
             invalid_order: VecDeque::new(),
+            chain_lock: None,
         };
         tree.reload()?;
         Ok(tree)
@@ -475,6 +494,14 @@ impl<S: HeaderStore> HeaderTree<S> {
             }
             .into());
         }
+        if let Some((locked_height, _)) = self.chain_lock.filter(|&(h, _)| fork.stored.height < h) {
+            return Err(ValidationError::ConflictsWithChainLock {
+                height,
+                fork_height: fork.stored.height,
+                locked_height,
+            }
+            .into());
+        }
         let extends_tip = parent.stored.hash == tip.hash;
         if !extends_tip && self.fork_budget_used(source) {
             return Err(ValidationError::TooManyForkHeaders { height }.into());
@@ -524,6 +551,14 @@ impl<S: HeaderStore> HeaderTree<S> {
         let height = parent.height + 1;
         if let Some(checkpoint) = last_checkpoint.filter(|&h| height < h) {
             return Err(ValidationError::ForkBelowCheckpoint { height, checkpoint }.into());
+        }
+        if let Some((locked_height, _)) = self.chain_lock.filter(|&(h, _)| parent.height < h) {
+            return Err(ValidationError::ConflictsWithChainLock {
+                height,
+                fork_height: parent.height,
+                locked_height,
+            }
+            .into());
         }
         Err(ValidationError::ForkTooDeep {
             height,
@@ -595,6 +630,74 @@ impl<S: HeaderStore> HeaderTree<S> {
             self.best.push_front(e);
         }
         Ok(self.entries.get(hash).copied())
+    }
+
+    /// The ChainLocked block the best chain is held to, if any: (height, hash).
+    pub fn chain_lock(&self) -> Option<(u32, BlockHash)> {
+        self.chain_lock
+    }
+
+    /// Makes the block `hash` at `height` final, as Dash Core does for a verified ChainLock
+    /// (`EnforceBestChainLock`): if it is off the best chain, the best chain becomes the
+    /// most-work branch through it, even with less work than the current one; from then on
+    /// every header whose branch leaves the best chain below `height` is refused with
+    /// [`ValidationError::ConflictsWithChainLock`]. Only a higher lock replaces it.
+    pub fn apply_chain_lock(
+        &mut self,
+        height: u32,
+        hash: &BlockHash,
+    ) -> Result<ChainLockApplied, ChainError> {
+        if self.chain_lock.is_some_and(|(h, _)| h >= height) {
+            return Ok(ChainLockApplied::NotNewer);
+        }
+        let Some(locked) = self.entries.get(hash).copied() else {
+            let stored = self.store.get_by_hash(hash)?;
+            return Ok(match stored {
+                Some(s) if s.height != height => {
+                    ChainLockApplied::HeightMismatch { height: s.height }
+                }
+                Some(s) if self.store.get_by_height(height)?.map(|b| b.hash) == Some(s.hash) => {
+                    self.chain_lock = Some((height, *hash));
+                    ChainLockApplied::Applied(None)
+                }
+                _ => ChainLockApplied::UnknownBlock,
+            });
+        };
+        if locked.stored.height != height {
+            return Ok(ChainLockApplied::HeightMismatch { height: locked.stored.height });
+        }
+        self.chain_lock = Some((height, *hash));
+        if self.on_best_chain(&locked) {
+            return Ok(ChainLockApplied::Applied(None));
+        }
+        let old_tip = self.tip().hash;
+        let best = self
+            .entries
+            .values()
+            .filter(|e| e.stored.height >= height && self.descends_from(e, &locked))
+            .max_by_key(|e| e.stored.chain_work)
+            .copied()
+            .unwrap_or(locked);
+        self.make_best(best);
+        match self.flush(old_tip) {
+            Ok(change) => Ok(ChainLockApplied::Applied(change)),
+            Err(e) => {
+                self.reload()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `e` is `ancestor` or one of its descendants (walking parents in memory).
+    fn descends_from(&self, e: &Entry, ancestor: &Entry) -> bool {
+        let mut e = *e;
+        while e.stored.height > ancestor.stored.height {
+            match self.entries.get(&e.stored.header.prev_blockhash) {
+                Some(p) => e = *p,
+                None => return false,
+            }
+        }
+        e.stored.hash == ancestor.stored.hash
     }
 
     /// Makes `entry` the best tip, rewriting the best chain above its fork point.

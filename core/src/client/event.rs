@@ -81,11 +81,19 @@ pub enum ClientEvent {
         /// Propagated (a peer we did not tell announced it back) or timed out.
         outcome: BroadcastOutcome,
     },
-    /// An InstantSend lock arrived for a wallet transaction (recorded and stored; its BLS
-    /// signature is not verified yet: that needs the masternode list).
-    InstantLock {
+    /// A wallet transaction has a verified InstantSend lock (its BLS signature verified with
+    /// the quorum Dash Core selects; stored). Never reported for a lock that did not verify.
+    InstantLocked {
         /// The locked transaction.
         txid: Txid,
+    },
+    /// A verified ChainLock made the block final (stored): the best chain will never
+    /// disconnect it, and wallet transactions at or below it are ChainLocked.
+    ChainLocked {
+        /// The block's height.
+        height: u32,
+        /// The block's hash.
+        block_hash: BlockHash,
     },
     /// A spork changed, or a peer sent a bad one (and was scored).
     Spork(SporkEvent),

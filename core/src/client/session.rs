@@ -14,6 +14,7 @@ use crate::spork::SporkService;
 use crate::store::{Batch, InstantLockRecord, PeerRecords, Progress, Store, StoreError};
 use crate::sync::{SyncConfig, SyncEngine, SyncEvent};
 use crate::wallet::{Wallet, WalletEvent, WatchList};
+use crate::wire::{ClSig, IsDLock};
 
 use super::builder::ClientBuilder;
 use super::event::{ClientEvent, SyncStatus};
@@ -38,6 +39,7 @@ struct Pending {
     txids: BTreeSet<Txid>,
     watch: bool,
     locks: Vec<InstantLockRecord>,
+    chain_lock: Option<ClSig>,
 }
 
 /// What the store holds, to know what changed.
@@ -99,7 +101,9 @@ impl Session {
         if let Some(n) = builder.blocks_in_flight {
             config.blocks_in_flight = n;
         }
-        let sync = SyncEngine::resume(config, store, start, wallet, state.progress)?;
+        let mut sync = SyncEngine::resume(config, store, start, wallet, state.progress)?;
+        let locks: Vec<IsDLock> = state.instant_locks.into_iter().map(|r| r.lock).collect();
+        sync.restore_locks(state.chain_lock, &locks);
         let mut p2p = crate::p2p::Config::new(network);
         p2p.target_outbound = builder.max_peers;
         p2p.v2 = builder.v2;
@@ -243,8 +247,12 @@ impl Session {
     fn note(&mut self, events: &[Event]) {
         for e in events {
             let Event::Sync(e) = e else { continue };
-            if let SyncEvent::InstantLock { txid, lock } = e {
-                self.pending.locks.push(InstantLockRecord { txid: *txid, lock: lock.clone() });
+            match e {
+                SyncEvent::InstantLocked { txid, lock } => {
+                    self.pending.locks.push(InstantLockRecord { txid: *txid, lock: lock.clone() })
+                }
+                SyncEvent::ChainLocked { clsig, .. } => self.pending.chain_lock = Some(clsig.clone()),
+                _ => {}
             }
             let SyncEvent::Wallet(w) = e else { continue };
             match w {
@@ -303,6 +311,7 @@ impl Session {
             filter,
             sporks: self.machine.sporks_mut().take_changes(),
             instant_locks: std::mem::take(&mut self.pending.locks),
+            chain_lock: self.pending.chain_lock.take(),
             ..Batch::default()
         };
         if let Some(g) = self.machine.governance_mut() {
@@ -381,7 +390,12 @@ impl Session {
                 SyncEvent::Broadcast { txid, outcome } => {
                     out.push(ClientEvent::Broadcast { txid, outcome })
                 }
-                SyncEvent::InstantLock { txid, .. } => out.push(ClientEvent::InstantLock { txid }),
+                SyncEvent::InstantLocked { txid, .. } => {
+                    out.push(ClientEvent::InstantLocked { txid })
+                }
+                SyncEvent::ChainLocked { height, block_hash, .. } => {
+                    out.push(ClientEvent::ChainLocked { height, block_hash })
+                }
                 SyncEvent::Reorg { fork_height, disconnected, connected } => {
                     out.push(ClientEvent::Reorg { fork_height, disconnected, connected })
                 }

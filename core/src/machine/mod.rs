@@ -4,7 +4,8 @@
 //! * the connection manager ([`crate::p2p`]): connections, handshakes, liveness, addresses,
 //!   misbehaviour scores and bans — the one table of scores;
 //! * the sync engine ([`crate::sync`]): the sync peer, headers, filtered blocks, the bloom
-//!   filters and their per-peer mirrors, broadcasts and InstantSend locks;
+//!   filters and their per-peer mirrors, broadcasts, ChainLocks and InstantSend locks
+//!   (verified against the quorums of the lists given to [`StateMachine::on_masternode_list`]);
 //! * the spork service ([`crate::spork`]) and, when enabled, the governance service
 //!   ([`crate::governance`]).
 //!
@@ -25,7 +26,8 @@ use std::net::SocketAddr;
 
 use crate::chain::{HeaderStore, HeaderTree};
 use crate::governance::{GovernanceEvent, GovernanceService};
-use crate::hash::Txid;
+use crate::hash::{BlockHash, Txid};
+use crate::masternode::MasternodeList;
 use crate::p2p::{
     AddrBook, BanList, Command, Config as P2pConfig, ConnectionManager, DisconnectReason,
     Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time,
@@ -253,6 +255,22 @@ impl<S: HeaderStore> StateMachine<S> {
     pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
         self.advance(now);
         self.peers.on_resolved(host, addrs, self.now);
+        self.pump();
+    }
+
+    /// The masternode list sync verified the list at `height` (block `block_hash`): the
+    /// quorums that sign ChainLocks and InstantSend locks go into the sync engine's
+    /// [`crate::masternode::QuorumBook`], and every lock waiting for a list is checked again
+    /// (see [`SyncEngine::on_masternode_list`]).
+    pub fn on_masternode_list(
+        &mut self,
+        height: u32,
+        block_hash: BlockHash,
+        list: &MasternodeList,
+        now: Time,
+    ) {
+        self.advance(now);
+        self.sync.on_masternode_list(height, block_hash, list, self.now);
         self.pump();
     }
 

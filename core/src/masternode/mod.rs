@@ -5,12 +5,15 @@
 //! diff is applied to the list at its base block, and the resulting list's and quorum set's
 //! merkle roots, recomputed exactly as Dash Core computes them, equal the ones the CbTx
 //! commits to. [`bls`] verifies Dash's BLS12-381 signatures in both the legacy and the basic
-//! scheme.
+//! scheme. [`QuorumBook`] keeps the quorum sets by height that [`check_chainlock`] and
+//! [`check_islock`] select signers from.
 
 pub mod bls;
+mod book;
 mod commitment;
 mod list;
 mod llmq;
+mod lockcheck;
 mod roots;
 mod signing;
 mod verify;
@@ -18,9 +21,13 @@ mod verify;
 #[cfg(test)]
 mod vector_tests;
 
+pub use book::{
+    chainlock_llmq_type, instantsend_llmq_type, QuorumBook, Selection, MAX_BOOK_LISTS,
+};
 pub use commitment::{commitment_bls, verify_quorum_signature};
 pub use list::{ApplyError, MasternodeList};
 pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};
+pub use lockcheck::{check_chainlock, check_islock, islock_sign_height, LockVerdict};
 pub use roots::{merkle_root_mn_list, merkle_root_quorums};
 pub use signing::{
     chainlock_request_id, islock_request_id, quorum_score, rotated_quorum_index, scheme_at_height,

@@ -108,7 +108,7 @@ pub fn scheme_at_height(network: Network, height: u32) -> Scheme {
     }
 }
 
-/// Why a ChainLock was not accepted.
+/// Why a ChainLock or an InstantSend lock was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LockError {
     /// The pool has no quorum that would sign the request.

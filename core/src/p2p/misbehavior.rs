@@ -50,6 +50,20 @@ pub const SCORE_INVALID_SPORK: u32 = 100;
 /// VERSION handling).
 pub const SCORE_WRONG_DEVNET: u32 = 100;
 
+/// Dash Core's score for a `clsig` whose signature does not verify with the selected quorum,
+/// or whose block is known at another height (`CChainLocksHandler::ProcessNewChainLock`).
+pub const SCORE_INVALID_CHAINLOCK: u32 = 10;
+/// Dash Core's score for an `isdlock` that verifies neither with the current nor with the
+/// previous cycle's quorum ("let's not be too harsh", `ProcessPendingInstantSendLocks`).
+pub const SCORE_INVALID_INSTANT_LOCK: u32 = 20;
+/// Dash Core's score for an `isdlock` without inputs or with an input twice
+/// (`PreVerifyInstantSendLock`), or whose cycle hash names a block that starts no cycle
+/// (`ProcessMessageInstantSendLock`).
+pub const SCORE_MALFORMED_INSTANT_LOCK: u32 = 100;
+/// Dash Core's score for an `isdlock` whose cycle hash is no block it knows
+/// (`ProcessMessageInstantSendLock`: "maybe we don't have the block yet").
+pub const SCORE_UNKNOWN_LOCK_CYCLE: u32 = 1;
+
 /// A message whose entry count is above Dash Core's limit for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Oversize {
@@ -125,6 +139,14 @@ pub enum Misbehavior {
     InvalidSpork,
     /// The peer's user agent names another devnet.
     WrongDevnet,
+    /// A `clsig` that does not verify ([`SCORE_INVALID_CHAINLOCK`]).
+    InvalidChainLock,
+    /// An `isdlock` that does not verify ([`SCORE_INVALID_INSTANT_LOCK`]).
+    InvalidInstantLock,
+    /// A malformed `isdlock` ([`SCORE_MALFORMED_INSTANT_LOCK`]).
+    MalformedInstantLock,
+    /// An `isdlock` whose cycle block is unknown ([`SCORE_UNKNOWN_LOCK_CYCLE`]).
+    UnknownLockCycle,
 }
 
 impl Misbehavior {
@@ -147,6 +169,10 @@ impl Misbehavior {
             Misbehavior::UnsolicitedMasternodeData(_) => SCORE_UNSOLICITED_MASTERNODE_DATA,
             Misbehavior::InvalidSpork => SCORE_INVALID_SPORK,
             Misbehavior::WrongDevnet => SCORE_WRONG_DEVNET,
+            Misbehavior::InvalidChainLock => SCORE_INVALID_CHAINLOCK,
+            Misbehavior::InvalidInstantLock => SCORE_INVALID_INSTANT_LOCK,
+            Misbehavior::MalformedInstantLock => SCORE_MALFORMED_INSTANT_LOCK,
+            Misbehavior::UnknownLockCycle => SCORE_UNKNOWN_LOCK_CYCLE,
         }
     }
 }
@@ -166,6 +192,10 @@ impl std::fmt::Display for Misbehavior {
             Misbehavior::UnsolicitedMasternodeData(d) => write!(f, "unsolicited {d:?}"),
             Misbehavior::InvalidSpork => f.write_str("invalid spork"),
             Misbehavior::WrongDevnet => f.write_str("another devnet"),
+            Misbehavior::InvalidChainLock => f.write_str("ChainLock that does not verify"),
+            Misbehavior::InvalidInstantLock => f.write_str("InstantSend lock that does not verify"),
+            Misbehavior::MalformedInstantLock => f.write_str("malformed InstantSend lock"),
+            Misbehavior::UnknownLockCycle => f.write_str("InstantSend lock of an unknown cycle"),
         }
     }
 }

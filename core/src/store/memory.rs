@@ -78,6 +78,9 @@ impl Store for MemoryStore {
         if let Some(f) = &batch.filter {
             s.filter = Some(f.clone());
         }
+        if let Some(c) = &batch.chain_lock {
+            s.chain_lock = Some(c.clone());
+        }
         if let Some(sp) = &batch.sporks {
             s.sporks = sp.clone();
         }

@@ -23,7 +23,7 @@ use std::net::IpAddr;
 pub use crate::chain::{HeaderStore, StoreError};
 use crate::hash::{BlockHash, Txid};
 use crate::wallet::{WalletTx, WatchList};
-use crate::wire::{FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
+use crate::wire::{ClSig, FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
 
 /// The block the wallet has processed every filtered block up to (inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,8 +43,7 @@ pub struct PeerRecords {
     pub bans: Vec<u8>,
 }
 
-/// An InstantSend lock received for a wallet transaction (recorded, not yet verified: that
-/// needs the masternode list and BLS).
+/// A verified InstantSend lock of a wallet transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstantLockRecord {
     /// The locked transaction.
@@ -82,8 +81,10 @@ pub struct ClientState {
     pub sporks: Vec<Spork>,
     /// Governance objects and votes.
     pub governance: GovernanceRecords,
-    /// InstantSend locks of wallet transactions.
+    /// Verified InstantSend locks of wallet transactions.
     pub instant_locks: Vec<InstantLockRecord>,
+    /// The best verified ChainLock.
+    pub chain_lock: Option<ClSig>,
 }
 
 /// The changes of one sync step, written atomically by [`Store::commit`]. Lists are upserts
@@ -109,8 +110,10 @@ pub struct Batch {
     pub gov_votes: Vec<GovObjectVote>,
     /// Replaces the full-sync times.
     pub gov_full_sync_times: Option<Vec<(IpAddr, i64)>>,
-    /// InstantSend locks keyed by txid.
+    /// Verified InstantSend locks keyed by txid.
     pub instant_locks: Vec<InstantLockRecord>,
+    /// Replaces the best verified ChainLock.
+    pub chain_lock: Option<ClSig>,
 }
 
 impl Batch {
@@ -126,6 +129,7 @@ impl Batch {
             && self.gov_votes.is_empty()
             && self.gov_full_sync_times.is_none()
             && self.instant_locks.is_empty()
+            && self.chain_lock.is_none()
     }
 }
 

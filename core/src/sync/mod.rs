@@ -9,6 +9,7 @@
 //!   [`FilterMirror`](crate::bloom::FilterMirror) and one
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
 //! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
+//! * [`chainlocks`]: the best verified ChainLock and the undecided ones.
 //! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
 //!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
 //!
@@ -16,6 +17,7 @@
 //! header of the best chain, or handed over explicitly as unconfirmed.
 
 pub mod blocks;
+pub mod chainlocks;
 pub mod engine;
 pub mod filters;
 pub mod headers;
@@ -26,7 +28,7 @@ use crate::hash::{BlockHash, Txid};
 use crate::network::Params;
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
-use crate::wire::IsDLock;
+use crate::wire::{ClSig, IsDLock};
 
 pub use crate::p2p::Command;
 pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
@@ -161,12 +163,23 @@ pub enum SyncEvent {
         /// How it ended.
         outcome: BroadcastOutcome,
     },
-    /// An InstantSend lock (`isdlock`) arrived for a wallet transaction. Not verified: that
-    /// needs the masternode list and BLS.
-    InstantLock {
+    /// A wallet transaction has an InstantSend lock (`isdlock`) whose BLS signature verified
+    /// with the quorum Dash Core selects. Reported once per transaction, never before the
+    /// lock verifies.
+    InstantLocked {
         /// The locked transaction.
         txid: Txid,
-        /// The lock as received.
+        /// The lock.
         lock: IsDLock,
+    },
+    /// A ChainLock (`clsig`) verified and its block is on the best chain, now final: the
+    /// header tree refuses any reorganisation that would disconnect it.
+    ChainLocked {
+        /// The locked block's height.
+        height: u32,
+        /// The locked block.
+        block_hash: BlockHash,
+        /// The `clsig`.
+        clsig: ClSig,
     },
 }

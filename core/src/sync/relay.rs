@@ -17,9 +17,12 @@
 //! `isdlock` messages arrive unasked after the transactions of a filtered block and after an
 //! `inv MSG_ISDLOCK` we fetch; Dash Core announces a lock to a bloom peer only when the
 //! locked transaction matches its filter (`RelayInvFiltered`, PROTOCOL.md §3.4). A lock is
-//! reported once per transaction the wallet knows; locks for unknown transactions wait in a
-//! small bounded buffer (the transaction may arrive later, or its block may still be in the
-//! reorder buffer). Locks are not verified here (that needs the masternode list).
+//! verified against the masternode lists' quorums before anything else; one whose quorum no
+//! list gives yet waits, bounded, and is checked again when lists arrive. A verified lock is
+//! reported once per transaction the wallet knows; verified locks of unknown transactions
+//! wait in a bounded buffer (the transaction may arrive later, or its block may still be in
+//! the reorder buffer). The inputs of verified locks are held: another transaction spending
+//! one is refused.
 //!
 //! ## Requested transactions
 //! [`TxRequests`]: the transactions asked of each peer. Only a requested `tx` (or one that
@@ -29,10 +32,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::hash::{Hash256, Txid};
 use crate::p2p::{PeerId, Time, SECOND};
-use crate::tx::Transaction;
+use crate::tx::{OutPoint, Transaction};
 use crate::wire::IsDLock;
 
-/// Locks of unknown transactions kept (oldest dropped first; client rule).
+/// Undecided locks kept, and verified locks of unknown transactions kept (each; oldest
+/// dropped first; client rule).
 pub const MAX_PENDING_LOCKS: usize = 1_000;
 /// `MSG_ISDLOCK` hashes remembered as already fetched (the set is cleared when full).
 pub const MAX_REQUESTED_LOCKS: usize = 10_000;
@@ -132,11 +136,18 @@ impl Broadcasts {
     }
 }
 
-/// InstantSend locks waiting for their transaction, and those already reported.
+/// InstantSend locks: those not decided yet, the verified ones waiting for their
+/// transaction, and the inputs every verified lock kept holds.
 #[derive(Debug, Clone, Default)]
 pub struct InstantLocks {
+    /// Locks whose quorum no list gives yet, with the peer that sent each.
+    undecided: VecDeque<(PeerId, IsDLock)>,
+    /// Verified locks of transactions the wallet does not know (yet).
     waiting: VecDeque<IsDLock>,
+    /// Verified locks reported for wallet transactions.
     reported: HashSet<Txid>,
+    /// Outpoint → the txid whose verified lock holds it (waiting or reported locks).
+    locked_inputs: HashMap<OutPoint, Txid>,
     requested: HashSet<Hash256>,
 }
 
@@ -149,28 +160,68 @@ impl InstantLocks {
         self.requested.insert(hash)
     }
 
-    /// A lock arrived. Returns it when it should be reported now (`known`: the wallet has
-    /// its transaction); otherwise it waits (if not reported already).
-    pub fn on_lock(&mut self, lock: IsDLock, known: bool) -> Option<IsDLock> {
-        if self.reported.contains(&lock.txid) {
+    /// Whether a lock of `txid` is already held (undecided, waiting or reported).
+    pub fn holds(&self, txid: &Txid) -> bool {
+        self.reported.contains(txid)
+            || self.waiting.iter().any(|l| l.txid == *txid)
+            || self.undecided.iter().any(|(_, l)| l.txid == *txid)
+    }
+
+    /// Keeps a lock that cannot be decided yet (the oldest goes when
+    /// [`MAX_PENDING_LOCKS`] are kept).
+    pub fn add_undecided(&mut self, peer: PeerId, lock: IsDLock) {
+        if self.undecided.iter().any(|(_, l)| l.txid == lock.txid) {
+            return;
+        }
+        if self.undecided.len() >= MAX_PENDING_LOCKS {
+            self.undecided.pop_front();
+        }
+        self.undecided.push_back((peer, lock));
+    }
+
+    /// Takes every undecided lock, to check them again.
+    pub fn take_undecided(&mut self) -> Vec<(PeerId, IsDLock)> {
+        self.undecided.drain(..).collect()
+    }
+
+    /// Locks not decided yet.
+    pub fn undecided(&self) -> usize {
+        self.undecided.len()
+    }
+
+    /// A verified lock. Returns it when it should be reported now (`known`: the wallet has
+    /// its transaction); otherwise it waits for the transaction (the oldest waiting lock goes
+    /// when [`MAX_PENDING_LOCKS`] wait).
+    pub fn on_verified(&mut self, lock: IsDLock, known: bool) -> Option<IsDLock> {
+        if self.reported.contains(&lock.txid) || self.waiting.iter().any(|l| l.txid == lock.txid)
+        {
             return None;
         }
+        for input in &lock.inputs {
+            self.locked_inputs.insert(*input, lock.txid);
+        }
         if known {
-            self.waiting.retain(|l| l.txid != lock.txid);
             self.reported.insert(lock.txid);
             return Some(lock);
         }
-        if self.waiting.iter().any(|l| l.txid == lock.txid) {
-            return None;
-        }
         if self.waiting.len() >= MAX_PENDING_LOCKS {
-            self.waiting.pop_front();
+            if let Some(old) = self.waiting.pop_front() {
+                self.release(&old);
+            }
         }
         self.waiting.push_back(lock);
         None
     }
 
-    /// The wallet learned `txid`: its waiting lock, if any, to report now.
+    fn release(&mut self, lock: &IsDLock) {
+        for input in &lock.inputs {
+            if self.locked_inputs.get(input) == Some(&lock.txid) {
+                self.locked_inputs.remove(input);
+            }
+        }
+    }
+
+    /// The wallet learned `txid`: its waiting verified lock, if any, to report now.
     pub fn on_tx_known(&mut self, txid: &Txid) -> Option<IsDLock> {
         let pos = self.waiting.iter().position(|l| l.txid == *txid)?;
         let lock = self.waiting.remove(pos)?;
@@ -178,7 +229,27 @@ impl InstantLocks {
         Some(lock)
     }
 
-    /// Locks waiting for their transaction.
+    /// A verified lock restored from the store (its transaction is in the wallet).
+    pub fn restore(&mut self, lock: &IsDLock) {
+        for input in &lock.inputs {
+            self.locked_inputs.insert(*input, lock.txid);
+        }
+        self.reported.insert(lock.txid);
+    }
+
+    /// The transaction whose verified lock holds `outpoint`, if any.
+    pub fn locked_by(&self, outpoint: &OutPoint) -> Option<Txid> {
+        self.locked_inputs.get(outpoint).copied()
+    }
+
+    /// The lock `txid` lost to a transaction confirmed in a block (a ChainLock overrides an
+    /// InstantSend lock): its inputs are free again.
+    pub fn drop_lock(&mut self, txid: &Txid) {
+        self.locked_inputs.retain(|_, t| t != txid);
+        self.waiting.retain(|l| l.txid != *txid);
+    }
+
+    /// Verified locks waiting for their transaction.
     pub fn waiting(&self) -> usize {
         self.waiting.len()
     }

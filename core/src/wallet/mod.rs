@@ -10,6 +10,7 @@
 //! * [`keychain`]: BIP44 accounts, chains, the gap limit.
 //! * [`watch`]: the watch list, script ownership, filter elements.
 //! * [`state`]: [`Wallet`]: transactions, conflicts, UTXOs, balance, confirmations, reorgs.
+//! * [`TxFinality`]: unconfirmed, InstantSend-locked, confirmed or ChainLocked.
 //!
 //! ```
 //! use dashlite::wallet::{Address, Wallet, WatchList};
@@ -30,6 +31,7 @@
 pub mod address;
 pub mod bip32;
 mod event;
+mod finality;
 pub mod keychain;
 mod record;
 pub mod state;
@@ -41,6 +43,7 @@ mod tests;
 pub use address::{Address, AddressError, AddressPayload};
 pub use bip32::{Bip32Error, ExtendedPubKey};
 pub use event::{TxChange, WalletEvent};
+pub use finality::TxFinality;
 pub use keychain::{Account, AccountError, AccountId, ChainKind, DerivedKey, GapLimits, KeyChain};
 pub use record::{Balance, BlockRef, OwnedOutput, TxStatus, Utxo, WalletTx};
 pub use state::{Wallet, DEFAULT_CONFIRMATION_EVENT_DEPTH, UNCONFIRMED_EXPIRY_BLOCKS};

@@ -79,6 +79,10 @@ pub struct Wallet {
     tip: u32,
     next_seen: u64,
     confirmation_event_depth: u32,
+    /// Transactions with a verified InstantSend lock.
+    pub(super) instant_locked: BTreeSet<Txid>,
+    /// The height of the best verified ChainLock on the best chain.
+    pub(super) chain_locked: Option<u32>,
 }
 
 impl Wallet {
@@ -92,6 +96,8 @@ impl Wallet {
             tip: 0,
             next_seen: 0,
             confirmation_event_depth: DEFAULT_CONFIRMATION_EVENT_DEPTH,
+            instant_locked: BTreeSet::new(),
+            chain_locked: None,
         }
     }
 

@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x4453_4c54;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The schema migrations: entry `i` takes a database from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: every table.
 const V1: &str = "
@@ -60,6 +60,13 @@ CREATE TABLE gov_votes (hash BLOB PRIMARY KEY, vote BLOB NOT NULL);
 CREATE TABLE gov_full_sync_times (seq INTEGER PRIMARY KEY, peer TEXT NOT NULL,
     time INTEGER NOT NULL);
 CREATE TABLE instant_locks (txid BLOB PRIMARY KEY, lock BLOB NOT NULL);
+";
+
+/// Version 2: the best verified ChainLock; InstantSend locks are stored only once verified,
+/// so the unverified ones version 1 recorded go.
+const V2: &str = "
+CREATE TABLE chain_lock (id INTEGER PRIMARY KEY CHECK (id = 1), clsig BLOB NOT NULL);
+DELETE FROM instant_locks;
 ";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SqliteStoreError + '_ {

@@ -15,7 +15,7 @@ use crate::tx::{OutPoint, Script, Transaction};
 use crate::wallet::{
     Account, Address, ChainKind, ExtendedPubKey, GapLimits, TxStatus, WalletTx, WatchList,
 };
-use crate::wire::{FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
+use crate::wire::{ClSig, FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
 
 use super::codec::{self, array, u32_column};
 use super::SqliteStoreError;
@@ -163,6 +163,10 @@ pub(super) fn read(conn: &Connection) -> Result<ClientState, SqliteStoreError> {
             Ok(())
         },
     )?;
+    each(conn, "SELECT clsig FROM chain_lock", "chain_lock", |c| {
+        s.chain_lock = Some(c.decode::<ClSig>(0, "clsig")?);
+        Ok(())
+    })?;
     each(conn, "SELECT txid, lock FROM instant_locks ORDER BY txid", "instant_locks", |c| {
         let txid = Txid::from_byte_array(c.hash(0, "txid")?);
         s.instant_locks.push(InstantLockRecord { txid, lock: c.decode::<IsDLock>(1, "lock")? });
@@ -262,6 +266,10 @@ pub(super) fn write(conn: &Connection, b: &Batch) -> Result<(), SqliteStoreError
     if let Some(f) = &b.filter {
         conn.prepare_cached("INSERT OR REPLACE INTO filter (id, filter) VALUES (1, ?1)")?
             .execute([f.to_bytes()])?;
+    }
+    if let Some(c) = &b.chain_lock {
+        conn.prepare_cached("INSERT OR REPLACE INTO chain_lock (id, clsig) VALUES (1, ?1)")?
+            .execute([c.to_bytes()])?;
     }
     if let Some(sporks) = &b.sporks {
         conn.execute("DELETE FROM sporks", [])?;

@@ -119,6 +119,10 @@ impl<S: HeaderStore> SyncEngine<S> {
             self.punish(peer, Misbehavior::InvalidTransaction);
             return;
         }
+        // Dash Core refuses it too ("tx-txlock-conflict", no penalty).
+        if self.lock_conflict(&tx).is_some() {
+            return;
+        }
         if let Some(change) = self.wallet.process_transaction(&tx, None) {
             if let Some(from) = self.apply_change(change) {
                 self.rescan(from);
@@ -129,14 +133,17 @@ impl<S: HeaderStore> SyncEngine<S> {
     pub(super) fn apply_change(&mut self, change: TxChange) -> Option<u32> {
         let mut learned = Vec::new();
         for e in change.events {
-            if let WalletEvent::NewTransaction { txid, .. } = &e {
-                learned.push(*txid);
+            match &e {
+                WalletEvent::NewTransaction { txid, .. } => learned.push(*txid),
+                // A block confirmed a conflicting spend: the chain overrides the lock.
+                WalletEvent::Conflicted { txid, .. } => self.locks.drop_lock(txid),
+                _ => {}
             }
             self.events.push(SyncEvent::Wallet(e));
         }
         for txid in learned {
             if let Some(lock) = self.locks.on_tx_known(&txid) {
-                self.events.push(SyncEvent::InstantLock { txid, lock });
+                self.report_instant_lock(lock);
             }
         }
         self.apply_filter_elements(&change.new_filter_elements, change.rescan_from_height)

@@ -1,4 +1,4 @@
-//! Peer messages: headers, inventory, `getdata` for our broadcasts, InstantSend locks, and
+//! Peer messages: headers, inventory, `getdata` for our broadcasts, locks, and
 //! what a new best chain means for the block download.
 
 use super::*;
@@ -67,6 +67,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                         }
                         InvType::Block => block = true,
                         InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
+                        InvType::Clsig if self.chainlocks.want(item.hash) => want.push(item),
                         _ => {}
                     }
                 }
@@ -78,7 +79,8 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
             }
             Message::GetData(gd) => self.on_getdata(peer, gd),
-            Message::IsDLock(lock) => self.on_lock(lock),
+            Message::IsDLock(lock) => self.on_lock(peer, lock),
+            Message::ClSig(clsig) => self.on_clsig(peer, clsig),
             Message::NotFound(nf) => {
                 for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Tx) {
                     let txid = crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
@@ -105,13 +107,6 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
         if !missing.is_empty() {
             self.send(peer, Message::NotFound(NotFound::new(missing)));
-        }
-    }
-
-    pub(super) fn on_lock(&mut self, lock: IsDLock) {
-        let known = self.wallet.transaction(&lock.txid).is_some();
-        if let Some(lock) = self.locks.on_lock(lock, known) {
-            self.events.push(SyncEvent::InstantLock { txid: lock.txid, lock });
         }
     }
 
@@ -145,6 +140,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         if let Some(change) = out.tip_change {
             self.on_tip_change(change);
         }
+        self.apply_chain_lock(true);
         let tip = self.tree.tip().height;
         if out.accepted > 0 {
             let network_height = self.agreed_start_height();
@@ -225,6 +221,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             // delivered (a lookahead extension) puts `next_deliver` back to that block's
             // height while the wallet keeps its transactions. The wallet disconnects only
             // what it holds at or above `lowest`, so this is a no-op below its blocks.
+            self.book.disconnect_from(lowest);
             for e in self.wallet.disconnect_blocks(lowest) {
                 self.events.push(SyncEvent::Wallet(e));
             }

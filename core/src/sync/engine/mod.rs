@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use crate::bloom::{BlockSample, BloomError};
 use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
 use crate::hash::{BlockHash, Hash256, Txid};
+use crate::masternode::QuorumBook;
 use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
 use crate::store::Progress;
 use crate::tx::Transaction;
@@ -19,6 +20,7 @@ use crate::wire::{
     FilterLoad, GetData, Inv, InvType, Inventory, IsDLock, MerkleBlock, Message, NotFound,
 };
 
+use super::chainlocks::ChainLocks;
 use super::blocks::{Assembly, BlockDownload, CompletedBlock, Request};
 use super::filters::Filters;
 use super::headers::{self, HeaderSync, MAX_BLOCKS_TO_ANNOUNCE};
@@ -26,6 +28,7 @@ use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks, TxRequests};
 use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH};
 
 mod delivery;
+mod locks;
 mod messages;
 
 /// Why the engine could not start.
@@ -78,6 +81,8 @@ pub struct SyncEngine<S: HeaderStore> {
     delivering: Option<(u32, PeerId, u64)>,
     broadcasts: Broadcasts,
     locks: InstantLocks,
+    chainlocks: ChainLocks,
+    book: QuorumBook,
     rng: StdRng,
     commands: Vec<Command>,
     events: Vec<SyncEvent>,
@@ -164,6 +169,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         let mut blocks = BlockDownload::new(first);
         blocks.queue(first, tree.tip().height);
         let rng = StdRng::seed_from_u64(config.seed ^ 0x6272_6f61_6463_6173);
+        let book = QuorumBook::new(config.params.network);
         Ok(SyncEngine {
             config,
             tree,
@@ -177,6 +183,8 @@ impl<S: HeaderStore> SyncEngine<S> {
             delivering: None,
             broadcasts: Broadcasts::default(),
             locks: InstantLocks::default(),
+            chainlocks: ChainLocks::default(),
+            book,
             rng,
             commands: Vec::new(),
             events,
@@ -228,13 +236,14 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Broadcasts a signed transaction: the wallet gets it as unconfirmed (if it is
-    /// relevant), about half of the ready peers (at least one) get an `inv`, and a `getdata`
+    /// relevant and spends no input a verified InstantSend lock of another holds), about half of the ready peers (at least one) get an `inv`, and a `getdata`
     /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome (see
     /// [`super::relay`]); the timeout runs from the time of the engine's last input. Peers
     /// that connect while it is pending are announced to while fewer than half hold it.
     pub fn broadcast(&mut self, tx: Transaction) -> Txid {
         let txid = tx.txid();
-        if let Some(change) = self.wallet.process_transaction(&tx, None) {
+        let refused = self.lock_conflict(&tx).is_some();
+        if let Some(change) = self.wallet.process_transaction(&tx, None).filter(|_| !refused) {
             if let Some(from) = self.apply_change(change) {
                 self.rescan(from);
             }
