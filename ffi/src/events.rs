@@ -125,11 +125,19 @@ pub enum Event {
         /// Propagated or timed out.
         outcome: BroadcastOutcome,
     },
-    /// An InstantSend lock arrived for a wallet transaction (its BLS signature is not
-    /// verified yet).
-    InstantLock {
+    /// A wallet transaction has a verified InstantSend lock (its BLS signature verified with
+    /// the quorum Dash Core selects).
+    InstantLocked {
         /// The locked transaction.
         txid: String,
+    },
+    /// A verified ChainLock made a block final: it is never disconnected, and wallet
+    /// transactions at or below it are ChainLocked.
+    ChainLocked {
+        /// The block's height.
+        height: u32,
+        /// The block's hash (display hex).
+        block_hash: String,
     },
     /// A spork's value changed.
     SporkChanged {
@@ -328,7 +336,10 @@ impl Event {
                     CoreOutcome::TimedOut => BroadcastOutcome::TimedOut,
                 },
             },
-            ClientEvent::InstantLock { txid } => Event::InstantLock { txid: txid.to_string() },
+            ClientEvent::InstantLocked { txid } => Event::InstantLocked { txid: txid.to_string() },
+            ClientEvent::ChainLocked { height, block_hash } => {
+                Event::ChainLocked { height, block_hash: block_hash.to_string() }
+            }
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),
             ClientEvent::Stopped { error } => Event::Stopped { error },

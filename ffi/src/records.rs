@@ -87,6 +87,30 @@ impl From<wallet::TxStatus> for TxStatus {
     }
 }
 
+/// How final an active wallet transaction is (core's `TxFinality`), least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum TxFinality {
+    /// In no block, without a verified InstantSend lock.
+    Unconfirmed,
+    /// In no block yet, with a verified InstantSend lock.
+    InstantLocked,
+    /// In a block above the best verified ChainLock.
+    Confirmed,
+    /// In a block at or below the best verified ChainLock.
+    ChainLocked,
+}
+
+impl From<wallet::TxFinality> for TxFinality {
+    fn from(f: wallet::TxFinality) -> Self {
+        match f {
+            wallet::TxFinality::Unconfirmed => TxFinality::Unconfirmed,
+            wallet::TxFinality::InstantLocked => TxFinality::InstantLocked,
+            wallet::TxFinality::Confirmed => TxFinality::Confirmed,
+            wallet::TxFinality::ChainLocked => TxFinality::ChainLocked,
+        }
+    }
+}
+
 /// A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct WalletTransaction {
@@ -101,6 +125,9 @@ pub struct WalletTransaction {
     pub confirmations: u32,
     /// The order the wallet first saw it in (0, 1, 2, …).
     pub seen: u64,
+    /// How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
+    /// nothing (conflicted, expired, abandoned).
+    pub finality: Option<TxFinality>,
     /// The transaction itself.
     pub transaction: Arc<Transaction>,
 }
@@ -116,6 +143,7 @@ pub(crate) fn wallet_transactions(wallet: &Wallet) -> Vec<WalletTransaction> {
             status: w.status.into(),
             confirmations: wallet.confirmations(&w.txid).unwrap_or_default(),
             seen: w.seen,
+            finality: wallet.finality(&w.txid).map(TxFinality::from),
             transaction: Arc::new(Transaction(w.tx.clone())),
         })
         .collect()

@@ -39,6 +39,7 @@ pub mod harness;
 pub mod keys;
 pub mod mining;
 pub mod node;
+pub mod quorum;
 pub mod scale;
 pub mod shared;
 pub mod sim;

@@ -14,7 +14,7 @@ use dashlite::sync::{
 };
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, TxStatus, Wallet, WalletEvent};
-use dashlite::wire::{GetData, Inv, InvType, Inventory, IsDLock, Message};
+use dashlite::wire::{GetData, Inv, InvType, Inventory, Message};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::{BlockSpec, Chain};
@@ -273,58 +273,6 @@ fn a_broadcast_without_peers_is_announced_to_the_first_that_connects() {
     assert!(sim
         .events
         .contains(&SyncEvent::Broadcast { txid, outcome: BroadcastOutcome::Propagated }));
-}
-
-fn lock_for(tx: &Transaction) -> IsDLock {
-    IsDLock {
-        version: 1,
-        inputs: tx.inputs.iter().map(|i| i.previous_output).collect(),
-        txid: tx.txid(),
-        cycle_hash: BlockHash::ZERO,
-        signature: [7; 96],
-    }
-}
-
-#[test]
-fn an_instant_lock_for_a_known_transaction_is_recorded_once() {
-    let (chain, payments) = chain_paying_alice(20, 5);
-    let mut sim = Sim::new(chain, alice_wallet());
-    sim.connect(1, Mode::Honest, true);
-    sim.connect(2, Mode::Honest, true);
-    let txid = *payments.keys().next().unwrap();
-    let tx = sim.engine.wallet().transaction(&txid).unwrap().tx.clone();
-    sim.take_events();
-    sim.deliver(PeerId(1), Message::IsDLock(lock_for(&tx)));
-    sim.deliver(PeerId(2), Message::IsDLock(lock_for(&tx)));
-    let locks: Vec<_> =
-        sim.events.iter().filter(|e| matches!(e, SyncEvent::InstantLock { .. })).collect();
-    assert_eq!(locks, vec![&SyncEvent::InstantLock { txid, lock: lock_for(&tx) }]);
-}
-
-#[test]
-fn an_instant_lock_before_its_transaction_is_recorded_when_the_transaction_arrives() {
-    let (mut sim, tx) = synced_with_pending_payment(1);
-    let txid = tx.txid();
-    // Announced by inv: fetched once.
-    let lock = lock_for(&tx);
-    let lock_hash = Hash256::from_byte_array(dashlite::hash::sha256d(
-        &dashlite::encode::Encode::to_bytes(&lock),
-    ));
-    let inv = Message::Inv(Inv::new(vec![Inventory::new(InvType::Isdlock, lock_hash)]));
-    sim.deliver(PeerId(1), inv.clone());
-    sim.deliver(PeerId(1), inv);
-    assert_eq!(sim.peer(1).getdata_hashes(InvType::Isdlock), vec![lock_hash]);
-    sim.deliver(PeerId(1), Message::IsDLock(lock.clone()));
-    assert!(!sim.events.iter().any(|e| matches!(e, SyncEvent::InstantLock { .. })));
-    // Now the transaction is announced and fetched.
-    sim.deliver(
-        PeerId(1),
-        Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
-    );
-    let new_tx = sim.events.iter().position(|e| matches!(e, SyncEvent::Wallet(WalletEvent::NewTransaction { txid: t, .. }) if *t == txid));
-    let locked =
-        sim.events.iter().position(|e| *e == SyncEvent::InstantLock { txid, lock: lock.clone() });
-    assert!(new_tx.is_some() && locked.is_some() && new_tx < locked, "{:?}", sim.events);
 }
 
 /// Syncs `chain` with a fresh engine and returns its store, wallet and progress.

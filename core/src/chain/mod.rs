@@ -32,5 +32,7 @@ pub use pow::{block_work, check_proof_of_work};
 pub use start::start_headers;
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 pub use tree::{
-    trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, TipChange, TreeConfig};
+    trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, TipChange,
+    TreeConfig,
+};
 pub use uint::U256;

@@ -216,8 +216,11 @@ impl QuorumBook {
     /// A quorum of `llmq_type` with hash `quorum_hash` in any list held (Dash Core's
     /// `GetQuorum(type, hash)`, used for non-rotated InstantSend types).
     pub fn quorum_by_hash(&self, llmq_type: u8, quorum_hash: &Hash256) -> Option<&FinalCommitment> {
-        self.lists.values().rev().flat_map(|s| s.quorums.iter()).map(|q| q.as_ref()).find(|q| {
-            q.llmq_type == llmq_type && q.quorum_hash == *quorum_hash
-        })
+        self.lists
+            .values()
+            .rev()
+            .flat_map(|s| s.quorums.iter())
+            .map(|q| q.as_ref())
+            .find(|q| q.llmq_type == llmq_type && q.quorum_hash == *quorum_hash)
     }
 }

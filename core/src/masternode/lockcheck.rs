@@ -91,7 +91,9 @@ pub fn check_islock(book: &QuorumBook, lock: &IsDLock, cycle_height: u32, tip: u
         return match book.quorum_by_hash(params.id, &cycle) {
             None if book.is_empty() => LockVerdict::Undecided,
             None => LockVerdict::Invalid(LockError::NoQuorum(params.id)),
-            Some(q) if check_signature(book, params, q, &id, &txid, sign_height, &lock.signature) => {
+            Some(q)
+                if check_signature(book, params, q, &id, &txid, sign_height, &lock.signature) =>
+            {
                 LockVerdict::Verified { quorum_hash: q.quorum_hash }
             }
             Some(q) => LockVerdict::Invalid(LockError::BadSignature(q.quorum_hash)),

@@ -21,9 +21,7 @@ mod verify;
 #[cfg(test)]
 mod vector_tests;
 
-pub use book::{
-    chainlock_llmq_type, instantsend_llmq_type, QuorumBook, Selection, MAX_BOOK_LISTS,
-};
+pub use book::{chainlock_llmq_type, instantsend_llmq_type, QuorumBook, Selection, MAX_BOOK_LISTS};
 pub use commitment::{commitment_bls, verify_quorum_signature};
 pub use list::{ApplyError, MasternodeList};
 pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};

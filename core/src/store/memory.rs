@@ -79,7 +79,7 @@ impl Store for MemoryStore {
             s.filter = Some(f.clone());
         }
         if let Some(c) = &batch.chain_lock {
-            s.chain_lock = Some(c.clone());
+            s.chain_lock = Some(*c);
         }
         if let Some(sp) = &batch.sporks {
             s.sporks = sp.clone();

@@ -193,8 +193,7 @@ impl InstantLocks {
     /// its transaction); otherwise it waits for the transaction (the oldest waiting lock goes
     /// when [`MAX_PENDING_LOCKS`] wait).
     pub fn on_verified(&mut self, lock: IsDLock, known: bool) -> Option<IsDLock> {
-        if self.reported.contains(&lock.txid) || self.waiting.iter().any(|l| l.txid == lock.txid)
-        {
+        if self.reported.contains(&lock.txid) || self.waiting.iter().any(|l| l.txid == lock.txid) {
             return None;
         }
         for input in &lock.inputs {

@@ -18,8 +18,8 @@ use crate::wallet::{
     WalletTx, WatchList,
 };
 use crate::wire::{
-    BlockHeader, FilterLoad, GovObject, GovObjectType, GovObjectVote, IsDLock, Spork, SporkId,
-    VoteOutcome, VoteSignal,
+    BlockHeader, ClSig, FilterLoad, GovObject, GovObjectType, GovObjectVote, IsDLock, Spork,
+    SporkId, VoteOutcome, VoteSignal,
 };
 
 /// A mainnet BIP44 account key (m/44'/5'/0'), the one of the wallet tests.
@@ -484,6 +484,11 @@ fn full_batch() -> Batch {
             ("2001:db8::1".parse::<IpAddr>().unwrap(), -5),
         ]),
         instant_locks: vec![lock(4), lock(1)],
+        chain_lock: Some(ClSig {
+            height: 76,
+            block_hash: BlockHash::from_byte_array([8; 32]),
+            signature: [9; 96],
+        }),
     }
 }
 
@@ -497,6 +502,7 @@ fn assert_same_state(a: &ClientState, b: &ClientState) {
     assert_eq!(a.sporks, b.sporks);
     assert_eq!(a.governance, b.governance);
     assert_eq!(a.instant_locks, b.instant_locks);
+    assert_eq!(a.chain_lock, b.chain_lock);
 }
 
 #[test]
@@ -551,6 +557,7 @@ fn later_batches_upsert_and_replace_like_the_memory_store() {
         gov_votes: vec![vote(1, VoteOutcome::Yes)],
         gov_full_sync_times: Some(Vec::new()),
         instant_locks: vec![InstantLockRecord { txid: lock(4).txid, lock: lock(5).lock }],
+        chain_lock: Some(ClSig { height: 90, block_hash: hash, signature: [3; 96] }),
         ..Batch::default()
     };
     for b in [&first, &second, &Batch::default()] {

@@ -157,6 +157,8 @@ impl<S: HeaderStore> SyncEngine<S> {
     /// The verified InstantSend lock of another transaction that holds an input of `tx`.
     pub(super) fn lock_conflict(&self, tx: &Transaction) -> Option<Txid> {
         let txid = tx.txid();
-        tx.inputs.iter().find_map(|i| self.locks.locked_by(&i.previous_output).filter(|t| *t != txid))
+        tx.inputs
+            .iter()
+            .find_map(|i| self.locks.locked_by(&i.previous_output).filter(|t| *t != txid))
     }
 }

@@ -179,6 +179,16 @@ impl<S: HeaderStore> SyncEngine<S> {
                     self.request_headers(peer);
                 }
             }
+            // A peer on a branch that conflicts with our ChainLock: asking another peer for
+            // the same headers would only bring the same branch; the next announcement asks.
+            Some(ChainError::Invalid(
+                v @ crate::chain::ValidationError::ConflictsWithChainLock { .. },
+            )) => {
+                self.punish(peer, Misbehavior::InvalidHeader(v));
+                if awaited {
+                    self.headers.caught_up = true;
+                }
+            }
             Some(ChainError::Invalid(v)) => {
                 if v.misbehavior_score() > 0 {
                     self.punish(peer, Misbehavior::InvalidHeader(v));

@@ -20,8 +20,8 @@ use crate::wire::{
     FilterLoad, GetData, Inv, InvType, Inventory, IsDLock, MerkleBlock, Message, NotFound,
 };
 
-use super::chainlocks::ChainLocks;
 use super::blocks::{Assembly, BlockDownload, CompletedBlock, Request};
+use super::chainlocks::ChainLocks;
 use super::filters::Filters;
 use super::headers::{self, HeaderSync, MAX_BLOCKS_TO_ANNOUNCE};
 use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks, TxRequests};
