@@ -224,3 +224,7 @@ impl QuorumBook {
             .find(|q| q.llmq_type == llmq_type && q.quorum_hash == *quorum_hash)
     }
 }
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;

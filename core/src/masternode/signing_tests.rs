@@ -144,3 +144,23 @@ fn rotated_selection_takes_bits_58_to_62_for_32_quorums() {
     id[31] = 0b0000_0100;
     assert_eq!(rotated_quorum_index(&Hash256::from_byte_array(id), 32), 1);
 }
+
+#[test]
+fn mainnet_chainlocks_verify_through_a_quorum_book_fed_the_signing_height_list() {
+    use crate::masternode::{check_chainlock, LockVerdict, QuorumBook};
+    let v = vectors("masternode/vectors.json");
+    for c in v["chainlocks"].as_array().unwrap() {
+        let (clsig, list) = chainlock_case(c);
+        let signing = clsig.height as u32 - SIGN_HEIGHT_OFFSET;
+        let mut book = QuorumBook::new(Network::Mainnet);
+        assert_eq!(check_chainlock(&book, &clsig), LockVerdict::Undecided);
+        book.insert(signing + 1, list.block_hash, &list);
+        assert_eq!(check_chainlock(&book, &clsig), LockVerdict::Undecided, "not that height");
+        book.insert(signing, list.block_hash, &list);
+        let verdict = check_chainlock(&book, &clsig);
+        assert_eq!(verdict, LockVerdict::Verified { quorum_hash: hash(&c["selected_quorum"]) });
+        let mut forged = clsig;
+        forged.signature[5] ^= 1;
+        assert!(matches!(check_chainlock(&book, &forged), LockVerdict::Invalid(_)));
+    }
+}
