@@ -1,13 +1,20 @@
-//! Masternode-list and BLS benchmarks: `cargo bench -p dashlite --bench masternode`.
+//! Masternode-list, BLS and lock-verification benchmarks: `cargo bench -p dashlite --bench masternode`.
 //!
 //! With `MNLIST_APPLY_ONCE=1` the binary instead decodes and verifies the full mainnet list
 //! from genesis (the 0 → 2,227,096 diff) once and exits, so that `/usr/bin/time -v` of the
 //! bench binary gives the time and peak memory of that one step.
 
 use criterion::{black_box, criterion_group, Criterion, Throughput};
+use dashlite::encode::Decode;
+use dashlite::hash::{BlockHash, Hash256};
+use dashlite::masternode::bls::BASIC_DST;
 use dashlite::masternode::bls::{PublicKey, Signature};
-use dashlite::masternode::{commitment_bls, verify_diff, MasternodeList};
-use dashlite::wire::MnListDiff;
+use dashlite::masternode::{
+    check_chainlock, check_islock, commitment_bls, islock_request_id, sign_hash, verify_diff,
+    LockVerdict, MasternodeList, QuorumBook,
+};
+use dashlite::tx::OutPoint;
+use dashlite::wire::{BitSet, ClSig, FinalCommitment, IsDLock, MnListDiff, QuorumId};
 use dashlite::Network;
 
 const PROTOCOL: u32 = 70240;
@@ -75,7 +82,88 @@ fn bls(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, apply, bls);
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+}
+
+/// The first mainnet ChainLock of `vectors.json` and a book holding its signing-height set.
+fn mainnet_chainlock() -> (ClSig, QuorumBook) {
+    let v: serde_json::Value =
+        serde_json::from_slice(&shared("vectors.json")).expect("vectors.json parses");
+    let c = &v["chainlocks"][0];
+    let clsig = ClSig::from_bytes(&unhex(c["clsig_hex"].as_str().unwrap())).unwrap();
+    let mut list = MasternodeList::default();
+    for q in c["active_quorums_at_signing_height"].as_array().unwrap() {
+        let commitment =
+            FinalCommitment::from_bytes(&unhex(q["commitment_hex"].as_str().unwrap())).unwrap();
+        let id = QuorumId { llmq_type: commitment.llmq_type, quorum_hash: commitment.quorum_hash };
+        list.quorums.insert(id, commitment);
+    }
+    let mut book = QuorumBook::new(Network::Mainnet);
+    book.insert(clsig.height as u32 - 8, BlockHash::ZERO, &list);
+    (clsig, book)
+}
+
+/// A mainnet book whose 32 rotated InstantSend quorums have blst keys, and a lock of a
+/// 2-input transaction signed by the one Dash Core selects (cycle at 2,239,488, tip 2,239,500).
+fn mainnet_islock() -> (IsDLock, QuorumBook, u32, u32) {
+    let keys: Vec<blst::min_pk::SecretKey> =
+        (0..32u8).map(|i| blst::min_pk::SecretKey::key_gen(&[i; 32], &[]).unwrap()).collect();
+    let mut list = MasternodeList::default();
+    for (i, k) in keys.iter().enumerate() {
+        let c = FinalCommitment {
+            version: 4,
+            llmq_type: 5,
+            quorum_hash: Hash256::from_byte_array([i as u8 + 1; 32]),
+            quorum_index: i as i16,
+            signers: BitSet { len: 0, bytes: Vec::new() },
+            valid_members: BitSet { len: 0, bytes: Vec::new() },
+            quorum_public_key: k.sk_to_pk().compress(),
+            quorum_vvec_hash: Hash256::ZERO,
+            quorum_sig: [0; 96],
+            members_sig: [0; 96],
+        };
+        list.quorums.insert(QuorumId { llmq_type: 5, quorum_hash: c.quorum_hash }, c);
+    }
+    let (cycle, tip) = (2_239_488, 2_239_500);
+    let mut book = QuorumBook::new(Network::Mainnet);
+    book.insert(tip, BlockHash::ZERO, &list);
+    let inputs = vec![
+        OutPoint::new(dashlite::hash::Txid::from_byte_array([7; 32]), 0),
+        OutPoint::new(dashlite::hash::Txid::from_byte_array([8; 32]), 3),
+    ];
+    let txid = dashlite::hash::Txid::from_byte_array([9; 32]);
+    let id = islock_request_id(&inputs);
+    let mut lock =
+        IsDLock { version: 1, inputs, txid, cycle_hash: BlockHash::ZERO, signature: [0; 96] };
+    let params = book.instantsend_params();
+    let signer = match book.select(params, &id, tip, 0) {
+        dashlite::masternode::Selection::Quorum(q) => q.quorum_index as usize,
+        other => panic!("{other:?}"),
+    };
+    let quorum_hash = Hash256::from_byte_array([signer as u8 + 1; 32]);
+    let msg = sign_hash(5, &quorum_hash, &id, &txid.to_byte_array());
+    lock.signature = keys[signer].sign(msg.as_bytes(), BASIC_DST, &[]).compress();
+    (lock, book, cycle, tip)
+}
+
+fn locks(c: &mut Criterion) {
+    let mut g = c.benchmark_group("lock_verify");
+    g.throughput(Throughput::Elements(1));
+    let (clsig, book) = mainnet_chainlock();
+    assert!(matches!(check_chainlock(&book, &clsig), LockVerdict::Verified { .. }));
+    g.bench_function("mainnet_clsig_select_and_verify", |b| {
+        b.iter(|| check_chainlock(black_box(&book), black_box(&clsig)))
+    });
+    let (lock, book, cycle, tip) = mainnet_islock();
+    assert!(matches!(check_islock(&book, &lock, cycle, tip), LockVerdict::Verified { .. }));
+    g.bench_function("isdlock_rotated_select_and_verify", |b| {
+        b.iter(|| check_islock(black_box(&book), black_box(&lock), cycle, tip))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, apply, bls, locks);
 
 fn main() {
     if std::env::var_os("MNLIST_APPLY_ONCE").is_some() {

@@ -251,9 +251,7 @@ impl Session {
                 SyncEvent::InstantLocked { txid, lock } => {
                     self.pending.locks.push(InstantLockRecord { txid: *txid, lock: lock.clone() })
                 }
-                SyncEvent::ChainLocked { clsig, .. } => {
-                    self.pending.chain_lock = Some(*clsig)
-                }
+                SyncEvent::ChainLocked { clsig, .. } => self.pending.chain_lock = Some(*clsig),
                 _ => {}
             }
             let SyncEvent::Wallet(w) = e else { continue };
