@@ -8,11 +8,14 @@
 
 mod convert;
 pub mod estimator;
+pub mod layout;
 pub mod mirror;
 mod murmur3;
 pub mod policy;
 mod relevance;
 
+#[cfg(test)]
+mod band_tests;
 #[cfg(test)]
 mod estimator_tests;
 #[cfg(test)]
@@ -27,7 +30,9 @@ mod tests;
 pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
 pub use mirror::{FilterMirror, MirrorError, TxDelivery, TxSource};
 pub use murmur3::murmur3_32;
-pub use policy::{FilterAction, FilterPolicy, PolicyConfig, ReloadReason, WatchItem, WatchUpdate};
+pub use policy::{
+    FilterAction, FilterPolicy, FilterUpdates, PolicyConfig, ReloadReason, WatchItem, WatchUpdate,
+};
 pub use relevance::is_matchable_in_merkle_block;
 
 use crate::encode::{write_bytes, Decode, DecodeError, DecodeErrorKind, Encode, Reader};

@@ -20,6 +20,8 @@ use crate::tx::Transaction;
 use crate::wallet::FilterElement;
 use crate::wire::{FilterLoad, Message};
 
+use super::SyncConfig;
+
 /// The watch item that puts exactly `element`'s bytes into the filter.
 pub fn watch_item(element: &FilterElement) -> WatchItem {
     match element {
@@ -62,16 +64,26 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// A filter over `elements` with the given false-positive rate, its tweak drawn from
-    /// `seed`.
-    pub fn new(
-        elements: &[FilterElement],
-        seed: u64,
-        false_positive_rate: f64,
-    ) -> Result<Filters, BloomError> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let config = PolicyConfig { false_positive_rate, ..PolicyConfig::default() };
-        let policy = FilterPolicy::new(config, elements.iter().map(watch_item), &mut rng)?;
+    /// The filter over `elements` as `config` says: its rate and update mode, its tweak and
+    /// decoys from [`SyncConfig::filter_seed`] or else the operating system's random number
+    /// generator, continuing from [`SyncConfig::stored_filter`] when there is one.
+    pub fn new(elements: &[FilterElement], config: &SyncConfig) -> Result<Filters, BloomError> {
+        let mut rng = match config.filter_seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let policy_config = PolicyConfig {
+            false_positive_rate: config.false_positive_rate,
+            updates: config.filter_updates,
+            ..PolicyConfig::default()
+        };
+        let stored = config.stored_filter.as_ref().and_then(|f| BloomFilter::try_from(f).ok());
+        let policy = FilterPolicy::resume(
+            policy_config,
+            elements.iter().map(watch_item),
+            stored.as_ref(),
+            &mut rng,
+        )?;
         Ok(Filters { policy, peers: BTreeMap::new(), generation: 0 })
     }
 

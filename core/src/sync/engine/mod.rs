@@ -158,8 +158,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 stale.map_or(floor, |h| h.saturating_sub(1).min(floor))
             }
         };
-        let filters =
-            Filters::new(&wallet.filter_elements(), config.seed, config.false_positive_rate)?;
+        let filters = Filters::new(&wallet.filter_elements(), &config)?;
         let first = config.birthday_height.max(start_height + 1).max(processed.saturating_add(1));
         let mut blocks = BlockDownload::new(first);
         blocks.queue(first, tree.tip().height);
