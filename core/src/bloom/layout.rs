@@ -14,18 +14,18 @@
 //! `(ones / m)^k` reaches the target (a one-element wallet gets 1,125 bytes of which half the
 //! bits are decoys: a peer cannot tell one element from five hundred). When the filter
 //! replaces an earlier one (a reload, or the stored filter after a restart), extra bits are
-//! only taken at positions `j` whose projection `j mod m_old` is set in the earlier filter.
+//! only taken at positions `j` whose projection `j mod m_old` is set in the earlier filter
+//! (the last `filterload`, not the additions the peer was sent since).
 //!
 //! ## Why a peer gains nothing by intersecting
 //! Let `A` be the earlier filter (`m` bits) and `B` its successor (`m·2^j` bits, same `k` and
 //! tweak). Every set bit of `B` is a decoy bit projecting onto a set bit of `A`, or a bit of
 //! an element of `B`; the elements `B` shares with `A` also set their projection in `A`. So a
 //! script that matches `B` without touching the bits of an element new in `B` has all `k`
-//! projected bits set in `A`: it matches `A`. The decoys of `B` are (up to the scripts hitting
-//! new elements' bits, a share of about `k·new/ones`) a subset of those of `A`, and the decoys
-//! of `A ∩ B` are those of `B`, at `B`'s rate, which the padding keeps at the target. By
-//! induction the same holds for every later filter, and a peer that kept all of them sees the
-//! rate of the newest. The bench `bloom_intersection` measures this over a growth sequence.
+//! projected bits set in `A`: it matches `A`. The decoys `A` and `B` have in common are
+//! therefore `B`'s decoys except those that need a bit of a new element; the policy's
+//! module docs ([`super::policy`]) turn this into the rate two successive filters share, and
+//! the bench `bloom_privacy` measures it over a growth sequence.
 //!
 //! A layout is never shrunk (its projection would not be a subset) and a stored filter with
 //! another hash count or tweak starts a fresh ladder. When even the top rung cannot hold the
@@ -88,6 +88,8 @@ fn filled(elements: &BTreeSet<Vec<u8>>, bits: usize, k: u32, tweak: u32, flags: 
 /// the elements alone stay at or below `target`, padded with decoy bits up to `target`.
 /// With `previous` of the same `k` and tweak the ladder continues from its size and decoys
 /// project onto its set bits (see the module docs); otherwise a fresh ladder is used.
+/// Returns the filter and whether the elements alone passed `target` on the highest rung
+/// reachable (Dash Core's limit, with no decoy bit set).
 pub fn build<R: Rng + ?Sized>(
     elements: &BTreeSet<Vec<u8>>,
     target: f64,
@@ -96,7 +98,7 @@ pub fn build<R: Rng + ?Sized>(
     flags: u8,
     previous: Option<&BloomFilter>,
     rng: &mut R,
-) -> BloomFilter {
+) -> (BloomFilter, bool) {
     let k = k.clamp(1, MAX_HASH_FUNCS);
     let previous = previous.filter(|p| {
         p.hash_funcs() == k
@@ -117,8 +119,9 @@ pub fn build<R: Rng + ?Sized>(
         filter = filled(elements, bits, k, tweak, flags);
         previous = None;
     }
+    let capped = rate(ones(&filter), bits, k) > target;
     pad(&mut filter, target, previous, rng);
-    filter
+    (filter, capped)
 }
 
 /// Sets random clear bits (where `previous`, if any, has the projected bit set) until the
@@ -170,11 +173,12 @@ mod tests {
     fn a_successor_matches_nothing_its_predecessor_did_not_beyond_new_elements() {
         let mut rng = StdRng::seed_from_u64(7);
         let old = elements(500, 1);
-        let a = build(&old, 0.0005, 10, 99, 1, None, &mut rng);
+        let (a, capped) = build(&old, 0.0005, 10, 99, 1, None, &mut rng);
+        assert!(!capped);
         assert_eq!(a.data().len() * 8, BASE_BITS);
         let mut grown = old.clone();
         grown.extend(elements(900, 2));
-        let b = build(&grown, 0.0005, 10, 99, 1, Some(&a), &mut rng);
+        let (b, _) = build(&grown, 0.0005, 10, 99, 1, Some(&a), &mut rng);
         assert!(b.data().len() > a.data().len(), "grew to a higher rung");
         let new_only: BloomFilter = filled(&elements(900, 2), b.data().len() * 8, 10, 99, 1);
         for j in 0..b.data().len() * 8 {
@@ -193,7 +197,7 @@ mod tests {
     fn without_a_compatible_predecessor_the_ladder_starts_fresh() {
         let mut rng = StdRng::seed_from_u64(8);
         let other = BloomFilter::new(10, 0.01, 5, 0).unwrap();
-        let f = build(&elements(3, 0), 0.0005, 10, 6, 0, Some(&other), &mut rng);
+        let (f, _) = build(&elements(3, 0), 0.0005, 10, 6, 0, Some(&other), &mut rng);
         assert_eq!(f.data().len() * 8, BASE_BITS);
         assert_eq!((f.hash_funcs(), f.tweak()), (10, 6));
     }

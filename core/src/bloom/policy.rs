@@ -40,33 +40,41 @@
 //!
 //! ## The rate a peer sees: within [configured / 4, configured × 2] at all times
 //! The real rate of a filter is `fill^k` (the fraction of bits set to the power of the hash
-//! count), what a peer holding it matches by chance. The policy keeps it in the band:
-//! * A `filterload` is built by [`super::layout`]: the smallest rung of a size ladder that
-//!   holds the elements at or below the configured rate, padded with decoy bits up to it, so a
-//!   one-element wallet and a ten-thousand-element wallet both start at the configured rate.
+//! count), what a peer holding it matches by chance. With `p` the configured rate:
+//! * A `filterload` is built by [`super::layout`] at [`PolicyConfig::load_multiple`] (1.5) ×
+//!   `p`: the smallest rung of a size ladder that holds the elements at or below it, padded
+//!   with decoy bits up to it, so a one-element wallet and a ten-thousand-element wallet
+//!   both start at 1.5 `p`.
 //! * New elements go out as `filteradd` (raising the rate) while the rate they would give,
 //!   computed exactly by inserting them into our copy and into every peer copy (their
-//!   BLOOM_UPDATE insertions count), stays at or below
-//!   [`PolicyConfig::reload_multiple`] (2) × the configured rate; past it the filter is
-//!   rebuilt and reloaded, which brings it back to the configured rate. A peer copy that its
-//!   own insertions push past the bound gets our filter again
+//!   BLOOM_UPDATE insertions count), stays at or below [`PolicyConfig::reload_multiple`]
+//!   (2) × `p`; past it the filter is rebuilt and reloaded, back at 1.5 `p`. A peer copy that
+//!   its own insertions push past the bound gets our filter again
 //!   ([`FilterPolicy::peer_needs_reload`]). An element over 520 bytes, which `filteradd`
 //!   cannot carry, also forces a reload.
-//! * The rate only falls at a reload, to the configured rate, so the lower bound holds.
+//! * The rate only falls at a reload, to 1.5 `p`, so it never drops below `p`.
 //!
 //! Dash Core's limits (36,000 bytes, 50 hash functions) cap this: at the default rate the top
-//! rung holds about 20,000 elements at twice the configured rate. Beyond that a reload cannot
-//! lower the rate, the filter holds every element without decoys and its rate rises with the
-//! wallet (`reload_multiple` × the rate of the last load is then the reload point, so peers'
-//! copies are still reset when their insertions double it).
+//! rung holds about 20,000 elements at twice `p`. Beyond that a reload cannot lower the
+//! rate, the filter holds every element without decoys and its rate rises with the wallet
+//! (the reload point is then the last load's rate × 2 / 1.5, so peers' copies are still
+//! reset when their insertions raise it by that much).
 //!
-//! ## Reloads cannot be intersected
+//! ## Reloads cannot be intersected below `p`
 //! The tweak (drawn once from the injected RNG, or kept from the stored filter after a
 //! restart) and the hash count are kept across reloads and peers; a reload keeps the size
 //! while the elements fit it and otherwise doubles it, and its decoy bits project onto the
-//! set bits of the filter it replaces. A peer that intersects every filter it was sent
-//! therefore still sees the configured rate of decoys: the argument is in [`super::layout`].
-//!
+//! set bits of the last `filterload` ([`super::layout`] has the argument). So a decoy of the
+//! new filter that misses every bit of the elements added since was a decoy of the old one.
+//! The additions took the rate from 1.5 `p` to 2 `p`, so they own a share `2^{1/k}/1.5^{1/k}
+//! - 1` of the set bits, and a decoy of the new filter (rate 1.5 `p`) avoids them with
+//! probability `(2 - (4/3)^{1/k})^k` (0.74 at `k` = 10): the decoys two successive filters
+//! have in common stay at about 1.1 `p`. Loading at `p` instead would leave about 0.48 `p`.
+//! Over many reloads the decoys common to *all* filters do shrink, by that factor per reload:
+//! elements added later set bits no earlier filter had, so no layout can keep a wallet that
+//! grew from 40 to 3,000 elements hidden in the 40-element filter's decoys (the bench
+//! `bloom_privacy` prints both figures).
+
 //! ## What `filteradd` reveals
 //! A `filteradd` carries the exact element: the peer learns with certainty that the address
 //! hash, key or outpoint is ours (a new lookahead address, the outpoint of a payment just
@@ -94,6 +102,9 @@ pub const DEFAULT_FALSE_POSITIVE_RATE: f64 = 0.0005;
 /// Reload when the rate would pass this multiple of the target: the upper end of the
 /// band the rate is kept in.
 pub const DEFAULT_RELOAD_MULTIPLE: f64 = 2.0;
+/// A `filterload` is built at this multiple of the target, so that a reload's decoys in
+/// common with the filter it replaces stay at the target or above (see the module docs).
+pub const DEFAULT_LOAD_MULTIPLE: f64 = 1.5;
 /// Element tests Dash Core makes for an ordinary unmatched transaction (txid, two output
 /// pushes, two prevouts, two scriptSigs of two pushes): converts the per-element rate into a
 /// per-transaction one for the estimator.
@@ -120,6 +131,9 @@ pub struct PolicyConfig {
     pub update: BloomUpdate,
     /// Reload once the rate would pass this multiple of the target (at least 1).
     pub reload_multiple: f64,
+    /// Build each `filterload` at this multiple of the target (between 1 and
+    /// `reload_multiple`).
+    pub load_multiple: f64,
     /// `filteradd` or reloads for new watch items.
     pub updates: FilterUpdates,
     /// Element tests per unmatched transaction, for the per-transaction rate.
@@ -132,6 +146,7 @@ impl Default for PolicyConfig {
             false_positive_rate: DEFAULT_FALSE_POSITIVE_RATE,
             update: BloomUpdate::All,
             reload_multiple: DEFAULT_RELOAD_MULTIPLE,
+            load_multiple: DEFAULT_LOAD_MULTIPLE,
             updates: FilterUpdates::Add,
             tests_per_tx: DEFAULT_TESTS_PER_TX,
         }
@@ -239,8 +254,13 @@ pub struct FilterPolicy {
     in_filter: BTreeSet<Vec<u8>>,
     /// Our copy: the last `filterload` plus our `filteradd`s, without any peer's updates.
     filter: BloomFilter,
-    /// The real rate of the last `filterload`.
+    /// The last `filterload`, without the additions since: the filter the next reload's
+    /// decoys must project onto.
+    loaded: BloomFilter,
+    /// Its real rate.
     load_rate: f64,
+    /// Whether Dash Core's size limit kept it above its target.
+    capped: bool,
     /// Draws the decoy bits.
     rng: StdRng,
 }
@@ -267,7 +287,9 @@ impl FilterPolicy {
         if !(config.false_positive_rate > 0.0 && config.false_positive_rate < 1.0) {
             return Err(BloomError::BadFalsePositiveRate);
         }
-        let config = PolicyConfig { reload_multiple: config.reload_multiple.max(1.0), ..config };
+        let reload_multiple = config.reload_multiple.max(1.0);
+        let load_multiple = config.load_multiple.clamp(1.0, reload_multiple);
+        let config = PolicyConfig { reload_multiple, load_multiple, ..config };
         let tweak = previous.map_or_else(|| rng.next_u32(), BloomFilter::tweak);
         let mut policy = FilterPolicy {
             config,
@@ -276,7 +298,9 @@ impl FilterPolicy {
             items: items.into_iter().collect(),
             in_filter: BTreeSet::new(),
             filter: BloomFilter { data: Vec::new(), hash_funcs: 0, tweak, flags: 0 },
+            loaded: BloomFilter { data: Vec::new(), hash_funcs: 0, tweak, flags: 0 },
             load_rate: 0.0,
+            capped: false,
             rng: StdRng::seed_from_u64(rng.next_u64()),
         };
         policy.rebuild(previous);
@@ -367,13 +391,10 @@ impl FilterPolicy {
     }
 
     /// Rebuilds the filter from the watch list (same tweak and hash count, the same or a
-    /// doubled size, fresh decoys projecting onto the current filter) and returns the
+    /// doubled size, decoys projecting onto the last `filterload`) and returns the
     /// `filterload` for every peer.
     pub fn reload(&mut self) -> FilterLoad {
-        let previous = std::mem::replace(
-            &mut self.filter,
-            BloomFilter { data: Vec::new(), hash_funcs: 0, tweak: self.tweak, flags: 0 },
-        );
+        let previous = self.loaded.clone();
         self.rebuild(Some(&previous));
         self.filter_load()
     }
@@ -387,16 +408,23 @@ impl FilterPolicy {
             .is_some_and(|f| !f.is_match_all() && f.false_positive_rate() > self.reload_threshold())
     }
 
-    /// The real rate of the last `filterload`: the configured rate, or higher where Dash
-    /// Core's 36,000-byte limit caps the size.
+    /// The real rate of the last `filterload`: [`PolicyConfig::load_multiple`] × the
+    /// configured rate, or higher where Dash Core's 36,000-byte limit caps the size.
     pub fn load_false_positive_rate(&self) -> f64 {
         self.load_rate
     }
 
     /// The rate past which the filter is reloaded: [`PolicyConfig::reload_multiple`] × the
-    /// configured rate, or × the rate of the last load where the size limit kept it higher.
+    /// configured rate, or, where the size limit kept the last load above its target, that
+    /// load's rate × `reload_multiple / load_multiple`.
     pub fn reload_threshold(&self) -> f64 {
-        self.config.reload_multiple * self.load_rate.max(self.config.false_positive_rate)
+        let c = &self.config;
+        let upper = c.reload_multiple * c.false_positive_rate;
+        if self.capped {
+            upper.max(self.load_rate * c.reload_multiple / c.load_multiple)
+        } else {
+            upper
+        }
     }
 
     fn reload_reason<'a>(
@@ -422,9 +450,9 @@ impl FilterPolicy {
 
     fn rebuild(&mut self, previous: Option<&BloomFilter>) {
         let elements: BTreeSet<Vec<u8>> = self.items.iter().flat_map(|i| i.elements()).collect();
-        self.filter = layout::build(
+        (self.filter, self.capped) = layout::build(
             &elements,
-            self.config.false_positive_rate,
+            self.config.load_multiple * self.config.false_positive_rate,
             self.hash_funcs,
             self.tweak,
             self.config.flags(),
@@ -432,6 +460,7 @@ impl FilterPolicy {
             &mut self.rng,
         );
         self.load_rate = self.filter.false_positive_rate();
+        self.loaded = self.filter.clone();
         self.in_filter = elements;
     }
 }
