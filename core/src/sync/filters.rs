@@ -51,8 +51,6 @@ pub struct FilterUpdate {
     pub messages: Vec<(PeerId, Message)>,
     /// Fetch filtered blocks again from this height.
     pub rescan_from: Option<u32>,
-    /// Whether it was a full reload.
-    pub reloaded: bool,
 }
 
 /// The policy and the per-peer state.
@@ -152,7 +150,6 @@ impl Filters {
             }
             FilterAction::Reload(load) => {
                 self.generation += 1;
-                out.reloaded = true;
                 out.messages = self.reload_all(load);
             }
         }

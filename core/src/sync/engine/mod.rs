@@ -332,6 +332,11 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn send(&mut self, peer: PeerId, message: Message) {
+        if matches!(message, Message::FilterLoad(_)) {
+            if let Some(p) = self.blocks.peers.get_mut(&peer) {
+                p.loaded_at_seq = p.next_seq;
+            }
+        }
         self.commands.push(Command::Send { peer, message });
     }
 
