@@ -595,7 +595,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_utxos() != 14769:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -618,6 +618,8 @@ def _uniffi_check_api_checksums(lib):
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() != 38784:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() != 51456:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -843,6 +845,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.restype = ctyp
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch.restype = ctypes.c_uint16
@@ -1195,6 +1200,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_watch.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -3301,9 +3312,10 @@ class _UniffiFfiConverterTypeTxOutput(_UniffiConverterRustBuffer):
 @dataclass
 class Utxo:
     """
-    An unspent wallet output.
+    A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+    names it in `pending_spend`.
 """
-    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool):
+    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool, pending_spend:typing.Optional[str]):
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -3311,12 +3323,13 @@ class Utxo:
         self.address = address
         self.height = height
         self.is_coinbase = is_coinbase
+        self.pending_spend = pending_spend
         
         
 
     
     def __str__(self):
-        return "Utxo(txid={}, vout={}, value={}, script_pubkey={}, address={}, height={}, is_coinbase={})".format(self.txid, self.vout, self.value, self.script_pubkey, self.address, self.height, self.is_coinbase)
+        return "Utxo(txid={}, vout={}, value={}, script_pubkey={}, address={}, height={}, is_coinbase={}, pending_spend={})".format(self.txid, self.vout, self.value, self.script_pubkey, self.address, self.height, self.is_coinbase, self.pending_spend)
     def __eq__(self, other):
         if self.txid != other.txid:
             return False
@@ -3332,6 +3345,8 @@ class Utxo:
             return False
         if self.is_coinbase != other.is_coinbase:
             return False
+        if self.pending_spend != other.pending_spend:
+            return False
         return True
 
 class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
@@ -3345,6 +3360,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
             address=_UniffiFfiConverterOptionalString.read(buf),
             height=_UniffiFfiConverterOptionalUInt32.read(buf),
             is_coinbase=_UniffiFfiConverterBoolean.read(buf),
+            pending_spend=_UniffiFfiConverterOptionalString.read(buf),
         )
 
     @staticmethod
@@ -3356,6 +3372,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.check_lower(value.address)
         _UniffiFfiConverterOptionalUInt32.check_lower(value.height)
         _UniffiFfiConverterBoolean.check_lower(value.is_coinbase)
+        _UniffiFfiConverterOptionalString.check_lower(value.pending_spend)
 
     @staticmethod
     def write(value, buf):
@@ -3366,6 +3383,7 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalString.write(value.address, buf)
         _UniffiFfiConverterOptionalUInt32.write(value.height, buf)
         _UniffiFfiConverterBoolean.write(value.is_coinbase, buf)
+        _UniffiFfiConverterOptionalString.write(value.pending_spend, buf)
 
 
 
@@ -3500,6 +3518,29 @@ class TxStatus:
                 return False
             return True
 
+    @dataclass
+    class ABANDONED:
+        """
+        A coinbase whose block left the best chain, or a spend of one: it can never confirm
+        unless that block comes back, so it counts for nothing.
+"""
+        
+        def __init__(self, ):
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "TxStatus.ABANDONED()".format()
+        def __eq__(self, other):
+            if not isinstance(other, TxStatus):
+                return NotImplemented
+            if not other.is_ABANDONED():
+                return False
+            return True
+
     
 
     # For each variant, we have `is_NAME` and `is_name` methods for easily checking
@@ -3520,6 +3561,10 @@ class TxStatus:
         return isinstance(self, TxStatus.EXPIRED)
     def is_expired(self) -> bool:
         return isinstance(self, TxStatus.EXPIRED)
+    def is_ABANDONED(self) -> bool:
+        return isinstance(self, TxStatus.ABANDONED)
+    def is_abandoned(self) -> bool:
+        return isinstance(self, TxStatus.ABANDONED)
     
 
 # Now, a little trick - we make each nested variant class be a subclass of the main
@@ -3529,6 +3574,7 @@ TxStatus.UNCONFIRMED = type("TxStatus.UNCONFIRMED", (TxStatus.UNCONFIRMED, TxSta
 TxStatus.CONFIRMED = type("TxStatus.CONFIRMED", (TxStatus.CONFIRMED, TxStatus,), {})  # type: ignore
 TxStatus.CONFLICTED = type("TxStatus.CONFLICTED", (TxStatus.CONFLICTED, TxStatus,), {})  # type: ignore
 TxStatus.EXPIRED = type("TxStatus.EXPIRED", (TxStatus.EXPIRED, TxStatus,), {})  # type: ignore
+TxStatus.ABANDONED = type("TxStatus.ABANDONED", (TxStatus.ABANDONED, TxStatus,), {})  # type: ignore
 
 
 
@@ -3553,6 +3599,9 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
         if variant == 4:
             return TxStatus.EXPIRED(
             )
+        if variant == 5:
+            return TxStatus.ABANDONED(
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -3568,6 +3617,8 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.by)
             return
         if value.is_EXPIRED():
+            return
+        if value.is_ABANDONED():
             return
         raise ValueError(value)
 
@@ -3585,6 +3636,8 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.by, buf)
         if value.is_EXPIRED():
             buf.write_i32(4)
+        if value.is_ABANDONED():
+            buf.write_i32(5)
 
 
 
@@ -5671,6 +5724,37 @@ class Event:
             return True
 
     @dataclass
+    class TRANSACTION_ABANDONED:
+        """
+        A coinbase's block left the best chain, or the transaction spends from such a
+        coinbase: it can never confirm unless that block comes back, and counts for nothing.
+"""
+        
+        def __init__(self, txid:str):
+            self.txid = txid
+            
+            """
+        Its id.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.TRANSACTION_ABANDONED(txid={})".format(self.txid)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_TRANSACTION_ABANDONED():
+                return False
+            if self.txid != other.txid:
+                return False
+            return True
+
+    @dataclass
     class KEYS_DERIVED:
         """
         A payment used a derived key, so the account's lookahead window grew.
@@ -6362,6 +6446,10 @@ class Event:
         return isinstance(self, Event.TRANSACTION_EXPIRED)
     def is_transaction_expired(self) -> bool:
         return isinstance(self, Event.TRANSACTION_EXPIRED)
+    def is_TRANSACTION_ABANDONED(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_ABANDONED)
+    def is_transaction_abandoned(self) -> bool:
+        return isinstance(self, Event.TRANSACTION_ABANDONED)
     def is_KEYS_DERIVED(self) -> bool:
         return isinstance(self, Event.KEYS_DERIVED)
     def is_keys_derived(self) -> bool:
@@ -6443,6 +6531,7 @@ Event.CONFIRMATIONS_CHANGED = type("Event.CONFIRMATIONS_CHANGED", (Event.CONFIRM
 Event.TRANSACTION_REORGED = type("Event.TRANSACTION_REORGED", (Event.TRANSACTION_REORGED, Event,), {})  # type: ignore
 Event.TRANSACTION_CONFLICTED = type("Event.TRANSACTION_CONFLICTED", (Event.TRANSACTION_CONFLICTED, Event,), {})  # type: ignore
 Event.TRANSACTION_EXPIRED = type("Event.TRANSACTION_EXPIRED", (Event.TRANSACTION_EXPIRED, Event,), {})  # type: ignore
+Event.TRANSACTION_ABANDONED = type("Event.TRANSACTION_ABANDONED", (Event.TRANSACTION_ABANDONED, Event,), {})  # type: ignore
 Event.KEYS_DERIVED = type("Event.KEYS_DERIVED", (Event.KEYS_DERIVED, Event,), {})  # type: ignore
 Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
 Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
@@ -6509,6 +6598,10 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 9:
+            return Event.TRANSACTION_ABANDONED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 10:
             return Event.KEYS_DERIVED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeChainKind.read(buf),
@@ -6516,33 +6609,33 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterOptionalUInt32.read(buf),
                 _UniffiFfiConverterSequenceTypeDerivedKey.read(buf),
             )
-        if variant == 10:
+        if variant == 11:
             return Event.REORG(
                 _UniffiFfiConverterUInt32.read(buf),
                 _UniffiFfiConverterSequenceTypeBlockId.read(buf),
                 _UniffiFfiConverterSequenceTypeBlockId.read(buf),
             )
-        if variant == 11:
+        if variant == 12:
             return Event.PEER_CONNECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 12:
+        if variant == 13:
             return Event.PEER_DISCONNECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 13:
+        if variant == 14:
             return Event.BROADCAST(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
             )
-        if variant == 14:
+        if variant == 15:
             return Event.INSTANT_LOCK(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 15:
+        if variant == 16:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -6551,46 +6644,46 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 16:
+        if variant == 17:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 17:
+        if variant == 18:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 18:
+        if variant == 19:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 19:
+        if variant == 20:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 20:
+        if variant == 21:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 21:
+        if variant == 22:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 22:
+        if variant == 23:
             return Event.GOVERNANCE_DONE(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 23:
+        if variant == 24:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 24:
+        if variant == 25:
             return Event.LAGGED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 25:
+        if variant == 26:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -6628,6 +6721,9 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.by)
             return
         if value.is_TRANSACTION_EXPIRED():
+            _UniffiFfiConverterString.check_lower(value.txid)
+            return
+        if value.is_TRANSACTION_ABANDONED():
             _UniffiFfiConverterString.check_lower(value.txid)
             return
         if value.is_KEYS_DERIVED():
@@ -6735,36 +6831,39 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_TRANSACTION_EXPIRED():
             buf.write_i32(8)
             _UniffiFfiConverterString.write(value.txid, buf)
-        if value.is_KEYS_DERIVED():
+        if value.is_TRANSACTION_ABANDONED():
             buf.write_i32(9)
+            _UniffiFfiConverterString.write(value.txid, buf)
+        if value.is_KEYS_DERIVED():
+            buf.write_i32(10)
             _UniffiFfiConverterString.write(value.account_id, buf)
             _UniffiFfiConverterTypeChainKind.write(value.chain, buf)
             _UniffiFfiConverterUInt32.write(value.used_index, buf)
             _UniffiFfiConverterOptionalUInt32.write(value.used_at_height, buf)
             _UniffiFfiConverterSequenceTypeDerivedKey.write(value.new_keys, buf)
         if value.is_REORG():
-            buf.write_i32(10)
+            buf.write_i32(11)
             _UniffiFfiConverterUInt32.write(value.fork_height, buf)
             _UniffiFfiConverterSequenceTypeBlockId.write(value.disconnected, buf)
             _UniffiFfiConverterSequenceTypeBlockId.write(value.connected, buf)
         if value.is_PEER_CONNECTED():
-            buf.write_i32(11)
+            buf.write_i32(12)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.address, buf)
             _UniffiFfiConverterString.write(value.user_agent, buf)
         if value.is_PEER_DISCONNECTED():
-            buf.write_i32(12)
+            buf.write_i32(13)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.address, buf)
         if value.is_BROADCAST():
-            buf.write_i32(13)
+            buf.write_i32(14)
             _UniffiFfiConverterString.write(value.txid, buf)
             _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
         if value.is_INSTANT_LOCK():
-            buf.write_i32(14)
+            buf.write_i32(15)
             _UniffiFfiConverterString.write(value.txid, buf)
         if value.is_SPORK_CHANGED():
-            buf.write_i32(15)
+            buf.write_i32(16)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -6772,37 +6871,37 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(16)
+            buf.write_i32(17)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(17)
+            buf.write_i32(18)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(18)
+            buf.write_i32(19)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(19)
+            buf.write_i32(20)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(20)
+            buf.write_i32(21)
             _UniffiFfiConverterString.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(21)
+            buf.write_i32(22)
             _UniffiFfiConverterString.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
-            buf.write_i32(22)
+            buf.write_i32(23)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_STOPPED():
-            buf.write_i32(23)
+            buf.write_i32(24)
             _UniffiFfiConverterOptionalString.write(value.error, buf)
         if value.is_LAGGED():
-            buf.write_i32(24)
+            buf.write_i32(25)
             _UniffiFfiConverterUInt64.write(value.missed, buf)
         if value.is_OTHER():
-            buf.write_i32(25)
+            buf.write_i32(26)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -6948,6 +7047,66 @@ class _UniffiFfiConverterTypeLoggerError(_UniffiConverterRustBuffer):
     def write(value, buf):
         if isinstance(value, LoggerError.AnotherLoggerInstalled):
             buf.write_i32(1)
+
+
+
+
+
+
+class V2Transport(enum.Enum):
+    """
+    When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+"""
+    
+    NEVER = 0
+    """
+    Never: every connection is v1, in clear.
+"""
+    
+    PREFER = 1
+    """
+    With every peer that may offer it; v1 with the others.
+"""
+    
+    REQUIRE = 2
+    """
+    Only v2: peers without it are dropped.
+"""
+    
+
+
+class _UniffiFfiConverterTypeV2Transport(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return V2Transport.NEVER
+        if variant == 2:
+            return V2Transport.PREFER
+        if variant == 3:
+            return V2Transport.REQUIRE
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == V2Transport.NEVER:
+            return
+        if value == V2Transport.PREFER:
+            return
+        if value == V2Transport.REQUIRE:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == V2Transport.NEVER:
+            buf.write_i32(1)
+        if value == V2Transport.PREFER:
+            buf.write_i32(2)
+        if value == V2Transport.REQUIRE:
+            buf.write_i32(3)
+
+
 
 class _UniffiFfiConverterSequenceTypeAddress(_UniffiConverterRustBuffer):
     @classmethod
@@ -8063,7 +8222,8 @@ class ClientProtocol(typing.Protocol):
         raise NotImplementedError
     async def utxos(self, ) -> typing.List[Utxo]:
         """
-        The wallet's unspent outputs.
+        The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+        spends name it in `pending_spend` (still in the balance, not spendable again).
 """
         raise NotImplementedError
 
@@ -8356,7 +8516,8 @@ class Client(ClientProtocol):
         )
     async def utxos(self, ) -> typing.List[Utxo]:
         """
-        The wallet's unspent outputs.
+        The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+        spends name it in `pending_spend` (still in the balance, not spendable again).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8478,6 +8639,11 @@ class ClientBuilderProtocol(typing.Protocol):
     def seed(self, seed: int) -> ClientBuilder:
         """
         Seeds the client's random choices, for reproducible runs.
+"""
+        raise NotImplementedError
+    def v2_transport(self, policy: V2Transport) -> ClientBuilder:
+        """
+        When to use the BIP324 encrypted transport (default `Prefer`).
 """
         raise NotImplementedError
     def watch(self, item: str) -> ClientBuilder:
@@ -8730,6 +8896,24 @@ class ClientBuilder(ClientBuilderProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def v2_transport(self, policy: V2Transport) -> ClientBuilder:
+        """
+        When to use the BIP324 encrypted transport (default `Prefer`).
+"""
+        
+        _UniffiFfiConverterTypeV2Transport.check_lower(policy)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeV2Transport.lower(policy),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -9056,6 +9240,7 @@ __all__ = [
     "Event",
     "HeaderError",
     "LoggerError",
+    "V2Transport",
     "Balance",
     "BlockId",
     "DerivedKey",

@@ -48,6 +48,7 @@ pub mod encode;
 pub mod governance;
 pub mod hash;
 pub mod machine;
+pub mod masternode;
 pub mod network;
 pub mod node;
 pub mod p2p;

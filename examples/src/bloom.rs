@@ -10,7 +10,7 @@ use dashlite::bloom::{
 use dashlite::encode::{Decode, Encode};
 use dashlite::tx::Transaction;
 
-use crate::UsageError;
+use crate::error::{Classify, CliError};
 
 /// Build a filter, or match one against a transaction.
 #[derive(clap::Args)]
@@ -70,12 +70,12 @@ impl Flags {
     }
 }
 
-fn unhex(what: &str, text: &str) -> Result<Vec<u8>, UsageError> {
-    hex::decode(text.trim()).map_err(|e| UsageError(format!("{what}: invalid hex: {e}")))
+fn unhex(what: &str, text: &str) -> Result<Vec<u8>, CliError> {
+    hex::decode(text.trim()).map_err(|e| CliError::Usage(format!("{what}: invalid hex: {e}")))
 }
 
 /// Runs `dashlite bloom`.
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.command {
         Command::Build { elements, false_positive_rate, tweak, flags } => {
             let elements = elements
@@ -84,8 +84,9 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
                 .map(|(i, e)| unhex(&format!("element {}", i + 1), e))
                 .collect::<Result<Vec<_>, _>>()?;
             let count = u32::try_from(elements.len())
-                .map_err(|_| UsageError("too many elements".into()))?;
-            let mut filter = BloomFilter::new(count, false_positive_rate, tweak, flags.byte())?;
+                .map_err(|_| CliError::Usage("too many elements".into()))?;
+            let mut filter = BloomFilter::new(count, false_positive_rate, tweak, flags.byte())
+                .usage("filter")?;
             for e in &elements {
                 filter.insert(e);
             }
@@ -93,9 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         }
         Command::Match { filter, tx } => {
             let mut filter = BloomFilter::from_bytes(&unhex("filter", &filter)?)
-                .map_err(|e| UsageError(format!("filter: {e}")))?;
+                .map_err(|e| CliError::Usage(format!("filter: {e}")))?;
             let tx = Transaction::from_bytes(&unhex("tx", &tx)?)
-                .map_err(|e| UsageError(format!("tx: {e}")))?;
+                .map_err(|e| CliError::Usage(format!("tx: {e}")))?;
             let matched = filter.is_relevant_and_update(&tx);
             let out = serde_json::json!({
                 "matched": matched,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use dashlite::client::ClientBuilder;
 use dashlite::Network;
 
-use crate::UsageError;
+use crate::error::CliError;
 
 /// Where and how to connect.
 #[derive(clap::Args)]
@@ -29,7 +29,7 @@ pub struct Connect {
 impl Connect {
     /// The data directory: `--data-dir`, else `$XDG_DATA_HOME` or `~/.local/share`, then
     /// `dashlite/NETWORK`.
-    pub fn data_dir(&self) -> Result<PathBuf, UsageError> {
+    pub fn data_dir(&self) -> Result<PathBuf, CliError> {
         if let Some(d) = &self.data_dir {
             return Ok(d.clone());
         }
@@ -37,14 +37,16 @@ impl Connect {
             Some(d) if !d.is_empty() => PathBuf::from(d),
             _ => match std::env::var_os("HOME") {
                 Some(h) => PathBuf::from(h).join(".local/share"),
-                None => return Err(UsageError("no --data-dir and no HOME to default it".into())),
+                None => {
+                    return Err(CliError::Usage("no --data-dir and no HOME to default it".into()))
+                }
             },
         };
         Ok(base.join("dashlite").join(self.network.name()))
     }
 
     /// `--peer` values resolved (the network's default port when none is given).
-    pub fn peers(&self) -> Result<Vec<SocketAddr>, UsageError> {
+    pub fn peers(&self) -> Result<Vec<SocketAddr>, CliError> {
         let port = self.network.params().default_port;
         let mut out = Vec::new();
         for p in &self.peers {
@@ -53,16 +55,16 @@ impl Connect {
             let with_port = if has_port { p.clone() } else { format!("{p}:{port}") };
             let addr = with_port
                 .to_socket_addrs()
-                .map_err(|e| UsageError(format!("peer {p}: {e}")))?
+                .map_err(|e| CliError::Usage(format!("peer {p}: {e}")))?
                 .next()
-                .ok_or_else(|| UsageError(format!("peer {p}: no address")))?;
+                .ok_or_else(|| CliError::Usage(format!("peer {p}: no address")))?;
             out.push(addr);
         }
         Ok(out)
     }
 
     /// A client builder for these settings.
-    pub fn builder(&self) -> Result<ClientBuilder, UsageError> {
+    pub fn builder(&self) -> Result<ClientBuilder, CliError> {
         let mut b =
             ClientBuilder::new(self.network).data_dir(self.data_dir()?).max_peers(self.max_peers);
         for p in self.peers()? {

@@ -1,6 +1,6 @@
 //! `dashlite decode`: one framed message (or a bare payload) as JSON.
 
-use crate::UsageError;
+use crate::error::{usage, Classify, CliError};
 use dashlite::wire::envelope::{FrameDecoder, HEADER_LEN};
 use dashlite::wire::{BlockHeader, Command, Message};
 use dashlite::Network;
@@ -21,11 +21,11 @@ pub struct Args {
     network: Option<Network>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let text = match args.hex.as_deref() {
         None | Some("-") => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("stdin: {e}"))?;
+            std::io::stdin().read_to_string(&mut s).usage("stdin")?;
             s
         }
         Some(s) => s.to_owned(),
@@ -35,43 +35,39 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         Some(name) => decode_payload(&name, &bytes, args.network)?,
         None => decode_frame(&bytes, args.network)?,
     };
-    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    println!("{}", serde_json::to_string_pretty(&out).usage("")?);
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_hex(text: &str) -> Result<Vec<u8>, UsageError> {
+fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
     let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let clean = clean.strip_prefix("0x").unwrap_or(&clean);
     if clean.len() % 2 != 0 {
-        return Err(UsageError(format!("hex: odd number of digits ({})", clean.len())));
+        return Err(CliError::Usage(format!("hex: odd number of digits ({})", clean.len())));
     }
-    hex::decode(clean).map_err(|e| UsageError(format!("hex: {e}")))
+    hex::decode(clean).map_err(|e| CliError::Usage(format!("hex: {e}")))
 }
 
-fn decode_payload(
-    name: &str,
-    payload: &[u8],
-    network: Option<Network>,
-) -> Result<Value, UsageError> {
-    let command = Command::new(name).map_err(|e| format!("command: {e}"))?;
-    let message = Message::decode(command, payload).map_err(|e| e.to_string())?;
+fn decode_payload(name: &str, payload: &[u8], network: Option<Network>) -> Result<Value, CliError> {
+    let command = Command::new(name).usage("command")?;
+    let message = Message::decode(command, payload).usage("")?;
     render(network, &message)
 }
 
-fn decode_frame(bytes: &[u8], network: Option<Network>) -> Result<Value, UsageError> {
+fn decode_frame(bytes: &[u8], network: Option<Network>) -> Result<Value, CliError> {
     if bytes.len() < 4 {
-        return Err(UsageError(format!(
+        return Err(CliError::Usage(format!(
             "magic: truncated: needs 4 bytes, {} present",
             bytes.len()
         )));
     }
     let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
     let from_magic = Network::from_magic(magic).ok_or_else(|| {
-        format!("magic: {} is not the magic of any Dash network", hex::encode(magic))
+        usage(format!("magic: {} is not the magic of any Dash network", hex::encode(magic)))
     })?;
     if let Some(wanted) = network {
         if wanted != from_magic {
-            return Err(UsageError(format!(
+            return Err(CliError::Usage(format!(
                 "magic: {} is {from_magic}'s, not {wanted}'s",
                 hex::encode(magic)
             )));
@@ -79,35 +75,34 @@ fn decode_frame(bytes: &[u8], network: Option<Network>) -> Result<Value, UsageEr
     }
     let mut decoder = FrameDecoder::new(magic);
     decoder.feed(bytes);
-    let frame = decoder.next_frame().map_err(|e| e.to_string())?.ok_or_else(|| {
+    let frame = decoder.next_frame().usage("")?.ok_or_else(|| {
         if bytes.len() < HEADER_LEN {
-            format!("header: truncated: needs {HEADER_LEN} bytes, {} present", bytes.len())
+            usage(format!("header: truncated: needs {HEADER_LEN} bytes, {} present", bytes.len()))
         } else {
             let len = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]) as usize;
-            format!(
+            usage(format!(
                 "payload: truncated: length says {len} bytes, {} present",
                 bytes.len() - HEADER_LEN
-            )
+            ))
         }
     })?;
     if decoder.buffered() > 0 {
-        return Err(UsageError(format!(
+        return Err(CliError::Usage(format!(
             "frame: {} trailing bytes after the {}-byte payload",
             decoder.buffered(),
             frame.payload.len()
         )));
     }
-    let message = Message::from_frame(&frame).map_err(|e| e.to_string())?;
+    let message = Message::from_frame(&frame).usage("")?;
     render(Some(from_magic), &message)
 }
 
-fn render(network: Option<Network>, message: &Message) -> Result<Value, UsageError> {
+fn render(network: Option<Network>, message: &Message) -> Result<Value, CliError> {
     let payload = match message {
         // Compressed headers are shown decompressed, each with its block hash, beside the
         // bitfield and size each had on the wire.
         Message::Headers2(h2) => {
-            let headers =
-                h2.decompress(BlockHeader::block_hash).map_err(|e| format!("headers2: {e}"))?;
+            let headers = h2.decompress(BlockHeader::block_hash).usage("headers2")?;
             let entries: Vec<Value> = headers
                 .iter()
                 .zip(&h2.headers)
@@ -120,7 +115,7 @@ fn render(network: Option<Network>, message: &Message) -> Result<Value, UsageErr
                 .collect();
             json!({ "count": entries.len(), "headers": entries })
         }
-        other => serde_json::to_value(other).map_err(|e| e.to_string())?,
+        other => serde_json::to_value(other).usage("")?,
     };
     let mut out = json!({ "command": message.command_name(), "payload": payload });
     if let Some(n) = network {

@@ -10,7 +10,7 @@ use dashlite::wire::VoteSignal;
 use serde_json::{json, Value};
 
 use crate::connect::Connect;
-use crate::UsageError;
+use crate::error::CliError;
 
 /// Governance proposals and their votes. The first run syncs headers, then every object and
 /// its votes (kept in the data directory; later runs only fetch what is new, and respect
@@ -41,7 +41,7 @@ enum What {
     },
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let client = args.connect.builder()?.governance(true).build()?;
     async_std::task::block_on(async {
         let done = sync(&client, Duration::from_secs(args.timeout)).await?;
@@ -93,7 +93,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
 
 /// Runs the client until the governance round is done (or deferred by the rate limit with
 /// objects already held), or the timeout. Returns whether the round finished.
-async fn sync(client: &Client, timeout: Duration) -> Result<bool, UsageError> {
+async fn sync(client: &Client, timeout: Duration) -> Result<bool, CliError> {
     let mut events = client.events();
     client.start().await?;
     let deadline = Instant::now() + timeout;

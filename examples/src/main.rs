@@ -4,11 +4,13 @@ mod bloom;
 mod connect;
 mod decode;
 mod demo;
+mod error;
 mod governance;
 mod replay;
 mod sporks;
 mod sync;
 mod verify_headers;
+mod verify_mnlistdiff;
 mod x11;
 
 use clap::{Parser, Subcommand};
@@ -38,22 +40,16 @@ enum Cmd {
     /// Validate a file of consecutive raw 80-byte headers (proof of work, links, and from the
     /// 25th header DarkGravityWave and the other contextual rules); one JSON line.
     VerifyHeaders(verify_headers::Args),
+    /// Verify a raw `mnlistdiff` payload (coinbase proof, list and quorum merkle roots,
+    /// quorum signatures) and print its counts and roots as JSON; exit 1 when it does not
+    /// verify.
+    VerifyMnlistdiff(verify_mnlistdiff::Args),
     /// Sync a watch-only wallet from the network: progress bars, then balance and transactions.
     Sync(sync::Args),
     /// The network's sporks, verified against the spork key.
     Sporks(sporks::Args),
     /// Governance proposals and votes: list, or show one.
     Governance(governance::Args),
-}
-
-/// A failure the user caused (bad input): exit status 2 with a one-line reason.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl<E: std::fmt::Display> From<E> for UsageError {
-    fn from(e: E) -> Self {
-        UsageError(e.to_string())
-    }
 }
 
 fn main() -> ExitCode {
@@ -65,15 +61,16 @@ fn main() -> ExitCode {
         Cmd::Bloom(args) => bloom::run(args),
         Cmd::X11(args) => x11::run(args),
         Cmd::VerifyHeaders(args) => verify_headers::run(args),
+        Cmd::VerifyMnlistdiff(args) => verify_mnlistdiff::run(args),
         Cmd::Sync(args) => sync::run(args),
         Cmd::Sporks(args) => sporks::run(args),
         Cmd::Governance(args) => governance::run(args),
     };
     match result {
         Ok(code) => code,
-        Err(UsageError(reason)) => {
-            eprintln!("error: {reason}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("error: {}", e.reason());
+            e.exit_code()
         }
     }
 }

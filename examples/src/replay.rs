@@ -3,7 +3,7 @@
 //! the client concludes: the validated header chain, the filtered blocks proven against it,
 //! the wallet's payments and the governance objects.
 
-use crate::UsageError;
+use crate::error::{usage, Classify, CliError};
 use dashlite::bloom::BloomFilter;
 use dashlite::chain::{trusted_headers, HeaderTree, MemoryHeaderStore, TreeConfig, U256};
 use dashlite::hash::{BlockHash, Txid};
@@ -40,21 +40,20 @@ struct Payment {
     height: Option<u32>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let text = std::fs::read_to_string(&args.session)
-        .map_err(|e| format!("session: {}: {e}", args.session.display()))?;
-    let session: Value =
-        serde_json::from_str(&text).map_err(|e| format!("session: not JSON: {e}"))?;
+        .usage(&format!("session: {}", args.session.display()))?;
+    let session: Value = serde_json::from_str(&text).usage("session: not JSON")?;
     let network: Network = session["network"]
         .as_str()
-        .ok_or("session: no network")?
+        .ok_or_else(|| usage("session: no network"))?
         .parse()
-        .map_err(|e| format!("session: {e}"))?;
+        .usage("session")?;
     let watched: [u8; 20] = hex::decode(session["watched_hash160"].as_str().unwrap_or(""))
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or("session: watched_hash160 must be 20 bytes of hex")?;
-    let frames = session["frames"].as_array().ok_or("session: no frames")?;
+        .ok_or_else(|| usage("session: watched_hash160 must be 20 bytes of hex"))?;
+    let frames = session["frames"].as_array().ok_or_else(|| usage("session: no frames"))?;
     let params = network.params();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
 
@@ -62,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
     let start = trusted_headers(0, U256::ZERO, &[(genesis, genesis.block_hash())]);
     let mut tree =
         HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), &start)
-            .map_err(|e| format!("chain: {e}"))?;
+            .usage("chain")?;
     let mut inbound = FrameDecoder::new(params.magic);
     let mut outbound = FrameDecoder::new(params.magic);
     let mut filter: Option<BloomFilter> = None;
@@ -75,27 +74,25 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
 
     println!("Replaying {} frames recorded with Dash Core ({network})", frames.len());
     for f in frames {
-        let bytes =
-            hex::decode(f["frame"].as_str().unwrap_or("")).map_err(|e| format!("frame: {e}"))?;
+        let bytes = hex::decode(f["frame"].as_str().unwrap_or("")).usage("frame")?;
         let incoming = f["dir"] == "in";
         let decoder = if incoming { &mut inbound } else { &mut outbound };
         decoder.feed(&bytes);
         let frame = decoder
             .next_frame()
-            .map_err(|e| e.to_string())?
-            .ok_or("frame: incomplete frame in the recording")?;
-        let message = Message::from_frame(&frame).map_err(|e| e.to_string())?;
+            .usage("")?
+            .ok_or_else(|| usage("frame: incomplete frame in the recording"))?;
+        let message = Message::from_frame(&frame).usage("")?;
         match (incoming, message) {
             (false, Message::FilterLoad(load)) => {
                 let f = BloomFilter::from_parts(load.data, load.hash_funcs, load.tweak, load.flags)
-                    .map_err(|e| format!("filterload: {e}"))?;
+                    .usage("filterload")?;
                 println!("  filter: {} bytes, {} hash functions", f.data().len(), f.hash_funcs());
                 filter = Some(f);
             }
             (true, Message::Headers2(h2)) => {
                 let t = Instant::now();
-                let hashed =
-                    h2.decompress(BlockHeader::block_hash).map_err(|e| format!("headers2: {e}"))?;
+                let hashed = h2.decompress(BlockHeader::block_hash).usage("headers2")?;
                 x11_time += t.elapsed();
                 let pairs: Vec<(BlockHeader, BlockHash)> =
                     hashed.iter().map(|h| (h.header, h.hash)).collect();
@@ -110,11 +107,10 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
             }
             (true, Message::MerkleBlock(mb)) => {
                 let hash = mb.header.block_hash();
-                let stored =
-                    tree.header_by_hash(&hash).map_err(|e| format!("chain: {e}"))?.ok_or_else(
-                        || format!("merkleblock: block {hash} is not in the header chain"),
-                    )?;
-                let matched = mb.matched_txids().map_err(|e| format!("merkleblock {hash}: {e}"))?;
+                let stored = tree.header_by_hash(&hash).usage("chain")?.ok_or_else(|| {
+                    usage(format!("merkleblock: block {hash} is not in the header chain"))
+                })?;
+                let matched = mb.matched_txids().usage(&format!("merkleblock {hash}"))?;
                 expected = matched.iter().map(|m| m.txid).collect();
                 expected.reverse();
                 block_height = Some(stored.height);
@@ -173,17 +169,17 @@ fn accept(
     tree: &mut HeaderTree<MemoryHeaderStore>,
     headers: &[(BlockHeader, BlockHash)],
     now: u64,
-) -> Result<(), UsageError> {
+) -> Result<(), CliError> {
     // Headers already in the chain (a second answer covering the same range) are skipped.
     let mut fresh = Vec::with_capacity(headers.len());
     for pair in headers {
-        if tree.header_by_hash(&pair.1).map_err(|e| format!("chain: {e}"))?.is_none() {
+        if tree.header_by_hash(&pair.1).usage("chain")?.is_none() {
             fresh.push(*pair);
         }
     }
     let outcome = tree.accept_headers(&fresh, now);
     if let Some(e) = outcome.error {
-        return Err(UsageError(format!("headers: {e}")));
+        return Err(CliError::Usage(format!("headers: {e}")));
     }
     Ok(())
 }

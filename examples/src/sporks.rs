@@ -4,10 +4,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use dashlite::client::{Client, ClientEvent};
+use dashlite::network::Params;
 use serde_json::json;
 
 use crate::connect::Connect;
-use crate::UsageError;
+use crate::error::CliError;
 
 /// After the last spork or peer event, this much quiet ends the wait.
 const QUIET: Duration = Duration::from_secs(2);
@@ -26,8 +27,9 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let client = args.connect.builder()?.build()?;
+    let params = args.connect.network.params();
     async_std::task::block_on(async {
         let heard = listen(&client, Duration::from_secs(args.timeout), |e| {
             matches!(e, ClientEvent::Spork(_))
@@ -45,6 +47,8 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
                         "value": s.value,
                         "active": s.active,
                         "from_network": s.from_network,
+                        "signature_verified": s.from_network,
+                        "signed_by": s.signers.iter().map(|k| spork_address(params, k)).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -72,7 +76,7 @@ pub async fn listen(
     client: &Client,
     timeout: Duration,
     mut relevant: impl FnMut(&ClientEvent) -> bool,
-) -> Result<bool, UsageError> {
+) -> Result<bool, CliError> {
     let mut events = client.events();
     client.start().await?;
     let deadline = Instant::now() + timeout;
@@ -103,4 +107,15 @@ pub async fn listen(
             Err(_) => {}
         }
     }
+}
+
+/// The network's spork address for a signer's key id (its HASH160), or the key id in hex
+/// should the network's list not name it.
+fn spork_address(params: &Params, key_id: &[u8; 20]) -> String {
+    params
+        .spork_key_ids
+        .iter()
+        .position(|k| k == key_id)
+        .and_then(|i| params.spork_addresses.get(i))
+        .map_or_else(|| hex::encode(key_id), |a| (*a).to_owned())
 }

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::connect::Connect;
-use crate::UsageError;
+use crate::error::{Classify, CliError};
 
 /// Birthdays below this are heights, above are unix times (the nLockTime convention).
 const HEIGHT_LIMIT: u64 = 500_000_000;
@@ -41,14 +41,14 @@ pub struct Args {
     json: bool,
 }
 
-fn builder(args: &Args) -> Result<ClientBuilder, UsageError> {
+fn builder(args: &Args) -> Result<ClientBuilder, CliError> {
     let mut b = args.connect.builder()?;
     for w in &args.watch {
-        b = b.watch(WatchItem::parse(w, args.connect.network)?);
+        b = b.watch(WatchItem::parse(w, args.connect.network).usage("--watch")?);
     }
     if let Some(v) = args.birthday {
         b = b.birthday(if v < HEIGHT_LIMIT {
-            Birthday::Height(u32::try_from(v).map_err(|_| UsageError("bad birthday".into()))?)
+            Birthday::Height(u32::try_from(v).map_err(|_| CliError::Usage("bad birthday".into()))?)
         } else {
             Birthday::Time(v)
         });
@@ -56,7 +56,7 @@ fn builder(args: &Args) -> Result<ClientBuilder, UsageError> {
     Ok(b)
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let client = builder(&args)?.build()?;
     async_std::task::block_on(follow(&args, client))
 }
@@ -103,7 +103,7 @@ impl Bars {
     }
 }
 
-async fn follow(args: &Args, client: Client) -> Result<ExitCode, UsageError> {
+async fn follow(args: &Args, client: Client) -> Result<ExitCode, CliError> {
     let bars = Bars::new(args.json);
     let mut events = client.events();
     client.start().await?;
@@ -177,6 +177,9 @@ fn describe(e: &WalletEvent) -> String {
         }
         WalletEvent::Conflicted { txid, by } => format!("wallet: {txid} double-spent by {by}"),
         WalletEvent::Expired { txid } => format!("wallet: {txid} expired unconfirmed"),
+        WalletEvent::Abandoned { txid } => {
+            format!("wallet: {txid} abandoned (its coinbase left the best chain)")
+        }
         WalletEvent::KeysDerived(ext) => {
             format!("wallet: {} more keys derived", ext.new_keys.len())
         }
@@ -189,6 +192,7 @@ fn status_text(s: &TxStatus) -> String {
         TxStatus::Unconfirmed => "unconfirmed".into(),
         TxStatus::Conflicted { by } => format!("conflicted by {by}"),
         TxStatus::Expired => "expired".into(),
+        TxStatus::Abandoned => "abandoned".into(),
     }
 }
 
@@ -218,6 +222,7 @@ fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
                         TxStatus::Unconfirmed => "unconfirmed",
                         TxStatus::Conflicted { .. } => "conflicted",
                         TxStatus::Expired => "expired",
+                        TxStatus::Abandoned => "abandoned",
                     },
                 })
             })

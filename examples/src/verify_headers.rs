@@ -6,7 +6,7 @@
 //! two-hour future limit against this machine's clock, the minimum version, and the
 //! network's checkpoints. X11 runs on every core first.
 
-use crate::UsageError;
+use crate::error::{Classify, CliError};
 use dashlite::chain::dgw::DGW_PAST_BLOCKS;
 use dashlite::chain::{
     block_work, check_proof_of_work, hash_headers_parallel, trusted_headers, ChainError,
@@ -39,11 +39,11 @@ struct Invalid {
     detail: String,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let path = args.file.display().to_string();
-    let raw = std::fs::read(&args.file).map_err(|e| format!("{path}: {e}"))?;
+    let raw = std::fs::read(&args.file).usage(&path)?;
     if raw.is_empty() || raw.len() % BlockHeader::SIZE != 0 {
-        return Err(UsageError(format!(
+        return Err(CliError::Usage(format!(
             "{path}: {} bytes is not a positive multiple of {} (raw headers)",
             raw.len(),
             BlockHeader::SIZE
@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
     let count = raw.len() / BlockHeader::SIZE;
     let last_height =
         u32::try_from(count - 1).ok().and_then(|n| args.height.checked_add(n)).ok_or_else(
-            || UsageError(format!("{count} headers from height {} overflow", args.height)),
+            || CliError::Usage(format!("{count} headers from height {} overflow", args.height)),
         )?;
     let headers: Vec<BlockHeader> = raw
         .chunks_exact(BlockHeader::SIZE)

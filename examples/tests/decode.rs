@@ -201,3 +201,36 @@ fn unknown_commands_are_shown_raw() {
     let out = decode_ok(&["--command", "qsigshare", "0102"]);
     assert_eq!(out["payload"]["payload"], "0102");
 }
+
+/// One readable form for every address type, the one Dash Core's `ToStringAddr` prints: an
+/// `addrv2` entry of each network Dash Core accepts, built from the BIP155 vectors, shows the
+/// address the vector names.
+#[test]
+fn addrv2_addresses_of_every_network_print_as_dash_core_writes_them() {
+    let addrv2 = vectors("addrv2.json");
+    let mut entries = Vec::new();
+    for v in addrv2["cnetaddr_unserialize_v2"].as_array().unwrap() {
+        let result = v["result"].as_str().unwrap();
+        let Some(rest) = result.strip_prefix("valid ") else { continue };
+        let shown = rest.rsplit(' ').next().unwrap().to_owned();
+        entries.push((v["hex"].as_str().unwrap().to_owned(), shown));
+    }
+    assert!(entries.len() >= 5, "IPv4, IPv6, Tor v3, I2P and CJDNS vectors: {entries:?}");
+    // count, then per entry: time, services (CompactSize), the address, port 9999 big-endian.
+    let mut payload = format!("{:02x}", entries.len());
+    for (addr, _) in &entries {
+        payload.push_str(&format!("61bc6649{:02x}{addr}270f", 1u8));
+    }
+    let out = decode_ok(&["--command", "addrv2", &payload]);
+    let got: Vec<&str> = out["payload"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["addr"].as_str().expect("the address is a string"))
+        .collect();
+    let want: Vec<&str> = entries.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(got, want);
+    assert!(
+        want.iter().any(|s| s.ends_with(".onion")) && want.iter().any(|s| s.ends_with(".b32.i2p"))
+    );
+}

@@ -47,6 +47,15 @@ fn sporks_and_governance_from_a_node_are_verified_listed_and_kept() {
     assert_eq!(heard.len(), 2, "{doc}");
     let is = heard.iter().find(|s| s["id"] == 10001).expect("spork 2");
     assert_eq!((is["value"].as_i64(), is["active"].as_bool()), (Some(0), Some(true)));
+    // Verified, and by the network's spork key (regtest has one).
+    assert_eq!(is["signature_verified"], true, "{doc}");
+    let regtest_key = dashlite::Network::Regtest.params().spork_addresses[0];
+    assert_eq!(is["signed_by"], serde_json::json!([regtest_key]), "{doc}");
+    let default = sporks.iter().find(|s| s["from_network"] == false).expect("a default");
+    assert_eq!(
+        (&default["signature_verified"], &default["signed_by"]),
+        (&serde_json::json!(false), &serde_json::json!([]))
+    );
     let dkg = heard
         .iter()
         .find(|s| s["name"].as_str().is_some_and(|n| n.contains("QUORUM_DKG")))

@@ -151,6 +151,28 @@ struct Config {
     seed: Option<u64>,
     blocks_in_flight: Option<u32>,
     governance: bool,
+    v2_transport: V2Transport,
+}
+
+/// When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum V2Transport {
+    /// Never: every connection is v1, in clear.
+    Never,
+    /// With every peer that may offer it; v1 with the others.
+    Prefer,
+    /// Only v2: peers without it are dropped.
+    Require,
+}
+
+impl From<V2Transport> for dashlite::p2p::V2Policy {
+    fn from(p: V2Transport) -> Self {
+        match p {
+            V2Transport::Never => dashlite::p2p::V2Policy::Never,
+            V2Transport::Prefer => dashlite::p2p::V2Policy::Prefer,
+            V2Transport::Require => dashlite::p2p::V2Policy::Require,
+        }
+    }
 }
 
 fn invalid(setting: &str, reason: impl ToString) -> ClientError {
@@ -196,7 +218,7 @@ impl Config {
         if let Some(n) = self.blocks_in_flight {
             b = b.blocks_in_flight(n as usize);
         }
-        Ok(b.governance(self.governance))
+        Ok(b.governance(self.governance).v2_transport(self.v2_transport.into()))
     }
 }
 
@@ -257,6 +279,7 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
+            v2_transport: V2Transport::Prefer,
         })))
     }
 
@@ -294,6 +317,11 @@ impl ClientBuilder {
     /// the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
     pub fn filter_reloads_only(self: Arc<Self>, enabled: bool) -> Arc<Self> {
         self.set(|c| c.filter_reloads_only = enabled)
+    }
+
+    /// When to use the BIP324 encrypted transport (default `Prefer`).
+    pub fn v2_transport(self: Arc<Self>, policy: V2Transport) -> Arc<Self> {
+        self.set(|c| c.v2_transport = policy)
     }
 
     /// How many peers to keep connected (at least 1, default 3).
@@ -394,7 +422,8 @@ impl Client {
         Ok(wallet_transactions(&wallet))
     }
 
-    /// The wallet's unspent outputs.
+    /// The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+    /// spends name it in `pending_spend` (still in the balance, not spendable again).
     pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
         let network = self.inner.network();
         Ok(self.inner.utxos().await?.into_iter().map(|u| utxo(u, network)).collect())

@@ -74,6 +74,12 @@ pub enum Event {
         /// Its id.
         txid: String,
     },
+    /// A coinbase's block left the best chain, or the transaction spends from such a
+    /// coinbase: it can never confirm unless that block comes back, and counts for nothing.
+    TransactionAbandoned {
+        /// Its id.
+        txid: String,
+    },
     /// A payment used a derived key, so the account's lookahead window grew.
     KeysDerived {
         /// The account (hex of HASH160 of its key).
@@ -238,6 +244,7 @@ fn wallet_event(e: WalletEvent, network: dashlite::Network) -> Event {
             Event::TransactionConflicted { txid: txid.to_string(), by: by.to_string() }
         }
         WalletEvent::Expired { txid } => Event::TransactionExpired { txid: txid.to_string() },
+        WalletEvent::Abandoned { txid } => Event::TransactionAbandoned { txid: txid.to_string() },
         WalletEvent::KeysDerived(x) => Event::KeysDerived {
             account_id: hex(&x.account.0),
             chain: x.chain.into(),

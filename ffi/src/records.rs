@@ -66,6 +66,9 @@ pub enum TxStatus {
     },
     /// Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
     Expired,
+    /// A coinbase whose block left the best chain, or a spend of one: it can never confirm
+    /// unless that block comes back, so it counts for nothing.
+    Abandoned,
 }
 
 pub(crate) fn confirmed(b: &BlockRef) -> TxStatus {
@@ -79,6 +82,7 @@ impl From<wallet::TxStatus> for TxStatus {
             wallet::TxStatus::Confirmed(b) => confirmed(&b),
             wallet::TxStatus::Conflicted { by } => TxStatus::Conflicted { by: by.to_string() },
             wallet::TxStatus::Expired => TxStatus::Expired,
+            wallet::TxStatus::Abandoned => TxStatus::Abandoned,
         }
     }
 }
@@ -117,7 +121,8 @@ pub(crate) fn wallet_transactions(wallet: &Wallet) -> Vec<WalletTransaction> {
         .collect()
 }
 
-/// An unspent wallet output.
+/// A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+/// names it in `pending_spend`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct Utxo {
     /// The transaction that created it (display hex).
@@ -134,6 +139,9 @@ pub struct Utxo {
     pub height: Option<u32>,
     /// Created by a coinbase (spendable after 100 confirmations).
     pub is_coinbase: bool,
+    /// The unconfirmed transaction spending it (display hex), if any: it still counts in
+    /// the balance but is not spendable again.
+    pub pending_spend: Option<String>,
 }
 
 pub(crate) fn utxo(u: wallet::Utxo, network: dashlite::Network) -> Utxo {
@@ -145,6 +153,7 @@ pub(crate) fn utxo(u: wallet::Utxo, network: dashlite::Network) -> Utxo {
         script_pubkey: u.script_pubkey.as_bytes().to_vec(),
         height: u.height,
         is_coinbase: u.is_coinbase,
+        pending_spend: u.pending_spend.map(|t| t.to_string()),
     }
 }
 

@@ -42,6 +42,10 @@ pub const MASTERNODE_COLLATERAL: i64 = 1_000 * COIN;
 /// freshly built chains (and the on-disk header cache) deterministic.
 static NEXT_TAG: AtomicU32 = AtomicU32::new(1);
 
+/// The first branch tag [`Chain::reorg_with_tag`] callers may choose: the process-wide
+/// counter behind [`Chain::reorg_with`] never gets this far.
+pub const BRANCH_TAGS_FROM: u32 = 0x8000_0000;
+
 fn fresh_tag() -> u32 {
     NEXT_TAG.fetch_add(1, Ordering::Relaxed)
 }
@@ -325,6 +329,20 @@ impl Chain {
         } else {
             None
         }
+    }
+
+    /// Where the branch of `hash` meets the active chain: its own height if on it, else the
+    /// height of its last active ancestor (following blocks a reorg took off); `None` if the
+    /// block is unknown.
+    pub fn branch_point(&self, hash: &BlockHash) -> Option<u32> {
+        let mut hash = *hash;
+        for _ in 0..10_000 {
+            if let Some(h) = self.height_of(&hash) {
+                return Some(h);
+            }
+            hash = self.block_by_hash(&hash)?.header.prev_blockhash;
+        }
+        None
     }
 
     /// The height of `hash` if it is on the active chain.
@@ -614,6 +632,13 @@ impl Chain {
     /// Replaces the last `depth` blocks with the blocks `specs` describe (there must be more of
     /// them than `depth`, so the new branch has more work).
     pub fn reorg_with(&mut self, depth: u32, specs: Vec<BlockSpec>) -> Reorg {
+        self.reorg_with_tag(depth, specs, fresh_tag())
+    }
+
+    /// [`Chain::reorg_with`] with the new branch's tag given (its coinbases carry it), so the
+    /// branch is the same whatever other chains the process built before. Tags from
+    /// [`BRANCH_TAGS_FROM`] up are never handed out otherwise; a chain must not reuse one.
+    pub fn reorg_with_tag(&mut self, depth: u32, specs: Vec<BlockSpec>, tag: u32) -> Reorg {
         assert!(depth <= self.height(), "cannot reorg below genesis");
         assert!(specs.len() > depth as usize, "the new branch needs more blocks than it replaces");
         let fork_height = self.height() - depth;
@@ -639,8 +664,7 @@ impl Chain {
         returned.append(&mut self.mempool);
         self.mempool = returned;
         self.drop_invalid_spends(fork_height, gone_coinbases);
-        self.tag = fresh_tag();
-        let tag = self.tag;
+        self.tag = tag;
         let connected = specs.into_iter().map(|s| self.mine_on_branch(s, tag)).collect();
         Reorg { fork_height, disconnected, connected, returned_to_mempool: returned_ids }
     }

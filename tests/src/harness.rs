@@ -26,7 +26,9 @@ use dashlite::governance::GovernanceService;
 use dashlite::machine::{Event, Parts, StateMachine};
 use dashlite::network::Network;
 use dashlite::node::{self, Host, NodeHandle};
-use dashlite::p2p::{AddrBook, DisconnectReason, Misbehavior, PeerId, PeerInfo, Time, Timeouts};
+use dashlite::p2p::{
+    AddrBook, DisconnectReason, Misbehavior, PeerId, PeerInfo, Time, Timeouts, V2Policy,
+};
 use dashlite::sync::{start_header, SyncConfig, SyncEngine};
 use dashlite::wallet::{Wallet, WatchList};
 
@@ -55,6 +57,8 @@ pub struct MachineConfig {
     pub sync: fn(&mut SyncConfig),
     /// Whether governance objects are synced (once headers are).
     pub governance: bool,
+    /// When the client speaks v2 (default: as the client does, with every peer that may).
+    pub v2: V2Policy,
 }
 
 impl MachineConfig {
@@ -68,6 +72,7 @@ impl MachineConfig {
             address_book: None,
             seed: 0xe2e,
             sync: |_| {},
+            v2: V2Policy::default(),
             governance: false,
         }
     }
@@ -129,6 +134,7 @@ impl MachineClient {
         p2p.manual_peers = config.peers;
         p2p.target_outbound = config.target;
         p2p.timeouts = config.timeouts;
+        p2p.v2 = config.v2;
         let mut parts = Parts::new(p2p, sync, config.seed);
         if let Some(book) = config.address_book {
             parts.address_book = book;

@@ -47,5 +47,7 @@ pub mod wallet;
 
 pub use chain::{BlockSpec, Chain, Reorg};
 pub use client::RawClient;
-pub use node::{start_nodes, Disconnect, Event, Forgery, Mode, NodeConfig, NodeHandle, PeerId};
+pub use node::{
+    start_nodes, Disconnect, Event, Forgery, Mode, NodeConfig, NodeHandle, NodeTransport, PeerId,
+};
 pub use shared::SharedChain;

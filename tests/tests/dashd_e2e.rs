@@ -231,3 +231,51 @@ fn a_reorg_by_invalidateblock_moves_one_payment_and_conflicts_a_spend() {
     });
     check_dashlite_connections(&nodes);
 }
+
+/// Syncs a client on `node` watching `address` and returns what the node's `getpeerinfo`
+/// says of the client's connection while it is up: (transport_protocol_type, session_id),
+/// and the wallet.
+fn sync_and_ask_transport(node: &Dashd, address: &str) -> ((String, String), Wallet) {
+    let tip = node.height();
+    let client = client(std::slice::from_ref(node), regtest_address(address));
+    async_std::task::block_on(async {
+        let mut events = client.events();
+        client.start().await.expect("start");
+        synced_to(&mut events, tip).await;
+        let peers = node.rpc(&["getpeerinfo"]);
+        let ours: Vec<&serde_json::Value> = peers
+            .as_array()
+            .expect("getpeerinfo is a list")
+            .iter()
+            .filter(|p| p["subver"].as_str().is_some_and(|s| s.contains(DASHLITE_AGENT)))
+            .collect();
+        assert_eq!(ours.len(), 1, "one dashlite connection: {peers}");
+        let transport = ours[0]["transport_protocol_type"].as_str().unwrap_or("").to_owned();
+        let session = ours[0]["session_id"].as_str().unwrap_or("").to_owned();
+        client.stop().await.expect("stop");
+        ((transport, session), client.wallet().await.expect("wallet"))
+    })
+}
+
+#[test]
+fn a_full_sync_from_dash_core_runs_over_bip324_v2() {
+    let node = Dashd::start_many(1).remove(0);
+    let (address, txs) = paid_and_spent(&node, 3, 10);
+    let expected = truth(&node, &txs);
+    let ((transport, session), wallet) = sync_and_ask_transport(&node, &address);
+    assert_eq!(transport, "v2", "Dash Core sees dashlite on the encrypted transport");
+    assert_eq!(session.len(), 64, "a BIP324 session id: {session:?}");
+    assert_eq!(wallet_truth(&wallet), expected);
+    check_dashlite_connections(std::slice::from_ref(&node));
+}
+
+#[test]
+fn a_dash_core_node_without_v2_is_synced_over_v1_after_the_fallback() {
+    let node = Dashd::start_with(&["-v2transport=0"]);
+    let (address, txs) = paid_and_spent(&node, 2, 10);
+    let expected = truth(&node, &txs);
+    let ((transport, _), wallet) = sync_and_ask_transport(&node, &address);
+    assert_eq!(transport, "v1");
+    assert_eq!(wallet_truth(&wallet), expected);
+    check_dashlite_connections(std::slice::from_ref(&node));
+}

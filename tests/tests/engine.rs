@@ -9,7 +9,9 @@ use dashlite::hash::{BlockHash, Hash256};
 use dashlite::network::Network;
 use dashlite::p2p::{Command, PeerId, SECOND};
 use dashlite::store::Progress;
-use dashlite::sync::{start_header, BroadcastOutcome, SyncEngine, SyncEvent};
+use dashlite::sync::{
+    start_header, BroadcastOutcome, SyncEngine, SyncEvent, DEFAULT_BLOCKS_IN_FLIGHT,
+};
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, TxStatus, Wallet, WalletEvent};
 use dashlite::wire::{GetData, Inv, InvType, Inventory, IsDLock, Message};
@@ -83,6 +85,19 @@ fn a_peer_starting_another_merkleblock_before_the_matched_txs_is_scored_100_and_
     assert!(honest.contains(&withheld), "the withheld block was not asked again");
     assert!(sim.synced_to_tip());
     assert_eq!(sim.confirmed(), payments);
+}
+
+#[test]
+fn the_block_peer_is_asked_for_a_whole_window_at_once() {
+    // Dash Core idles once it has served every request; a deep window keeps it busy.
+    let mut sim = Sim::new(Chain::with_blocks(2_100), alice_wallet());
+    sim.connect(1, Mode::NoBlocks, true);
+    assert_eq!(sim.engine.tree().tip().height, 2_100);
+    let asked = sim.peer(1).getdata_hashes(InvType::FilteredBlock);
+    assert_eq!(asked.len(), DEFAULT_BLOCKS_IN_FLIGHT);
+    let first: Vec<Hash256> =
+        (1..=2_000).map(|h| block_hash(&sim.chain.hash_at(h).expect("block"))).collect();
+    assert_eq!(asked, first, "the lowest heights, in order");
 }
 
 #[test]

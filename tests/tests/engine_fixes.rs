@@ -8,7 +8,7 @@ mod engine_sim;
 use dashlite::hash::{BlockHash, Hash256};
 use dashlite::p2p::{services, Command, Misbehavior, PeerId, SECOND};
 use dashlite::sync::PRUNED_PEER_DEPTH;
-use dashlite::tx::Transaction;
+use dashlite::tx::{OutPoint, Transaction};
 use dashlite::wallet::{TxStatus, Wallet, WalletEvent, UNCONFIRMED_EXPIRY_BLOCKS};
 use dashlite::wire::{BlockHeader, Headers, Inv, InvType, Inventory, Message};
 use dashlite_testkit::chain::COIN;
@@ -219,6 +219,14 @@ fn a_forged_unconfirmed_spend_is_refused_and_an_honest_one_hides_no_confirmed_co
     let after = sim.engine.wallet().balance();
     assert_eq!(after.confirmed, before.confirmed, "an unconfirmed spend hid a confirmed coin");
     assert_eq!(after.unconfirmed_outgoing, before.unconfirmed_outgoing + value);
+    // Nor from the outputs the balance counts: it is listed, marked as pending, and only
+    // leaves the spendable ones.
+    let wallet = sim.engine.wallet();
+    let coin = OutPoint::new(paid.txid(), *vout);
+    let listed = wallet.utxos().into_iter().find(|u| u.outpoint == coin);
+    assert_eq!(listed.and_then(|u| u.pending_spend), Some(spend.txid()));
+    assert_eq!(wallet.utxos().len(), utxos);
+    assert!(wallet.spendable_utxos().iter().all(|u| u.outpoint != coin));
     assert_eq!(penalties(&sim).len(), 1);
 }
 

@@ -14,7 +14,7 @@ use dashlite::wire::{
 };
 use dashlite_testkit::chain::{BlockSpec, COIN};
 use dashlite_testkit::keys::TestKey;
-use dashlite_testkit::node::{Disconnect, NODE_NETWORK};
+use dashlite_testkit::node::{Disconnect, NodeTransport, NODE_NETWORK};
 use dashlite_testkit::{start_nodes, Event, NodeConfig, NodeHandle, RawClient, SharedChain};
 
 fn filter_for(key: &TestKey) -> FilterLoad {
@@ -434,7 +434,10 @@ fn an_obsolete_client_version_is_disconnected() {
 
 #[test]
 fn messages_before_the_handshake_are_ignored() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    // On v1: a node that speaks v2 takes any first bytes other than a v1 `version` for a v2
+    // key, as Dash Core does.
+    let config = NodeConfig::default().with_transport(NodeTransport::V1Only);
+    let node = NodeHandle::start_with(&SharedChain::with_blocks(1), config).expect("node");
     let mut c = RawClient::connect(node.addr()).unwrap();
     c.send(&Message::GetAddr).unwrap();
     c.send(&Message::FilterAdd(FilterAdd { element: vec![1] })).unwrap();

@@ -560,10 +560,15 @@ fn the_address_book_fills_from_addr_and_addrv2_and_survives_a_restart() {
 // Transport faults.
 // ---------------------------------------------------------------------------------------------
 
+/// The v1 envelope's faults need a v1 connection.
+fn v1(c: &mut MachineConfig) {
+    c.v2 = dashlite::p2p::V2Policy::Never;
+}
+
 #[test]
 fn a_peer_framing_with_the_wrong_magic_is_dropped() {
     let mut s =
-        Scenario::together(SharedChain::with_blocks(5), Mode::WrongMagic { command: None }, |_| {});
+        Scenario::together(SharedChain::with_blocks(5), Mode::WrongMagic { command: None }, v1);
     let reason = s.evil_dropped();
     assert!(matches!(reason, DisconnectReason::Frame(FrameError::BadMagic { .. })), "{reason:?}");
     s.carries_on_with_the_honest_peers();
@@ -574,7 +579,7 @@ fn a_peer_declaring_an_oversized_payload_is_dropped() {
     let mut s = Scenario::together(
         SharedChain::with_blocks(5),
         Mode::OversizedLength { command: None },
-        |_| {},
+        v1,
     );
     let reason = s.evil_dropped();
     assert!(matches!(reason, DisconnectReason::Frame(FrameError::Oversized { .. })), "{reason:?}");
@@ -587,6 +592,7 @@ fn a_peer_whose_checksums_are_all_wrong_never_completes_the_handshake() {
     // is dropped, so its handshake times out.
     let mut s =
         Scenario::together(SharedChain::with_blocks(5), Mode::BadChecksum { command: None }, |c| {
+            v1(c);
             c.timeouts = short(|t| t.handshake = 2 * SECOND);
         });
     assert_eq!(s.evil_dropped(), DisconnectReason::HandshakeTimeout);
@@ -595,11 +601,16 @@ fn a_peer_whose_checksums_are_all_wrong_never_completes_the_handshake() {
 
 #[test]
 fn a_slowloris_peer_is_dropped_as_stalled_while_requests_wait() {
-    // The sync engine asks it for headers at once; the answer trickles at ~100 bytes/s.
+    // The sync engine asks it for headers at once; the answer trickles at ~100 bytes/s. On
+    // v1, so that the handshake is a few hundred bytes (a v2 responder's garbage alone may be
+    // 4,095 bytes, 40 s at this rate).
     let mut s = Scenario::alone(
         SharedChain::with_blocks(30),
         Mode::Slowloris { chunk: 1, pause: Duration::from_millis(10) },
-        |c| c.timeouts = short(|t| t.stall = 2 * SECOND),
+        |c| {
+            v1(c);
+            c.timeouts = short(|t| t.stall = 2 * SECOND);
+        },
     );
     s.evil_peer();
     assert_eq!(s.evil_dropped(), DisconnectReason::Stalled);

@@ -490,6 +490,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_peer(uint64_t ptr, RustBuff
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_seed(uint64_t ptr, uint64_t seed, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_V2_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_V2_TRANSPORT
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(uint64_t ptr, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_WATCH
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_WATCH
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_watch(uint64_t ptr, RustBuffer item, RustCallStatus *_Nonnull out_status
@@ -1275,6 +1280,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_peer(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_SEED
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_SEED
 uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_V2_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_V2_TRANSPORT
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport(void
     
 );
 #endif

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::bloom::FilterUpdates;
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
 use crate::network::{Network, Params};
+use crate::p2p::V2Policy;
 use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
 use crate::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
@@ -115,6 +116,7 @@ pub struct ClientBuilder {
     pub(crate) seed: Option<u64>,
     pub(crate) blocks_in_flight: Option<usize>,
     pub(crate) governance: bool,
+    pub(crate) v2: V2Policy,
 }
 
 impl ClientBuilder {
@@ -134,6 +136,7 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
+            v2: V2Policy::default(),
         }
     }
 
@@ -184,6 +187,14 @@ impl ClientBuilder {
     /// How many peers to keep connected.
     pub fn max_peers(mut self, n: usize) -> Self {
         self.max_peers = n;
+        self
+    }
+
+    /// When to speak the BIP324 encrypted transport (default [`V2Policy::Prefer`]: with every
+    /// peer that may offer it, v1 with the others). [`V2Policy::Require`] never sends a byte in
+    /// clear: peers without v2 are dropped.
+    pub fn v2_transport(mut self, policy: V2Policy) -> Self {
+        self.v2 = policy;
         self
     }
 

@@ -200,7 +200,8 @@ impl Client {
         .await
     }
 
-    /// The wallet's unspent outputs.
+    /// The wallet outputs no confirmed transaction spends, as [`crate::wallet::Wallet::utxos`]:
+    /// the ones an unconfirmed transaction spends say so in `pending_spend`.
     pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
         self.with(|s| s.machine().wallet().utxos()).await
     }

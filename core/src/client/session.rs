@@ -25,6 +25,13 @@ pub type ClientMachine = StateMachine<Box<dyn Store>>;
 /// Progress events are coalesced to at most one per this interval.
 pub const PROGRESS_INTERVAL: Time = 200;
 
+/// Steps whose only changes are sync progress (headers, the wallet's processed height) are
+/// committed at most once per this interval; any other change is committed with its step.
+/// A crash loses at most this much progress, which is fetched again on restart: never a
+/// transaction, a watch item or a record (client rule: one SQLite transaction per
+/// filtered block costs more than verifying the block).
+pub const PROGRESS_COMMIT_INTERVAL: Time = 1_000;
+
 /// What changed since the last commit.
 #[derive(Debug, Default)]
 struct Pending {
@@ -51,6 +58,10 @@ pub struct Session {
     ready: usize,
     last_progress: Time,
     progress_pending: bool,
+    /// When the last commit happened.
+    last_commit: Time,
+    /// Commit the next step whatever it changed (the client reached the tip).
+    commit_due: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -94,6 +105,7 @@ impl Session {
         let sync = SyncEngine::resume(config, store, start, wallet, state.progress)?;
         let mut p2p = crate::p2p::Config::new(network);
         p2p.target_outbound = builder.max_peers;
+        p2p.v2 = builder.v2;
         p2p.manual_peers = builder.peers.clone();
         let (address_book, bans) = match &state.peers {
             Some(p) => (
@@ -166,6 +178,8 @@ impl Session {
             ready: 0,
             last_progress: 0,
             progress_pending: false,
+            last_commit: 0,
+            commit_due: false,
         }
     }
 
@@ -196,7 +210,9 @@ impl Session {
 
     /// One step's events: the step is committed to the store in one transaction, then the
     /// events for the application are returned (progress coalesced to one per
-    /// [`PROGRESS_INTERVAL`], at the latest one step later).
+    /// [`PROGRESS_INTERVAL`], at the latest one step later). A step that changed only the
+    /// sync progress is committed with a later one, at most one second
+    /// after the last commit; reaching the tip is committed at once.
     pub fn on_step(
         &mut self,
         events: Vec<Event>,
@@ -207,7 +223,11 @@ impl Session {
         for e in events {
             self.map_event(e, &mut out);
         }
-        self.commit()?;
+        let progress_due = now.saturating_sub(self.last_commit) >= PROGRESS_COMMIT_INTERVAL;
+        let due = std::mem::take(&mut self.commit_due);
+        if self.commit_inner(None, progress_due || due)? {
+            self.last_commit = now;
+        }
         if self.progress_pending && now.saturating_sub(self.last_progress) >= PROGRESS_INTERVAL {
             self.last_progress = now;
             self.progress_pending = false;
@@ -239,7 +259,8 @@ impl Session {
                 WalletEvent::NewTransaction { txid, .. }
                 | WalletEvent::Confirmed { txid, .. }
                 | WalletEvent::Reorged { txid, .. }
-                | WalletEvent::Expired { txid } => {
+                | WalletEvent::Expired { txid }
+                | WalletEvent::Abandoned { txid } => {
                     self.pending.txids.insert(*txid);
                 }
                 WalletEvent::Conflicted { txid, by } => {
@@ -260,6 +281,16 @@ impl Session {
 
     /// [`Self::commit`], storing the peers too.
     pub fn commit_with(&mut self, peers: Option<PeerRecords>) -> Result<(), StoreError> {
+        self.commit_inner(peers, true).map(|_| ())
+    }
+
+    /// Commits what changed; sync progress alone only when `progress_too`. Whether it
+    /// committed.
+    fn commit_inner(
+        &mut self,
+        peers: Option<PeerRecords>,
+        progress_too: bool,
+    ) -> Result<bool, StoreError> {
         let sync = self.machine.sync();
         let progress = sync.progress().filter(|p| Some(*p) != self.persisted.progress);
         let generation = sync.filter_generation();
@@ -285,8 +316,18 @@ impl Session {
         if let Some(g) = self.machine.governance_mut() {
             g.take_changes().apply_to(&mut batch);
         }
+        // Whether anything but the progress changed.
+        let progress_only = {
+            let p = batch.progress.take();
+            let rest_empty = batch.is_empty();
+            batch.progress = p;
+            rest_empty
+        };
+        if progress_only && !progress_too {
+            return Ok(false);
+        }
         if batch.is_empty() && self.persisted.tip == Some(tip) {
-            return Ok(());
+            return Ok(false);
         }
         self.machine.sync_mut().store_mut().commit(&batch)?;
         self.pending = Pending::default();
@@ -295,7 +336,7 @@ impl Session {
         }
         self.persisted.filter_generation = Some(generation);
         self.persisted.tip = Some(tip);
-        Ok(())
+        Ok(true)
     }
 
     /// Gives the store back (the session's uncommitted changes are dropped, as a crash would).
@@ -336,6 +377,7 @@ impl Session {
                     self.progress_pending = true;
                 }
                 SyncEvent::Synced { height } => {
+                    self.commit_due = true;
                     status.synced = true;
                     status.header_height = height;
                     status.block_height = height;

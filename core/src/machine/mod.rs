@@ -41,52 +41,10 @@ use crate::wire::{FrameError, Message, MessageError};
 /// ahead.
 pub const TICK: Time = 250;
 
-/// What the machine asks the driver to do, or reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    /// Open a TCP connection to `addr` for `peer`; report [`StateMachine::on_connected`] or
-    /// [`StateMachine::on_connect_failed`].
-    Connect {
-        /// The id the connection will carry.
-        peer: PeerId,
-        /// Where to connect.
-        addr: SocketAddr,
-    },
-    /// Frame `message` and queue it on `peer`'s connection.
-    Send {
-        /// The connection.
-        peer: PeerId,
-        /// The message.
-        message: Message,
-    },
-    /// Close `peer`'s connection. The machine has already forgotten the peer; the driver
-    /// reports nothing more about it.
-    Disconnect {
-        /// The connection.
-        peer: PeerId,
-        /// Why.
-        reason: DisconnectReason,
-    },
-    /// Resolve a DNS seed and report [`StateMachine::on_resolved`].
-    Resolve {
-        /// The host name.
-        host: String,
-        /// The port to give the addresses.
-        port: u16,
-    },
-    /// Something happened.
-    Event(Event),
-}
-
-impl Output {
-    /// The event, if this is one.
-    pub fn into_event(self) -> Option<Event> {
-        match self {
-            Output::Event(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// What the machine asks the driver to do ([`Output::Connect`], [`Output::Send`],
+/// [`Output::Disconnect`], [`Output::Resolve`]: the connection manager's I/O, passed through),
+/// or reports ([`Output::Event`]).
+pub type Output = PeerOutput<Event>;
 
 /// What happened, for the application.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +204,14 @@ impl<S: HeaderStore> StateMachine<S> {
     pub fn on_disconnected(&mut self, peer: PeerId, now: Time) {
         self.advance(now);
         self.peers.on_disconnected(peer, self.now);
+        self.pump();
+    }
+
+    /// `peer`'s v2 connection was closed by the peer before it sent a byte: BIP324's sign of
+    /// a v1-only peer, dialled again with v1 unless v2 is required.
+    pub fn on_v2_refused(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        self.peers.on_v2_refused(peer, self.now);
         self.pump();
     }
 
@@ -446,7 +412,9 @@ impl<S: HeaderStore> StateMachine<S> {
     fn route_peer_output(&mut self, output: PeerOutput) {
         let now = self.now;
         let out = match output {
-            PeerOutput::Connect { peer, addr } => Output::Connect { peer, addr },
+            PeerOutput::Connect { peer, addr, transport } => {
+                Output::Connect { peer, addr, transport }
+            }
             PeerOutput::Send { peer, message } => Output::Send { peer, message },
             PeerOutput::Disconnect { peer, reason } => Output::Disconnect { peer, reason },
             PeerOutput::Resolve { host, port } => Output::Resolve { host, port },

@@ -1,7 +1,9 @@
 //! The async-std driver: runs the protocol [`StateMachine`] in one task and only does I/O
 //! (DESIGN.md principle 1). Per connection a reader task cuts the byte stream into frames with
-//! [`FrameDecoder`](crate::wire::FrameDecoder) and decodes messages, and a writer task drains
-//! a bounded queue of frames; connects and DNS lookups run in their own tasks with timeouts.
+//! [`FrameDecoder`](crate::wire::FrameDecoder) (v1) or a
+//! [`V2Receiver`](crate::wire::v2::V2Receiver) (BIP324) and decodes messages, and a writer
+//! task drains a bounded queue of messages and frames or encrypts them; connects and DNS
+//! lookups run in their own tasks with timeouts.
 //!
 //! The machine belongs to a [`Host`] (the client): after every step — an input, the machine's
 //! outputs executed — the host gets the step's events, to commit and publish them. Jobs run on
@@ -11,9 +13,9 @@ mod connection;
 
 use crate::chain::HeaderStore;
 use crate::machine::{Event, Output, StateMachine};
-use crate::p2p::{PeerId, Time};
+use crate::p2p::{PeerId, Time, Transport};
 use crate::wire::{FrameError, Message, MessageError};
-use async_std::channel::{bounded, unbounded, Receiver, Sender, TrySendError};
+use async_std::channel::{bounded, unbounded, Receiver, Sender};
 use async_std::net::{TcpStream, ToSocketAddrs};
 use async_std::task::{self, JoinHandle};
 use connection::Connection;
@@ -157,13 +159,14 @@ impl Clock {
 
 /// What connections and helper tasks report to the node task.
 enum Input {
-    Connected { peer: PeerId, stream: TcpStream },
+    Connected { peer: PeerId, stream: TcpStream, transport: Transport },
     ConnectFailed { peer: PeerId },
     Bytes { peer: PeerId, n: usize },
     Message { peer: PeerId, message: Message },
     DecodeError { peer: PeerId, error: MessageError },
     FrameError { peer: PeerId, error: FrameError },
     Closed { peer: PeerId },
+    V2Refused { peer: PeerId },
     Resolved { host: String, addrs: Vec<SocketAddr> },
 }
 
@@ -212,14 +215,15 @@ impl<H: Host> Driver<H> {
     async fn on_input(&mut self, input: Input) {
         let now = self.clock.now();
         match input {
-            Input::Connected { peer, stream } => {
+            Input::Connected { peer, stream, transport } => {
                 self.connecting.remove(&peer);
                 let m = self.host.machine();
                 if m.peers().peer(peer).is_none() {
                     let _ = stream.shutdown(std::net::Shutdown::Both);
                     return;
                 }
-                let conn = Connection::open(peer, stream, self.magic, self.inputs.clone());
+                let conn =
+                    Connection::open(peer, stream, self.magic, transport, self.inputs.clone());
                 self.connections.insert(peer, conn);
                 m.on_connected(peer, now);
             }
@@ -241,6 +245,12 @@ impl<H: Host> Driver<H> {
                 }
                 self.host.machine().on_disconnected(peer, now);
             }
+            Input::V2Refused { peer } => {
+                if let Some(conn) = self.connections.remove(&peer) {
+                    conn.close().await;
+                }
+                self.host.machine().on_v2_refused(peer, now);
+            }
             Input::Resolved { host, addrs } => self.host.machine().on_resolved(&host, addrs, now),
         }
     }
@@ -255,11 +265,12 @@ impl<H: Host> Driver<H> {
             }
             for output in outputs {
                 match output {
-                    Output::Connect { peer, addr } => self.connect(peer, addr),
+                    Output::Connect { peer, addr, transport } => {
+                        self.connect(peer, addr, transport)
+                    }
                     Output::Send { peer, message } => {
                         let Some(conn) = self.connections.get(&peer) else { continue };
-                        if let Err(TrySendError::Full(_)) = conn.send(message.to_frame(self.magic))
-                        {
+                        if !conn.send(message) {
                             let now = self.clock.now();
                             self.host.machine().on_send_queue_full(peer, now);
                         }
@@ -279,14 +290,14 @@ impl<H: Host> Driver<H> {
         }
     }
 
-    fn connect(&mut self, peer: PeerId, addr: SocketAddr) {
+    fn connect(&mut self, peer: PeerId, addr: SocketAddr, transport: Transport) {
         let inputs = self.inputs.clone();
         let timeout = self.connect_timeout;
         let task = task::spawn(async move {
             let input = match async_std::io::timeout(timeout, TcpStream::connect(addr)).await {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    Input::Connected { peer, stream }
+                    Input::Connected { peer, stream, transport }
                 }
                 Err(_) => Input::ConnectFailed { peer },
             };

@@ -7,10 +7,12 @@ use crate::chain::MemoryHeaderStore;
 use crate::hash::Hash256;
 use crate::machine::Parts;
 use crate::network::Network;
-use crate::p2p::{services::*, AddrBook, DisconnectReason};
+use crate::p2p::{services::*, AddrBook, DisconnectReason, V2Policy};
 use crate::sync::{start_header, SyncConfig, SyncEngine};
 use crate::wallet::{Wallet, WatchList};
+use crate::wire::v2::{Received, Role, V2Handshake, V2Receiver, V2Sender};
 use crate::wire::{FrameDecoder, NetAddress, Ping, Pong, Version, VersionExtent};
+use rand::SeedableRng;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream as StdStream};
 use std::sync::mpsc;
@@ -21,32 +23,79 @@ fn magic() -> [u8; 4] {
     Network::Regtest.params().magic
 }
 
+/// The fake peer's side of the transport.
+enum Codec {
+    V1(FrameDecoder),
+    /// A BIP324 responder; the sender once the client's key arrived.
+    V2(Box<V2Receiver>, Option<Box<V2Sender>>, Vec<u8>),
+}
+
 struct FakePeer {
     stream: StdStream,
-    decoder: FrameDecoder,
+    codec: Codec,
 }
 
 impl FakePeer {
     fn accept(listener: &TcpListener) -> FakePeer {
         let (stream, _) = listener.accept().expect("accept");
         stream.set_read_timeout(Some(GUARD)).unwrap();
-        FakePeer { stream, decoder: FrameDecoder::new(magic()) }
+        FakePeer { stream, codec: Codec::V1(FrameDecoder::new(magic())) }
+    }
+
+    /// Accepts a connection and answers as a v2 responder.
+    fn accept_v2(listener: &TcpListener, seed: u64) -> FakePeer {
+        let mut p = FakePeer::accept(listener);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let hs = V2Handshake::random(Role::Responder, magic(), &mut rng);
+        let hello = hs.hello();
+        p.codec = Codec::V2(Box::new(V2Receiver::new(hs)), None, hello);
+        p
     }
 
     fn send(&mut self, m: Message) {
-        self.stream.write_all(&m.to_frame(magic())).expect("fake peer write");
+        let bytes = match &mut self.codec {
+            Codec::V1(_) => m.to_frame(magic()),
+            Codec::V2(_, tx, _) => {
+                tx.as_mut().expect("keys before messages").encode(m.command(), &m.payload_bytes())
+            }
+        };
+        self.stream.write_all(&bytes).expect("fake peer write");
+    }
+
+    fn next_frame(&mut self) -> Option<crate::wire::Frame> {
+        match &mut self.codec {
+            Codec::V1(d) => d.next_frame().expect("client frames are valid"),
+            Codec::V2(rx, tx, hello) => loop {
+                match rx.poll().expect("client packets are valid") {
+                    None => return None,
+                    Some(Received::Frame(f)) => return Some(f),
+                    Some(Received::NotV1) => {
+                        self.stream.write_all(hello).expect("fake peer write");
+                    }
+                    Some(Received::Keys(mut sender)) => {
+                        self.stream.write_all(&sender.start()).expect("fake peer write");
+                        *tx = Some(sender);
+                    }
+                    Some(Received::Established) => {}
+                    Some(Received::V1(_)) => panic!("the client speaks v2 here"),
+                }
+            },
+        }
     }
 
     /// The next message, `None` when the client closed the connection.
     fn recv(&mut self) -> Option<Message> {
         loop {
-            if let Some(frame) = self.decoder.next_frame().expect("client frames are valid") {
+            if let Some(frame) = self.next_frame() {
                 return Some(Message::from_frame(&frame).expect("client messages decode"));
             }
             let mut buf = [0u8; 4096];
             match self.stream.read(&mut buf) {
                 Ok(0) | Err(_) => return None,
-                Ok(n) => self.decoder.feed(&buf[..n]),
+                Ok(n) => match &mut self.codec {
+                    Codec::V1(d) => d.feed(&buf[..n]),
+                    Codec::V2(rx, _, _) => rx.feed(&buf[..n]),
+                },
             }
         }
     }
@@ -117,6 +166,14 @@ fn start_host(
     peer: SocketAddr,
     seed: u64,
 ) -> (NodeHandle<TestHost>, JoinHandle<TestHost>, Receiver<Event>) {
+    start_host_with(peer, seed, V2Policy::Never)
+}
+
+fn start_host_with(
+    peer: SocketAddr,
+    seed: u64,
+    v2: V2Policy,
+) -> (NodeHandle<TestHost>, JoinHandle<TestHost>, Receiver<Event>) {
     let params = Network::Regtest.params();
     let sync = SyncEngine::new(
         SyncConfig::new(params, 0),
@@ -128,6 +185,7 @@ fn start_host(
     let mut p2p = crate::p2p::Config::new(Network::Regtest);
     p2p.manual_peers = vec![peer];
     p2p.target_outbound = 1;
+    p2p.v2 = v2;
     let machine = StateMachine::new(Parts::new(p2p, sync, seed), Clock::new().now());
     let (tx, rx) = unbounded();
     let (handle, task) = start(TestHost { machine, events: tx }, Duration::from_secs(5));
@@ -236,6 +294,86 @@ fn a_peer_speaking_the_wrong_magic_is_dropped() {
         assert!(
             matches!(reason, DisconnectReason::Frame(FrameError::BadMagic { .. })),
             "{reason:?}"
+        );
+        node.stop().await;
+        task.await;
+    });
+    fake.join().unwrap();
+}
+
+#[test]
+fn the_driver_speaks_v2_with_a_v2_peer() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = std::thread::spawn(move || {
+        let mut p = FakePeer::accept_v2(&listener, 7);
+        let seen = p.handshake();
+        p.send(Message::Ping(Ping { nonce: 0x1234 }));
+        while let Some(m) = p.recv() {
+            if m == Message::Pong(Pong { nonce: 0x1234 }) {
+                break;
+            }
+        }
+        seen
+    });
+    task::block_on(async {
+        let (node, task, mut events) = start_host_with(addr, 8, V2Policy::Prefer);
+        next_event(&mut events, |e| matches!(e, Event::PeerConnected { .. })).await;
+        let seen = fake.join().expect("the fake peer got its pong over v2");
+        assert_eq!(seen.first().map(String::as_str), Some("version"));
+        assert!(seen.iter().any(|c| c == "filterload"), "{seen:?}");
+        node.stop().await;
+        task.await;
+    });
+}
+
+#[test]
+fn a_peer_that_closes_a_v2_attempt_unanswered_is_dialled_again_with_v1() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = std::thread::spawn(move || {
+        // A v1-only node: the client's key is not a v1 magic, so it hangs up.
+        let mut first = FakePeer::accept(&listener);
+        let mut buf = [0u8; 4];
+        first.stream.read_exact(&mut buf).unwrap();
+        assert_ne!(buf, magic(), "a v2 attempt does not start like v1");
+        drop(first);
+        let mut second = FakePeer::accept(&listener);
+        second.handshake()
+    });
+    task::block_on(async {
+        let (node, task, mut events) = start_host_with(addr, 9, V2Policy::Prefer);
+        let gone = next_event(&mut events, |e| matches!(e, Event::PeerDisconnected { .. })).await;
+        let Event::PeerDisconnected { reason, was_ready, .. } = gone else { unreachable!() };
+        assert_eq!((reason, was_ready), (DisconnectReason::V2Refused, false));
+        next_event(&mut events, |e| matches!(e, Event::PeerConnected { .. })).await;
+        let seen = fake.join().expect("the second connection spoke v1");
+        assert_eq!(seen.first().map(String::as_str), Some("version"));
+        node.stop().await;
+        task.await;
+    });
+}
+
+#[test]
+fn a_bad_packet_on_v2_is_a_fatal_framing_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = std::thread::spawn(move || {
+        let mut p = FakePeer::accept_v2(&listener, 10);
+        let _ = p.recv();
+        let Codec::V2(_, Some(tx), _) = &mut p.codec else { panic!("keys") };
+        let mut packet = tx.encode(crate::wire::Command::new("verack").unwrap(), &[]);
+        packet[5] ^= 0x40;
+        p.stream.write_all(&packet).unwrap();
+        while p.recv().is_some() {}
+    });
+    task::block_on(async {
+        let (node, task, mut events) = start_host_with(addr, 11, V2Policy::Require);
+        let gone = next_event(&mut events, |e| matches!(e, Event::PeerDisconnected { .. })).await;
+        let Event::PeerDisconnected { reason, .. } = gone else { unreachable!() };
+        assert_eq!(
+            reason,
+            DisconnectReason::Frame(FrameError::V2(crate::wire::v2::V2Error::BadMac))
         );
         node.stop().await;
         task.await;

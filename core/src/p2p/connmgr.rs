@@ -11,13 +11,14 @@ use super::handshake::HandshakeConfig;
 use super::liveness::Timeouts;
 use super::misbehavior::{BanList, Misbehavior, Oversize};
 use super::peer::{Peer, PeerInfo, Step};
+use super::transport::{Transport, V2Policy};
 use super::{DisconnectReason, Event, Output, PeerId, Time, MINUTE, SECOND};
 use crate::encode::DecodeErrorKind;
 use crate::network::{Network, Params};
 use crate::wire::{FrameError, Message, MessageError, MessageKind, MAX_ADDR_ENTRIES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 
 pub use super::peer::{FilterSource, NoFilter};
@@ -52,6 +53,8 @@ pub struct Config {
     pub max_addresses: usize,
     /// Connection timers (defaults derived from Dash Core; tests shorten them).
     pub timeouts: Timeouts,
+    /// When to speak BIP324 v2 (by default with every peer that may offer it).
+    pub v2: V2Policy,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Config {
             require_bloom: true,
             max_addresses: MAX_ADDRESSES,
             timeouts: Timeouts::default(),
+            v2: V2Policy::default(),
         }
     }
 }
@@ -99,6 +103,7 @@ pub enum Command {
 struct Slot {
     peer: Peer,
     endpoint: Endpoint,
+    transport: Transport,
     addr_tokens: f64,
     addr_tokens_at: Time,
 }
@@ -125,7 +130,13 @@ pub struct ConnectionManager {
     now: Time,
     our_height: u32,
     discovery: Discovery,
+    /// Endpoints that refused a v2 attempt, dialled with v1 from then on (at most
+    /// [`MAX_V1_ONLY`], the oldest forgotten first).
+    v1_only: VecDeque<Endpoint>,
 }
+
+/// The most endpoints remembered as v1-only.
+pub const MAX_V1_ONLY: usize = 1024;
 
 impl ConnectionManager {
     /// A manager with an address book and ban list (fresh or restored) and a seed for its
@@ -149,6 +160,7 @@ impl ConnectionManager {
             now,
             our_height: 0,
             discovery: Discovery::default(),
+            v1_only: VecDeque::new(),
             config,
         };
         for addr in m.config.manual_peers.clone() {
@@ -283,11 +295,51 @@ impl ConnectionManager {
         self.book.record_attempt(&endpoint, self.now);
         let nonce = self.rng.random();
         let peer = Peer::with_timeouts(id, addr, nonce, self.now, self.config.timeouts);
+        let services = self.book.get(&endpoint).map_or(0, |e| e.services);
+        let transport = self.config.v2.transport_for(services, self.v1_only.contains(&endpoint));
         self.peers.insert(
             id,
-            Slot { peer, endpoint, addr_tokens: ADDR_TOKEN_BUCKET, addr_tokens_at: self.now },
+            Slot {
+                peer,
+                endpoint,
+                transport,
+                addr_tokens: ADDR_TOKEN_BUCKET,
+                addr_tokens_at: self.now,
+            },
         );
-        self.outbox.push(Output::Connect { peer: id, addr });
+        self.outbox.push(Output::Connect { peer: id, addr, transport });
+    }
+
+    /// `peer`'s v2 attempt was closed by the peer before it sent a byte (BIP324: it speaks
+    /// only v1). Unless v2 is required, the same address is dialled again at once with v1,
+    /// on a new connection, and v1 is used with it from then on.
+    pub fn on_v2_refused(&mut self, peer: PeerId, now: Time) {
+        self.advance(now);
+        let Some(slot) = self.peers.get(&peer) else { return };
+        if slot.transport != Transport::V2 || !self.config.v2.falls_back() {
+            self.drop_peer(peer, DisconnectReason::V2Refused, false);
+            self.maintain();
+            return;
+        }
+        let endpoint = slot.endpoint;
+        self.drop_peer(peer, DisconnectReason::V2Refused, false);
+        if !self.v1_only.contains(&endpoint) {
+            if self.v1_only.len() >= MAX_V1_ONLY {
+                self.v1_only.pop_front();
+            }
+            self.v1_only.push_back(endpoint);
+        }
+        self.connect(endpoint);
+    }
+
+    /// What `peer`'s connection speaks.
+    pub fn transport(&self, peer: PeerId) -> Option<Transport> {
+        self.peers.get(&peer).map(|s| s.transport)
+    }
+
+    /// The policy in force.
+    pub fn v2_policy(&self) -> V2Policy {
+        self.config.v2
     }
 
     /// A DNS seed answered (an empty list when it failed).

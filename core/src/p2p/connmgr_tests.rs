@@ -26,7 +26,7 @@ fn manual(n: u8, target: usize) -> ConnectionManager {
 fn connects(m: &mut ConnectionManager) -> Vec<(PeerId, std::net::SocketAddr)> {
     m.drain_outputs()
         .filter_map(|o| match o {
-            Output::Connect { peer, addr } => Some((peer, addr)),
+            Output::Connect { peer, addr, .. } => Some((peer, addr)),
             _ => None,
         })
         .collect()
@@ -72,7 +72,7 @@ fn dials_configured_peers_up_to_the_target_and_no_discovery() {
     assert!(!out.iter().any(|o| matches!(o, Output::Resolve { .. })));
     // Configured peers get no getaddr.
     let (id, _) = match &out[0] {
-        Output::Connect { peer, addr } => (*peer, *addr),
+        Output::Connect { peer, addr, .. } => (*peer, *addr),
         _ => unreachable!(),
     };
     handshake(&mut m, id, 10, T0);
@@ -255,4 +255,46 @@ fn addr_gossip_fills_the_book_within_the_rate_limit() {
     m.on_message(id, Message::Addr(more), &mut NoFilter, T0 + 10_000);
     assert_eq!(m.address_book().len(), 1002, "0.1 address per second earned");
     assert!(m.peer(id).is_some());
+}
+
+#[test]
+fn a_refused_v2_attempt_is_redialled_with_v1_unless_v2_is_required() {
+    use crate::p2p::{Transport, V2Policy};
+    let addr: SocketAddr = "127.0.0.1:19899".parse().unwrap();
+    for (policy, redial) in [(V2Policy::Prefer, true), (V2Policy::Require, false)] {
+        let mut config = Config::new(Network::Regtest);
+        config.manual_peers = vec![addr];
+        config.target_outbound = 1;
+        config.v2 = policy;
+        let mut book = AddrBook::new(100);
+        book.add(Endpoint::ip(addr), 0, 0, AddrSource::Manual, 0);
+        let mut m = ConnectionManager::new(config, book, BanList::new(), 1, 0);
+        m.on_tick(0);
+        let out: Vec<Output> = m.drain_outputs().collect();
+        let Some(Output::Connect { peer, transport, .. }) =
+            out.iter().find(|o| matches!(o, Output::Connect { .. })).cloned()
+        else {
+            panic!("dials the configured peer: {out:?}")
+        };
+        assert_eq!(transport, Transport::V2, "services unknown: try v2");
+        m.on_connected(peer, 10);
+        m.on_v2_refused(peer, 20);
+        let out: Vec<Output> = m.drain_outputs().collect();
+        assert!(out.iter().any(|o| matches!(
+            o,
+            Output::Event(Event::PeerDisconnected { reason: DisconnectReason::V2Refused, .. })
+        )));
+        let again: Vec<_> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Connect { addr: a, transport, .. } => Some((*a, *transport)),
+                _ => None,
+            })
+            .collect();
+        if redial {
+            assert_eq!(again, vec![(addr, Transport::V1)], "{policy:?}");
+        } else {
+            assert!(again.iter().all(|&(_, t)| t == Transport::V2), "{policy:?}: {again:?}");
+        }
+    }
 }

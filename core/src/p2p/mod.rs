@@ -20,6 +20,7 @@ pub mod handshake;
 pub mod liveness;
 pub mod misbehavior;
 pub mod peer;
+pub mod transport;
 
 #[cfg(test)]
 mod addrbook_tests;
@@ -39,6 +40,7 @@ pub use connmgr::{Command, Config, ConnectionManager, FilterSource, NoFilter};
 pub use liveness::Timeouts;
 pub use misbehavior::{BanList, MasternodeData, Misbehavior, Oversize};
 pub use peer::{Peer, PeerInfo};
+pub use transport::{Transport, V2Policy};
 
 /// Milliseconds since the Unix epoch, as the driver's clock reports them. The driver keeps it
 /// monotonic (a wall-clock start plus a monotonic elapsed time); tests pass any value.
@@ -79,9 +81,11 @@ impl fmt::Display for PeerId {
     }
 }
 
-/// What the state machines ask the driver to do, or tell the layer above.
+/// What a state machine asks the driver to do, or tells the layer above: the four I/O
+/// commands, or an event of type `E` (the connection manager's own [`Event`]s by default;
+/// [`crate::machine::Output`] carries the whole machine's).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Output {
+pub enum Output<E = Event> {
     /// Open a TCP connection to `addr` for `peer`; report `on_connected` or
     /// `on_connect_failed`.
     Connect {
@@ -89,6 +93,8 @@ pub enum Output {
         peer: PeerId,
         /// Where to connect.
         addr: SocketAddr,
+        /// What the connection speaks.
+        transport: Transport,
     },
     /// Frame `message` and queue it on `peer`'s connection.
     Send {
@@ -113,7 +119,17 @@ pub enum Output {
         port: u16,
     },
     /// Tell the layer above (the sync layer, the wallet).
-    Event(Event),
+    Event(E),
+}
+
+impl<E> Output<E> {
+    /// The event, if this is one.
+    pub fn into_event(self) -> Option<E> {
+        match self {
+            Output::Event(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// What happened, for the layer above.
@@ -218,6 +234,9 @@ pub enum DisconnectReason {
     /// The layer above asked for it.
     #[error("requested")]
     Requested,
+    /// The peer closed a v2 attempt without answering: it speaks only v1.
+    #[error("v2 transport refused")]
+    V2Refused,
     /// The node is shutting down.
     #[error("shutting down")]
     Shutdown,

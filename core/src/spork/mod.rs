@@ -178,11 +178,21 @@ impl SporkManager {
             .into_iter()
             .filter_map(|id| {
                 let value = self.value(id)?;
+                let from_network = self.held_value(id).is_some();
+                let signers = if from_network {
+                    self.messages(id)
+                        .filter(|(_, spork)| spork.value == value)
+                        .map(|(signer, _)| *signer)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 Some(SporkStatus {
                     spork_id: id,
                     value,
                     active: value < adjusted_now,
-                    from_network: self.held_value(id).is_some(),
+                    from_network,
+                    signers,
                 })
             })
             .collect()
@@ -196,7 +206,7 @@ impl SporkManager {
 }
 
 /// One spork's state, as `dashlite sporks` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SporkStatus {
     /// Which spork (its `Display` is Dash Core's name).
     pub spork_id: SporkId,
@@ -206,4 +216,7 @@ pub struct SporkStatus {
     pub active: bool,
     /// Whether the value came from a verified message rather than the default.
     pub from_network: bool,
+    /// The spork keys (HASH160 of the public key, one of the network's
+    /// [`Params::spork_key_ids`]) whose verified signatures give `value`: empty for a default.
+    pub signers: Vec<KeyId>,
 }

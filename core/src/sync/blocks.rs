@@ -127,6 +127,37 @@ pub struct PeerBlocks {
     /// with the filter before, and what that filter added to itself while matching them is
     /// gone from the peer.
     pub loaded_at_seq: u64,
+    /// The wire size of its recent filtered blocks (`merkleblock` and matched `tx`s), a
+    /// moving average; 0 before the first.
+    pub block_bytes: u32,
+}
+
+impl PeerBlocks {
+    /// A `merkleblock` of `bytes` on the wire arrived: a new sample of the average.
+    pub fn on_block_bytes(&mut self, bytes: usize) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.block_bytes = match self.block_bytes {
+            0 => bytes,
+            avg => avg - avg / 8 + bytes / 8,
+        };
+    }
+
+    /// A matched `tx` of `bytes` arrived for the block being assembled: part of its size.
+    pub fn on_tx_bytes(&mut self, bytes: usize) {
+        let share = u32::try_from(bytes / 8).unwrap_or(u32::MAX);
+        self.block_bytes = self.block_bytes.saturating_add(share);
+    }
+
+    /// How many blocks may be in flight to the peer: `max_bytes` worth of its recent
+    /// blocks, between [`super::MIN_BLOCKS_IN_FLIGHT`] (or `max_blocks` if lower) and
+    /// `max_blocks`.
+    pub fn window(&self, max_blocks: usize, max_bytes: usize) -> usize {
+        let floor = super::MIN_BLOCKS_IN_FLIGHT.min(max_blocks);
+        match self.block_bytes {
+            0 => max_blocks,
+            avg => (max_bytes / avg as usize).clamp(floor, max_blocks),
+        }
+    }
 }
 
 /// The download state (see the module docs).
@@ -298,5 +329,59 @@ impl BlockDownload {
         let block = self.buffer.remove(&self.next_deliver)?;
         self.next_deliver += 1;
         Some(block)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_BYTES_IN_FLIGHT, MIN_BLOCKS_IN_FLIGHT};
+
+    fn window_after(blocks: &[usize]) -> usize {
+        let mut p = PeerBlocks::default();
+        for &b in blocks {
+            p.on_block_bytes(b);
+        }
+        p.window(DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_BYTES_IN_FLIGHT)
+    }
+
+    #[test]
+    fn a_peer_not_yet_measured_gets_the_whole_block_window() {
+        assert_eq!(window_after(&[]), DEFAULT_BLOCKS_IN_FLIGHT);
+    }
+
+    #[test]
+    fn small_filtered_blocks_are_bounded_by_the_block_count() {
+        // An empty regtest merkleblock: 119 bytes on the wire.
+        assert_eq!(window_after(&[119; 50]), DEFAULT_BLOCKS_IN_FLIGHT);
+    }
+
+    #[test]
+    fn large_filtered_blocks_are_bounded_by_the_peers_send_buffer() {
+        assert_eq!(window_after(&[10_000; 50]), DEFAULT_BYTES_IN_FLIGHT / 10_000);
+        assert_eq!(window_after(&[1_000_000; 50]), MIN_BLOCKS_IN_FLIGHT);
+    }
+
+    #[test]
+    fn the_average_follows_the_recent_blocks() {
+        let mut p = PeerBlocks::default();
+        p.on_block_bytes(119);
+        for _ in 0..64 {
+            p.on_block_bytes(20_000);
+        }
+        let w = p.window(DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_BYTES_IN_FLIGHT);
+        assert!((50..=52).contains(&w), "window {w} after 64 blocks of 20,000 bytes");
+        // Matched transactions count towards the block they belong to.
+        let mut q = PeerBlocks::default();
+        q.on_block_bytes(200);
+        q.on_tx_bytes(80_000);
+        assert_eq!(q.window(DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_BYTES_IN_FLIGHT), 1_000_000 / 10_200);
+    }
+
+    #[test]
+    fn a_configured_window_below_the_floor_is_kept() {
+        let mut p = PeerBlocks::default();
+        p.on_block_bytes(1_000_000);
+        assert_eq!(p.window(4, DEFAULT_BYTES_IN_FLIGHT), 4);
     }
 }

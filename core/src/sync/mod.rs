@@ -39,9 +39,19 @@ pub const DEFAULT_HEADERS_TIMEOUT: Time = 20 * SECOND;
 /// How long a peer may take to deliver the next filtered block it owes before its requests
 /// go to other peers (client rule).
 pub const DEFAULT_BLOCK_TIMEOUT: Time = 20 * SECOND;
-/// Filtered blocks in flight to the block peer (client rule: keeps the pipe full on loopback
-/// and on mobile links alike; Dash Core serves them back to back).
-pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 400;
+/// Most filtered blocks in flight to the block peer (client rule). Dash Core serves a peer's
+/// `getdata` entries back to back, one per pass of its message loop, and stops reading
+/// from a peer while it still has data queued for it: a node that runs out of requests
+/// idles until the next `getdata` is read, and on a busy node that wake-up can take a
+/// socket-loop timeout. Enough requests in flight keep it from ever running out.
+pub const DEFAULT_BLOCKS_IN_FLIGHT: usize = 2_000;
+/// Most bytes of filtered blocks (`merkleblock`s and their matched `tx`s, estimated from
+/// the peer's recent blocks) in flight to the block peer: Dash Core's `DEFAULT_MAXSENDBUFFER`
+/// (1,000 KB), beyond which it stops serving `getdata` until its send buffer drains, so
+/// requests beyond it only wait in its queue.
+pub const DEFAULT_BYTES_IN_FLIGHT: usize = 1_000_000;
+/// Fewest filtered blocks in flight to the block peer however large its blocks are.
+pub const MIN_BLOCKS_IN_FLIGHT: usize = 16;
 /// Most entries in one `getdata` (client rule, well below Dash Core's `MAX_INV_SZ` 50,000).
 pub const MAX_GETDATA_BATCH: usize = 1_000;
 /// How long a broadcast transaction may take to be announced back by a peer we did not
@@ -64,6 +74,8 @@ pub struct SyncConfig {
     pub block_timeout: Time,
     /// See [`DEFAULT_BLOCKS_IN_FLIGHT`].
     pub blocks_in_flight: usize,
+    /// See [`DEFAULT_BYTES_IN_FLIGHT`].
+    pub bytes_in_flight: usize,
     /// See [`DEFAULT_REORDER_WINDOW`].
     pub reorder_window: u32,
     /// Seed of the choice of peers a broadcast is announced to.
@@ -92,6 +104,7 @@ impl SyncConfig {
             headers_timeout: DEFAULT_HEADERS_TIMEOUT,
             block_timeout: DEFAULT_BLOCK_TIMEOUT,
             blocks_in_flight: DEFAULT_BLOCKS_IN_FLIGHT,
+            bytes_in_flight: DEFAULT_BYTES_IN_FLIGHT,
             reorder_window: DEFAULT_REORDER_WINDOW,
             seed: 0,
             filter_seed: None,

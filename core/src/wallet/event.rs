@@ -52,6 +52,12 @@ pub enum WalletEvent {
         /// Its id.
         txid: Txid,
     },
+    /// A transaction was abandoned ([`TxStatus::Abandoned`]): a coinbase whose block left
+    /// the best chain, or a transaction spending an output of one.
+    Abandoned {
+        /// Its id.
+        txid: Txid,
+    },
     /// A payment used a derived key and its chain's lookahead grew.
     KeysDerived(LookaheadExtension),
 }

@@ -33,6 +33,12 @@ pub enum TxStatus {
     /// Unconfirmed for too long (see [`super::UNCONFIRMED_EXPIRY_BLOCKS`]): no peer keeps it
     /// any more, so it counts for nothing — unless it shows up in a block after all.
     Expired,
+    /// A coinbase whose block left the best chain, or a transaction spending (directly or
+    /// through others) an output of one. A coinbase exists only in its own block and is
+    /// never relayed, so neither can be valid again unless that block returns to the best
+    /// chain. It counts for nothing; a block holding it brings it back. Dash Core's wallet
+    /// marks these abandoned (`blockDisconnected`, since Bitcoin Core 25).
+    Abandoned,
 }
 
 impl TxStatus {
@@ -44,7 +50,8 @@ impl TxStatus {
         }
     }
 
-    /// Whether the transaction counts (confirmed or unconfirmed; not conflicted or expired).
+    /// Whether the transaction counts (confirmed or unconfirmed; not conflicted, expired or
+    /// abandoned).
     pub fn is_active(&self) -> bool {
         matches!(self, TxStatus::Confirmed(_) | TxStatus::Unconfirmed)
     }
@@ -84,7 +91,7 @@ pub struct WalletTx {
     pub spent_watched: Vec<OutPoint>,
 }
 
-/// An unspent wallet output.
+/// A wallet output no confirmed transaction spends (see [`super::Wallet::utxos`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Utxo {
     /// The output.
@@ -100,6 +107,10 @@ pub struct Utxo {
     /// Whether it was created by a coinbase transaction (spendable only after 100
     /// confirmations, `COINBASE_MATURITY`).
     pub is_coinbase: bool,
+    /// The unconfirmed transaction spending it, if any: the output still counts in the
+    /// balance (in [`Balance::confirmed`] when its own transaction is confirmed, and in
+    /// [`Balance::unconfirmed_outgoing`]) but is not spendable again.
+    pub pending_spend: Option<Txid>,
 }
 
 /// The wallet's balance in duffs.

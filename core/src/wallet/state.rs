@@ -34,6 +34,15 @@
 //! balance: a confirmed coin it spends stays in [`Balance::confirmed`] until the spend
 //! confirms (and is counted in [`Balance::unconfirmed_outgoing`] meanwhile).
 //!
+//! ## Abandoned coinbases
+//! When a block leaves the best chain its coinbase cannot become unconfirmed like the other
+//! transactions: a coinbase is valid only in its own block and is never relayed. It becomes
+//! [`TxStatus::Abandoned`], and so does every wallet transaction spending from it (Dash
+//! Core's mempool drops those in `removeForReorg`, and its wallet abandons them). Inputs the
+//! abandoned spends took from other wallet outputs are released. Abandoned transactions stay
+//! listed and count for nothing; a block holding one (the old branch winning again) brings
+//! it back, while an abandoned spend only returns in a block, never from a relay.
+//!
 //! ## Confirmations
 //! `tip - height + 1` for a transaction in the block at `height`, at least 1 (a block the
 //! tip has not reached yet counts as the tip); 0 while unconfirmed. Coinbase maturity is not
@@ -191,11 +200,9 @@ impl Wallet {
             }
             None => match rivals.into_iter().min_by_key(|r| self.txs[r].seen) {
                 Some(first) => TxStatus::Conflicted { by: first },
-                // Spending an output of a conflicted transaction: it cannot confirm either.
-                None => match self.conflicted_parent(tx) {
-                    Some(by) => TxStatus::Conflicted { by },
-                    None => TxStatus::Unconfirmed,
-                },
+                // Spending an output of a conflicted or abandoned transaction: it cannot
+                // confirm either.
+                None => self.inactive_parent(tx).unwrap_or(TxStatus::Unconfirmed),
             },
         };
         let seen = self.next_seen;
@@ -260,23 +267,34 @@ impl Wallet {
 
     /// Blocks from `from_height` up left the best chain: their transactions become
     /// unconfirmed (reported by height, then order seen) and the tip drops below
-    /// `from_height`.
+    /// `from_height`. Their coinbases, and every wallet transaction spending from those,
+    /// are then abandoned ([`WalletEvent::Abandoned`], after the reorg events): a coinbase
+    /// cannot go back to the mempool, so what spends it can never confirm either.
     pub fn disconnect_blocks(&mut self, from_height: u32) -> Vec<WalletEvent> {
         let reorged: Vec<Txid> =
             self.confirmed.range((from_height, 0, Txid::ZERO)..).map(|e| e.2).collect();
         self.tip = self.tip.min(from_height.saturating_sub(1));
         let tip = self.tip;
-        reorged
+        let mut coinbases = Vec::new();
+        let mut events: Vec<WalletEvent> = reorged
             .into_iter()
             .filter_map(|txid| {
-                let from = *self.txs.get(&txid)?.status.block()?;
+                let wtx = self.txs.get(&txid)?;
+                let from = *wtx.status.block()?;
+                if wtx.tx.is_coinbase() {
+                    coinbases.push(txid);
+                }
                 self.set_status(txid, TxStatus::Unconfirmed);
                 if let Some(w) = self.txs.get_mut(&txid) {
                     w.unconfirmed_since = tip;
                 }
                 Some(WalletEvent::Reorged { txid, from })
             })
-            .collect()
+            .collect();
+        for txid in coinbases {
+            self.retire(txid, TxStatus::Abandoned, &mut events);
+        }
+        events
     }
 
     /// One transaction.
@@ -330,14 +348,21 @@ impl Wallet {
         self.spends.get(outpoint).copied()
     }
 
-    /// Unspent wallet outputs of active transactions, not spent by any active transaction
-    /// (an unconfirmed spend removes an output), in the order their transactions were seen.
+    /// The wallet outputs the balance counts: outputs of active transactions that no
+    /// confirmed transaction spends, in the order their transactions were seen. An
+    /// unconfirmed spend does not hide an output (it may still lose to another transaction
+    /// or never confirm); it is named in [`Utxo::pending_spend`]. Their sum is
+    /// `confirmed + unconfirmed_incoming` of [`Wallet::balance`].
     pub fn utxos(&self) -> Vec<Utxo> {
         let mut out = Vec::new();
         for wtx in self.in_seen_order().filter(|w| w.status.is_active()) {
             for o in &wtx.owned_outputs {
                 let outpoint = OutPoint::new(wtx.txid, o.vout);
-                if self.spends.contains_key(&outpoint) {
+                let spender = self.spends.get(&outpoint).copied();
+                let confirmed_spend = spender
+                    .and_then(|s| self.txs.get(&s))
+                    .is_some_and(|w| w.status.block().is_some());
+                if confirmed_spend {
                     continue;
                 }
                 let Some(txout) = wtx.tx.outputs.get(o.vout as usize) else { continue };
@@ -348,10 +373,17 @@ impl Wallet {
                     owner: o.owner.clone(),
                     height: wtx.status.block().map(|b| b.height),
                     is_coinbase: wtx.tx.is_coinbase(),
+                    pending_spend: spender,
                 });
             }
         }
         out
+    }
+
+    /// The outputs a new transaction may spend: [`Wallet::utxos`] without those an
+    /// unconfirmed transaction already spends. Their sum is [`Balance::total`].
+    pub fn spendable_utxos(&self) -> Vec<Utxo> {
+        self.utxos().into_iter().filter(|u| u.pending_spend.is_none()).collect()
     }
 
     /// The balance (see [`Balance`]).
@@ -515,7 +547,7 @@ impl Wallet {
     }
 
     /// Gives `first` and every active transaction spending its outputs the inactive `status`
-    /// (conflicted or expired), reporting each.
+    /// (conflicted, expired or abandoned), reporting each.
     fn retire(&mut self, first: Txid, status: TxStatus, events: &mut Vec<WalletEvent>) {
         let mut stack = vec![first];
         while let Some(txid) = stack.pop() {
@@ -526,6 +558,7 @@ impl Wallet {
             let Some(wtx) = self.txs.get(&txid) else { continue };
             events.push(match status {
                 TxStatus::Conflicted { by } => WalletEvent::Conflicted { txid, by },
+                TxStatus::Abandoned => WalletEvent::Abandoned { txid },
                 _ => WalletEvent::Expired { txid },
             });
             for input in &wtx.tx.inputs {
@@ -556,10 +589,11 @@ impl Wallet {
         }
     }
 
-    /// The winner of the conflict that sank a wallet transaction `tx` spends from, if any.
-    fn conflicted_parent(&self, tx: &Transaction) -> Option<Txid> {
+    /// The status a new transaction inherits from a wallet transaction it spends from that
+    /// can never confirm: conflicted (by the same winner) or abandoned.
+    fn inactive_parent(&self, tx: &Transaction) -> Option<TxStatus> {
         tx.inputs.iter().find_map(|i| match self.txs.get(&i.previous_output.txid)?.status {
-            TxStatus::Conflicted { by } => Some(by),
+            s @ (TxStatus::Conflicted { .. } | TxStatus::Abandoned) => Some(s),
             _ => None,
         })
     }
@@ -629,7 +663,7 @@ impl Wallet {
             TxStatus::Confirmed(b) if b == block => return None,
             TxStatus::Confirmed(from) => change.events.push(WalletEvent::Reorged { txid, from }),
             TxStatus::Unconfirmed => {}
-            TxStatus::Conflicted { .. } | TxStatus::Expired => {
+            TxStatus::Conflicted { .. } | TxStatus::Expired | TxStatus::Abandoned => {
                 let tx = self.txs.get(&txid)?.tx.clone();
                 for rival in self.rivals(&tx, txid) {
                     self.mark_conflicted(rival, txid, &mut change.events);

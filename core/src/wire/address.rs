@@ -130,8 +130,9 @@ impl Decode for Addr {
 /// A BIP155 network address body (`CNetAddr` in addrv2 form): the network id byte chooses
 /// the variant and fixes the length. Addresses Dash Core parses but ignores are kept with
 /// their bytes, so re-encoding is exact; [`Bip155Addr::is_valid`] says which ones it uses.
+/// Serialized (with the `serde` feature) as its [`Display`](fmt::Display) form, the one readable
+/// form of every address type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Bip155Addr {
     /// Network id 1: IPv4, 4 bytes.
     Ipv4([u8; 4]),
@@ -151,7 +152,6 @@ pub enum Bip155Addr {
         /// The BIP155 network id.
         network_id: u8,
         /// The address bytes (at most [`MAX_ADDRV2_SIZE`]).
-        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
         bytes: Vec<u8>,
     },
 }
@@ -248,6 +248,13 @@ impl fmt::Display for Bip155Addr {
                 write!(f, "unknown-{network_id}:{}", hex::encode(bytes))
             }
         }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Bip155Addr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -15,7 +15,9 @@ mod locator;
 mod masternode;
 mod merkleblock;
 mod message;
+mod mnlist;
 mod spork;
+pub mod v2;
 
 pub use address::{
     onion_v3_from_key, onion_v3_to_key, Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr,
@@ -46,6 +48,12 @@ pub use merkleblock::{
     MAX_PMT_TRANSACTIONS,
 };
 pub use message::{Message, MessageError, MessageKind, KNOWN_COMMANDS};
+pub use mnlist::{
+    BitSet, FinalCommitment, GetMnListDiff, GetQrInfo, MnListDiff, QrInfo, QuorumClSig, QuorumId,
+    QuorumSnapshot, SmlEntry, BLS_SCHEME_PROTO_VERSION, DMN_TYPE_PROTO_VERSION,
+    MAX_QRINFO_BASE_HASHES, MNLISTDIFF_CHAINLOCKS_PROTO_VERSION, MNLISTDIFF_VERSION_ORDER,
+    MN_TYPE_EVO, MN_TYPE_REGULAR, SMNLE_VERSIONED_PROTO_VERSION,
+};
 pub use spork::{
     signed_message_hash, Spork, SporkId, MAX_SPORK_SIGNATURE_SIZE, MESSAGE_MAGIC,
     SPORK_DEFAULT_VALUE,

@@ -12,7 +12,7 @@
 //! 4. Prints the wallet and the figures; checks that what the wallet holds is exactly what the
 //!    chain paid it, and exits 1 (with the reason) if not or if any step takes too long.
 
-use crate::UsageError;
+use crate::error::{usage, CliError};
 use dashlite::client::{ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
@@ -57,12 +57,12 @@ impl<T: Into<String>> From<T> for Failure {
     }
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.blocks < 200 {
-        return Err(UsageError(format!("--blocks {} is too few: give at least 200", args.blocks)));
+        return Err(usage(format!("--blocks {} is too few: give at least 200", args.blocks)));
     }
     if !(1..=8).contains(&args.nodes) {
-        return Err(UsageError(format!("--nodes {} is outside 1..=8", args.nodes)));
+        return Err(usage(format!("--nodes {} is outside 1..=8", args.nodes)));
     }
     let ui = Ui::new(args.json);
     match async_std::task::block_on(demo(&args, &ui)) {
@@ -159,6 +159,7 @@ impl Session<'_> {
                     TxStatus::Unconfirmed => "unconfirmed (relayed from the mempool)".into(),
                     TxStatus::Conflicted { by } => format!("conflicted by {}", short(by)),
                     TxStatus::Expired => "expired (unconfirmed for 8,064 blocks)".into(),
+                    TxStatus::Abandoned => "abandoned (its coinbase left the best chain)".into(),
                 };
                 format!("wallet: {:>+15} DASH  {}  {how}", dash(*net_amount), self.name(txid))
             }
@@ -175,6 +176,9 @@ impl Session<'_> {
             }
             WalletEvent::Expired { txid } => {
                 format!("wallet: {} expired: unconfirmed for 8,064 blocks", self.name(txid))
+            }
+            WalletEvent::Abandoned { txid } => {
+                format!("wallet: {} abandoned: its coinbase left the best chain", self.name(txid))
             }
             WalletEvent::KeysDerived(ext) => {
                 let (Some(first), Some(last)) = (ext.new_keys.first(), ext.new_keys.last()) else {

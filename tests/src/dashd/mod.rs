@@ -133,6 +133,15 @@ impl Dashd {
         nodes
     }
 
+    /// Starts one node on a temporary data directory with `extra` arguments (for example
+    /// `-v2transport=0`).
+    pub fn start_with(extra: &[&str]) -> Dashd {
+        let bins = Binaries::locate();
+        let mut node = Dashd::spawn(&bins, temp_dir("dashlite-dashd"), true, extra);
+        node.wait_ready();
+        node
+    }
+
     /// Starts one node on `datadir` (kept on drop), with `extra` arguments.
     pub fn start_in(datadir: &Path, extra: &[&str]) -> Dashd {
         let bins = Binaries::locate();

@@ -82,7 +82,7 @@ pub fn paid_and_spent(
 pub const DASHLITE_AGENT: &str = "/dashlite:";
 
 /// Checks each node's `debug.log`: dashlite connected to it; each of its connections was
-/// accepted as a v1 (unencrypted, not BIP324) peer, the node received `sendaddrv2`, a
+/// accepted as a v2 (BIP324) peer, or v1 where the node has v2 off, the node received `sendaddrv2`, a
 /// one-byte `senddsq`, `sendheaders2` and `filterload` on it, and
 /// recorded no misbehaviour, penalty, discouragement or ban against any of them. Panics
 /// with the offending lines.
@@ -119,9 +119,17 @@ pub fn check_dashlite_connections(nodes: &[Dashd]) {
                 p.lines.join("\n")
             );
             assert_eq!(p.received("senddsq"), vec![1], "node {i} peer={peer}: senddsq is one bool");
+            let v2_off = node.rpc(&["getnetworkinfo"])["localservicesnames"]
+                .as_array()
+                .is_some_and(|s| !s.iter().any(|n| n == "P2P_V2"));
+            let expected = if v2_off {
+                "New inbound v1 peer connected"
+            } else {
+                "New inbound v2 peer connected"
+            };
             assert!(
-                !p.mentioning("New inbound v1 peer connected").is_empty(),
-                "node {i} peer={peer}: not accepted as a v1 (unencrypted) peer:\n{}",
+                !p.mentioning(expected).is_empty(),
+                "node {i} peer={peer}: not accepted as {expected:?}:\n{}",
                 p.lines.join("\n")
             );
             let rejected: Vec<&String> = p

@@ -3,10 +3,10 @@
 
 use super::mode::Mode;
 use super::serve::{filtered_block, headers_for, made_up_headers};
+use super::transport::{Codec, Got};
 use super::{
     lock, Disconnect, Event, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK,
 };
-use crate::chain::Chain;
 use dashlite::bloom::BloomFilter;
 use dashlite::encode::DecodeErrorKind;
 use dashlite::hash::{BlockHash, Hash256, Txid};
@@ -15,10 +15,10 @@ use dashlite::network::{
 };
 use dashlite::tx::{Transaction, TxOut};
 use dashlite::wire::{
-    Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr, CompressionPath, FrameDecoder, GetData,
-    Headers, Headers2, Inv, InvType, Inventory, Message, NetAddress, NotFound, Ping, SendCmpct,
-    SendDsq, SyncItem, SyncStatusCount, Version, VersionExtent, MAX_HEADERS_COMPRESSED_RESULT,
-    MAX_HEADERS_RESULTS, MAX_INV_SZ,
+    Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr, CompressionPath, GetData, Headers, Headers2,
+    Inv, InvType, Inventory, Message, NetAddress, NotFound, Ping, SendCmpct, SendDsq, SyncItem,
+    SyncStatusCount, Version, VersionExtent, MAX_HEADERS_COMPRESSED_RESULT, MAX_HEADERS_RESULTS,
+    MAX_INV_SZ,
 };
 use std::collections::HashSet;
 use std::io::{ErrorKind, Read, Write};
@@ -63,11 +63,18 @@ struct Conn {
     synced_governance: bool,
     next_ping: Instant,
     closing: Option<Disconnect>,
+    codec: Codec,
+    /// Messages queued before the v2 session keys are known.
+    held: Vec<Message>,
+    counted_v2: bool,
 }
 
 /// Runs one connection to its end.
 pub(super) fn run(stream: TcpStream, slot: Arc<PeerSlot>, shared: Arc<NodeShared>) {
-    let magic = lock(&shared.config).network.params().magic;
+    let (magic, transport) = {
+        let config = lock(&shared.config);
+        (config.network.params().magic, config.transport)
+    };
     let _ = stream.set_read_timeout(Some(TICK));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let _ = stream.set_nodelay(true);
@@ -93,6 +100,9 @@ pub(super) fn run(stream: TcpStream, slot: Arc<PeerSlot>, shared: Arc<NodeShared
         synced_governance: false,
         next_ping: Instant::now(),
         closing: None,
+        codec: Codec::new(transport, magic),
+        held: Vec::new(),
+        counted_v2: false,
     };
     let reason = conn.run_loop();
     let _ = conn.stream.shutdown(Shutdown::Both);
@@ -107,7 +117,6 @@ impl Conn {
     }
 
     fn run_loop(&mut self) -> Disconnect {
-        let mut decoder = FrameDecoder::new(self.magic);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             if self.shared.stopping() {
@@ -115,7 +124,7 @@ impl Conn {
             }
             match self.stream.read(&mut buf) {
                 Ok(0) => return Disconnect::PeerClosed,
-                Ok(n) => decoder.feed(&buf[..n]),
+                Ok(n) => self.codec.feed(&buf[..n]),
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -123,9 +132,9 @@ impl Conn {
                     ) => {}
                 Err(_) => return Disconnect::PeerClosed,
             }
-            loop {
-                match decoder.next_frame() {
-                    Ok(Some(frame)) => match Message::from_frame(&frame) {
+            while let Some(got) = self.codec.next(self.magic) {
+                match got {
+                    Got::Frame(frame) => match Message::from_frame(&frame) {
                         Ok(message) => self.on_message(message),
                         Err(e) => self.on_undecodable(
                             frame.command.as_str(),
@@ -133,16 +142,29 @@ impl Conn {
                             e.to_string(),
                         ),
                     },
-                    Ok(None) => break,
-                    Err(e) if e.is_fatal() => {
+                    Got::Write(bytes) => {
+                        if self.codec.sender().is_some() && !self.counted_v2 {
+                            self.counted_v2 = true;
+                            self.shared.v2_sessions.fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.write(&bytes);
+                        for message in std::mem::take(&mut self.held) {
+                            self.send(message);
+                        }
+                    }
+                    Got::Error(e) if e.is_fatal() => {
                         self.reject("", e.to_string());
                         return Disconnect::Transport(e);
                     }
-                    Err(e) => self.reject("", e.to_string()),
+                    Got::Error(e) => self.reject("", e.to_string()),
                 }
                 if let Some(reason) = self.closing.take() {
                     return reason;
                 }
+            }
+            let messages: Vec<Message> = std::mem::take(&mut *lock(&self.slot.messages));
+            for message in messages {
+                self.send(message);
             }
             let pushed: Vec<Vec<u8>> = std::mem::take(&mut *lock(&self.slot.outbox));
             for bytes in pushed {
@@ -215,7 +237,16 @@ impl Conn {
         if self.closing.is_some() {
             return;
         }
-        let frame = self.shared.modes().frame(self.magic, &message);
+        let v2 = self.codec.is_v2();
+        let frame = match self.codec.sender() {
+            // v1 framing faults (bad checksum, wrong magic, length) have no v2 equivalent.
+            Some(tx) => tx.encode(message.command(), &message.payload_bytes()),
+            None if v2 => {
+                self.held.push(message);
+                return;
+            }
+            None => self.shared.modes().frame(self.magic, &message),
+        };
         self.write(&frame);
     }
 
@@ -359,7 +390,7 @@ impl Conn {
         if !forced && self.last_announced == Some(tip) {
             return;
         }
-        let fork = self.best_sent.and_then(|b| fork_height(&view, &b));
+        let fork = self.best_sent.and_then(|b| view.branch_point(&b));
         let new_headers = match fork {
             Some(f) if f < view.height() => (view.height() - f) as usize,
             _ => usize::MAX,
@@ -774,19 +805,6 @@ impl Conn {
             self.send(Message::Inv(Inv::new(inv)));
         }
     }
-}
-
-/// Where the branch of `hash` meets `chain`'s active chain: its own height if on it, else the
-/// height of its last active ancestor (following blocks a reorg took off).
-fn fork_height(chain: &Chain, hash: &BlockHash) -> Option<u32> {
-    let mut hash = *hash;
-    for _ in 0..10_000 {
-        if let Some(h) = chain.height_of(&hash) {
-            return Some(h);
-        }
-        hash = chain.block_by_hash(&hash)?.header.prev_blockhash;
-    }
-    None
 }
 
 /// A transaction nobody watches (for [`Mode::UnmatchedTx`] when a block has nothing else).

@@ -14,8 +14,10 @@
 mod conn;
 mod mode;
 pub(crate) mod serve;
+mod transport;
 
 pub use mode::{Forgery, Mode, Modes, WRONG_BITS};
+pub use transport::NodeTransport;
 
 use crate::chain::{Chain, Reorg};
 use crate::governance::{capture_proposal, sample_votes};
@@ -77,6 +79,8 @@ pub struct NodeConfig {
     /// Whether received messages are kept as [`Event::Received`] (turn off for long
     /// benchmarks; connections, scores and disconnects are always recorded).
     pub record_messages: bool,
+    /// What inbound connections speak (v2 with v1 detection, as Dash Core v23 by default).
+    pub transport: NodeTransport,
 }
 
 impl Default for NodeConfig {
@@ -97,6 +101,7 @@ impl Default for NodeConfig {
             ping_interval: Duration::from_secs(120),
             modes: Vec::new(),
             record_messages: true,
+            transport: NodeTransport::V2,
         }
     }
 }
@@ -111,6 +116,12 @@ impl NodeConfig {
     /// Sets the advertised service bits.
     pub fn with_services(mut self, services: u64) -> NodeConfig {
         self.services = services;
+        self
+    }
+
+    /// Sets what inbound connections speak.
+    pub fn with_transport(mut self, transport: NodeTransport) -> NodeConfig {
+        self.transport = transport;
         self
     }
 
@@ -201,6 +212,8 @@ struct PeerSlot {
     id: PeerId,
     stream: TcpStream,
     outbox: Mutex<Vec<Vec<u8>>>,
+    /// Messages to send, framed by the connection (v1 with modes, or v2).
+    messages: Mutex<Vec<Message>>,
     force_announce: AtomicBool,
     open: AtomicBool,
 }
@@ -227,6 +240,7 @@ struct NodeShared {
     fork_view: Mutex<Option<ForkView>>,
     tamper_cache: Mutex<serve::TamperCache>,
     bytes_sent: AtomicU64,
+    v2_sessions: AtomicU64,
 }
 
 impl NodeShared {
@@ -287,6 +301,7 @@ impl NodeHandle {
             fork_view: Mutex::new(None),
             tamper_cache: Mutex::new(serve::TamperCache::default()),
             bytes_sent: AtomicU64::new(0),
+            v2_sessions: AtomicU64::new(0),
         });
         let mut node = NodeHandle { shared, accept: None };
         let port = lock(&node.shared.config).port;
@@ -314,6 +329,11 @@ impl NodeHandle {
     /// Bytes this node has written to its clients (frames, headers included), since it started.
     pub fn bytes_sent(&self) -> u64 {
         self.shared.bytes_sent.load(Ordering::Relaxed)
+    }
+
+    /// How many connections reached a BIP324 session (the client's key received, ours sent).
+    pub fn v2_sessions(&self) -> u64 {
+        self.shared.v2_sessions.load(Ordering::Relaxed)
     }
 
     /// The chain this node serves.
@@ -365,13 +385,14 @@ impl NodeHandle {
         self.shared.modes()
     }
 
-    /// Sends `message` to every connected client (modes apply to its frame).
+    /// Sends `message` to every connected client (on v1, modes apply to its frame).
     pub fn send_to_all(&self, message: &Message) {
-        let magic = lock(&self.shared.config).network.params().magic;
-        self.send_raw_to_all(&self.shared.modes().frame(magic, message));
+        for p in lock(&self.shared.peers).iter() {
+            lock(&p.messages).push(message.clone());
+        }
     }
 
-    /// Writes raw bytes to every connected client.
+    /// Writes raw bytes to every connected client (as they are, whatever the transport).
     pub fn send_raw_to_all(&self, bytes: &[u8]) {
         for p in lock(&self.shared.peers).iter() {
             lock(&p.outbox).push(bytes.to_vec());
@@ -528,6 +549,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<NodeShared>) {
                     id,
                     stream: clone,
                     outbox: Mutex::new(Vec::new()),
+                    messages: Mutex::new(Vec::new()),
                     force_announce: AtomicBool::new(false),
                     open: AtomicBool::new(true),
                 });

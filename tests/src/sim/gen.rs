@@ -1,8 +1,9 @@
 //! Scenarios from a seed: a random chain paying to and spending from watched addresses and
 //! an xpub account (address reuse, keys used out of order, payments beyond the gap window,
-//! spends in the very next block, chained spends inside one block, coinbase payments,
-//! relays through the mempool, reorgs to a longer fork during the download), served by one
-//! to four peers with their own latency, lag and faults.
+//! spends in the very next block, chained spends inside one block, coinbase payments (spent
+//! only once mature, as consensus demands), relays through the mempool, reorgs to a longer
+//! fork during the download), served by one to four peers with their own latency, lag and
+//! faults. A seed builds the same scenario in any process, whatever was built before.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -15,6 +16,10 @@ use super::rng::SimRng;
 use super::scenario::{PeerPlan, Scenario, Stall, WatchSpec};
 use crate::chain::{BlockSpec, Chain, COIN};
 use crate::keys::TestKey;
+
+/// Dash Core's `COINBASE_MATURITY`: a coinbase output may be spent only by a block at least
+/// this many blocks above the coinbase's own (`Consensus::CheckTxInputs`).
+pub const COINBASE_MATURITY: u32 = 100;
 
 /// A watched output the generator may spend.
 #[derive(Debug, Clone)]
@@ -43,6 +48,9 @@ struct Builder {
     highest: [Option<u32>; 2],
     pending: HashSet<OutPoint>,
     fork_floor: u32,
+    /// Reorgs so far: numbers each new branch's tag, so a seed builds the same chains in
+    /// any process, whatever ran before.
+    reorgs: u32,
 }
 
 /// A seed's scenario.
@@ -59,7 +67,9 @@ pub fn generate(seed: u64) -> Scenario {
     });
     let spec = WatchSpec { keys, account };
     let mut chain = Chain::regtest();
-    let premine = rng.range(3, 10) as u32;
+    // The chain's own coinbases fund the payments (oldest first): past maturity, as
+    // consensus requires, and below every fork point.
+    let premine = COINBASE_MATURITY + rng.range(3, 10) as u32;
     chain.mine(premine);
     let mut b = Builder {
         rng: rng.fork(),
@@ -70,6 +80,7 @@ pub fn generate(seed: u64) -> Scenario {
         highest: [None; 2],
         pending: HashSet::new(),
         fork_floor: premine,
+        reorgs: 0,
         t: 0,
         spec: spec.clone(),
     };
@@ -167,13 +178,18 @@ impl Builder {
         self.rng.range(1, 1_000) as i64 * COIN / 100
     }
 
-    /// Watched outputs unspent on the current chain and by the mempool.
+    /// Watched outputs unspent on the current chain and by the mempool that the next block
+    /// may spend (a coinbase's only once mature).
     fn coins(&self) -> Vec<Coin> {
         let mut coins: Vec<Coin> = Vec::new();
+        let next = self.chain.height() + 1;
         for h in 1..=self.chain.height() {
             let Some(txs) = self.chain.transactions(h) else { continue };
             for tx in txs.iter() {
                 coins.retain(|c| !tx.inputs.iter().any(|i| i.previous_output == c.outpoint));
+                if tx.is_coinbase() && next - h < COINBASE_MATURITY {
+                    continue;
+                }
                 for (vout, o) in tx.outputs.iter().enumerate() {
                     if self.targets.contains_key(&o.script_pubkey) {
                         coins.push(Coin {
@@ -320,7 +336,9 @@ impl Builder {
         for _ in 0..depth + self.rng.range(0, 2) as u32 {
             specs.push(BlockSpec::empty());
         }
-        self.chain.reorg_with(depth, specs);
+        self.reorgs += 1;
+        let tag = crate::chain::BRANCH_TAGS_FROM + self.reorgs;
+        self.chain.reorg_with_tag(depth, specs, tag);
         self.pending.clear();
         self.snapshot();
     }
@@ -330,6 +348,45 @@ impl Builder {
         self.chain.mine_block(BlockSpec::default());
         self.snapshot();
     }
+}
+
+/// Two peers; a watched address is paid 5 DASH by the coinbase of block 6 and 1 DASH by a
+/// normal transaction in the same block, then the network reorganises onto a longer fork
+/// from block 5 whose first block mines the normal payment again. The coinbase can never
+/// come back: the wallet must end with it abandoned and 1 DASH confirmed.
+pub fn coinbase_of_a_reorged_block(seed: u64) -> Scenario {
+    let key = TestKey::from_seed("sim key 0");
+    let spec = WatchSpec { keys: vec![key], account: None };
+    let mut chain = Chain::with_blocks(5);
+    let mut versions = vec![(0, Arc::new(chain.clone()))];
+    chain.send(&key.p2pkh(), COIN);
+    chain.mine_block(BlockSpec::default().pay(key.p2pkh(), 5 * COIN));
+    versions.push((10 * SECOND, Arc::new(chain.clone())));
+    chain.reorg_with(1, vec![BlockSpec::default(), BlockSpec::empty()]);
+    versions.push((40 * SECOND, Arc::new(chain.clone())));
+    let peers = (1..=2).map(PeerPlan::prompt).collect();
+    Scenario { seed, peers, versions, watch: spec }
+}
+
+/// Two peers; an account with an external gap limit of 2. The coinbase of block 6 pays
+/// external key 1, which opens keys 2 and 3; a reorg from block 5 takes that block away, and
+/// a later block pays key 3. The final chain alone never opens key 3's window, but the wallet
+/// saw key 1 used and keeps its window: it finds the payment.
+pub fn reorged_coinbase_opens_a_window(seed: u64) -> Scenario {
+    let gaps = GapLimits { external: 2, internal: 1 };
+    let spec = WatchSpec { keys: Vec::new(), account: Some((crate::wallet::account(), gaps)) };
+    let key = |i| spec.key_script(0, i).expect("an account key");
+    let mut chain = Chain::with_blocks(5);
+    let mut versions = vec![(0, Arc::new(chain.clone()))];
+    chain.mine_block(BlockSpec::default().pay(key(1), 5 * COIN));
+    versions.push((10 * SECOND, Arc::new(chain.clone())));
+    chain.reorg_with(1, vec![BlockSpec::default(), BlockSpec::empty()]);
+    versions.push((40 * SECOND, Arc::new(chain.clone())));
+    chain.send(&key(3), COIN);
+    chain.mine_block(BlockSpec::default());
+    versions.push((60 * SECOND, Arc::new(chain.clone())));
+    let peers = (1..=2).map(PeerPlan::prompt).collect();
+    Scenario { seed, peers, versions, watch: spec }
 }
 
 /// Three peers; one watched address paid 1 DASH five times (blocks 5, 7, 9, 11, 13), each

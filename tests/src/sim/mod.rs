@@ -76,7 +76,7 @@ impl fmt::Display for Failure {
 pub fn check(scenario: &Scenario) -> Result<Report, Failure> {
     let outcome = run(scenario);
     let chain = scenario.final_chain();
-    let truth = truth(chain, &scenario.watch);
+    let truth = truth(scenario);
     let wallet = outcome.machine.wallet();
     let mut problems = Vec::new();
     if !outcome.converged {

@@ -322,7 +322,7 @@ impl Sim {
                 t.push(line);
             }
             match output {
-                Output::Connect { peer: conn, addr } => {
+                Output::Connect { peer: conn, addr, .. } => {
                     let target = scenario.peers.iter().position(|p| p.addr == addr);
                     match target.filter(|&i| self.peers[i].online && self.peers[i].conn.is_none()) {
                         Some(i) => {

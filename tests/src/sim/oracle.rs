@@ -4,17 +4,24 @@
 //!
 //! Account keys are discovered with BIP44's gap limit in two readings, which bound what an
 //! SPV wallet can know:
-//! * in chain order (the lower bound, what the wallet must find): a key counts when its index
-//!   is within the gap limit after the highest index paid in this block or an earlier one
-//!   (the window a payment opens applies to its own block, so the order of payments inside
-//!   one block does not matter);
-//! * over the whole chain (the upper bound, BIP44's account discovery): every index up to
-//!   the first run of gap-limit unused ones. A payment the chain-order reading misses (a key
-//!   paid before a lower one opened its window) may still be found when the lower key was
-//!   seen first in the mempool; nothing beyond this bound may be.
+//! * in chain order over the final chain (the lower bound, what the wallet must find): a key
+//!   counts when its index is within the gap limit after the highest index paid in this
+//!   block or an earlier one (the window a payment opens applies to its own block, so the
+//!   order of payments inside one block does not matter). This is the tightest sound lower
+//!   bound: a wallet is only sure to see the final chain's blocks, in chain order; whether it
+//!   sees a relay or a block a reorg later took away depends on timing.
+//! * BIP44 account discovery over everything the network ever showed (the upper bound):
+//!   every index up to the first run of gap-limit unused ones, where a key is used when any
+//!   transaction of any chain version pays it, in a block of the final chain, in a block a
+//!   reorg took away, or in the mempool. Used keys stay used (a wallet never shrinks its
+//!   window), so a coinbase payment in a block that left the chain may have opened a window
+//!   whose keys later payments use; a key paid before a lower one opened its window may be
+//!   found when the lower key was seen first in the mempool. Nothing beyond this bound can
+//!   be found: every window the wallet opens comes from a transaction it was shown.
 //!
 //! The wallet's unspent outputs and balance must then be exactly the outputs of its own
-//! transactions paying its watch items that no transaction of the chain spends.
+//! transactions paying its watch items (within the upper bound) that no transaction of the
+//! chain spends.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -22,7 +29,7 @@ use dashlite::hash::Txid;
 use dashlite::tx::{OutPoint, Script};
 use dashlite::wallet::{TxStatus, Wallet};
 
-use super::scenario::WatchSpec;
+use super::scenario::{Scenario, WatchSpec};
 use crate::chain::Chain;
 
 /// An unspent output the chain says the wallet owns.
@@ -51,6 +58,9 @@ pub struct Truth {
     pub balance: i64,
     /// Every outpoint a transaction of the chain spends.
     pub spent: BTreeSet<OutPoint>,
+    /// Every script the wallet may own: its addresses and the account keys of the upper
+    /// bound.
+    pub scripts: HashSet<Script>,
     /// The chain's height.
     pub height: u32,
 }
@@ -111,12 +121,15 @@ impl<'a> Discovery<'a> {
     }
 }
 
-/// The truth of `chain` for `spec`.
-pub fn truth(chain: &Chain, spec: &WatchSpec) -> Truth {
+/// The truth of `scenario`'s final chain for what it watches.
+pub fn truth(scenario: &Scenario) -> Truth {
+    let (chain, spec) = (scenario.final_chain(), &scenario.watch);
     let (txs, owned) = walk(chain, spec, &mut Discovery::new(spec));
     let mut all = Discovery::new(spec);
-    discover_all(chain, &mut all);
+    discover_all(&shown(scenario), &mut all);
     let (possible, _) = walk(chain, spec, &mut all);
+    let mut scripts: HashSet<Script> = all.scripts.keys().cloned().collect();
+    scripts.extend(spec.keys.iter().map(|k| k.p2pkh()));
     let utxos: BTreeSet<TrueUtxo> = owned
         .iter()
         .map(|(&outpoint, &(value, height))| TrueUtxo { outpoint, value, height })
@@ -128,24 +141,34 @@ pub fn truth(chain: &Chain, spec: &WatchSpec) -> Truth {
             spent.extend(tx.inputs.iter().map(|i| i.previous_output));
         }
     }
-    Truth { txs, possible, utxos, balance, spent, height: chain.height() }
+    Truth { txs, possible, utxos, balance, spent, scripts, height: chain.height() }
 }
 
-/// BIP44 account discovery over the whole chain: widens `keys` until no key of its window
-/// is paid beyond the last used index.
-fn discover_all(chain: &Chain, keys: &mut Discovery<'_>) {
-    loop {
-        let mut grew = false;
-        for h in 1..=chain.height() {
-            let block = chain.transactions(h).expect("a block of the chain");
-            let scripts: Vec<&Script> =
-                block.iter().flat_map(|tx| tx.outputs.iter().map(|o| &o.script_pubkey)).collect();
-            grew |= keys.mark(&scripts);
-        }
-        if !grew {
-            return;
+/// The output scripts of every transaction any version of the chain showed: in each block
+/// (of the final chain or of a branch a reorg took away) and in each mempool.
+fn shown(scenario: &Scenario) -> Vec<Script> {
+    let mut blocks = HashSet::new();
+    let mut txids = HashSet::new();
+    let mut scripts = HashSet::new();
+    for (_, chain) in &scenario.versions {
+        let mempool = chain.mempool().iter();
+        let mined = (1..=chain.height())
+            .filter(|&h| chain.hash_at(h).is_some_and(|hash| blocks.insert(hash)))
+            .flat_map(|h| chain.transactions(h).expect("a block of the chain").to_vec());
+        for tx in mempool.cloned().chain(mined) {
+            if txids.insert(tx.txid()) {
+                scripts.extend(tx.outputs.into_iter().map(|o| o.script_pubkey));
+            }
         }
     }
+    scripts.into_iter().collect()
+}
+
+/// BIP44 account discovery: widens `keys` until none of `scripts` pays a key of its window
+/// beyond the last used index.
+fn discover_all(scripts: &[Script], keys: &mut Discovery<'_>) {
+    let scripts: Vec<&Script> = scripts.iter().collect();
+    while keys.mark(&scripts) {}
 }
 
 type Owned = BTreeMap<OutPoint, (i64, u32)>;
@@ -200,6 +223,10 @@ pub fn differences(wallet: &Wallet, truth: &Truth) -> Vec<String> {
         match (w.status, truth.possible.get(&w.txid)) {
             (TxStatus::Confirmed(b), Some(&h)) if b.height == h => {
                 for o in &w.owned_outputs {
+                    let script = w.tx.outputs.get(o.vout as usize).map(|o| &o.script_pubkey);
+                    if !script.is_some_and(|s| truth.scripts.contains(s)) {
+                        out.push(format!("output {}:{} pays no script it may own", w.txid, o.vout));
+                    }
                     let outpoint = OutPoint::new(w.txid, o.vout);
                     if !truth.spent.contains(&outpoint) {
                         expected_utxos.insert(TrueUtxo { outpoint, value: o.value, height: h });
@@ -207,6 +234,9 @@ pub fn differences(wallet: &Wallet, truth: &Truth) -> Vec<String> {
                 }
             }
             (status, Some(&h)) => out.push(format!("tx {} at height {h} is {status:?}", w.txid)),
+            // Off the final chain a transaction may stay listed only as one that counts for
+            // nothing: conflicted, expired, or abandoned with a coinbase a reorg took away.
+            (status, None) if !status.is_active() => {}
             (status, None) => out
                 .push(format!("tx {} is not the wallet's on the chain but is {status:?}", w.txid)),
         }

@@ -134,7 +134,7 @@ impl PeerConn {
         }
         if self.announced_tip != Some(chain.tip()) {
             self.announced_tip = Some(chain.tip());
-            let fork = self.best_sent.and_then(|b| fork_height(chain, &b));
+            let fork = self.best_sent.and_then(|b| chain.branch_point(&b));
             let first = fork.map_or(1, |f| f + 1);
             let new = chain.height().saturating_sub(first.saturating_sub(1));
             let wants_headers = self.prefers_headers || self.prefers_headers2;
@@ -260,19 +260,6 @@ impl PeerConn {
             out.push(Message::NotFound(NotFound::new(not_found)));
         }
     }
-}
-
-/// Where the branch of `hash` meets `chain`'s active chain (following blocks a reorg took
-/// off it), if `chain` knows the block.
-fn fork_height(chain: &Chain, hash: &BlockHash) -> Option<u32> {
-    let mut hash = *hash;
-    for _ in 0..10_000 {
-        if let Some(h) = chain.height_of(&hash) {
-            return Some(h);
-        }
-        hash = chain.block_by_hash(&hash)?.header.prev_blockhash;
-    }
-    None
 }
 
 /// An `Arc`'d chain version a peer serves.

@@ -1267,7 +1267,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func transactions() async throws  -> [WalletTransaction]
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     func utxos() async throws  -> [Utxo]
     
@@ -1589,7 +1590,8 @@ open func transactions()async throws  -> [WalletTransaction]  {
 }
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
 open func utxos()async throws  -> [Utxo]  {
     return
@@ -1725,6 +1727,11 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
      * Seeds the client's random choices, for reproducible runs.
      */
     func seed(seed: UInt64)  -> ClientBuilder
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+    func v2Transport(policy: V2Transport)  -> ClientBuilder
     
     /**
      * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
@@ -1949,6 +1956,19 @@ open func seed(seed: UInt64) -> ClientBuilder  {
     uniffi_dashlite_ffi_fn_method_clientbuilder_seed(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+open func v2Transport(policy: V2Transport) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeV2Transport_lower(policy),uniffiCallStatus
     )
 })
 }
@@ -4312,7 +4332,8 @@ public func FfiConverterTypeTxOutput_lower(_ value: TxOutput) -> RustBuffer {
 
 
 /**
- * An unspent wallet output.
+ * A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+ * names it in `pending_spend`.
  */
 public struct Utxo: Equatable, Hashable {
     /**
@@ -4343,6 +4364,11 @@ public struct Utxo: Equatable, Hashable {
      * Created by a coinbase (spendable after 100 confirmations).
      */
     public var isCoinbase: Bool
+    /**
+     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * the balance but is not spendable again.
+     */
+    public var pendingSpend: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4367,7 +4393,11 @@ public struct Utxo: Equatable, Hashable {
          */height: UInt32?, 
         /**
          * Created by a coinbase (spendable after 100 confirmations).
-         */isCoinbase: Bool) {
+         */isCoinbase: Bool, 
+        /**
+         * The unconfirmed transaction spending it (display hex), if any: it still counts in
+         * the balance but is not spendable again.
+         */pendingSpend: String?) {
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -4375,6 +4405,7 @@ public struct Utxo: Equatable, Hashable {
         self.address = address
         self.height = height
         self.isCoinbase = isCoinbase
+        self.pendingSpend = pendingSpend
     }
 
     
@@ -4399,7 +4430,8 @@ public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
                 scriptPubkey: FfiConverterData.read(from: &buf), 
                 address: FfiConverterOptionString.read(from: &buf), 
                 height: FfiConverterOptionUInt32.read(from: &buf), 
-                isCoinbase: FfiConverterBool.read(from: &buf)
+                isCoinbase: FfiConverterBool.read(from: &buf), 
+                pendingSpend: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -4411,6 +4443,7 @@ public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.address, into: &buf)
         FfiConverterOptionUInt32.write(value.height, into: &buf)
         FfiConverterBool.write(value.isCoinbase, into: &buf)
+        FfiConverterOptionString.write(value.pendingSpend, into: &buf)
     }
 }
 
@@ -5747,6 +5780,15 @@ public enum Event {
          */txid: String
     )
     /**
+     * A coinbase's block left the best chain, or the transaction spends from such a
+     * coinbase: it can never confirm unless that block comes back, and counts for nothing.
+     */
+    case transactionAbandoned(
+        /**
+         * Its id.
+         */txid: String
+    )
+    /**
      * A payment used a derived key, so the account's lookahead window grew.
      */
     case keysDerived(
@@ -5983,55 +6025,58 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 8: return .transactionExpired(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
+        case 9: return .transactionAbandoned(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 10: return .reorg(forkHeight: try FfiConverterUInt32.read(from: &buf), disconnected: try FfiConverterSequenceTypeBlockId.read(from: &buf), connected: try FfiConverterSequenceTypeBlockId.read(from: &buf)
+        case 10: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
         )
         
-        case 11: return .peerConnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf), userAgent: try FfiConverterString.read(from: &buf)
+        case 11: return .reorg(forkHeight: try FfiConverterUInt32.read(from: &buf), disconnected: try FfiConverterSequenceTypeBlockId.read(from: &buf), connected: try FfiConverterSequenceTypeBlockId.read(from: &buf)
         )
         
-        case 12: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
+        case 12: return .peerConnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf), userAgent: try FfiConverterString.read(from: &buf)
         )
         
-        case 13: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
+        case 13: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
         )
         
-        case 14: return .instantLock(txid: try FfiConverterString.read(from: &buf)
+        case 14: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 15: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 15: return .instantLock(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 16: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 17: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 17: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 18: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 18: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 19: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 19: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 20: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 20: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 21: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 21: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 22: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 22: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
         )
         
-        case 23: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 23: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 24: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        case 24: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
         )
         
-        case 25: return .other(description: try FfiConverterString.read(from: &buf)
+        case 25: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 26: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6090,8 +6135,13 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterString.write(txid, into: &buf)
             
         
-        case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
+        case let .transactionAbandoned(txid):
             writeInt(&buf, Int32(9))
+            FfiConverterString.write(txid, into: &buf)
+            
+        
+        case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
+            writeInt(&buf, Int32(10))
             FfiConverterString.write(accountId, into: &buf)
             FfiConverterTypeChainKind.write(chain, into: &buf)
             FfiConverterUInt32.write(usedIndex, into: &buf)
@@ -6100,38 +6150,38 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .reorg(forkHeight,disconnected,connected):
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(11))
             FfiConverterUInt32.write(forkHeight, into: &buf)
             FfiConverterSequenceTypeBlockId.write(disconnected, into: &buf)
             FfiConverterSequenceTypeBlockId.write(connected, into: &buf)
             
         
         case let .peerConnected(peerId,address,userAgent):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(address, into: &buf)
             FfiConverterString.write(userAgent, into: &buf)
             
         
         case let .peerDisconnected(peerId,address):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(address, into: &buf)
             
         
         case let .broadcast(txid,outcome):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(txid, into: &buf)
             FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
             
         
         case let .instantLock(txid):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(15))
             FfiConverterString.write(txid, into: &buf)
             
         
         case let .sporkChanged(id,name,value,previous,active,peerId):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(16))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -6141,55 +6191,55 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .stopped(error):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterOptionString.write(error, into: &buf)
             
         
         case let .lagged(missed):
-            writeInt(&buf, Int32(24))
+            writeInt(&buf, Int32(25))
             FfiConverterUInt64.write(missed, into: &buf)
             
         
         case let .other(description):
-            writeInt(&buf, Int32(25))
+            writeInt(&buf, Int32(26))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -6827,6 +6877,11 @@ public enum TxStatus: Equatable, Hashable {
      * Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
      */
     case expired
+    /**
+     * A coinbase whose block left the best chain, or a spend of one: it can never confirm
+     * unless that block comes back, so it counts for nothing.
+     */
+    case abandoned
 
 
 
@@ -6858,6 +6913,8 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
         
         case 4: return .expired
         
+        case 5: return .abandoned
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6885,6 +6942,10 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
         case .expired:
             writeInt(&buf, Int32(4))
         
+        
+        case .abandoned:
+            writeInt(&buf, Int32(5))
+        
         }
     }
 }
@@ -6902,6 +6963,91 @@ public func FfiConverterTypeTxStatus_lift(_ buf: RustBuffer) throws -> TxStatus 
 #endif
 public func FfiConverterTypeTxStatus_lower(_ value: TxStatus) -> RustBuffer {
     return FfiConverterTypeTxStatus.lower(value)
+}
+
+
+
+/**
+ * When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+ */
+
+public enum V2Transport: Equatable, Hashable {
+    
+    /**
+     * Never: every connection is v1, in clear.
+     */
+    case never
+    /**
+     * With every peer that may offer it; v1 with the others.
+     */
+    case prefer
+    /**
+     * Only v2: peers without it are dropped.
+     */
+    case require
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension V2Transport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeV2Transport: FfiConverterRustBuffer {
+    typealias SwiftType = V2Transport
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> V2Transport {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .never
+        
+        case 2: return .prefer
+        
+        case 3: return .require
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: V2Transport, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .never:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .prefer:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .require:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeV2Transport_lift(_ buf: RustBuffer) throws -> V2Transport {
+    return try FfiConverterTypeV2Transport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeV2Transport_lower(_ value: V2Transport) -> RustBuffer {
+    return FfiConverterTypeV2Transport.lower(value)
 }
 
 
@@ -7508,7 +7654,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_utxos() != 47707) {
+    if (uniffi_dashlite_ffi_checksum_method_client_utxos() != 14769) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() != 24575) {
@@ -7542,6 +7688,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() != 51456) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() != 27868) {

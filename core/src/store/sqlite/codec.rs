@@ -40,6 +40,7 @@ impl Encode for StoredStatus {
                 }
             },
             TxStatus::Expired => out.push(4),
+            TxStatus::Abandoned => out.push(5),
             TxStatus::Confirmed(b) => {
                 out.push(1);
                 b.height.encode(out);
@@ -66,6 +67,7 @@ impl Decode for StoredStatus {
             0 => StoredStatus(TxStatus::Unconfirmed, None),
             3 => StoredStatus(TxStatus::Unconfirmed, Some(r.read("unconfirmed_since")?)),
             4 => StoredStatus(TxStatus::Expired, None),
+            5 => StoredStatus(TxStatus::Abandoned, None),
             tag => StoredStatus(Self::decode_settled(tag, r)?, None),
         })
     }
@@ -269,6 +271,7 @@ mod tests {
             TxStatus::Confirmed(BlockRef { height: u32::MAX, hash, time: Some(1_700_000_000) }),
             TxStatus::Conflicted { by: Txid::from_byte_array([5; 32]) },
             TxStatus::Expired,
+            TxStatus::Abandoned,
         ] {
             let since = (s == TxStatus::Unconfirmed).then_some(77);
             assert_eq!(decode_status(&encode_status(&s, 77)).unwrap(), (s, since));
@@ -290,7 +293,7 @@ mod tests {
 
     #[test]
     fn bad_tags_and_truncations_are_errors() {
-        assert!(decode_status(&[5]).is_err());
+        assert!(decode_status(&[6]).is_err());
         assert!(decode_status(&[3, 0, 0]).is_err(), "truncated height");
         assert!(decode_status(&[]).is_err());
         assert!(decode_status(&[0, 0]).is_err(), "trailing byte");

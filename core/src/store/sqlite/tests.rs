@@ -416,6 +416,7 @@ fn statuses() -> Vec<TxStatus> {
         TxStatus::Confirmed(BlockRef { height: 11, hash, time: Some(1_700_000_000) }),
         TxStatus::Conflicted { by: Txid::from_byte_array([9; 32]) },
         TxStatus::Expired,
+        TxStatus::Abandoned,
     ]
 }
 

@@ -2,6 +2,24 @@
 //! the filter changes a block causes, and the request windows.
 
 use super::*;
+use crate::encode::{compact_size_len, Encode};
+
+/// Bytes of a message's envelope (magic, command, length, checksum).
+const MESSAGE_HEADER_SIZE: usize = 24;
+
+/// The block window is refilled once this fraction of it (1/n) is free.
+const REFILL_FRACTION: usize = 4;
+
+/// A `merkleblock`'s size on the wire, envelope included.
+fn merkleblock_wire_size(mb: &MerkleBlock) -> usize {
+    MESSAGE_HEADER_SIZE
+        + 80
+        + 4
+        + compact_size_len(mb.hashes.len() as u64)
+        + 32 * mb.hashes.len()
+        + compact_size_len(mb.flags.len() as u64)
+        + mb.flags.len()
+}
 
 impl<S: HeaderStore> SyncEngine<S> {
     pub(super) fn on_merkleblock(&mut self, peer: PeerId, mb: MerkleBlock) {
@@ -35,6 +53,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         };
         p.last_progress = now;
         p.timed_out = false;
+        p.on_block_bytes(merkleblock_wire_size(&mb));
         // The header must be the one of our chain we asked for (equal bytes, so equal hash).
         let ours = self.tree.header_by_hash(&request.hash).ok().flatten();
         if ours.map(|s| s.header) != Some(mb.header) {
@@ -70,6 +89,9 @@ impl<S: HeaderStore> SyncEngine<S> {
         self.filters.on_tx(peer, &tx);
         let txid = tx.txid();
         if let Some(p) = self.blocks.peers.get_mut(&peer) {
+            if p.assembly.as_ref().is_some_and(|a| a.matched.contains(&txid)) {
+                p.on_tx_bytes(MESSAGE_HEADER_SIZE + tx.to_bytes().len());
+            }
             if let Some(a) = p.assembly.as_mut() {
                 if a.matched.contains(&txid) {
                     a.txs.insert(txid, tx);
@@ -291,9 +313,11 @@ impl<S: HeaderStore> SyncEngine<S> {
         let Some(lowest) = self.blocks.pending.range(..limit).next().copied() else { return };
         let Some(peer) = self.block_peer(lowest, pruned_floor) else { return };
         let Some(p) = self.blocks.peers.get(&peer) else { return };
-        let room = self.config.blocks_in_flight.saturating_sub(p.in_flight.len());
-        // Refill in batches (at half the window), not one request per answer.
-        if room < self.config.blocks_in_flight.div_ceil(2) {
+        let window = p.window(self.config.blocks_in_flight, self.config.bytes_in_flight);
+        let room = window.saturating_sub(p.in_flight.len());
+        // Refill in batches (a quarter of the window), not one request per answer, and
+        // early enough that the peer still has three quarters to serve meanwhile.
+        if room == 0 || room < window.div_ceil(REFILL_FRACTION) {
             return;
         }
         let floor = if self.peers.get(&peer).is_some_and(|s| s.pruned) { pruned_floor } else { 0 };

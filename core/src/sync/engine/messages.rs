@@ -221,10 +221,12 @@ impl<S: HeaderStore> SyncEngine<S> {
                 disconnected: change.disconnected.clone(),
                 connected: change.connected.clone(),
             });
-            if lowest < self.blocks.next_deliver {
-                for e in self.wallet.disconnect_blocks(lowest) {
-                    self.events.push(SyncEvent::Wallet(e));
-                }
+            // Not only when `lowest < next_deliver`: a rescan started by the block just
+            // delivered (a lookahead extension) puts `next_deliver` back to that block's
+            // height while the wallet keeps its transactions. The wallet disconnects only
+            // what it holds at or above `lowest`, so this is a no-op below its blocks.
+            for e in self.wallet.disconnect_blocks(lowest) {
+                self.events.push(SyncEvent::Wallet(e));
             }
             let from = lowest.max(self.config.birthday_height);
             self.blocks.restart_from(from, tip);

@@ -2,6 +2,7 @@
 
 mod address;
 mod receive;
+mod reorg;
 mod session;
 mod spend;
 mod tip;

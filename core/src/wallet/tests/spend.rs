@@ -35,11 +35,18 @@ fn spending_an_own_utxo_moves_the_balance_through_unconfirmed_to_confirmed() {
         (5 * COIN, 5 * COIN, 3 * COIN - fee)
     );
     assert_eq!(b.total(), 3 * COIN - fee);
-    // The spent coin is no longer a UTXO; the change is.
+    // An unconfirmed spend never hides a confirmed coin: it stays among the outputs the
+    // balance counts, marked as spent by the pending transaction, and leaves the spendable
+    // ones, where the change is.
     let utxos = wallet.utxos();
-    assert_eq!(utxos.len(), 1);
-    assert_eq!(utxos[0].outpoint, OutPoint::new(txid, 1));
-    assert_eq!(utxos[0].height, None);
+    let listed: Vec<_> = utxos.iter().map(|u| (u.outpoint, u.height, u.pending_spend)).collect();
+    assert_eq!(listed, [(coin, Some(100), Some(txid)), (OutPoint::new(txid, 1), None, None)]);
+    assert_eq!(utxos.iter().map(|u| u.value).sum::<i64>(), b.confirmed + b.unconfirmed_incoming);
+    let spendable = wallet.spendable_utxos();
+    assert_eq!(spendable.len(), 1);
+    assert_eq!(spendable[0].outpoint, OutPoint::new(txid, 1));
+    assert_eq!(spendable[0].height, None);
+    assert_eq!(spendable.iter().map(|u| u.value).sum::<i64>(), b.total());
     // The spent coin stays in the filter until a block confirms its spend.
     assert!(wallet.filter_elements().contains(&FilterElement::OutPoint(coin)));
 

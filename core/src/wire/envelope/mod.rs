@@ -6,6 +6,7 @@
 //! keeps the connection.
 
 use crate::hash::sha256d;
+use crate::wire::v2::V2Error;
 use std::fmt;
 
 /// The largest payload Dash Core accepts (`MAX_PROTOCOL_MESSAGE_LENGTH`, 3 MiB).
@@ -128,12 +129,19 @@ pub enum FrameError {
     /// The command bytes are not valid; the message was dropped.
     #[error("command: invalid bytes {0:02x?}")]
     BadCommand([u8; 12]),
+    /// The v2 transport failed ([`V2Error::is_fatal`] tells whether the connection ends).
+    #[error(transparent)]
+    V2(#[from] V2Error),
 }
 
 impl FrameError {
     /// Whether the connection must be closed (true) or only this message dropped (false).
     pub fn is_fatal(&self) -> bool {
-        matches!(self, FrameError::BadMagic { .. } | FrameError::Oversized { .. })
+        match self {
+            FrameError::BadMagic { .. } | FrameError::Oversized { .. } => true,
+            FrameError::V2(e) => e.is_fatal(),
+            FrameError::BadChecksum { .. } | FrameError::BadCommand(_) => false,
+        }
     }
 }
 

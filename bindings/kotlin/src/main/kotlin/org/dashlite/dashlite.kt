@@ -798,6 +798,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_watch(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_eventlistener_on_event(
@@ -981,6 +983,8 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_peer(`ptr`: Long,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_seed(`ptr`: Long,`seed`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(`ptr`: Long,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_watch(`ptr`: Long,`item`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1297,7 +1301,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_transactions() and 0xFFFF) != 30170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_utxos() and 0xFFFF) != 47707) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_utxos() and 0xFFFF) != 14769) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_birthday() and 0xFFFF) != 24575) {
@@ -1331,6 +1335,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() and 0xFFFF) != 49925) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_v2_transport() and 0xFFFF) != 51456) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_watch() and 0xFFFF) != 27868) {
@@ -2960,7 +2967,8 @@ public interface ClientInterface {
     suspend fun `transactions`(): List<WalletTransaction>
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     suspend fun `utxos`(): List<Utxo>
     
@@ -3404,7 +3412,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * The wallet's unspent outputs.
+     * The wallet outputs no confirmed transaction spends; those an unconfirmed transaction
+     * spends name it in `pending_spend` (still in the balance, not spendable again).
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3628,6 +3637,11 @@ public interface ClientBuilderInterface {
      * Seeds the client's random choices, for reproducible runs.
      */
     fun `seed`(`seed`: kotlin.ULong): ClientBuilder
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */
+    fun `v2Transport`(`policy`: V2Transport): ClientBuilder
     
     /**
      * Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
@@ -3945,6 +3959,23 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
         it,
         
         FfiConverterULong.lower(`seed`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * When to use the BIP324 encrypted transport (default `Prefer`).
+     */override fun `v2Transport`(`policy`: V2Transport): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_v2_transport(
+        it,
+        
+        FfiConverterTypeV2Transport.lower(`policy`),_status)
 }
     }
     )
@@ -6736,7 +6767,8 @@ public object FfiConverterTypeTxOutput: FfiConverterRustBuffer<TxOutput> {
 
 
 /**
- * An unspent wallet output.
+ * A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
+ * names it in `pending_spend`.
  */
 data class Utxo (
     /**
@@ -6773,6 +6805,12 @@ data class Utxo (
      * Created by a coinbase (spendable after 100 confirmations).
      */
     var `isCoinbase`: kotlin.Boolean
+    , 
+    /**
+     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * the balance but is not spendable again.
+     */
+    var `pendingSpend`: kotlin.String?
     
 ){
     
@@ -6796,6 +6834,7 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -6806,7 +6845,8 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterByteArray.allocationSize(value.`scriptPubkey`) +
             FfiConverterOptionalString.allocationSize(value.`address`) +
             FfiConverterOptionalUInt.allocationSize(value.`height`) +
-            FfiConverterBoolean.allocationSize(value.`isCoinbase`)
+            FfiConverterBoolean.allocationSize(value.`isCoinbase`) +
+            FfiConverterOptionalString.allocationSize(value.`pendingSpend`)
     )
 
     override fun write(value: Utxo, buf: ByteBuffer) {
@@ -6817,6 +6857,7 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
             FfiConverterOptionalString.write(value.`address`, buf)
             FfiConverterOptionalUInt.write(value.`height`, buf)
             FfiConverterBoolean.write(value.`isCoinbase`, buf)
+            FfiConverterOptionalString.write(value.`pendingSpend`, buf)
     }
 }
 
@@ -8372,6 +8413,22 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * A coinbase's block left the best chain, or the transaction spends from such a
+     * coinbase: it can never confirm unless that block comes back, and counts for nothing.
+     */
+    data class TransactionAbandoned(
+        /**
+         * Its id.
+         */
+        val `txid`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A payment used a derived key, so the account's lookahead window grew.
      */
     data class KeysDerived(
@@ -8769,6 +8826,13 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.TransactionAbandoned -> {
+                
+    Disposable.destroy(
+        this.`txid`
+    )
+                
+            }
             is Event.KeysDerived -> {
                 
     Disposable.destroy(
@@ -8955,35 +9019,38 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             8 -> Event.TransactionExpired(
                 FfiConverterString.read(buf),
                 )
-            9 -> Event.KeysDerived(
+            9 -> Event.TransactionAbandoned(
+                FfiConverterString.read(buf),
+                )
+            10 -> Event.KeysDerived(
                 FfiConverterString.read(buf),
                 FfiConverterTypeChainKind.read(buf),
                 FfiConverterUInt.read(buf),
                 FfiConverterOptionalUInt.read(buf),
                 FfiConverterSequenceTypeDerivedKey.read(buf),
                 )
-            10 -> Event.Reorg(
+            11 -> Event.Reorg(
                 FfiConverterUInt.read(buf),
                 FfiConverterSequenceTypeBlockId.read(buf),
                 FfiConverterSequenceTypeBlockId.read(buf),
                 )
-            11 -> Event.PeerConnected(
+            12 -> Event.PeerConnected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            12 -> Event.PeerDisconnected(
+            13 -> Event.PeerDisconnected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            13 -> Event.Broadcast(
+            14 -> Event.Broadcast(
                 FfiConverterString.read(buf),
                 FfiConverterTypeBroadcastOutcome.read(buf),
                 )
-            14 -> Event.InstantLock(
+            15 -> Event.InstantLock(
                 FfiConverterString.read(buf),
                 )
-            15 -> Event.SporkChanged(
+            16 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -8991,37 +9058,37 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            16 -> Event.SporkRejected(
+            17 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            17 -> Event.GovernanceSyncRequested(
+            18 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            18 -> Event.GovernanceSyncDeferred(
+            19 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            19 -> Event.GovernanceProgress(
+            20 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            20 -> Event.GovernanceObjectAdded(
+            21 -> Event.GovernanceObjectAdded(
                 FfiConverterString.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            21 -> Event.GovernanceVotesChanged(
+            22 -> Event.GovernanceVotesChanged(
                 FfiConverterString.read(buf),
                 )
-            22 -> Event.GovernanceDone(
+            23 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            23 -> Event.Stopped(
+            24 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            24 -> Event.Lagged(
+            25 -> Event.Lagged(
                 FfiConverterULong.read(buf),
                 )
-            25 -> Event.Other(
+            26 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -9087,6 +9154,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             )
         }
         is Event.TransactionExpired -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`txid`)
+            )
+        }
+        is Event.TransactionAbandoned -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -9282,8 +9356,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.write(value.`txid`, buf)
                 Unit
             }
-            is Event.KeysDerived -> {
+            is Event.TransactionAbandoned -> {
                 buf.putInt(9)
+                FfiConverterString.write(value.`txid`, buf)
+                Unit
+            }
+            is Event.KeysDerived -> {
+                buf.putInt(10)
                 FfiConverterString.write(value.`accountId`, buf)
                 FfiConverterTypeChainKind.write(value.`chain`, buf)
                 FfiConverterUInt.write(value.`usedIndex`, buf)
@@ -9292,38 +9371,38 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.Reorg -> {
-                buf.putInt(10)
+                buf.putInt(11)
                 FfiConverterUInt.write(value.`forkHeight`, buf)
                 FfiConverterSequenceTypeBlockId.write(value.`disconnected`, buf)
                 FfiConverterSequenceTypeBlockId.write(value.`connected`, buf)
                 Unit
             }
             is Event.PeerConnected -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`address`, buf)
                 FfiConverterString.write(value.`userAgent`, buf)
                 Unit
             }
             is Event.PeerDisconnected -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`address`, buf)
                 Unit
             }
             is Event.Broadcast -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 FfiConverterString.write(value.`txid`, buf)
                 FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
                 Unit
             }
             is Event.InstantLock -> {
-                buf.putInt(14)
+                buf.putInt(15)
                 FfiConverterString.write(value.`txid`, buf)
                 Unit
             }
             is Event.SporkChanged -> {
-                buf.putInt(15)
+                buf.putInt(16)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -9333,55 +9412,55 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(16)
+                buf.putInt(17)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(17)
+                buf.putInt(18)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterString.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterString.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
-                buf.putInt(22)
+                buf.putInt(23)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.Stopped -> {
-                buf.putInt(23)
+                buf.putInt(24)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Lagged -> {
-                buf.putInt(24)
+                buf.putInt(25)
                 FfiConverterULong.write(value.`missed`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(25)
+                buf.putInt(26)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
@@ -9930,6 +10009,13 @@ sealed class TxStatus {
     object Expired : TxStatus()
     
     
+    /**
+     * A coinbase whose block left the best chain, or a spend of one: it can never confirm
+     * unless that block comes back, so it counts for nothing.
+     */
+    object Abandoned : TxStatus()
+    
+    
 
     
 
@@ -9956,6 +10042,7 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
                 FfiConverterString.read(buf),
                 )
             4 -> TxStatus.Expired
+            5 -> TxStatus.Abandoned
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -9989,6 +10076,12 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
                 4UL
             )
         }
+        is TxStatus.Abandoned -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
     }
 
     override fun write(value: TxStatus, buf: ByteBuffer) {
@@ -10013,7 +10106,58 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
                 buf.putInt(4)
                 Unit
             }
+            is TxStatus.Abandoned -> {
+                buf.putInt(5)
+                Unit
+            }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
+ */
+
+enum class V2Transport {
+    
+    /**
+     * Never: every connection is v1, in clear.
+     */
+    NEVER,
+    /**
+     * With every peer that may offer it; v1 with the others.
+     */
+    PREFER,
+    /**
+     * Only v2: peers without it are dropped.
+     */
+    REQUIRE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeV2Transport: FfiConverterRustBuffer<V2Transport> {
+    override fun read(buf: ByteBuffer) = try {
+        V2Transport.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: V2Transport) = 4UL
+
+    override fun write(value: V2Transport, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 

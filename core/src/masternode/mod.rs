@@ -1,0 +1,29 @@
+//! Masternode lists and LLMQ quorums as an SPV client checks them (`src/evo/`, `src/llmq/`).
+//!
+//! A `mnlistdiff` ([`crate::wire::MnListDiff`]) is trusted only after
+//! [`verify_diff`]: its coinbase is proven in the block through the partial merkle tree, the
+//! diff is applied to the list at its base block, and the resulting list's and quorum set's
+//! merkle roots, recomputed exactly as Dash Core computes them, equal the ones the CbTx
+//! commits to. [`bls`] verifies Dash's BLS12-381 signatures in both the legacy and the basic
+//! scheme.
+
+pub mod bls;
+mod commitment;
+mod list;
+mod llmq;
+mod roots;
+mod signing;
+mod verify;
+
+#[cfg(test)]
+mod vector_tests;
+
+pub use commitment::{commitment_bls, verify_quorum_signature};
+pub use list::{ApplyError, MasternodeList};
+pub use llmq::{llmq_params, LlmqParams, LLMQ_TYPES};
+pub use roots::{merkle_root_mn_list, merkle_root_quorums};
+pub use signing::{
+    chainlock_request_id, islock_request_id, quorum_score, rotated_quorum_index, scheme_at_height,
+    select_quorum, sign_hash, verify_chainlock, LockError, SIGN_HEIGHT_OFFSET,
+};
+pub use verify::{prove_coinbase, verify_diff, CoinbaseProof, DiffError, VerifiedDiff};
