@@ -123,3 +123,44 @@ fn in_reload_mode_no_element_is_sent_in_clear_and_every_payment_is_served() {
         }
     }
 }
+
+#[test]
+fn a_reload_while_blocks_are_in_flight_asks_again_what_the_reloaded_filter_missed() {
+    // Three blocks in flight, reload mode. Alice is paid at h and h + 1, and the payments are
+    // spent at h + 3 and h + 4. Block h + 3 is asked for as h completes; delivering h then
+    // reloads the filter while h + 1 .. h + 3 are already matched with the old one (the peer
+    // added h + 1's outpoint to it); h + 4 is asked after the reload, from a filter without
+    // that outpoint. Delivering h + 1 must ask h + 4 again, or its spend is missed.
+    let mut chain = Chain::with_blocks(4);
+    let bob = TestKey::from_seed("bob").p2pkh();
+    let mut confirmed = BTreeMap::new();
+    for _ in 0..4 {
+        let mut pays = Vec::new();
+        for _ in 0..2 {
+            chain.send(&bob, COIN);
+            let pay = chain.send(&alice_script(), 2 * COIN);
+            chain.mine(1);
+            confirmed.insert(pay.txid(), chain.height());
+            pays.push(pay);
+        }
+        chain.send(&bob, COIN);
+        chain.mine(1);
+        for pay in &pays {
+            let vout = pay.outputs.iter().position(|o| o.script_pubkey == alice_script()).unwrap();
+            let spend = chain.spend_signed(pay, vout as u32, &alice(), &bob);
+            chain.mine(1);
+            confirmed.insert(spend.txid(), chain.height());
+        }
+    }
+    let reload =
+        SyncConfig { filter_updates: FilterUpdates::Reload, blocks_in_flight: 3, ..config() };
+    let wallet = alice_wallet();
+    let mut sim = Sim::with_engine(chain, |params| {
+        SyncEngine::new(reload, MemoryHeaderStore::new(), start_header(params, 0, &[]), wallet)
+            .expect("engine")
+    });
+    sim.connect(1, Mode::Honest, true);
+    assert!(sim.synced_to_tip());
+    assert_eq!(sim.confirmed(), confirmed);
+    assert_eq!(sim.engine.wallet().balance().total(), 0);
+}
