@@ -138,9 +138,13 @@ fn pad<R: Rng + ?Sized>(
     if need == 0 {
         return;
     }
+    // No decoy completes the coinbase's prevout (null hash, index 0xffffffff): a filter that
+    // matched it would match every block's coinbase, one false positive a block for good.
+    let null_outpoint = [[0u8; 32].as_slice(), &[0xff; 4]].concat();
+    let shunned: BTreeSet<usize> = filter.bit_indices(&null_outpoint).collect();
     let data = filter.data();
     let candidates: Vec<usize> = (0..bits)
-        .filter(|&j| !bit(data, j))
+        .filter(|&j| !bit(data, j) && !shunned.contains(&j))
         .filter(|&j| previous.map_or(true, |p| bit(p.data(), j % (p.data().len() * 8))))
         .collect();
     let chosen = rand::seq::index::sample(rng, candidates.len(), need.min(candidates.len()));
@@ -167,6 +171,20 @@ mod tests {
         assert_eq!(hash_funcs_for(0.001), 10);
         assert!(hash_funcs_for(1e-30) <= MAX_HASH_FUNCS);
         assert_eq!(hash_funcs_for(0.5), 1);
+    }
+
+    #[test]
+    fn no_decoy_makes_every_coinbase_a_false_positive() {
+        // At 7.5e-4, about 7 of 10,000 tweaks would match the null prevout by decoys alone.
+        let mut rng = StdRng::seed_from_u64(3);
+        let wallet = elements(40, 9);
+        let null_outpoint = [[0u8; 32].as_slice(), &[0xff; 4]].concat();
+        let matching = (0..10_000u32)
+            .filter(|&tweak| {
+                build(&wallet, 0.00075, 10, tweak, 1, None, &mut rng).0.contains(&null_outpoint)
+            })
+            .count();
+        assert_eq!(matching, 0);
     }
 
     #[test]

@@ -194,6 +194,12 @@ impl BloomFilter {
         murmur3_32(seed, element) as usize % (self.data.len() * 8)
     }
 
+    /// The bits `element` sets (none for an empty filter).
+    pub(crate) fn bit_indices<'a>(&'a self, element: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let n = if self.data.is_empty() { 0 } else { self.hash_funcs };
+        (0..n).map(move |i| self.bit_index(i, element))
+    }
+
     /// Adds an element (no-op on an empty filter).
     pub fn insert(&mut self, element: impl AsRef<[u8]>) {
         let element = element.as_ref();

@@ -163,10 +163,12 @@ impl Filters {
 
     fn load_peer(&mut self, peer: PeerId, load: FilterLoad) -> Option<(PeerId, Message)> {
         let filter = BloomFilter::try_from(&load).ok()?;
-        let estimator = self.estimator(Some(&filter));
+        let rate = self.policy.expected_tx_false_positive_rate(&filter).max(1e-9);
         let state = self.peers.get_mut(&peer)?;
         state.mirror.on_filterload_sent(filter);
-        state.estimator = estimator;
+        // The estimator goes on across the load: what it learned of this chain's baseline
+        // (a fresh filter that drifts at once) is what keeps a drift from reloading forever.
+        state.estimator.set_expected_rate(rate);
         Some((peer, Message::FilterLoad(load)))
     }
 
