@@ -609,6 +609,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() != 26651:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() != 35436:
@@ -828,6 +830,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir.restype = 
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.restype = ctypes.c_uint16
@@ -1165,6 +1170,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.argty
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int8,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.argtypes = (
     ctypes.c_uint64,
     ctypes.c_int8,
@@ -8602,6 +8613,13 @@ class ClientBuilderProtocol(typing.Protocol):
         hides the wallet better and costs more bandwidth.
 """
         raise NotImplementedError
+    def filter_reloads_only(self, enabled: bool) -> ClientBuilder:
+        """
+        Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+        (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+        the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+"""
+        raise NotImplementedError
     def governance(self, enabled: bool) -> ClientBuilder:
         """
         Also sync governance objects and votes once synced (off by default).
@@ -8785,6 +8803,26 @@ class ClientBuilder(ClientBuilderProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def filter_reloads_only(self, enabled: bool) -> ClientBuilder:
+        """
+        Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+        (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+        the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+"""
+        
+        _UniffiFfiConverterBoolean.check_lower(enabled)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBoolean.lower(enabled),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)

@@ -145,6 +145,7 @@ struct Config {
     watch: Vec<String>,
     birthday: Option<Birthday>,
     false_positive_rate: Option<f64>,
+    filter_reloads_only: bool,
     max_peers: Option<u32>,
     checkpoints_csv: Option<String>,
     seed: Option<u64>,
@@ -199,6 +200,9 @@ impl Config {
         }
         if let Some(rate) = self.false_positive_rate {
             b = b.false_positive_rate(rate);
+        }
+        if self.filter_reloads_only {
+            b = b.filter_updates(dashlite::bloom::FilterUpdates::Reload);
         }
         if let Some(n) = self.max_peers {
             b = b.max_peers(n as usize);
@@ -269,6 +273,7 @@ impl ClientBuilder {
             watch: Vec::new(),
             birthday: None,
             false_positive_rate: None,
+            filter_reloads_only: false,
             max_peers: None,
             checkpoints_csv: None,
             seed: None,
@@ -305,6 +310,13 @@ impl ClientBuilder {
     /// hides the wallet better and costs more bandwidth.
     pub fn false_positive_rate(self: Arc<Self>, rate: f64) -> Arc<Self> {
         self.set(|c| c.false_positive_rate = Some(rate))
+    }
+
+    /// Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+    /// (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+    /// the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+    pub fn filter_reloads_only(self: Arc<Self>, enabled: bool) -> Arc<Self> {
+        self.set(|c| c.filter_reloads_only = enabled)
     }
 
     /// When to use the BIP324 encrypted transport (default `Prefer`).

@@ -5,7 +5,7 @@ use super::{BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_P2PUBKEY_ON
 use crate::encode::{Decode, Encode};
 use crate::hash::{hash160, Txid};
 use crate::tx::{OutPoint, Script, Transaction, TxIn, TxOut};
-use crate::wire::{FilterLoad, MAX_SCRIPT_ELEMENT_SIZE};
+use crate::wire::MAX_SCRIPT_ELEMENT_SIZE;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -54,23 +54,24 @@ fn watch_items_become_the_elements_bip37_matches() {
 }
 
 #[test]
-fn the_filter_holds_every_element_with_headroom_and_the_injected_tweak() {
+fn the_filter_holds_every_element_at_the_configured_rate_and_the_injected_tweak() {
     let items = vec![pkh(1), pkh(2), WatchItem::P2pkPubkey(vec![3; 33])];
     let policy = FilterPolicy::new(PolicyConfig::default(), items.clone(), &mut rng()).unwrap();
     let tweak = rng().next_u32();
     assert_eq!(policy.filter().tweak(), tweak);
     assert_eq!(policy.filter().flags(), BLOOM_UPDATE_ALL);
-    // 3 elements + the minimum headroom of 100.
-    assert_eq!(policy.capacity(), 103);
-    let mut expected = BloomFilter::new(103, DEFAULT_FALSE_POSITIVE_RATE, tweak, 1).unwrap();
+    assert_eq!(policy.filter().hash_funcs(), 10);
+    assert_eq!(policy.filter().data().len(), 1_125, "the lowest rung, padded with decoys");
     for item in &items {
         for e in item.elements() {
             assert!(policy.filter().contains(&e));
-            expected.insert(e);
         }
     }
-    assert_eq!(policy.filter(), &expected);
-    assert_eq!(policy.filter_load(), FilterLoad::from(&expected));
+    let rate = policy.filter().false_positive_rate();
+    let load = DEFAULT_LOAD_MULTIPLE * DEFAULT_FALSE_POSITIVE_RATE;
+    assert!((load..load * 1.01).contains(&rate), "{rate}");
+    assert_eq!(policy.load_false_positive_rate(), rate);
+    assert_eq!(policy.reload_threshold(), DEFAULT_RELOAD_MULTIPLE * DEFAULT_FALSE_POSITIVE_RATE);
     // Configurable: another rate and update mode.
     let config = PolicyConfig {
         false_positive_rate: 0.01,
@@ -79,7 +80,9 @@ fn the_filter_holds_every_element_with_headroom_and_the_injected_tweak() {
     };
     let other = FilterPolicy::new(config, items, &mut rng()).unwrap();
     assert_eq!(other.filter().flags(), BLOOM_UPDATE_P2PUBKEY_ONLY);
-    assert!(other.filter().data().len() < policy.filter().data().len());
+    assert!(other.filter().hash_funcs() < policy.filter().hash_funcs());
+    let rate = other.filter().false_positive_rate();
+    assert!((0.015..0.01515).contains(&rate), "{rate}");
     assert!(FilterPolicy::new(PolicyConfig { false_positive_rate: 0.0, ..config }, [], &mut rng())
         .is_err());
 }
@@ -139,20 +142,24 @@ proptest! {
 }
 
 #[test]
-fn additions_beyond_the_headroom_reload_at_the_first_one_over() {
-    let items: Vec<WatchItem> = (0..10).map(pkh).collect();
-    let mut policy = FilterPolicy::new(PolicyConfig::default(), items, &mut rng()).unwrap();
-    assert_eq!(policy.capacity(), 110);
-    for i in 0..100u8 {
-        let update = policy.watch([pkh(100 + i)], None, no_peers());
-        assert!(matches!(update.action, FilterAction::Add(_)), "addition {i}: {update:?}");
+fn reloads_only_mode_never_sends_filteradd() {
+    let config = PolicyConfig { updates: FilterUpdates::Reload, ..PolicyConfig::default() };
+    let mut policy = FilterPolicy::new(config, [pkh(1)], &mut rng()).unwrap();
+    let before = policy.filter().clone();
+    let update = policy.watch([pkh(2)], Some(9), no_peers());
+    assert_eq!(update.reload_reason, Some(ReloadReason::ReloadsOnly));
+    assert_eq!(update.rescan_from, Some(9));
+    let FilterAction::Reload(load) = update.action else { panic!("{update:?}") };
+    let after = BloomFilter::try_from(load).unwrap();
+    assert!(after.contains(pkh(2).elements()[0].as_slice()));
+    assert_eq!((after.tweak(), after.data().len()), (before.tweak(), before.data().len()));
+    // Only the new element's bits are new: decoys stay within the old filter's bits.
+    let mut new_only = BloomFilter::from_parts(vec![0; 1_125], 10, before.tweak(), 0).unwrap();
+    new_only.insert(&pkh(2).elements()[0]);
+    for (i, (&a, &b)) in before.data().iter().zip(after.data()).enumerate() {
+        assert_eq!(b & !a & !new_only.data()[i], 0, "byte {i}");
     }
-    let update = policy.watch([pkh(250)], None, no_peers());
-    assert_eq!(update.reload_reason, Some(ReloadReason::HeadroomExhausted));
-    assert!(matches!(update.action, FilterAction::Reload(_)));
-    // 111 elements and the minimum headroom again.
-    assert_eq!(policy.capacity(), 111 + 100);
-    assert!(matches!(policy.watch([pkh(251)], None, no_peers()).action, FilterAction::Add(_)));
+    assert_eq!(policy.watch([pkh(2)], None, no_peers()).action, FilterAction::None);
 }
 
 #[test]
@@ -162,10 +169,12 @@ fn a_peer_copy_filled_by_its_updates_forces_a_reload_at_the_threshold_and_not_be
     let mut mirror = FilterMirror::new();
     mirror.on_sent(&FilterAction::Reload(policy.filter_load())).unwrap();
     // BLOOM_UPDATE_ALL outpoints fill the peer's copy beyond our own.
-    let threshold = DEFAULT_RELOAD_MULTIPLE * policy.design_false_positive_rate();
+    let threshold = policy.reload_threshold();
     let mut outpoints = 0u32;
     loop {
-        let predicted = mirror.filter().unwrap().false_positive_rate_after(1);
+        let mut after = mirror.filter().unwrap().clone();
+        after.insert(&pkh(200).elements()[0]);
+        let predicted = after.false_positive_rate();
         let mut probe = policy.clone();
         let update = probe.watch([pkh(200)], None, [&mirror]);
         if predicted > threshold {
@@ -180,7 +189,7 @@ fn a_peer_copy_filled_by_its_updates_forces_a_reload_at_the_threshold_and_not_be
         outpoints += 1;
         assert!(outpoints < 1_000);
     }
-    assert!(outpoints > 40, "the headroom absorbs the first insertions: {outpoints}");
+    assert!(outpoints > 20, "the band absorbs the first insertions: {outpoints}");
     for more in 0u8..20 {
         mirror.on_filteradd_sent(&[more; 37]).unwrap();
     }
@@ -199,7 +208,9 @@ fn lookahead_payment_is_found_after_filteradd() {
     // The wallet watches keys 0..20 (its gap-limit lookahead).
     let initial: Vec<WatchItem> =
         (0..gap).map(|i| WatchItem::PubkeyHash(world.key_hash(i))).collect();
-    let config = PolicyConfig { false_positive_rate: 1e-6, ..PolicyConfig::default() };
+    // A band wide enough for the 16 additions below to stay filteradds.
+    let config =
+        PolicyConfig { false_positive_rate: 1e-6, reload_multiple: 4.0, ..PolicyConfig::default() };
     let mut policy = FilterPolicy::new(config, initial, &mut rng()).unwrap();
     let mut mirror = FilterMirror::new();
     mirror.on_sent(&FilterAction::Reload(policy.filter_load())).unwrap();
@@ -250,13 +261,14 @@ fn lookahead_payment_is_found_after_filteradd() {
     assert_eq!(mirror.filter(), Some(&peer));
 }
 
-/// The same with a small headroom: the extension is a reload, still with the rescan height.
+/// The same where the additions pass the reload point: the extension is a reload, still with
+/// the rescan height.
 #[test]
-fn lookahead_extension_beyond_the_headroom_reloads_and_still_rescans() {
-    let config = PolicyConfig { min_headroom: 5, headroom_ratio: 0.0, ..PolicyConfig::default() };
+fn lookahead_extension_past_the_reload_point_reloads_and_still_rescans() {
+    let config = PolicyConfig { reload_multiple: 1.0, ..PolicyConfig::default() };
     let mut policy = FilterPolicy::new(config, (0..20).map(pkh), &mut rng()).unwrap();
     let update = policy.watch((20..36).map(pkh), Some(500), no_peers());
-    assert_eq!(update.reload_reason, Some(ReloadReason::HeadroomExhausted));
+    assert!(matches!(update.reload_reason, Some(ReloadReason::FalsePositiveRate(_))));
     assert_eq!(update.rescan_from, Some(500));
     let FilterAction::Reload(load) = update.action else { panic!() };
     let filter = BloomFilter::try_from(load).unwrap();
@@ -281,8 +293,8 @@ fn forgotten_items_leave_at_the_next_reload() {
 #[test]
 fn expected_transaction_rate_follows_the_filter() {
     let policy = FilterPolicy::new(PolicyConfig::default(), [pkh(1)], &mut rng()).unwrap();
-    let fresh = policy.filter().false_positive_rate_after(policy.capacity().into());
-    let empty = BloomFilter::new(policy.capacity(), DEFAULT_FALSE_POSITIVE_RATE, 0, 0).unwrap();
+    let fresh = policy.filter().false_positive_rate();
+    let empty = BloomFilter::from_parts(vec![0; 100], 10, 0, 0).unwrap();
     assert_eq!(policy.expected_tx_false_positive_rate(&empty), 0.0);
     let full = BloomFilter::from_parts(vec![0xff; 8], 3, 0, 0).unwrap();
     assert_eq!(policy.expected_tx_false_positive_rate(&full), 1.0);

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::bloom::FilterUpdates;
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
 use crate::network::{Network, Params};
 use crate::p2p::V2Policy;
@@ -109,6 +110,7 @@ pub struct ClientBuilder {
     pub(crate) watch: Vec<WatchItem>,
     pub(crate) birthday: Option<Birthday>,
     pub(crate) false_positive_rate: f64,
+    pub(crate) filter_updates: FilterUpdates,
     pub(crate) max_peers: usize,
     pub(crate) checkpoints: Option<Vec<CheckpointRecord>>,
     pub(crate) seed: Option<u64>,
@@ -128,6 +130,7 @@ impl ClientBuilder {
             watch: Vec::new(),
             birthday: None,
             false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
+            filter_updates: FilterUpdates::Add,
             max_peers: DEFAULT_MAX_PEERS,
             checkpoints: None,
             seed: None,
@@ -172,6 +175,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How new watch items (lookahead addresses, received outpoints) reach the peers:
+    /// [`FilterUpdates::Add`] (default) sends each as a `filteradd`, which tells a peer the
+    /// element exactly; [`FilterUpdates::Reload`] sends a rebuilt `filterload` instead, which
+    /// hides it among decoys for a full filter per change (see [`crate::bloom::policy`]).
+    pub fn filter_updates(mut self, updates: FilterUpdates) -> Self {
+        self.filter_updates = updates;
+        self
+    }
+
     /// How many peers to keep connected.
     pub fn max_peers(mut self, n: usize) -> Self {
         self.max_peers = n;
@@ -194,7 +206,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Seeds the client's random choices (filter tweak, nonces) for reproducible runs.
+    /// Seeds the client's random choices (filter tweak and decoys, nonces) for reproducible
+    /// runs; without it they come from the operating system's random number generator.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self

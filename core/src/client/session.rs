@@ -95,6 +95,9 @@ impl Session {
         let seed = builder.seed.unwrap_or_else(crate::node::os_seed);
         let mut config = SyncConfig::new(params, birthday_height);
         config.seed = seed;
+        config.filter_seed = builder.seed.map(|s| s ^ 0x6669_6c74_6572_7321);
+        config.filter_updates = builder.filter_updates;
+        config.stored_filter = state.filter.clone();
         config.false_positive_rate = builder.false_positive_rate;
         if let Some(n) = builder.blocks_in_flight {
             config.blocks_in_flight = n;
@@ -113,8 +116,13 @@ impl Session {
             None => (AddrBook::new(p2p.max_addresses), BanList::new()),
         };
         let sporks = SporkService::restore(params, state.sporks);
-        let governance =
-            builder.governance.then(|| GovernanceService::restore(network, state.governance));
+        let governance = builder.governance.then(|| {
+            let service = GovernanceService::restore(network, state.governance);
+            match builder.seed {
+                Some(seed) => service.with_seed(seed ^ 0x676f_7673_796e_6321),
+                None => service,
+            }
+        });
         let parts = Parts {
             p2p,
             address_book,

@@ -23,6 +23,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
 
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
 use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
 use super::sync::GovernanceSync;
 use crate::hash::Hash256;
@@ -213,13 +216,15 @@ pub struct GovernanceService {
     new_objects: Vec<GovObject>,
     new_votes: Vec<GovObjectVote>,
     times_changed: bool,
-    tweak: u64,
+    /// Draws the `govsync` filter tweaks.
+    rng: StdRng,
     commands: Vec<Command>,
     events: Vec<GovernanceEvent>,
 }
 
 impl GovernanceService {
-    /// A service holding nothing, for `network`.
+    /// A service holding nothing, for `network`; `govsync` filter tweaks come from the
+    /// operating system's random number generator.
     pub fn new(network: Network) -> Self {
         GovernanceService {
             network,
@@ -238,10 +243,17 @@ impl GovernanceService {
             new_objects: Vec::new(),
             new_votes: Vec::new(),
             times_changed: false,
-            tweak: 0x9e37_79b9_7f4a_7c15,
+            rng: StdRng::from_os_rng(),
             commands: Vec::new(),
             events: Vec::new(),
         }
+    }
+
+    /// Draws the `govsync` filter tweaks from `seed` instead of the operating system's
+    /// random number generator, for reproducible runs.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.rng = StdRng::seed_from_u64(seed);
+        self
     }
 
     /// A service holding the stored objects, votes and full-sync times
@@ -532,12 +544,8 @@ impl GovernanceService {
         let Some(peer) = self.vote_peer else { return };
         let ip = self.peers[&peer];
         let room = MAX_VOTE_SYNCS_IN_FLIGHT.saturating_sub(self.vote_syncs.len());
-        let mut tweak = self.tweak;
-        let syncs = self.sync.next_vote_syncs(&self.state, ip, now_s, room, || {
-            tweak = splitmix64(tweak);
-            tweak as u32
-        });
-        self.tweak = tweak;
+        let rng = &mut self.rng;
+        let syncs = self.sync.next_vote_syncs(&self.state, ip, now_s, room, || rng.next_u32());
         let none_due = syncs.is_empty();
         for request in syncs {
             self.vote_syncs.push_back((request.prop_hash, now));
@@ -649,12 +657,4 @@ impl GovernanceService {
 /// [`Time`] in Unix seconds.
 fn seconds(now: Time) -> i64 {
     i64::try_from(now / SECOND).unwrap_or(i64::MAX)
-}
-
-/// The next value of a SplitMix64 sequence (bloom filter tweaks need no more).
-fn splitmix64(state: u64) -> u64 {
-    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

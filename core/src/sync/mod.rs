@@ -21,12 +21,13 @@ pub mod filters;
 pub mod headers;
 pub mod relay;
 
+use crate::bloom::FilterUpdates;
 use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
 use crate::hash::{BlockHash, Txid};
 use crate::network::Params;
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
-use crate::wire::IsDLock;
+use crate::wire::{FilterLoad, IsDLock};
 
 pub use crate::p2p::Command;
 pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
@@ -77,8 +78,17 @@ pub struct SyncConfig {
     pub bytes_in_flight: usize,
     /// See [`DEFAULT_REORDER_WINDOW`].
     pub reorder_window: u32,
-    /// Seed of the filter tweak (and of the choice of peers a broadcast is announced to).
+    /// Seed of the choice of peers a broadcast is announced to.
     pub seed: u64,
+    /// Seed of the filter's tweak and decoy bits, for reproducible runs; `None` (the default)
+    /// draws them from the operating system's random number generator, so no two installs
+    /// send the same filter.
+    pub filter_seed: Option<u64>,
+    /// `filteradd` or reloads for new watch items (see [`crate::bloom::policy`]).
+    pub filter_updates: FilterUpdates,
+    /// The filter peers were last sent, from the store: its tweak and layout are kept, so a
+    /// restart does not hand peers a second, independent filter.
+    pub stored_filter: Option<FilterLoad>,
     /// See [`DEFAULT_BROADCAST_TIMEOUT`].
     pub broadcast_timeout: Time,
     /// The filter's target false-positive rate.
@@ -97,6 +107,9 @@ impl SyncConfig {
             bytes_in_flight: DEFAULT_BYTES_IN_FLIGHT,
             reorder_window: DEFAULT_REORDER_WINDOW,
             seed: 0,
+            filter_seed: None,
+            filter_updates: FilterUpdates::Add,
+            stored_filter: None,
             false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
             broadcast_timeout: DEFAULT_BROADCAST_TIMEOUT,
         }

@@ -103,6 +103,7 @@ impl Sim {
         let params = Network::Regtest.params();
         let mut sync_config = SyncConfig::new(params, 0);
         sync_config.seed = scenario.seed;
+        sync_config.filter_seed = Some(scenario.seed);
         let sync = SyncEngine::new(
             sync_config,
             MemoryHeaderStore::new(),

@@ -1701,6 +1701,13 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     func falsePositiveRate(rate: Double)  -> ClientBuilder
     
     /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+    func filterReloadsOnly(enabled: Bool)  -> ClientBuilder
+    
+    /**
      * Also sync governance objects and votes once synced (off by default).
      */
     func governance(enabled: Bool)  -> ClientBuilder
@@ -1881,6 +1888,21 @@ open func falsePositiveRate(rate: Double) -> ClientBuilder  {
     uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(
             self.uniffiCloneHandle(),
         FfiConverterDouble.lower(rate),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+open func filterReloadsOnly(enabled: Bool) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(enabled),uniffiCallStatus
     )
 })
 }
@@ -7651,6 +7673,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() != 26651) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452) {

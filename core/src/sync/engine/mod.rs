@@ -158,8 +158,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 stale.map_or(floor, |h| h.saturating_sub(1).min(floor))
             }
         };
-        let filters =
-            Filters::new(&wallet.filter_elements(), config.seed, config.false_positive_rate)?;
+        let filters = Filters::new(&wallet.filter_elements(), &config)?;
         let first = config.birthday_height.max(start_height + 1).max(processed.saturating_add(1));
         let mut blocks = BlockDownload::new(first);
         blocks.queue(first, tree.tip().height);
@@ -333,6 +332,11 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn send(&mut self, peer: PeerId, message: Message) {
+        if matches!(message, Message::FilterLoad(_)) {
+            if let Some(p) = self.blocks.peers.get_mut(&peer) {
+                p.loaded_at_seq = p.next_seq;
+            }
+        }
         self.commands.push(Command::Send { peer, message });
     }
 

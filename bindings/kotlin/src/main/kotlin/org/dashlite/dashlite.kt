@@ -788,6 +788,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(
@@ -971,6 +973,8 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(`ptr`: Long,`rate`: Double,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_governance(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1316,6 +1320,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() and 0xFFFF) != 35279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() and 0xFFFF) != 26651) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() and 0xFFFF) != 7452) {
@@ -3604,6 +3611,13 @@ public interface ClientBuilderInterface {
     fun `falsePositiveRate`(`rate`: kotlin.Double): ClientBuilder
     
     /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+    fun `filterReloadsOnly`(`enabled`: kotlin.Boolean): ClientBuilder
+    
+    /**
      * Also sync governance objects and votes once synced (off by default).
      */
     fun `governance`(`enabled`: kotlin.Boolean): ClientBuilder
@@ -3857,6 +3871,25 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
         it,
         
         FfiConverterDouble.lower(`rate`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */override fun `filterReloadsOnly`(`enabled`: kotlin.Boolean): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(
+        it,
+        
+        FfiConverterBoolean.lower(`enabled`),_status)
 }
     }
     )
