@@ -175,25 +175,34 @@ fn checkpoint_csv_chain_work_matches_the_real_headers_between_rows() {
 }
 
 #[test]
-fn a_chain_can_start_from_a_single_csv_checkpoint() {
+fn a_chain_cannot_start_from_a_single_csv_checkpoint_without_its_window() {
+    // The 23 headers after it could not have their nBits checked: refused, and a start
+    // with the 24 real headers ending at it checks every header after it.
     let file = HeaderFile::mainnet();
     let pairs = file.with_hashes();
     let start = *csv("mainnet.csv").iter().find(|r| r.height == 1_737_216).expect("row");
     let params = Network::Mainnet.params();
-    let mut tree = HeaderTree::new(
-        params,
-        TreeConfig::for_network(params),
-        MemoryHeaderStore::new(),
-        &[start.into()],
-    )
-    .unwrap();
-    let from = (start.height - file.first_height) as usize + 1;
-    let out = tree.accept_headers(&pairs[from..from + 100], u64::from(u32::MAX));
+    let open = |trusted: &[StoredHeader]| {
+        HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), trusted)
+    };
+    match open(&[start.into()]) {
+        Err(ChainError::StartWithoutWindow { height: 1_737_216, headers: 1, needed: 24 }) => {}
+        other => panic!("{:?}", other.map(|t| t.tip())),
+    }
+    let at = (start.height - file.first_height) as usize;
+    let before = start.chain_work.wrapping_sub(
+        pairs[at - 23..=at].iter().fold(U256::ZERO, |w, (h, _)| w.wrapping_add(block_work(h.bits))),
+    );
+    let trusted = trusted_headers(start.height - 23, before, &pairs[at - 23..=at]);
+    assert_eq!(trusted.last().map(|s| s.chain_work), Some(start.chain_work));
+    match open(&trusted[1..]) {
+        Err(ChainError::StartWithoutWindow { headers: 23, .. }) => {}
+        other => panic!("{:?}", other.map(|t| t.tip())),
+    }
+    let mut tree = open(&trusted).unwrap();
+    let out = tree.accept_headers(&pairs[at + 1..at + 101], u64::from(u32::MAX));
     assert!(out.error.is_none(), "{:?}", out.error);
-    // DGW needs the 24 blocks before a header: the 23 headers right after the checkpoint
-    // cannot have their nBits recomputed (PoW against their own nBits still holds); all
-    // rules hold from the 24th on.
-    assert_eq!(out.unchecked, 23);
+    assert_eq!(out.unchecked, 0);
     assert_eq!(tree.tip().height, start.height + 100);
 }
 

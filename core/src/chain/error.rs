@@ -196,6 +196,22 @@ pub enum ChainError {
     /// The store is empty and no trusted start (checkpoint or genesis) was given.
     #[error("the header store is empty and no trusted start header was given")]
     NoStart,
+    /// The trusted start is too short for the difficulty rules: on a network whose
+    /// difficulty retargets, a chain started above genesis needs the 24 headers
+    /// DarkGravityWave averages (a checkpoint record with its embedded window, or 24 trusted
+    /// headers), or the headers right after it could not have their nBits checked.
+    #[error(
+        "a chain cannot start at height {height} from {headers} trusted header(s): it needs \
+         {needed} (the checkpoint's difficulty window)"
+    )]
+    StartWithoutWindow {
+        /// Height of the last trusted header.
+        height: u32,
+        /// Trusted headers given (with the embedded window, if any).
+        headers: usize,
+        /// Trusted headers needed.
+        needed: usize,
+    },
     /// The in-memory tree lost track of the stored tip (a bug; the tree reloads from the
     /// store).
     #[error("header tree and store disagree")]
@@ -207,7 +223,10 @@ impl ChainError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             ChainError::Invalid(e) => e.misbehavior_score(),
-            ChainError::Store(_) | ChainError::NoStart | ChainError::Inconsistent => 0,
+            ChainError::Store(_)
+            | ChainError::NoStart
+            | ChainError::StartWithoutWindow { .. }
+            | ChainError::Inconsistent => 0,
         }
     }
 }

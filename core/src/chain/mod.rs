@@ -29,7 +29,7 @@ pub use checkpoints::{parse_checkpoint_csv, CheckpointRecord, Checkpoints};
 pub use dgw::{next_work_required, BlockSummary, ChainHistory, NextWorkError};
 pub use error::{ChainError, ValidationError};
 pub use pow::{block_work, check_proof_of_work};
-pub use start::start_headers;
+pub use start::{is_usable_start, start_headers, trusted_start};
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 pub use tree::{trusted_headers, AcceptOutcome, HeaderSource, HeaderTree, TipChange, TreeConfig};
 pub use uint::U256;

@@ -16,7 +16,7 @@ use crate::chain::context::{check_contextual, Skipped};
 use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
 use crate::chain::error::{ChainError, ValidationError};
 use crate::chain::pow::{block_work, check_proof_of_work, pow_limit};
-use crate::chain::start::start_headers;
+use crate::chain::start::trusted_start;
 use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
 use crate::chain::uint::U256;
 use crate::hash::BlockHash;
@@ -160,8 +160,9 @@ impl<S: HeaderStore> HeaderTree<S> {
     /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint, a
     /// window of consecutive headers ending at one, or genesis), which is only checked for
     /// linkage and against the configured checkpoints. A single checkpoint record that has an
-    /// embedded window comes with it ([`start_headers`]), so difficulty is checked from the
-    /// first header after it.
+    /// embedded window comes with it, so difficulty is checked from the first header after
+    /// it; a start the difficulty rules cannot be checked from is refused
+    /// ([`trusted_start`]: [`ChainError::StartWithoutWindow`]).
     pub fn new(
         params: &'static Params,
         config: TreeConfig,
@@ -169,21 +170,11 @@ impl<S: HeaderStore> HeaderTree<S> {
         trusted: &[StoredHeader],
     ) -> Result<Self, ChainError> {
         if store.tip()?.is_none() {
-            let with_window;
-            let trusted = match trusted {
-                [start] => {
-                    with_window = start_headers(params, *start);
-                    &with_window[..]
-                }
-                _ => trusted,
-            };
+            let trusted = &trusted_start(params, trusted)?[..];
             for (i, w) in trusted.windows(2).enumerate() {
                 if w[1].height != w[0].height + 1 || w[1].header.prev_blockhash != w[0].hash {
                     return Err(ValidationError::NonContinuous { index: i + 1 }.into());
                 }
-            }
-            if trusted.is_empty() {
-                return Err(ChainError::NoStart);
             }
             for t in trusted {
                 config.checkpoints.check(t.height, &t.hash)?;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::chain::{is_usable_start, trusted_headers, CheckpointRecord, StoredHeader, U256};
 use crate::network::{Network, Params};
 use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
@@ -251,7 +251,9 @@ fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>,
 
 /// The sync start (a checkpoint record or genesis) and the first block height to fetch, for
 /// a birthday. Records below DarkGravityWave's first height are not used (the client
-/// validates difficulty with DGW only).
+/// validates difficulty with DGW only), nor, where difficulty retargets, records without an
+/// embedded difficulty window ([`crate::chain::is_usable_start`]): on mainnet and testnet
+/// only the records that [`Params::checkpoint_window`] covers.
 pub fn resolve_start(
     params: &'static Params,
     birthday: Option<Birthday>,
@@ -260,6 +262,7 @@ pub fn resolve_start(
     let usable: Vec<&CheckpointRecord> = records
         .iter()
         .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
+        .filter(|r| is_usable_start(params, &StoredHeader::from(**r)))
         .collect();
     // From genesis needs every pre-DGW rule the chain used; the client implements all but
     // Kimoto Gravity Well (mainnet heights 15,200–34,139).

@@ -4,28 +4,46 @@ use super::*;
 fn birthdays_start_from_the_last_usable_checkpoint_before_them() {
     let params = Network::Mainnet.params();
     let records = params.checkpoint_records();
-    // No birthday: a new wallet starts at the newest checkpoint.
+    // Only a record with its embedded difficulty window is a usable start: on mainnet
+    // 1,741,824, although newer records exist.
+    let windowed = *records.iter().find(|r| r.height == 1_741_824).unwrap();
+    assert!(records.last().unwrap().height > windowed.height);
+    // No birthday: a new wallet starts at the newest usable checkpoint.
     let (start, from) = resolve_start(params, None, &records).unwrap();
-    assert_eq!(start.height, records.last().unwrap().height);
-    assert_eq!(from, start.height);
-    // A height between records: headers from the record below, blocks from the height.
-    let (start, from) = resolve_start(params, Some(Birthday::Height(1_000_000)), &records).unwrap();
-    assert!(start.height <= 1_000_000 && start.height > 1_000_000 - 9_216, "{}", start.height);
-    assert_eq!(from, 1_000_000);
+    assert_eq!((start.height, from), (windowed.height, windowed.height));
     assert_eq!(start.hash, start.header.block_hash());
-    // A height exactly at a record: block `h` can pay the wallet, so headers start from the
-    // record below and block `h` is fetched.
-    let at = records.iter().rev().nth(1).unwrap();
-    let (start, from) = resolve_start(params, Some(Birthday::Height(at.height)), &records).unwrap();
-    assert!(start.height < at.height, "{} {}", start.height, at.height);
-    assert_eq!(from, at.height);
-    // A time: the last record at least the margin older; blocks from that record.
-    let r = records.iter().find(|r| r.height > 1_500_000).unwrap();
-    let t = u64::from(r.header.time) + BIRTHDAY_MARGIN_SECS;
+    // A later height: headers from the record, blocks from the height.
+    let (start, from) = resolve_start(params, Some(Birthday::Height(2_000_000)), &records).unwrap();
+    assert_eq!((start.height, from), (windowed.height, 2_000_000));
+    // A height exactly at the record: block `h` can pay the wallet, so headers must start
+    // below it; no usable record is, and mainnet cannot start from genesis.
+    match resolve_start(params, Some(Birthday::Height(windowed.height)), &records) {
+        Err(ClientError::BirthdayTooEarly { earliest, .. }) => {
+            assert_eq!(earliest, windowed.height + 1)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Records without a window are refused even where they would be the closer start.
+    let other = *records.iter().rev().find(|r| r.height < 1_000_000).unwrap();
+    assert!(resolve_start(params, Some(Birthday::Height(1_000_000)), &records).is_err());
+    assert!(resolve_start(params, None, &[other]).is_err());
+    // A time: the last usable record at least the margin older; blocks from that record.
+    let t = u64::from(windowed.header.time) + BIRTHDAY_MARGIN_SECS;
     let (start, from) = resolve_start(params, Some(Birthday::Time(t)), &records).unwrap();
-    assert_eq!((start.height, from), (r.height, r.height));
-    let (start, _) = resolve_start(params, Some(Birthday::Time(t - 1)), &records).unwrap();
-    assert!(start.height < r.height);
+    assert_eq!((start.height, from), (windowed.height, windowed.height));
+    assert!(resolve_start(params, Some(Birthday::Time(t - 1)), &records).is_err());
+}
+
+#[test]
+fn testnet_records_without_a_window_are_passed_over_for_genesis() {
+    let params = Network::Testnet.params();
+    let records = params.checkpoint_records();
+    let (start, from) = resolve_start(params, None, &records).unwrap();
+    assert_eq!((start.height, from), (946_944, 946_944));
+    let (start, from) = resolve_start(params, Some(Birthday::Height(900_000)), &records).unwrap();
+    assert_eq!((start.height, from), (0, 900_000), "no usable record below 900,000");
+    let (start, _) = resolve_start(params, Some(Birthday::Height(1_200_000)), &records).unwrap();
+    assert_eq!(start.height, 946_944);
 }
 
 #[test]

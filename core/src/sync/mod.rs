@@ -90,8 +90,9 @@ impl SyncConfig {
     }
 }
 
-/// Where header sync starts: the last checkpoint record at or below the birthday height, or
-/// genesis when there is none (regtest, or a birthday before the first record).
+/// Where header sync starts: the last usable checkpoint record
+/// ([`crate::chain::is_usable_start`]) at or below the birthday height, or genesis when there
+/// is none (regtest, or a birthday before the first record).
 pub fn start_header(
     params: &'static Params,
     birthday_height: u32,
@@ -100,6 +101,7 @@ pub fn start_header(
     records
         .iter()
         .filter(|r| r.height <= birthday_height)
+        .filter(|r| crate::chain::is_usable_start(params, &StoredHeader::from(**r)))
         .max_by_key(|r| r.height)
         .map(|r| StoredHeader::from(*r))
         .unwrap_or_else(|| {
