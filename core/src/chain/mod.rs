@@ -20,6 +20,8 @@ mod attack_tests;
 #[cfg(test)]
 mod data_tests;
 #[cfg(test)]
+mod engine_attack_tests;
+#[cfg(test)]
 mod testdata;
 #[cfg(test)]
 mod window_tests;

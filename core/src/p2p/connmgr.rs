@@ -261,7 +261,7 @@ impl ConnectionManager {
         let now = self.now;
         let seeds = self.params.dns_seeds;
         let dns_due = self.discovery.dns_pending == 0
-            && self.discovery.dns_last.map_or(true, |t| now >= t.saturating_add(DNS_RETRY));
+            && self.discovery.dns_last.is_none_or(|t| now >= t.saturating_add(DNS_RETRY));
         if !seeds.is_empty() && dns_due {
             self.discovery.dns_last = Some(now);
             self.discovery.dns_pending = seeds.len();
