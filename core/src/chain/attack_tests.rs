@@ -167,7 +167,7 @@ fn a_forged_chain_at_pow_limit_from_a_checkpoint_with_its_window_is_refused_at_h
         &base.blocks[23..],
     );
     assert!(
-        matches!(alone, Err(ChainError::StartWithoutWindow { headers: 1, needed: 24, .. })),
+        matches!(alone, Err(ChainError::StartNotPinned { headers: 1, needed: 24, .. })),
         "{:?}",
         alone.map(|t| t.tip())
     );

@@ -4,7 +4,7 @@
 //! Most tests take a header's hash from the next header's `prev_blockhash` (independent of our
 //! X11); the tests that hash check that X11 gives the same.
 
-use super::testdata::{shared_file, HeaderFile};
+use super::testdata::{shared_records as csv, HeaderFile};
 use super::*;
 use crate::chain::dgw::SliceHistory;
 use crate::network::Network;
@@ -19,11 +19,6 @@ fn summaries(file: &HeaderFile) -> Vec<BlockSummary> {
             bits: h.bits,
         })
         .collect()
-}
-
-fn csv(name: &str) -> Vec<CheckpointRecord> {
-    let text = shared_file(&format!("data/checkpoints/{name}"));
-    parse_checkpoint_csv(std::str::from_utf8(&text).expect("UTF-8 CSV")).expect("valid CSV")
 }
 
 fn files() -> [(Network, HeaderFile, &'static str); 2] {
@@ -172,38 +167,6 @@ fn checkpoint_csv_chain_work_matches_the_real_headers_between_rows() {
             assert_eq!(stored.chain_work, r.chain_work, "{name} {}", r.height);
         }
     }
-}
-
-#[test]
-fn a_chain_cannot_start_from_a_single_csv_checkpoint_without_its_window() {
-    // The 23 headers after it could not have their nBits checked: refused, and a start
-    // with the 24 real headers ending at it checks every header after it.
-    let file = HeaderFile::mainnet();
-    let pairs = file.with_hashes();
-    let start = *csv("mainnet.csv").iter().find(|r| r.height == 1_737_216).expect("row");
-    let params = Network::Mainnet.params();
-    let open = |trusted: &[StoredHeader]| {
-        HeaderTree::new(params, TreeConfig::for_network(params), MemoryHeaderStore::new(), trusted)
-    };
-    match open(&[start.into()]) {
-        Err(ChainError::StartWithoutWindow { height: 1_737_216, headers: 1, needed: 24 }) => {}
-        other => panic!("{:?}", other.map(|t| t.tip())),
-    }
-    let at = (start.height - file.first_height) as usize;
-    let before = start.chain_work.wrapping_sub(
-        pairs[at - 23..=at].iter().fold(U256::ZERO, |w, (h, _)| w.wrapping_add(block_work(h.bits))),
-    );
-    let trusted = trusted_headers(start.height - 23, before, &pairs[at - 23..=at]);
-    assert_eq!(trusted.last().map(|s| s.chain_work), Some(start.chain_work));
-    match open(&trusted[1..]) {
-        Err(ChainError::StartWithoutWindow { headers: 23, .. }) => {}
-        other => panic!("{:?}", other.map(|t| t.tip())),
-    }
-    let mut tree = open(&trusted).unwrap();
-    let out = tree.accept_headers(&pairs[at + 1..at + 101], u64::from(u32::MAX));
-    assert!(out.error.is_none(), "{:?}", out.error);
-    assert_eq!(out.unchecked, 0);
-    assert_eq!(tree.tip().height, start.height + 100);
 }
 
 /// Which hash a tampered header is offered with.

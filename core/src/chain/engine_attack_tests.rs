@@ -1,8 +1,9 @@
 //! The forged-chain attacks run against the whole [`SyncEngine`]: simulated peers, each with
 //! a header chain of its own, answer the engine's `getheaders` as Dash Core would (or push
 //! headers unasked); scores of 100 disconnect, as the node does. Headers are mined for real
-//! with X11: the honest mainnet chain is the real one of `shared/data/headers`; the other
-//! attacks run on devnet rules (minimum-difficulty blocks, DarkGravityWave from height 1).
+//! with X11: the honest mainnet chain is the real one of `shared/data/headers`, started at
+//! the embedded record 1,741,248 and pinned by the one at 1,741,824; the other attacks run
+//! on devnet rules (minimum-difficulty blocks, DarkGravityWave from height 1).
 
 use std::collections::BTreeMap;
 
@@ -212,43 +213,115 @@ const ATTACKER: u64 = 1;
 const HONEST: u64 = 2;
 const SECOND_HONEST: u64 = 3;
 
-#[test]
-fn a_forged_chain_from_a_mainnet_checkpoint_is_scored_at_its_first_header_and_the_real_one_wins() {
-    // Mainnet with its powLimit raised to regtest's, so that a forged header at powLimit
-    // takes a few hashes instead of a million; the real headers are far below either.
-    let params = leak_params(Network::Mainnet.params(), |p| p.pow.limit_bits = 0x207f_ffff);
-    let file = HeaderFile::mainnet();
-    let record = *params.checkpoint_records().iter().find(|r| r.height == 1_741_824).unwrap();
-    let from = (record.height + 1 - file.first_height) as usize;
-    let pairs = file.with_hashes();
-    let real = trusted_headers(record.height + 1, record.chain_work, &pairs[from..]);
-    let last = real.last().expect("real headers").header.time;
-    let mut net = Net::new(params, record.into(), u32::MAX, last + 60);
+/// The real mainnet start and pin (`shared/data/headers` covers both), the real headers
+/// after the start, and a clock a minute after the last. powLimit is raised to regtest's,
+/// so that a forged header at it takes a few hashes instead of a million; the real headers
+/// are far below either limit.
+struct Mainnet {
+    params: &'static Params,
+    start: StoredHeader,
+    pin: StoredHeader,
+    real: Vec<StoredHeader>,
+    now: u32,
+}
 
-    // 30 forged headers, each at powLimit, 150 s apart: the first is checked against DGW
-    // over the record's embedded window.
-    let mut forged = vec![StoredHeader::from(record)];
-    extend(params, &mut forged, 30, 150, Some(0x207f_ffff), 0xf0);
+impl Mainnet {
+    const START: u32 = 1_741_248;
+    const PIN: u32 = 1_741_824;
+
+    fn new() -> Mainnet {
+        let params = leak_params(Network::Mainnet.params(), |p| p.pow.limit_bits = 0x207f_ffff);
+        let records = params.checkpoint_records();
+        let record = |h: u32| StoredHeader::from(*records.iter().find(|r| r.height == h).unwrap());
+        let (start, pin) = (record(Self::START), record(Self::PIN));
+        let file = HeaderFile::mainnet();
+        let from = (start.height + 1 - file.first_height) as usize;
+        let real = trusted_headers(start.height + 1, start.chain_work, &file.with_hashes()[from..]);
+        assert_eq!(real[(pin.height - start.height - 1) as usize], pin, "the real pin");
+        let now = real.last().expect("real headers").header.time + 60;
+        Mainnet { params, start, pin, real, now }
+    }
+
+    /// The real chain up to and including `height`, from the start.
+    fn real_to(&self, height: u32) -> Vec<StoredHeader> {
+        let mut chain = vec![self.start];
+        chain.extend_from_slice(&self.real[..(height - self.start.height) as usize]);
+        chain
+    }
+
+    /// `base` extended by forged headers at powLimit, 150 s apart, up to `height`.
+    fn forge(&self, mut base: Vec<StoredHeader>, height: u32) -> Vec<StoredHeader> {
+        let n = (height - base.last().expect("a base").height) as usize;
+        extend(self.params, &mut base, n, 150, Some(0x207f_ffff), 0xf0);
+        base
+    }
+}
+
+/// The engine's best chain after the attacker and then the honest peer served theirs: the
+/// attacker was scored 100 at the pin's height, and the real chain won.
+fn assert_refused_at_the_pin_and_the_real_chain_wins(m: &Mainnet, forged: &[StoredHeader]) {
+    let mut net = Net::new(m.params, m.start, u32::MAX, m.now);
     net.connect(ATTACKER, forged[1..].to_vec());
     let attacker = net.peer(ATTACKER);
     assert!(attacker.gone, "scored 100 and disconnected");
     assert!(
         matches!(
             attacker.scores[..],
-            [Misbehavior::InvalidHeader(ValidationError::BadDifficulty { height, got, .. })]
-                if height == record.height + 1 && got == 0x207f_ffff
+            [Misbehavior::InvalidHeader(ValidationError::CheckpointMismatch { height, expected, got })]
+                if height == m.pin.height && expected == m.pin.hash && got != m.pin.hash
         ),
         "{:?}",
-        attacker.scores.iter().map(Misbehavior::score).collect::<Vec<_>>()
+        attacker.scores
     );
-    assert_eq!(net.tip().hash, record.hash, "no forged header was accepted");
+    // Everything below the pin was taken (it cannot be told from the real chain before the
+    // pin's height), and nothing at or above it.
+    let below = forged[(m.pin.height - m.start.height - 1) as usize];
+    assert_eq!(net.tip().hash, below.hash);
+    assert!(net.tip().height < m.pin.height);
 
-    net.connect(HONEST, real.clone());
-    assert_eq!(net.tip().hash, real.last().unwrap().hash, "the real chain");
+    net.connect(HONEST, m.real.clone());
+    assert_eq!(net.tip().hash, m.real.last().unwrap().hash, "the real chain");
+    assert_eq!(net.engine.tree().header_at(m.pin.height).unwrap(), Some(m.pin));
     assert!(net.peer(HONEST).scores.is_empty());
     // Real 2022 headers are far below today's minimum chain work: not synced.
     assert!(!net.engine.tree().has_minimum_work());
     assert!(!net.engine.is_synced());
+}
+
+#[test]
+fn a_forged_chain_from_a_mainnet_checkpoint_cannot_pass_the_pin_and_the_real_one_wins() {
+    let m = Mainnet::new();
+    // From the start, forged headers all the way past the pin's height.
+    let forged = m.forge(vec![m.start], m.pin.height + 30);
+    let last = forged.last().unwrap();
+    assert!(last.chain_work < m.real[0].chain_work, "cheaper than one real header");
+    assert_refused_at_the_pin_and_the_real_chain_wins(&m, &forged);
+}
+
+#[test]
+fn a_chain_that_forks_below_the_mainnet_pin_is_refused_at_it() {
+    let m = Mainnet::new();
+    // The real chain for ten headers, forged from there to the pin's height.
+    let fork = m.start.height + 10;
+    let forged = m.forge(m.real_to(fork), m.pin.height);
+    assert_eq!(forged[10], m.real[9]);
+    assert_ne!(forged[11].hash, m.real[10].hash);
+    assert_refused_at_the_pin_and_the_real_chain_wins(&m, &forged);
+}
+
+#[test]
+fn a_mainnet_record_no_checkpoint_pins_is_not_a_start() {
+    // 1,741,824 alone: the next checkpoint above it is 9,216 blocks away, so a forged chain
+    // from it could not be told from the real one for that long.
+    let m = Mainnet::new();
+    let wallet = Wallet::new(WatchList::new(Network::Mainnet));
+    let config = SyncConfig::new(m.params, u32::MAX);
+    match SyncEngine::new(config, MemoryHeaderStore::new(), m.pin, wallet) {
+        Err(crate::sync::SyncError::Chain(ChainError::StartNotPinned { height, .. }))
+            if height == m.pin.height => {}
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("started from an unpinned record"),
+    }
 }
 
 #[test]

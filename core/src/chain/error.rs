@@ -196,20 +196,22 @@ pub enum ChainError {
     /// The store is empty and no trusted start (checkpoint or genesis) was given.
     #[error("the header store is empty and no trusted start header was given")]
     NoStart,
-    /// The trusted start is too short for the difficulty rules: on a network whose
+    /// The trusted start leaves headers whose nBits cannot be checked: on a network whose
     /// difficulty retargets, a chain started above genesis needs the 24 headers
-    /// DarkGravityWave averages (a checkpoint record with its embedded window, or 24 trusted
-    /// headers), or the headers right after it could not have their nBits checked.
+    /// DarkGravityWave averages, or a checkpoint that pins the headers after it
+    /// ([`crate::chain::trusted_start`]).
     #[error(
         "a chain cannot start at height {height} from {headers} trusted header(s): it needs \
-         {needed} (the checkpoint's difficulty window)"
+         {needed}, or a checkpoint at most {max} blocks above it pinning the headers whose \
+         difficulty cannot be checked",
+        max = crate::chain::start::MAX_PIN_DISTANCE
     )]
-    StartWithoutWindow {
+    StartNotPinned {
         /// Height of the last trusted header.
         height: u32,
-        /// Trusted headers given (with the embedded window, if any).
+        /// Trusted headers given.
         headers: usize,
-        /// Trusted headers needed.
+        /// Trusted headers needed without a pinning checkpoint.
         needed: usize,
     },
     /// The in-memory tree lost track of the stored tip (a bug; the tree reloads from the
@@ -225,7 +227,7 @@ impl ChainError {
             ChainError::Invalid(e) => e.misbehavior_score(),
             ChainError::Store(_)
             | ChainError::NoStart
-            | ChainError::StartWithoutWindow { .. }
+            | ChainError::StartNotPinned { .. }
             | ChainError::Inconsistent => 0,
         }
     }

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::chain::{is_usable_start, trusted_headers, CheckpointRecord, StoredHeader, U256};
-use crate::network::{Network, Params};
+use crate::chain::{is_usable_start, trusted_headers, StoredHeader, U256};
+use crate::network::{CheckpointRecord, Network, Params};
 use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
 use crate::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
@@ -177,7 +177,7 @@ impl ClientBuilder {
 
     /// Checkpoint records to start header sync from instead of the embedded ones
     /// ([`Params::checkpoint_records`]), for example parsed with
-    /// [`crate::chain::parse_checkpoint_csv`].
+    /// [`crate::network::parse_checkpoint_csv`].
     pub fn checkpoints(mut self, records: Vec<CheckpointRecord>) -> Self {
         self.checkpoints = Some(records);
         self
@@ -251,9 +251,9 @@ fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>,
 
 /// The sync start (a checkpoint record or genesis) and the first block height to fetch, for
 /// a birthday. Records below DarkGravityWave's first height are not used (the client
-/// validates difficulty with DGW only), nor, where difficulty retargets, records without an
-/// embedded difficulty window ([`crate::chain::is_usable_start`]): on mainnet and testnet
-/// only the records that [`Params::checkpoint_window`] covers.
+/// validates difficulty with DGW only), nor, where difficulty retargets, records that no
+/// checkpoint of the network pins ([`crate::chain::is_usable_start`]): of the embedded
+/// records, the earlier of each pair.
 pub fn resolve_start(
     params: &'static Params,
     birthday: Option<Birthday>,

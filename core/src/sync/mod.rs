@@ -21,9 +21,9 @@ pub mod filters;
 pub mod headers;
 pub mod relay;
 
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::chain::{trusted_headers, StoredHeader, U256};
 use crate::hash::{BlockHash, Txid};
-use crate::network::Params;
+use crate::network::{CheckpointRecord, Params};
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
 use crate::wire::IsDLock;
@@ -90,8 +90,8 @@ impl SyncConfig {
     }
 }
 
-/// Where header sync starts: the last usable checkpoint record
-/// ([`crate::chain::is_usable_start`]) at or below the birthday height, or genesis when there
+/// Where header sync starts: the last checkpoint record a chain may start from
+/// ([`crate::chain::is_usable_start`]: one a checkpoint pins) at or below the birthday height, or genesis when there
 /// is none (regtest, or a birthday before the first record).
 pub fn start_header(
     params: &'static Params,

@@ -10,8 +10,7 @@ use rand::SeedableRng;
 
 use crate::bloom::{BlockSample, BloomError};
 use crate::chain::{
-    trusted_start, ChainError, ChainUpdate, HeaderStore, HeaderTree, StoredHeader, TipChange,
-    TreeConfig,
+    trusted_start, ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig,
 };
 use crate::hash::{BlockHash, Hash256, Txid};
 use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
@@ -134,11 +133,9 @@ impl<S: HeaderStore> SyncEngine<S> {
         let tree_config = TreeConfig::for_network(config.params);
         if restart {
             tree_config.checkpoints.check(start.height, &start.hash).map_err(ChainError::from)?;
-            // With its difficulty window, if it has one; refused if it needs one and has none.
-            let trusted = trusted_start(config.params, &[start])?;
-            store.restart(trusted[0]).map_err(ChainError::from)?;
-            let connect = trusted[1..].to_vec();
-            store.apply(&ChainUpdate { keep_up_to: None, connect }).map_err(ChainError::from)?;
+            // Refused if the headers after it could not have their difficulty checked.
+            trusted_start(config.params, &tree_config.checkpoints, &[start])?;
+            store.restart(start).map_err(ChainError::from)?;
         }
         let max_reorg = tree_config.max_fork_depth;
         let tree = HeaderTree::new(config.params, tree_config, store, &[start])?;
