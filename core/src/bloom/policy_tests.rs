@@ -1,4 +1,4 @@
-use super::mirror::FilterMirror;
+use super::mirror::{FilterAction, FilterMirror};
 use super::policy::*;
 use super::testgen::{p2pkh, serve_filtered_block, World};
 use super::{BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_P2PUBKEY_ONLY};

@@ -291,9 +291,8 @@ impl ConnectionManager {
     }
 
     /// A DNS seed answered (an empty list when it failed).
-    pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
+    pub fn on_resolved(&mut self, _host: &str, addrs: Vec<SocketAddr>, now: Time) {
         self.advance(now);
-        let _ = host;
         self.discovery.dns_pending = self.discovery.dns_pending.saturating_sub(1);
         for a in addrs {
             self.book.add(Endpoint::ip(a), 0, self.now / 1000, AddrSource::Dns, self.now);
