@@ -311,7 +311,7 @@ fn a_chain_that_forks_below_the_mainnet_pin_is_refused_at_it() {
 
 #[test]
 fn a_mainnet_record_no_checkpoint_pins_is_not_a_start() {
-    // 1,741,824 alone: the next checkpoint above it is 9,216 blocks away, so a forged chain
+    // 1,741,824 alone: the next checkpoint above it (1,750,464) is 8,640 blocks away, so a forged chain
     // from it could not be told from the real one for that long.
     let m = Mainnet::new();
     let wallet = Wallet::new(WatchList::new(Network::Mainnet));
