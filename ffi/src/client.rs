@@ -208,7 +208,7 @@ impl Config {
             b = b.max_peers(n as usize);
         }
         if let Some(csv) = &self.checkpoints_csv {
-            let records = dashlite::chain::parse_checkpoint_csv(csv)
+            let records = dashlite::network::parse_checkpoint_csv(csv)
                 .map_err(|e| invalid("checkpoints", e))?;
             b = b.checkpoints(records);
         }

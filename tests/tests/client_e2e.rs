@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_std::future::timeout;
-use dashlite::chain::{block_work, CheckpointRecord, U256};
+use dashlite::chain::{block_work, U256};
 use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
-use dashlite::network::Network;
+use dashlite::network::{CheckpointRecord, Network};
 use dashlite::tx::Script;
 use dashlite::wallet::{Address, GapLimits, TxStatus, WalletEvent, WalletTx};
 use dashlite_testkit::chain::COIN;

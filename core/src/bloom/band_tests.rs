@@ -3,7 +3,7 @@
 
 use super::layout::MAX_BITS;
 use super::policy::*;
-use super::{BloomFilter, MAX_BLOOM_FILTER_SIZE};
+use super::{BloomFilter, FilterAction, MAX_BLOOM_FILTER_SIZE};
 use crate::hash::hash160;
 use proptest::prelude::*;
 use rand::rngs::StdRng;

@@ -145,7 +145,7 @@ fn pad<R: Rng + ?Sized>(
     let data = filter.data();
     let candidates: Vec<usize> = (0..bits)
         .filter(|&j| !bit(data, j) && !shunned.contains(&j))
-        .filter(|&j| previous.map_or(true, |p| bit(p.data(), j % (p.data().len() * 8))))
+        .filter(|&j| previous.is_none_or(|p| bit(p.data(), j % (p.data().len() * 8))))
         .collect();
     let chosen = rand::seq::index::sample(rng, candidates.len(), need.min(candidates.len()));
     for i in chosen {

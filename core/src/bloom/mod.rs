@@ -28,20 +28,15 @@ mod testgen;
 mod tests;
 
 pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
-pub use mirror::{FilterMirror, MirrorError, TxDelivery, TxSource};
+pub use mirror::{FilterAction, FilterMirror, MirrorError, TxDelivery, TxSource};
 pub use murmur3::murmur3_32;
-pub use policy::{
-    FilterAction, FilterPolicy, FilterUpdates, PolicyConfig, ReloadReason, WatchItem, WatchUpdate,
-};
+pub use policy::{FilterPolicy, FilterUpdates, PolicyConfig, ReloadReason, WatchItem, WatchUpdate};
 pub use relevance::is_matchable_in_merkle_block;
 
 use crate::encode::{write_bytes, Decode, DecodeError, DecodeErrorKind, Encode, Reader};
 use crate::tx::OutPoint;
 
-/// `MAX_BLOOM_FILTER_SIZE`: the largest filter, in bytes.
-pub const MAX_BLOOM_FILTER_SIZE: usize = 36_000;
-/// `MAX_HASH_FUNCS`: the most hash functions a filter may use.
-pub const MAX_HASH_FUNCS: u32 = 50;
+pub use crate::wire::{MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS};
 /// `BLOOM_UPDATE_NONE`: the peer never adds to the filter.
 pub const BLOOM_UPDATE_NONE: u8 = 0;
 /// `BLOOM_UPDATE_ALL`: the peer adds the outpoint of every matching output.

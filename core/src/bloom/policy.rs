@@ -91,7 +91,7 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 use super::layout;
-use super::mirror::FilterMirror;
+use super::mirror::{FilterAction, FilterMirror};
 use super::BLOOM_UPDATE_P2PUBKEY_ONLY;
 use super::{BloomError, BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_NONE};
 use crate::tx::{OutPoint, Script};
@@ -204,17 +204,6 @@ impl WatchItem {
             WatchItem::P2pkPubkey(k) => vec![k.clone()],
         }
     }
-}
-
-/// What to send to every peer (and record in each peer's [`FilterMirror`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FilterAction {
-    /// Nothing: every element is already in the filter.
-    None,
-    /// `filteradd` messages, in order; each element is at most 520 bytes.
-    Add(Vec<FilterAdd>),
-    /// A fresh `filterload`.
-    Reload(FilterLoad),
 }
 
 /// Why the policy chose a `filterload` over `filteradd`.

@@ -1,4 +1,4 @@
-use super::mirror::FilterMirror;
+use super::mirror::{FilterAction, FilterMirror};
 use super::policy::*;
 use super::testgen::{p2pkh, serve_filtered_block, World};
 use super::{BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_P2PUBKEY_ONLY};
@@ -31,7 +31,7 @@ fn push_script(len: usize) -> Script {
     } else {
         vec![0x4d, len as u8, (len >> 8) as u8]
     };
-    s.extend(std::iter::repeat(0xab).take(len));
+    s.extend(std::iter::repeat_n(0xab, len));
     s.push(0x87);
     Script::new(s)
 }

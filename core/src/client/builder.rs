@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::bloom::FilterUpdates;
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
-use crate::network::{Network, Params};
+use crate::chain::{is_usable_start, trusted_headers, StoredHeader, U256};
+use crate::network::{CheckpointRecord, Network, Params};
 use crate::p2p::V2Policy;
 use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
@@ -200,7 +200,7 @@ impl ClientBuilder {
 
     /// Checkpoint records to start header sync from instead of the embedded ones
     /// ([`Params::checkpoint_records`]), for example parsed with
-    /// [`crate::chain::parse_checkpoint_csv`].
+    /// [`crate::network::parse_checkpoint_csv`].
     pub fn checkpoints(mut self, records: Vec<CheckpointRecord>) -> Self {
         self.checkpoints = Some(records);
         self
@@ -275,7 +275,9 @@ fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>,
 
 /// The sync start (a checkpoint record or genesis) and the first block height to fetch, for
 /// a birthday. Records below DarkGravityWave's first height are not used (the client
-/// validates difficulty with DGW only).
+/// validates difficulty with DGW only), nor, where difficulty retargets, records that no
+/// checkpoint of the network pins ([`crate::chain::is_usable_start`]): of the embedded
+/// records, the earlier of each pair.
 pub fn resolve_start(
     params: &'static Params,
     birthday: Option<Birthday>,
@@ -284,6 +286,7 @@ pub fn resolve_start(
     let usable: Vec<&CheckpointRecord> = records
         .iter()
         .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
+        .filter(|r| is_usable_start(params, &StoredHeader::from(**r)))
         .collect();
     // From genesis needs every pre-DGW rule the chain used; the client implements all but
     // Kimoto Gravity Well (mainnet heights 15,200–34,139).

@@ -273,7 +273,7 @@ impl ConnectionManager {
         let now = self.now;
         let seeds = self.params.dns_seeds;
         let dns_due = self.discovery.dns_pending == 0
-            && self.discovery.dns_last.map_or(true, |t| now >= t.saturating_add(DNS_RETRY));
+            && self.discovery.dns_last.is_none_or(|t| now >= t.saturating_add(DNS_RETRY));
         if !seeds.is_empty() && dns_due {
             self.discovery.dns_last = Some(now);
             self.discovery.dns_pending = seeds.len();
@@ -343,9 +343,8 @@ impl ConnectionManager {
     }
 
     /// A DNS seed answered (an empty list when it failed).
-    pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
+    pub fn on_resolved(&mut self, _host: &str, addrs: Vec<SocketAddr>, now: Time) {
         self.advance(now);
-        let _ = host;
         self.discovery.dns_pending = self.discovery.dns_pending.saturating_sub(1);
         for a in addrs {
             self.book.add(Endpoint::ip(a), 0, self.now / 1000, AddrSource::Dns, self.now);

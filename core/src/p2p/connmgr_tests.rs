@@ -113,7 +113,7 @@ fn connect_that_never_completes_times_out_and_is_replaced() {
     let mut m = manual(2, 1);
     m.on_tick(T0);
     let [(first, _)] = connects(&mut m)[..] else { panic!() };
-    m.on_tick(T0 + super::peer::CONNECT_TIMEOUT);
+    m.on_tick(T0 + super::liveness::CONNECT_TIMEOUT);
     let out: Vec<Output> = m.drain_outputs().collect();
     assert_eq!(disconnects(&out), [(first, DisconnectReason::ConnectTimeout)]);
     assert!(out.iter().any(|o| matches!(o, Output::Connect { peer, .. } if *peer != first)));

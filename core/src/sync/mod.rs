@@ -22,9 +22,9 @@ pub mod headers;
 pub mod relay;
 
 use crate::bloom::FilterUpdates;
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::chain::{trusted_headers, StoredHeader, U256};
 use crate::hash::{BlockHash, Txid};
-use crate::network::Params;
+use crate::network::{CheckpointRecord, Params};
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
 use crate::wire::{FilterLoad, IsDLock};
@@ -116,8 +116,9 @@ impl SyncConfig {
     }
 }
 
-/// Where header sync starts: the last checkpoint record at or below the birthday height, or
-/// genesis when there is none (regtest, or a birthday before the first record).
+/// Where header sync starts: the last checkpoint record a chain may start from
+/// ([`crate::chain::is_usable_start`]: one a checkpoint pins) at or below the birthday height, or genesis when there
+/// is none (regtest, or a birthday before the first record).
 pub fn start_header(
     params: &'static Params,
     birthday_height: u32,
@@ -126,6 +127,7 @@ pub fn start_header(
     records
         .iter()
         .filter(|r| r.height <= birthday_height)
+        .filter(|r| crate::chain::is_usable_start(params, &StoredHeader::from(**r)))
         .max_by_key(|r| r.height)
         .map(|r| StoredHeader::from(*r))
         .unwrap_or_else(|| {

@@ -177,11 +177,6 @@ impl InstantLocks {
         self.reported.insert(lock.txid);
         Some(lock)
     }
-
-    /// Locks waiting for their transaction.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
 }
 
 /// Most transactions asked for and not yet answered (client bound).

@@ -25,8 +25,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The demo wallet's account key (`m/44'/5'/0'` of a public test seed), watched on regtest.
-const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
 /// The longest the initial sync may take.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest each live step may take.
@@ -489,7 +487,7 @@ async fn live(
     let key = key_name(ChainKind::External, index);
     let value = 7 * COIN;
     ui.say(format!("live: the testkit pays {} DASH to {key}", dash(value)));
-    let txid = chain.send(&key_script(ChainKind::External, index), value).txid();
+    let txid = chain.send(&chain_key_script(ChainKind::External, index), value).txid();
     s.names.insert(txid, format!("live, {key}"));
     s.wait_for("the live payment to be relayed", STEP_TIMEOUT, |e| {
         is_wallet_event(

@@ -442,7 +442,7 @@ impl Conn {
                 continue;
             }
             let wanted =
-                unmatched || self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx));
+                unmatched || self.filter.as_mut().is_none_or(|f| f.is_relevant_and_update(&tx));
             if wanted {
                 inv.push(Inventory::new(
                     InvType::Tx,
@@ -689,7 +689,7 @@ impl Conn {
         let mut inv = Vec::new();
         for tx in txs {
             let txid = tx.txid();
-            if self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx)) {
+            if self.filter.as_mut().is_none_or(|f| f.is_relevant_and_update(&tx)) {
                 self.known_txs.insert(txid);
                 inv.push(Inventory::new(
                     InvType::Tx,

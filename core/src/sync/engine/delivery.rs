@@ -189,7 +189,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             self.send(peer, m);
         }
         self.blocks.invalidate_after(after, |peer, seq| {
-            lacking.get(&peer).map_or(true, |&(upto, from)| seq < upto || seq >= from)
+            lacking.get(&peer).is_none_or(|&(upto, from)| seq < upto || seq >= from)
         });
         // A reload needs no rescan of its own: the new filter holds every element the old one
         // did, so a block asked before it lacks at most `elements`, which the thresholds above

@@ -9,7 +9,9 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use crate::bloom::{BlockSample, BloomError};
-use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
+use crate::chain::{
+    trusted_start, ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig,
+};
 use crate::hash::{BlockHash, Hash256, Txid};
 use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
 use crate::store::Progress;
@@ -131,6 +133,8 @@ impl<S: HeaderStore> SyncEngine<S> {
         let tree_config = TreeConfig::for_network(config.params);
         if restart {
             tree_config.checkpoints.check(start.height, &start.hash).map_err(ChainError::from)?;
+            // Refused if the headers after it could not have their difficulty checked.
+            trusted_start(config.params, &tree_config.checkpoints, &[start])?;
             store.restart(start).map_err(ChainError::from)?;
         }
         let max_reorg = tree_config.max_fork_depth;
