@@ -187,6 +187,13 @@ pub enum Event {
         /// Its counts.
         progress: GovernanceProgress,
     },
+    /// The full sync is deferred by the rate limit, and the votes of every object held were
+    /// synced: what is held is as current as the limit allows. The round goes on (a full
+    /// sync once allowed, then `GovernanceDone`).
+    GovernanceHeldVotesSynced {
+        /// The round's counts.
+        progress: GovernanceProgress,
+    },
     /// The client stopped: asked to (`error` is `None`), or because its store failed.
     Stopped {
         /// Why, when it was not asked to stop.
@@ -300,6 +307,9 @@ fn governance_event(e: GovernanceEvent) -> Event {
             Event::GovernanceVotesChanged { hash: object.to_string() }
         }
         GovernanceEvent::Done(p) => Event::GovernanceDone { progress: p.into() },
+        GovernanceEvent::HeldVotesSynced(p) => {
+            Event::GovernanceHeldVotesSynced { progress: p.into() }
+        }
     }
 }
 
