@@ -1282,13 +1282,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 52928) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 36342) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_stop() and 0xFFFF) != 19479) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 16213) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 10440) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() and 0xFFFF) != 34910) {
@@ -1306,7 +1306,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() and 0xFFFF) != 37047) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 25708) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 47966) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() and 0xFFFF) != 13061) {
@@ -1342,7 +1342,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 21837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 62318) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 23884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_account_address() and 0xFFFF) != 41978) {
@@ -2873,6 +2873,10 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 public interface ClientInterface {
     
@@ -2934,6 +2938,10 @@ public interface ClientInterface {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     suspend fun `start`()
     
@@ -2944,8 +2952,9 @@ public interface ClientInterface {
     suspend fun `stop`()
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
     fun `subscribe`(`listener`: EventListener): Subscription
     
@@ -2970,6 +2979,10 @@ public interface ClientInterface {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 open class Client: Disposable, AutoCloseable, ClientInterface
 {
@@ -3297,6 +3310,10 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3347,8 +3364,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */override fun `subscribe`(`listener`: EventListener): Subscription {
             return FfiConverterTypeSubscription.lift(
     callWithHandle {
@@ -3563,9 +3581,10 @@ public object FfiConverterTypeClient: FfiConverter<Client, Long> {
 
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 public interface ClientBuilderInterface {
     
@@ -3580,8 +3599,9 @@ public interface ClientBuilderInterface {
     fun `blocksInFlight`(`count`: kotlin.UInt): ClientBuilder
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     fun `build`(): Client
     
@@ -3639,9 +3659,10 @@ public interface ClientBuilderInterface {
 }
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 {
@@ -3793,8 +3814,9 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     @Throws(ClientException::class)override fun `build`(): Client {
             return FfiConverterTypeClient.lift(
@@ -4105,9 +4127,13 @@ public object FfiConverterTypeClientBuilder: FfiConverter<ClientBuilder, Long> {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 public interface EventListener {
     
@@ -4123,9 +4149,13 @@ public interface EventListener {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 open class EventListenerImpl: Disposable, AutoCloseable, EventListener
 {
@@ -5268,7 +5298,7 @@ public interface SubscriptionInterface {
     fun `cancel`()
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
     fun `isOpen`(): kotlin.Boolean
     
@@ -5400,7 +5430,7 @@ open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
 
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */override fun `isOpen`(): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
@@ -8040,6 +8070,26 @@ sealed class ClientException: kotlin.Exception() {
             get() = "reason=${ `reason` }"
     }
     
+    /**
+     * `start`: no configured peer is usable, because the peer named `host` does not
+     * resolve (nor does any other named peer, and none was given by address).
+     */
+    class PeerUnresolved(
+        
+        /**
+         * The host name given to the builder.
+         */
+        val `host`: kotlin.String, 
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "host=${ `host` }, reason=${ `reason` }"
+    }
+    
 
     
 
@@ -8088,6 +8138,10 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             9 -> ClientException.NotRunning()
             10 -> ClientException.Stopped()
             11 -> ClientException.BadTransaction(
+                FfiConverterString.read(buf),
+                )
+            12 -> ClientException.PeerUnresolved(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8152,6 +8206,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is ClientException.PeerUnresolved -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`host`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -8210,6 +8270,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             }
             is ClientException.BadTransaction -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.PeerUnresolved -> {
+                buf.putInt(12)
+                FfiConverterString.write(value.`host`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8679,6 +8745,23 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * The full sync is deferred by the rate limit, and the votes of every object held were
+     * synced: what is held is as current as the limit allows. The round goes on (a full
+     * sync once allowed, then `GovernanceDone`).
+     */
+    data class GovernanceHeldVotesSynced(
+        /**
+         * The round's counts.
+         */
+        val `progress`: org.dashlite.GovernanceProgress) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The client stopped: asked to (`error` is `None`), or because its store failed.
      */
     data class Stopped(
@@ -8916,6 +8999,13 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.GovernanceHeldVotesSynced -> {
+                
+    Disposable.destroy(
+        this.`progress`
+    )
+                
+            }
             is Event.Stopped -> {
                 
     Disposable.destroy(
@@ -9049,13 +9139,16 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             23 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            24 -> Event.Stopped(
+            24 -> Event.GovernanceHeldVotesSynced(
+                FfiConverterTypeGovernanceProgress.read(buf),
+                )
+            25 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            25 -> Event.Lagged(
+            26 -> Event.Lagged(
                 FfiConverterULong.read(buf),
                 )
-            26 -> Event.Other(
+            27 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -9250,6 +9343,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
             )
         }
+        is Event.GovernanceHeldVotesSynced -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
+            )
+        }
         is Event.Stopped -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -9416,18 +9516,23 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
-            is Event.Stopped -> {
+            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(24)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.Stopped -> {
+                buf.putInt(25)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Lagged -> {
-                buf.putInt(25)
+                buf.putInt(26)
                 FfiConverterULong.write(value.`missed`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(26)
+                buf.putInt(27)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
