@@ -585,11 +585,11 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_start() != 52928:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_start() != 36342:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_stop() != 19479:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -601,7 +601,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708:
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 47966:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -651,7 +651,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318:
+    if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_transaction_encode() != 36278:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -5228,6 +5228,23 @@ class ClientError:  # type: ignore
         def __repr__(self):
             return "ClientError.BadTransaction({})".format(str(self))
     _UniffiTempClientError.BadTransaction = BadTransaction # type: ignore
+    class PeerUnresolved(_UniffiTempClientError):
+        """
+        `start`: no configured peer is usable, because the peer named `host` does not
+        resolve (nor does any other named peer, and none was given by address).
+"""
+        
+        def __init__(self, host, reason):
+            super().__init__(", ".join([
+                "host={!r}".format(host),
+                "reason={!r}".format(reason),
+            ]))
+            self.host = host
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.PeerUnresolved({})".format(str(self))
+    _UniffiTempClientError.PeerUnresolved = PeerUnresolved # type: ignore
 
 ClientError = _UniffiTempClientError # type: ignore
 del _UniffiTempClientError
@@ -5282,6 +5299,11 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
             return ClientError.BadTransaction(
                 _UniffiFfiConverterString.read(buf),
             )
+        if variant == 12:
+            return ClientError.PeerUnresolved(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -5320,6 +5342,10 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
         if isinstance(value, ClientError.BadTransaction):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
+        if isinstance(value, ClientError.PeerUnresolved):
+            _UniffiFfiConverterString.check_lower(value.host)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
 
     @staticmethod
     def write(value, buf):
@@ -5356,6 +5382,10 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
             buf.write_i32(10)
         if isinstance(value, ClientError.BadTransaction):
             buf.write_i32(11)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.PeerUnresolved):
+            buf.write_i32(12)
+            _UniffiFfiConverterString.write(value.host, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceTypeDerivedKey(_UniffiConverterRustBuffer):
@@ -6320,6 +6350,38 @@ class Event:
             return True
 
     @dataclass
+    class GOVERNANCE_HELD_VOTES_SYNCED:
+        """
+        The full sync is deferred by the rate limit, and the votes of every object held were
+        synced: what is held is as current as the limit allows. The round goes on (a full
+        sync once allowed, then `GovernanceDone`).
+"""
+        
+        def __init__(self, progress:GovernanceProgress):
+            self.progress = progress
+            
+            """
+        The round's counts.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_HELD_VOTES_SYNCED(progress={})".format(self.progress)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_HELD_VOTES_SYNCED():
+                return False
+            if self.progress != other.progress:
+                return False
+            return True
+
+    @dataclass
     class STOPPED:
         """
         The client stopped: asked to (`error` is `None`), or because its store failed.
@@ -6506,6 +6568,10 @@ class Event:
         return isinstance(self, Event.GOVERNANCE_DONE)
     def is_governance_done(self) -> bool:
         return isinstance(self, Event.GOVERNANCE_DONE)
+    def is_GOVERNANCE_HELD_VOTES_SYNCED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_HELD_VOTES_SYNCED)
+    def is_governance_held_votes_synced(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_HELD_VOTES_SYNCED)
     def is_STOPPED(self) -> bool:
         return isinstance(self, Event.STOPPED)
     def is_stopped(self) -> bool:
@@ -6546,6 +6612,7 @@ Event.GOVERNANCE_PROGRESS = type("Event.GOVERNANCE_PROGRESS", (Event.GOVERNANCE_
 Event.GOVERNANCE_OBJECT_ADDED = type("Event.GOVERNANCE_OBJECT_ADDED", (Event.GOVERNANCE_OBJECT_ADDED, Event,), {})  # type: ignore
 Event.GOVERNANCE_VOTES_CHANGED = type("Event.GOVERNANCE_VOTES_CHANGED", (Event.GOVERNANCE_VOTES_CHANGED, Event,), {})  # type: ignore
 Event.GOVERNANCE_DONE = type("Event.GOVERNANCE_DONE", (Event.GOVERNANCE_DONE, Event,), {})  # type: ignore
+Event.GOVERNANCE_HELD_VOTES_SYNCED = type("Event.GOVERNANCE_HELD_VOTES_SYNCED", (Event.GOVERNANCE_HELD_VOTES_SYNCED, Event,), {})  # type: ignore
 Event.STOPPED = type("Event.STOPPED", (Event.STOPPED, Event,), {})  # type: ignore
 Event.LAGGED = type("Event.LAGGED", (Event.LAGGED, Event,), {})  # type: ignore
 Event.OTHER = type("Event.OTHER", (Event.OTHER, Event,), {})  # type: ignore
@@ -6676,14 +6743,18 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
         if variant == 24:
+            return Event.GOVERNANCE_HELD_VOTES_SYNCED(
+                _UniffiFfiConverterTypeGovernanceProgress.read(buf),
+            )
+        if variant == 25:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 25:
+        if variant == 26:
             return Event.LAGGED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 26:
+        if variant == 27:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -6784,6 +6855,9 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.hash)
             return
         if value.is_GOVERNANCE_DONE():
+            _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
+            return
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
             return
         if value.is_STOPPED():
@@ -6894,14 +6968,17 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_GOVERNANCE_DONE():
             buf.write_i32(23)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
-        if value.is_STOPPED():
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(24)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_STOPPED():
+            buf.write_i32(25)
             _UniffiFfiConverterOptionalString.write(value.error, buf)
         if value.is_LAGGED():
-            buf.write_i32(25)
+            buf.write_i32(26)
             _UniffiFfiConverterUInt64.write(value.missed, buf)
         if value.is_OTHER():
-            buf.write_i32(26)
+            buf.write_i32(27)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -7829,9 +7906,13 @@ class EventListener():
     Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
     to `Client.subscribe`.
 
-    Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
-    for a slow one, further events are dropped and an `Event::Lagged` says how many.
+    Each subscription has a delivery thread of its own: `on_event` is called there, one event
+    at a time and in order, never while dashlite holds a lock and never on a thread of the
+    protocol or of the caller's executor, so a listener may take its time. The protocol
+    never waits for it: up to 1024 events queue for a listener that is slower than they
+    arrive; beyond that the newest are dropped and, once the listener has caught up enough
+    for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+    client's queries then).
 """
     
     def on_event(self, event: Event) -> None:
@@ -7845,9 +7926,13 @@ class EventListenerImpl(EventListener):
     Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
     to `Client.subscribe`.
 
-    Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
-    for a slow one, further events are dropped and an `Event::Lagged` says how many.
+    Each subscription has a delivery thread of its own: `on_event` is called there, one event
+    at a time and in order, never while dashlite holds a lock and never on a thread of the
+    protocol or of the caller's executor, so a listener may take its time. The protocol
+    never waits for it: up to 1024 events queue for a listener that is slower than they
+    arrive; beyond that the newest are dropped and, once the listener has caught up enough
+    for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+    client's queries then).
 """
     
     _handle: ctypes.c_uint64
@@ -7990,7 +8075,7 @@ class SubscriptionProtocol(typing.Protocol):
         raise NotImplementedError
     def is_open(self, ) -> bool:
         """
-        Whether events are still delivered.
+        Whether events are still delivered (false once cancelled or the client is gone).
 """
         raise NotImplementedError
 
@@ -8042,7 +8127,7 @@ class Subscription(SubscriptionProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def is_open(self, ) -> bool:
         """
-        Whether events are still delivered.
+        Whether events are still delivered (false once cancelled or the client is gone).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8135,6 +8220,10 @@ class _UniffiFfiConverterSequenceTypeUtxo(_UniffiConverterRustBuffer):
 class ClientProtocol(typing.Protocol):
     """
     A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+
+    Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+    client: on a thread of its own, which disconnects, saves everything and sends
+    [`Event::Stopped`] to the subscriptions.
 """
     
     async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
@@ -8196,6 +8285,10 @@ class ClientProtocol(typing.Protocol):
     async def start(self, ) -> None:
         """
         Connects to peers and syncs until [`Client::stop`]. Returns once started.
+
+        Peers given to the builder by name are resolved first, off the caller's thread. One
+        that does not resolve is skipped (logged) while another configured peer is usable;
+        when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
 """
         raise NotImplementedError
     async def stop(self, ) -> None:
@@ -8206,8 +8299,9 @@ class ClientProtocol(typing.Protocol):
         raise NotImplementedError
     def subscribe(self, listener: EventListener) -> Subscription:
         """
-        Delivers every event from now on to `listener`, on a dashlite thread, until the
-        returned [`Subscription`] is cancelled or dropped.
+        Delivers every event from now on to `listener` until the returned [`Subscription`]
+        is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+        what happens when the listener is slower than the events).
 """
         raise NotImplementedError
     def sync_status(self, ) -> SyncStatus:
@@ -8230,6 +8324,10 @@ class ClientProtocol(typing.Protocol):
 class Client(ClientProtocol):
     """
     A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+
+    Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+    client: on a thread of its own, which disconnects, saves everything and sends
+    [`Event::Stopped`] to the subscriptions.
 """
     
     _handle: ctypes.c_uint64
@@ -8431,6 +8529,10 @@ class Client(ClientProtocol):
     async def start(self, ) -> None:
         """
         Connects to peers and syncs until [`Client::stop`]. Returns once started.
+
+        Peers given to the builder by name are resolved first, off the caller's thread. One
+        that does not resolve is skipped (logged) while another configured peer is usable;
+        when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8465,8 +8567,9 @@ class Client(ClientProtocol):
         )
     def subscribe(self, listener: EventListener) -> Subscription:
         """
-        Delivers every event from now on to `listener`, on a dashlite thread, until the
-        returned [`Subscription`] is cancelled or dropped.
+        Delivers every event from now on to `listener` until the returned [`Subscription`]
+        is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+        what happens when the listener is slower than the events).
 """
         
         _UniffiFfiConverterTypeEventListener.check_lower(listener)
@@ -8574,9 +8677,10 @@ class _UniffiFfiConverterFloat64(_UniffiConverterPrimitiveFloat):
 
 class ClientBuilderProtocol(typing.Protocol):
     """
-    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
-    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
-    as a typed [`ClientError`]. A builder can build several clients.
+    Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+    it was called on unchanged, so a builder can be shared and reused as a template; calls
+    chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+    setting as a typed [`ClientError`]. A builder can build several clients.
 """
     
     def birthday(self, birthday: Birthday) -> ClientBuilder:
@@ -8591,8 +8695,9 @@ class ClientBuilderProtocol(typing.Protocol):
         raise NotImplementedError
     def build(self, ) -> Client:
         """
-        Opens the store and the wallet. The client does not connect until
-        [`Client::start`].
+        Opens the store and the wallet. Nothing touches the network: peers given by name are
+        resolved by [`Client::start`], so this never waits for DNS. The client does not
+        connect until started.
 """
         raise NotImplementedError
     def checkpoints_csv(self, csv: str) -> ClientBuilder:
@@ -8655,9 +8760,10 @@ class ClientBuilderProtocol(typing.Protocol):
 
 class ClientBuilder(ClientBuilderProtocol):
     """
-    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
-    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
-    as a typed [`ClientError`]. A builder can build several clients.
+    Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+    it was called on unchanged, so a builder can be shared and reused as a template; calls
+    chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+    setting as a typed [`ClientError`]. A builder can build several clients.
 """
     
     _handle: ctypes.c_uint64
@@ -8735,8 +8841,9 @@ class ClientBuilder(ClientBuilderProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def build(self, ) -> Client:
         """
-        Opens the store and the wallet. The client does not connect until
-        [`Client::start`].
+        Opens the store and the wallet. Nothing touches the network: peers given by name are
+        resolved by [`Client::start`], so this never waits for DNS. The client does not
+        connect until started.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),

@@ -49,6 +49,7 @@ pub use error::ClientError;
 pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
 pub use session::{ClientMachine, Session, PROGRESS_INTERVAL};
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use async_std::task::JoinHandle;
@@ -236,6 +237,13 @@ impl Client {
             Ok(added)
         })
         .await?
+    }
+
+    /// Connects to `addr` as if given to [`ClientBuilder::peer`], running or not: from now on
+    /// only configured peers are used (no discovery). For peers known by name, resolved
+    /// when the client starts rather than when it is built.
+    pub async fn add_peer(&self, addr: SocketAddr) -> Result<(), ClientError> {
+        self.with(move |s| s.machine_mut().add_peer(addr, runtime::now_ms())).await
     }
 
     /// Broadcasts a signed transaction: it enters the wallet as unconfirmed if it is the

@@ -14,7 +14,8 @@
 //!    (type 18) are fetched with `getdata`.
 //! 4. When every object's votes were asked and answered (the `ssc(11)` counts and the vote
 //!    invs after them, which Dash Core sends second) and nothing is being fetched, the round
-//!    is [`GovernanceEvent::Done`].
+//!    is [`GovernanceEvent::Done`]. While the full sync is deferred, step 3 runs on the
+//!    objects held and its end is [`GovernanceEvent::HeldVotesSynced`].
 //!
 //! Objects and votes arrive only as answers to our `getdata` (Dash Core drops unrequested
 //! ones too, `AcceptMessage`). Signatures of triggers and votes are not checked yet (they
@@ -106,6 +107,11 @@ pub enum GovernanceEvent {
     },
     /// The round finished: every object's votes were asked and answered.
     Done(GovernanceProgress),
+    /// While the full sync is deferred ([`GovernanceEvent::FullSyncDeferred`]), the votes of
+    /// every object held were asked and answered: what is held is as current as the rate
+    /// limit allows. The round goes on and asks for the full sync once allowed (then ends
+    /// with [`GovernanceEvent::Done`]).
+    HeldVotesSynced(GovernanceProgress),
 }
 
 /// What to persist since the last [`GovernanceService::take_changes`], shaped for
@@ -186,8 +192,10 @@ impl VoteInvs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FullSync {
-    /// Not asked yet (no peer, or every ready peer rate-limited).
-    Pending { reported: Option<i64> },
+    /// Not asked yet (no peer, or every ready peer rate-limited). `reported`: the deferral
+    /// last reported; `held_votes_synced`: [`GovernanceEvent::HeldVotesSynced`] was reported
+    /// and no vote sync was sent since.
+    Pending { reported: Option<i64>, held_votes_synced: bool },
     /// Asked of `peer`; `count` from its `ssc(10)`, `announced` object invs seen since.
     Asked { peer: PeerId, count: Option<u64>, announced: u64, last_progress: Time },
     /// The object step is over.
@@ -275,7 +283,7 @@ impl GovernanceService {
     pub fn start(&mut self, now: Time) {
         self.started = true;
         if self.round.is_none() {
-            self.round = Some(FullSync::Pending { reported: None });
+            self.round = Some(FullSync::Pending { reported: None, held_votes_synced: false });
             self.progress = GovernanceProgress::default();
             self.progress_changed = true;
         }
@@ -312,7 +320,7 @@ impl GovernanceService {
         }
         if let Some(FullSync::Asked { peer: p, .. }) = self.round {
             if p == peer {
-                self.round = Some(FullSync::Pending { reported: None });
+                self.round = Some(FullSync::Pending { reported: None, held_votes_synced: false });
             }
         }
     }
@@ -487,7 +495,7 @@ impl GovernanceService {
         let now_s = seconds(now);
         let Some(mut full) = self.round else { return };
         match &mut full {
-            FullSync::Pending { reported } => {
+            FullSync::Pending { reported, .. } => {
                 let allowed = self
                     .peers
                     .iter()
@@ -527,7 +535,7 @@ impl GovernanceService {
                     }
                 } else if stuck {
                     log::info!("{peer}: no answer to the full governance sync");
-                    full = FullSync::Pending { reported: None };
+                    full = FullSync::Pending { reported: None, held_votes_synced: false };
                 }
             }
             FullSync::Done => {}
@@ -553,14 +561,25 @@ impl GovernanceService {
             self.progress_changed = true;
             self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
         }
-        if full == FullSync::Done
-            && none_due
+        let votes_synced = none_due
             && self.vote_syncs.is_empty()
             && self.fetching.is_empty()
-            && self.vote_invs.complete(now)
-        {
-            self.round = None;
-            self.events.push(GovernanceEvent::Done(self.progress));
+            && self.vote_invs.complete(now);
+        match &mut full {
+            FullSync::Done if votes_synced => {
+                self.round = None;
+                self.events.push(GovernanceEvent::Done(self.progress));
+            }
+            FullSync::Pending { reported: Some(_), held_votes_synced } => {
+                if !none_due {
+                    *held_votes_synced = false;
+                } else if votes_synced && !*held_votes_synced {
+                    *held_votes_synced = true;
+                    self.events.push(GovernanceEvent::HeldVotesSynced(self.progress));
+                }
+                self.round = Some(full);
+            }
+            _ => {}
         }
     }
 

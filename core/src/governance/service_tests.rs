@@ -236,11 +236,26 @@ fn full_sync_fetches_objects_then_votes_with_tallies_and_progress() {
             if *not_before == (NOW / SECOND) as i64 + 5 * 60 + 60)),
         "{deferred:?}"
     );
-    let (sent, _) = pump(&mut back, &mut peer, NOW + 60 * SECOND);
+    assert!(!deferred.iter().any(|e| matches!(e, GovernanceEvent::HeldVotesSynced(_))));
+    let (sent, events) = pump(&mut back, &mut peer, NOW + 60 * SECOND);
     assert_eq!(peer.full_syncs, 1, "no second full sync within the window");
     // The held objects' votes are still refreshed, and nothing new is fetched.
     assert_eq!(commands_named(&sent, "govsync"), 3);
     assert_eq!(commands_named(&sent, "getdata"), 0);
+    // Once they are answered the deferred round says so, once, and goes on waiting.
+    let synced: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            GovernanceEvent::HeldVotesSynced(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(synced.len(), 1, "{events:?}");
+    assert_eq!((synced[0].vote_syncs_sent, synced[0].vote_syncs_answered), (3, 3));
+    assert!(!events.iter().any(|e| matches!(e, GovernanceEvent::Done(_))));
+    assert!(back.is_syncing());
+    back.on_tick(NOW + 61 * SECOND);
+    assert!(back.drain_events().iter().all(|e| !matches!(e, GovernanceEvent::HeldVotesSynced(_))));
 }
 
 #[test]

@@ -1180,6 +1180,10 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> UInt64 {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 public protocol ClientProtocol: AnyObject, Sendable {
     
@@ -1241,6 +1245,10 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     func start() async throws 
     
@@ -1251,8 +1259,9 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func stop() async throws 
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
     func subscribe(listener: EventListener)  -> Subscription
     
@@ -1275,6 +1284,10 @@ public protocol ClientProtocol: AnyObject, Sendable {
 }
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 open class Client: ClientProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1507,6 +1520,10 @@ open func sporks()async throws  -> [Spork]  {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
 open func start()async throws   {
     return
@@ -1545,8 +1562,9 @@ open func stop()async throws   {
 }
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
 open func subscribe(listener: EventListener) -> Subscription  {
     return try!  FfiConverterTypeSubscription_lift(try! rustCall() {
@@ -1660,9 +1678,10 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
 
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 public protocol ClientBuilderProtocol: AnyObject, Sendable {
     
@@ -1677,8 +1696,9 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     func blocksInFlight(count: UInt32)  -> ClientBuilder
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     func build() throws  -> Client
     
@@ -1741,9 +1761,10 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     
 }
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 open class ClientBuilder: ClientBuilderProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1838,8 +1859,9 @@ open func blocksInFlight(count: UInt32) -> ClientBuilder  {
 }
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
 open func build()throws  -> Client  {
     return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeClientError_lift) {
@@ -2041,9 +2063,13 @@ public func FfiConverterTypeClientBuilder_lower(_ value: ClientBuilder) -> UInt6
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 public protocol EventListener: AnyObject, Sendable {
     
@@ -2057,9 +2083,13 @@ public protocol EventListener: AnyObject, Sendable {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 open class EventListenerImpl: EventListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2802,7 +2832,7 @@ public protocol SubscriptionProtocol: AnyObject, Sendable {
     func cancel() 
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
     func isOpen()  -> Bool
     
@@ -2879,7 +2909,7 @@ open func cancel()  {try! rustCall() {
 }
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
 open func isOpen() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
@@ -5536,6 +5566,18 @@ enum ClientError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * Why.
          */reason: String
     )
+    /**
+     * `start`: no configured peer is usable, because the peer named `host` does not
+     * resolve (nor does any other named peer, and none was given by address).
+     */
+    case PeerUnresolved(
+        /**
+         * The host name given to the builder.
+         */host: String, 
+        /**
+         * Why.
+         */reason: String
+    )
 
     
 
@@ -5594,6 +5636,10 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
         case 9: return .NotRunning
         case 10: return .Stopped
         case 11: return .BadTransaction(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .PeerUnresolved(
+            host: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -5661,6 +5707,12 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
         
         case let .BadTransaction(reason):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .PeerUnresolved(host,reason):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(host, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -5956,6 +6008,16 @@ public enum Event {
          */progress: GovernanceProgress
     )
     /**
+     * The full sync is deferred by the rate limit, and the votes of every object held were
+     * synced: what is held is as current as the limit allows. The round goes on (a full
+     * sync once allowed, then `GovernanceDone`).
+     */
+    case governanceHeldVotesSynced(
+        /**
+         * The round's counts.
+         */progress: GovernanceProgress
+    )
+    /**
      * The client stopped: asked to (`error` is `None`), or because its store failed.
      */
     case stopped(
@@ -6070,13 +6132,16 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 23: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 24: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 24: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 25: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        case 25: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
         )
         
-        case 26: return .other(description: try FfiConverterString.read(from: &buf)
+        case 26: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 27: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6228,18 +6293,23 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
-        case let .stopped(error):
+        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(24))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .stopped(error):
+            writeInt(&buf, Int32(25))
             FfiConverterOptionString.write(error, into: &buf)
             
         
         case let .lagged(missed):
-            writeInt(&buf, Int32(25))
+            writeInt(&buf, Int32(26))
             FfiConverterUInt64.write(missed, into: &buf)
             
         
         case let .other(description):
-            writeInt(&buf, Int32(26))
+            writeInt(&buf, Int32(27))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -7639,13 +7709,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_start() != 52928) {
+    if (uniffi_dashlite_ffi_checksum_method_client_start() != 36342) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_stop() != 19479) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213) {
+    if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910) {
@@ -7663,7 +7733,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708) {
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 47966) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061) {
@@ -7702,7 +7772,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318) {
+    if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_account_address() != 41978) {

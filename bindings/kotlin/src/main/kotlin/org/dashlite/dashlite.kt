@@ -1286,13 +1286,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 52928) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 36342) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_stop() and 0xFFFF) != 19479) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 16213) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 10440) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() and 0xFFFF) != 34910) {
@@ -1310,7 +1310,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() and 0xFFFF) != 37047) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 25708) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 47966) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() and 0xFFFF) != 13061) {
@@ -1349,7 +1349,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 21837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 62318) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 23884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_account_address() and 0xFFFF) != 41978) {
@@ -2880,6 +2880,10 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 public interface ClientInterface {
     
@@ -2941,6 +2945,10 @@ public interface ClientInterface {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     suspend fun `start`()
     
@@ -2951,8 +2959,9 @@ public interface ClientInterface {
     suspend fun `stop`()
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
     fun `subscribe`(`listener`: EventListener): Subscription
     
@@ -2977,6 +2986,10 @@ public interface ClientInterface {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 open class Client: Disposable, AutoCloseable, ClientInterface
 {
@@ -3304,6 +3317,10 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3354,8 +3371,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */override fun `subscribe`(`listener`: EventListener): Subscription {
             return FfiConverterTypeSubscription.lift(
     callWithHandle {
@@ -3570,9 +3588,10 @@ public object FfiConverterTypeClient: FfiConverter<Client, Long> {
 
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 public interface ClientBuilderInterface {
     
@@ -3587,8 +3606,9 @@ public interface ClientBuilderInterface {
     fun `blocksInFlight`(`count`: kotlin.UInt): ClientBuilder
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     fun `build`(): Client
     
@@ -3653,9 +3673,10 @@ public interface ClientBuilderInterface {
 }
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 {
@@ -3807,8 +3828,9 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     @Throws(ClientException::class)override fun `build`(): Client {
             return FfiConverterTypeClient.lift(
@@ -4138,9 +4160,13 @@ public object FfiConverterTypeClientBuilder: FfiConverter<ClientBuilder, Long> {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 public interface EventListener {
     
@@ -4156,9 +4182,13 @@ public interface EventListener {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 open class EventListenerImpl: Disposable, AutoCloseable, EventListener
 {
@@ -5301,7 +5331,7 @@ public interface SubscriptionInterface {
     fun `cancel`()
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
     fun `isOpen`(): kotlin.Boolean
     
@@ -5433,7 +5463,7 @@ open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
 
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */override fun `isOpen`(): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
@@ -8073,6 +8103,26 @@ sealed class ClientException: kotlin.Exception() {
             get() = "reason=${ `reason` }"
     }
     
+    /**
+     * `start`: no configured peer is usable, because the peer named `host` does not
+     * resolve (nor does any other named peer, and none was given by address).
+     */
+    class PeerUnresolved(
+        
+        /**
+         * The host name given to the builder.
+         */
+        val `host`: kotlin.String, 
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "host=${ `host` }, reason=${ `reason` }"
+    }
+    
 
     
 
@@ -8121,6 +8171,10 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             9 -> ClientException.NotRunning()
             10 -> ClientException.Stopped()
             11 -> ClientException.BadTransaction(
+                FfiConverterString.read(buf),
+                )
+            12 -> ClientException.PeerUnresolved(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8185,6 +8239,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is ClientException.PeerUnresolved -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`host`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -8243,6 +8303,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             }
             is ClientException.BadTransaction -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.PeerUnresolved -> {
+                buf.putInt(12)
+                FfiConverterString.write(value.`host`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8712,6 +8778,23 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * The full sync is deferred by the rate limit, and the votes of every object held were
+     * synced: what is held is as current as the limit allows. The round goes on (a full
+     * sync once allowed, then `GovernanceDone`).
+     */
+    data class GovernanceHeldVotesSynced(
+        /**
+         * The round's counts.
+         */
+        val `progress`: org.dashlite.GovernanceProgress) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The client stopped: asked to (`error` is `None`), or because its store failed.
      */
     data class Stopped(
@@ -8949,6 +9032,13 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.GovernanceHeldVotesSynced -> {
+                
+    Disposable.destroy(
+        this.`progress`
+    )
+                
+            }
             is Event.Stopped -> {
                 
     Disposable.destroy(
@@ -9082,13 +9172,16 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             23 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            24 -> Event.Stopped(
+            24 -> Event.GovernanceHeldVotesSynced(
+                FfiConverterTypeGovernanceProgress.read(buf),
+                )
+            25 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            25 -> Event.Lagged(
+            26 -> Event.Lagged(
                 FfiConverterULong.read(buf),
                 )
-            26 -> Event.Other(
+            27 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -9283,6 +9376,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
             )
         }
+        is Event.GovernanceHeldVotesSynced -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
+            )
+        }
         is Event.Stopped -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -9449,18 +9549,23 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
-            is Event.Stopped -> {
+            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(24)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.Stopped -> {
+                buf.putInt(25)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Lagged -> {
-                buf.putInt(25)
+                buf.putInt(26)
                 FfiConverterULong.write(value.`missed`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(26)
+                buf.putInt(27)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
