@@ -369,8 +369,8 @@ impl ClientBuilder {
     /// Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
     /// (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
     /// the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
-    pub fn filter_reloads_only(self: Arc<Self>, enabled: bool) -> Arc<Self> {
-        self.set(|c| c.filter_reloads_only = enabled)
+    pub fn filter_reloads_only(&self, enabled: bool) -> Arc<Self> {
+        self.with(|c| c.filter_reloads_only = enabled)
     }
 
     /// When to use the BIP324 encrypted transport (default `Prefer`).
