@@ -6,16 +6,16 @@
 //! threads, so the foreign executors (Kotlin coroutines, Swift concurrency, Python asyncio)
 //! poll them through uniffi directly: no Rust runtime is started by the caller.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashlite::client::{self, EventStream, WatchItem};
+use dashlite::network::PeerAddr;
 
 use crate::events::{Event, EventListener, Subscription};
 use crate::network::Network;
 use crate::records::{
-    utxo, wallet_transactions, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo,
-    WalletTransaction,
+    utxo, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo, WalletTransaction,
 };
 
 /// Why a client call failed.
@@ -89,9 +89,9 @@ pub enum ClientError {
     },
 }
 
-impl From<client::ClientError> for ClientError {
-    fn from(e: client::ClientError) -> Self {
-        use client::ClientError as E;
+impl From<client::BuildError> for ClientError {
+    fn from(e: client::BuildError) -> Self {
+        use client::BuildError as E;
         match e {
             E::Store(e) => ClientError::Store { reason: e.to_string() },
             E::Sync(e) => ClientError::Sync { reason: e.to_string() },
@@ -104,6 +104,18 @@ impl From<client::ClientError> for ClientError {
             E::InvalidSetting { setting, reason } => {
                 ClientError::InvalidSetting { setting: setting.into(), reason: reason.into() }
             }
+        }
+    }
+}
+
+impl From<client::ClientError> for ClientError {
+    fn from(e: client::ClientError) -> Self {
+        use client::ClientError as E;
+        match e {
+            E::Store(e) => ClientError::Store { reason: e.to_string() },
+            E::Sync(e) => ClientError::Sync { reason: e.to_string() },
+            E::Watch(e) => ClientError::Watch { reason: e.to_string() },
+            E::Account(e) => ClientError::Watch { reason: e.to_string() },
             E::AlreadyRunning => ClientError::AlreadyRunning,
             E::NotRunning => ClientError::NotRunning,
             E::Stopped => ClientError::Stopped,
@@ -218,25 +230,11 @@ impl Config {
     }
 }
 
-/// `ip:port`, `[ipv6]:port`, `host:port`, or a host or ip alone (the network's port).
+/// `ip:port`, `[ipv6]:port`, a bare IP, `host:port` or a bare host (the network's port), as
+/// core's [`PeerAddr`] parses it; a host is resolved here.
 fn parse_peer(text: &str, network: dashlite::Network) -> Result<SocketAddr, ClientError> {
-    let text = text.trim();
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(SocketAddr::new(ip, network.params().default_port));
-    }
-    let with_port = if text.contains(':') {
-        text.to_owned()
-    } else {
-        format!("{text}:{}", network.params().default_port)
-    };
-    with_port
-        .to_socket_addrs()
-        .map_err(|e| invalid("peer", format!("{text:?}: {e}")))?
-        .next()
-        .ok_or_else(|| invalid("peer", format!("{text:?} resolves to no address")))
+    let addr = PeerAddr::parse(text, network).map_err(|e| invalid("peer", e))?;
+    Ok(addr.resolve().map_err(|e| invalid("peer", e))?[0])
 }
 
 /// Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
@@ -406,8 +404,7 @@ impl Client {
 
     /// The wallet's transactions in the order first seen.
     pub async fn transactions(&self) -> Result<Vec<WalletTransaction>, ClientError> {
-        let wallet = self.inner.wallet().await?;
-        Ok(wallet_transactions(&wallet))
+        Ok(self.inner.history().await?.into_iter().map(WalletTransaction::from).collect())
     }
 
     /// The wallet outputs no confirmed transaction spends; those an unconfirmed transaction

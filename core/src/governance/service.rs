@@ -27,7 +27,7 @@ use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, 
 use super::sync::GovernanceSync;
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::p2p::{Command, PeerId, PeerInfo, Time, SECOND};
+use crate::p2p::{PeerCommand, PeerId, PeerInfo, Time, SECOND};
 use crate::store::{Batch, GovernanceRecords};
 use crate::wire::{
     GetData, GovObject, GovObjectType, GovObjectVote, InvType, Inventory, Message, SyncItem,
@@ -214,7 +214,7 @@ pub struct GovernanceService {
     new_votes: Vec<GovObjectVote>,
     times_changed: bool,
     tweak: u64,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<GovernanceEvent>,
 }
 
@@ -397,7 +397,8 @@ impl GovernanceService {
         for item in &wanted {
             self.fetching.insert(*item, (peer, now));
         }
-        self.commands.push(Command::Send { peer, message: Message::GetData(GetData::new(wanted)) });
+        self.commands
+            .push(PeerCommand::Send { peer, message: Message::GetData(GetData::new(wanted)) });
     }
 
     /// Takes the request for `item` if it was ours; `false` for unrequested data.
@@ -485,7 +486,7 @@ impl GovernanceService {
                     if let Ok(request) = self.sync.full_sync(ip, now_s) {
                         self.times_changed = true;
                         let message = Message::GovSync(request);
-                        self.commands.push(Command::Send { peer, message });
+                        self.commands.push(PeerCommand::Send { peer, message });
                         self.events.push(GovernanceEvent::FullSyncRequested { peer });
                         full =
                             FullSync::Asked { peer, count: None, announced: 0, last_progress: now };
@@ -543,7 +544,7 @@ impl GovernanceService {
             self.vote_syncs.push_back((request.prop_hash, now));
             self.progress.vote_syncs_sent += 1;
             self.progress_changed = true;
-            self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
+            self.commands.push(PeerCommand::Send { peer, message: Message::GovSync(request) });
         }
         if full == FullSync::Done
             && none_due
@@ -557,7 +558,7 @@ impl GovernanceService {
     }
 
     /// The commands for the node (`Send`), in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 

@@ -2,6 +2,9 @@
 //! `src/chainparamsbase.cpp`, v23.1.2).
 
 pub mod checkpoints;
+mod peer_addr;
+
+pub use peer_addr::{PeerAddr, PeerAddrError, ResolveError};
 
 use crate::hash::{BlockHash, Hash256};
 use crate::wire::BlockHeader;

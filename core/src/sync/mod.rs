@@ -10,7 +10,7 @@
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
 //! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
 //! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
-//!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
+//!   [`PeerCommand`]s for the node and [`SyncEvent`]s for the layer above.
 //!
 //! Every transaction the wallet is given is either proven by a partial merkle tree against a
 //! header of the best chain, or handed over explicitly as unconfirmed.
@@ -28,7 +28,7 @@ use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
 use crate::wire::IsDLock;
 
-pub use crate::p2p::Command;
+pub use crate::p2p::PeerCommand;
 pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
 pub use relay::BroadcastOutcome;
 

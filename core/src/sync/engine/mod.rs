@@ -1,6 +1,6 @@
 //! [`SyncEngine`]: header sync, filtered-block download and filter upkeep in one sans-IO
 //! state machine, one part of [`crate::machine::StateMachine`]. Inputs are peers becoming ready
-//! or gone, their messages and the time; outputs are [`Command`]s and [`SyncEvent`]s.
+//! or gone, their messages and the time; outputs are [`PeerCommand`]s and [`SyncEvent`]s.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -11,7 +11,9 @@ use rand::SeedableRng;
 use crate::bloom::{BlockSample, BloomError};
 use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
 use crate::hash::{BlockHash, Hash256, Txid};
-use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
+use crate::p2p::{
+    services, FilterSource, Misbehavior, Oversize, PeerCommand, PeerId, PeerInfo, Time,
+};
 use crate::store::Progress;
 use crate::tx::Transaction;
 use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
@@ -79,7 +81,7 @@ pub struct SyncEngine<S: HeaderStore> {
     broadcasts: Broadcasts,
     locks: InstantLocks,
     rng: StdRng,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<SyncEvent>,
     synced_at: Option<u32>,
     now: Time,
@@ -323,7 +325,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Commands for the node, in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 
@@ -333,7 +335,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn send(&mut self, peer: PeerId, message: Message) {
-        self.commands.push(Command::Send { peer, message });
+        self.commands.push(PeerCommand::Send { peer, message });
     }
 
     fn punish(&mut self, peer: PeerId, what: Misbehavior) {
@@ -343,7 +345,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             self.forget_peer(peer);
         }
-        self.commands.push(Command::Misbehaving { peer, what });
+        self.commands.push(PeerCommand::Misbehaving { peer, what });
     }
 
     /// `peer` finished its handshake; [`FilterSource::filter_for`] gave it our filter.
