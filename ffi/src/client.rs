@@ -345,6 +345,41 @@ impl ClientBuilder {
     }
 }
 
+/// How a [`Client::sync_for`] slice ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncOutcome {
+    /// Headers and filtered blocks are complete up to the tip at `height`.
+    Synced {
+        /// The tip.
+        height: u32,
+    },
+    /// The slice ran out first; everything up to `height` is saved and the next slice
+    /// resumes from there.
+    DeadlineReached {
+        /// The height up to which every filtered block was processed.
+        height: u32,
+    },
+    /// The client stopped on its own (its store failed) before either.
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<client::SyncOutcome> for SyncOutcome {
+    fn from(o: client::SyncOutcome) -> Self {
+        match o {
+            client::SyncOutcome::Synced { height } => SyncOutcome::Synced { height },
+            client::SyncOutcome::DeadlineReached { height } => {
+                SyncOutcome::DeadlineReached { height }
+            }
+            client::SyncOutcome::Stopped(reason) => {
+                SyncOutcome::Stopped { reason: reason.to_string() }
+            }
+        }
+    }
+}
+
 /// A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
 #[derive(Debug, uniffi::Object)]
 pub struct Client {
@@ -369,6 +404,14 @@ impl Client {
     /// see [`Event::Stopped`]).
     pub async fn stop(&self) -> Result<(), ClientError> {
         Ok(self.inner.stop().await?)
+    }
+
+    /// Syncs until synced or until `time` has passed, for a background task's time slice
+    /// (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+    /// not running and stops it again at the end with everything saved, so the next call
+    /// resumes where this one ended. A client that was already running is left running.
+    pub async fn sync_for(&self, time: std::time::Duration) -> Result<SyncOutcome, ClientError> {
+        Ok(self.inner.sync_for(time).await?.into())
     }
 
     /// The next event, waiting for one; `None` once the client is gone.
