@@ -69,7 +69,7 @@ pub struct PeerInfo {
 
 /// Where the handshake is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// The TCP connection is being opened.
     Connecting {
         /// Since when.
@@ -169,11 +169,6 @@ impl Peer {
         self.addr
     }
 
-    /// The handshake state.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// The peer's self-description once its `version` arrived.
     pub fn info(&self) -> Option<&PeerInfo> {
         match &self.state {
@@ -196,7 +191,7 @@ impl Peer {
     }
 
     /// The misbehaviour score.
-    pub fn score_mut(&mut self) -> &mut Score {
+    pub(crate) fn score_mut(&mut self) -> &mut Score {
         &mut self.score
     }
 

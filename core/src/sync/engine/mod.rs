@@ -231,9 +231,9 @@ impl<S: HeaderStore> SyncEngine<S> {
 
     /// Broadcasts a signed transaction: the wallet gets it as unconfirmed (if it is
     /// relevant), about half of the ready peers (at least one) get an `inv`, and a `getdata`
-    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome (see
-    /// [`super::relay`]); the timeout runs from the time of the engine's last input. Peers
-    /// that connect while it is pending are announced to while fewer than half hold it.
+    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome; the
+    /// timeout runs from the time of the engine's last input. Peers that connect while it is
+    /// pending are announced to while fewer than half hold it.
     pub fn broadcast(&mut self, tx: Transaction) -> Txid {
         let txid = tx.txid();
         if let Some(change) = self.wallet.process_transaction(&tx, None) {
