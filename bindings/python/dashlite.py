@@ -591,6 +591,8 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_sync_for() != 22530:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_transactions() != 30170:
@@ -803,6 +805,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_stop.restype = ctypes.c_ui
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_for.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_for.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.restype = ctypes.c_uint16
@@ -1122,6 +1127,11 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -4166,9 +4176,10 @@ class WalletTransaction:
     """
     A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 """
-    def __init__(self, *, txid:str, net_amount:int, status:TxStatus, confirmations:int, seen:int, transaction:Transaction):
+    def __init__(self, *, txid:str, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, transaction:Transaction):
         self.txid = txid
         self.net_amount = net_amount
+        self.fee = fee
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
@@ -4178,11 +4189,13 @@ class WalletTransaction:
 
     
     def __str__(self):
-        return "WalletTransaction(txid={}, net_amount={}, status={}, confirmations={}, seen={}, transaction={})".format(self.txid, self.net_amount, self.status, self.confirmations, self.seen, self.transaction)
+        return "WalletTransaction(txid={}, net_amount={}, fee={}, status={}, confirmations={}, seen={}, transaction={})".format(self.txid, self.net_amount, self.fee, self.status, self.confirmations, self.seen, self.transaction)
     def __eq__(self, other):
         if self.txid != other.txid:
             return False
         if self.net_amount != other.net_amount:
+            return False
+        if self.fee != other.fee:
             return False
         if self.status != other.status:
             return False
@@ -4200,6 +4213,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
         return WalletTransaction(
             txid=_UniffiFfiConverterString.read(buf),
             net_amount=_UniffiFfiConverterInt64.read(buf),
+            fee=_UniffiFfiConverterOptionalInt64.read(buf),
             status=_UniffiFfiConverterTypeTxStatus.read(buf),
             confirmations=_UniffiFfiConverterUInt32.read(buf),
             seen=_UniffiFfiConverterUInt64.read(buf),
@@ -4210,6 +4224,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
     def check_lower(value):
         _UniffiFfiConverterString.check_lower(value.txid)
         _UniffiFfiConverterInt64.check_lower(value.net_amount)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.fee)
         _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
         _UniffiFfiConverterUInt32.check_lower(value.confirmations)
         _UniffiFfiConverterUInt64.check_lower(value.seen)
@@ -4219,6 +4234,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
     def write(value, buf):
         _UniffiFfiConverterString.write(value.txid, buf)
         _UniffiFfiConverterInt64.write(value.net_amount, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.fee, buf)
         _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
         _UniffiFfiConverterUInt32.write(value.confirmations, buf)
         _UniffiFfiConverterUInt64.write(value.seen, buf)
@@ -7130,6 +7146,183 @@ class _UniffiFfiConverterTypeLoggerError(_UniffiConverterRustBuffer):
 
 
 
+class SyncOutcome:
+    """
+    How a [`Client::sync_for`] slice ended.
+"""
+    def __init__(self):
+        raise RuntimeError("SyncOutcome cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class SYNCED:
+        """
+        Headers and filtered blocks are complete up to the tip at `height`.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The tip.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.SYNCED(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_SYNCED():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class DEADLINE_REACHED:
+        """
+        The slice ran out first; everything up to `height` is saved and the next slice
+        resumes from there.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The height up to which every filtered block was processed.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.DEADLINE_REACHED(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_DEADLINE_REACHED():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class STOPPED:
+        """
+        The client stopped on its own (its store failed) before either.
+"""
+        
+        def __init__(self, reason:str):
+            self.reason = reason
+            
+            """
+        Why.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.STOPPED(reason={})".format(self.reason)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_STOPPED():
+                return False
+            if self.reason != other.reason:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_SYNCED(self) -> bool:
+        return isinstance(self, SyncOutcome.SYNCED)
+    def is_synced(self) -> bool:
+        return isinstance(self, SyncOutcome.SYNCED)
+    def is_DEADLINE_REACHED(self) -> bool:
+        return isinstance(self, SyncOutcome.DEADLINE_REACHED)
+    def is_deadline_reached(self) -> bool:
+        return isinstance(self, SyncOutcome.DEADLINE_REACHED)
+    def is_STOPPED(self) -> bool:
+        return isinstance(self, SyncOutcome.STOPPED)
+    def is_stopped(self) -> bool:
+        return isinstance(self, SyncOutcome.STOPPED)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+SyncOutcome.SYNCED = type("SyncOutcome.SYNCED", (SyncOutcome.SYNCED, SyncOutcome,), {})  # type: ignore
+SyncOutcome.DEADLINE_REACHED = type("SyncOutcome.DEADLINE_REACHED", (SyncOutcome.DEADLINE_REACHED, SyncOutcome,), {})  # type: ignore
+SyncOutcome.STOPPED = type("SyncOutcome.STOPPED", (SyncOutcome.STOPPED, SyncOutcome,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeSyncOutcome(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return SyncOutcome.SYNCED(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 2:
+            return SyncOutcome.DEADLINE_REACHED(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 3:
+            return SyncOutcome.STOPPED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_SYNCED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_DEADLINE_REACHED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_STOPPED():
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_SYNCED():
+            buf.write_i32(1)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_DEADLINE_REACHED():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_STOPPED():
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.reason, buf)
+
+
+
+
+
+
+
+
 class V2Transport(enum.Enum):
     """
     When to speak the BIP324 encrypted transport (core's [`dashlite::p2p::V2Policy`]).
@@ -8170,6 +8363,32 @@ class _UniffiFfiConverterTypeSubscription:
     def write(cls, value: Subscription, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
 
+# The Duration type.
+Duration = datetime.timedelta
+
+# There is a loss of precision when converting from Rust durations,
+# which are accurate to the nanosecond,
+# to Python durations, which are only accurate to the microsecond.
+class _UniffiFfiConverterDuration(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        seconds = buf.read_u64()
+        microseconds = buf.read_u32() / 1.0e3
+        return datetime.timedelta(seconds=seconds, microseconds=microseconds)
+
+    @staticmethod
+    def check_lower(value):
+        seconds = value.seconds + value.days * 24 * 3600
+        if seconds < 0:
+            raise ValueError("Invalid duration, must be non-negative")
+
+    @staticmethod
+    def write(value, buf):
+        seconds = value.seconds + value.days * 24 * 3600
+        nanoseconds = value.microseconds * 1000
+        buf.write_i64(seconds)
+        buf.write_u32(nanoseconds)
+
 class _UniffiFfiConverterSequenceTypeWalletTransaction(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -8302,6 +8521,14 @@ class ClientProtocol(typing.Protocol):
         Delivers every event from now on to `listener` until the returned [`Subscription`]
         is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
         what happens when the listener is slower than the events).
+"""
+        raise NotImplementedError
+    async def sync_for(self, time: Duration) -> SyncOutcome:
+        """
+        Syncs until synced or until `time` has passed, for a background task's time slice
+        (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+        not running and stops it again at the end with everything saved, so the next call
+        resumes where this one ended. A client that was already running is left running.
 """
         raise NotImplementedError
     def sync_status(self, ) -> SyncStatus:
@@ -8585,6 +8812,29 @@ class Client(ClientProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    async def sync_for(self, time: Duration) -> SyncOutcome:
+        """
+        Syncs until synced or until `time` has passed, for a background task's time slice
+        (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+        not running and stops it again at the end with everything saved, so the next call
+        resumes where this one ended. A client that was already running is left running.
+"""
+        
+        _UniffiFfiConverterDuration.check_lower(time)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterDuration.lower(time),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeSyncOutcome.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     def sync_status(self, ) -> SyncStatus:
         """
         Where sync stands.
@@ -9347,6 +9597,7 @@ __all__ = [
     "Event",
     "HeaderError",
     "LoggerError",
+    "SyncOutcome",
     "V2Transport",
     "Balance",
     "BlockId",

@@ -13,15 +13,15 @@ use std::collections::BTreeSet;
 
 use dashlite::bloom::layout;
 use dashlite::bloom::policy::{DEFAULT_FALSE_POSITIVE_RATE, DEFAULT_LOAD_MULTIPLE};
-use dashlite::bloom::{BloomFilter, FilterAction, FilterPolicy, PolicyConfig, WatchItem};
+use dashlite::bloom::{BloomFilter, FilterAction, FilterPolicy, FilterTarget, PolicyConfig};
 use dashlite::hash::hash160;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 const UNIVERSE: usize = 1_000_000;
 
-fn item(salt: u64, i: u32) -> WatchItem {
-    WatchItem::PubkeyHash(hash160(&[&salt.to_le_bytes()[..], &i.to_le_bytes()].concat()))
+fn item(salt: u64, i: u32) -> FilterTarget {
+    FilterTarget::PubkeyHash(hash160(&[&salt.to_le_bytes()[..], &i.to_le_bytes()].concat()))
 }
 
 fn policy(n: u32, seed: u64) -> FilterPolicy {

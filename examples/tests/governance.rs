@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use dashlite_testkit::{Chain, NodeHandle, SharedChain};
+use dashlite_testkit::{Chain, SharedChain, TestNode};
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir()
@@ -16,7 +16,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// `dashlite governance list --json` with a timeout far longer than a sync takes.
-fn list(node: &NodeHandle, dir: &Path) -> Output {
+fn list(node: &TestNode, dir: &Path) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_dashlite"))
         .args(["governance", "list", "--network", "regtest", "--json", "--timeout", "120"])
         .args(["--max-peers", "1", "--peer", &node.addr().to_string()])
@@ -43,7 +43,7 @@ fn proposals(out: &Output) -> Vec<serde_json::Value> {
 #[test]
 fn a_second_list_inside_the_rate_limit_answers_from_what_is_held() {
     let chain = SharedChain::new(Chain::with_blocks(20));
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let dir = temp_dir("second-run");
 
     let first = list(&node, &dir);

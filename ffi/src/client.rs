@@ -6,16 +6,16 @@
 //! threads, so the foreign executors (Kotlin coroutines, Swift concurrency, Python asyncio)
 //! poll them through uniffi directly: no Rust runtime is started by the caller.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
 use dashlite::client::{self, EventStream, WatchItem};
+use dashlite::network::PeerAddr;
 
 use crate::events::{Event, EventListener, Subscription};
 use crate::network::Network;
 use crate::records::{
-    utxo, wallet_transactions, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo,
-    WalletTransaction,
+    utxo, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo, WalletTransaction,
 };
 
 /// Why a client call failed.
@@ -98,9 +98,9 @@ pub enum ClientError {
     },
 }
 
-impl From<client::ClientError> for ClientError {
-    fn from(e: client::ClientError) -> Self {
-        use client::ClientError as E;
+impl From<client::BuildError> for ClientError {
+    fn from(e: client::BuildError) -> Self {
+        use client::BuildError as E;
         match e {
             E::Store(e) => ClientError::Store { reason: e.to_string() },
             E::Sync(e) => ClientError::Sync { reason: e.to_string() },
@@ -113,6 +113,18 @@ impl From<client::ClientError> for ClientError {
             E::InvalidSetting { setting, reason } => {
                 ClientError::InvalidSetting { setting: setting.into(), reason: reason.into() }
             }
+        }
+    }
+}
+
+impl From<client::ClientError> for ClientError {
+    fn from(e: client::ClientError) -> Self {
+        use client::ClientError as E;
+        match e {
+            E::Store(e) => ClientError::Store { reason: e.to_string() },
+            E::Sync(e) => ClientError::Sync { reason: e.to_string() },
+            E::Watch(e) => ClientError::Watch { reason: e.to_string() },
+            E::Account(e) => ClientError::Watch { reason: e.to_string() },
             E::AlreadyRunning => ClientError::AlreadyRunning,
             E::NotRunning => ClientError::NotRunning,
             E::Stopped => ClientError::Stopped,
@@ -198,7 +210,7 @@ impl Config {
             b = b.data_dir(dir);
         }
         for peer in &self.peers {
-            if let PeerSpec::Addr(addr) = parse_peer(peer, network)? {
+            if let PeerAddr::Ip(addr) = parse_peer(peer, network)? {
                 b = b.peer(addr);
             }
         }
@@ -234,48 +246,10 @@ impl Config {
     }
 }
 
-/// A configured peer: an address, or a host name resolved at [`Client::start`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum PeerSpec {
-    Addr(SocketAddr),
-    Host { host: String, port: u16 },
-}
-
-/// `ip:port`, `[ipv6]:port`, `host:port`, or a host or ip alone (the network's port). Never
-/// resolves: a host name is only checked to be one (RFC 1123 labels).
-fn parse_peer(text: &str, network: dashlite::Network) -> Result<PeerSpec, ClientError> {
-    let text = text.trim();
-    let default_port = network.params().default_port;
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(PeerSpec::Addr(addr));
-    }
-    let bare = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(PeerSpec::Addr(SocketAddr::new(ip, default_port)));
-    }
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) => {
-            let port = port
-                .parse::<u16>()
-                .map_err(|e| invalid("peer", format!("{text:?}: port {port:?}: {e}")))?;
-            (host, port)
-        }
-        None => (text, default_port),
-    };
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    let name = host.strip_suffix('.').unwrap_or(host);
-    // A name of digits and dots only is a malformed IPv4 address, not a host.
-    let numeric = name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    if name.is_empty() || name.len() > 253 || numeric || !name.split('.').all(label_ok) {
-        return Err(invalid("peer", format!("{text:?} is neither an address nor a host name")));
-    }
-    Ok(PeerSpec::Host { host: host.to_owned(), port })
+/// `ip:port`, `[ipv6]:port`, a bare IP, `host:port` or a bare host (the network's port), as
+/// core's [`PeerAddr`] parses it. Never resolves: a host is resolved by [`Client::start`].
+fn parse_peer(text: &str, network: dashlite::Network) -> Result<PeerAddr, ClientError> {
+    PeerAddr::parse(text, network).map_err(|e| invalid("peer", e))
 }
 
 /// Resolves `host:port` on a thread of its own (the system resolver blocks), so the
@@ -414,12 +388,47 @@ impl ClientBuilder {
         let mut by_address = false;
         for peer in &self.0.peers {
             match parse_peer(peer, network)? {
-                PeerSpec::Host { host, port } => hosts.push((host, port)),
-                PeerSpec::Addr(_) => by_address = true,
+                PeerAddr::Host { host, port } => hosts.push((host, port)),
+                PeerAddr::Ip(_) => by_address = true,
             }
         }
         let inner = Arc::new(inner);
         Ok(Arc::new(Client { inner, hosts, by_address, events: futures::lock::Mutex::new(None) }))
+    }
+}
+
+/// How a [`Client::sync_for`] slice ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncOutcome {
+    /// Headers and filtered blocks are complete up to the tip at `height`.
+    Synced {
+        /// The tip.
+        height: u32,
+    },
+    /// The slice ran out first; everything up to `height` is saved and the next slice
+    /// resumes from there.
+    DeadlineReached {
+        /// The height up to which every filtered block was processed.
+        height: u32,
+    },
+    /// The client stopped on its own (its store failed) before either.
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<client::SyncOutcome> for SyncOutcome {
+    fn from(o: client::SyncOutcome) -> Self {
+        match o {
+            client::SyncOutcome::Synced { height } => SyncOutcome::Synced { height },
+            client::SyncOutcome::DeadlineReached { height } => {
+                SyncOutcome::DeadlineReached { height }
+            }
+            client::SyncOutcome::Stopped(reason) => {
+                SyncOutcome::Stopped { reason: reason.to_string() }
+            }
+        }
     }
 }
 
@@ -498,6 +507,14 @@ impl Client {
         Ok(self.inner.stop().await?)
     }
 
+    /// Syncs until synced or until `time` has passed, for a background task's time slice
+    /// (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+    /// not running and stops it again at the end with everything saved, so the next call
+    /// resumes where this one ended. A client that was already running is left running.
+    pub async fn sync_for(&self, time: std::time::Duration) -> Result<SyncOutcome, ClientError> {
+        Ok(self.inner.sync_for(time).await?.into())
+    }
+
     /// The next event, waiting for one; `None` once the client is gone.
     ///
     /// The stream starts at the first call, so start reading before [`Client::start`] to
@@ -530,8 +547,7 @@ impl Client {
 
     /// The wallet's transactions in the order first seen.
     pub async fn transactions(&self) -> Result<Vec<WalletTransaction>, ClientError> {
-        let wallet = self.inner.wallet().await?;
-        Ok(wallet_transactions(&wallet))
+        Ok(self.inner.history().await?.into_iter().map(WalletTransaction::from).collect())
     }
 
     /// The wallet outputs no confirmed transaction spends; those an unconfirmed transaction

@@ -344,7 +344,9 @@ impl Event {
             ClientEvent::InstantLock { txid } => Event::InstantLock { txid: txid.to_string() },
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),
-            ClientEvent::Stopped { error } => Event::Stopped { error },
+            ClientEvent::Stopped { reason } => {
+                Event::Stopped { error: (!reason.is_requested()).then(|| reason.to_string()) }
+            }
             ClientEvent::Lagged { missed } => Event::Lagged { missed },
             other => Event::Other { description: format!("{other:?}") },
         }

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::Fixture;
-use dashlite_ffi::{Birthday, ClientBuilder, ClientError, Event, EventListener, Network, TxStatus};
+use dashlite_ffi::{
+    Birthday, ClientBuilder, ClientError, Event, EventListener, Network, SyncOutcome, TxStatus,
+};
 use futures::executor::block_on;
 
 #[derive(Default)]
@@ -306,4 +308,40 @@ fn releasing_a_running_client_stops_it() {
     wait_for(&listener, |e| matches!(e, Event::Synced { height } if *height == fx.tip));
     drop(client);
     wait_for(&listener, |e| matches!(e, Event::Stopped { error: None }));
+}
+
+#[test]
+fn a_sync_slice_ends_synced_and_leaves_the_client_stopped() {
+    let fx = Fixture::start();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer(fx.peer())
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .seed(9)
+        .build()
+        .expect("build");
+    let outcome = block_on(client.sync_for(Duration::from_secs(120))).expect("slice");
+    assert_eq!(outcome, SyncOutcome::Synced { height: fx.tip });
+    assert!(!client.sync_status().running);
+    assert_eq!(block_on(client.balance()).expect("balance").total, fx.balance);
+}
+
+#[test]
+fn peer_addresses_parse_as_core_parses_them() {
+    let fx = Fixture::start();
+    let port = fx.node.addr().port();
+    // The forms the CLI accepts: a bracketed IPv6 without a port, an IP and port, a host.
+    for peer in ["[::1]".to_string(), format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let built = ClientBuilder::new(Network::Regtest).peer(peer.clone()).build();
+        assert!(built.is_ok(), "{peer}: {:?}", built.err());
+    }
+    for bad in ["host:0", "[::1", "exa mple.org"] {
+        assert!(
+            matches!(
+                ClientBuilder::new(Network::Regtest).peer(bad.into()).build(),
+                Err(ClientError::InvalidSetting { setting, .. }) if setting == "peer"
+            ),
+            "{bad}"
+        );
+    }
 }

@@ -253,7 +253,7 @@ fn sync(label: &str, client: Client, tip: u32) -> Run {
                 }
                 ClientEvent::Synced { height } if height == tip => break,
                 ClientEvent::Reorg { .. } => fail(&format!("{label}: unexpected reorg")),
-                ClientEvent::Stopped { error } => fail(&format!("{label}: stopped: {error:?}")),
+                ClientEvent::Stopped { reason } => fail(&format!("{label}: stopped: {reason}")),
                 _ => {}
             }
             if Instant::now() >= next_report {

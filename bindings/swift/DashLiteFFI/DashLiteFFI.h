@@ -405,6 +405,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_client_stop(uint64_t ptr
 uint64_t uniffi_dashlite_ffi_fn_method_client_subscribe(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_FOR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_FOR
+uint64_t uniffi_dashlite_ffi_fn_method_client_sync_for(uint64_t ptr, RustBuffer time
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
 RustBuffer uniffi_dashlite_ffi_fn_method_client_sync_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1196,6 +1201,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_client_stop(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SUBSCRIBE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SUBSCRIBE
 uint16_t uniffi_dashlite_ffi_checksum_method_client_subscribe(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_FOR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_FOR
+uint16_t uniffi_dashlite_ffi_checksum_method_client_sync_for(void
     
 );
 #endif

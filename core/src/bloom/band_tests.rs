@@ -13,11 +13,11 @@ const P: f64 = DEFAULT_FALSE_POSITIVE_RATE;
 /// The rate each `filterload` is built at.
 const LOAD: f64 = P * DEFAULT_LOAD_MULTIPLE;
 
-fn item(salt: u64, i: u32) -> WatchItem {
-    WatchItem::PubkeyHash(hash160(&[&salt.to_le_bytes()[..], &i.to_le_bytes()].concat()))
+fn item(salt: u64, i: u32) -> FilterTarget {
+    FilterTarget::PubkeyHash(hash160(&[&salt.to_le_bytes()[..], &i.to_le_bytes()].concat()))
 }
 
-fn wallet(salt: u64, n: u32) -> Vec<WatchItem> {
+fn wallet(salt: u64, n: u32) -> Vec<FilterTarget> {
     (0..n).map(|i| item(salt, i)).collect()
 }
 

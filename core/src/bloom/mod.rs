@@ -30,7 +30,9 @@ mod tests;
 pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
 pub use mirror::{FilterAction, FilterMirror, MirrorError, TxDelivery, TxSource};
 pub use murmur3::murmur3_32;
-pub use policy::{FilterPolicy, FilterUpdates, PolicyConfig, ReloadReason, WatchItem, WatchUpdate};
+pub use policy::{
+    FilterPolicy, FilterTarget, FilterUpdates, PolicyConfig, ReloadReason, WatchUpdate,
+};
 pub use relevance::is_matchable_in_merkle_block;
 
 use crate::encode::{write_bytes, Decode, DecodeError, DecodeErrorKind, Encode, Reader};

@@ -166,7 +166,7 @@ impl PolicyConfig {
 
 /// Something the wallet wants to see transactions for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WatchItem {
+pub enum FilterTarget {
     /// A P2PKH address: the 20-byte hash160 of its public key.
     PubkeyHash([u8; 20]),
     /// A P2SH address: the 20-byte hash160 of its redeem script.
@@ -179,29 +179,29 @@ pub enum WatchItem {
     P2pkPubkey(Vec<u8>),
 }
 
-impl WatchItem {
+impl FilterTarget {
     /// The item for an output script: P2PKH and P2SH by their hash, P2PK by its key,
     /// anything else by its pushes.
-    pub fn from_script_pubkey(script: &Script) -> WatchItem {
+    pub fn from_script_pubkey(script: &Script) -> FilterTarget {
         if let Some(h) = script.p2pkh_hash() {
-            WatchItem::PubkeyHash(h)
+            FilterTarget::PubkeyHash(h)
         } else if let Some(h) = script.p2sh_hash() {
-            WatchItem::ScriptHash(h)
+            FilterTarget::ScriptHash(h)
         } else if let Some(key) = script.p2pk_pubkey() {
-            WatchItem::P2pkPubkey(key.to_vec())
+            FilterTarget::P2pkPubkey(key.to_vec())
         } else {
-            WatchItem::Script(script.clone())
+            FilterTarget::Script(script.clone())
         }
     }
 
     /// The filter elements for this item (empty for a script without pushes).
     pub fn elements(&self) -> Vec<Vec<u8>> {
         match self {
-            WatchItem::PubkeyHash(h) | WatchItem::ScriptHash(h) => vec![h.to_vec()],
-            WatchItem::Script(s) => s.pushes().map(<[u8]>::to_vec).collect(),
-            WatchItem::OutPoint(o) => vec![o.to_array().to_vec()],
-            WatchItem::P2pkPubkey(k) if k.is_empty() => vec![],
-            WatchItem::P2pkPubkey(k) => vec![k.clone()],
+            FilterTarget::PubkeyHash(h) | FilterTarget::ScriptHash(h) => vec![h.to_vec()],
+            FilterTarget::Script(s) => s.pushes().map(<[u8]>::to_vec).collect(),
+            FilterTarget::OutPoint(o) => vec![o.to_array().to_vec()],
+            FilterTarget::P2pkPubkey(k) if k.is_empty() => vec![],
+            FilterTarget::P2pkPubkey(k) => vec![k.clone()],
         }
     }
 }
@@ -238,7 +238,7 @@ pub struct FilterPolicy {
     config: PolicyConfig,
     tweak: u32,
     hash_funcs: u32,
-    items: HashSet<WatchItem>,
+    items: HashSet<FilterTarget>,
     /// Elements inserted into `filter` (the last load plus the additions since).
     in_filter: BTreeSet<Vec<u8>>,
     /// Our copy: the last `filterload` plus our `filteradd`s, without any peer's updates.
@@ -258,7 +258,7 @@ impl FilterPolicy {
     /// A policy with a tweak drawn from `rng` and a filter over `items`.
     pub fn new<R: RngCore + ?Sized>(
         config: PolicyConfig,
-        items: impl IntoIterator<Item = WatchItem>,
+        items: impl IntoIterator<Item = FilterTarget>,
         rng: &mut R,
     ) -> Result<FilterPolicy, BloomError> {
         FilterPolicy::resume(config, items, None, rng)
@@ -269,7 +269,7 @@ impl FilterPolicy {
     /// handed a second, independent filter. Without it, as [`FilterPolicy::new`].
     pub fn resume<R: RngCore + ?Sized>(
         config: PolicyConfig,
-        items: impl IntoIterator<Item = WatchItem>,
+        items: impl IntoIterator<Item = FilterTarget>,
         previous: Option<&BloomFilter>,
         rng: &mut R,
     ) -> Result<FilterPolicy, BloomError> {
@@ -312,7 +312,7 @@ impl FilterPolicy {
     }
 
     /// The watch items.
-    pub fn items(&self) -> impl Iterator<Item = &WatchItem> {
+    pub fn items(&self) -> impl Iterator<Item = &FilterTarget> {
         self.items.iter()
     }
 
@@ -332,7 +332,7 @@ impl FilterPolicy {
     /// than ours, and the rate after the additions is taken over the fullest of them.
     pub fn watch<'a>(
         &mut self,
-        items: impl IntoIterator<Item = WatchItem>,
+        items: impl IntoIterator<Item = FilterTarget>,
         rescan_from: Option<u32>,
         peers: impl IntoIterator<Item = &'a FilterMirror>,
     ) -> WatchUpdate {
@@ -373,7 +373,7 @@ impl FilterPolicy {
 
     /// Stops watching items (a spent outpoint, a removed address). A Bloom filter cannot
     /// forget: they leave the filter at the next reload.
-    pub fn forget(&mut self, items: impl IntoIterator<Item = WatchItem>) {
+    pub fn forget(&mut self, items: impl IntoIterator<Item = FilterTarget>) {
         for item in items {
             self.items.remove(&item);
         }

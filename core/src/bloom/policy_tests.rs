@@ -14,8 +14,8 @@ fn rng() -> StdRng {
     StdRng::seed_from_u64(42)
 }
 
-fn pkh(i: u8) -> WatchItem {
-    WatchItem::PubkeyHash(hash160(&[i; 33]))
+fn pkh(i: u8) -> FilterTarget {
+    FilterTarget::PubkeyHash(hash160(&[i; 33]))
 }
 
 fn no_peers() -> [&'static FilterMirror; 0] {
@@ -40,22 +40,22 @@ fn push_script(len: usize) -> Script {
 fn watch_items_become_the_elements_bip37_matches() {
     let key = [2u8; 33];
     let hash = hash160(&key);
-    assert_eq!(WatchItem::from_script_pubkey(&p2pkh(&hash)), WatchItem::PubkeyHash(hash));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2pkh(&hash)), FilterTarget::PubkeyHash(hash));
     let p2sh = Script::new([&[0xa9, 0x14][..], &hash, &[0x87]].concat());
-    assert_eq!(WatchItem::from_script_pubkey(&p2sh), WatchItem::ScriptHash(hash));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2sh), FilterTarget::ScriptHash(hash));
     let p2pk = Script::new([&[33u8][..], &key, &[0xac]].concat());
-    assert_eq!(WatchItem::from_script_pubkey(&p2pk), WatchItem::P2pkPubkey(key.to_vec()));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2pk), FilterTarget::P2pkPubkey(key.to_vec()));
     let multisig = Script::new([&[0x51, 33][..], &key, &[33], &[3; 33], &[0x52, 0xae]].concat());
-    let item = WatchItem::from_script_pubkey(&multisig);
+    let item = FilterTarget::from_script_pubkey(&multisig);
     assert_eq!(item.elements(), vec![key.to_vec(), vec![3; 33]], "pushes only, no opcodes");
     let outpoint = OutPoint::new(Txid::from_byte_array([9; 32]), 3);
-    assert_eq!(WatchItem::OutPoint(outpoint).elements(), vec![outpoint.to_array().to_vec()]);
-    assert!(WatchItem::Script(Script::new(vec![0x51])).elements().is_empty());
+    assert_eq!(FilterTarget::OutPoint(outpoint).elements(), vec![outpoint.to_array().to_vec()]);
+    assert!(FilterTarget::Script(Script::new(vec![0x51])).elements().is_empty());
 }
 
 #[test]
 fn the_filter_holds_every_element_at_the_configured_rate_and_the_injected_tweak() {
-    let items = vec![pkh(1), pkh(2), WatchItem::P2pkPubkey(vec![3; 33])];
+    let items = vec![pkh(1), pkh(2), FilterTarget::P2pkPubkey(vec![3; 33])];
     let policy = FilterPolicy::new(PolicyConfig::default(), items.clone(), &mut rng()).unwrap();
     let tweak = rng().next_u32();
     assert_eq!(policy.filter().tweak(), tweak);
@@ -94,7 +94,7 @@ fn new_watch_items_go_to_every_peer_as_filteradd() {
     for m in &mut mirrors {
         m.on_filterload_sent(BloomFilter::try_from(policy.filter_load()).unwrap());
     }
-    let outpoint = WatchItem::OutPoint(OutPoint::new(Txid::from_byte_array([5; 32]), 1));
+    let outpoint = FilterTarget::OutPoint(OutPoint::new(Txid::from_byte_array([5; 32]), 1));
     let update = policy.watch([pkh(2), outpoint.clone(), pkh(1)], None, &mirrors);
     let FilterAction::Add(adds) = &update.action else { panic!("{update:?}") };
     assert_eq!(adds.len(), 2, "the already watched item is not sent again");
@@ -110,9 +110,9 @@ fn new_watch_items_go_to_every_peer_as_filteradd() {
 #[test]
 fn a_push_over_520_bytes_is_never_sent_as_filteradd() {
     let mut policy = FilterPolicy::new(PolicyConfig::default(), [pkh(1)], &mut rng()).unwrap();
-    let ok = policy.watch([WatchItem::Script(push_script(520))], None, no_peers());
+    let ok = policy.watch([FilterTarget::Script(push_script(520))], None, no_peers());
     assert!(matches!(&ok.action, FilterAction::Add(a) if a[0].element.len() == 520));
-    let big = WatchItem::Script(push_script(521));
+    let big = FilterTarget::Script(push_script(521));
     let update = policy.watch([big.clone()], Some(3), no_peers());
     assert_eq!(update.reload_reason, Some(ReloadReason::ElementTooLarge(521)));
     let FilterAction::Reload(load) = &update.action else { panic!("{update:?}") };
@@ -130,7 +130,7 @@ proptest! {
         for (i, len) in lens.iter().enumerate() {
             let mut script = push_script(*len).into_bytes();
             script.push(i as u8); // distinct scripts
-            let item = WatchItem::Script(Script::new(script));
+            let item = FilterTarget::Script(Script::new(script));
             let update = policy.watch([item], None, [&mirror]);
             if let FilterAction::Add(adds) = &update.action {
                 prop_assert!(adds.iter().all(|a| a.element.len() <= MAX_SCRIPT_ELEMENT_SIZE));
@@ -164,7 +164,7 @@ fn reloads_only_mode_never_sends_filteradd() {
 
 #[test]
 fn a_peer_copy_filled_by_its_updates_forces_a_reload_at_the_threshold_and_not_before() {
-    let items: Vec<WatchItem> = (0..50).map(pkh).collect();
+    let items: Vec<FilterTarget> = (0..50).map(pkh).collect();
     let policy = FilterPolicy::new(PolicyConfig::default(), items, &mut rng()).unwrap();
     let mut mirror = FilterMirror::new();
     mirror.on_sent(&FilterAction::Reload(policy.filter_load())).unwrap();
@@ -206,8 +206,8 @@ fn lookahead_payment_is_found_after_filteradd() {
     let world = World::new(7, 60);
     let gap = 20;
     // The wallet watches keys 0..20 (its gap-limit lookahead).
-    let initial: Vec<WatchItem> =
-        (0..gap).map(|i| WatchItem::PubkeyHash(world.key_hash(i))).collect();
+    let initial: Vec<FilterTarget> =
+        (0..gap).map(|i| FilterTarget::PubkeyHash(world.key_hash(i))).collect();
     // A band wide enough for the 16 additions below to stay filteradds.
     let config =
         PolicyConfig { false_positive_rate: 1e-6, reload_multiple: 4.0, ..PolicyConfig::default() };
@@ -239,8 +239,8 @@ fn lookahead_payment_is_found_after_filteradd() {
     assert_eq!(matched, vec![block[1].clone()], "the payment to key 31 is not matched yet");
 
     // The wallet sees key 15 used and extends its lookahead to 15 + 20.
-    let extension: Vec<WatchItem> =
-        (gap..15 + gap + 1).map(|i| WatchItem::PubkeyHash(world.key_hash(i))).collect();
+    let extension: Vec<FilterTarget> =
+        (gap..15 + gap + 1).map(|i| FilterTarget::PubkeyHash(world.key_hash(i))).collect();
     let update = policy.watch(extension, Some(height), [&mirror]);
     assert_eq!(update.rescan_from, Some(height), "re-request from the block that used key 15");
     let FilterAction::Add(adds) = &update.action else { panic!("{update:?}") };
@@ -277,7 +277,7 @@ fn lookahead_extension_past_the_reload_point_reloads_and_still_rescans() {
 
 #[test]
 fn forgotten_items_leave_at_the_next_reload() {
-    let spent = WatchItem::OutPoint(OutPoint::new(Txid::from_byte_array([1; 32]), 0));
+    let spent = FilterTarget::OutPoint(OutPoint::new(Txid::from_byte_array([1; 32]), 0));
     let mut policy =
         FilterPolicy::new(PolicyConfig::default(), [pkh(1), spent.clone()], &mut rng()).unwrap();
     policy.forget([spent.clone()]);

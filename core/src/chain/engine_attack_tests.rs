@@ -13,7 +13,7 @@ use crate::chain::dgw::{SliceHistory, DGW_PAST_BLOCKS, MIN_DIFFICULTY_AFTER_SECS
 use crate::chain::store::MemoryHeaderStore;
 use crate::hash::Hash256;
 use crate::network::{Network, Params};
-use crate::p2p::{services, Command, FilterSource, Misbehavior, PeerId, PeerInfo, SECOND};
+use crate::p2p::{services, FilterSource, Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
 use crate::sync::{SyncConfig, SyncEngine, SyncEvent};
 use crate::wallet::{Wallet, WatchList};
 use crate::wire::{BlockHeader, Headers, Message, MAX_HEADERS_RESULTS};
@@ -81,12 +81,12 @@ impl Net {
             self.events.extend(self.engine.drain_events());
             for c in self.engine.drain_commands() {
                 match c {
-                    Command::Send { peer, message } => {
+                    PeerCommand::Send { peer, message } => {
                         if let Some(r) = self.answer(peer, &message) {
                             replies.push((peer, r));
                         }
                     }
-                    Command::Misbehaving { peer, what } => {
+                    PeerCommand::Misbehaving { peer, what } => {
                         let score = what.score();
                         let Some(p) = self.peers.get_mut(&peer) else { continue };
                         p.scores.push(what);
@@ -95,7 +95,7 @@ impl Net {
                             self.engine.on_peer_gone(peer, self.now);
                         }
                     }
-                    Command::Disconnect(peer) => {
+                    PeerCommand::Disconnect(peer) => {
                         if let Some(p) = self.peers.get_mut(&peer).filter(|p| !p.gone) {
                             p.gone = true;
                             self.engine.on_peer_gone(peer, self.now);

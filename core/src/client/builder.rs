@@ -12,7 +12,7 @@ use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
 use crate::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
 
-use super::{Client, ClientError};
+use super::{BuildError, Client};
 
 /// The default number of peers (Dash Core's SPV clients keep a few; every one costs a
 /// filtered copy of each block).
@@ -64,7 +64,10 @@ impl WatchItem {
     }
 
     /// Adds the item to `watch`; returns whether it was new.
-    pub(crate) fn add_to(&self, watch: &mut WatchList) -> Result<bool, ClientError> {
+    pub(crate) fn add_to<E>(&self, watch: &mut WatchList) -> Result<bool, E>
+    where
+        E: From<crate::wallet::WatchError> + From<crate::wallet::AccountError>,
+    {
         let added = match self {
             WatchItem::Address(a) => !watch.add_address(*a)?.is_empty(),
             WatchItem::Account { xpub, gaps } => {
@@ -229,21 +232,21 @@ impl ClientBuilder {
 
     /// Opens the store and the wallet; the client does not connect until
     /// [`Client::start`].
-    pub fn build(self) -> Result<Client, ClientError> {
+    pub fn build(self) -> Result<Client, BuildError> {
         if !(self.false_positive_rate > 0.0 && self.false_positive_rate < 1.0) {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "false_positive_rate",
                 reason: "must be between 0 and 1",
             });
         }
         if self.blocks_in_flight == Some(0) {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "blocks_in_flight",
                 reason: "must be at least 1",
             });
         }
         if self.max_peers == 0 {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "max_peers",
                 reason: "must be at least 1",
             });
@@ -256,7 +259,7 @@ impl ClientBuilder {
     }
 
     /// Where header sync starts and the height blocks are fetched from.
-    pub(crate) fn start(&self) -> Result<(StoredHeader, u32), ClientError> {
+    pub(crate) fn start(&self) -> Result<(StoredHeader, u32), BuildError> {
         let params = self.network.params();
         let records = match &self.checkpoints {
             Some(r) => r.clone(),
@@ -269,7 +272,7 @@ impl ClientBuilder {
 /// The store file inside a client's data directory.
 pub const STORE_FILE: &str = "dashlite.sqlite";
 
-fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, ClientError> {
+fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, BuildError> {
     Ok(Box::new(crate::store::SqliteStore::open(dir.join(STORE_FILE), network)?))
 }
 
@@ -282,7 +285,7 @@ pub fn resolve_start(
     params: &'static Params,
     birthday: Option<Birthday>,
     records: &[CheckpointRecord],
-) -> Result<(StoredHeader, u32), ClientError> {
+) -> Result<(StoredHeader, u32), BuildError> {
     let usable: Vec<&CheckpointRecord> = records
         .iter()
         .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
@@ -298,7 +301,7 @@ pub fn resolve_start(
     };
     let Some(&newest) = usable.last() else {
         if !genesis_ok {
-            return Err(ClientError::BirthdayTooEarly {
+            return Err(BuildError::BirthdayTooEarly {
                 birthday: birthday_height(birthday),
                 earliest: params.pow.dgw_height,
                 network: params.network,
@@ -326,7 +329,7 @@ pub fn resolve_start(
             Some(Birthday::Height(_)) => usable[0].height.saturating_add(1),
             _ => usable[0].height,
         };
-        return Err(ClientError::BirthdayTooEarly {
+        return Err(BuildError::BirthdayTooEarly {
             birthday: birthday_height(birthday),
             earliest,
             network: params.network,

@@ -17,7 +17,7 @@ use crate::wallet::{Wallet, WalletEvent, WatchList};
 
 use super::builder::ClientBuilder;
 use super::event::{ClientEvent, SyncStatus};
-use super::ClientError;
+use super::BuildError;
 
 /// The machine of a client: its header store is the client's store.
 pub type ClientMachine = StateMachine<Box<dyn Store>>;
@@ -78,7 +78,7 @@ impl Session {
         builder: &ClientBuilder,
         store: Box<dyn Store>,
         now: Time,
-    ) -> Result<Session, ClientError> {
+    ) -> Result<Session, BuildError> {
         let network = builder.network;
         let params = network.params();
         let (start, birthday_height) = builder.start()?;
@@ -87,7 +87,7 @@ impl Session {
         let mut watch = state.watch.unwrap_or_else(|| WatchList::new(network));
         if fresh {
             for item in &builder.watch {
-                item.add_to(&mut watch)?;
+                item.add_to::<BuildError>(&mut watch)?;
             }
         }
         let tip = state.progress.map_or(0, |p| p.height);
@@ -110,8 +110,8 @@ impl Session {
         let (address_book, bans) = match &state.peers {
             Some(p) => (
                 AddrBook::from_bytes(&p.address_book, p2p.max_addresses)
-                    .map_err(ClientError::StoredPeers)?,
-                BanList::from_bytes(&p.bans).map_err(ClientError::StoredPeers)?,
+                    .map_err(BuildError::StoredPeers)?,
+                BanList::from_bytes(&p.bans).map_err(BuildError::StoredPeers)?,
             ),
             None => (AddrBook::new(p2p.max_addresses), BanList::new()),
         };
@@ -139,10 +139,10 @@ impl Session {
         if !fresh {
             for item in &builder.watch {
                 let mut probe = session.machine.wallet().watch_list().clone();
-                if item.add_to(&mut probe)? {
+                if item.add_to::<BuildError>(&mut probe)? {
                     session.machine.update_watch_list(
                         Some(birthday_height),
-                        |w| item.add_to(w),
+                        |w| item.add_to::<BuildError>(w),
                         now,
                     )?;
                     added = true;

@@ -52,14 +52,14 @@ fn birthdays_before_darkgravitywave_on_mainnet_are_refused_with_the_earliest_hei
     let params = Network::Mainnet.params();
     let records = params.checkpoint_records();
     match resolve_start(params, Some(Birthday::Height(20_000)), &records) {
-        Err(ClientError::BirthdayTooEarly { birthday: 20_000, earliest, .. }) => {
+        Err(BuildError::BirthdayTooEarly { birthday: 20_000, earliest, .. }) => {
             assert!(earliest >= params.pow.dgw_height)
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         resolve_start(params, Some(Birthday::Time(1_392_000_000)), &records),
-        Err(ClientError::BirthdayTooEarly { .. })
+        Err(BuildError::BirthdayTooEarly { .. })
     ));
     // Without records mainnet cannot start (Kimoto Gravity Well is not implemented).
     assert!(resolve_start(params, None, &[]).is_err());

@@ -31,7 +31,7 @@ use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, 
 use super::sync::GovernanceSync;
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::p2p::{Command, PeerId, PeerInfo, Time, SECOND};
+use crate::p2p::{PeerCommand, PeerId, PeerInfo, Time, SECOND};
 use crate::store::{Batch, GovernanceRecords};
 use crate::wire::{
     GetData, GovObject, GovObjectType, GovObjectVote, InvType, Inventory, Message, SyncItem,
@@ -226,7 +226,7 @@ pub struct GovernanceService {
     times_changed: bool,
     /// Draws the `govsync` filter tweaks.
     rng: StdRng,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<GovernanceEvent>,
 }
 
@@ -417,7 +417,8 @@ impl GovernanceService {
         for item in &wanted {
             self.fetching.insert(*item, (peer, now));
         }
-        self.commands.push(Command::Send { peer, message: Message::GetData(GetData::new(wanted)) });
+        self.commands
+            .push(PeerCommand::Send { peer, message: Message::GetData(GetData::new(wanted)) });
     }
 
     /// Takes the request for `item` if it was ours; `false` for unrequested data.
@@ -505,7 +506,7 @@ impl GovernanceService {
                     if let Ok(request) = self.sync.full_sync(ip, now_s) {
                         self.times_changed = true;
                         let message = Message::GovSync(request);
-                        self.commands.push(Command::Send { peer, message });
+                        self.commands.push(PeerCommand::Send { peer, message });
                         self.events.push(GovernanceEvent::FullSyncRequested { peer });
                         full =
                             FullSync::Asked { peer, count: None, announced: 0, last_progress: now };
@@ -559,7 +560,7 @@ impl GovernanceService {
             self.vote_syncs.push_back((request.prop_hash, now));
             self.progress.vote_syncs_sent += 1;
             self.progress_changed = true;
-            self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
+            self.commands.push(PeerCommand::Send { peer, message: Message::GovSync(request) });
         }
         let votes_synced = none_due
             && self.vote_syncs.is_empty()
@@ -584,7 +585,7 @@ impl GovernanceService {
     }
 
     /// The commands for the node (`Send`), in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 

@@ -2,6 +2,9 @@
 //! `src/chainparamsbase.cpp`, v23.1.2).
 
 pub mod checkpoints;
+mod peer_addr;
+
+pub use peer_addr::{PeerAddr, PeerAddrError, ResolveError};
 
 pub use checkpoints::{parse_checkpoint_csv, CheckpointCsvError, CheckpointRecord};
 

@@ -76,7 +76,7 @@ impl Config {
 
 /// What the layer above asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
+pub enum PeerCommand {
     /// Send `message` to `peer` (dropped unless its handshake is complete).
     Send {
         /// The peer.
@@ -457,28 +457,28 @@ impl ConnectionManager {
     }
 
     /// Executes a command of the layer above.
-    pub fn command(&mut self, command: Command, now: Time) {
+    pub fn command(&mut self, command: PeerCommand, now: Time) {
         self.advance(now);
         let now = self.now;
         match command {
-            Command::Send { peer, message } => {
+            PeerCommand::Send { peer, message } => {
                 if let Some(slot) = self.peers.get_mut(&peer).filter(|s| s.peer.is_ready()) {
                     slot.peer.on_sent(&message, now);
                     self.outbox.push(Output::Send { peer, message });
                 }
             }
-            Command::Broadcast(message) => {
+            PeerCommand::Broadcast(message) => {
                 for (id, slot) in self.peers.iter_mut().filter(|(_, s)| s.peer.is_ready()) {
                     slot.peer.on_sent(&message, now);
                     self.outbox.push(Output::Send { peer: *id, message: message.clone() });
                 }
             }
-            Command::Misbehaving { peer, what } => self.misbehaving(peer, what),
-            Command::Disconnect(peer) => {
+            PeerCommand::Misbehaving { peer, what } => self.misbehaving(peer, what),
+            PeerCommand::Disconnect(peer) => {
                 self.drop_peer(peer, DisconnectReason::Requested, true);
                 self.maintain();
             }
-            Command::AddPeer(addr) => {
+            PeerCommand::AddPeer(addr) => {
                 self.book.add(Endpoint::ip(addr), 0, now / 1000, AddrSource::Manual, now);
                 if !self.config.manual_peers.contains(&addr) {
                     self.config.manual_peers.push(addr);

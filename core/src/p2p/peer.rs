@@ -62,7 +62,7 @@ pub struct PeerInfo {
 
 /// Where the handshake is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// The TCP connection is being opened.
     Connecting {
         /// Since when.
@@ -162,11 +162,6 @@ impl Peer {
         self.addr
     }
 
-    /// The handshake state.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// The peer's self-description once its `version` arrived.
     pub fn info(&self) -> Option<&PeerInfo> {
         match &self.state {
@@ -189,7 +184,7 @@ impl Peer {
     }
 
     /// The misbehaviour score.
-    pub fn score_mut(&mut self) -> &mut Score {
+    pub(crate) fn score_mut(&mut self) -> &mut Score {
         &mut self.score
     }
 

@@ -256,11 +256,6 @@ impl BlockDownload {
         self.requeue(again);
     }
 
-    /// Takes up to `room` of the lowest pending heights below `limit` (exclusive).
-    pub fn take(&mut self, room: usize, limit: u32) -> Vec<u32> {
-        self.take_from(room, 0, limit)
-    }
-
     /// Takes up to `room` of the lowest pending heights in `from..limit`.
     pub fn take_from(&mut self, room: usize, from: u32, limit: u32) -> Vec<u32> {
         if from >= limit {

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 
 use crate::bloom::{
     BlockSample, BloomError, BloomFilter, Drift, EstimatorConfig, FilterAction, FilterMirror,
-    FilterPolicy, FpEstimator, PolicyConfig, TxDelivery, WatchItem,
+    FilterPolicy, FilterTarget, FpEstimator, PolicyConfig, TxDelivery,
 };
 use crate::hash::Txid;
 use crate::p2p::PeerId;
@@ -23,14 +23,14 @@ use crate::wire::{FilterLoad, Message};
 use super::SyncConfig;
 
 /// The watch item that puts exactly `element`'s bytes into the filter.
-pub fn watch_item(element: &FilterElement) -> WatchItem {
+pub fn filter_target(element: &FilterElement) -> FilterTarget {
     match element {
-        FilterElement::PubkeyHash(h) => WatchItem::PubkeyHash(*h),
-        FilterElement::ScriptHash(h) => WatchItem::ScriptHash(*h),
-        FilterElement::OutPoint(o) => WatchItem::OutPoint(*o),
+        FilterElement::PubkeyHash(h) => FilterTarget::PubkeyHash(*h),
+        FilterElement::ScriptHash(h) => FilterTarget::ScriptHash(*h),
+        FilterElement::OutPoint(o) => FilterTarget::OutPoint(*o),
         // A lone push is inserted as-is, like a pay-to-pubkey key.
         FilterElement::P2pkPubkey(b) | FilterElement::ScriptPush(b) => {
-            WatchItem::P2pkPubkey(b.clone())
+            FilterTarget::P2pkPubkey(b.clone())
         }
     }
 }
@@ -78,7 +78,7 @@ impl Filters {
         let stored = config.stored_filter.as_ref().and_then(|f| BloomFilter::try_from(f).ok());
         let policy = FilterPolicy::resume(
             policy_config,
-            elements.iter().map(watch_item),
+            elements.iter().map(filter_target),
             stored.as_ref(),
             &mut rng,
         )?;
@@ -131,7 +131,7 @@ impl Filters {
     /// New elements from the wallet: `filteradd`s or a reload for every peer.
     pub fn watch(&mut self, elements: &[FilterElement], rescan_from: Option<u32>) -> FilterUpdate {
         let update = self.policy.watch(
-            elements.iter().map(watch_item),
+            elements.iter().map(filter_target),
             rescan_from,
             self.peers.values().map(|p| &p.mirror),
         );
@@ -184,7 +184,7 @@ impl Filters {
         let Some(filter) = self.peers.get(&peer).and_then(|s| s.mirror.filter()) else {
             return false;
         };
-        elements.iter().all(|e| watch_item(e).elements().iter().all(|b| filter.contains(b)))
+        elements.iter().all(|e| filter_target(e).elements().iter().all(|b| filter.contains(b)))
     }
 
     /// A verified `merkleblock` from `peer` matched `txids` (block order).

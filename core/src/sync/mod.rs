@@ -2,24 +2,24 @@
 //! it, and the bloom filters kept in step with the wallet, as one sans-IO state machine
 //! ([`SyncEngine`]); [`crate::client`] runs it on the [`crate::node`] driver.
 //!
-//! * [`headers`]: locators and the header request state (one sync peer, timeouts).
-//! * [`blocks`]: which filtered blocks to fetch from whom (a window per peer), the
+//! * `headers`: locators and the header request state (one sync peer, timeouts).
+//! * `blocks`: which filtered blocks to fetch from whom (a window per peer), the
 //!   `merkleblock` + `tx` assembly per peer and the height-ordered reorder buffer.
-//! * [`filters`]: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
+//! * `filters`: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
 //!   [`FilterMirror`](crate::bloom::FilterMirror) and one
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
-//! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
-//! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
-//!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
+//! * `relay`: our transaction broadcasts and the InstantSend locks received.
+//! * `engine`: [`SyncEngine`]: inputs are the node's events and the time; outputs are
+//!   [`PeerCommand`]s for the node and [`SyncEvent`]s for the layer above.
 //!
 //! Every transaction the wallet is given is either proven by a partial merkle tree against a
 //! header of the best chain, or handed over explicitly as unconfirmed.
 
-pub mod blocks;
-pub mod engine;
-pub mod filters;
-pub mod headers;
-pub mod relay;
+pub(crate) mod blocks;
+pub(crate) mod engine;
+pub(crate) mod filters;
+pub(crate) mod headers;
+pub(crate) mod relay;
 
 use crate::bloom::FilterUpdates;
 use crate::chain::{trusted_headers, StoredHeader, U256};
@@ -29,7 +29,7 @@ use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
 use crate::wire::{FilterLoad, IsDLock};
 
-pub use crate::p2p::Command;
+pub use crate::p2p::PeerCommand;
 pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
 pub use relay::BroadcastOutcome;
 

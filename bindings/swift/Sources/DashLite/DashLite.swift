@@ -668,6 +668,34 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -1266,6 +1294,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func subscribe(listener: EventListener)  -> Subscription
     
     /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    func syncFor(time: TimeInterval) async throws  -> SyncOutcome
+    
+    /**
      * Where sync stands.
      */
     func syncStatus()  -> SyncStatus
@@ -1574,6 +1610,28 @@ open func subscribe(listener: EventListener) -> Subscription  {
         FfiConverterTypeEventListener_lower(listener),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+open func syncFor(time: TimeInterval)async throws  -> SyncOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_sync_for(
+                        self.uniffiCloneHandle(),FfiConverterDuration.lower(time)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSyncOutcome_lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
 }
     
     /**
@@ -4597,6 +4655,11 @@ public struct WalletTransaction {
      */
     public var netAmount: Int64
     /**
+     * The fee in duffs, when every input spends an output of a wallet transaction (always
+     * for the wallet's own spends); `None` otherwise and for coinbases.
+     */
+    public var fee: Int64?
+    /**
      * Confirmed, unconfirmed or conflicted.
      */
     public var status: TxStatus
@@ -4624,6 +4687,10 @@ public struct WalletTransaction {
          * (negative for a payment out, fee included).
          */netAmount: Int64, 
         /**
+         * The fee in duffs, when every input spends an output of a wallet transaction (always
+         * for the wallet's own spends); `None` otherwise and for coinbases.
+         */fee: Int64?, 
+        /**
          * Confirmed, unconfirmed or conflicted.
          */status: TxStatus, 
         /**
@@ -4637,6 +4704,7 @@ public struct WalletTransaction {
          */transaction: Transaction) {
         self.txid = txid
         self.netAmount = netAmount
+        self.fee = fee
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
@@ -4661,6 +4729,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
             try WalletTransaction(
                 txid: FfiConverterString.read(from: &buf), 
                 netAmount: FfiConverterInt64.read(from: &buf), 
+                fee: FfiConverterOptionInt64.read(from: &buf), 
                 status: FfiConverterTypeTxStatus.read(from: &buf), 
                 confirmations: FfiConverterUInt32.read(from: &buf), 
                 seen: FfiConverterUInt64.read(from: &buf), 
@@ -4671,6 +4740,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
     public static func write(_ value: WalletTransaction, into buf: inout [UInt8]) {
         FfiConverterString.write(value.txid, into: &buf)
         FfiConverterInt64.write(value.netAmount, into: &buf)
+        FfiConverterOptionInt64.write(value.fee, into: &buf)
         FfiConverterTypeTxStatus.write(value.status, into: &buf)
         FfiConverterUInt32.write(value.confirmations, into: &buf)
         FfiConverterUInt64.write(value.seen, into: &buf)
@@ -6802,6 +6872,110 @@ public func FfiConverterTypeNetwork_lower(_ value: Network) -> RustBuffer {
 
 
 /**
+ * How a [`Client::sync_for`] slice ended.
+ */
+
+public enum SyncOutcome: Equatable, Hashable {
+    
+    /**
+     * Headers and filtered blocks are complete up to the tip at `height`.
+     */
+    case synced(
+        /**
+         * The tip.
+         */height: UInt32
+    )
+    /**
+     * The slice ran out first; everything up to `height` is saved and the next slice
+     * resumes from there.
+     */
+    case deadlineReached(
+        /**
+         * The height up to which every filtered block was processed.
+         */height: UInt32
+    )
+    /**
+     * The client stopped on its own (its store failed) before either.
+     */
+    case stopped(
+        /**
+         * Why.
+         */reason: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = SyncOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .synced(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 2: return .deadlineReached(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 3: return .stopped(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .synced(height):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .deadlineReached(height):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .stopped(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lift(_ buf: RustBuffer) throws -> SyncOutcome {
+    return try FfiConverterTypeSyncOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lower(_ value: SyncOutcome) -> RustBuffer {
+    return FfiConverterTypeSyncOutcome.lower(value)
+}
+
+
+
+/**
  * Why bytes are not a transaction.
  */
 public 
@@ -7716,6 +7890,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_sync_for() != 22530) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910) {

@@ -1,6 +1,6 @@
 //! [`SyncEngine`]: header sync, filtered-block download and filter upkeep in one sans-IO
 //! state machine, one part of [`crate::machine::StateMachine`]. Inputs are peers becoming ready
-//! or gone, their messages and the time; outputs are [`Command`]s and [`SyncEvent`]s.
+//! or gone, their messages and the time; outputs are [`PeerCommand`]s and [`SyncEvent`]s.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,7 +13,9 @@ use crate::chain::{
     trusted_start, ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig,
 };
 use crate::hash::{BlockHash, Hash256, Txid};
-use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
+use crate::p2p::{
+    services, FilterSource, Misbehavior, Oversize, PeerCommand, PeerId, PeerInfo, Time,
+};
 use crate::store::Progress;
 use crate::tx::Transaction;
 use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
@@ -81,7 +83,7 @@ pub struct SyncEngine<S: HeaderStore> {
     broadcasts: Broadcasts,
     locks: InstantLocks,
     rng: StdRng,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<SyncEvent>,
     synced_at: Option<u32>,
     now: Time,
@@ -232,9 +234,9 @@ impl<S: HeaderStore> SyncEngine<S> {
 
     /// Broadcasts a signed transaction: the wallet gets it as unconfirmed (if it is
     /// relevant), about half of the ready peers (at least one) get an `inv`, and a `getdata`
-    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome (see
-    /// [`super::relay`]); the timeout runs from the time of the engine's last input. Peers
-    /// that connect while it is pending are announced to while fewer than half hold it.
+    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome; the
+    /// timeout runs from the time of the engine's last input. Peers that connect while it is
+    /// pending are announced to while fewer than half hold it.
     pub fn broadcast(&mut self, tx: Transaction) -> Txid {
         let txid = tx.txid();
         if let Some(change) = self.wallet.process_transaction(&tx, None) {
@@ -326,7 +328,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Commands for the node, in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 
@@ -341,7 +343,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 p.loaded_at_seq = p.next_seq;
             }
         }
-        self.commands.push(Command::Send { peer, message });
+        self.commands.push(PeerCommand::Send { peer, message });
     }
 
     fn punish(&mut self, peer: PeerId, what: Misbehavior) {
@@ -351,7 +353,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             self.forget_peer(peer);
         }
-        self.commands.push(Command::Misbehaving { peer, what });
+        self.commands.push(PeerCommand::Misbehaving { peer, what });
     }
 
     /// `peer` finished its handshake; [`FilterSource::filter_for`] gave it our filter.

@@ -770,6 +770,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_subscribe(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_sync_for(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_sync_status(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_transactions(
@@ -949,6 +951,8 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_client_stop(`ptr`: Long,
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_subscribe(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_sync_for(`ptr`: Long,`time`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1293,6 +1297,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 10440) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_for() and 0xFFFF) != 22530) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() and 0xFFFF) != 34910) {
@@ -1947,6 +1954,47 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterDuration: FfiConverterRustBuffer<java.time.Duration> {
+    override fun read(buf: ByteBuffer): java.time.Duration {
+        // Type mismatch (should be u64) but we check for overflow/underflow below
+        val seconds = buf.getLong()
+        // Type mismatch (should be u32) but we check for overflow/underflow below
+        val nanoseconds = buf.getInt().toLong()
+        if (seconds < 0) {
+            throw java.time.DateTimeException("Duration exceeds minimum or maximum value supported by uniffi")
+        }
+        if (nanoseconds < 0) {
+            throw java.time.DateTimeException("Duration nanoseconds exceed minimum or maximum supported by uniffi")
+        }
+        return java.time.Duration.ofSeconds(seconds, nanoseconds)
+    }
+
+    // 8 bytes for seconds, 4 bytes for nanoseconds
+    override fun allocationSize(value: java.time.Duration) = 12UL
+
+    override fun write(value: java.time.Duration, buf: ByteBuffer) {
+        if (value.seconds < 0) {
+            // Rust does not support negative Durations
+            throw IllegalArgumentException("Invalid duration, must be non-negative")
+        }
+
+        if (value.nano < 0) {
+            // Java docs provide guarantee that nano will always be positive, so this should be impossible
+            // See: https://docs.oracle.com/javase/8/docs/api/java/time/Duration.html
+            throw IllegalArgumentException("Invalid duration, nano value must be non-negative")
+        }
+
+        // Type mismatch (should be u64) but since Rust doesn't support negative durations we should be OK
+        buf.putLong(value.seconds)
+        // Type mismatch (should be u32) but since values will always be between 0 and 999,999,999 it should be OK
+        buf.putInt(value.nano)
     }
 }
 
@@ -2966,6 +3014,14 @@ public interface ClientInterface {
     fun `subscribe`(`listener`: EventListener): Subscription
     
     /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    suspend fun `syncFor`(`time`: java.time.Duration): SyncOutcome
+    
+    /**
      * Where sync stands.
      */
     fun `syncStatus`(): SyncStatus
@@ -3387,6 +3443,34 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     )
     }
     
+
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `syncFor`(`time`: java.time.Duration) : SyncOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for(
+                uniffiHandle,
+                
+        FfiConverterDuration.lower(`time`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSyncOutcome.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -6973,6 +7057,12 @@ data class WalletTransaction (
     var `netAmount`: kotlin.Long
     , 
     /**
+     * The fee in duffs, when every input spends an output of a wallet transaction (always
+     * for the wallet's own spends); `None` otherwise and for coinbases.
+     */
+    var `fee`: kotlin.Long?
+    , 
+    /**
      * Confirmed, unconfirmed or conflicted.
      */
     var `status`: TxStatus
@@ -7004,6 +7094,7 @@ data class WalletTransaction (
     Disposable.destroy(
         this.`txid`,
         this.`netAmount`,
+        this.`fee`,
         this.`status`,
         this.`confirmations`,
         this.`seen`,
@@ -7022,6 +7113,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
         return WalletTransaction(
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterTypeTxStatus.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterULong.read(buf),
@@ -7032,6 +7124,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
     override fun allocationSize(value: WalletTransaction) = (
             FfiConverterString.allocationSize(value.`txid`) +
             FfiConverterLong.allocationSize(value.`netAmount`) +
+            FfiConverterOptionalLong.allocationSize(value.`fee`) +
             FfiConverterTypeTxStatus.allocationSize(value.`status`) +
             FfiConverterUInt.allocationSize(value.`confirmations`) +
             FfiConverterULong.allocationSize(value.`seen`) +
@@ -7041,6 +7134,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
     override fun write(value: WalletTransaction, buf: ByteBuffer) {
             FfiConverterString.write(value.`txid`, buf)
             FfiConverterLong.write(value.`netAmount`, buf)
+            FfiConverterOptionalLong.write(value.`fee`, buf)
             FfiConverterTypeTxStatus.write(value.`status`, buf)
             FfiConverterUInt.write(value.`confirmations`, buf)
             FfiConverterULong.write(value.`seen`, buf)
@@ -9938,6 +10032,135 @@ public object FfiConverterTypeNetwork: FfiConverterRustBuffer<Network> {
 
     override fun write(value: Network, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How a [`Client::sync_for`] slice ended.
+ */
+sealed class SyncOutcome {
+    
+    /**
+     * Headers and filtered blocks are complete up to the tip at `height`.
+     */
+    data class Synced(
+        /**
+         * The tip.
+         */
+        val `height`: kotlin.UInt) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The slice ran out first; everything up to `height` is saved and the next slice
+     * resumes from there.
+     */
+    data class DeadlineReached(
+        /**
+         * The height up to which every filtered block was processed.
+         */
+        val `height`: kotlin.UInt) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The client stopped on its own (its store failed) before either.
+     */
+    data class Stopped(
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncOutcome : FfiConverterRustBuffer<SyncOutcome>{
+    override fun read(buf: ByteBuffer): SyncOutcome {
+        return when(buf.getInt()) {
+            1 -> SyncOutcome.Synced(
+                FfiConverterUInt.read(buf),
+                )
+            2 -> SyncOutcome.DeadlineReached(
+                FfiConverterUInt.read(buf),
+                )
+            3 -> SyncOutcome.Stopped(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: SyncOutcome): ULong = when(value) {
+        is SyncOutcome.Synced -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is SyncOutcome.DeadlineReached -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is SyncOutcome.Stopped -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: SyncOutcome, buf: ByteBuffer) {
+        when(value) {
+            is SyncOutcome.Synced -> {
+                buf.putInt(1)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is SyncOutcome.DeadlineReached -> {
+                buf.putInt(2)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is SyncOutcome.Stopped -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
