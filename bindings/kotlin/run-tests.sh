@@ -75,7 +75,20 @@ COROUTINES="$JARS/kotlinx-coroutines.jar"
 COMPILER_CP="$KERNEL:$STDLIB:$REFLECT:$SCRIPT_RUNTIME:$ANNOTATIONS"
 
 # 2. Compile the generated bindings and the tests (skipped while the sources are unchanged).
-SOURCES=("$HERE/src/main/kotlin/org/dashlite/dashlite.kt" "$HERE"/tests/*.kt)
+# The Kotlin blocks of bindings/README.md are compiled too, each as a file of its own package.
+README_DIR="$(mktemp -d)"
+trap 'rm -rf "$README_DIR"' EXIT
+python3 - "$HERE/../README.md" "$README_DIR" <<'PY' || fail "could not extract the README's Kotlin blocks"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+blocks = re.findall(r"^```kotlin\n(.*?)^```", text, re.S | re.M)
+if not blocks:
+    sys.exit("no ```kotlin block in " + sys.argv[1])
+for i, block in enumerate(blocks, 1):
+    with open(f"{sys.argv[2]}/Readme{i}.kt", "w", encoding="utf-8") as f:
+        f.write(f"package org.dashlite.readme{i}\n\n{block}")
+PY
+SOURCES=("$HERE"/src/main/kotlin/org/dashlite/*.kt "$HERE"/tests/*.kt "$README_DIR"/*.kt)
 KEY="$(cat "${SOURCES[@]}" "$JNA_JAR" | python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
 OUT="$CACHE/build/tests-$KEY.jar"
 if [ ! -f "$OUT" ]; then

@@ -585,11 +585,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_start() != 52928:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_start() != 36342:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_stop() != 19479:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_sync_for() != 22530:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -601,13 +603,15 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708:
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 47966:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir() != 14347:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() != 26651:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -649,7 +653,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318:
+    if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_transaction_encode() != 36278:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -801,6 +805,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_stop.restype = ctypes.c_ui
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_subscribe.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_for.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_for.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sync_status.restype = ctypes.c_uint16
@@ -828,6 +835,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir.restype = 
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.restype = ctypes.c_uint16
@@ -1117,6 +1127,11 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_subscribe.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for.argtypes = (
+    ctypes.c_uint64,
+    _UniffiRustBuffer,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_status.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1165,6 +1180,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.argty
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int8,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.argtypes = (
     ctypes.c_uint64,
     ctypes.c_int8,
@@ -3630,102 +3651,6 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
 
 
 
-
-
-
-
-
-class TxFinality(enum.Enum):
-    """
-    How final an active wallet transaction is (core's `TxFinality`), least to most.
-"""
-    
-    UNCONFIRMED = 0
-    """
-    In no block, without a verified InstantSend lock.
-"""
-    
-    INSTANT_LOCKED = 1
-    """
-    In no block yet, with a verified InstantSend lock.
-"""
-    
-    CONFIRMED = 2
-    """
-    In a block above the best verified ChainLock.
-"""
-    
-    CHAIN_LOCKED = 3
-    """
-    In a block at or below the best verified ChainLock.
-"""
-    
-
-
-class _UniffiFfiConverterTypeTxFinality(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        variant = buf.read_i32()
-        if variant == 1:
-            return TxFinality.UNCONFIRMED
-        if variant == 2:
-            return TxFinality.INSTANT_LOCKED
-        if variant == 3:
-            return TxFinality.CONFIRMED
-        if variant == 4:
-            return TxFinality.CHAIN_LOCKED
-        raise InternalError("Raw enum value doesn't match any cases")
-
-    @staticmethod
-    def check_lower(value):
-        if value == TxFinality.UNCONFIRMED:
-            return
-        if value == TxFinality.INSTANT_LOCKED:
-            return
-        if value == TxFinality.CONFIRMED:
-            return
-        if value == TxFinality.CHAIN_LOCKED:
-            return
-        raise ValueError(value)
-
-    @staticmethod
-    def write(value, buf):
-        if value == TxFinality.UNCONFIRMED:
-            buf.write_i32(1)
-        if value == TxFinality.INSTANT_LOCKED:
-            buf.write_i32(2)
-        if value == TxFinality.CONFIRMED:
-            buf.write_i32(3)
-        if value == TxFinality.CHAIN_LOCKED:
-            buf.write_i32(4)
-
-
-
-class _UniffiFfiConverterOptionalTypeTxFinality(_UniffiConverterRustBuffer):
-    @classmethod
-    def check_lower(cls, value):
-        if value is not None:
-            _UniffiFfiConverterTypeTxFinality.check_lower(value)
-
-    @classmethod
-    def write(cls, value, buf):
-        if value is None:
-            buf.write_u8(0)
-            return
-
-        buf.write_u8(1)
-        _UniffiFfiConverterTypeTxFinality.write(value, buf)
-
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return _UniffiFfiConverterTypeTxFinality.read(buf)
-        else:
-            raise InternalError("Unexpected flag byte for optional type")
-
 class _UniffiFfiConverterSequenceTypeTxInput(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -4251,32 +4176,32 @@ class WalletTransaction:
     """
     A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 """
-    def __init__(self, *, txid:str, net_amount:int, status:TxStatus, confirmations:int, seen:int, finality:typing.Optional[TxFinality], transaction:Transaction):
+    def __init__(self, *, txid:str, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, transaction:Transaction):
         self.txid = txid
         self.net_amount = net_amount
+        self.fee = fee
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
-        self.finality = finality
         self.transaction = transaction
         
         
 
     
     def __str__(self):
-        return "WalletTransaction(txid={}, net_amount={}, status={}, confirmations={}, seen={}, finality={}, transaction={})".format(self.txid, self.net_amount, self.status, self.confirmations, self.seen, self.finality, self.transaction)
+        return "WalletTransaction(txid={}, net_amount={}, fee={}, status={}, confirmations={}, seen={}, transaction={})".format(self.txid, self.net_amount, self.fee, self.status, self.confirmations, self.seen, self.transaction)
     def __eq__(self, other):
         if self.txid != other.txid:
             return False
         if self.net_amount != other.net_amount:
+            return False
+        if self.fee != other.fee:
             return False
         if self.status != other.status:
             return False
         if self.confirmations != other.confirmations:
             return False
         if self.seen != other.seen:
-            return False
-        if self.finality != other.finality:
             return False
         if self.transaction != other.transaction:
             return False
@@ -4288,10 +4213,10 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
         return WalletTransaction(
             txid=_UniffiFfiConverterString.read(buf),
             net_amount=_UniffiFfiConverterInt64.read(buf),
+            fee=_UniffiFfiConverterOptionalInt64.read(buf),
             status=_UniffiFfiConverterTypeTxStatus.read(buf),
             confirmations=_UniffiFfiConverterUInt32.read(buf),
             seen=_UniffiFfiConverterUInt64.read(buf),
-            finality=_UniffiFfiConverterOptionalTypeTxFinality.read(buf),
             transaction=_UniffiFfiConverterTypeTransaction.read(buf),
         )
 
@@ -4299,20 +4224,20 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
     def check_lower(value):
         _UniffiFfiConverterString.check_lower(value.txid)
         _UniffiFfiConverterInt64.check_lower(value.net_amount)
+        _UniffiFfiConverterOptionalInt64.check_lower(value.fee)
         _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
         _UniffiFfiConverterUInt32.check_lower(value.confirmations)
         _UniffiFfiConverterUInt64.check_lower(value.seen)
-        _UniffiFfiConverterOptionalTypeTxFinality.check_lower(value.finality)
         _UniffiFfiConverterTypeTransaction.check_lower(value.transaction)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterString.write(value.txid, buf)
         _UniffiFfiConverterInt64.write(value.net_amount, buf)
+        _UniffiFfiConverterOptionalInt64.write(value.fee, buf)
         _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
         _UniffiFfiConverterUInt32.write(value.confirmations, buf)
         _UniffiFfiConverterUInt64.write(value.seen, buf)
-        _UniffiFfiConverterOptionalTypeTxFinality.write(value.finality, buf)
         _UniffiFfiConverterTypeTransaction.write(value.transaction, buf)
 
 class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
@@ -5319,6 +5244,23 @@ class ClientError:  # type: ignore
         def __repr__(self):
             return "ClientError.BadTransaction({})".format(str(self))
     _UniffiTempClientError.BadTransaction = BadTransaction # type: ignore
+    class PeerUnresolved(_UniffiTempClientError):
+        """
+        `start`: no configured peer is usable, because the peer named `host` does not
+        resolve (nor does any other named peer, and none was given by address).
+"""
+        
+        def __init__(self, host, reason):
+            super().__init__(", ".join([
+                "host={!r}".format(host),
+                "reason={!r}".format(reason),
+            ]))
+            self.host = host
+            self.reason = reason
+
+        def __repr__(self):
+            return "ClientError.PeerUnresolved({})".format(str(self))
+    _UniffiTempClientError.PeerUnresolved = PeerUnresolved # type: ignore
 
 ClientError = _UniffiTempClientError # type: ignore
 del _UniffiTempClientError
@@ -5373,6 +5315,11 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
             return ClientError.BadTransaction(
                 _UniffiFfiConverterString.read(buf),
             )
+        if variant == 12:
+            return ClientError.PeerUnresolved(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
         raise InternalError("Raw enum value doesn't match any cases")
 
     @staticmethod
@@ -5411,6 +5358,10 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
         if isinstance(value, ClientError.BadTransaction):
             _UniffiFfiConverterString.check_lower(value.reason)
             return
+        if isinstance(value, ClientError.PeerUnresolved):
+            _UniffiFfiConverterString.check_lower(value.host)
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
 
     @staticmethod
     def write(value, buf):
@@ -5447,6 +5398,10 @@ class _UniffiFfiConverterTypeClientError(_UniffiConverterRustBuffer):
             buf.write_i32(10)
         if isinstance(value, ClientError.BadTransaction):
             buf.write_i32(11)
+            _UniffiFfiConverterString.write(value.reason, buf)
+        if isinstance(value, ClientError.PeerUnresolved):
+            buf.write_i32(12)
+            _UniffiFfiConverterString.write(value.host, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
 
 class _UniffiFfiConverterSequenceTypeDerivedKey(_UniffiConverterRustBuffer):
@@ -6076,10 +6031,10 @@ class Event:
             return True
 
     @dataclass
-    class INSTANT_LOCKED:
+    class INSTANT_LOCK:
         """
-        A wallet transaction has a verified InstantSend lock (its BLS signature verified with
-        the quorum Dash Core selects).
+        An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+        verified yet).
 """
         
         def __init__(self, txid:str):
@@ -6096,52 +6051,13 @@ class Event:
             
     
         def __str__(self):
-            return "Event.INSTANT_LOCKED(txid={})".format(self.txid)
+            return "Event.INSTANT_LOCK(txid={})".format(self.txid)
         def __eq__(self, other):
             if not isinstance(other, Event):
                 return NotImplemented
-            if not other.is_INSTANT_LOCKED():
+            if not other.is_INSTANT_LOCK():
                 return False
             if self.txid != other.txid:
-                return False
-            return True
-
-    @dataclass
-    class CHAIN_LOCKED:
-        """
-        A verified ChainLock made a block final: it is never disconnected, and wallet
-        transactions at or below it are ChainLocked.
-"""
-        
-        def __init__(self, height:int, block_hash:str):
-            self.height = height
-            
-            """
-        The block's height.
-"""
-        
-            self.block_hash = block_hash
-            
-            """
-        The block's hash (display hex).
-"""
-        
-            pass
-
-    
-            
-            
-    
-        def __str__(self):
-            return "Event.CHAIN_LOCKED(height={}, block_hash={})".format(self.height, self.block_hash)
-        def __eq__(self, other):
-            if not isinstance(other, Event):
-                return NotImplemented
-            if not other.is_CHAIN_LOCKED():
-                return False
-            if self.height != other.height:
-                return False
-            if self.block_hash != other.block_hash:
                 return False
             return True
 
@@ -6450,6 +6366,38 @@ class Event:
             return True
 
     @dataclass
+    class GOVERNANCE_HELD_VOTES_SYNCED:
+        """
+        The full sync is deferred by the rate limit, and the votes of every object held were
+        synced: what is held is as current as the limit allows. The round goes on (a full
+        sync once allowed, then `GovernanceDone`).
+"""
+        
+        def __init__(self, progress:GovernanceProgress):
+            self.progress = progress
+            
+            """
+        The round's counts.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.GOVERNANCE_HELD_VOTES_SYNCED(progress={})".format(self.progress)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_GOVERNANCE_HELD_VOTES_SYNCED():
+                return False
+            if self.progress != other.progress:
+                return False
+            return True
+
+    @dataclass
     class STOPPED:
         """
         The client stopped: asked to (`error` is `None`), or because its store failed.
@@ -6600,14 +6548,10 @@ class Event:
         return isinstance(self, Event.BROADCAST)
     def is_broadcast(self) -> bool:
         return isinstance(self, Event.BROADCAST)
-    def is_INSTANT_LOCKED(self) -> bool:
-        return isinstance(self, Event.INSTANT_LOCKED)
-    def is_instant_locked(self) -> bool:
-        return isinstance(self, Event.INSTANT_LOCKED)
-    def is_CHAIN_LOCKED(self) -> bool:
-        return isinstance(self, Event.CHAIN_LOCKED)
-    def is_chain_locked(self) -> bool:
-        return isinstance(self, Event.CHAIN_LOCKED)
+    def is_INSTANT_LOCK(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
+    def is_instant_lock(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCK)
     def is_SPORK_CHANGED(self) -> bool:
         return isinstance(self, Event.SPORK_CHANGED)
     def is_spork_changed(self) -> bool:
@@ -6640,6 +6584,10 @@ class Event:
         return isinstance(self, Event.GOVERNANCE_DONE)
     def is_governance_done(self) -> bool:
         return isinstance(self, Event.GOVERNANCE_DONE)
+    def is_GOVERNANCE_HELD_VOTES_SYNCED(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_HELD_VOTES_SYNCED)
+    def is_governance_held_votes_synced(self) -> bool:
+        return isinstance(self, Event.GOVERNANCE_HELD_VOTES_SYNCED)
     def is_STOPPED(self) -> bool:
         return isinstance(self, Event.STOPPED)
     def is_stopped(self) -> bool:
@@ -6671,8 +6619,7 @@ Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
 Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
 Event.PEER_DISCONNECTED = type("Event.PEER_DISCONNECTED", (Event.PEER_DISCONNECTED, Event,), {})  # type: ignore
 Event.BROADCAST = type("Event.BROADCAST", (Event.BROADCAST, Event,), {})  # type: ignore
-Event.INSTANT_LOCKED = type("Event.INSTANT_LOCKED", (Event.INSTANT_LOCKED, Event,), {})  # type: ignore
-Event.CHAIN_LOCKED = type("Event.CHAIN_LOCKED", (Event.CHAIN_LOCKED, Event,), {})  # type: ignore
+Event.INSTANT_LOCK = type("Event.INSTANT_LOCK", (Event.INSTANT_LOCK, Event,), {})  # type: ignore
 Event.SPORK_CHANGED = type("Event.SPORK_CHANGED", (Event.SPORK_CHANGED, Event,), {})  # type: ignore
 Event.SPORK_REJECTED = type("Event.SPORK_REJECTED", (Event.SPORK_REJECTED, Event,), {})  # type: ignore
 Event.GOVERNANCE_SYNC_REQUESTED = type("Event.GOVERNANCE_SYNC_REQUESTED", (Event.GOVERNANCE_SYNC_REQUESTED, Event,), {})  # type: ignore
@@ -6681,6 +6628,7 @@ Event.GOVERNANCE_PROGRESS = type("Event.GOVERNANCE_PROGRESS", (Event.GOVERNANCE_
 Event.GOVERNANCE_OBJECT_ADDED = type("Event.GOVERNANCE_OBJECT_ADDED", (Event.GOVERNANCE_OBJECT_ADDED, Event,), {})  # type: ignore
 Event.GOVERNANCE_VOTES_CHANGED = type("Event.GOVERNANCE_VOTES_CHANGED", (Event.GOVERNANCE_VOTES_CHANGED, Event,), {})  # type: ignore
 Event.GOVERNANCE_DONE = type("Event.GOVERNANCE_DONE", (Event.GOVERNANCE_DONE, Event,), {})  # type: ignore
+Event.GOVERNANCE_HELD_VOTES_SYNCED = type("Event.GOVERNANCE_HELD_VOTES_SYNCED", (Event.GOVERNANCE_HELD_VOTES_SYNCED, Event,), {})  # type: ignore
 Event.STOPPED = type("Event.STOPPED", (Event.STOPPED, Event,), {})  # type: ignore
 Event.LAGGED = type("Event.LAGGED", (Event.LAGGED, Event,), {})  # type: ignore
 Event.OTHER = type("Event.OTHER", (Event.OTHER, Event,), {})  # type: ignore
@@ -6767,15 +6715,10 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
             )
         if variant == 15:
-            return Event.INSTANT_LOCKED(
+            return Event.INSTANT_LOCK(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 16:
-            return Event.CHAIN_LOCKED(
-                _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterString.read(buf),
-            )
-        if variant == 17:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -6784,35 +6727,39 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 18:
+        if variant == 17:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 19:
+        if variant == 18:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 20:
+        if variant == 19:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 21:
+        if variant == 20:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 22:
+        if variant == 21:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 23:
+        if variant == 22:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 24:
+        if variant == 23:
             return Event.GOVERNANCE_DONE(
+                _UniffiFfiConverterTypeGovernanceProgress.read(buf),
+            )
+        if variant == 24:
+            return Event.GOVERNANCE_HELD_VOTES_SYNCED(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
         if variant == 25:
@@ -6891,12 +6838,8 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.txid)
             _UniffiFfiConverterTypeBroadcastOutcome.check_lower(value.outcome)
             return
-        if value.is_INSTANT_LOCKED():
+        if value.is_INSTANT_LOCK():
             _UniffiFfiConverterString.check_lower(value.txid)
-            return
-        if value.is_CHAIN_LOCKED():
-            _UniffiFfiConverterUInt32.check_lower(value.height)
-            _UniffiFfiConverterString.check_lower(value.block_hash)
             return
         if value.is_SPORK_CHANGED():
             _UniffiFfiConverterInt32.check_lower(value.id)
@@ -6928,6 +6871,9 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.hash)
             return
         if value.is_GOVERNANCE_DONE():
+            _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
+            return
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
             return
         if value.is_STOPPED():
@@ -7003,15 +6949,11 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             buf.write_i32(14)
             _UniffiFfiConverterString.write(value.txid, buf)
             _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
-        if value.is_INSTANT_LOCKED():
+        if value.is_INSTANT_LOCK():
             buf.write_i32(15)
             _UniffiFfiConverterString.write(value.txid, buf)
-        if value.is_CHAIN_LOCKED():
-            buf.write_i32(16)
-            _UniffiFfiConverterUInt32.write(value.height, buf)
-            _UniffiFfiConverterString.write(value.block_hash, buf)
         if value.is_SPORK_CHANGED():
-            buf.write_i32(17)
+            buf.write_i32(16)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -7019,27 +6961,30 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(18)
+            buf.write_i32(17)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(19)
+            buf.write_i32(18)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(20)
+            buf.write_i32(19)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(21)
+            buf.write_i32(20)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(22)
+            buf.write_i32(21)
             _UniffiFfiConverterString.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(23)
+            buf.write_i32(22)
             _UniffiFfiConverterString.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
+            buf.write_i32(23)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(24)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_STOPPED():
@@ -7195,6 +7140,183 @@ class _UniffiFfiConverterTypeLoggerError(_UniffiConverterRustBuffer):
     def write(value, buf):
         if isinstance(value, LoggerError.AnotherLoggerInstalled):
             buf.write_i32(1)
+
+
+
+
+
+
+class SyncOutcome:
+    """
+    How a [`Client::sync_for`] slice ended.
+"""
+    def __init__(self):
+        raise RuntimeError("SyncOutcome cannot be instantiated directly")
+
+    # Each enum variant is a nested class of the enum itself.
+    @dataclass
+    class SYNCED:
+        """
+        Headers and filtered blocks are complete up to the tip at `height`.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The tip.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.SYNCED(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_SYNCED():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class DEADLINE_REACHED:
+        """
+        The slice ran out first; everything up to `height` is saved and the next slice
+        resumes from there.
+"""
+        
+        def __init__(self, height:int):
+            self.height = height
+            
+            """
+        The height up to which every filtered block was processed.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.DEADLINE_REACHED(height={})".format(self.height)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_DEADLINE_REACHED():
+                return False
+            if self.height != other.height:
+                return False
+            return True
+
+    @dataclass
+    class STOPPED:
+        """
+        The client stopped on its own (its store failed) before either.
+"""
+        
+        def __init__(self, reason:str):
+            self.reason = reason
+            
+            """
+        Why.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "SyncOutcome.STOPPED(reason={})".format(self.reason)
+        def __eq__(self, other):
+            if not isinstance(other, SyncOutcome):
+                return NotImplemented
+            if not other.is_STOPPED():
+                return False
+            if self.reason != other.reason:
+                return False
+            return True
+
+    
+
+    # For each variant, we have `is_NAME` and `is_name` methods for easily checking
+    # whether an instance is that variant.
+    def is_SYNCED(self) -> bool:
+        return isinstance(self, SyncOutcome.SYNCED)
+    def is_synced(self) -> bool:
+        return isinstance(self, SyncOutcome.SYNCED)
+    def is_DEADLINE_REACHED(self) -> bool:
+        return isinstance(self, SyncOutcome.DEADLINE_REACHED)
+    def is_deadline_reached(self) -> bool:
+        return isinstance(self, SyncOutcome.DEADLINE_REACHED)
+    def is_STOPPED(self) -> bool:
+        return isinstance(self, SyncOutcome.STOPPED)
+    def is_stopped(self) -> bool:
+        return isinstance(self, SyncOutcome.STOPPED)
+    
+
+# Now, a little trick - we make each nested variant class be a subclass of the main
+# enum class, so that method calls and instance checks etc will work intuitively.
+# We might be able to do this a little more neatly with a metaclass, but this'll do.
+SyncOutcome.SYNCED = type("SyncOutcome.SYNCED", (SyncOutcome.SYNCED, SyncOutcome,), {})  # type: ignore
+SyncOutcome.DEADLINE_REACHED = type("SyncOutcome.DEADLINE_REACHED", (SyncOutcome.DEADLINE_REACHED, SyncOutcome,), {})  # type: ignore
+SyncOutcome.STOPPED = type("SyncOutcome.STOPPED", (SyncOutcome.STOPPED, SyncOutcome,), {})  # type: ignore
+
+
+
+
+class _UniffiFfiConverterTypeSyncOutcome(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return SyncOutcome.SYNCED(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 2:
+            return SyncOutcome.DEADLINE_REACHED(
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 3:
+            return SyncOutcome.STOPPED(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value.is_SYNCED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_DEADLINE_REACHED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            return
+        if value.is_STOPPED():
+            _UniffiFfiConverterString.check_lower(value.reason)
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value.is_SYNCED():
+            buf.write_i32(1)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_DEADLINE_REACHED():
+            buf.write_i32(2)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+        if value.is_STOPPED():
+            buf.write_i32(3)
+            _UniffiFfiConverterString.write(value.reason, buf)
+
+
 
 
 
@@ -7977,9 +8099,13 @@ class EventListener():
     Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
     to `Client.subscribe`.
 
-    Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
-    for a slow one, further events are dropped and an `Event::Lagged` says how many.
+    Each subscription has a delivery thread of its own: `on_event` is called there, one event
+    at a time and in order, never while dashlite holds a lock and never on a thread of the
+    protocol or of the caller's executor, so a listener may take its time. The protocol
+    never waits for it: up to 1024 events queue for a listener that is slower than they
+    arrive; beyond that the newest are dropped and, once the listener has caught up enough
+    for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+    client's queries then).
 """
     
     def on_event(self, event: Event) -> None:
@@ -7993,9 +8119,13 @@ class EventListenerImpl(EventListener):
     Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
     to `Client.subscribe`.
 
-    Called on a dashlite worker thread, one event at a time and in order, never while
-    dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
-    for a slow one, further events are dropped and an `Event::Lagged` says how many.
+    Each subscription has a delivery thread of its own: `on_event` is called there, one event
+    at a time and in order, never while dashlite holds a lock and never on a thread of the
+    protocol or of the caller's executor, so a listener may take its time. The protocol
+    never waits for it: up to 1024 events queue for a listener that is slower than they
+    arrive; beyond that the newest are dropped and, once the listener has caught up enough
+    for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+    client's queries then).
 """
     
     _handle: ctypes.c_uint64
@@ -8138,7 +8268,7 @@ class SubscriptionProtocol(typing.Protocol):
         raise NotImplementedError
     def is_open(self, ) -> bool:
         """
-        Whether events are still delivered.
+        Whether events are still delivered (false once cancelled or the client is gone).
 """
         raise NotImplementedError
 
@@ -8190,7 +8320,7 @@ class Subscription(SubscriptionProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def is_open(self, ) -> bool:
         """
-        Whether events are still delivered.
+        Whether events are still delivered (false once cancelled or the client is gone).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8232,6 +8362,32 @@ class _UniffiFfiConverterTypeSubscription:
     @classmethod
     def write(cls, value: Subscription, buf: _UniffiRustBuffer):
         buf.write_u64(cls.lower(value))
+
+# The Duration type.
+Duration = datetime.timedelta
+
+# There is a loss of precision when converting from Rust durations,
+# which are accurate to the nanosecond,
+# to Python durations, which are only accurate to the microsecond.
+class _UniffiFfiConverterDuration(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        seconds = buf.read_u64()
+        microseconds = buf.read_u32() / 1.0e3
+        return datetime.timedelta(seconds=seconds, microseconds=microseconds)
+
+    @staticmethod
+    def check_lower(value):
+        seconds = value.seconds + value.days * 24 * 3600
+        if seconds < 0:
+            raise ValueError("Invalid duration, must be non-negative")
+
+    @staticmethod
+    def write(value, buf):
+        seconds = value.seconds + value.days * 24 * 3600
+        nanoseconds = value.microseconds * 1000
+        buf.write_i64(seconds)
+        buf.write_u32(nanoseconds)
 
 class _UniffiFfiConverterSequenceTypeWalletTransaction(_UniffiConverterRustBuffer):
     @classmethod
@@ -8283,6 +8439,10 @@ class _UniffiFfiConverterSequenceTypeUtxo(_UniffiConverterRustBuffer):
 class ClientProtocol(typing.Protocol):
     """
     A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+
+    Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+    client: on a thread of its own, which disconnects, saves everything and sends
+    [`Event::Stopped`] to the subscriptions.
 """
     
     async def add_watch(self, item: str,rescan_from: typing.Optional[int]) -> bool:
@@ -8344,6 +8504,10 @@ class ClientProtocol(typing.Protocol):
     async def start(self, ) -> None:
         """
         Connects to peers and syncs until [`Client::stop`]. Returns once started.
+
+        Peers given to the builder by name are resolved first, off the caller's thread. One
+        that does not resolve is skipped (logged) while another configured peer is usable;
+        when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
 """
         raise NotImplementedError
     async def stop(self, ) -> None:
@@ -8354,8 +8518,17 @@ class ClientProtocol(typing.Protocol):
         raise NotImplementedError
     def subscribe(self, listener: EventListener) -> Subscription:
         """
-        Delivers every event from now on to `listener`, on a dashlite thread, until the
-        returned [`Subscription`] is cancelled or dropped.
+        Delivers every event from now on to `listener` until the returned [`Subscription`]
+        is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+        what happens when the listener is slower than the events).
+"""
+        raise NotImplementedError
+    async def sync_for(self, time: Duration) -> SyncOutcome:
+        """
+        Syncs until synced or until `time` has passed, for a background task's time slice
+        (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+        not running and stops it again at the end with everything saved, so the next call
+        resumes where this one ended. A client that was already running is left running.
 """
         raise NotImplementedError
     def sync_status(self, ) -> SyncStatus:
@@ -8378,6 +8551,10 @@ class ClientProtocol(typing.Protocol):
 class Client(ClientProtocol):
     """
     A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+
+    Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+    client: on a thread of its own, which disconnects, saves everything and sends
+    [`Event::Stopped`] to the subscriptions.
 """
     
     _handle: ctypes.c_uint64
@@ -8579,6 +8756,10 @@ class Client(ClientProtocol):
     async def start(self, ) -> None:
         """
         Connects to peers and syncs until [`Client::stop`]. Returns once started.
+
+        Peers given to the builder by name are resolved first, off the caller's thread. One
+        that does not resolve is skipped (logged) while another configured peer is usable;
+        when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8613,8 +8794,9 @@ class Client(ClientProtocol):
         )
     def subscribe(self, listener: EventListener) -> Subscription:
         """
-        Delivers every event from now on to `listener`, on a dashlite thread, until the
-        returned [`Subscription`] is cancelled or dropped.
+        Delivers every event from now on to `listener` until the returned [`Subscription`]
+        is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+        what happens when the listener is slower than the events).
 """
         
         _UniffiFfiConverterTypeEventListener.check_lower(listener)
@@ -8630,6 +8812,29 @@ class Client(ClientProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    async def sync_for(self, time: Duration) -> SyncOutcome:
+        """
+        Syncs until synced or until `time` has passed, for a background task's time slice
+        (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+        not running and stops it again at the end with everything saved, so the next call
+        resumes where this one ended. A client that was already running is left running.
+"""
+        
+        _UniffiFfiConverterDuration.check_lower(time)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterDuration.lower(time),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeSyncOutcome.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     def sync_status(self, ) -> SyncStatus:
         """
         Where sync stands.
@@ -8722,9 +8927,10 @@ class _UniffiFfiConverterFloat64(_UniffiConverterPrimitiveFloat):
 
 class ClientBuilderProtocol(typing.Protocol):
     """
-    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
-    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
-    as a typed [`ClientError`]. A builder can build several clients.
+    Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+    it was called on unchanged, so a builder can be shared and reused as a template; calls
+    chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+    setting as a typed [`ClientError`]. A builder can build several clients.
 """
     
     def birthday(self, birthday: Birthday) -> ClientBuilder:
@@ -8739,8 +8945,9 @@ class ClientBuilderProtocol(typing.Protocol):
         raise NotImplementedError
     def build(self, ) -> Client:
         """
-        Opens the store and the wallet. The client does not connect until
-        [`Client::start`].
+        Opens the store and the wallet. Nothing touches the network: peers given by name are
+        resolved by [`Client::start`], so this never waits for DNS. The client does not
+        connect until started.
 """
         raise NotImplementedError
     def checkpoints_csv(self, csv: str) -> ClientBuilder:
@@ -8759,6 +8966,13 @@ class ClientBuilderProtocol(typing.Protocol):
         """
         The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
         hides the wallet better and costs more bandwidth.
+"""
+        raise NotImplementedError
+    def filter_reloads_only(self, enabled: bool) -> ClientBuilder:
+        """
+        Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+        (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+        the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
 """
         raise NotImplementedError
     def governance(self, enabled: bool) -> ClientBuilder:
@@ -8796,9 +9010,10 @@ class ClientBuilderProtocol(typing.Protocol):
 
 class ClientBuilder(ClientBuilderProtocol):
     """
-    Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
-    nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
-    as a typed [`ClientError`]. A builder can build several clients.
+    Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+    it was called on unchanged, so a builder can be shared and reused as a template; calls
+    chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+    setting as a typed [`ClientError`]. A builder can build several clients.
 """
     
     _handle: ctypes.c_uint64
@@ -8876,8 +9091,9 @@ class ClientBuilder(ClientBuilderProtocol):
         return _uniffi_lift_return(_uniffi_ffi_result)
     def build(self, ) -> Client:
         """
-        Opens the store and the wallet. The client does not connect until
-        [`Client::start`].
+        Opens the store and the wallet. Nothing touches the network: peers given by name are
+        resolved by [`Client::start`], so this never waits for DNS. The client does not
+        connect until started.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
@@ -8944,6 +9160,26 @@ class ClientBuilder(ClientBuilderProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def filter_reloads_only(self, enabled: bool) -> ClientBuilder:
+        """
+        Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+        (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+        the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+"""
+        
+        _UniffiFfiConverterBoolean.check_lower(enabled)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBoolean.lower(enabled),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -9351,7 +9587,6 @@ __all__ = [
     "LogLevel",
     "GovObjectKind",
     "TxStatus",
-    "TxFinality",
     "TransactionError",
     "AddressError",
     "Bip32Error",
@@ -9362,6 +9597,7 @@ __all__ = [
     "Event",
     "HeaderError",
     "LoggerError",
+    "SyncOutcome",
     "V2Transport",
     "Balance",
     "BlockId",

@@ -8,6 +8,8 @@
 # 3. a C program including the header links the library and gets from
 #    ffi_dashlite_ffi_uniffi_contract_version() the contract version DashLite.swift checks at
 #    start-up.
+# 4. the hand-written Sources/DashLite/Events.swift uses only what DashLite.swift declares
+#    (Swift itself compiles it on macOS).
 # On macOS, `swift test` in bindings/swift (after bindings/ios/build.sh) runs the XCTest suite.
 set -euo pipefail
 
@@ -45,4 +47,10 @@ got="$(LD_LIBRARY_PATH="$LIBDIR" "$WORK/contract")"
 want="$(grep -oE 'bindings_contract_version = [0-9]+' "$HERE/Sources/DashLite/DashLite.swift" | grep -oE '[0-9]+$')"
 [ -n "$want" ] || fail "no bindings_contract_version in DashLite.swift"
 [ "$got" = "$want" ] || fail "the library's contract version is $got, DashLite.swift expects $want"
+for decl in 'public protocol EventListener' 'func onEvent(event: Event)' \
+    'open func subscribe(listener: EventListener) -> Subscription' 'open func cancel()' \
+    'open class Client:' 'public enum Event'; do
+    grep -qF "$decl" "$HERE/Sources/DashLite/DashLite.swift" \
+        || fail "Events.swift relies on \"$decl\", which DashLite.swift no longer declares"
+done
 echo "swift check: header compiles, $(echo "$declared" | wc -l) symbols exported, contract version $got"

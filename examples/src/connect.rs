@@ -1,13 +1,14 @@
 //! What every networked subcommand shares: the network, peers, data directory and peer
 //! count, turned into a [`ClientBuilder`].
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use dashlite::client::ClientBuilder;
+use dashlite::network::PeerAddr;
 use dashlite::Network;
 
-use crate::error::CliError;
+use crate::error::{Classify, CliError};
 
 /// Where and how to connect.
 #[derive(clap::Args)]
@@ -45,20 +46,14 @@ impl Connect {
         Ok(base.join("dashlite").join(self.network.name()))
     }
 
-    /// `--peer` values resolved (the network's default port when none is given).
+    /// `--peer` values parsed ([`PeerAddr`]: the network's default port when none is given)
+    /// and resolved, the first address of each.
     pub fn peers(&self) -> Result<Vec<SocketAddr>, CliError> {
-        let port = self.network.params().default_port;
         let mut out = Vec::new();
         for p in &self.peers {
-            let has_port = p.parse::<SocketAddr>().is_ok()
-                || p.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok());
-            let with_port = if has_port { p.clone() } else { format!("{p}:{port}") };
-            let addr = with_port
-                .to_socket_addrs()
-                .map_err(|e| CliError::Usage(format!("peer {p}: {e}")))?
-                .next()
-                .ok_or_else(|| CliError::Usage(format!("peer {p}: no address")))?;
-            out.push(addr);
+            let addr = PeerAddr::parse(p, self.network).usage("--peer")?;
+            let first = addr.resolve().usage("--peer")?[0];
+            out.push(first);
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::process::ExitCode;
 
-use dashlite::client::ClientError;
+use dashlite::client::{BuildError, ClientError};
 
 /// Why a command stopped short.
 #[derive(Debug)]
@@ -52,16 +52,30 @@ impl<T, E: Display> Classify<T> for Result<T, E> {
     }
 }
 
-/// A client error is bad input when a setting or a watch item the user gave is wrong, and a
-/// failure otherwise (the store, the sync engine, a client that stopped).
+/// A build error is bad input when a setting, a watch item or the birthday the user gave is
+/// wrong, and a failure when the store or its contents are.
+impl From<BuildError> for CliError {
+    fn from(e: BuildError) -> Self {
+        match e {
+            BuildError::Watch(_)
+            | BuildError::Account(_)
+            | BuildError::BirthdayTooEarly { .. }
+            | BuildError::InvalidSetting { .. } => CliError::Usage(e.to_string()),
+            BuildError::Store(_) | BuildError::Sync(_) | BuildError::StoredPeers(_) => {
+                CliError::Failed(e.to_string())
+            }
+        }
+    }
+}
+
+/// A call on a running client is bad input when the watch item or transaction the user gave
+/// is wrong, and a failure otherwise (the store, a client that stopped).
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Watch(_)
-            | ClientError::Account(_)
-            | ClientError::BirthdayTooEarly { .. }
-            | ClientError::InvalidSetting { .. }
-            | ClientError::BadTransaction(_) => CliError::Usage(e.to_string()),
+            ClientError::Watch(_) | ClientError::Account(_) | ClientError::BadTransaction(_) => {
+                CliError::Usage(e.to_string())
+            }
             _ => CliError::Failed(e.to_string()),
         }
     }
@@ -74,12 +88,15 @@ mod tests {
 
     #[test]
     fn settings_are_bad_input_and_the_store_is_a_failure() {
-        let bad = ClientError::InvalidSetting { setting: "peers", reason: "none" };
-        assert!(matches!(CliError::from(bad), CliError::Usage(_)));
+        let bad = BuildError::InvalidSetting { setting: "peers", reason: "none" };
+        assert_eq!(CliError::from(bad).exit_code(), ExitCode::from(2));
+        let open = BuildError::Store(StoreError::new(std::io::Error::other("locked")));
+        assert_eq!(CliError::from(open).exit_code(), ExitCode::from(1));
         let store = ClientError::Store(StoreError::new(std::io::Error::other("disk full")));
         let e = CliError::from(store);
         assert!(matches!(e, CliError::Failed(_)));
         assert_eq!(e.exit_code(), ExitCode::from(1));
+        assert_eq!(CliError::from(ClientError::Stopped).exit_code(), ExitCode::from(1));
         assert_eq!(usage("x").exit_code(), ExitCode::from(2));
     }
 

@@ -91,8 +91,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Runs the client until the governance round is done (or deferred by the rate limit with
-/// objects already held), or the timeout. Returns whether the round finished.
+/// Runs the client until the governance round is done (or, when the rate limit defers the
+/// full sync, until the votes of the objects held are synced), or the timeout. Returns
+/// whether it got there.
 async fn sync(client: &Client, timeout: Duration) -> Result<bool, CliError> {
     let mut events = client.events();
     client.start().await?;
@@ -101,6 +102,11 @@ async fn sync(client: &Client, timeout: Duration) -> Result<bool, CliError> {
         let left = deadline.saturating_duration_since(Instant::now());
         match async_std::future::timeout(left, events.next()).await {
             Ok(Some(ClientEvent::Governance(GovernanceEvent::Done(_)))) => return Ok(true),
+            // Deferred by the rate limit: the votes of what is held are current; the full
+            // sync will not be answered again before `not_before`.
+            Ok(Some(ClientEvent::Governance(GovernanceEvent::HeldVotesSynced(_)))) => {
+                return Ok(true)
+            }
             Ok(Some(ClientEvent::Governance(GovernanceEvent::FullSyncDeferred { not_before }))) => {
                 eprintln!("governance: full sync not allowed again before {not_before} (unix time); votes of held objects are synced");
             }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, SyncStatus, WatchItem};
-use dashlite::wallet::{TxStatus, Wallet, WalletEvent};
+use dashlite::wallet::{Amount, Balance, HistoryEntry, TxStatus, WalletEvent};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
@@ -145,15 +145,19 @@ async fn follow(args: &Args, client: Client) -> Result<ExitCode, CliError> {
             )),
             ClientEvent::Synced { height } => {
                 bars.update(&client.sync_status());
-                let wallet = client.wallet().await?;
-                bars.multi.suspend(|| print_wallet(args, height, &wallet));
+                let view = WalletView {
+                    history: client.history().await?,
+                    balance: client.balance().await?,
+                    utxos: client.utxos().await?.len(),
+                };
+                bars.multi.suspend(|| print_wallet(args, height, &view));
                 if args.until_synced {
                     client.stop().await?;
                     return Ok(ExitCode::SUCCESS);
                 }
             }
-            ClientEvent::Stopped { error } => {
-                eprintln!("error: the client stopped: {}", error.unwrap_or_default());
+            ClientEvent::Stopped { reason } => {
+                eprintln!("error: the client stopped: {reason}");
                 return Ok(ExitCode::from(1));
             }
             _ => {}
@@ -164,7 +168,11 @@ async fn follow(args: &Args, client: Client) -> Result<ExitCode, CliError> {
 fn describe(e: &WalletEvent) -> String {
     match e {
         WalletEvent::NewTransaction { txid, status, net_amount } => {
-            format!("wallet: {} DASH in {txid} ({})", dash(*net_amount), status_text(status))
+            format!(
+                "wallet: {} DASH in {txid} ({})",
+                Amount::from(*net_amount),
+                status_text(status)
+            )
         }
         WalletEvent::Confirmed { txid, block } => {
             format!("wallet: {txid} confirmed in block {}", block.height)
@@ -196,34 +204,39 @@ fn status_text(s: &TxStatus) -> String {
     }
 }
 
-fn dash(duffs: i64) -> String {
-    let sign = if duffs < 0 { "-" } else { "" };
-    let abs = duffs.unsigned_abs();
-    format!("{sign}{}.{:08}", abs / 100_000_000, abs % 100_000_000)
+/// What the wallet summary prints.
+struct WalletView {
+    history: Vec<HistoryEntry>,
+    balance: Balance,
+    utxos: usize,
 }
 
-/// The wallet as one JSON document (`--json`) or a table, the summary line last.
-fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
-    let mut txs = wallet.transactions();
-    txs.sort_by_key(|t| t.seen);
-    let balance = wallet.balance();
+fn status_name(s: &TxStatus) -> &'static str {
+    match s {
+        TxStatus::Confirmed(_) => "confirmed",
+        TxStatus::Unconfirmed => "unconfirmed",
+        TxStatus::Conflicted { .. } => "conflicted",
+        TxStatus::Expired => "expired",
+        TxStatus::Abandoned => "abandoned",
+    }
+}
+
+/// The wallet as one JSON document (`--json`: amounts in duffs) or a table, the summary line
+/// last.
+fn print_wallet(args: &Args, tip: u32, view: &WalletView) {
+    let WalletView { history, balance, utxos } = view;
     if args.json {
-        let list: Vec<_> = txs
+        let list: Vec<_> = history
             .iter()
             .map(|t| {
                 json!({
                     "txid": t.txid.to_string(),
-                    "net_amount": wallet.net_amount(&t.txid),
-                    "height": t.status.block().map(|b| b.height),
-                    "block_hash": t.status.block().map(|b| b.hash.to_string()),
-                    "confirmations": wallet.confirmations(&t.txid),
-                    "status": match t.status {
-                        TxStatus::Confirmed(_) => "confirmed",
-                        TxStatus::Unconfirmed => "unconfirmed",
-                        TxStatus::Conflicted { .. } => "conflicted",
-                        TxStatus::Expired => "expired",
-                        TxStatus::Abandoned => "abandoned",
-                    },
+                    "net_amount": t.amount.duffs(),
+                    "fee": t.fee.map(Amount::duffs),
+                    "height": t.height(),
+                    "block_hash": t.block_hash().map(|h| h.to_string()),
+                    "confirmations": t.confirmations,
+                    "status": status_name(&t.status),
                 })
             })
             .collect();
@@ -236,28 +249,28 @@ fn print_wallet(args: &Args, tip: u32, wallet: &Wallet) {
                 "unconfirmed_outgoing": balance.unconfirmed_outgoing,
                 "total": balance.total(),
             },
-            "utxos": wallet.utxos().len(),
+            "utxos": utxos,
             "transactions": list,
         });
         println!("{doc}");
         return;
     }
     println!("{:<64} {:>16} {:>8} {:>6}", "txid", "DASH", "height", "conf");
-    for t in &txs {
+    for t in history {
         println!(
             "{:<64} {:>16} {:>8} {:>6}",
             t.txid.to_string(),
-            dash(wallet.net_amount(&t.txid).unwrap_or(0)),
-            t.status.block().map_or("-".to_string(), |b| b.height.to_string()),
-            wallet.confirmations(&t.txid).unwrap_or(0)
+            t.amount,
+            t.height().map_or("-".to_string(), |h| h.to_string()),
+            t.confirmations
         );
     }
     println!(
         "synced to {tip}: balance {} DASH ({} confirmed, {} unconfirmed), {} transactions, {} UTXOs",
-        dash(balance.total()),
-        dash(balance.confirmed),
-        dash(balance.unconfirmed_incoming - balance.unconfirmed_outgoing),
-        txs.len(),
-        wallet.utxos().len()
+        Amount::from(balance.total()),
+        Amount::from(balance.confirmed),
+        Amount::from(balance.unconfirmed_incoming - balance.unconfirmed_outgoing),
+        history.len(),
+        utxos
     );
 }

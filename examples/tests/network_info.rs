@@ -6,9 +6,9 @@ use std::process::Command;
 
 use dashlite::wire::{SporkId, VoteOutcome};
 use dashlite_testkit::governance::{capture_proposal, sample_votes};
-use dashlite_testkit::{NodeConfig, NodeHandle, SharedChain};
+use dashlite_testkit::{NodeConfig, SharedChain, TestNode};
 
-fn run(args: &[&str], node: &NodeHandle, dir: &PathBuf) -> (i32, serde_json::Value, String) {
+fn run(args: &[&str], node: &TestNode, dir: &PathBuf) -> (i32, serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dashlite"))
         .args(args)
         .args(["--network", "regtest", "--json", "--peer", &node.addr().to_string()])
@@ -36,7 +36,7 @@ fn sporks_and_governance_from_a_node_are_verified_listed_and_kept() {
         votes,
         ..NodeConfig::default()
     };
-    let node = NodeHandle::start_with(&chain, config).expect("node");
+    let node = TestNode::start_with(&chain, config).expect("node");
     let dir = std::env::temp_dir().join(format!("dashlite-netinfo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 

@@ -11,7 +11,7 @@ use dashlite::network::Network;
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::wallet::{account, key_script};
-use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
+use dashlite_testkit::{start_nodes, Chain, SharedChain, TestNode};
 
 /// 101 mature blocks, then 400 with unrelated traffic and payments to keys 0, 5 and 24
 /// (beyond the first filter).
@@ -45,11 +45,11 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-fn sync_command(nodes: &[NodeHandle], dir: &Path) -> Command {
+fn sync_command(nodes: &[TestNode], dir: &Path) -> Command {
     sync_command_watching(nodes, dir, &[])
 }
 
-fn sync_command_watching(nodes: &[NodeHandle], dir: &Path, extra: &[String]) -> Command {
+fn sync_command_watching(nodes: &[TestNode], dir: &Path, extra: &[String]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dashlite"));
     c.args(["sync", "--network", "regtest", "--json", "--until-synced", "--timeout", "60"]);
     c.arg("--data-dir").arg(dir);
@@ -66,11 +66,11 @@ fn sync_command_watching(nodes: &[NodeHandle], dir: &Path, extra: &[String]) -> 
 }
 
 /// Runs a sync to the end: the wallet summary (last stdout line) as JSON.
-fn sync_to_end(nodes: &[NodeHandle], dir: &Path) -> serde_json::Value {
+fn sync_to_end(nodes: &[TestNode], dir: &Path) -> serde_json::Value {
     sync_to_end_watching(nodes, dir, &[])
 }
 
-fn sync_to_end_watching(nodes: &[NodeHandle], dir: &Path, extra: &[String]) -> serde_json::Value {
+fn sync_to_end_watching(nodes: &[TestNode], dir: &Path, extra: &[String]) -> serde_json::Value {
     let out = sync_command_watching(nodes, dir, extra).output().expect("run dashlite sync");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

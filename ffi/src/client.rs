@@ -7,15 +7,15 @@
 //! poll them through uniffi directly: no Rust runtime is started by the caller.
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use dashlite::client::{self, EventStream, WatchItem};
+use dashlite::network::PeerAddr;
 
 use crate::events::{Event, EventListener, Subscription};
 use crate::network::Network;
 use crate::records::{
-    utxo, wallet_transactions, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo,
-    WalletTransaction,
+    utxo, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo, WalletTransaction,
 };
 
 /// Why a client call failed.
@@ -87,11 +87,20 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// `start`: no configured peer is usable, because the peer named `host` does not
+    /// resolve (nor does any other named peer, and none was given by address).
+    #[error("peer {host:?} does not resolve: {reason}")]
+    PeerUnresolved {
+        /// The host name given to the builder.
+        host: String,
+        /// Why.
+        reason: String,
+    },
 }
 
-impl From<client::ClientError> for ClientError {
-    fn from(e: client::ClientError) -> Self {
-        use client::ClientError as E;
+impl From<client::BuildError> for ClientError {
+    fn from(e: client::BuildError) -> Self {
+        use client::BuildError as E;
         match e {
             E::Store(e) => ClientError::Store { reason: e.to_string() },
             E::Sync(e) => ClientError::Sync { reason: e.to_string() },
@@ -104,6 +113,18 @@ impl From<client::ClientError> for ClientError {
             E::InvalidSetting { setting, reason } => {
                 ClientError::InvalidSetting { setting: setting.into(), reason: reason.into() }
             }
+        }
+    }
+}
+
+impl From<client::ClientError> for ClientError {
+    fn from(e: client::ClientError) -> Self {
+        use client::ClientError as E;
+        match e {
+            E::Store(e) => ClientError::Store { reason: e.to_string() },
+            E::Sync(e) => ClientError::Sync { reason: e.to_string() },
+            E::Watch(e) => ClientError::Watch { reason: e.to_string() },
+            E::Account(e) => ClientError::Watch { reason: e.to_string() },
             E::AlreadyRunning => ClientError::AlreadyRunning,
             E::NotRunning => ClientError::NotRunning,
             E::Stopped => ClientError::Stopped,
@@ -145,6 +166,7 @@ struct Config {
     watch: Vec<String>,
     birthday: Option<Birthday>,
     false_positive_rate: Option<f64>,
+    filter_reloads_only: bool,
     max_peers: Option<u32>,
     checkpoints_csv: Option<String>,
     seed: Option<u64>,
@@ -179,7 +201,8 @@ fn invalid(setting: &str, reason: impl ToString) -> ClientError {
 }
 
 impl Config {
-    /// Core's builder; every string is parsed here, so the setters never fail.
+    /// Core's builder; every string is parsed here, so the setters never fail. Peers given
+    /// by name are checked for syntax only: [`Client::start`] resolves them.
     fn core(&self) -> Result<client::ClientBuilder, ClientError> {
         let network = self.network.into();
         let mut b = client::ClientBuilder::new(network);
@@ -187,7 +210,9 @@ impl Config {
             b = b.data_dir(dir);
         }
         for peer in &self.peers {
-            b = b.peer(parse_peer(peer, network)?);
+            if let PeerAddr::Ip(addr) = parse_peer(peer, network)? {
+                b = b.peer(addr);
+            }
         }
         for item in &self.watch {
             let item = WatchItem::parse(item, network)
@@ -200,11 +225,14 @@ impl Config {
         if let Some(rate) = self.false_positive_rate {
             b = b.false_positive_rate(rate);
         }
+        if self.filter_reloads_only {
+            b = b.filter_updates(dashlite::bloom::FilterUpdates::Reload);
+        }
         if let Some(n) = self.max_peers {
             b = b.max_peers(n as usize);
         }
         if let Some(csv) = &self.checkpoints_csv {
-            let records = dashlite::chain::parse_checkpoint_csv(csv)
+            let records = dashlite::network::parse_checkpoint_csv(csv)
                 .map_err(|e| invalid("checkpoints", e))?;
             b = b.checkpoints(records);
         }
@@ -218,41 +246,45 @@ impl Config {
     }
 }
 
-/// `ip:port`, `[ipv6]:port`, `host:port`, or a host or ip alone (the network's port).
-fn parse_peer(text: &str, network: dashlite::Network) -> Result<SocketAddr, ClientError> {
-    let text = text.trim();
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(SocketAddr::new(ip, network.params().default_port));
-    }
-    let with_port = if text.contains(':') {
-        text.to_owned()
-    } else {
-        format!("{text}:{}", network.params().default_port)
-    };
-    with_port
-        .to_socket_addrs()
-        .map_err(|e| invalid("peer", format!("{text:?}: {e}")))?
-        .next()
-        .ok_or_else(|| invalid("peer", format!("{text:?} resolves to no address")))
+/// `ip:port`, `[ipv6]:port`, a bare IP, `host:port` or a bare host (the network's port), as
+/// core's [`PeerAddr`] parses it. Never resolves: a host is resolved by [`Client::start`].
+fn parse_peer(text: &str, network: dashlite::Network) -> Result<PeerAddr, ClientError> {
+    PeerAddr::parse(text, network).map_err(|e| invalid("peer", e))
 }
 
-/// Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
-/// nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
-/// as a typed [`ClientError`]. A builder can build several clients.
+/// Resolves `host:port` on a thread of its own (the system resolver blocks), so the
+/// caller's executor is never blocked.
+async fn resolve(host: String, port: u16) -> Result<Vec<SocketAddr>, String> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    std::thread::Builder::new()
+        .name("dashlite-resolve".into())
+        .spawn(move || {
+            let result = (host.as_str(), port)
+                .to_socket_addrs()
+                .map(Iterator::collect::<Vec<_>>)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        })
+        .map_err(|e| format!("no resolver thread: {e}"))?;
+    match rx.await {
+        Ok(Ok(addrs)) if addrs.is_empty() => Err("no address".into()),
+        Ok(result) => result,
+        Err(_) => Err("the resolver thread ended without an answer".into()),
+    }
+}
+
+/// Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+/// it was called on unchanged, so a builder can be shared and reused as a template; calls
+/// chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+/// setting as a typed [`ClientError`]. A builder can build several clients.
 #[derive(Debug, uniffi::Object)]
-pub struct ClientBuilder(Mutex<Config>);
+pub struct ClientBuilder(Config);
 
 impl ClientBuilder {
-    fn config(&self) -> MutexGuard<'_, Config> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn set(self: Arc<Self>, f: impl FnOnce(&mut Config)) -> Arc<Self> {
-        f(&mut self.config());
-        self
+    fn with(&self, f: impl FnOnce(&mut Config)) -> Arc<Self> {
+        let mut config = self.0.clone();
+        f(&mut config);
+        Arc::new(ClientBuilder(config))
     }
 }
 
@@ -262,97 +294,173 @@ impl ClientBuilder {
     /// newest checkpoint; genesis on regtest and devnets).
     #[uniffi::constructor]
     pub fn new(network: Network) -> Arc<Self> {
-        Arc::new(ClientBuilder(Mutex::new(Config {
+        Arc::new(ClientBuilder(Config {
             network,
             data_dir: None,
             peers: Vec::new(),
             watch: Vec::new(),
             birthday: None,
             false_positive_rate: None,
+            filter_reloads_only: false,
             max_peers: None,
             checkpoints_csv: None,
             seed: None,
             blocks_in_flight: None,
             governance: false,
             v2_transport: V2Transport::Prefer,
-        })))
+        }))
     }
 
     /// Keep the client's state in this folder (created if missing). Without it nothing
     /// outlives the client.
-    pub fn data_dir(self: Arc<Self>, path: String) -> Arc<Self> {
-        self.set(|c| c.data_dir = Some(path))
+    pub fn data_dir(&self, path: String) -> Arc<Self> {
+        self.with(|c| c.data_dir = Some(path))
     }
 
     /// Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
     /// default); repeatable. With any peer given, only these are used.
-    pub fn peer(self: Arc<Self>, address: String) -> Arc<Self> {
-        self.set(|c| c.peers.push(address))
+    pub fn peer(&self, address: String) -> Arc<Self> {
+        self.with(|c| c.peers.push(address))
     }
 
     /// Watch an address or a BIP44 account key (`m/44'/coin'/account'`, xpub on mainnet,
     /// tpub on testnet, regtest and devnets); repeatable.
-    pub fn watch(self: Arc<Self>, item: String) -> Arc<Self> {
-        self.set(|c| c.watch.push(item))
+    pub fn watch(&self, item: String) -> Arc<Self> {
+        self.with(|c| c.watch.push(item))
     }
 
     /// The wallet's birthday: blocks before it are not downloaded.
-    pub fn birthday(self: Arc<Self>, birthday: Birthday) -> Arc<Self> {
-        self.set(|c| c.birthday = Some(birthday))
+    pub fn birthday(&self, birthday: Birthday) -> Arc<Self> {
+        self.with(|c| c.birthday = Some(birthday))
     }
 
     /// The bloom filter's false-positive rate (between 0 and 1, default 0.0005): higher
     /// hides the wallet better and costs more bandwidth.
-    pub fn false_positive_rate(self: Arc<Self>, rate: f64) -> Arc<Self> {
-        self.set(|c| c.false_positive_rate = Some(rate))
+    pub fn false_positive_rate(&self, rate: f64) -> Arc<Self> {
+        self.with(|c| c.false_positive_rate = Some(rate))
+    }
+
+    /// Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+    /// (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+    /// the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+    pub fn filter_reloads_only(&self, enabled: bool) -> Arc<Self> {
+        self.with(|c| c.filter_reloads_only = enabled)
     }
 
     /// When to use the BIP324 encrypted transport (default `Prefer`).
-    pub fn v2_transport(self: Arc<Self>, policy: V2Transport) -> Arc<Self> {
-        self.set(|c| c.v2_transport = policy)
+    pub fn v2_transport(&self, policy: V2Transport) -> Arc<Self> {
+        self.with(|c| c.v2_transport = policy)
     }
 
     /// How many peers to keep connected (at least 1, default 3).
-    pub fn max_peers(self: Arc<Self>, count: u32) -> Arc<Self> {
-        self.set(|c| c.max_peers = Some(count))
+    pub fn max_peers(&self, count: u32) -> Arc<Self> {
+        self.with(|c| c.max_peers = Some(count))
     }
 
     /// Checkpoints to start from instead of the embedded ones, as CSV text
     /// (`height,hash,header hex,chain work` per line).
-    pub fn checkpoints_csv(self: Arc<Self>, csv: String) -> Arc<Self> {
-        self.set(|c| c.checkpoints_csv = Some(csv))
+    pub fn checkpoints_csv(&self, csv: String) -> Arc<Self> {
+        self.with(|c| c.checkpoints_csv = Some(csv))
     }
 
     /// Seeds the client's random choices, for reproducible runs.
-    pub fn seed(self: Arc<Self>, seed: u64) -> Arc<Self> {
-        self.set(|c| c.seed = Some(seed))
+    pub fn seed(&self, seed: u64) -> Arc<Self> {
+        self.with(|c| c.seed = Some(seed))
     }
 
     /// Filtered blocks requested from one peer at a time (at least 1).
-    pub fn blocks_in_flight(self: Arc<Self>, count: u32) -> Arc<Self> {
-        self.set(|c| c.blocks_in_flight = Some(count))
+    pub fn blocks_in_flight(&self, count: u32) -> Arc<Self> {
+        self.with(|c| c.blocks_in_flight = Some(count))
     }
 
     /// Also sync governance objects and votes once synced (off by default).
-    pub fn governance(self: Arc<Self>, enabled: bool) -> Arc<Self> {
-        self.set(|c| c.governance = enabled)
+    pub fn governance(&self, enabled: bool) -> Arc<Self> {
+        self.with(|c| c.governance = enabled)
     }
 
-    /// Opens the store and the wallet. The client does not connect until
-    /// [`Client::start`].
+    /// Opens the store and the wallet. Nothing touches the network: peers given by name are
+    /// resolved by [`Client::start`], so this never waits for DNS. The client does not
+    /// connect until started.
     pub fn build(&self) -> Result<Arc<Client>, ClientError> {
-        let config = self.config().clone();
-        let inner = config.core()?.build()?;
-        Ok(Arc::new(Client { inner, events: futures::lock::Mutex::new(None) }))
+        let inner = self.0.core()?.build()?;
+        let network = self.0.network.into();
+        let mut hosts = Vec::new();
+        let mut by_address = false;
+        for peer in &self.0.peers {
+            match parse_peer(peer, network)? {
+                PeerAddr::Host { host, port } => hosts.push((host, port)),
+                PeerAddr::Ip(_) => by_address = true,
+            }
+        }
+        let inner = Arc::new(inner);
+        Ok(Arc::new(Client { inner, hosts, by_address, events: futures::lock::Mutex::new(None) }))
+    }
+}
+
+/// How a [`Client::sync_for`] slice ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncOutcome {
+    /// Headers and filtered blocks are complete up to the tip at `height`.
+    Synced {
+        /// The tip.
+        height: u32,
+    },
+    /// The slice ran out first; everything up to `height` is saved and the next slice
+    /// resumes from there.
+    DeadlineReached {
+        /// The height up to which every filtered block was processed.
+        height: u32,
+    },
+    /// The client stopped on its own (its store failed) before either.
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<client::SyncOutcome> for SyncOutcome {
+    fn from(o: client::SyncOutcome) -> Self {
+        match o {
+            client::SyncOutcome::Synced { height } => SyncOutcome::Synced { height },
+            client::SyncOutcome::DeadlineReached { height } => {
+                SyncOutcome::DeadlineReached { height }
+            }
+            client::SyncOutcome::Stopped(reason) => {
+                SyncOutcome::Stopped { reason: reason.to_string() }
+            }
+        }
     }
 }
 
 /// A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+///
+/// Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+/// client: on a thread of its own, which disconnects, saves everything and sends
+/// [`Event::Stopped`] to the subscriptions.
 #[derive(Debug, uniffi::Object)]
 pub struct Client {
-    inner: client::Client,
+    inner: Arc<client::Client>,
+    /// Peers given by name, resolved at every start.
+    hosts: Vec<(String, u16)>,
+    /// Whether a peer was given by address.
+    by_address: bool,
     /// The stream `next_event` reads, made by its first call.
     events: futures::lock::Mutex<Option<EventStream>>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if !self.inner.sync_status().running {
+            return;
+        }
+        let inner = self.inner.clone();
+        let stop = move || {
+            let _ = futures::executor::block_on(inner.stop());
+        };
+        if let Err(e) = std::thread::Builder::new().name("dashlite-stop".into()).spawn(stop) {
+            log::error!("no thread to stop the released client: {e}");
+        }
+    }
 }
 
 #[uniffi::export]
@@ -363,7 +471,33 @@ impl Client {
     }
 
     /// Connects to peers and syncs until [`Client::stop`]. Returns once started.
+    ///
+    /// Peers given to the builder by name are resolved first, off the caller's thread. One
+    /// that does not resolve is skipped (logged) while another configured peer is usable;
+    /// when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
     pub async fn start(&self) -> Result<(), ClientError> {
+        if self.inner.sync_status().running {
+            return Err(ClientError::AlreadyRunning);
+        }
+        let mut usable = self.by_address;
+        let mut first_failure = None;
+        for (host, port) in &self.hosts {
+            match resolve(host.clone(), *port).await {
+                Ok(addrs) => {
+                    for addr in addrs {
+                        self.inner.add_peer(addr).await?;
+                    }
+                    usable = true;
+                }
+                Err(reason) => {
+                    log::warn!("peer {host}:{port} does not resolve ({reason}): skipped");
+                    first_failure.get_or_insert((host.clone(), reason));
+                }
+            }
+        }
+        if let (false, Some((host, reason))) = (usable, first_failure) {
+            return Err(ClientError::PeerUnresolved { host, reason });
+        }
         Ok(self.inner.start().await?)
     }
 
@@ -371,6 +505,14 @@ impl Client {
     /// see [`Event::Stopped`]).
     pub async fn stop(&self) -> Result<(), ClientError> {
         Ok(self.inner.stop().await?)
+    }
+
+    /// Syncs until synced or until `time` has passed, for a background task's time slice
+    /// (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+    /// not running and stops it again at the end with everything saved, so the next call
+    /// resumes where this one ended. A client that was already running is left running.
+    pub async fn sync_for(&self, time: std::time::Duration) -> Result<SyncOutcome, ClientError> {
+        Ok(self.inner.sync_for(time).await?.into())
     }
 
     /// The next event, waiting for one; `None` once the client is gone.
@@ -386,12 +528,11 @@ impl Client {
         Some(Event::from_core(event, self.inner.network()))
     }
 
-    /// Delivers every event from now on to `listener`, on a dashlite thread, until the
-    /// returned [`Subscription`] is cancelled or dropped.
+    /// Delivers every event from now on to `listener` until the returned [`Subscription`]
+    /// is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+    /// what happens when the listener is slower than the events).
     pub fn subscribe(&self, listener: Arc<dyn EventListener>) -> Arc<Subscription> {
-        let network = self.inner.network();
-        let sub = self.inner.subscribe(move |e| listener.on_event(Event::from_core(e, network)));
-        Arc::new(Subscription(sub))
+        Arc::new(Subscription::deliver(self.inner.events(), self.inner.network(), listener))
     }
 
     /// Where sync stands.
@@ -406,8 +547,7 @@ impl Client {
 
     /// The wallet's transactions in the order first seen.
     pub async fn transactions(&self) -> Result<Vec<WalletTransaction>, ClientError> {
-        let wallet = self.inner.wallet().await?;
-        Ok(wallet_transactions(&wallet))
+        Ok(self.inner.history().await?.into_iter().map(WalletTransaction::from).collect())
     }
 
     /// The wallet outputs no confirmed transaction spends; those an unconfirmed transaction

@@ -1,13 +1,16 @@
 //! The client's events as a foreign enum ([`Event`], mirroring core's `ClientEvent`), and the
 //! foreign-implemented [`EventListener`] with the [`Subscription`] that stops its delivery.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use dashlite::client::ClientEvent;
+use dashlite::client::{ClientEvent, EventStream};
 use dashlite::governance::GovernanceEvent;
 use dashlite::spork::SporkEvent;
 use dashlite::sync::BroadcastOutcome as CoreOutcome;
 use dashlite::wallet::{self, WalletEvent};
+use futures::channel::oneshot;
+use futures::future::{self, Either};
 
 use crate::address::Address;
 use crate::keys::{ChainKind, DerivedKey};
@@ -195,6 +198,13 @@ pub enum Event {
         /// Its counts.
         progress: GovernanceProgress,
     },
+    /// The full sync is deferred by the rate limit, and the votes of every object held were
+    /// synced: what is held is as current as the limit allows. The round goes on (a full
+    /// sync once allowed, then `GovernanceDone`).
+    GovernanceHeldVotesSynced {
+        /// The round's counts.
+        progress: GovernanceProgress,
+    },
     /// The client stopped: asked to (`error` is `None`), or because its store failed.
     Stopped {
         /// Why, when it was not asked to stop.
@@ -308,6 +318,9 @@ fn governance_event(e: GovernanceEvent) -> Event {
             Event::GovernanceVotesChanged { hash: object.to_string() }
         }
         GovernanceEvent::Done(p) => Event::GovernanceDone { progress: p.into() },
+        GovernanceEvent::HeldVotesSynced(p) => {
+            Event::GovernanceHeldVotesSynced { progress: p.into() }
+        }
     }
 }
 
@@ -342,7 +355,9 @@ impl Event {
             }
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),
-            ClientEvent::Stopped { error } => Event::Stopped { error },
+            ClientEvent::Stopped { reason } => {
+                Event::Stopped { error: (!reason.is_requested()).then(|| reason.to_string()) }
+            }
             ClientEvent::Lagged { missed } => Event::Lagged { missed },
             other => Event::Other { description: format!("{other:?}") },
         }
@@ -352,9 +367,13 @@ impl Event {
 /// Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
 /// to `Client.subscribe`.
 ///
-/// Called on a dashlite worker thread, one event at a time and in order, never while
-/// dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
-/// for a slow one, further events are dropped and an `Event::Lagged` says how many.
+/// Each subscription has a delivery thread of its own: `on_event` is called there, one event
+/// at a time and in order, never while dashlite holds a lock and never on a thread of the
+/// protocol or of the caller's executor, so a listener may take its time. The protocol
+/// never waits for it: up to 1024 events queue for a listener that is slower than they
+/// arrive; beyond that the newest are dropped and, once the listener has caught up enough
+/// for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+/// client's queries then).
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// Handles one event.
@@ -366,18 +385,63 @@ pub trait EventListener: Send + Sync {
 /// Swift release, Python's `del`. The method is not called `close` because Kotlin objects
 /// already have that name.
 #[derive(Debug, uniffi::Object)]
-pub struct Subscription(pub(crate) dashlite::client::Subscription);
+pub struct Subscription {
+    open: Arc<AtomicBool>,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl Subscription {
+    /// Starts the delivery thread of `listener`, reading `events` (of a client on
+    /// `network`). The thread ends when cancelled or when the client is gone.
+    pub(crate) fn deliver(
+        mut events: EventStream,
+        network: dashlite::Network,
+        listener: Arc<dyn EventListener>,
+    ) -> Subscription {
+        let open = Arc::new(AtomicBool::new(true));
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let flag = open.clone();
+        let run = move || {
+            futures::executor::block_on(async {
+                loop {
+                    let next = std::pin::pin!(events.next());
+                    match future::select(next, &mut stopped).await {
+                        Either::Left((Some(e), _)) if flag.load(Ordering::Acquire) => {
+                            listener.on_event(Event::from_core(e, network))
+                        }
+                        _ => break,
+                    }
+                }
+            });
+            flag.store(false, Ordering::Release);
+        };
+        if let Err(e) = std::thread::Builder::new().name("dashlite-events".into()).spawn(run) {
+            log::error!("no event delivery thread: {e}");
+            open.store(false, Ordering::Release);
+        }
+        Subscription { open, stop: Mutex::new(Some(stop)) }
+    }
+}
 
 #[uniffi::export]
 impl Subscription {
     /// Stops delivery: no event reaches the listener after this returns, except one that is
     /// being delivered at that moment.
     pub fn cancel(&self) {
-        self.0.close();
+        self.open.store(false, Ordering::Release);
+        if let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = stop.send(());
+        }
     }
 
-    /// Whether events are still delivered.
+    /// Whether events are still delivered (false once cancelled or the client is gone).
     pub fn is_open(&self) -> bool {
-        self.0.is_open()
+        self.open.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }

@@ -33,7 +33,7 @@ pub mod records;
 pub mod tx;
 
 pub use address::{validate_address, Address, AddressError, AddressKind};
-pub use client::{Birthday, Client, ClientBuilder, ClientError, V2Transport};
+pub use client::{Birthday, Client, ClientBuilder, ClientError, SyncOutcome, V2Transport};
 pub use events::{BroadcastOutcome, Event, EventListener, Subscription};
 pub use header::{block_hash, HeaderError};
 pub use keys::{bip44_account_path, Account, Bip32Error, ChainKind, DerivedKey, ExtendedPubKey};

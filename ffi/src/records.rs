@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use dashlite::governance::{GovernanceProgress as CoreGovProgress, ProposalSummary, Tally};
-use dashlite::wallet::{self, BlockRef, Wallet};
+use dashlite::wallet::{self, BlockRef};
 use dashlite::wire::{GovObjectType, VoteSignal};
 
 use crate::tx::Transaction;
@@ -119,6 +119,9 @@ pub struct WalletTransaction {
     /// What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
     /// (negative for a payment out, fee included).
     pub net_amount: i64,
+    /// The fee in duffs, when every input spends an output of a wallet transaction (always
+    /// for the wallet's own spends); `None` otherwise and for coinbases.
+    pub fee: Option<i64>,
     /// Confirmed, unconfirmed or conflicted.
     pub status: TxStatus,
     /// Confirmations: 1 in the tip block, 0 unless confirmed.
@@ -132,21 +135,19 @@ pub struct WalletTransaction {
     pub transaction: Arc<Transaction>,
 }
 
-/// The wallet's transactions in the order first seen, with their amounts and depths.
-pub(crate) fn wallet_transactions(wallet: &Wallet) -> Vec<WalletTransaction> {
-    let mut txs = wallet.transactions();
-    txs.sort_by_key(|t| t.seen);
-    txs.into_iter()
-        .map(|w| WalletTransaction {
-            txid: w.txid.to_string(),
-            net_amount: wallet.net_amount(&w.txid).unwrap_or_default(),
-            status: w.status.into(),
-            confirmations: wallet.confirmations(&w.txid).unwrap_or_default(),
-            seen: w.seen,
-            finality: wallet.finality(&w.txid).map(TxFinality::from),
-            transaction: Arc::new(Transaction(w.tx.clone())),
-        })
-        .collect()
+impl From<wallet::HistoryEntry> for WalletTransaction {
+    fn from(e: wallet::HistoryEntry) -> Self {
+        WalletTransaction {
+            txid: e.txid.to_string(),
+            net_amount: e.amount.duffs(),
+            fee: e.fee.map(|f| f.duffs()),
+            status: e.status.into(),
+            confirmations: e.confirmations,
+            seen: e.seen,
+            finality: Some(e.finality.into()),
+            transaction: Arc::new(Transaction(e.tx)),
+        }
+    }
 }
 
 /// A wallet output no confirmed transaction spends; one an unconfirmed transaction spends

@@ -1,10 +1,12 @@
 //! The generated bindings against the library cargo just built:
 //!
 //! * the committed Kotlin, Swift and Python files are what the generator produces now;
-//! * the Python unittest suite passes (always: python3 is part of the test toolchain);
-//! * with `DASHLITE_BINDINGS_TESTS=1` (set by `.ci/run`): the Kotlin suite compiles and passes
-//!   on the JVM, and the Swift header compiles and matches the library's exports. Without it
-//!   those two are skipped with a note, since they need a JVM toolchain and clang.
+//! * the Python unittest suite passes;
+//! * the Kotlin suite compiles and passes on the JVM;
+//! * the Swift header compiles and matches the library's exports.
+//!
+//! Each needs its tools (python3; java, JNA and pip; clang and nm): a missing tool fails its
+//! test with the tool's name and the Debian package that provides it. Nothing is skipped.
 //!
 //! The Python and Kotlin suites include the client scenario: each test here starts a testkit
 //! node ([`common::Fixture`]) serving a chain with payments to a known account key, passes
@@ -51,12 +53,10 @@ fn cdylib() -> PathBuf {
     }
 }
 
-fn full_tests() -> bool {
-    std::env::var("DASHLITE_BINDINGS_TESTS").is_ok_and(|v| v == "1")
-}
-
-fn have(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok()
+/// Fails the test unless `program` runs (`package`: the Debian package that provides it).
+fn require(program: &str, version_flag: &str, package: &str) {
+    let ok = Command::new(program).arg(version_flag).output().is_ok_and(|o| o.status.success());
+    assert!(ok, "{program} is missing: the binding tests need it (Debian: apt install {package})");
 }
 
 /// Runs a script from bindings/ and fails with its output if it fails.
@@ -93,10 +93,7 @@ fn committed_bindings_match_the_generator() {
 
 #[test]
 fn python_suite_passes() {
-    assert!(
-        have("python3"),
-        "python3 is missing: the Python binding tests need it (Debian: apt install python3)"
-    );
+    require("python3", "--version", "python3");
     let lib = cdylib();
     let fixture = common::Fixture::start();
     run_script_with("bindings/python/run-tests.sh", &[lib.parent().unwrap()], &fixture.env());
@@ -105,10 +102,10 @@ fn python_suite_passes() {
 
 #[test]
 fn kotlin_suite_passes_on_the_jvm() {
-    if !full_tests() {
-        eprintln!("skipped: set DASHLITE_BINDINGS_TESTS=1 to run the Kotlin/JVM suite");
-        return;
-    }
+    require("java", "-version", "openjdk-17-jdk-headless");
+    require("python3", "--version", "python3");
+    let jna = std::env::var("JNA_JAR").unwrap_or_else(|_| "/usr/share/java/jna.jar".into());
+    assert!(Path::new(&jna).is_file(), "JNA is missing: {jna} (Debian: apt install libjna-java)");
     let lib = cdylib();
     let fixture = common::Fixture::start();
     run_script_with("bindings/kotlin/run-tests.sh", &[lib.parent().unwrap()], &fixture.env());
@@ -117,10 +114,8 @@ fn kotlin_suite_passes_on_the_jvm() {
 
 #[test]
 fn swift_header_compiles_and_matches_the_library_exports() {
-    if !full_tests() {
-        eprintln!("skipped: set DASHLITE_BINDINGS_TESTS=1 to check the Swift header (clang, nm)");
-        return;
-    }
+    require("clang", "--version", "clang");
+    require("nm", "--version", "binutils");
     let lib = cdylib();
     run_script("bindings/swift/check.sh", &[lib.parent().unwrap()]);
 }

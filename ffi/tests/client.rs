@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::Fixture;
-use dashlite_ffi::{Birthday, ClientBuilder, ClientError, Event, EventListener, Network, TxStatus};
+use dashlite_ffi::{
+    Birthday, ClientBuilder, ClientError, Event, EventListener, Network, SyncOutcome, TxStatus,
+};
 use futures::executor::block_on;
 
 #[derive(Default)]
@@ -176,4 +178,170 @@ fn bad_settings_are_typed_errors() {
     assert_eq!(block_on(client.stop()), Err(ClientError::NotRunning));
     assert!(!client.sync_status().running);
     assert_eq!(block_on(client.balance()).expect("balance").total, 0);
+}
+
+#[test]
+fn a_setter_returns_a_new_builder_and_leaves_the_old_one_unchanged() {
+    let base = ClientBuilder::new(Network::Regtest).max_peers(2);
+    let broken = base.max_peers(0);
+    let bad_peer = base.peer("not a peer".into());
+    assert!(matches!(
+        broken.build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "max_peers"
+    ));
+    assert!(matches!(
+        bad_peer.build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "peer"
+    ));
+    // The template still builds, as often as asked.
+    base.build().expect("the template is unchanged");
+    base.build().expect("and builds again");
+    assert!(!Arc::ptr_eq(&base, &base.governance(true)));
+}
+
+#[test]
+fn a_named_peer_is_resolved_by_start_and_an_unresolvable_one_fails_there() {
+    // Build never touches DNS: a name that cannot resolve builds.
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer("no-such-host.invalid".into())
+        .build()
+        .expect("a named peer builds without resolving");
+    assert!(matches!(
+        block_on(client.start()),
+        Err(ClientError::PeerUnresolved { host, .. }) if host == "no-such-host.invalid"
+    ));
+    assert!(!client.sync_status().running);
+
+    // Beside a usable peer it is skipped; a name that resolves is connected to.
+    let fx = Fixture::start();
+    let port = fx.node.addr().port();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer("no-such-host.invalid".into())
+        .peer(format!("localhost:{port}"))
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .build()
+        .expect("build");
+    let listener = Arc::new(Collect::default());
+    let _subscription = client.subscribe(listener.clone());
+    block_on(client.start()).expect("start with one resolvable peer");
+    wait_for(&listener, |e| matches!(e, Event::Synced { height } if *height == fx.tip));
+    block_on(client.stop()).expect("stop");
+}
+
+/// Waits (bounded, as a guard against a hang) until `listener` has an event `done` accepts.
+fn wait_for(listener: &Collect, done: impl Fn(&Event) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !listener.events().iter().any(&done) {
+        assert!(std::time::Instant::now() < deadline, "no such event: {:?}", listener.events());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Blocks in every `on_event` until the gate opens, then records the event.
+struct Blocked {
+    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    seen: Collect,
+}
+
+impl EventListener for Blocked {
+    fn on_event(&self, event: Event) {
+        let (open, cv) = &*self.gate;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = cv.wait(open).unwrap();
+        }
+        drop(open);
+        // And slow after that.
+        std::thread::sleep(Duration::from_millis(2));
+        self.seen.on_event(event);
+    }
+}
+
+#[test]
+fn listeners_that_block_hold_up_neither_the_sync_nor_each_other() {
+    let fx = Fixture::start();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer(fx.peer())
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .build()
+        .expect("build");
+    let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+    // More blocked listeners than the machine has cores (and than async-std has threads).
+    let blocked: Vec<Arc<Blocked>> = (0..8)
+        .map(|_| Arc::new(Blocked { gate: gate.clone(), seen: Collect::default() }))
+        .collect();
+    let subscriptions: Vec<_> = blocked.iter().map(|b| client.subscribe(b.clone())).collect();
+    let fast = Arc::new(Collect::default());
+    let _fast_subscription = client.subscribe(fast.clone());
+    block_on(client.start()).expect("start");
+    wait_for(&fast, |e| matches!(e, Event::Synced { height } if *height == fx.tip));
+    assert!(blocked.iter().all(|b| b.seen.events().is_empty()));
+    assert_eq!(block_on(client.balance()).expect("balance").total, fx.balance);
+    block_on(client.stop()).expect("stop");
+    wait_for(&fast, |e| matches!(e, Event::Stopped { .. }));
+
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    let everything = fast.events();
+    assert!(!everything.iter().any(|e| matches!(e, Event::Lagged { .. })), "{everything:?}");
+    for b in &blocked {
+        wait_for(&b.seen, |e| matches!(e, Event::Stopped { .. }));
+        assert_eq!(b.seen.events(), everything, "same events, same order");
+    }
+    assert!(subscriptions.iter().all(|s| s.is_open()));
+}
+
+#[test]
+fn releasing_a_running_client_stops_it() {
+    let fx = Fixture::start();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer(fx.peer())
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .build()
+        .expect("build");
+    let listener = Arc::new(Collect::default());
+    let _subscription = client.subscribe(listener.clone());
+    block_on(client.start()).expect("start");
+    wait_for(&listener, |e| matches!(e, Event::Synced { height } if *height == fx.tip));
+    drop(client);
+    wait_for(&listener, |e| matches!(e, Event::Stopped { error: None }));
+}
+
+#[test]
+fn a_sync_slice_ends_synced_and_leaves_the_client_stopped() {
+    let fx = Fixture::start();
+    let client = ClientBuilder::new(Network::Regtest)
+        .peer(fx.peer())
+        .watch(fx.tpub.clone())
+        .max_peers(1)
+        .seed(9)
+        .build()
+        .expect("build");
+    let outcome = block_on(client.sync_for(Duration::from_secs(120))).expect("slice");
+    assert_eq!(outcome, SyncOutcome::Synced { height: fx.tip });
+    assert!(!client.sync_status().running);
+    assert_eq!(block_on(client.balance()).expect("balance").total, fx.balance);
+}
+
+#[test]
+fn peer_addresses_parse_as_core_parses_them() {
+    let fx = Fixture::start();
+    let port = fx.node.addr().port();
+    // The forms the CLI accepts: a bracketed IPv6 without a port, an IP and port, a host.
+    for peer in ["[::1]".to_string(), format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let built = ClientBuilder::new(Network::Regtest).peer(peer.clone()).build();
+        assert!(built.is_ok(), "{peer}: {:?}", built.err());
+    }
+    for bad in ["host:0", "[::1", "exa mple.org"] {
+        assert!(
+            matches!(
+                ClientBuilder::new(Network::Regtest).peer(bad.into()).build(),
+                Err(ClientError::InvalidSetting { setting, .. }) if setting == "peer"
+            ),
+            "{bad}"
+        );
+    }
 }

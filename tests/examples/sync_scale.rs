@@ -29,10 +29,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use async_std::future::timeout;
-use dashlite::chain::CheckpointRecord;
 use dashlite::client::{Birthday, Client, ClientBuilder, ClientEvent, WatchItem};
 use dashlite::hash::{BlockHash, Txid};
-use dashlite::network::Network;
+use dashlite::network::{CheckpointRecord, Network};
 use dashlite::wallet::GapLimits;
 use dashlite_testkit::scale::account;
 
@@ -254,7 +253,7 @@ fn sync(label: &str, client: Client, tip: u32) -> Run {
                 }
                 ClientEvent::Synced { height } if height == tip => break,
                 ClientEvent::Reorg { .. } => fail(&format!("{label}: unexpected reorg")),
-                ClientEvent::Stopped { error } => fail(&format!("{label}: stopped: {error:?}")),
+                ClientEvent::Stopped { reason } => fail(&format!("{label}: stopped: {reason}")),
                 _ => {}
             }
             if Instant::now() >= next_report {

@@ -6,10 +6,10 @@
 //! ```no_run
 //! use dashlite::machine::Event;
 //! use dashlite_testkit::harness::{MachineClient, MachineConfig};
-//! use dashlite_testkit::{NodeHandle, SharedChain};
+//! use dashlite_testkit::{SharedChain, TestNode};
 //!
 //! let chain = SharedChain::with_blocks(20);
-//! let node = NodeHandle::start(&chain);
+//! let node = TestNode::start(&chain);
 //! let mut client = MachineClient::start(MachineConfig::new(&[node.addr()]));
 //! client.wait("synced", |e| matches!(e, Event::Sync(dashlite::sync::SyncEvent::Synced { .. })));
 //! let machine = client.stop();

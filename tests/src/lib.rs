@@ -6,12 +6,12 @@
 //! End-to-end tests, benchmarks and `dashlite demo` run against it.
 //!
 //! ```no_run
-//! use dashlite_testkit::{keys::TestKey, NodeConfig, NodeHandle, Mode, SharedChain};
+//! use dashlite_testkit::{keys::TestKey, NodeConfig, TestNode, Mode, SharedChain};
 //!
 //! // A 200-block chain served by two honest nodes and one that lies about proof of work.
 //! let chain = SharedChain::with_blocks(200);
 //! let honest = dashlite_testkit::start_nodes(&chain, 2);
-//! let liar = NodeHandle::start_with(&chain, NodeConfig::default().with_mode(Mode::InvalidPow { from_height: 150 }))
+//! let liar = TestNode::start_with(&chain, NodeConfig::default().with_mode(Mode::InvalidPow { from_height: 150 }))
 //!     .unwrap();
 //!
 //! // Pay a wallet key, mine it, and watch what the client sent.
@@ -49,6 +49,6 @@ pub mod wallet;
 pub use chain::{BlockSpec, Chain, Reorg};
 pub use client::RawClient;
 pub use node::{
-    start_nodes, Disconnect, Event, Forgery, Mode, NodeConfig, NodeHandle, NodeTransport, PeerId,
+    start_nodes, ConnId, Disconnect, Forgery, Mode, NodeConfig, NodeEvent, NodeTransport, TestNode,
 };
 pub use shared::SharedChain;

@@ -2,7 +2,7 @@
 
 use dashlite::network::Network;
 use dashlite::tx::Script;
-use dashlite::wallet::{Address, ExtendedPubKey};
+use dashlite::wallet::{Address, ChainKind, ExtendedPubKey};
 
 /// The watched account (m/44'/5'/0' of a test seed), serialised as a mainnet xpub and used on
 /// regtest.
@@ -18,6 +18,11 @@ pub fn account() -> ExtendedPubKey {
 
 /// The P2PKH script of the account's external key `index` (path 0/index).
 pub fn key_script(index: u32) -> Script {
-    let key = account().derive_path(&[0, index]).expect("non-hardened derivation");
+    chain_key_script(ChainKind::External, index)
+}
+
+/// The P2PKH script of key `index` of the account's `chain` (external or change).
+pub fn chain_key_script(chain: ChainKind, index: u32) -> Script {
+    let key = account().derive_path(&[chain.index(), index]).expect("non-hardened derivation");
     Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
 }

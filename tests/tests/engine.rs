@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use dashlite::chain::MemoryHeaderStore;
 use dashlite::hash::{BlockHash, Hash256};
 use dashlite::network::Network;
-use dashlite::p2p::{Command, PeerId, SECOND};
+use dashlite::p2p::{PeerCommand, PeerId, SECOND};
 use dashlite::store::Progress;
 use dashlite::sync::{
     start_header, BroadcastOutcome, SyncEngine, SyncEvent, DEFAULT_BLOCKS_IN_FLIGHT,
@@ -66,7 +66,7 @@ fn a_peer_starting_another_merkleblock_before_the_matched_txs_is_scored_100_and_
     // The withholding peer is the first block peer.
     sim.connect_all(&[(1, Mode::Withhold), (2, Mode::Honest)]);
     let punished = sim.other.iter().any(|c| {
-        matches!(c, Command::Misbehaving { peer, what } if *peer == PeerId(1) && what.score() == 100)
+        matches!(c, PeerCommand::Misbehaving { peer, what } if *peer == PeerId(1) && what.score() == 100)
     });
     assert!(punished, "commands: {:?}", sim.other);
     assert!(sim.peer(1).gone);

@@ -6,7 +6,7 @@
 mod engine_sim;
 
 use dashlite::hash::{BlockHash, Hash256};
-use dashlite::p2p::{services, Command, Misbehavior, PeerId, SECOND};
+use dashlite::p2p::{services, Misbehavior, PeerCommand, PeerId, SECOND};
 use dashlite::sync::PRUNED_PEER_DEPTH;
 use dashlite::tx::{OutPoint, Transaction};
 use dashlite::wallet::{TxStatus, Wallet, WalletEvent, UNCONFIRMED_EXPIRY_BLOCKS};
@@ -23,7 +23,7 @@ fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
     sim.other
         .iter()
         .filter_map(|c| match c {
-            Command::Misbehaving { peer, what } => Some((*peer, what.clone())),
+            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
             _ => None,
         })
         .collect()

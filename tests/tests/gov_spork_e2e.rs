@@ -19,14 +19,14 @@ use dashlite_testkit::governance::{capture_proposal, sample_votes};
 use dashlite_testkit::harness::{MachineClient, MachineConfig, GUARD};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::sporks::sign_spork;
-use dashlite_testkit::{NodeConfig, NodeHandle, SharedChain};
+use dashlite_testkit::{NodeConfig, SharedChain, TestNode};
 
 fn now_ms() -> Time {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Time)
 }
 
 /// Full (zero-hash) `govsync` requests the node received.
-fn full_syncs(node: &NodeHandle) -> usize {
+fn full_syncs(node: &TestNode) -> usize {
     node.peers()
         .into_iter()
         .flat_map(|p| node.received(p))
@@ -53,7 +53,7 @@ fn sporks_and_governance_sync_from_a_live_node() {
         votes: votes.clone(),
         ..NodeConfig::default()
     };
-    let node = NodeHandle::start_with(&chain, config).expect("testkit node");
+    let node = TestNode::start_with(&chain, config).expect("testkit node");
     let mut machine_config = MachineConfig::new(&[node.addr()]);
     machine_config.governance = true;
     let mut client = MachineClient::start(machine_config);

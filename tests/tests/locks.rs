@@ -5,7 +5,7 @@
 use dashlite::chain::ValidationError;
 use dashlite::hash::{BlockHash, Hash256};
 use dashlite::network::Network;
-use dashlite::p2p::{Command, Misbehavior, PeerId};
+use dashlite::p2p::{Misbehavior, PeerCommand, PeerId};
 use dashlite::sync::SyncEvent;
 use dashlite::tx::{OutPoint, Transaction, TxOut};
 use dashlite::wallet::TxFinality;
@@ -47,7 +47,7 @@ fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
     sim.other
         .iter()
         .filter_map(|c| match c {
-            Command::Misbehaving { peer, what } => Some((*peer, what.clone())),
+            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
             _ => None,
         })
         .collect()

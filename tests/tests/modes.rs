@@ -18,13 +18,13 @@ use dashlite_testkit::chain::{BlockSpec, COIN};
 use dashlite_testkit::client::ClientError;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::node::WRONG_BITS;
-use dashlite_testkit::{Event, Forgery, Mode, NodeConfig, NodeHandle, RawClient, SharedChain};
+use dashlite_testkit::{Forgery, Mode, NodeConfig, NodeEvent, RawClient, SharedChain, TestNode};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-fn evil(chain: &SharedChain, mode: Mode) -> NodeHandle {
-    NodeHandle::start_with(chain, NodeConfig::default().with_mode(mode)).unwrap()
+fn evil(chain: &SharedChain, mode: Mode) -> TestNode {
+    TestNode::start_with(chain, NodeConfig::default().with_mode(mode)).unwrap()
 }
 
 fn genesis_locator(chain: &SharedChain) -> Vec<dashlite::hash::BlockHash> {
@@ -320,7 +320,7 @@ fn a_full_stall_answers_nothing_after_the_handshake() {
     c.send(&Message::Ping(Ping { nonce: 1 })).unwrap();
     assert!(node.wait_for(WAIT, |e| e
         .iter()
-        .any(|e| matches!(e, Event::Received { message: Message::Ping(_), .. }))));
+        .any(|e| matches!(e, NodeEvent::Received { message: Message::Ping(_), .. }))));
     c.set_timeout(Duration::from_secs(1));
     assert!(matches!(c.recv(), Err(ClientError::Timeout)));
 }
@@ -381,7 +381,7 @@ fn an_addr_flood_sends_oversized_address_messages() {
 #[test]
 fn modes_can_be_switched_on_and_off_while_running() {
     let chain = SharedChain::with_blocks(10);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     node.set_mode(Mode::InvalidPow { from_height: 1 });
     let bad = getheaders2(&mut c, genesis_locator(&chain));

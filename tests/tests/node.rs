@@ -15,7 +15,7 @@ use dashlite::wire::{
 use dashlite_testkit::chain::{BlockSpec, COIN};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::node::{Disconnect, NodeTransport, NODE_NETWORK};
-use dashlite_testkit::{start_nodes, Event, NodeConfig, NodeHandle, RawClient, SharedChain};
+use dashlite_testkit::{start_nodes, NodeConfig, NodeEvent, RawClient, SharedChain, TestNode};
 
 fn filter_for(key: &TestKey) -> FilterLoad {
     let mut f = BloomFilter::new(10, 0.0001, 0x1234, 1).unwrap();
@@ -42,7 +42,7 @@ fn until_pong(c: &mut RawClient, nonce: u64) -> Vec<Message> {
 #[test]
 fn the_handshake_follows_dash_core_order() {
     let chain = SharedChain::with_blocks(3);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = RawClient::connect(node.addr()).unwrap();
     let got = c.handshake(SPV_SERVICES).unwrap();
     let names: Vec<&str> = got.iter().map(Message::command_name).collect();
@@ -56,7 +56,7 @@ fn the_handshake_follows_dash_core_order() {
     // The node recorded what the client sent, in order.
     assert!(node.wait_for(WAIT, |e| e
         .iter()
-        .filter(|e| matches!(e, Event::Received { .. }))
+        .filter(|e| matches!(e, NodeEvent::Received { .. }))
         .count()
         >= 3));
     assert_eq!(node.commands(node.peers()[0]), ["version", "sendaddrv2", "verack"]);
@@ -64,7 +64,7 @@ fn the_handshake_follows_dash_core_order() {
 
 #[test]
 fn a_client_without_headers2_support_is_asked_for_sendheaders() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = RawClient::connect(node.addr()).unwrap();
     c.handshake(0).unwrap();
     assert_eq!(c.recv().unwrap(), Message::SendHeaders);
@@ -75,7 +75,7 @@ fn a_client_without_headers2_support_is_asked_for_sendheaders() {
 #[test]
 fn headers2_sync_downloads_a_chain_core_accepts_8000_at_a_time() {
     let chain = SharedChain::with_blocks(8_050);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let mut tree = regtest_tree();
     let first = getheaders2(&mut c, vec![tree.tip().hash]);
@@ -91,7 +91,7 @@ fn headers2_sync_downloads_a_chain_core_accepts_8000_at_a_time() {
 #[test]
 fn getheaders_answers_2000_uncompressed_headers_from_the_locator() {
     let chain = SharedChain::with_blocks(2_100);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let at_100 = chain.read().hash_at(100).unwrap();
     c.send(&Message::GetHeaders(GetHeaders::new(
@@ -123,7 +123,7 @@ fn filtered_blocks_are_a_verifiable_merkleblock_then_the_matched_txs() {
         w.mine(1);
         pay
     };
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&alice))).unwrap();
     let tip = chain.tip();
@@ -146,7 +146,7 @@ fn filtered_blocks_are_a_verifiable_merkleblock_then_the_matched_txs() {
 #[test]
 fn without_a_filter_a_filtered_block_request_gets_no_reply() {
     let chain = SharedChain::with_blocks(5);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::GetData(GetData::new(vec![inv_of(
         InvType::FilteredBlock,
@@ -161,7 +161,7 @@ fn without_a_filter_a_filtered_block_request_gets_no_reply() {
 #[test]
 fn unknown_transactions_are_answered_with_notfound() {
     let chain = SharedChain::with_blocks(5);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let missing = inv_of(InvType::Tx, [3; 32]);
     c.send(&Message::GetData(GetData::new(vec![missing]))).unwrap();
@@ -172,7 +172,7 @@ fn unknown_transactions_are_answered_with_notfound() {
 #[test]
 fn full_blocks_are_served() {
     let chain = SharedChain::with_blocks(5);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::GetData(GetData::new(vec![inv_of(
         InvType::Block,
@@ -186,7 +186,7 @@ fn full_blocks_are_served() {
 #[test]
 fn new_blocks_are_announced_as_headers2_after_sync() {
     let chain = SharedChain::with_blocks(20);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::SendHeaders2).unwrap();
     let mut tree = regtest_tree();
@@ -203,7 +203,7 @@ fn new_blocks_are_announced_as_headers2_after_sync() {
 #[test]
 fn a_reorg_is_announced_from_the_fork_point() {
     let chain = SharedChain::with_blocks(20);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::SendHeaders2).unwrap();
     let mut tree = regtest_tree();
@@ -221,7 +221,7 @@ fn a_reorg_is_announced_from_the_fork_point() {
 #[test]
 fn a_client_that_never_synced_gets_an_inv_of_the_tip() {
     let chain = SharedChain::with_blocks(20);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::SendHeaders2).unwrap();
     until_pong(&mut c, 1);
@@ -233,7 +233,7 @@ fn a_client_that_never_synced_gets_an_inv_of_the_tip() {
 #[test]
 fn new_transactions_are_announced_only_when_the_filter_matches() {
     let chain = SharedChain::with_blocks(5);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let alice = TestKey::from_seed("alice");
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&alice))).unwrap();
@@ -252,7 +252,7 @@ fn the_mempool_request_lists_matching_transactions() {
     let alice = TestKey::from_seed("alice");
     let pay = chain.send(&alice.p2pkh(), COIN);
     chain.send(&TestKey::from_seed("bob").p2pkh(), COIN);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&alice))).unwrap();
     c.send(&Message::Mempool).unwrap();
@@ -310,7 +310,7 @@ fn getaddr_lists_the_other_nodes_once() {
 
 #[test]
 fn getsporks_returns_sporks_signed_by_the_regtest_key() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::GetSporks).unwrap();
     let Message::Spork(s) = c.recv_until("spork").unwrap().0 else { unreachable!() };
@@ -320,7 +320,7 @@ fn getsporks_returns_sporks_signed_by_the_regtest_key() {
 
 #[test]
 fn govsync_serves_the_proposal_and_scores_a_repeat() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() }))
         .unwrap();
@@ -347,25 +347,26 @@ fn govsync_serves_the_proposal_and_scores_a_repeat() {
     assert_eq!(ssc.count, 2);
     c.send(&Message::GovSync(GovSync { prop_hash: Hash256::ZERO, filter: FilterLoad::default() }))
         .unwrap();
-    assert!(node
-        .wait_for(WAIT, |e| e.iter().any(|e| matches!(e, Event::Misbehaving { score: 20, .. }))));
+    assert!(node.wait_for(WAIT, |e| e
+        .iter()
+        .any(|e| matches!(e, NodeEvent::Misbehaving { score: 20, .. }))));
 }
 
 #[test]
 fn filteradd_without_a_filter_scores_100_and_disconnects() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterAdd(FilterAdd { element: vec![1; 20] })).unwrap();
     assert!(c.wait_closed(WAIT));
     let peer = node.peers()[0];
-    assert!(node.wait_for(WAIT, |e| e.iter().any(|e| matches!(e, Event::Disconnected { .. }))));
+    assert!(node.wait_for(WAIT, |e| e.iter().any(|e| matches!(e, NodeEvent::Disconnected { .. }))));
     assert_eq!(node.score(peer), 100);
     assert_eq!(node.disconnect_reason(peer), Some(Disconnect::Misbehaving));
 }
 
 #[test]
 fn an_oversized_filterload_scores_100() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let big = FilterLoad { data: vec![0xff; 36_001], hash_funcs: 5, tweak: 0, flags: 0 };
     c.send(&Message::FilterLoad(big)).unwrap();
@@ -375,7 +376,7 @@ fn an_oversized_filterload_scores_100() {
 
 #[test]
 fn an_oversized_filteradd_element_scores_100() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&TestKey::from_seed("a")))).unwrap();
     c.send(&Message::FilterAdd(FilterAdd { element: vec![1; 521] })).unwrap();
@@ -385,20 +386,20 @@ fn an_oversized_filteradd_element_scores_100() {
 
 #[test]
 fn sendaddrv2_after_verack_disconnects() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::SendAddrV2).unwrap();
     assert!(c.wait_closed(WAIT));
     assert!(node.wait_for(WAIT, |e| e
         .iter()
-        .any(|e| matches!(e, Event::Disconnected { reason: Disconnect::Protocol(_), .. }))));
+        .any(|e| matches!(e, NodeEvent::Disconnected { reason: Disconnect::Protocol(_), .. }))));
 }
 
 #[test]
 fn bloom_messages_to_a_node_without_node_bloom_disconnect() {
     let chain = SharedChain::with_blocks(1);
     let node =
-        NodeHandle::start_with(&chain, NodeConfig::default().with_services(NODE_NETWORK)).unwrap();
+        TestNode::start_with(&chain, NodeConfig::default().with_services(NODE_NETWORK)).unwrap();
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     c.send(&Message::FilterLoad(filter_for(&TestKey::from_seed("a")))).unwrap();
     assert!(c.wait_closed(WAIT));
@@ -407,7 +408,7 @@ fn bloom_messages_to_a_node_without_node_bloom_disconnect() {
 
 #[test]
 fn a_locator_above_101_hashes_disconnects() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     let mut payload = Vec::new();
     70240i32.encode(&mut payload);
@@ -424,7 +425,7 @@ fn a_locator_above_101_hashes_disconnects() {
 
 #[test]
 fn an_obsolete_client_version_is_disconnected() {
-    let node = NodeHandle::start(&SharedChain::with_blocks(1));
+    let node = TestNode::start(&SharedChain::with_blocks(1));
     let mut c = RawClient::connect(node.addr()).unwrap();
     let mut v = dashlite_testkit::client::spv_version(0, 0);
     v.version = 70_220;
@@ -437,7 +438,7 @@ fn messages_before_the_handshake_are_ignored() {
     // On v1: a node that speaks v2 takes any first bytes other than a v1 `version` for a v2
     // key, as Dash Core does.
     let config = NodeConfig::default().with_transport(NodeTransport::V1Only);
-    let node = NodeHandle::start_with(&SharedChain::with_blocks(1), config).expect("node");
+    let node = TestNode::start_with(&SharedChain::with_blocks(1), config).expect("node");
     let mut c = RawClient::connect(node.addr()).unwrap();
     c.send(&Message::GetAddr).unwrap();
     c.send(&Message::FilterAdd(FilterAdd { element: vec![1] })).unwrap();
@@ -449,7 +450,7 @@ fn messages_before_the_handshake_are_ignored() {
 #[test]
 fn stop_and_restart_on_the_same_port_serves_the_same_chain() {
     let chain = SharedChain::with_blocks(7);
-    let mut node = NodeHandle::start(&chain);
+    let mut node = TestNode::start(&chain);
     let addr = node.addr();
     let mut c = spv_client(addr, SPV_SERVICES);
     node.stop();
@@ -467,7 +468,7 @@ fn stop_and_restart_on_the_same_port_serves_the_same_chain() {
 #[test]
 fn explicit_announce_repeats_the_tip() {
     let chain = SharedChain::with_blocks(5);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     until_pong(&mut c, 2);
     node.announce();
@@ -489,7 +490,7 @@ fn a_block_can_pay_given_scripts_and_carry_given_transactions() {
 #[test]
 fn headers2_replies_are_capped_at_2000_below_protocol_70235() {
     let chain = SharedChain::with_blocks(2_050);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = RawClient::connect(node.addr()).unwrap();
     let mut v = dashlite_testkit::client::spv_version(SPV_SERVICES, 0);
     v.version = 70_230;
@@ -500,7 +501,7 @@ fn headers2_replies_are_capped_at_2000_below_protocol_70235() {
 #[test]
 fn new_blocks_are_announced_as_headers_to_a_sendheaders_client() {
     let chain = SharedChain::with_blocks(10);
-    let node = NodeHandle::start(&chain);
+    let node = TestNode::start(&chain);
     let mut c = spv_client(node.addr(), 0);
     c.send(&Message::SendHeaders).unwrap();
     c.send(&Message::GetHeaders(GetHeaders::new(
@@ -521,7 +522,7 @@ fn new_blocks_are_announced_as_headers_to_a_sendheaders_client() {
 fn recording_can_be_turned_off_for_benchmarks() {
     let chain = SharedChain::with_blocks(1);
     let config = NodeConfig { record_messages: false, ..NodeConfig::default() };
-    let node = NodeHandle::start_with(&chain, config).unwrap();
+    let node = TestNode::start_with(&chain, config).unwrap();
     let mut c = spv_client(node.addr(), SPV_SERVICES);
     until_pong(&mut c, 1);
     assert_eq!(node.count("ping"), 0);

@@ -28,7 +28,7 @@ use dashlite_testkit::chain::COIN;
 use dashlite_testkit::harness::{MachineClient, MachineConfig, GUARD};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::node::{NODE_BLOOM, NODE_HEADERS_COMPRESSED, NODE_NETWORK};
-use dashlite_testkit::{Disconnect, Forgery, Mode, NodeConfig, NodeHandle, SharedChain};
+use dashlite_testkit::{Disconnect, Forgery, Mode, NodeConfig, SharedChain, TestNode};
 
 fn now_ms() -> Time {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Time)
@@ -77,15 +77,15 @@ fn is_synced_at(height: u32) -> impl Fn(&Event) -> bool {
 
 struct Scenario {
     chain: SharedChain,
-    evil: NodeHandle,
-    honest: Vec<NodeHandle>,
+    evil: TestNode,
+    honest: Vec<TestNode>,
     client: MachineClient,
 }
 
 impl Scenario {
     /// The client dials the malicious node alone; [`Scenario::add_honest`] adds the others.
     fn alone(chain: SharedChain, mode: Mode, config: impl FnOnce(&mut MachineConfig)) -> Self {
-        let evil = NodeHandle::start_with(&chain, NodeConfig::default().with_mode(mode))
+        let evil = TestNode::start_with(&chain, NodeConfig::default().with_mode(mode))
             .expect("malicious node");
         let honest = dashlite_testkit::start_nodes(&chain, 2);
         let mut c = MachineConfig::new(&[evil.addr()]);
@@ -97,7 +97,7 @@ impl Scenario {
 
     /// The client dials all three nodes at once.
     fn together(chain: SharedChain, mode: Mode, config: impl FnOnce(&mut MachineConfig)) -> Self {
-        let evil = NodeHandle::start_with(&chain, NodeConfig::default().with_mode(mode))
+        let evil = TestNode::start_with(&chain, NodeConfig::default().with_mode(mode))
             .expect("malicious node");
         let honest = dashlite_testkit::start_nodes(&chain, 2);
         let mut c = MachineConfig::new(&[evil.addr(), honest[0].addr(), honest[1].addr()]);
@@ -107,7 +107,7 @@ impl Scenario {
     }
 
     fn add_honest(&mut self) {
-        for addr in self.honest.iter().map(NodeHandle::addr) {
+        for addr in self.honest.iter().map(TestNode::addr) {
             self.client.with(move |m| m.add_peer(addr, now_ms()));
         }
     }
@@ -126,7 +126,7 @@ impl Scenario {
     /// Whether the client bans the malicious node's address (and not the honest ones', which
     /// share its IP).
     fn evil_banned(&self) -> bool {
-        let honest: Vec<SocketAddr> = self.honest.iter().map(NodeHandle::addr).collect();
+        let honest: Vec<SocketAddr> = self.honest.iter().map(TestNode::addr).collect();
         let evil = self.evil.addr();
         self.client.with(move |m| {
             let now = now_ms();
@@ -144,7 +144,7 @@ impl Scenario {
         assert!(
             self.evil.wait_for(GUARD, |ev| ev.iter().any(|e| matches!(
                 e,
-                dashlite_testkit::Event::Disconnected { reason: Disconnect::PeerClosed, .. }
+                dashlite_testkit::NodeEvent::Disconnected { reason: Disconnect::PeerClosed, .. }
             ))),
             "the malicious node saw the client close the connection"
         );
@@ -172,8 +172,8 @@ impl Scenario {
 #[test]
 fn handshake_messages_reach_the_testkit_in_dash_core_order() {
     let chain = SharedChain::with_blocks(5);
-    let compressed = NodeHandle::start(&chain);
-    let plain = NodeHandle::start_with(
+    let compressed = TestNode::start(&chain);
+    let plain = TestNode::start_with(
         &chain,
         NodeConfig::default().with_services(NODE_NETWORK | NODE_BLOOM),
     )
@@ -192,7 +192,7 @@ fn handshake_messages_reach_the_testkit_in_dash_core_order() {
     for (node, announce) in [(&compressed, "sendheaders2"), (&plain, "sendheaders")] {
         assert!(node.wait_for(GUARD, |ev| {
             ev.iter().any(|e| {
-                matches!(e, dashlite_testkit::Event::Received { message: Message::GetAddr, .. })
+                matches!(e, dashlite_testkit::NodeEvent::Received { message: Message::GetAddr, .. })
             })
         }));
         let received = node.received(0);
@@ -216,8 +216,8 @@ fn handshake_messages_reach_the_testkit_in_dash_core_order() {
 fn peers_below_70221_or_without_bloom_are_refused() {
     let chain = SharedChain::with_blocks(5);
     let old =
-        NodeHandle::start_with(&chain, NodeConfig::default().with_version(70220)).expect("node");
-    let no_bloom = NodeHandle::start_with(
+        TestNode::start_with(&chain, NodeConfig::default().with_version(70220)).expect("node");
+    let no_bloom = TestNode::start_with(
         &chain,
         NodeConfig::default().with_services(NODE_NETWORK | NODE_HEADERS_COMPRESSED),
     )
@@ -231,7 +231,7 @@ fn peers_below_70221_or_without_bloom_are_refused() {
     for node in [&old, &no_bloom] {
         assert!(node.wait_for(GUARD, |ev| ev
             .iter()
-            .any(|e| matches!(e, dashlite_testkit::Event::Disconnected { .. }))));
+            .any(|e| matches!(e, dashlite_testkit::NodeEvent::Disconnected { .. }))));
         // Refused at its version: ours was the only message it got, no verack, no filter.
         assert_eq!(node.commands(0), ["version"]);
     }
@@ -330,7 +330,7 @@ fn headers2_above_8000_are_oversized_and_the_fifth_drops_the_peer() {
 #[test]
 fn a_lying_start_height_is_not_believed_from_one_peer() {
     let chain = SharedChain::with_blocks(20);
-    let evil = NodeHandle::start_with(
+    let evil = TestNode::start_with(
         &chain,
         NodeConfig::default().with_mode(Mode::LyingStartHeight(1_000_000)),
     )
@@ -495,17 +495,17 @@ fn the_address_book_fills_from_addr_and_addrv2_and_survives_a_restart() {
     // `new` answers with `addrv2`. Each also lists an address only it knows.
     let only_in_addr = closed_port();
     let only_in_addrv2 = closed_port();
-    let mut old = NodeHandle::start_with(
+    let mut old = TestNode::start_with(
         &chain,
         NodeConfig { addresses: vec![only_in_addr], ..NodeConfig::default().with_version(70222) },
     )
     .expect("node");
-    let mut new = NodeHandle::start_with(
+    let mut new = TestNode::start_with(
         &chain,
         NodeConfig { addresses: vec![only_in_addrv2], ..NodeConfig::default() },
     )
     .expect("node");
-    let third = NodeHandle::start(&chain);
+    let third = TestNode::start(&chain);
 
     let mut config = MachineConfig::new(&[]);
     config.target = 2;
@@ -516,7 +516,7 @@ fn the_address_book_fills_from_addr_and_addrv2_and_survives_a_restart() {
     for node in [&old, &new] {
         assert!(node.wait_for(GUARD, |ev| ev.iter().any(|e| matches!(
             e,
-            dashlite_testkit::Event::Received { message: Message::GetAddr, .. }
+            dashlite_testkit::NodeEvent::Received { message: Message::GetAddr, .. }
         ))));
     }
     assert!(!old.commands(0).contains(&"sendaddrv2".to_owned()));
@@ -549,9 +549,10 @@ fn the_address_book_fills_from_addr_and_addrv2_and_survives_a_restart() {
     client.wait_ready(third.addr());
     // (The client is ready once it has the testkit's verack, which may be before the testkit
     // has read ours.)
-    assert!(third.wait_for(GUARD, |ev| ev
-        .iter()
-        .any(|e| matches!(e, dashlite_testkit::Event::Received { message: Message::Verack, .. }))));
+    assert!(third.wait_for(GUARD, |ev| ev.iter().any(|e| matches!(
+        e,
+        dashlite_testkit::NodeEvent::Received { message: Message::Verack, .. }
+    ))));
     assert_eq!(third.commands(0)[..3], ["version", "sendaddrv2", "verack"]);
     client.stop();
 }
@@ -625,7 +626,7 @@ fn a_slowloris_peer_is_dropped_as_stalled_while_requests_wait() {
 #[test]
 fn a_peer_that_never_answers_pings_times_out() {
     let chain = SharedChain::with_blocks(5);
-    let mute = NodeHandle::start_with(
+    let mute = TestNode::start_with(
         &chain,
         NodeConfig::default().with_mode(Mode::Stall { command: Some("ping".into()) }),
     )
@@ -643,12 +644,12 @@ fn a_peer_that_never_answers_pings_times_out() {
 #[test]
 fn a_stalled_peer_is_replaced_by_another_address() {
     let chain = SharedChain::with_blocks(10);
-    let staller = NodeHandle::start_with(
+    let staller = TestNode::start_with(
         &chain,
         NodeConfig::default().with_mode(Mode::Stall { command: Some("getheaders2".into()) }),
     )
     .expect("node");
-    let honest = NodeHandle::start(&chain);
+    let honest = TestNode::start(&chain);
     let mut config = MachineConfig::new(&[staller.addr()]);
     config.timeouts = short(|t| t.stall = SECOND);
     let mut client = MachineClient::start(config);

@@ -5,14 +5,14 @@ use dashlite::machine::Event;
 use dashlite::p2p::{DisconnectReason, V2Policy};
 use dashlite::sync::SyncEvent;
 use dashlite_testkit::harness::{MachineClient, MachineConfig};
-use dashlite_testkit::{NodeConfig, NodeHandle, NodeTransport, SharedChain};
+use dashlite_testkit::{NodeConfig, NodeTransport, SharedChain, TestNode};
 
 fn synced_at(height: u32) -> impl Fn(&Event) -> bool {
     move |e| matches!(e, Event::Sync(SyncEvent::Synced { height: h }) if *h == height)
 }
 
-fn node(chain: &SharedChain, transport: NodeTransport) -> NodeHandle {
-    NodeHandle::start_with(chain, NodeConfig::default().with_transport(transport))
+fn node(chain: &SharedChain, transport: NodeTransport) -> TestNode {
+    TestNode::start_with(chain, NodeConfig::default().with_transport(transport))
         .expect("testkit node")
 }
 

@@ -175,6 +175,9 @@ fun main() {
         "logging" to ::logging,
         "client errors" to ::clientErrors,
         "client sync" to ::clientSync,
+        "builder reuse" to ::builderReuse,
+        "named peer" to ::namedPeer,
+        "event flow" to ::eventFlow,
     )
     for ((name, suite) in suites) {
         suite()

@@ -405,6 +405,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_client_stop(uint64_t ptr
 uint64_t uniffi_dashlite_ffi_fn_method_client_subscribe(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_FOR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_FOR
+uint64_t uniffi_dashlite_ffi_fn_method_client_sync_for(uint64_t ptr, RustBuffer time
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SYNC_STATUS
 RustBuffer uniffi_dashlite_ffi_fn_method_client_sync_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -463,6 +468,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(uint64_t ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(uint64_t ptr, double rate, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FILTER_RELOADS_ONLY
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_FILTER_RELOADS_ONLY
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(uint64_t ptr, int8_t enabled, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_GOVERNANCE
@@ -1194,6 +1204,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_client_subscribe(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_FOR
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_FOR
+uint16_t uniffi_dashlite_ffi_checksum_method_client_sync_for(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_SYNC_STATUS
 uint16_t uniffi_dashlite_ffi_checksum_method_client_sync_status(void
@@ -1245,6 +1261,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FALSE_POSITIVE_RATE
 uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FILTER_RELOADS_ONLY
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_FILTER_RELOADS_ONLY
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only(void
     
 );
 #endif

@@ -38,7 +38,9 @@
 //! expected: the baseline is wrong for this chain (its transactions make more element tests
 //! than assumed), not the filter. The estimator then re-baselines: the expected rate is scaled
 //! by the rate measured since the previous drift (up to [`MAX_BASELINE_SCALE`]×). A wrong
-//! baseline costs two reloads, never a storm.
+//! baseline costs two reloads, never a storm. Once the scale is at its cap, a quick repeat is
+//! not signalled at all: the estimator survives the reloads it asks for (the sync engine
+//! keeps it across `filterload`s), so no peer, honest or not, can make it reload forever.
 
 /// Default drift multiple: signal when the rate is credibly this many times the expected one.
 pub const DEFAULT_DRIFT_MULTIPLE: f64 = 4.0;
@@ -227,6 +229,14 @@ impl FpEstimator {
             threshold_rate: alternative,
         };
         if let Some((t, f)) = self.since_drift {
+            if t < STORM_WINDOW_TXS && t > 0 && self.scale >= MAX_BASELINE_SCALE {
+                // Reloads did not help and the baseline is as high as it goes: the peer matches
+                // more than any filter of ours explains (one that matches everything, say),
+                // and another reload would only fetch the same blocks again.
+                self.since_drift = Some((0, 0));
+                self.reset();
+                return None;
+            }
             if t < STORM_WINDOW_TXS && t > 0 {
                 // The freshly reloaded filter drifted at once: learn this chain's baseline.
                 let measured = f as f64 / t as f64 / expected;

@@ -115,6 +115,17 @@ fn a_wrong_baseline_costs_a_few_reloads_not_a_storm() {
 }
 
 #[test]
+fn a_peer_matching_everything_forever_costs_a_few_reloads_not_a_storm() {
+    // Every transaction matches, whatever we load (a filter that matches every coinbase on a
+    // chain of coinbase-only blocks looks the same): the expected rate can be scaled by at most
+    // MAX_BASELINE_SCALE, and after that no drift is signalled however often it repeats.
+    let mut est = FpEstimator::new(EstimatorConfig::new(0.0067));
+    let drifts = run(&mut est, 1, 20_000, 1, 1.0);
+    assert!((1..=3).contains(&drifts.len()), "{} drifts", drifts.len());
+    assert_eq!(est.baseline_scale(), MAX_BASELINE_SCALE);
+}
+
+#[test]
 fn the_estimate_carries_a_wilson_interval() {
     let mut est = FpEstimator::new(EstimatorConfig {
         half_life_txs: f64::INFINITY,

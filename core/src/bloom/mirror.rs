@@ -44,13 +44,23 @@
 
 use std::collections::VecDeque;
 
-use super::policy::FilterAction;
 use super::{BloomError, BloomFilter};
 use crate::chain::merkle::{MatchedTxid, MerkleError};
 use crate::encode::Encode;
 use crate::hash::Txid;
 use crate::tx::Transaction;
-use crate::wire::{MerkleBlock, MAX_SCRIPT_ELEMENT_SIZE};
+use crate::wire::{FilterAdd, FilterLoad, MerkleBlock, MAX_SCRIPT_ELEMENT_SIZE};
+
+/// What the filter policy sends to every peer, and each peer's [`FilterMirror`] records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterAction {
+    /// Nothing: every element is already in the filter.
+    None,
+    /// `filteradd` messages, in order; each element is at most 520 bytes.
+    Add(Vec<FilterAdd>),
+    /// A fresh `filterload`.
+    Reload(FilterLoad),
+}
 
 /// The most updates the mirror holds back behind an unfetched announcement. Beyond it the
 /// oldest outstanding announcement is given up as not found (the mirror becomes a possible

@@ -1,5 +1,5 @@
+use super::mirror::FilterAction;
 use super::mirror::*;
-use super::policy::FilterAction;
 use super::testgen::{p2pkh, serve_filtered_block, World};
 use super::{BloomFilter, BLOOM_UPDATE_ALL};
 use crate::encode::{Decode, Encode};

@@ -8,11 +8,14 @@
 
 mod convert;
 pub mod estimator;
+pub mod layout;
 pub mod mirror;
 mod murmur3;
 pub mod policy;
 mod relevance;
 
+#[cfg(test)]
+mod band_tests;
 #[cfg(test)]
 mod estimator_tests;
 #[cfg(test)]
@@ -25,18 +28,17 @@ mod testgen;
 mod tests;
 
 pub use estimator::{BlockSample, Drift, EstimatorConfig, FpEstimator, RateEstimate};
-pub use mirror::{FilterMirror, MirrorError, TxDelivery, TxSource};
+pub use mirror::{FilterAction, FilterMirror, MirrorError, TxDelivery, TxSource};
 pub use murmur3::murmur3_32;
-pub use policy::{FilterAction, FilterPolicy, PolicyConfig, ReloadReason, WatchItem, WatchUpdate};
+pub use policy::{
+    FilterPolicy, FilterTarget, FilterUpdates, PolicyConfig, ReloadReason, WatchUpdate,
+};
 pub use relevance::is_matchable_in_merkle_block;
 
 use crate::encode::{write_bytes, Decode, DecodeError, DecodeErrorKind, Encode, Reader};
 use crate::tx::OutPoint;
 
-/// `MAX_BLOOM_FILTER_SIZE`: the largest filter, in bytes.
-pub const MAX_BLOOM_FILTER_SIZE: usize = 36_000;
-/// `MAX_HASH_FUNCS`: the most hash functions a filter may use.
-pub const MAX_HASH_FUNCS: u32 = 50;
+pub use crate::wire::{MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS};
 /// `BLOOM_UPDATE_NONE`: the peer never adds to the filter.
 pub const BLOOM_UPDATE_NONE: u8 = 0;
 /// `BLOOM_UPDATE_ALL`: the peer adds the outpoint of every matching output.
@@ -187,6 +189,12 @@ impl BloomFilter {
     fn bit_index(&self, i: u32, element: &[u8]) -> usize {
         let seed = i.wrapping_mul(SEED_MULTIPLIER).wrapping_add(self.tweak);
         murmur3_32(seed, element) as usize % (self.data.len() * 8)
+    }
+
+    /// The bits `element` sets (none for an empty filter).
+    pub(crate) fn bit_indices<'a>(&'a self, element: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let n = if self.data.is_empty() { 0 } else { self.hash_funcs };
+        (0..n).map(move |i| self.bit_index(i, element))
     }
 
     /// Adds an element (no-op on an empty filter).

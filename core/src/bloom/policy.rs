@@ -38,45 +38,89 @@
 //! peer before its rate drifts. `update` in [`PolicyConfig`] selects NONE or P2PUBKEY_ONLY
 //! instead (for example for a wallet that only watches and re-requests anyway).
 //!
-//! ## Reload instead of `filteradd`
-//! The filter is sized for the watch list plus headroom (the gap-limit lookahead grows it; each
-//! received payment adds an outpoint). New elements go out as `filteradd` until either the
-//! headroom is used up or the predicted rate `(1 - (1-fill)·e^{-k·a/m})^k` after the `a`
-//! additions, over our copy and the fullest peer copy (their BLOOM_UPDATE insertions count),
-//! exceeds [`PolicyConfig::reload_multiple`] × the rate the filter was designed for; then, or
-//! when an element is over 520 bytes (which `filteradd` cannot carry), a fresh `filterload`
-//! is built. A reload resets every peer's copy, so it also answers a drifted peer.
+//! ## The rate a peer sees: within [configured / 4, configured × 2] at all times
+//! The real rate of a filter is `fill^k` (the fraction of bits set to the power of the hash
+//! count), what a peer holding it matches by chance. With `p` the configured rate:
+//! * A `filterload` is built by [`super::layout`] at [`PolicyConfig::load_multiple`] (1.5) ×
+//!   `p`: the smallest rung of a size ladder that holds the elements at or below it, padded
+//!   with decoy bits up to it, so a one-element wallet and a ten-thousand-element wallet
+//!   both start at 1.5 `p`.
+//! * New elements go out as `filteradd` (raising the rate) while the rate they would give,
+//!   computed exactly by inserting them into our copy and into every peer copy (their
+//!   BLOOM_UPDATE insertions count), stays at or below [`PolicyConfig::reload_multiple`]
+//!   (2) × `p`; past it the filter is rebuilt and reloaded, back at 1.5 `p`. A peer copy that
+//!   its own insertions push past the bound gets our filter again
+//!   ([`FilterPolicy::peer_needs_reload`]). An element over 520 bytes, which `filteradd`
+//!   cannot carry, also forces a reload.
+//! * The rate only falls at a reload, to 1.5 `p`, so it never drops below `p`.
 //!
-//! The same tweak (drawn once from the injected RNG) is kept across reloads and peers, as
-//! bitcoinj does: different tweaks over the same elements let peers intersect the filters.
+//! Dash Core's limits (36,000 bytes, 50 hash functions) cap this: at the default rate the top
+//! rung holds about 20,000 elements at twice `p`. Beyond that a reload cannot lower the
+//! rate, the filter holds every element without decoys and its rate rises with the wallet
+//! (the reload point is then the last load's rate × 2 / 1.5, so peers' copies are still
+//! reset when their insertions raise it by that much).
+//!
+//! ## Reloads cannot be intersected below `p`
+//! The tweak (drawn once from the injected RNG, or kept from the stored filter after a
+//! restart) and the hash count are kept across reloads and peers; a reload keeps the size
+//! while the elements fit it and otherwise doubles it, and its decoy bits project onto the
+//! set bits of the last `filterload` ([`super::layout`] has the argument). So a decoy of the
+//! new filter that misses every bit of the elements added since was a decoy of the old one.
+//! The additions took the rate from 1.5 `p` to 2 `p`, so they own a share `2^{1/k}/1.5^{1/k}
+//! - 1` of the set bits, and a decoy of the new filter (rate 1.5 `p`) avoids them with
+//! probability `(2 - (4/3)^{1/k})^k` (0.74 at `k` = 10): the decoys two successive filters
+//! have in common stay at about 1.1 `p`. Loading at `p` instead would leave about 0.48 `p`.
+//! Over many reloads the decoys common to *all* filters do shrink, by that factor per reload:
+//! elements added later set bits no earlier filter had, so no layout can keep a wallet that
+//! grew from 40 to 3,000 elements hidden in the 40-element filter's decoys (the bench
+//! `bloom_privacy` prints both figures).
+
+//! ## What `filteradd` reveals
+//! A `filteradd` carries the exact element: the peer learns with certainty that the address
+//! hash, key or outpoint is ours (a new lookahead address, the outpoint of a payment just
+//! received), which decoys cannot hide. [`FilterUpdates::Reload`] sends a rebuilt
+//! `filterload` instead: the peer then learns which bits turned on (decoy bits only ever
+//! turn off), so its candidates for the new elements are the scripts matching the new filter
+//! through at least one of those bits: the new elements among decoys, about `k·b/ones` of the
+//! decoy rate for `b` new bits. That costs a full filter (up to 36,000 bytes) to every peer
+//! for each change of the watch list, and a rebuild of the filter.
 
 use std::collections::{BTreeSet, HashSet};
 
-use rand::RngCore;
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 
-use super::mirror::FilterMirror;
+use super::layout;
+use super::mirror::{FilterAction, FilterMirror};
+use super::BLOOM_UPDATE_P2PUBKEY_ONLY;
 use super::{BloomError, BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_NONE};
-use super::{BLOOM_UPDATE_P2PUBKEY_ONLY, MAX_BLOOM_FILTER_SIZE};
 use crate::tx::{OutPoint, Script};
 use crate::wire::{FilterAdd, FilterLoad, MAX_SCRIPT_ELEMENT_SIZE};
 
 /// The default false-positive rate per element tested (see the module docs for the numbers).
 pub const DEFAULT_FALSE_POSITIVE_RATE: f64 = 0.0005;
-/// Headroom over the current element count, as a fraction of it.
-pub const DEFAULT_HEADROOM_RATIO: f64 = 0.5;
-/// Headroom at least this many elements: two BIP44 chains of a 20-address lookahead step
-/// plus a few dozen new outpoints fit without a reload.
-pub const DEFAULT_MIN_HEADROOM: u32 = 100;
-/// Reload when the predicted rate reaches this multiple of the target.
+/// Reload when the rate would pass this multiple of the target: the upper end of the
+/// band the rate is kept in.
 pub const DEFAULT_RELOAD_MULTIPLE: f64 = 2.0;
-/// The most elements a filter is sized for: Dash Core gives a filter of `n` elements
-/// `floor(floor(288,000 / n) · ln 2)` hash functions, which is 0 (a filter that contains
-/// everything) beyond 144,000 elements. A larger watch list gets an overfull filter instead.
-pub const MAX_CAPACITY: u32 = (MAX_BLOOM_FILTER_SIZE as u32 * 8) / 2;
+/// A `filterload` is built at this multiple of the target, so that a reload's decoys in
+/// common with the filter it replaces stay at the target or above (see the module docs).
+pub const DEFAULT_LOAD_MULTIPLE: f64 = 1.5;
 /// Element tests Dash Core makes for an ordinary unmatched transaction (txid, two output
 /// pushes, two prevouts, two scriptSigs of two pushes): converts the per-element rate into a
 /// per-transaction one for the estimator.
 pub const DEFAULT_TESTS_PER_TX: f64 = 9.0;
+
+/// How new watch items reach the peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FilterUpdates {
+    /// `filteradd` while the rate stays in its band (the default: a few dozen bytes per
+    /// element), a reload past it. Each `filteradd` tells the peer an element exactly.
+    #[default]
+    Add,
+    /// Always a rebuilt `filterload`: no element is sent in clear, for a full filter per
+    /// change of the watch list (see the module docs).
+    Reload,
+}
 
 /// How the policy builds and maintains the filter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,12 +129,13 @@ pub struct PolicyConfig {
     pub false_positive_rate: f64,
     /// The update mode sent in `nFlags`.
     pub update: BloomUpdate,
-    /// Headroom over the element count, as a fraction of it.
-    pub headroom_ratio: f64,
-    /// Headroom of at least this many elements.
-    pub min_headroom: u32,
-    /// Reload once the predicted rate reaches this multiple of the target.
+    /// Reload once the rate would pass this multiple of the target (at least 1).
     pub reload_multiple: f64,
+    /// Build each `filterload` at this multiple of the target (between 1 and
+    /// `reload_multiple`).
+    pub load_multiple: f64,
+    /// `filteradd` or reloads for new watch items.
+    pub updates: FilterUpdates,
     /// Element tests per unmatched transaction, for the per-transaction rate.
     pub tests_per_tx: f64,
 }
@@ -100,9 +145,9 @@ impl Default for PolicyConfig {
         PolicyConfig {
             false_positive_rate: DEFAULT_FALSE_POSITIVE_RATE,
             update: BloomUpdate::All,
-            headroom_ratio: DEFAULT_HEADROOM_RATIO,
-            min_headroom: DEFAULT_MIN_HEADROOM,
             reload_multiple: DEFAULT_RELOAD_MULTIPLE,
+            load_multiple: DEFAULT_LOAD_MULTIPLE,
+            updates: FilterUpdates::Add,
             tests_per_tx: DEFAULT_TESTS_PER_TX,
         }
     }
@@ -121,7 +166,7 @@ impl PolicyConfig {
 
 /// Something the wallet wants to see transactions for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WatchItem {
+pub enum FilterTarget {
     /// A P2PKH address: the 20-byte hash160 of its public key.
     PubkeyHash([u8; 20]),
     /// A P2SH address: the 20-byte hash160 of its redeem script.
@@ -134,42 +179,31 @@ pub enum WatchItem {
     P2pkPubkey(Vec<u8>),
 }
 
-impl WatchItem {
+impl FilterTarget {
     /// The item for an output script: P2PKH and P2SH by their hash, P2PK by its key,
     /// anything else by its pushes.
-    pub fn from_script_pubkey(script: &Script) -> WatchItem {
+    pub fn from_script_pubkey(script: &Script) -> FilterTarget {
         if let Some(h) = script.p2pkh_hash() {
-            WatchItem::PubkeyHash(h)
+            FilterTarget::PubkeyHash(h)
         } else if let Some(h) = script.p2sh_hash() {
-            WatchItem::ScriptHash(h)
+            FilterTarget::ScriptHash(h)
         } else if let Some(key) = script.p2pk_pubkey() {
-            WatchItem::P2pkPubkey(key.to_vec())
+            FilterTarget::P2pkPubkey(key.to_vec())
         } else {
-            WatchItem::Script(script.clone())
+            FilterTarget::Script(script.clone())
         }
     }
 
     /// The filter elements for this item (empty for a script without pushes).
     pub fn elements(&self) -> Vec<Vec<u8>> {
         match self {
-            WatchItem::PubkeyHash(h) | WatchItem::ScriptHash(h) => vec![h.to_vec()],
-            WatchItem::Script(s) => s.pushes().map(<[u8]>::to_vec).collect(),
-            WatchItem::OutPoint(o) => vec![o.to_array().to_vec()],
-            WatchItem::P2pkPubkey(k) if k.is_empty() => vec![],
-            WatchItem::P2pkPubkey(k) => vec![k.clone()],
+            FilterTarget::PubkeyHash(h) | FilterTarget::ScriptHash(h) => vec![h.to_vec()],
+            FilterTarget::Script(s) => s.pushes().map(<[u8]>::to_vec).collect(),
+            FilterTarget::OutPoint(o) => vec![o.to_array().to_vec()],
+            FilterTarget::P2pkPubkey(k) if k.is_empty() => vec![],
+            FilterTarget::P2pkPubkey(k) => vec![k.clone()],
         }
     }
-}
-
-/// What to send to every peer (and record in each peer's [`FilterMirror`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FilterAction {
-    /// Nothing: every element is already in the filter.
-    None,
-    /// `filteradd` messages, in order; each element is at most 520 bytes.
-    Add(Vec<FilterAdd>),
-    /// A fresh `filterload`.
-    Reload(FilterLoad),
 }
 
 /// Why the policy chose a `filterload` over `filteradd`.
@@ -177,9 +211,10 @@ pub enum FilterAction {
 pub enum ReloadReason {
     /// An element over 520 bytes, which `filteradd` cannot carry.
     ElementTooLarge(usize),
-    /// More additions than the headroom the filter was sized with.
-    HeadroomExhausted,
-    /// The predicted false-positive rate after the additions is too high.
+    /// [`FilterUpdates::Reload`]: new elements always go out in a `filterload`.
+    ReloadsOnly,
+    /// The false-positive rate after the additions (on the fullest copy) would pass the
+    /// reload threshold.
     FalsePositiveRate(f64),
     /// Asked for (or a peer's copy drifted).
     Requested,
@@ -202,36 +237,62 @@ pub struct WatchUpdate {
 pub struct FilterPolicy {
     config: PolicyConfig,
     tweak: u32,
-    items: HashSet<WatchItem>,
+    hash_funcs: u32,
+    items: HashSet<FilterTarget>,
     /// Elements inserted into `filter` (the last load plus the additions since).
     in_filter: BTreeSet<Vec<u8>>,
     /// Our copy: the last `filterload` plus our `filteradd`s, without any peer's updates.
     filter: BloomFilter,
-    /// The element count the filter was sized for.
-    capacity: u32,
-    additions_since_load: u32,
+    /// The last `filterload`, without the additions since: the filter the next reload's
+    /// decoys must project onto.
+    loaded: BloomFilter,
+    /// Its real rate.
+    load_rate: f64,
+    /// Whether Dash Core's size limit kept it above its target.
+    capped: bool,
+    /// Draws the decoy bits.
+    rng: StdRng,
 }
 
 impl FilterPolicy {
     /// A policy with a tweak drawn from `rng` and a filter over `items`.
     pub fn new<R: RngCore + ?Sized>(
         config: PolicyConfig,
-        items: impl IntoIterator<Item = WatchItem>,
+        items: impl IntoIterator<Item = FilterTarget>,
+        rng: &mut R,
+    ) -> Result<FilterPolicy, BloomError> {
+        FilterPolicy::resume(config, items, None, rng)
+    }
+
+    /// A policy continuing from `previous`, the filter peers were last sent (stored across a
+    /// restart): its tweak is kept and, with the same hash count, its layout, so peers are not
+    /// handed a second, independent filter. Without it, as [`FilterPolicy::new`].
+    pub fn resume<R: RngCore + ?Sized>(
+        config: PolicyConfig,
+        items: impl IntoIterator<Item = FilterTarget>,
+        previous: Option<&BloomFilter>,
         rng: &mut R,
     ) -> Result<FilterPolicy, BloomError> {
         if !(config.false_positive_rate > 0.0 && config.false_positive_rate < 1.0) {
             return Err(BloomError::BadFalsePositiveRate);
         }
+        let reload_multiple = config.reload_multiple.max(1.0);
+        let load_multiple = config.load_multiple.clamp(1.0, reload_multiple);
+        let config = PolicyConfig { reload_multiple, load_multiple, ..config };
+        let tweak = previous.map_or_else(|| rng.next_u32(), BloomFilter::tweak);
         let mut policy = FilterPolicy {
             config,
-            tweak: rng.next_u32(),
+            tweak,
+            hash_funcs: layout::hash_funcs_for(config.reload_multiple * config.false_positive_rate),
             items: items.into_iter().collect(),
             in_filter: BTreeSet::new(),
-            filter: BloomFilter::new(1, config.false_positive_rate, 0, 0)?,
-            capacity: 1,
-            additions_since_load: 0,
+            filter: BloomFilter { data: Vec::new(), hash_funcs: 0, tweak, flags: 0 },
+            loaded: BloomFilter { data: Vec::new(), hash_funcs: 0, tweak, flags: 0 },
+            load_rate: 0.0,
+            capped: false,
+            rng: StdRng::seed_from_u64(rng.next_u64()),
         };
-        policy.rebuild()?;
+        policy.rebuild(previous);
         Ok(policy)
     }
 
@@ -250,13 +311,8 @@ impl FilterPolicy {
         FilterLoad::from(&self.filter)
     }
 
-    /// The element count the current filter was sized for.
-    pub fn capacity(&self) -> u32 {
-        self.capacity
-    }
-
     /// The watch items.
-    pub fn items(&self) -> impl Iterator<Item = &WatchItem> {
+    pub fn items(&self) -> impl Iterator<Item = &FilterTarget> {
         self.items.iter()
     }
 
@@ -268,15 +324,15 @@ impl FilterPolicy {
     }
 
     /// Adds watch items. New elements become `filteradd`s (to send to every peer and record in
-    /// every mirror) unless a reload is better; `rescan_from` is passed through when the filter
+    /// every mirror) unless a reload is due; `rescan_from` is passed through when the filter
     /// changed: for a lookahead extension it is the height of the block in which the wallet saw
     /// the lookahead key used, since later blocks were filtered without the new keys.
     ///
     /// `peers` are the mirrors of the peers' copies: with `BLOOM_UPDATE_ALL` they hold more
-    /// than ours, and the predicted rate is taken over the fullest of them.
+    /// than ours, and the rate after the additions is taken over the fullest of them.
     pub fn watch<'a>(
         &mut self,
-        items: impl IntoIterator<Item = WatchItem>,
+        items: impl IntoIterator<Item = FilterTarget>,
         rescan_from: Option<u32>,
         peers: impl IntoIterator<Item = &'a FilterMirror>,
     ) -> WatchUpdate {
@@ -309,7 +365,6 @@ impl FilterPolicy {
             .map(|element| {
                 self.filter.insert(&element);
                 self.in_filter.insert(element.clone());
-                self.additions_since_load += 1;
                 FilterAdd { element }
             })
             .collect();
@@ -318,44 +373,47 @@ impl FilterPolicy {
 
     /// Stops watching items (a spent outpoint, a removed address). A Bloom filter cannot
     /// forget: they leave the filter at the next reload.
-    pub fn forget(&mut self, items: impl IntoIterator<Item = WatchItem>) {
+    pub fn forget(&mut self, items: impl IntoIterator<Item = FilterTarget>) {
         for item in items {
             self.items.remove(&item);
         }
     }
 
-    /// Rebuilds the filter from the watch list (same tweak, fresh headroom) and returns the
+    /// Rebuilds the filter from the watch list (same tweak and hash count, the same or a
+    /// doubled size, decoys projecting onto the last `filterload`) and returns the
     /// `filterload` for every peer.
     pub fn reload(&mut self) -> FilterLoad {
-        // The policy's rate is validated in `new` and the capacity is ≥ 1, so this cannot
-        // fail; keep the old filter if it somehow did.
-        let _ = self.rebuild();
+        let previous = self.loaded.clone();
+        self.rebuild(Some(&previous));
         self.filter_load()
     }
 
     /// Whether a peer's copy (its mirror, grown by the peer's own BLOOM_UPDATE insertions)
-    /// has drifted past [`PolicyConfig::reload_multiple`] × the target: send it
-    /// [`FilterPolicy::filter_load`] again.
+    /// has passed [`FilterPolicy::reload_threshold`]: send it [`FilterPolicy::filter_load`]
+    /// again.
     pub fn peer_needs_reload(&self, mirror: &FilterMirror) -> bool {
-        mirror.filter().is_some_and(|f| {
-            !f.is_match_all()
-                && f.false_positive_rate()
-                    > self.config.reload_multiple * self.design_false_positive_rate()
-        })
+        mirror
+            .filter()
+            .is_some_and(|f| !f.is_match_all() && f.false_positive_rate() > self.reload_threshold())
     }
 
-    /// The rate the current filter was designed for, at its full capacity: the configured
-    /// one, or higher where Dash Core's 36,000-byte limit capped the size. Reload thresholds
-    /// are multiples of it.
-    pub fn design_false_positive_rate(&self) -> f64 {
-        let fresh = BloomFilter::from_parts(
-            vec![0; self.filter.data().len()],
-            self.filter.hash_funcs(),
-            0,
-            0,
-        );
-        let designed = fresh.map_or(1.0, |f| f.false_positive_rate_after(u64::from(self.capacity)));
-        designed.max(self.config.false_positive_rate)
+    /// The real rate of the last `filterload`: [`PolicyConfig::load_multiple`] × the
+    /// configured rate, or higher where Dash Core's 36,000-byte limit caps the size.
+    pub fn load_false_positive_rate(&self) -> f64 {
+        self.load_rate
+    }
+
+    /// The rate past which the filter is reloaded: [`PolicyConfig::reload_multiple`] × the
+    /// configured rate, or, where the size limit kept the last load above its target, that
+    /// load's rate × `reload_multiple / load_multiple`.
+    pub fn reload_threshold(&self) -> f64 {
+        let c = &self.config;
+        let upper = c.reload_multiple * c.false_positive_rate;
+        if self.capped {
+            upper.max(self.load_rate * c.reload_multiple / c.load_multiple)
+        } else {
+            upper
+        }
     }
 
     fn reload_reason<'a>(
@@ -366,41 +424,32 @@ impl FilterPolicy {
         if let Some(e) = new_elements.iter().find(|e| e.len() > MAX_SCRIPT_ELEMENT_SIZE) {
             return Some(ReloadReason::ElementTooLarge(e.len()));
         }
-        let headroom =
-            self.capacity.saturating_sub(self.in_filter.len() as u32 - self.additions_since_load);
-        let additions = self.additions_since_load as u64 + new_elements.len() as u64;
-        if additions > u64::from(headroom) {
-            return Some(ReloadReason::HeadroomExhausted);
+        if self.config.updates == FilterUpdates::Reload {
+            return Some(ReloadReason::ReloadsOnly);
         }
-        let added = new_elements.len() as u64;
-        let predicted = peers
-            .filter(|f| !f.is_match_all())
-            .map(|f| f.false_positive_rate_after(added))
-            .fold(self.filter.false_positive_rate_after(added), f64::max);
-        if predicted > self.config.reload_multiple * self.design_false_positive_rate() {
-            return Some(ReloadReason::FalsePositiveRate(predicted));
-        }
-        None
+        let after = |f: &BloomFilter| {
+            let mut f = f.clone();
+            new_elements.iter().for_each(|e| f.insert(e));
+            f.false_positive_rate()
+        };
+        let rate =
+            peers.filter(|f| !f.is_match_all()).map(after).fold(after(&self.filter), f64::max);
+        (rate > self.reload_threshold()).then_some(ReloadReason::FalsePositiveRate(rate))
     }
 
-    fn rebuild(&mut self) -> Result<(), BloomError> {
+    fn rebuild(&mut self, previous: Option<&BloomFilter>) {
         let elements: BTreeSet<Vec<u8>> = self.items.iter().flat_map(|i| i.elements()).collect();
-        let n = elements.len() as f64;
-        let headroom = (n * self.config.headroom_ratio).max(f64::from(self.config.min_headroom));
-        let capacity = ((n + headroom).ceil() as u64).clamp(1, u64::from(MAX_CAPACITY)) as u32;
-        let mut filter = BloomFilter::new(
-            capacity,
-            self.config.false_positive_rate,
+        (self.filter, self.capped) = layout::build(
+            &elements,
+            self.config.load_multiple * self.config.false_positive_rate,
+            self.hash_funcs,
             self.tweak,
             self.config.flags(),
-        )?;
-        for e in &elements {
-            filter.insert(e);
-        }
-        self.filter = filter;
-        self.capacity = capacity;
+            previous,
+            &mut self.rng,
+        );
+        self.load_rate = self.filter.false_positive_rate();
+        self.loaded = self.filter.clone();
         self.in_filter = elements;
-        self.additions_since_load = 0;
-        Ok(())
     }
 }

@@ -1,11 +1,11 @@
-use super::mirror::FilterMirror;
+use super::mirror::{FilterAction, FilterMirror};
 use super::policy::*;
 use super::testgen::{p2pkh, serve_filtered_block, World};
 use super::{BloomFilter, BloomUpdate, BLOOM_UPDATE_ALL, BLOOM_UPDATE_P2PUBKEY_ONLY};
 use crate::encode::{Decode, Encode};
 use crate::hash::{hash160, Txid};
 use crate::tx::{OutPoint, Script, Transaction, TxIn, TxOut};
-use crate::wire::{FilterLoad, MAX_SCRIPT_ELEMENT_SIZE};
+use crate::wire::MAX_SCRIPT_ELEMENT_SIZE;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -14,8 +14,8 @@ fn rng() -> StdRng {
     StdRng::seed_from_u64(42)
 }
 
-fn pkh(i: u8) -> WatchItem {
-    WatchItem::PubkeyHash(hash160(&[i; 33]))
+fn pkh(i: u8) -> FilterTarget {
+    FilterTarget::PubkeyHash(hash160(&[i; 33]))
 }
 
 fn no_peers() -> [&'static FilterMirror; 0] {
@@ -31,7 +31,7 @@ fn push_script(len: usize) -> Script {
     } else {
         vec![0x4d, len as u8, (len >> 8) as u8]
     };
-    s.extend(std::iter::repeat(0xab).take(len));
+    s.extend(std::iter::repeat_n(0xab, len));
     s.push(0x87);
     Script::new(s)
 }
@@ -40,37 +40,38 @@ fn push_script(len: usize) -> Script {
 fn watch_items_become_the_elements_bip37_matches() {
     let key = [2u8; 33];
     let hash = hash160(&key);
-    assert_eq!(WatchItem::from_script_pubkey(&p2pkh(&hash)), WatchItem::PubkeyHash(hash));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2pkh(&hash)), FilterTarget::PubkeyHash(hash));
     let p2sh = Script::new([&[0xa9, 0x14][..], &hash, &[0x87]].concat());
-    assert_eq!(WatchItem::from_script_pubkey(&p2sh), WatchItem::ScriptHash(hash));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2sh), FilterTarget::ScriptHash(hash));
     let p2pk = Script::new([&[33u8][..], &key, &[0xac]].concat());
-    assert_eq!(WatchItem::from_script_pubkey(&p2pk), WatchItem::P2pkPubkey(key.to_vec()));
+    assert_eq!(FilterTarget::from_script_pubkey(&p2pk), FilterTarget::P2pkPubkey(key.to_vec()));
     let multisig = Script::new([&[0x51, 33][..], &key, &[33], &[3; 33], &[0x52, 0xae]].concat());
-    let item = WatchItem::from_script_pubkey(&multisig);
+    let item = FilterTarget::from_script_pubkey(&multisig);
     assert_eq!(item.elements(), vec![key.to_vec(), vec![3; 33]], "pushes only, no opcodes");
     let outpoint = OutPoint::new(Txid::from_byte_array([9; 32]), 3);
-    assert_eq!(WatchItem::OutPoint(outpoint).elements(), vec![outpoint.to_array().to_vec()]);
-    assert!(WatchItem::Script(Script::new(vec![0x51])).elements().is_empty());
+    assert_eq!(FilterTarget::OutPoint(outpoint).elements(), vec![outpoint.to_array().to_vec()]);
+    assert!(FilterTarget::Script(Script::new(vec![0x51])).elements().is_empty());
 }
 
 #[test]
-fn the_filter_holds_every_element_with_headroom_and_the_injected_tweak() {
-    let items = vec![pkh(1), pkh(2), WatchItem::P2pkPubkey(vec![3; 33])];
+fn the_filter_holds_every_element_at_the_configured_rate_and_the_injected_tweak() {
+    let items = vec![pkh(1), pkh(2), FilterTarget::P2pkPubkey(vec![3; 33])];
     let policy = FilterPolicy::new(PolicyConfig::default(), items.clone(), &mut rng()).unwrap();
     let tweak = rng().next_u32();
     assert_eq!(policy.filter().tweak(), tweak);
     assert_eq!(policy.filter().flags(), BLOOM_UPDATE_ALL);
-    // 3 elements + the minimum headroom of 100.
-    assert_eq!(policy.capacity(), 103);
-    let mut expected = BloomFilter::new(103, DEFAULT_FALSE_POSITIVE_RATE, tweak, 1).unwrap();
+    assert_eq!(policy.filter().hash_funcs(), 10);
+    assert_eq!(policy.filter().data().len(), 1_125, "the lowest rung, padded with decoys");
     for item in &items {
         for e in item.elements() {
             assert!(policy.filter().contains(&e));
-            expected.insert(e);
         }
     }
-    assert_eq!(policy.filter(), &expected);
-    assert_eq!(policy.filter_load(), FilterLoad::from(&expected));
+    let rate = policy.filter().false_positive_rate();
+    let load = DEFAULT_LOAD_MULTIPLE * DEFAULT_FALSE_POSITIVE_RATE;
+    assert!((load..load * 1.01).contains(&rate), "{rate}");
+    assert_eq!(policy.load_false_positive_rate(), rate);
+    assert_eq!(policy.reload_threshold(), DEFAULT_RELOAD_MULTIPLE * DEFAULT_FALSE_POSITIVE_RATE);
     // Configurable: another rate and update mode.
     let config = PolicyConfig {
         false_positive_rate: 0.01,
@@ -79,7 +80,9 @@ fn the_filter_holds_every_element_with_headroom_and_the_injected_tweak() {
     };
     let other = FilterPolicy::new(config, items, &mut rng()).unwrap();
     assert_eq!(other.filter().flags(), BLOOM_UPDATE_P2PUBKEY_ONLY);
-    assert!(other.filter().data().len() < policy.filter().data().len());
+    assert!(other.filter().hash_funcs() < policy.filter().hash_funcs());
+    let rate = other.filter().false_positive_rate();
+    assert!((0.015..0.01515).contains(&rate), "{rate}");
     assert!(FilterPolicy::new(PolicyConfig { false_positive_rate: 0.0, ..config }, [], &mut rng())
         .is_err());
 }
@@ -91,7 +94,7 @@ fn new_watch_items_go_to_every_peer_as_filteradd() {
     for m in &mut mirrors {
         m.on_filterload_sent(BloomFilter::try_from(policy.filter_load()).unwrap());
     }
-    let outpoint = WatchItem::OutPoint(OutPoint::new(Txid::from_byte_array([5; 32]), 1));
+    let outpoint = FilterTarget::OutPoint(OutPoint::new(Txid::from_byte_array([5; 32]), 1));
     let update = policy.watch([pkh(2), outpoint.clone(), pkh(1)], None, &mirrors);
     let FilterAction::Add(adds) = &update.action else { panic!("{update:?}") };
     assert_eq!(adds.len(), 2, "the already watched item is not sent again");
@@ -107,9 +110,9 @@ fn new_watch_items_go_to_every_peer_as_filteradd() {
 #[test]
 fn a_push_over_520_bytes_is_never_sent_as_filteradd() {
     let mut policy = FilterPolicy::new(PolicyConfig::default(), [pkh(1)], &mut rng()).unwrap();
-    let ok = policy.watch([WatchItem::Script(push_script(520))], None, no_peers());
+    let ok = policy.watch([FilterTarget::Script(push_script(520))], None, no_peers());
     assert!(matches!(&ok.action, FilterAction::Add(a) if a[0].element.len() == 520));
-    let big = WatchItem::Script(push_script(521));
+    let big = FilterTarget::Script(push_script(521));
     let update = policy.watch([big.clone()], Some(3), no_peers());
     assert_eq!(update.reload_reason, Some(ReloadReason::ElementTooLarge(521)));
     let FilterAction::Reload(load) = &update.action else { panic!("{update:?}") };
@@ -127,7 +130,7 @@ proptest! {
         for (i, len) in lens.iter().enumerate() {
             let mut script = push_script(*len).into_bytes();
             script.push(i as u8); // distinct scripts
-            let item = WatchItem::Script(Script::new(script));
+            let item = FilterTarget::Script(Script::new(script));
             let update = policy.watch([item], None, [&mirror]);
             if let FilterAction::Add(adds) = &update.action {
                 prop_assert!(adds.iter().all(|a| a.element.len() <= MAX_SCRIPT_ELEMENT_SIZE));
@@ -139,33 +142,39 @@ proptest! {
 }
 
 #[test]
-fn additions_beyond_the_headroom_reload_at_the_first_one_over() {
-    let items: Vec<WatchItem> = (0..10).map(pkh).collect();
-    let mut policy = FilterPolicy::new(PolicyConfig::default(), items, &mut rng()).unwrap();
-    assert_eq!(policy.capacity(), 110);
-    for i in 0..100u8 {
-        let update = policy.watch([pkh(100 + i)], None, no_peers());
-        assert!(matches!(update.action, FilterAction::Add(_)), "addition {i}: {update:?}");
+fn reloads_only_mode_never_sends_filteradd() {
+    let config = PolicyConfig { updates: FilterUpdates::Reload, ..PolicyConfig::default() };
+    let mut policy = FilterPolicy::new(config, [pkh(1)], &mut rng()).unwrap();
+    let before = policy.filter().clone();
+    let update = policy.watch([pkh(2)], Some(9), no_peers());
+    assert_eq!(update.reload_reason, Some(ReloadReason::ReloadsOnly));
+    assert_eq!(update.rescan_from, Some(9));
+    let FilterAction::Reload(load) = update.action else { panic!("{update:?}") };
+    let after = BloomFilter::try_from(load).unwrap();
+    assert!(after.contains(pkh(2).elements()[0].as_slice()));
+    assert_eq!((after.tweak(), after.data().len()), (before.tweak(), before.data().len()));
+    // Only the new element's bits are new: decoys stay within the old filter's bits.
+    let mut new_only = BloomFilter::from_parts(vec![0; 1_125], 10, before.tweak(), 0).unwrap();
+    new_only.insert(&pkh(2).elements()[0]);
+    for (i, (&a, &b)) in before.data().iter().zip(after.data()).enumerate() {
+        assert_eq!(b & !a & !new_only.data()[i], 0, "byte {i}");
     }
-    let update = policy.watch([pkh(250)], None, no_peers());
-    assert_eq!(update.reload_reason, Some(ReloadReason::HeadroomExhausted));
-    assert!(matches!(update.action, FilterAction::Reload(_)));
-    // 111 elements and the minimum headroom again.
-    assert_eq!(policy.capacity(), 111 + 100);
-    assert!(matches!(policy.watch([pkh(251)], None, no_peers()).action, FilterAction::Add(_)));
+    assert_eq!(policy.watch([pkh(2)], None, no_peers()).action, FilterAction::None);
 }
 
 #[test]
 fn a_peer_copy_filled_by_its_updates_forces_a_reload_at_the_threshold_and_not_before() {
-    let items: Vec<WatchItem> = (0..50).map(pkh).collect();
+    let items: Vec<FilterTarget> = (0..50).map(pkh).collect();
     let policy = FilterPolicy::new(PolicyConfig::default(), items, &mut rng()).unwrap();
     let mut mirror = FilterMirror::new();
     mirror.on_sent(&FilterAction::Reload(policy.filter_load())).unwrap();
     // BLOOM_UPDATE_ALL outpoints fill the peer's copy beyond our own.
-    let threshold = DEFAULT_RELOAD_MULTIPLE * policy.design_false_positive_rate();
+    let threshold = policy.reload_threshold();
     let mut outpoints = 0u32;
     loop {
-        let predicted = mirror.filter().unwrap().false_positive_rate_after(1);
+        let mut after = mirror.filter().unwrap().clone();
+        after.insert(&pkh(200).elements()[0]);
+        let predicted = after.false_positive_rate();
         let mut probe = policy.clone();
         let update = probe.watch([pkh(200)], None, [&mirror]);
         if predicted > threshold {
@@ -180,7 +189,7 @@ fn a_peer_copy_filled_by_its_updates_forces_a_reload_at_the_threshold_and_not_be
         outpoints += 1;
         assert!(outpoints < 1_000);
     }
-    assert!(outpoints > 40, "the headroom absorbs the first insertions: {outpoints}");
+    assert!(outpoints > 20, "the band absorbs the first insertions: {outpoints}");
     for more in 0u8..20 {
         mirror.on_filteradd_sent(&[more; 37]).unwrap();
     }
@@ -197,9 +206,11 @@ fn lookahead_payment_is_found_after_filteradd() {
     let world = World::new(7, 60);
     let gap = 20;
     // The wallet watches keys 0..20 (its gap-limit lookahead).
-    let initial: Vec<WatchItem> =
-        (0..gap).map(|i| WatchItem::PubkeyHash(world.key_hash(i))).collect();
-    let config = PolicyConfig { false_positive_rate: 1e-6, ..PolicyConfig::default() };
+    let initial: Vec<FilterTarget> =
+        (0..gap).map(|i| FilterTarget::PubkeyHash(world.key_hash(i))).collect();
+    // A band wide enough for the 16 additions below to stay filteradds.
+    let config =
+        PolicyConfig { false_positive_rate: 1e-6, reload_multiple: 4.0, ..PolicyConfig::default() };
     let mut policy = FilterPolicy::new(config, initial, &mut rng()).unwrap();
     let mut mirror = FilterMirror::new();
     mirror.on_sent(&FilterAction::Reload(policy.filter_load())).unwrap();
@@ -228,8 +239,8 @@ fn lookahead_payment_is_found_after_filteradd() {
     assert_eq!(matched, vec![block[1].clone()], "the payment to key 31 is not matched yet");
 
     // The wallet sees key 15 used and extends its lookahead to 15 + 20.
-    let extension: Vec<WatchItem> =
-        (gap..15 + gap + 1).map(|i| WatchItem::PubkeyHash(world.key_hash(i))).collect();
+    let extension: Vec<FilterTarget> =
+        (gap..15 + gap + 1).map(|i| FilterTarget::PubkeyHash(world.key_hash(i))).collect();
     let update = policy.watch(extension, Some(height), [&mirror]);
     assert_eq!(update.rescan_from, Some(height), "re-request from the block that used key 15");
     let FilterAction::Add(adds) = &update.action else { panic!("{update:?}") };
@@ -250,13 +261,14 @@ fn lookahead_payment_is_found_after_filteradd() {
     assert_eq!(mirror.filter(), Some(&peer));
 }
 
-/// The same with a small headroom: the extension is a reload, still with the rescan height.
+/// The same where the additions pass the reload point: the extension is a reload, still with
+/// the rescan height.
 #[test]
-fn lookahead_extension_beyond_the_headroom_reloads_and_still_rescans() {
-    let config = PolicyConfig { min_headroom: 5, headroom_ratio: 0.0, ..PolicyConfig::default() };
+fn lookahead_extension_past_the_reload_point_reloads_and_still_rescans() {
+    let config = PolicyConfig { reload_multiple: 1.0, ..PolicyConfig::default() };
     let mut policy = FilterPolicy::new(config, (0..20).map(pkh), &mut rng()).unwrap();
     let update = policy.watch((20..36).map(pkh), Some(500), no_peers());
-    assert_eq!(update.reload_reason, Some(ReloadReason::HeadroomExhausted));
+    assert!(matches!(update.reload_reason, Some(ReloadReason::FalsePositiveRate(_))));
     assert_eq!(update.rescan_from, Some(500));
     let FilterAction::Reload(load) = update.action else { panic!() };
     let filter = BloomFilter::try_from(load).unwrap();
@@ -265,7 +277,7 @@ fn lookahead_extension_beyond_the_headroom_reloads_and_still_rescans() {
 
 #[test]
 fn forgotten_items_leave_at_the_next_reload() {
-    let spent = WatchItem::OutPoint(OutPoint::new(Txid::from_byte_array([1; 32]), 0));
+    let spent = FilterTarget::OutPoint(OutPoint::new(Txid::from_byte_array([1; 32]), 0));
     let mut policy =
         FilterPolicy::new(PolicyConfig::default(), [pkh(1), spent.clone()], &mut rng()).unwrap();
     policy.forget([spent.clone()]);
@@ -281,8 +293,8 @@ fn forgotten_items_leave_at_the_next_reload() {
 #[test]
 fn expected_transaction_rate_follows_the_filter() {
     let policy = FilterPolicy::new(PolicyConfig::default(), [pkh(1)], &mut rng()).unwrap();
-    let fresh = policy.filter().false_positive_rate_after(policy.capacity().into());
-    let empty = BloomFilter::new(policy.capacity(), DEFAULT_FALSE_POSITIVE_RATE, 0, 0).unwrap();
+    let fresh = policy.filter().false_positive_rate();
+    let empty = BloomFilter::from_parts(vec![0; 100], 10, 0, 0).unwrap();
     assert_eq!(policy.expected_tx_false_positive_rate(&empty), 0.0);
     let full = BloomFilter::from_parts(vec![0xff; 8], 3, 0, 0).unwrap();
     assert_eq!(policy.expected_tx_false_positive_rate(&full), 1.0);

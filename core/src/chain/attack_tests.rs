@@ -159,16 +159,23 @@ fn a_forged_chain_at_pow_limit_from_a_checkpoint_with_its_window_is_refused_at_h
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!((out.unchecked, t.tip().hash), (0, honest.tip().hash));
 
-    // From the checkpoint alone the first 23 cannot be checked: they pass, the 24th not.
-    let mut t = tree(&base.blocks[23..], config(U256::ZERO, 100));
-    let out = t.accept_headers_from(ATTACKER, &fake, NOW);
-    assert_eq!((out.accepted, out.unchecked), (23, 23));
-    assert!(matches!(invalid(&out), ValidationError::BadDifficulty { .. }));
+    // From the checkpoint alone the first 23 could not be checked: such a start is refused.
+    let alone = HeaderTree::new(
+        params(),
+        config(U256::ZERO, 100),
+        MemoryHeaderStore::new(),
+        &base.blocks[23..],
+    );
+    assert!(
+        matches!(alone, Err(ChainError::StartNotPinned { headers: 1, needed: 24, .. })),
+        "{:?}",
+        alone.map(|t| t.tip())
+    );
 }
 
-/// The checkpoint-only start (no window), a forged chain of 800 minimum-difficulty headers
-/// on it (deep enough that the honest fork point leaves the headers kept in memory), and an
-/// honest chain of 40.
+/// The checkpoint with its window, a forged chain of 800 minimum-difficulty headers on it
+/// (valid under the devnet rules, deep enough that the honest fork point leaves the headers
+/// kept in memory), and an honest chain of 40.
 fn deep_forgery() -> (Chain, Headers, Chain, Headers) {
     let base = Chain::base();
     let mut forged = base.clone();
@@ -182,11 +189,11 @@ fn deep_forgery() -> (Chain, Headers, Chain, Headers) {
 #[test]
 fn below_minimum_chain_work_a_fork_with_more_work_wins_however_deep() {
     let (forged, fake, honest, real) = deep_forgery();
-    let start = forged.blocks[23];
+    let start = &forged.blocks[..24];
     let minimum = honest.blocks[24 + 30].chain_work;
     assert!(forged.tip().chain_work < minimum && honest.tip().chain_work > forged.tip().chain_work);
 
-    let mut t = tree(&[start], config(minimum, 2000));
+    let mut t = tree(start, config(minimum, 2000));
     for batch in fake.chunks(200) {
         let out = t.accept_headers_from(ATTACKER, batch, NOW);
         assert!(out.error.is_none(), "{:?}", out.error);
@@ -201,7 +208,7 @@ fn below_minimum_chain_work_a_fork_with_more_work_wins_however_deep() {
     assert_eq!(change.connected.len(), 40);
     assert_eq!(t.tip().hash, honest.tip().hash);
     assert!(t.has_minimum_work());
-    assert_eq!(t.store().len(), 41);
+    assert_eq!(t.store().len(), 24 + 40);
     // The forged headers stay as a fork within the forger's budget.
     assert!(t.in_memory() <= (HISTORY_WINDOW + DEFAULT_MAX_FORK_DEPTH) as usize + 2000);
 
@@ -217,7 +224,7 @@ fn below_minimum_chain_work_a_fork_with_more_work_wins_however_deep() {
 fn once_the_chain_has_the_minimum_work_deep_forks_are_refused() {
     let (forged, fake, _, real) = deep_forgery();
     // With no minimum work the forged chain counts as proven: the honest fork is too deep.
-    let mut t = tree(&[forged.blocks[23]], config(U256::ZERO, 2000));
+    let mut t = tree(&forged.blocks[..24], config(U256::ZERO, 2000));
     assert!(t.accept_headers_from(ATTACKER, &fake, NOW).error.is_none());
     let out = t.accept_headers_from(HONEST, &real, NOW);
     let v = invalid(&out);

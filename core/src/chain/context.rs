@@ -41,8 +41,8 @@ pub fn min_version(params: &Params, height: u32) -> i32 {
     }
 }
 
-/// What [`check_contextual`] could not check because the history was too short (a chain
-/// started from a trusted checkpoint less than a DGW window ago).
+/// What [`check_contextual`] did not check: the history was too short, or the header is
+/// pinned by a checkpoint above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Skipped {
     /// nBits was not compared with the required value.
@@ -55,17 +55,22 @@ pub struct Skipped {
 /// (checkpoint rules, which need the block index, are the tree's): nBits ("bad-diffbits"),
 /// time after the median time past ("time-too-old"), time at most 2 hours past `now`
 /// ("time-too-new"), minimum version ("bad-version"). Rules whose inputs lie before the known
-/// history are reported in [`Skipped`] instead of failing.
+/// history are reported in [`Skipped`] instead of failing, and so is nBits when `pinned` (the
+/// header lies below a checkpoint that commits to it: its proof of work is checked against
+/// the nBits it claims by [`check_proof_of_work`](crate::chain::check_proof_of_work)).
 pub fn check_contextual<H: ChainHistory + ?Sized>(
     params: &Params,
     header: &BlockHeader,
     history: &H,
     now: u64,
+    pinned: bool,
 ) -> Result<Skipped, ValidationError> {
     let height = history.last().height + 1;
     let mut skipped = Skipped::default();
-    match next_work_required(&params.pow, history, header.time) {
-        Ok(expected) => {
+    let required =
+        if pinned { None } else { Some(next_work_required(&params.pow, history, header.time)) };
+    match required {
+        Some(Ok(expected)) => {
             let legacy =
                 params.network == Network::Mainnet && height <= MAINNET_LEGACY_DIFFICULTY_HEIGHT;
             let ok = if legacy {
@@ -77,8 +82,8 @@ pub fn check_contextual<H: ChainHistory + ?Sized>(
                 return Err(ValidationError::BadDifficulty { height, expected, got: header.bits });
             }
         }
-        Err(NextWorkError::InsufficientHistory { .. }) => skipped.difficulty = true,
-        Err(NextWorkError::Unsupported { height }) => {
+        None | Some(Err(NextWorkError::InsufficientHistory { .. })) => skipped.difficulty = true,
+        Some(Err(NextWorkError::Unsupported { height })) => {
             return Err(ValidationError::UnsupportedHeight { height })
         }
     }
@@ -155,20 +160,20 @@ mod tests {
             nonce: 0,
         };
         let now = 10_000;
-        assert!(check_contextual(params, &header(1006), &h, now).is_ok());
+        assert!(check_contextual(params, &header(1006), &h, now, false).is_ok());
         assert_eq!(
-            check_contextual(params, &header(1005), &h, now),
+            check_contextual(params, &header(1005), &h, now, false),
             Err(ValidationError::TimeTooOld { height: 111, time: 1005, median: 1005 })
         );
-        assert!(check_contextual(params, &header(17_200), &h, now).is_ok());
+        assert!(check_contextual(params, &header(17_200), &h, now, false).is_ok());
         assert_eq!(
-            check_contextual(params, &header(17_201), &h, now),
+            check_contextual(params, &header(17_201), &h, now, false),
             Err(ValidationError::TimeTooNew { height: 111, time: 17_201, now })
         );
         let mut old = header(1006);
         old.version = 3;
         assert_eq!(
-            check_contextual(params, &old, &h, now),
+            check_contextual(params, &old, &h, now, false),
             Err(ValidationError::BadVersion { height: 111, version: 3, min: 4 })
         );
     }

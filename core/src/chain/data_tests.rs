@@ -4,7 +4,7 @@
 //! Most tests take a header's hash from the next header's `prev_blockhash` (independent of our
 //! X11); the tests that hash check that X11 gives the same.
 
-use super::testdata::{shared_file, HeaderFile};
+use super::testdata::{shared_records as csv, HeaderFile};
 use super::*;
 use crate::chain::dgw::SliceHistory;
 use crate::network::Network;
@@ -19,11 +19,6 @@ fn summaries(file: &HeaderFile) -> Vec<BlockSummary> {
             bits: h.bits,
         })
         .collect()
-}
-
-fn csv(name: &str) -> Vec<CheckpointRecord> {
-    let text = shared_file(&format!("data/checkpoints/{name}"));
-    parse_checkpoint_csv(std::str::from_utf8(&text).expect("UTF-8 CSV")).expect("valid CSV")
 }
 
 fn files() -> [(Network, HeaderFile, &'static str); 2] {
@@ -172,29 +167,6 @@ fn checkpoint_csv_chain_work_matches_the_real_headers_between_rows() {
             assert_eq!(stored.chain_work, r.chain_work, "{name} {}", r.height);
         }
     }
-}
-
-#[test]
-fn a_chain_can_start_from_a_single_csv_checkpoint() {
-    let file = HeaderFile::mainnet();
-    let pairs = file.with_hashes();
-    let start = *csv("mainnet.csv").iter().find(|r| r.height == 1_737_216).expect("row");
-    let params = Network::Mainnet.params();
-    let mut tree = HeaderTree::new(
-        params,
-        TreeConfig::for_network(params),
-        MemoryHeaderStore::new(),
-        &[start.into()],
-    )
-    .unwrap();
-    let from = (start.height - file.first_height) as usize + 1;
-    let out = tree.accept_headers(&pairs[from..from + 100], u64::from(u32::MAX));
-    assert!(out.error.is_none(), "{:?}", out.error);
-    // DGW needs the 24 blocks before a header: the 23 headers right after the checkpoint
-    // cannot have their nBits recomputed (PoW against their own nBits still holds); all
-    // rules hold from the 24th on.
-    assert_eq!(out.unchecked, 23);
-    assert_eq!(tree.tip().height, start.height + 100);
 }
 
 /// Which hash a tampered header is offered with.

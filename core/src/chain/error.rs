@@ -209,6 +209,24 @@ pub enum ChainError {
     /// The store is empty and no trusted start (checkpoint or genesis) was given.
     #[error("the header store is empty and no trusted start header was given")]
     NoStart,
+    /// The trusted start leaves headers whose nBits cannot be checked: on a network whose
+    /// difficulty retargets, a chain started above genesis needs the 24 headers
+    /// DarkGravityWave averages, or a checkpoint that pins the headers after it
+    /// ([`crate::chain::trusted_start`]).
+    #[error(
+        "a chain cannot start at height {height} from {headers} trusted header(s): it needs \
+         {needed}, or a checkpoint at most {max} blocks above it pinning the headers whose \
+         difficulty cannot be checked",
+        max = crate::chain::start::MAX_PIN_DISTANCE
+    )]
+    StartNotPinned {
+        /// Height of the last trusted header.
+        height: u32,
+        /// Trusted headers given.
+        headers: usize,
+        /// Trusted headers needed without a pinning checkpoint.
+        needed: usize,
+    },
     /// The in-memory tree lost track of the stored tip (a bug; the tree reloads from the
     /// store).
     #[error("header tree and store disagree")]
@@ -220,7 +238,10 @@ impl ChainError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             ChainError::Invalid(e) => e.misbehavior_score(),
-            ChainError::Store(_) | ChainError::NoStart | ChainError::Inconsistent => 0,
+            ChainError::Store(_)
+            | ChainError::NoStart
+            | ChainError::StartNotPinned { .. }
+            | ChainError::Inconsistent => 0,
         }
     }
 }

@@ -20,16 +20,18 @@ mod attack_tests;
 #[cfg(test)]
 mod data_tests;
 #[cfg(test)]
-mod testdata;
+mod engine_attack_tests;
 #[cfg(test)]
-mod window_tests;
+mod start_tests;
+#[cfg(test)]
+mod testdata;
 
 pub use batch::{decompress_headers2, default_threads, hash_headers_parallel};
-pub use checkpoints::{parse_checkpoint_csv, CheckpointRecord, Checkpoints};
+pub use checkpoints::Checkpoints;
 pub use dgw::{next_work_required, BlockSummary, ChainHistory, NextWorkError};
 pub use error::{ChainError, ValidationError};
 pub use pow::{block_work, check_proof_of_work};
-pub use start::start_headers;
+pub use start::{is_usable_start, trusted_start, MAX_PIN_DISTANCE};
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 pub use tree::{
     trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, TipChange,

@@ -1,9 +1,16 @@
 //! Chain test helpers over the real chain data (`../shared/data`).
 
 use crate::hash::BlockHash;
+use crate::network::{parse_checkpoint_csv, CheckpointRecord};
 use crate::wire::BlockHeader;
 
 pub use crate::test_support::{shared_file, vectors};
+
+/// The records of `shared/data/checkpoints/<name>` (one every 576 blocks).
+pub fn shared_records(name: &str) -> Vec<CheckpointRecord> {
+    let text = shared_file(&format!("data/checkpoints/{name}"));
+    parse_checkpoint_csv(std::str::from_utf8(&text).expect("UTF-8 CSV")).expect("valid CSV")
+}
 
 /// A run of real consecutive headers: `shared/data/headers/<file>`, first at `first_height`.
 pub struct HeaderFile {

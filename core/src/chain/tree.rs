@@ -11,16 +11,16 @@
 //! on every core first ([`crate::chain::batch`]); the rules never hash.
 
 use crate::chain::batch::{default_threads, hash_headers_parallel};
-use crate::chain::checkpoints::{CheckpointRecord, Checkpoints};
+use crate::chain::checkpoints::Checkpoints;
 use crate::chain::context::{check_contextual, Skipped};
 use crate::chain::dgw::{retarget_interval, BlockSummary, ChainHistory};
 use crate::chain::error::{ChainError, ValidationError};
 use crate::chain::pow::{block_work, check_proof_of_work, pow_limit};
-use crate::chain::start::start_headers;
+use crate::chain::start::trusted_start;
 use crate::chain::store::{ChainUpdate, HeaderStore, StoredHeader};
 use crate::chain::uint::U256;
 use crate::hash::BlockHash;
-use crate::network::{Params, PowParams};
+use crate::network::{CheckpointRecord, Params, PowParams};
 use crate::wire::{BlockHeader, HashedHeader};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -49,7 +49,8 @@ pub const MAX_REMEMBERED_INVALID: usize = 1024;
 pub struct TreeConfig {
     /// A header whose branch leaves the best chain more than this many blocks below the tip
     /// is rejected with [`ValidationError::ForkTooDeep`], once the best chain has
-    /// `minimum_chain_work` (below it the limit is [`MAX_UNPROVEN_FORK_DEPTH`]).
+    /// `minimum_chain_work` and has reached every checkpoint (before, the limit is
+    /// [`MAX_UNPROVEN_FORK_DEPTH`]).
     pub max_fork_depth: u32,
     /// Hashes required at their heights; no fork is accepted below the highest one reached.
     pub checkpoints: Checkpoints,
@@ -95,8 +96,8 @@ impl TipChange {
 pub struct AcceptOutcome {
     /// Headers accepted (or already known) before the first error.
     pub accepted: usize,
-    /// Accepted headers whose nBits or median-time rule could not be checked because the
-    /// history before them starts at the trusted checkpoint.
+    /// Accepted headers whose nBits or median-time rule was not checked: the history before
+    /// them starts at the trusted start, or a checkpoint above them pins them.
     pub unchecked: usize,
     /// The net change of the best chain, if it changed.
     pub tip_change: Option<TipChange>,
@@ -130,6 +131,9 @@ pub struct HeaderTree<S: HeaderStore> {
     invalid_order: VecDeque<BlockHash>,
     /// The best verified ChainLock applied to the best chain: (height, hash).
     chain_lock: Option<(u32, BlockHash)>,
+    /// A single-header start and the checkpoint that pins the headers after it: heights in
+    /// `(start, pin]` are not checked by DGW ([`trusted_start`]).
+    pinned: Option<(u32, u32)>,
 }
 
 /// What [`HeaderTree::apply_chain_lock`] did.
@@ -175,33 +179,31 @@ impl From<CheckpointRecord> for StoredHeader {
 }
 
 impl<S: HeaderStore> HeaderTree<S> {
-    /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint, a
-    /// window of consecutive headers ending at one, or genesis), which is only checked for
-    /// linkage and against the configured checkpoints. A single checkpoint record that has an
-    /// embedded window comes with it ([`start_headers`]), so difficulty is checked from the
-    /// first header after it.
+    /// Opens the tree on `store`. An empty store is first given `trusted` (a checkpoint
+    /// record, a window of consecutive headers ending at one, or genesis), which is only
+    /// checked for linkage and against the configured checkpoints. A start the difficulty
+    /// rules cannot be checked from is refused unless a configured checkpoint pins the
+    /// headers after it ([`trusted_start`]: [`ChainError::StartNotPinned`]); the headers up
+    /// to that checkpoint then need no DGW (give the same start when reopening a store).
     pub fn new(
         params: &'static Params,
         config: TreeConfig,
         mut store: S,
         trusted: &[StoredHeader],
     ) -> Result<Self, ChainError> {
-        if store.tip()?.is_none() {
-            let with_window;
-            let trusted = match trusted {
-                [start] => {
-                    with_window = start_headers(params, *start);
-                    &with_window[..]
-                }
-                _ => trusted,
-            };
+        let empty = store.tip()?.is_none();
+        // A stored chain is reopened whatever start is given; an empty store needs a good one.
+        let pin = match trusted_start(params, &config.checkpoints, trusted) {
+            Ok(pin) => pin,
+            Err(e) if empty => return Err(e),
+            Err(_) => None,
+        };
+        let pinned = pin.zip(trusted.last()).map(|(pin, last)| (last.height, pin));
+        if empty {
             for (i, w) in trusted.windows(2).enumerate() {
                 if w[1].height != w[0].height + 1 || w[1].header.prev_blockhash != w[0].hash {
                     return Err(ValidationError::NonContinuous { index: i + 1 }.into());
                 }
-            }
-            if trusted.is_empty() {
-                return Err(ChainError::NoStart);
             }
             for t in trusted {
                 config.checkpoints.check(t.height, &t.hash)?;
@@ -219,6 +221,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             invalid: HashSet::new(),
             invalid_order: VecDeque::new(),
             chain_lock: None,
+            pinned,
         };
         tree.reload()?;
         Ok(tree)
@@ -269,6 +272,15 @@ impl<S: HeaderStore> HeaderTree<S> {
     /// as synced and any fork with more work replaces it, however deep.
     pub fn has_minimum_work(&self) -> bool {
         self.tip().chain_work >= self.config.minimum_chain_work
+    }
+
+    /// Whether the best chain is proven: it has the minimum chain work and has reached
+    /// every configured checkpoint. Below a checkpoint not yet reached, the headers since
+    /// the start may be made up (the checkpoint refuses them only when they reach its
+    /// height), so a fork with more work replaces them however deep.
+    fn is_proven(&self) -> bool {
+        let next = self.tip().height.saturating_add(1);
+        self.has_minimum_work() && self.config.checkpoints.first_at_or_above(next).is_none()
     }
 
     /// The settings the tree runs with.
@@ -466,7 +478,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             return Ok(Skipped::default());
         }
         let mut parent = self.entries.get(&header.prev_blockhash).copied();
-        if parent.is_none() && !self.has_minimum_work() {
+        if parent.is_none() && !self.is_proven() {
             parent = self.deepen_to(&header.prev_blockhash)?;
         }
         let height = parent.map(|p| p.stored.height + 1);
@@ -506,11 +518,13 @@ impl<S: HeaderStore> HeaderTree<S> {
         if !extends_tip && self.fork_budget_used(source) {
             return Err(ValidationError::TooManyForkHeaders { height }.into());
         }
+        let pinned = self.pinned.is_some_and(|(start, pin)| height > start && height <= pin);
         let skipped = check_contextual(
             self.params,
             header,
             &BranchHistory { tree: self, last: parent },
             now,
+            pinned,
         )?;
         let stored = StoredHeader {
             header: *header,
@@ -570,7 +584,7 @@ impl<S: HeaderStore> HeaderTree<S> {
 
     /// How deep a fork may leave the best chain: `max_fork_depth` once the chain is proven.
     fn max_depth(&self) -> u32 {
-        if self.has_minimum_work() {
+        if self.is_proven() {
             self.config.max_fork_depth
         } else {
             MAX_UNPROVEN_FORK_DEPTH.max(self.config.max_fork_depth)

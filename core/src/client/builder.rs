@@ -4,14 +4,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
-use crate::network::{Network, Params};
+use crate::bloom::FilterUpdates;
+use crate::chain::{is_usable_start, trusted_headers, StoredHeader, U256};
+use crate::network::{CheckpointRecord, Network, Params};
 use crate::p2p::V2Policy;
 use crate::store::{MemoryStore, Store};
 use crate::tx::{OutPoint, Script};
 use crate::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
 
-use super::{Client, ClientError};
+use super::{BuildError, Client};
 
 /// The default number of peers (Dash Core's SPV clients keep a few; every one costs a
 /// filtered copy of each block).
@@ -63,7 +64,10 @@ impl WatchItem {
     }
 
     /// Adds the item to `watch`; returns whether it was new.
-    pub(crate) fn add_to(&self, watch: &mut WatchList) -> Result<bool, ClientError> {
+    pub(crate) fn add_to<E>(&self, watch: &mut WatchList) -> Result<bool, E>
+    where
+        E: From<crate::wallet::WatchError> + From<crate::wallet::AccountError>,
+    {
         let added = match self {
             WatchItem::Address(a) => !watch.add_address(*a)?.is_empty(),
             WatchItem::Account { xpub, gaps } => {
@@ -109,6 +113,7 @@ pub struct ClientBuilder {
     pub(crate) watch: Vec<WatchItem>,
     pub(crate) birthday: Option<Birthday>,
     pub(crate) false_positive_rate: f64,
+    pub(crate) filter_updates: FilterUpdates,
     pub(crate) max_peers: usize,
     pub(crate) checkpoints: Option<Vec<CheckpointRecord>>,
     pub(crate) seed: Option<u64>,
@@ -128,6 +133,7 @@ impl ClientBuilder {
             watch: Vec::new(),
             birthday: None,
             false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
+            filter_updates: FilterUpdates::Add,
             max_peers: DEFAULT_MAX_PEERS,
             checkpoints: None,
             seed: None,
@@ -172,6 +178,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How new watch items (lookahead addresses, received outpoints) reach the peers:
+    /// [`FilterUpdates::Add`] (default) sends each as a `filteradd`, which tells a peer the
+    /// element exactly; [`FilterUpdates::Reload`] sends a rebuilt `filterload` instead, which
+    /// hides it among decoys for a full filter per change (see [`crate::bloom::policy`]).
+    pub fn filter_updates(mut self, updates: FilterUpdates) -> Self {
+        self.filter_updates = updates;
+        self
+    }
+
     /// How many peers to keep connected.
     pub fn max_peers(mut self, n: usize) -> Self {
         self.max_peers = n;
@@ -188,13 +203,14 @@ impl ClientBuilder {
 
     /// Checkpoint records to start header sync from instead of the embedded ones
     /// ([`Params::checkpoint_records`]), for example parsed with
-    /// [`crate::chain::parse_checkpoint_csv`].
+    /// [`crate::network::parse_checkpoint_csv`].
     pub fn checkpoints(mut self, records: Vec<CheckpointRecord>) -> Self {
         self.checkpoints = Some(records);
         self
     }
 
-    /// Seeds the client's random choices (filter tweak, nonces) for reproducible runs.
+    /// Seeds the client's random choices (filter tweak and decoys, nonces) for reproducible
+    /// runs; without it they come from the operating system's random number generator.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -216,21 +232,21 @@ impl ClientBuilder {
 
     /// Opens the store and the wallet; the client does not connect until
     /// [`Client::start`].
-    pub fn build(self) -> Result<Client, ClientError> {
+    pub fn build(self) -> Result<Client, BuildError> {
         if !(self.false_positive_rate > 0.0 && self.false_positive_rate < 1.0) {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "false_positive_rate",
                 reason: "must be between 0 and 1",
             });
         }
         if self.blocks_in_flight == Some(0) {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "blocks_in_flight",
                 reason: "must be at least 1",
             });
         }
         if self.max_peers == 0 {
-            return Err(ClientError::InvalidSetting {
+            return Err(BuildError::InvalidSetting {
                 setting: "max_peers",
                 reason: "must be at least 1",
             });
@@ -243,7 +259,7 @@ impl ClientBuilder {
     }
 
     /// Where header sync starts and the height blocks are fetched from.
-    pub(crate) fn start(&self) -> Result<(StoredHeader, u32), ClientError> {
+    pub(crate) fn start(&self) -> Result<(StoredHeader, u32), BuildError> {
         let params = self.network.params();
         let records = match &self.checkpoints {
             Some(r) => r.clone(),
@@ -256,21 +272,24 @@ impl ClientBuilder {
 /// The store file inside a client's data directory.
 pub const STORE_FILE: &str = "dashlite.sqlite";
 
-fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, ClientError> {
+fn open_store(dir: &std::path::Path, network: Network) -> Result<Box<dyn Store>, BuildError> {
     Ok(Box::new(crate::store::SqliteStore::open(dir.join(STORE_FILE), network)?))
 }
 
 /// The sync start (a checkpoint record or genesis) and the first block height to fetch, for
 /// a birthday. Records below DarkGravityWave's first height are not used (the client
-/// validates difficulty with DGW only).
+/// validates difficulty with DGW only), nor, where difficulty retargets, records that no
+/// checkpoint of the network pins ([`crate::chain::is_usable_start`]): of the embedded
+/// records, the earlier of each pair.
 pub fn resolve_start(
     params: &'static Params,
     birthday: Option<Birthday>,
     records: &[CheckpointRecord],
-) -> Result<(StoredHeader, u32), ClientError> {
+) -> Result<(StoredHeader, u32), BuildError> {
     let usable: Vec<&CheckpointRecord> = records
         .iter()
         .filter(|r| params.pow.no_retargeting || r.height >= params.pow.dgw_height)
+        .filter(|r| is_usable_start(params, &StoredHeader::from(**r)))
         .collect();
     // From genesis needs every pre-DGW rule the chain used; the client implements all but
     // Kimoto Gravity Well (mainnet heights 15,200–34,139).
@@ -282,7 +301,7 @@ pub fn resolve_start(
     };
     let Some(&newest) = usable.last() else {
         if !genesis_ok {
-            return Err(ClientError::BirthdayTooEarly {
+            return Err(BuildError::BirthdayTooEarly {
                 birthday: birthday_height(birthday),
                 earliest: params.pow.dgw_height,
                 network: params.network,
@@ -310,7 +329,7 @@ pub fn resolve_start(
             Some(Birthday::Height(_)) => usable[0].height.saturating_add(1),
             _ => usable[0].height,
         };
-        return Err(ClientError::BirthdayTooEarly {
+        return Err(BuildError::BirthdayTooEarly {
             birthday: birthday_height(birthday),
             earliest,
             network: params.network,

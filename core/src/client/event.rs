@@ -106,10 +106,10 @@ pub enum ClientEvent {
         /// How many events were dropped.
         missed: u64,
     },
-    /// The client stopped: asked to (`error` is `None`), or because its store failed.
+    /// The client stopped: asked to, or because its store failed.
     Stopped {
-        /// Why, when it was not asked to stop.
-        error: Option<String>,
+        /// Why.
+        reason: super::StopReason,
     },
 }
 

@@ -33,6 +33,7 @@
 //! A callback instead of a stream: [`Client::subscribe`]`(|event| ...)` returns a
 //! [`Subscription`] that delivers until it is closed or dropped.
 
+mod background;
 mod builder;
 mod error;
 mod event;
@@ -41,14 +42,16 @@ mod session;
 #[cfg(test)]
 mod tests;
 
+pub use background::SyncOutcome;
 pub use builder::{
     resolve_start, Birthday, ClientBuilder, ParseWatchItemError, WatchItem, BIRTHDAY_MARGIN_SECS,
     DEFAULT_MAX_PEERS, STORE_FILE,
 };
-pub use error::ClientError;
+pub use error::{BuildError, ClientError, StopReason};
 pub use event::{ClientEvent, EventStream, Subscription, SyncStatus, EVENT_STREAM_CAPACITY};
 pub use session::{ClientMachine, Session, PROGRESS_INTERVAL};
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use async_std::task::JoinHandle;
@@ -61,7 +64,7 @@ use crate::node::NodeHandle;
 use crate::spork::{SporkId, SporkStatus};
 use crate::store::Store;
 use crate::tx::Transaction;
-use crate::wallet::{Balance, Utxo, Wallet, WalletTx};
+use crate::wallet::{Balance, HistoryEntry, Utxo, Wallet, WalletTx};
 use crate::Network;
 
 use event::Subscribers;
@@ -97,7 +100,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Opens a client on `store` as `builder` says.
-    fn open(builder: ClientBuilder, store: Box<dyn Store>) -> Result<Client, ClientError> {
+    fn open(builder: ClientBuilder, store: Box<dyn Store>) -> Result<Client, BuildError> {
         let session = Session::open(&builder, store, runtime::now_ms())?;
         let status = Arc::new(Mutex::new(session.status()));
         Ok(Client {
@@ -200,6 +203,12 @@ impl Client {
         .await
     }
 
+    /// The wallet's history: every transaction with its amount, fee where known, status and
+    /// confirmations, in the order first seen.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, ClientError> {
+        self.with(|s| s.machine().wallet().history()).await
+    }
+
     /// The wallet outputs no confirmed transaction spends, as [`crate::wallet::Wallet::utxos`]:
     /// the ones an unconfirmed transaction spends say so in `pending_spend`.
     pub async fn utxos(&self) -> Result<Vec<Utxo>, ClientError> {
@@ -229,13 +238,24 @@ impl Client {
     ) -> Result<bool, ClientError> {
         self.with(move |s| {
             let now = runtime::now_ms();
-            let added = s.machine_mut().update_watch_list(rescan_from, |w| item.add_to(w), now)?;
+            let added = s.machine_mut().update_watch_list(
+                rescan_from,
+                |w| item.add_to::<ClientError>(w),
+                now,
+            )?;
             if added {
                 s.note_watch();
             }
             Ok(added)
         })
         .await?
+    }
+
+    /// Connects to `addr` as if given to [`ClientBuilder::peer`], running or not: from now on
+    /// only configured peers are used (no discovery). For peers known by name, resolved
+    /// when the client starts rather than when it is built.
+    pub async fn add_peer(&self, addr: SocketAddr) -> Result<(), ClientError> {
+        self.with(move |s| s.machine_mut().add_peer(addr, runtime::now_ms())).await
     }
 
     /// Broadcasts a signed transaction: it enters the wallet as unconfirmed if it is the

@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError};
 
 use super::event::{ClientEvent, Subscribers, SyncStatus};
 use super::session::{ClientMachine, Session};
+use super::StopReason;
 
 /// The shared, cheap view of the sync status.
 pub(crate) type StatusCell = Arc<Mutex<SyncStatus>>;
@@ -49,21 +50,22 @@ impl Host for Runtime {
     }
 
     fn on_stopped(&mut self, events: Vec<Event>, stop: Option<StoreError>, now: Time) {
-        let mut error = stop.map(|e| e.to_string());
+        let mut failure = stop.map(Arc::new);
         let peers = self.session.peer_records();
         let mut out = match self.session.on_step(events, now) {
             Ok(out) => out,
             Err(e) => {
-                error.get_or_insert(e.to_string());
+                failure.get_or_insert(Arc::new(e));
                 Vec::new()
             }
         };
         if let Err(e) = self.session.commit_with(Some(peers)) {
-            error.get_or_insert(e.to_string());
+            failure.get_or_insert(Arc::new(e));
         }
         self.session.set_running(false);
         set_status(&self.status, self.session.status());
-        out.push(ClientEvent::Stopped { error });
+        let reason = failure.map_or(StopReason::Requested, StopReason::StoreFailed);
+        out.push(ClientEvent::Stopped { reason });
         self.subscribers.publish(out);
     }
 }

@@ -18,7 +18,7 @@ use crate::wire::{ClSig, IsDLock};
 
 use super::builder::ClientBuilder;
 use super::event::{ClientEvent, SyncStatus};
-use super::ClientError;
+use super::BuildError;
 
 /// The machine of a client: its header store is the client's store.
 pub type ClientMachine = StateMachine<Box<dyn Store>>;
@@ -80,7 +80,7 @@ impl Session {
         builder: &ClientBuilder,
         store: Box<dyn Store>,
         now: Time,
-    ) -> Result<Session, ClientError> {
+    ) -> Result<Session, BuildError> {
         let network = builder.network;
         let params = network.params();
         let (start, birthday_height) = builder.start()?;
@@ -89,7 +89,7 @@ impl Session {
         let mut watch = state.watch.unwrap_or_else(|| WatchList::new(network));
         if fresh {
             for item in &builder.watch {
-                item.add_to(&mut watch)?;
+                item.add_to::<BuildError>(&mut watch)?;
             }
         }
         let tip = state.progress.map_or(0, |p| p.height);
@@ -97,6 +97,9 @@ impl Session {
         let seed = builder.seed.unwrap_or_else(crate::node::os_seed);
         let mut config = SyncConfig::new(params, birthday_height);
         config.seed = seed;
+        config.filter_seed = builder.seed.map(|s| s ^ 0x6669_6c74_6572_7321);
+        config.filter_updates = builder.filter_updates;
+        config.stored_filter = state.filter.clone();
         config.false_positive_rate = builder.false_positive_rate;
         if let Some(n) = builder.blocks_in_flight {
             config.blocks_in_flight = n;
@@ -111,14 +114,19 @@ impl Session {
         let (address_book, bans) = match &state.peers {
             Some(p) => (
                 AddrBook::from_bytes(&p.address_book, p2p.max_addresses)
-                    .map_err(ClientError::StoredPeers)?,
-                BanList::from_bytes(&p.bans).map_err(ClientError::StoredPeers)?,
+                    .map_err(BuildError::StoredPeers)?,
+                BanList::from_bytes(&p.bans).map_err(BuildError::StoredPeers)?,
             ),
             None => (AddrBook::new(p2p.max_addresses), BanList::new()),
         };
         let sporks = SporkService::restore(params, state.sporks);
-        let governance =
-            builder.governance.then(|| GovernanceService::restore(network, state.governance));
+        let governance = builder.governance.then(|| {
+            let service = GovernanceService::restore(network, state.governance);
+            match builder.seed {
+                Some(seed) => service.with_seed(seed ^ 0x676f_7673_796e_6321),
+                None => service,
+            }
+        });
         let parts = Parts {
             p2p,
             address_book,
@@ -135,10 +143,10 @@ impl Session {
         if !fresh {
             for item in &builder.watch {
                 let mut probe = session.machine.wallet().watch_list().clone();
-                if item.add_to(&mut probe)? {
+                if item.add_to::<BuildError>(&mut probe)? {
                     session.machine.update_watch_list(
                         Some(birthday_height),
-                        |w| item.add_to(w),
+                        |w| item.add_to::<BuildError>(w),
                         now,
                     )?;
                     added = true;

@@ -1,31 +1,50 @@
 use super::*;
 
 #[test]
-fn birthdays_start_from_the_last_usable_checkpoint_before_them() {
+fn birthdays_start_from_the_last_pinned_checkpoint_before_them() {
     let params = Network::Mainnet.params();
     let records = params.checkpoint_records();
-    // No birthday: a new wallet starts at the newest checkpoint.
+    let at = |h: u32| *records.iter().find(|r| r.height == h).unwrap();
+    // The embedded records come in pairs 576 apart; a chain starts at the earlier of a pair,
+    // pinned by the later. No birthday: the newest pair.
+    let newest = *records.last().unwrap();
     let (start, from) = resolve_start(params, None, &records).unwrap();
-    assert_eq!(start.height, records.last().unwrap().height);
-    assert_eq!(from, start.height);
-    // A height between records: headers from the record below, blocks from the height.
-    let (start, from) = resolve_start(params, Some(Birthday::Height(1_000_000)), &records).unwrap();
-    assert!(start.height <= 1_000_000 && start.height > 1_000_000 - 9_216, "{}", start.height);
-    assert_eq!(from, 1_000_000);
+    assert_eq!((start.height, from), (newest.height - 576, newest.height - 576));
     assert_eq!(start.hash, start.header.block_hash());
-    // A height exactly at a record: block `h` can pay the wallet, so headers start from the
-    // record below and block `h` is fetched.
-    let at = records.iter().rev().nth(1).unwrap();
-    let (start, from) = resolve_start(params, Some(Birthday::Height(at.height)), &records).unwrap();
-    assert!(start.height < at.height, "{} {}", start.height, at.height);
-    assert_eq!(from, at.height);
-    // A time: the last record at least the margin older; blocks from that record.
-    let r = records.iter().find(|r| r.height > 1_500_000).unwrap();
-    let t = u64::from(r.header.time) + BIRTHDAY_MARGIN_SECS;
+    // A later height: headers from the last start below it (1,999,872 = 217 * 9,216 pins
+    // 1,999,296), blocks from the height.
+    let (start, from) = resolve_start(params, Some(Birthday::Height(2_000_000)), &records).unwrap();
+    assert_eq!((start.height, from), (1_999_296, 2_000_000));
+    assert_eq!(start.hash, at(1_999_296).hash);
+    // A height exactly at a start: block `h` can pay the wallet, so headers start at the
+    // pair before.
+    let (start, _) = resolve_start(params, Some(Birthday::Height(1_999_296)), &records).unwrap();
+    assert_eq!(start.height, 1_999_296 - 9_216);
+    // A record no checkpoint pins is not a start, even where it would be the closer one.
+    let (start, _) = resolve_start(params, Some(Birthday::Height(1_999_873)), &records).unwrap();
+    assert_eq!(start.height, 1_999_296);
+    assert!(resolve_start(params, None, &[at(1_999_872)]).is_err());
+    assert!(resolve_start(params, None, &[at(1_999_296)]).is_ok());
+    // A time: the last start at least the margin older; blocks from that record.
+    let t = u64::from(at(1_999_296).header.time) + BIRTHDAY_MARGIN_SECS;
     let (start, from) = resolve_start(params, Some(Birthday::Time(t)), &records).unwrap();
-    assert_eq!((start.height, from), (r.height, r.height));
+    assert_eq!((start.height, from), (1_999_296, 1_999_296));
     let (start, _) = resolve_start(params, Some(Birthday::Time(t - 1)), &records).unwrap();
-    assert!(start.height < r.height);
+    assert_eq!(start.height, 1_999_296 - 9_216);
+}
+
+#[test]
+fn testnet_birthdays_start_from_pinned_records_too() {
+    let params = Network::Testnet.params();
+    let records = params.checkpoint_records();
+    let newest = records.last().unwrap().height;
+    let (start, from) = resolve_start(params, None, &records).unwrap();
+    assert_eq!((start.height, from), (newest - 576, newest - 576));
+    // 9,216 pins 8,640: below it, genesis (testnet implements every rule from genesis).
+    let (start, from) = resolve_start(params, Some(Birthday::Height(8_640)), &records).unwrap();
+    assert_eq!((start.height, from), (0, 8_640));
+    let (start, _) = resolve_start(params, Some(Birthday::Height(900_000)), &records).unwrap();
+    assert_eq!(start.height, 893_952 - 576);
 }
 
 #[test]
@@ -33,14 +52,14 @@ fn birthdays_before_darkgravitywave_on_mainnet_are_refused_with_the_earliest_hei
     let params = Network::Mainnet.params();
     let records = params.checkpoint_records();
     match resolve_start(params, Some(Birthday::Height(20_000)), &records) {
-        Err(ClientError::BirthdayTooEarly { birthday: 20_000, earliest, .. }) => {
+        Err(BuildError::BirthdayTooEarly { birthday: 20_000, earliest, .. }) => {
             assert!(earliest >= params.pow.dgw_height)
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         resolve_start(params, Some(Birthday::Time(1_392_000_000)), &records),
-        Err(ClientError::BirthdayTooEarly { .. })
+        Err(BuildError::BirthdayTooEarly { .. })
     ));
     // Without records mainnet cannot start (Kimoto Gravity Well is not implemented).
     assert!(resolve_start(params, None, &[]).is_err());

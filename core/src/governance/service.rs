@@ -14,7 +14,8 @@
 //!    (type 18) are fetched with `getdata`.
 //! 4. When every object's votes were asked and answered (the `ssc(11)` counts and the vote
 //!    invs after them, which Dash Core sends second) and nothing is being fetched, the round
-//!    is [`GovernanceEvent::Done`].
+//!    is [`GovernanceEvent::Done`]. While the full sync is deferred, step 3 runs on the
+//!    objects held and its end is [`GovernanceEvent::HeldVotesSynced`].
 //!
 //! Objects and votes arrive only as answers to our `getdata` (Dash Core drops unrequested
 //! ones too, `AcceptMessage`). Signatures of triggers and votes are not checked yet (they
@@ -23,11 +24,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
 
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
 use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
 use super::sync::GovernanceSync;
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::p2p::{Command, PeerId, PeerInfo, Time, SECOND};
+use crate::p2p::{PeerCommand, PeerId, PeerInfo, Time, SECOND};
 use crate::store::{Batch, GovernanceRecords};
 use crate::wire::{
     GetData, GovObject, GovObjectType, GovObjectVote, InvType, Inventory, Message, SyncItem,
@@ -103,6 +107,11 @@ pub enum GovernanceEvent {
     },
     /// The round finished: every object's votes were asked and answered.
     Done(GovernanceProgress),
+    /// While the full sync is deferred ([`GovernanceEvent::FullSyncDeferred`]), the votes of
+    /// every object held were asked and answered: what is held is as current as the rate
+    /// limit allows. The round goes on and asks for the full sync once allowed (then ends
+    /// with [`GovernanceEvent::Done`]).
+    HeldVotesSynced(GovernanceProgress),
 }
 
 /// What to persist since the last [`GovernanceService::take_changes`], shaped for
@@ -183,8 +192,10 @@ impl VoteInvs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FullSync {
-    /// Not asked yet (no peer, or every ready peer rate-limited).
-    Pending { reported: Option<i64> },
+    /// Not asked yet (no peer, or every ready peer rate-limited). `reported`: the deferral
+    /// last reported; `held_votes_synced`: [`GovernanceEvent::HeldVotesSynced`] was reported
+    /// and no vote sync was sent since.
+    Pending { reported: Option<i64>, held_votes_synced: bool },
     /// Asked of `peer`; `count` from its `ssc(10)`, `announced` object invs seen since.
     Asked { peer: PeerId, count: Option<u64>, announced: u64, last_progress: Time },
     /// The object step is over.
@@ -213,13 +224,15 @@ pub struct GovernanceService {
     new_objects: Vec<GovObject>,
     new_votes: Vec<GovObjectVote>,
     times_changed: bool,
-    tweak: u64,
-    commands: Vec<Command>,
+    /// Draws the `govsync` filter tweaks.
+    rng: StdRng,
+    commands: Vec<PeerCommand>,
     events: Vec<GovernanceEvent>,
 }
 
 impl GovernanceService {
-    /// A service holding nothing, for `network`.
+    /// A service holding nothing, for `network`; `govsync` filter tweaks come from the
+    /// operating system's random number generator.
     pub fn new(network: Network) -> Self {
         GovernanceService {
             network,
@@ -238,10 +251,17 @@ impl GovernanceService {
             new_objects: Vec::new(),
             new_votes: Vec::new(),
             times_changed: false,
-            tweak: 0x9e37_79b9_7f4a_7c15,
+            rng: StdRng::from_os_rng(),
             commands: Vec::new(),
             events: Vec::new(),
         }
+    }
+
+    /// Draws the `govsync` filter tweaks from `seed` instead of the operating system's
+    /// random number generator, for reproducible runs.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.rng = StdRng::seed_from_u64(seed);
+        self
     }
 
     /// A service holding the stored objects, votes and full-sync times
@@ -263,7 +283,7 @@ impl GovernanceService {
     pub fn start(&mut self, now: Time) {
         self.started = true;
         if self.round.is_none() {
-            self.round = Some(FullSync::Pending { reported: None });
+            self.round = Some(FullSync::Pending { reported: None, held_votes_synced: false });
             self.progress = GovernanceProgress::default();
             self.progress_changed = true;
         }
@@ -300,7 +320,7 @@ impl GovernanceService {
         }
         if let Some(FullSync::Asked { peer: p, .. }) = self.round {
             if p == peer {
-                self.round = Some(FullSync::Pending { reported: None });
+                self.round = Some(FullSync::Pending { reported: None, held_votes_synced: false });
             }
         }
     }
@@ -397,7 +417,8 @@ impl GovernanceService {
         for item in &wanted {
             self.fetching.insert(*item, (peer, now));
         }
-        self.commands.push(Command::Send { peer, message: Message::GetData(GetData::new(wanted)) });
+        self.commands
+            .push(PeerCommand::Send { peer, message: Message::GetData(GetData::new(wanted)) });
     }
 
     /// Takes the request for `item` if it was ours; `false` for unrequested data.
@@ -475,7 +496,7 @@ impl GovernanceService {
         let now_s = seconds(now);
         let Some(mut full) = self.round else { return };
         match &mut full {
-            FullSync::Pending { reported } => {
+            FullSync::Pending { reported, .. } => {
                 let allowed = self
                     .peers
                     .iter()
@@ -485,7 +506,7 @@ impl GovernanceService {
                     if let Ok(request) = self.sync.full_sync(ip, now_s) {
                         self.times_changed = true;
                         let message = Message::GovSync(request);
-                        self.commands.push(Command::Send { peer, message });
+                        self.commands.push(PeerCommand::Send { peer, message });
                         self.events.push(GovernanceEvent::FullSyncRequested { peer });
                         full =
                             FullSync::Asked { peer, count: None, announced: 0, last_progress: now };
@@ -515,7 +536,7 @@ impl GovernanceService {
                     }
                 } else if stuck {
                     log::info!("{peer}: no answer to the full governance sync");
-                    full = FullSync::Pending { reported: None };
+                    full = FullSync::Pending { reported: None, held_votes_synced: false };
                 }
             }
             FullSync::Done => {}
@@ -532,32 +553,39 @@ impl GovernanceService {
         let Some(peer) = self.vote_peer else { return };
         let ip = self.peers[&peer];
         let room = MAX_VOTE_SYNCS_IN_FLIGHT.saturating_sub(self.vote_syncs.len());
-        let mut tweak = self.tweak;
-        let syncs = self.sync.next_vote_syncs(&self.state, ip, now_s, room, || {
-            tweak = splitmix64(tweak);
-            tweak as u32
-        });
-        self.tweak = tweak;
+        let rng = &mut self.rng;
+        let syncs = self.sync.next_vote_syncs(&self.state, ip, now_s, room, || rng.next_u32());
         let none_due = syncs.is_empty();
         for request in syncs {
             self.vote_syncs.push_back((request.prop_hash, now));
             self.progress.vote_syncs_sent += 1;
             self.progress_changed = true;
-            self.commands.push(Command::Send { peer, message: Message::GovSync(request) });
+            self.commands.push(PeerCommand::Send { peer, message: Message::GovSync(request) });
         }
-        if full == FullSync::Done
-            && none_due
+        let votes_synced = none_due
             && self.vote_syncs.is_empty()
             && self.fetching.is_empty()
-            && self.vote_invs.complete(now)
-        {
-            self.round = None;
-            self.events.push(GovernanceEvent::Done(self.progress));
+            && self.vote_invs.complete(now);
+        match &mut full {
+            FullSync::Done if votes_synced => {
+                self.round = None;
+                self.events.push(GovernanceEvent::Done(self.progress));
+            }
+            FullSync::Pending { reported: Some(_), held_votes_synced } => {
+                if !none_due {
+                    *held_votes_synced = false;
+                } else if votes_synced && !*held_votes_synced {
+                    *held_votes_synced = true;
+                    self.events.push(GovernanceEvent::HeldVotesSynced(self.progress));
+                }
+                self.round = Some(full);
+            }
+            _ => {}
         }
     }
 
     /// The commands for the node (`Send`), in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 
@@ -649,12 +677,4 @@ impl GovernanceService {
 /// [`Time`] in Unix seconds.
 fn seconds(now: Time) -> i64 {
     i64::try_from(now / SECOND).unwrap_or(i64::MAX)
-}
-
-/// The next value of a SplitMix64 sequence (bloom filter tweaks need no more).
-fn splitmix64(state: u64) -> u64 {
-    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::bloom::BloomFilter;
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::p2p::{Command, PeerId, PeerInfo, SECOND};
+use crate::p2p::{PeerCommand, PeerId, PeerInfo, SECOND};
 use crate::store::{Batch, GovernanceRecords};
 use crate::wire::{
     GetData, GovObject, GovObjectVote, GovSync, Inv, InvType, Inventory, Message, NotFound,
@@ -101,7 +101,7 @@ fn pump(
             return (sent, events);
         }
         for c in commands {
-            let Command::Send { peer: to, message } = c else { panic!("{c:?}") };
+            let PeerCommand::Send { peer: to, message } = c else { panic!("{c:?}") };
             assert_eq!(to, A);
             for answer in peer.answer(&message) {
                 s.on_message(A, &answer, now);
@@ -156,7 +156,7 @@ fn full_sync_fetches_objects_then_votes_with_tallies_and_progress() {
     let first = s.drain_commands();
     assert_eq!(
         first,
-        [Command::Send { peer: A, message: Message::GovSync(GovSync::default()) }],
+        [PeerCommand::Send { peer: A, message: Message::GovSync(GovSync::default()) }],
         "one full sync: zero hash, empty filter"
     );
     for answer in peer.answer(&Message::GovSync(GovSync::default())) {
@@ -236,11 +236,26 @@ fn full_sync_fetches_objects_then_votes_with_tallies_and_progress() {
             if *not_before == (NOW / SECOND) as i64 + 5 * 60 + 60)),
         "{deferred:?}"
     );
-    let (sent, _) = pump(&mut back, &mut peer, NOW + 60 * SECOND);
+    assert!(!deferred.iter().any(|e| matches!(e, GovernanceEvent::HeldVotesSynced(_))));
+    let (sent, events) = pump(&mut back, &mut peer, NOW + 60 * SECOND);
     assert_eq!(peer.full_syncs, 1, "no second full sync within the window");
     // The held objects' votes are still refreshed, and nothing new is fetched.
     assert_eq!(commands_named(&sent, "govsync"), 3);
     assert_eq!(commands_named(&sent, "getdata"), 0);
+    // Once they are answered the deferred round says so, once, and goes on waiting.
+    let synced: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            GovernanceEvent::HeldVotesSynced(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(synced.len(), 1, "{events:?}");
+    assert_eq!((synced[0].vote_syncs_sent, synced[0].vote_syncs_answered), (3, 3));
+    assert!(!events.iter().any(|e| matches!(e, GovernanceEvent::Done(_))));
+    assert!(back.is_syncing());
+    back.on_tick(NOW + 61 * SECOND);
+    assert!(back.drain_events().iter().all(|e| !matches!(e, GovernanceEvent::HeldVotesSynced(_))));
 }
 
 #[test]
@@ -260,15 +275,15 @@ fn a_second_round_within_the_window_sends_no_full_sync_until_it_passes() {
     let later = NOW + 60 * SECOND;
     s.start(later);
     assert!(s.drain_commands().iter().all(|c| !matches!(c,
-        Command::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
+        PeerCommand::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
     // Once window + margin has passed, the tick asks again.
     let allowed = NOW + (5 * 60 + 60) * SECOND;
     s.on_tick(allowed - SECOND);
     assert!(!s.drain_commands().iter().any(|c| matches!(c,
-        Command::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
+        PeerCommand::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
     s.on_tick(allowed);
     assert!(s.drain_commands().iter().any(|c| matches!(c,
-        Command::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
+        PeerCommand::Send { message: Message::GovSync(gs), .. } if gs.prop_hash == Hash256::ZERO)));
 }
 
 #[test]
@@ -291,7 +306,7 @@ fn vote_syncs_in_flight_are_bounded_and_answered_in_order() {
     s.on_message(A, &Message::Inv(Inv::new(inv.clone())), NOW);
     assert_eq!(
         s.drain_commands(),
-        [Command::Send { peer: A, message: Message::GetData(GetData::new(inv)) }]
+        [PeerCommand::Send { peer: A, message: Message::GetData(GetData::new(inv)) }]
     );
     for o in &objects {
         s.on_message(A, &Message::GovObject(o.clone()), NOW);
@@ -365,10 +380,10 @@ fn a_full_sync_peer_that_leaves_is_replaced_by_another_address() {
     s.on_peer_ready(B, &info([10, 0, 0, 2]), NOW);
     s.start(NOW);
     let full = Message::GovSync(GovSync::default());
-    assert_eq!(s.drain_commands(), [Command::Send { peer: A, message: full.clone() }]);
+    assert_eq!(s.drain_commands(), [PeerCommand::Send { peer: A, message: full.clone() }]);
     s.on_peer_gone(A);
     s.on_tick(NOW + SECOND);
-    assert_eq!(s.drain_commands(), [Command::Send { peer: B, message: full }]);
+    assert_eq!(s.drain_commands(), [PeerCommand::Send { peer: B, message: full }]);
     // The ssc of a peer not asked is not counted.
     s.on_message(
         A,
@@ -403,7 +418,7 @@ fn the_round_waits_for_the_vote_invs_that_follow_their_ssc() {
     s.on_message(A, &Message::Inv(Inv::new(inv.clone())), NOW);
     assert_eq!(
         s.drain_commands(),
-        [Command::Send { peer: A, message: Message::GetData(GetData::new(inv)) }]
+        [PeerCommand::Send { peer: A, message: Message::GetData(GetData::new(inv)) }]
     );
     assert!(s.is_syncing());
     s.on_message(A, &Message::GovObjectVote(v), NOW);
@@ -440,7 +455,7 @@ fn objects_beyond_the_cap_are_not_fetched() {
     let asked_for = |s: &mut GovernanceService, item: Inventory| {
         s.on_message(A, &Message::Inv(Inv::new(vec![item])), NOW);
         s.drain_commands().iter().any(|c| {
-            matches!(c, Command::Send { message: Message::GetData(g), .. } if g.inventory.contains(&item))
+            matches!(c, PeerCommand::Send { message: Message::GetData(g), .. } if g.inventory.contains(&item))
         })
     };
     let fresh = GovObject { time: base.time + 1, ..base.clone() };

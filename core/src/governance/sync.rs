@@ -146,7 +146,7 @@ impl GovernanceSync {
             .filter(|h| {
                 self.votes_asked
                     .get(&(peer, *h))
-                    .map_or(true, |&t| now >= t + VOTE_SYNC_REPEAT_SECONDS)
+                    .is_none_or(|&t| now >= t + VOTE_SYNC_REPEAT_SECONDS)
             })
             .collect();
         due.sort_by_key(|h| h.to_byte_array());

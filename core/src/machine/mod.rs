@@ -29,8 +29,8 @@ use crate::governance::{GovernanceEvent, GovernanceService};
 use crate::hash::{BlockHash, Txid};
 use crate::masternode::MasternodeList;
 use crate::p2p::{
-    AddrBook, BanList, Command, Config as P2pConfig, ConnectionManager, DisconnectReason,
-    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerId, PeerInfo, Time,
+    AddrBook, BanList, Config as P2pConfig, ConnectionManager, DisconnectReason,
+    Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerCommand, PeerId, PeerInfo, Time,
 };
 use crate::spork::{SporkEvent, SporkService};
 use crate::sync::{SyncEngine, SyncEvent};
@@ -302,7 +302,7 @@ impl<S: HeaderStore> StateMachine<S> {
     /// Connects to `addr` too (and only to configured peers from now on).
     pub fn add_peer(&mut self, addr: SocketAddr, now: Time) {
         self.advance(now);
-        self.peers.command(Command::AddPeer(addr), self.now);
+        self.peers.command(PeerCommand::AddPeer(addr), self.now);
         self.pump();
     }
 

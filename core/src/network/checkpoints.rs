@@ -1,4 +1,10 @@
-//! Hard-coded checkpoints: Dash Core's `CCheckpointData` (src/chainparams.cpp, v23.1.2).
+//! Checkpoints: Dash Core's hard-coded `CCheckpointData` (src/chainparams.cpp, v23.1.2), and
+//! checkpoint records with header and chain work to start a chain from (the
+//! `height,block_hash,chainwork,header` CSV of `shared/data/checkpoints`).
+
+use crate::chain::uint::U256;
+use crate::hash::BlockHash;
+use crate::wire::BlockHeader;
 
 /// A block hash (display hex) that must appear at a height.
 pub type Checkpoint = (u32, &'static str);
@@ -66,3 +72,92 @@ pub const TESTNET: &[Checkpoint] = &[
     (1295700, "00000107d42829a38e31c1a38c660d621e1ca376a880df1520e85e38af175d3a"),
     (1380000, "000000a98084beaf77ed26a905a7d59979009e23367a55b5d634962d7d65a1f9"),
 ];
+
+/// A block a chain may start from: its header, hash, height and the total chain work up to and
+/// including it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointRecord {
+    /// Height of the block.
+    pub height: u32,
+    /// Hash of the block (X11 of `header`).
+    pub hash: BlockHash,
+    /// Total chain work up to and including this block.
+    pub chain_work: U256,
+    /// The block's header.
+    pub header: BlockHeader,
+}
+
+/// A malformed line of a checkpoint CSV.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("checkpoint CSV line {line}: {reason}")]
+pub struct CheckpointCsvError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// Parses `height,block_hash,chainwork,header` lines (a header line naming those columns is
+/// skipped; blank lines are ignored): the hash in display hex, the chain work as big-endian hex
+/// of at most 32 bytes, the header as 160 hex digits. Heights must ascend.
+pub fn parse_checkpoint_csv(text: &str) -> Result<Vec<CheckpointRecord>, CheckpointCsvError> {
+    let mut out: Vec<CheckpointRecord> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let err = |reason| CheckpointCsvError { line: i + 1, reason };
+        if line.is_empty() || (i == 0 && line.starts_with("height")) {
+            continue;
+        }
+        let mut fields = line.split(',');
+        let mut next = || fields.next().map(str::trim).ok_or(err("fewer than 4 fields"));
+        let (height, hash, work, header) = (next()?, next()?, next()?, next()?);
+        if fields.next().is_some() {
+            return Err(err("more than 4 fields"));
+        }
+        let height: u32 = height.parse().map_err(|_| err("height is not a number"))?;
+        let hash: BlockHash = hash.parse().map_err(|_| err("block_hash is not 64 hex digits"))?;
+        if work.is_empty() || work.len() > 64 {
+            return Err(err("chainwork is not 1 to 64 hex digits"));
+        }
+        let mut work_bytes = [0u8; 32];
+        hex::decode_to_slice(format!("{work:0>64}"), &mut work_bytes)
+            .map_err(|_| err("chainwork is not hex"))?;
+        let mut header_bytes = [0u8; 80];
+        hex::decode_to_slice(header, &mut header_bytes)
+            .map_err(|_| err("header is not 160 hex digits"))?;
+        if out.last().is_some_and(|prev| prev.height >= height) {
+            return Err(err("heights do not ascend"));
+        }
+        out.push(CheckpointRecord {
+            height,
+            hash,
+            chain_work: U256::from_be_bytes(work_bytes),
+            header: BlockHeader::from_array(&header_bytes),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_csv_lines_are_reported_with_their_line_number() {
+        let good = "height,block_hash,chainwork,header\n\
+            576,000001b9c048f99c88f4047ee144f937cbb3467eb598ed90afae03d35fc03814,000000000000000024402440,\
+            02000000151fa9c002c35efca8758a18beaac3724612b3e50194032c9ba54ff52902000032846019d710d8a116f38400752ccada5b4097fb405193437a455568871de4274a50db52fcff031ee7400200\n";
+        let recs = parse_checkpoint_csv(good).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].chain_work, U256::from_u64(0x2440_2440));
+        assert_eq!(recs[0].header.bits, 0x1e03_fffc);
+        let bad_header = good.replace("400200\n", "4002\n");
+        assert_eq!(parse_checkpoint_csv(&bad_header).unwrap_err().line, 2);
+        let twice = format!("{good}{}", good.lines().nth(1).unwrap());
+        assert_eq!(
+            parse_checkpoint_csv(&twice),
+            Err(CheckpointCsvError { line: 3, reason: "heights do not ascend" })
+        );
+        assert_eq!(parse_checkpoint_csv("1,2,3").unwrap_err().reason, "fewer than 4 fields");
+    }
+}

@@ -2,11 +2,17 @@
 //! `src/chainparamsbase.cpp`, v23.1.2).
 
 pub mod checkpoints;
+mod peer_addr;
+
+pub use peer_addr::{PeerAddr, PeerAddrError, ResolveError};
+
+pub use checkpoints::{parse_checkpoint_csv, CheckpointCsvError, CheckpointRecord};
 
 use crate::hash::{BlockHash, Hash256};
 use crate::wire::BlockHeader;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 /// The protocol version we speak (Dash Core v23.1.x, `PROTOCOL_VERSION`).
 pub const PROTOCOL_VERSION: i32 = 70240;
@@ -17,10 +23,6 @@ pub const ADDRV2_PROTO_VERSION: i32 = 70223;
 /// From this common version on, `headers2` carries up to 8,000 headers
 /// (`INCREASE_MAX_HEADERS2_VERSION`).
 pub const INCREASE_MAX_HEADERS2_VERSION: i32 = 70235;
-
-/// Headers before a checkpoint record embedded with it ([`Params::checkpoint_window`]): with
-/// the record, DarkGravityWave's 24 blocks (`nPastBlocks`).
-pub const CHECKPOINT_WINDOW: u32 = 23;
 
 /// A Dash network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -319,48 +321,28 @@ impl Params {
         }
     }
 
-    /// Checkpoint records with their headers and chain work (every 9,216th block of Dash
-    /// Core's chain, the newest, and on testnet 946,944, which has a
-    /// [window](Self::checkpoint_window)), embedded from `records/<network>.csv`, a thinned copy of
-    /// `shared/data/checkpoints/`): where header sync starts for a wallet's birthday. Empty
-    /// for devnets and regtest, which sync from genesis.
-    pub fn checkpoint_records(&self) -> Vec<crate::chain::CheckpointRecord> {
-        let text = match self.network {
-            Network::Mainnet => include_str!("records/mainnet.csv"),
-            Network::Testnet => include_str!("records/testnet.csv"),
-            Network::Devnet | Network::Regtest => return Vec::new(),
-        };
-        // Embedded and checked by the tests: a parse failure is a build defect.
-        crate::chain::parse_checkpoint_csv(text).unwrap_or_default()
+    /// Checkpoint records with their headers and chain work, embedded from
+    /// `records/<network>.csv` (written from `shared/data/checkpoints/` by
+    /// `scripts/checkpoint_records.py`): every 9,216th block of Dash Core's chain and the
+    /// newest, each with the record 576 blocks before it, where header sync starts for a
+    /// wallet's birthday ([`crate::chain::trusted_start`]: a chain starts at the earlier
+    /// record of a pair, pinned by the later one). Empty for devnets and regtest, which sync
+    /// from genesis.
+    pub fn checkpoint_records(&self) -> Vec<CheckpointRecord> {
+        self.embedded_records().to_vec()
     }
 
-    /// The 23 headers right before the embedded checkpoint record at `height`, oldest first
-    /// (from `records/<network>-windows.csv`, cut from the real header files of
-    /// `shared/data/headers` by `scripts/checkpoint_windows.py`): with the record they are
-    /// the 24 blocks DarkGravityWave averages, so the headers after the record have their
-    /// nBits and median time checked from the first one on. Empty for a record without one.
-    pub fn checkpoint_window(&self, height: u32) -> Vec<BlockHeader> {
-        let text = match self.network {
-            Network::Mainnet => include_str!("records/mainnet-windows.csv"),
-            Network::Testnet => include_str!("records/testnet-windows.csv"),
-            Network::Devnet | Network::Regtest => return Vec::new(),
+    /// [`checkpoint_records`](Self::checkpoint_records), parsed once.
+    pub(crate) fn embedded_records(&self) -> &'static [CheckpointRecord] {
+        static MAINNET_RECORDS: OnceLock<Vec<CheckpointRecord>> = OnceLock::new();
+        static TESTNET_RECORDS: OnceLock<Vec<CheckpointRecord>> = OnceLock::new();
+        let (cell, text) = match self.network {
+            Network::Mainnet => (&MAINNET_RECORDS, include_str!("records/mainnet.csv")),
+            Network::Testnet => (&TESTNET_RECORDS, include_str!("records/testnet.csv")),
+            Network::Devnet | Network::Regtest => return &[],
         };
-        let first = height.saturating_sub(CHECKPOINT_WINDOW);
-        let mut out = Vec::with_capacity(CHECKPOINT_WINDOW as usize);
-        for line in text.lines().skip(1) {
-            let Some((h, hex_header)) = line.split_once(',') else { continue };
-            let Ok(h) = h.parse::<u32>() else { continue };
-            let mut raw = [0u8; 80];
-            // Embedded and checked by the tests: a malformed line is a build defect.
-            if (first..height).contains(&h) && hex::decode_to_slice(hex_header, &mut raw).is_ok() {
-                out.push(BlockHeader::from_array(&raw));
-            }
-        }
-        if out.len() == CHECKPOINT_WINDOW as usize {
-            out
-        } else {
-            Vec::new()
-        }
+        // Embedded and checked by the tests: a parse failure is a build defect.
+        cell.get_or_init(|| parse_checkpoint_csv(text).unwrap_or_default())
     }
 
     /// The fixed seeds as `host:port` strings (IPv4, bracketed IPv6, Tor v3 `.onion`).

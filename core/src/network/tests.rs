@@ -135,6 +135,12 @@ fn embedded_checkpoint_records_parse_and_agree_with_the_hard_coded_checkpoints()
             }
         }
         assert!(records.windows(2).all(|w| w[0].height < w[1].height));
+        // In pairs: every 9,216th block and the newest, each with the record 576 before it.
+        for pair in records.chunks(2) {
+            assert_eq!(pair.len(), 2, "{n}");
+            assert_eq!(pair[0].height + 576, pair[1].height, "{n}");
+            assert!(pair[1].chain_work > pair[0].chain_work, "{n}");
+        }
     }
     assert!(Network::Regtest.params().checkpoint_records().is_empty());
 }

@@ -76,7 +76,7 @@ impl Config {
 
 /// What the layer above asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
+pub enum PeerCommand {
     /// Send `message` to `peer` (dropped unless its handshake is complete).
     Send {
         /// The peer.
@@ -273,7 +273,7 @@ impl ConnectionManager {
         let now = self.now;
         let seeds = self.params.dns_seeds;
         let dns_due = self.discovery.dns_pending == 0
-            && self.discovery.dns_last.map_or(true, |t| now >= t.saturating_add(DNS_RETRY));
+            && self.discovery.dns_last.is_none_or(|t| now >= t.saturating_add(DNS_RETRY));
         if !seeds.is_empty() && dns_due {
             self.discovery.dns_last = Some(now);
             self.discovery.dns_pending = seeds.len();
@@ -343,9 +343,8 @@ impl ConnectionManager {
     }
 
     /// A DNS seed answered (an empty list when it failed).
-    pub fn on_resolved(&mut self, host: &str, addrs: Vec<SocketAddr>, now: Time) {
+    pub fn on_resolved(&mut self, _host: &str, addrs: Vec<SocketAddr>, now: Time) {
         self.advance(now);
-        let _ = host;
         self.discovery.dns_pending = self.discovery.dns_pending.saturating_sub(1);
         for a in addrs {
             self.book.add(Endpoint::ip(a), 0, self.now / 1000, AddrSource::Dns, self.now);
@@ -458,28 +457,28 @@ impl ConnectionManager {
     }
 
     /// Executes a command of the layer above.
-    pub fn command(&mut self, command: Command, now: Time) {
+    pub fn command(&mut self, command: PeerCommand, now: Time) {
         self.advance(now);
         let now = self.now;
         match command {
-            Command::Send { peer, message } => {
+            PeerCommand::Send { peer, message } => {
                 if let Some(slot) = self.peers.get_mut(&peer).filter(|s| s.peer.is_ready()) {
                     slot.peer.on_sent(&message, now);
                     self.outbox.push(Output::Send { peer, message });
                 }
             }
-            Command::Broadcast(message) => {
+            PeerCommand::Broadcast(message) => {
                 for (id, slot) in self.peers.iter_mut().filter(|(_, s)| s.peer.is_ready()) {
                     slot.peer.on_sent(&message, now);
                     self.outbox.push(Output::Send { peer: *id, message: message.clone() });
                 }
             }
-            Command::Misbehaving { peer, what } => self.misbehaving(peer, what),
-            Command::Disconnect(peer) => {
+            PeerCommand::Misbehaving { peer, what } => self.misbehaving(peer, what),
+            PeerCommand::Disconnect(peer) => {
                 self.drop_peer(peer, DisconnectReason::Requested, true);
                 self.maintain();
             }
-            Command::AddPeer(addr) => {
+            PeerCommand::AddPeer(addr) => {
                 self.book.add(Endpoint::ip(addr), 0, now / 1000, AddrSource::Manual, now);
                 if !self.config.manual_peers.contains(&addr) {
                     self.config.manual_peers.push(addr);

@@ -113,7 +113,7 @@ fn connect_that_never_completes_times_out_and_is_replaced() {
     let mut m = manual(2, 1);
     m.on_tick(T0);
     let [(first, _)] = connects(&mut m)[..] else { panic!() };
-    m.on_tick(T0 + super::peer::CONNECT_TIMEOUT);
+    m.on_tick(T0 + super::liveness::CONNECT_TIMEOUT);
     let out: Vec<Output> = m.drain_outputs().collect();
     assert_eq!(disconnects(&out), [(first, DisconnectReason::ConnectTimeout)]);
     assert!(out.iter().any(|o| matches!(o, Output::Connect { peer, .. } if *peer != first)));
@@ -131,7 +131,7 @@ fn misbehaving_peer_is_dropped_banned_and_replaced() {
     let (bad, bad_addr) = c[0];
     let invalid = ValidationError::BadDifficulty { height: 5, expected: 1, got: 2 };
     m.command(
-        Command::Misbehaving { peer: bad, what: Misbehavior::InvalidHeader(invalid) },
+        PeerCommand::Misbehaving { peer: bad, what: Misbehavior::InvalidHeader(invalid) },
         T0 + 1,
     );
     let out: Vec<Output> = m.drain_outputs().collect();
@@ -189,7 +189,7 @@ fn stalled_peer_is_replaced_and_its_replacement_without_bloom_is_refused() {
         .expect("ping sent");
     m.on_message(id, Message::Pong(crate::wire::Pong { nonce }), &mut NoFilter, T0);
     let req = Message::GetHeaders2(GetHeaders2::new(70240, vec![BlockHash::ZERO], BlockHash::ZERO));
-    m.command(Command::Send { peer: id, message: req }, T0);
+    m.command(PeerCommand::Send { peer: id, message: req }, T0);
     m.drain_outputs().for_each(drop);
     m.on_bytes(id, 32, T0 + 1000);
     m.on_tick(T0 + STALL_TIMEOUT);

@@ -5,6 +5,12 @@
 use super::{DisconnectReason, Time, MINUTE, SECOND};
 use crate::wire::{InvType, Message, Ping};
 
+/// How long a TCP connect may take (client rule; Dash Core's `DEFAULT_CONNECT_TIMEOUT` is 5 s,
+/// a mobile link deserves more).
+pub const CONNECT_TIMEOUT: Time = 10 * SECOND;
+/// How long the version handshake may take after the connection opens (Dash Core's
+/// `-peertimeout` default, `DEFAULT_PEER_CONNECT_TIMEOUT`, 60 s).
+pub const HANDSHAKE_TIMEOUT: Time = 60 * SECOND;
 /// How often we ping (Dash Core `PING_INTERVAL`, 2 minutes).
 pub const PING_INTERVAL: Time = 2 * MINUTE;
 /// How long a `pong` may take while the peer delivers nothing else (client rule; a pong
@@ -22,14 +28,14 @@ pub const STALL_TIMEOUT: Time = MINUTE;
 /// peer that only answers pings).
 pub const MIN_DELIVERY_RATE: u64 = 500;
 
-/// The timers of a connection. The defaults are the constants of this module and of
-/// [`super::peer`] (Dash Core-derived); a test or an unusual deployment shortens them through
+/// The timers of a connection. The defaults are the constants of this module (Dash
+/// Core-derived); a test or an unusual deployment shortens them through
 /// [`super::Config::timeouts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// How long a TCP connect may take ([`super::peer::CONNECT_TIMEOUT`]).
+    /// How long a TCP connect may take ([`CONNECT_TIMEOUT`]).
     pub connect: Time,
-    /// How long the version handshake may take ([`super::peer::HANDSHAKE_TIMEOUT`]).
+    /// How long the version handshake may take ([`HANDSHAKE_TIMEOUT`]).
     pub handshake: Time,
     /// How often we ping ([`PING_INTERVAL`]).
     pub ping_interval: Time,
@@ -44,8 +50,8 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: super::peer::CONNECT_TIMEOUT,
-            handshake: super::peer::HANDSHAKE_TIMEOUT,
+            connect: CONNECT_TIMEOUT,
+            handshake: HANDSHAKE_TIMEOUT,
             ping_interval: PING_INTERVAL,
             pong: PONG_TIMEOUT,
             inactivity: TIMEOUT_INTERVAL,

@@ -36,7 +36,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 pub use addrbook::{AddrBook, AddrSource, Endpoint, KnownAddress, NetGroup};
-pub use connmgr::{Command, Config, ConnectionManager, FilterSource, NoFilter};
+pub use connmgr::{Config, ConnectionManager, FilterSource, NoFilter, PeerCommand};
 pub use liveness::Timeouts;
 pub use misbehavior::{BanList, MasternodeData, Misbehavior, Oversize};
 pub use peer::{Peer, PeerInfo};

@@ -12,16 +12,9 @@
 use super::handshake::{speaks_headers2, wants_sendaddrv2, HandshakeConfig};
 use super::liveness::{Liveness, Timeouts};
 use super::misbehavior::{MasternodeData, Misbehavior, Score};
-use super::{DisconnectReason, Output, PeerId, Time, SECOND};
+use super::{DisconnectReason, Output, PeerId, Time};
 use crate::wire::{FilterLoad, Message, SendDsq};
 use std::net::SocketAddr;
-
-/// How long a TCP connect may take (client rule; Dash Core's `DEFAULT_CONNECT_TIMEOUT` is 5 s,
-/// a mobile link deserves more).
-pub const CONNECT_TIMEOUT: Time = 10 * SECOND;
-/// How long the version handshake may take after the connection opens (Dash Core's
-/// `-peertimeout` default, `DEFAULT_PEER_CONNECT_TIMEOUT`, 60 s).
-pub const HANDSHAKE_TIMEOUT: Time = 60 * SECOND;
 
 /// Provides the `filterload` sent at the end of each handshake. The bloom filter policy
 /// implements it; returning `None` leaves the peer without a filter (relay stays off) until
@@ -69,7 +62,7 @@ pub struct PeerInfo {
 
 /// Where the handshake is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// The TCP connection is being opened.
     Connecting {
         /// Since when.
@@ -169,11 +162,6 @@ impl Peer {
         self.addr
     }
 
-    /// The handshake state.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// The peer's self-description once its `version` arrived.
     pub fn info(&self) -> Option<&PeerInfo> {
         match &self.state {
@@ -196,7 +184,7 @@ impl Peer {
     }
 
     /// The misbehaviour score.
-    pub fn score_mut(&mut self) -> &mut Score {
+    pub(crate) fn score_mut(&mut self) -> &mut Score {
         &mut self.score
     }
 

@@ -1,10 +1,11 @@
 //! The per-peer state machine with virtual time: handshake order, refusals, pings, stalls.
 
 use super::handshake::HandshakeConfig;
+use super::liveness::HANDSHAKE_TIMEOUT;
 use super::liveness::{
     Liveness, MIN_DELIVERY_RATE, PING_INTERVAL, PONG_TIMEOUT, STALL_TIMEOUT, TIMEOUT_INTERVAL,
 };
-use super::peer::{Peer, Step, HANDSHAKE_TIMEOUT};
+use super::peer::{Peer, Step};
 use super::services::*;
 use super::*;
 use crate::hash::{BlockHash, Hash256};

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::{SporkError, SporkManager, SporkStatus};
 use crate::hash::Hash256;
 use crate::network::Params;
-use crate::p2p::{Command, Misbehavior, PeerId, PeerInfo, Time, SECOND};
+use crate::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, Time, SECOND};
 use crate::wire::{GetData, InvType, Inventory, Message, Spork, SporkId};
 
 /// How long a spork asked for with `getdata` is waited for before another peer's `inv` may
@@ -55,7 +55,7 @@ pub struct SporkService {
     peers: BTreeSet<PeerId>,
     /// `MSG_SPORK` hashes asked for, with the peer and when.
     requested: HashMap<Hash256, (PeerId, Time)>,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<SporkEvent>,
     changed: bool,
 }
@@ -86,7 +86,7 @@ impl SporkService {
     /// A peer finished its handshake: ask it for its sporks.
     pub fn on_peer_ready(&mut self, peer: PeerId, _info: &PeerInfo, _now: Time) {
         if self.peers.insert(peer) {
-            self.commands.push(Command::Send { peer, message: Message::GetSporks });
+            self.commands.push(PeerCommand::Send { peer, message: Message::GetSporks });
         }
     }
 
@@ -117,7 +117,7 @@ impl SporkService {
                     self.requested.insert(item.hash, (peer, now));
                 }
                 let message = Message::GetData(GetData::new(wanted));
-                self.commands.push(Command::Send { peer, message });
+                self.commands.push(PeerCommand::Send { peer, message });
             }
             Message::NotFound(nf) => {
                 for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Spork) {
@@ -149,7 +149,8 @@ impl SporkService {
             Ok(super::SporkOutcome::Ignored) => {}
             Err(error) => {
                 log::info!("{peer}: spork refused: {error}");
-                self.commands.push(Command::Misbehaving { peer, what: Misbehavior::InvalidSpork });
+                self.commands
+                    .push(PeerCommand::Misbehaving { peer, what: Misbehavior::InvalidSpork });
                 self.events.push(SporkEvent::Rejected { peer, error });
             }
         }
@@ -161,7 +162,7 @@ impl SporkService {
     }
 
     /// The commands for the node (`Send`, `Misbehaving`), in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 

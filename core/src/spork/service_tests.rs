@@ -4,7 +4,7 @@
 use super::tests::{signed, vector_sporks};
 use super::*;
 use crate::network::Network;
-use crate::p2p::{Command, Misbehavior, PeerId, PeerInfo, SECOND};
+use crate::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
 use crate::wire::{GetData, Inv, InvType, Inventory, Message, NotFound};
 
 /// 2023-11-14 in milliseconds, after every vector's signing time.
@@ -46,8 +46,8 @@ fn getsporks_goes_to_each_peer_once_after_its_handshake() {
     assert_eq!(
         s.drain_commands(),
         [
-            Command::Send { peer: A, message: Message::GetSporks },
-            Command::Send { peer: B, message: Message::GetSporks },
+            PeerCommand::Send { peer: A, message: Message::GetSporks },
+            PeerCommand::Send { peer: B, message: Message::GetSporks },
         ]
     );
 }
@@ -96,7 +96,7 @@ fn a_spork_signed_with_another_key_scores_its_sender_100() {
     forged.value = 1; // any change recovers another key
     s.on_message(B, &Message::Spork(forged), NOW);
     let commands = s.drain_commands();
-    assert_eq!(commands, [Command::Misbehaving { peer: B, what: Misbehavior::InvalidSpork }]);
+    assert_eq!(commands, [PeerCommand::Misbehaving { peer: B, what: Misbehavior::InvalidSpork }]);
     assert_eq!(Misbehavior::InvalidSpork.score(), 100);
     assert!(matches!(
         s.drain_events()[..],
@@ -113,7 +113,7 @@ fn a_spork_from_the_far_future_scores_its_sender() {
     s.on_message(A, &Message::Spork(future), NOW);
     assert_eq!(
         s.drain_commands(),
-        [Command::Misbehaving { peer: A, what: Misbehavior::InvalidSpork }]
+        [PeerCommand::Misbehaving { peer: A, what: Misbehavior::InvalidSpork }]
     );
 }
 
@@ -157,7 +157,7 @@ fn spork_inv_is_fetched_once_and_held_ones_are_not() {
     let want = vec![Inventory::new(InvType::Spork, new.inv_hash())];
     assert_eq!(
         s.drain_commands(),
-        [Command::Send { peer: A, message: Message::GetData(GetData::new(want.clone())) }]
+        [PeerCommand::Send { peer: A, message: Message::GetData(GetData::new(want.clone())) }]
     );
     assert_eq!(s.requests_in_flight(), 1);
     // notfound from A clears the request; B's inv then asks B.
@@ -165,7 +165,7 @@ fn spork_inv_is_fetched_once_and_held_ones_are_not() {
     s.on_message(B, &Message::Inv(inv.clone()), NOW);
     assert_eq!(
         s.drain_commands(),
-        [Command::Send { peer: B, message: Message::GetData(GetData::new(want.clone())) }]
+        [PeerCommand::Send { peer: B, message: Message::GetData(GetData::new(want.clone())) }]
     );
     s.on_message(B, &Message::Spork(new), NOW);
     assert_eq!(s.requests_in_flight(), 0);

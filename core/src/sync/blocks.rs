@@ -123,6 +123,10 @@ pub struct PeerBlocks {
     pub timed_out: bool,
     /// The `seq` of its next request.
     pub next_seq: u64,
+    /// `next_seq` when it was last sent a `filterload`: the requests below it were filtered
+    /// with the filter before, and what that filter added to itself while matching them is
+    /// gone from the peer.
+    pub loaded_at_seq: u64,
     /// The wire size of its recent filtered blocks (`merkleblock` and matched `tx`s), a
     /// moving average; 0 before the first.
     pub block_bytes: u32,
@@ -252,11 +256,6 @@ impl BlockDownload {
         self.requeue(again);
     }
 
-    /// Takes up to `room` of the lowest pending heights below `limit` (exclusive).
-    pub fn take(&mut self, room: usize, limit: u32) -> Vec<u32> {
-        self.take_from(room, 0, limit)
-    }
-
     /// Takes up to `room` of the lowest pending heights in `from..limit`.
     pub fn take_from(&mut self, room: usize, from: u32, limit: u32) -> Vec<u32> {
         if from >= limit {
@@ -289,16 +288,16 @@ impl BlockDownload {
     }
 
     /// The wallet learned filter elements at `height`: every block above it that peer `p`
-    /// was asked for with a `seq` below `threshold(p)` (before `p`'s filter held them) is
-    /// stale — buffered ones are dropped, outstanding ones marked — and asked for again.
-    pub fn invalidate_after(&mut self, height: u32, threshold: impl Fn(PeerId) -> u64) {
+    /// was asked for as request `seq` where `stale(p, seq)` (the filter that matched it did
+    /// not hold them) is stale — buffered ones are dropped, outstanding ones marked — and
+    /// asked for again.
+    pub fn invalidate_after(&mut self, height: u32, stale: impl Fn(PeerId, u64) -> bool) {
         let epoch = self.epoch;
         let mut again = Vec::new();
         for (&peer, p) in self.peers.iter_mut() {
-            let limit = threshold(peer);
             let assembly = p.assembly.as_mut().map(|a| &mut a.request);
             for r in p.in_flight.iter_mut().chain(assembly) {
-                if r.height > height && r.seq < limit && !r.stale {
+                if r.height > height && !r.stale && stale(peer, r.seq) {
                     r.stale = true;
                     if r.epoch == epoch {
                         again.push(r.height);
@@ -306,10 +305,8 @@ impl BlockDownload {
                 }
             }
         }
-        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
-        let limits: BTreeMap<PeerId, u64> = peers.iter().map(|&p| (p, threshold(p))).collect();
         self.buffer.retain(|&h, b| {
-            let keep = h <= height || limits.get(&b.peer).is_some_and(|&l| b.seq >= l);
+            let keep = h <= height || !stale(b.peer, b.seq);
             if !keep {
                 again.push(h);
             }

@@ -43,7 +43,7 @@ impl ChainLocks {
 
     /// Whether a `clsig` at `height` could still matter: above the best verified one.
     pub fn is_newer(&self, height: i32) -> bool {
-        self.best.as_ref().map_or(true, |b| height > b.height)
+        self.best.as_ref().is_none_or(|b| height > b.height)
     }
 
     /// A verified ChainLock, newer than the best: it becomes the best, not yet applied.

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 
 use crate::bloom::{
     BlockSample, BloomError, BloomFilter, Drift, EstimatorConfig, FilterAction, FilterMirror,
-    FilterPolicy, FpEstimator, PolicyConfig, TxDelivery, WatchItem,
+    FilterPolicy, FilterTarget, FpEstimator, PolicyConfig, TxDelivery,
 };
 use crate::hash::Txid;
 use crate::p2p::PeerId;
@@ -20,15 +20,17 @@ use crate::tx::Transaction;
 use crate::wallet::FilterElement;
 use crate::wire::{FilterLoad, Message};
 
+use super::SyncConfig;
+
 /// The watch item that puts exactly `element`'s bytes into the filter.
-pub fn watch_item(element: &FilterElement) -> WatchItem {
+pub fn filter_target(element: &FilterElement) -> FilterTarget {
     match element {
-        FilterElement::PubkeyHash(h) => WatchItem::PubkeyHash(*h),
-        FilterElement::ScriptHash(h) => WatchItem::ScriptHash(*h),
-        FilterElement::OutPoint(o) => WatchItem::OutPoint(*o),
+        FilterElement::PubkeyHash(h) => FilterTarget::PubkeyHash(*h),
+        FilterElement::ScriptHash(h) => FilterTarget::ScriptHash(*h),
+        FilterElement::OutPoint(o) => FilterTarget::OutPoint(*o),
         // A lone push is inserted as-is, like a pay-to-pubkey key.
         FilterElement::P2pkPubkey(b) | FilterElement::ScriptPush(b) => {
-            WatchItem::P2pkPubkey(b.clone())
+            FilterTarget::P2pkPubkey(b.clone())
         }
     }
 }
@@ -49,8 +51,6 @@ pub struct FilterUpdate {
     pub messages: Vec<(PeerId, Message)>,
     /// Fetch filtered blocks again from this height.
     pub rescan_from: Option<u32>,
-    /// Whether it was a full reload.
-    pub reloaded: bool,
 }
 
 /// The policy and the per-peer state.
@@ -62,16 +62,26 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// A filter over `elements` with the given false-positive rate, its tweak drawn from
-    /// `seed`.
-    pub fn new(
-        elements: &[FilterElement],
-        seed: u64,
-        false_positive_rate: f64,
-    ) -> Result<Filters, BloomError> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let config = PolicyConfig { false_positive_rate, ..PolicyConfig::default() };
-        let policy = FilterPolicy::new(config, elements.iter().map(watch_item), &mut rng)?;
+    /// The filter over `elements` as `config` says: its rate and update mode, its tweak and
+    /// decoys from [`SyncConfig::filter_seed`] or else the operating system's random number
+    /// generator, continuing from [`SyncConfig::stored_filter`] when there is one.
+    pub fn new(elements: &[FilterElement], config: &SyncConfig) -> Result<Filters, BloomError> {
+        let mut rng = match config.filter_seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let policy_config = PolicyConfig {
+            false_positive_rate: config.false_positive_rate,
+            updates: config.filter_updates,
+            ..PolicyConfig::default()
+        };
+        let stored = config.stored_filter.as_ref().and_then(|f| BloomFilter::try_from(f).ok());
+        let policy = FilterPolicy::resume(
+            policy_config,
+            elements.iter().map(filter_target),
+            stored.as_ref(),
+            &mut rng,
+        )?;
         Ok(Filters { policy, peers: BTreeMap::new(), generation: 0 })
     }
 
@@ -121,7 +131,7 @@ impl Filters {
     /// New elements from the wallet: `filteradd`s or a reload for every peer.
     pub fn watch(&mut self, elements: &[FilterElement], rescan_from: Option<u32>) -> FilterUpdate {
         let update = self.policy.watch(
-            elements.iter().map(watch_item),
+            elements.iter().map(filter_target),
             rescan_from,
             self.peers.values().map(|p| &p.mirror),
         );
@@ -140,7 +150,6 @@ impl Filters {
             }
             FilterAction::Reload(load) => {
                 self.generation += 1;
-                out.reloaded = true;
                 out.messages = self.reload_all(load);
             }
         }
@@ -154,10 +163,12 @@ impl Filters {
 
     fn load_peer(&mut self, peer: PeerId, load: FilterLoad) -> Option<(PeerId, Message)> {
         let filter = BloomFilter::try_from(&load).ok()?;
-        let estimator = self.estimator(Some(&filter));
+        let rate = self.policy.expected_tx_false_positive_rate(&filter).max(1e-9);
         let state = self.peers.get_mut(&peer)?;
         state.mirror.on_filterload_sent(filter);
-        state.estimator = estimator;
+        // The estimator goes on across the load: what it learned of this chain's baseline
+        // (a fresh filter that drifts at once) is what keeps a drift from reloading forever.
+        state.estimator.set_expected_rate(rate);
         Some((peer, Message::FilterLoad(load)))
     }
 
@@ -173,7 +184,7 @@ impl Filters {
         let Some(filter) = self.peers.get(&peer).and_then(|s| s.mirror.filter()) else {
             return false;
         };
-        elements.iter().all(|e| watch_item(e).elements().iter().all(|b| filter.contains(b)))
+        elements.iter().all(|e| filter_target(e).elements().iter().all(|b| filter.contains(b)))
     }
 
     /// A verified `merkleblock` from `peer` matched `txids` (block order).

@@ -2,35 +2,36 @@
 //! it, and the bloom filters kept in step with the wallet, as one sans-IO state machine
 //! ([`SyncEngine`]); [`crate::client`] runs it on the [`crate::node`] driver.
 //!
-//! * [`headers`]: locators and the header request state (one sync peer, timeouts).
-//! * [`blocks`]: which filtered blocks to fetch from whom (a window per peer), the
+//! * `headers`: locators and the header request state (one sync peer, timeouts).
+//! * `blocks`: which filtered blocks to fetch from whom (a window per peer), the
 //!   `merkleblock` + `tx` assembly per peer and the height-ordered reorder buffer.
-//! * [`filters`]: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
+//! * `filters`: the [`FilterPolicy`](crate::bloom::FilterPolicy), one
 //!   [`FilterMirror`](crate::bloom::FilterMirror) and one
 //!   [`FpEstimator`](crate::bloom::FpEstimator) per peer.
-//! * [`relay`]: our transaction broadcasts and the InstantSend locks received.
-//! * [`chainlocks`]: the best verified ChainLock and the undecided ones.
-//! * [`engine`]: [`SyncEngine`]: inputs are the node's events and the time; outputs are
-//!   [`Command`]s for the node and [`SyncEvent`]s for the layer above.
+//! * `relay`: our transaction broadcasts and the InstantSend locks received.
+//! * `chainlocks`: the best verified ChainLock and the undecided ones.
+//! * `engine`: [`SyncEngine`]: inputs are the node's events and the time; outputs are
+//!   [`PeerCommand`]s for the node and [`SyncEvent`]s for the layer above.
 //!
 //! Every transaction the wallet is given is either proven by a partial merkle tree against a
 //! header of the best chain, or handed over explicitly as unconfirmed.
 
-pub mod blocks;
-pub mod chainlocks;
-pub mod engine;
-pub mod filters;
-pub mod headers;
-pub mod relay;
+pub(crate) mod blocks;
+pub(crate) mod chainlocks;
+pub(crate) mod engine;
+pub(crate) mod filters;
+pub(crate) mod headers;
+pub(crate) mod relay;
 
-use crate::chain::{trusted_headers, CheckpointRecord, StoredHeader, U256};
+use crate::bloom::FilterUpdates;
+use crate::chain::{trusted_headers, StoredHeader, U256};
 use crate::hash::{BlockHash, Txid};
-use crate::network::Params;
+use crate::network::{CheckpointRecord, Params};
 use crate::p2p::{Time, SECOND};
 use crate::wallet::WalletEvent;
-use crate::wire::{ClSig, IsDLock};
+use crate::wire::{ClSig, FilterLoad, IsDLock};
 
-pub use crate::p2p::Command;
+pub use crate::p2p::PeerCommand;
 pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
 pub use relay::BroadcastOutcome;
 
@@ -79,8 +80,17 @@ pub struct SyncConfig {
     pub bytes_in_flight: usize,
     /// See [`DEFAULT_REORDER_WINDOW`].
     pub reorder_window: u32,
-    /// Seed of the filter tweak (and of the choice of peers a broadcast is announced to).
+    /// Seed of the choice of peers a broadcast is announced to.
     pub seed: u64,
+    /// Seed of the filter's tweak and decoy bits, for reproducible runs; `None` (the default)
+    /// draws them from the operating system's random number generator, so no two installs
+    /// send the same filter.
+    pub filter_seed: Option<u64>,
+    /// `filteradd` or reloads for new watch items (see [`crate::bloom::policy`]).
+    pub filter_updates: FilterUpdates,
+    /// The filter peers were last sent, from the store: its tweak and layout are kept, so a
+    /// restart does not hand peers a second, independent filter.
+    pub stored_filter: Option<FilterLoad>,
     /// See [`DEFAULT_BROADCAST_TIMEOUT`].
     pub broadcast_timeout: Time,
     /// The filter's target false-positive rate.
@@ -99,14 +109,18 @@ impl SyncConfig {
             bytes_in_flight: DEFAULT_BYTES_IN_FLIGHT,
             reorder_window: DEFAULT_REORDER_WINDOW,
             seed: 0,
+            filter_seed: None,
+            filter_updates: FilterUpdates::Add,
+            stored_filter: None,
             false_positive_rate: crate::bloom::policy::DEFAULT_FALSE_POSITIVE_RATE,
             broadcast_timeout: DEFAULT_BROADCAST_TIMEOUT,
         }
     }
 }
 
-/// Where header sync starts: the last checkpoint record at or below the birthday height, or
-/// genesis when there is none (regtest, or a birthday before the first record).
+/// Where header sync starts: the last checkpoint record a chain may start from
+/// ([`crate::chain::is_usable_start`]: one a checkpoint pins) at or below the birthday height, or genesis when there
+/// is none (regtest, or a birthday before the first record).
 pub fn start_header(
     params: &'static Params,
     birthday_height: u32,
@@ -115,6 +129,7 @@ pub fn start_header(
     records
         .iter()
         .filter(|r| r.height <= birthday_height)
+        .filter(|r| crate::chain::is_usable_start(params, &StoredHeader::from(**r)))
         .max_by_key(|r| r.height)
         .map(|r| StoredHeader::from(*r))
         .unwrap_or_else(|| {

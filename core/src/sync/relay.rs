@@ -81,11 +81,6 @@ impl Broadcasts {
         self.pending.get(txid).map(|p| &p.tx)
     }
 
-    /// Whether `txid` is pending.
-    pub fn is_pending(&self, txid: &Txid) -> bool {
-        self.pending.contains_key(txid)
-    }
-
     /// The peers `txid` was announced to.
     pub fn announced_to(&self, txid: &Txid) -> Vec<PeerId> {
         self.pending.get(txid).map(|p| p.announced.iter().copied().collect()).unwrap_or_default()
@@ -247,11 +242,6 @@ impl InstantLocks {
         self.locked_inputs.retain(|_, t| t != txid);
         self.waiting.retain(|l| l.txid != *txid);
     }
-
-    /// Verified locks waiting for their transaction.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
 }
 
 /// Most transactions asked for and not yet answered (client bound).
@@ -305,15 +295,5 @@ impl TxRequests {
             keep
         });
         gone
-    }
-
-    /// Requests outstanding.
-    pub fn len(&self) -> usize {
-        self.asked.len()
-    }
-
-    /// Whether none are outstanding.
-    pub fn is_empty(&self) -> bool {
-        self.asked.is_empty()
     }
 }

@@ -29,9 +29,11 @@
 //! ```
 
 pub mod address;
+mod amount;
 pub mod bip32;
 mod event;
 mod finality;
+mod history;
 pub mod keychain;
 mod record;
 pub mod state;
@@ -41,9 +43,11 @@ pub mod watch;
 mod tests;
 
 pub use address::{Address, AddressError, AddressPayload};
+pub use amount::{Amount, DUFFS_PER_DASH};
 pub use bip32::{Bip32Error, ExtendedPubKey};
 pub use event::{TxChange, WalletEvent};
 pub use finality::TxFinality;
+pub use history::HistoryEntry;
 pub use keychain::{Account, AccountError, AccountId, ChainKind, DerivedKey, GapLimits, KeyChain};
 pub use record::{Balance, BlockRef, OwnedOutput, TxStatus, Utxo, WalletTx};
 pub use state::{Wallet, DEFAULT_CONFIRMATION_EVENT_DEPTH, UNCONFIRMED_EXPIRY_BLOCKS};

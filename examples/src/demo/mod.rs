@@ -16,17 +16,15 @@ use crate::error::{usage, CliError};
 use dashlite::client::{ClientBuilder, ClientEvent, EventStream, WatchItem};
 use dashlite::hash::Txid;
 use dashlite::network::Network;
-use dashlite::wallet::{ChainKind, TxStatus, WalletEvent};
+use dashlite::wallet::{Amount, ChainKind, TxStatus, WalletEvent};
 use dashlite_testkit::chain::COIN;
-use dashlite_testkit::{start_nodes, NodeHandle, SharedChain};
+use dashlite_testkit::{start_nodes, SharedChain, TestNode};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The demo wallet's account key (`m/44'/5'/0'` of a public test seed), watched on regtest.
-const ACCOUNT_XPUB: &str = "xpub6DRhaBX1cn2rRtbpphQTSLYcR3ABXzQeEYoT44MjbwTanhw1ePtNcYTZNeHyrJMsMGTbig4iFMSvht7RviohzFxkpjURgHDThygLqbZ1tib";
 /// The longest the initial sync may take.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest each live step may take.
@@ -161,7 +159,11 @@ impl Session<'_> {
                     TxStatus::Expired => "expired (unconfirmed for 8,064 blocks)".into(),
                     TxStatus::Abandoned => "abandoned (its coinbase left the best chain)".into(),
                 };
-                format!("wallet: {:>+15} DASH  {}  {how}", dash(*net_amount), self.name(txid))
+                format!(
+                    "wallet: {:>+15} DASH  {}  {how}",
+                    Amount::from(*net_amount),
+                    self.name(txid)
+                )
             }
             WalletEvent::Confirmed { txid, block } => {
                 format!("wallet: {} confirmed in block {}", self.name(txid), block.height)
@@ -361,46 +363,43 @@ async fn demo(args: &Args, ui: &Ui) -> Result<serde_json::Value, Failure> {
     if balance.confirmed != paid || balance.total() != paid {
         return Err(format!(
             "balance {} confirmed, {} total; the chain paid {}",
-            dash(balance.confirmed),
-            dash(balance.total()),
-            dash(paid)
+            Amount::from(balance.confirmed),
+            Amount::from(balance.total()),
+            Amount::from(paid)
         )
         .into());
     }
 
     // The wallet.
-    let mut txs = wallet.transactions();
-    txs.sort_by_key(|w| (w.status.block().map_or(u32::MAX, |b| b.height), w.seen));
+    let mut history = wallet.history();
+    history.sort_by_key(|e| (e.height().unwrap_or(u32::MAX), e.seen));
     ui.say("");
     ui.say(format!("Wallet (tip {final_tip}):"));
     ui.say(format!("  {:<64}  {:>14}  {:>6}  {:>5}  key", "txid", "DASH", "height", "conf"));
     let mut tx_json = Vec::new();
-    for w in &txs {
-        let amount = wallet.net_amount(&w.txid).unwrap_or(0);
-        let conf = wallet.confirmations(&w.txid).unwrap_or(0);
-        let height = w.status.block().map(|b| b.height);
-        let keys: Vec<String> = w.owned_outputs.iter().map(|o| owner_name(&o.owner)).collect();
+    for e in &history {
+        let keys: Vec<String> = e.owned_outputs.iter().map(|o| owner_name(&o.owner)).collect();
         ui.say(format!(
             "  {}  {:>14}  {:>6}  {:>5}  {}",
-            w.txid,
-            dash(amount),
-            height.map_or("-".into(), |h| h.to_string()),
-            conf,
+            e.txid,
+            e.amount,
+            e.height().map_or("-".into(), |h| h.to_string()),
+            e.confirmations,
             keys.join(", ")
         ));
         tx_json.push(json!({
-            "txid": w.txid.to_string(),
-            "amount": amount,
-            "height": height,
-            "confirmations": conf,
+            "txid": e.txid.to_string(),
+            "amount": e.amount.duffs(),
+            "height": e.height(),
+            "confirmations": e.confirmations,
             "keys": keys,
         }));
     }
     ui.say(format!(
         "  balance {} DASH ({} confirmed, {} unconfirmed), {} UTXOs",
-        dash(balance.total()),
-        dash(balance.confirmed),
-        dash(balance.unconfirmed_incoming - balance.unconfirmed_outgoing),
+        Amount::from(balance.total()),
+        Amount::from(balance.confirmed),
+        Amount::from(balance.unconfirmed_incoming - balance.unconfirmed_outgoing),
         wallet.utxos().len()
     ));
     ui.say("");
@@ -423,7 +422,7 @@ async fn demo(args: &Args, ui: &Ui) -> Result<serde_json::Value, Failure> {
         "demo: ok: {} payments found (lookahead receive #24 included), live payment {} confirmed after a reorg, balance {} DASH, {:.1} s",
         expected.len(),
         short(&live.txid),
-        dash(balance.total()),
+        Amount::from(balance.total()),
         t0.elapsed().as_secs_f64()
     ));
 
@@ -482,14 +481,14 @@ struct Live {
 async fn live(
     s: &mut Session<'_>,
     chain: &SharedChain,
-    nodes: &[NodeHandle],
+    nodes: &[TestNode],
 ) -> Result<Live, Failure> {
     let ui = s.ui;
     let index = 25; // the next unused receiving key after receive #24
     let key = key_name(ChainKind::External, index);
     let value = 7 * COIN;
-    ui.say(format!("live: the testkit pays {} DASH to {key}", dash(value)));
-    let txid = chain.send(&key_script(ChainKind::External, index), value).txid();
+    ui.say(format!("live: the testkit pays {} DASH to {key}", Amount::from(value)));
+    let txid = chain.send(&chain_key_script(ChainKind::External, index), value).txid();
     s.names.insert(txid, format!("live, {key}"));
     s.wait_for("the live payment to be relayed", STEP_TIMEOUT, |e| {
         is_wallet_event(

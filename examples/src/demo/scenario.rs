@@ -1,25 +1,13 @@
 //! The demo's wallet and the chain that pays it.
 
-use super::{ACCOUNT_XPUB, MATURITY};
+use super::MATURITY;
 use dashlite::hash::Txid;
-use dashlite::network::Network;
 use dashlite::tx::{Script, TxOut};
-use dashlite::wallet::{Address, ChainKind, ExtendedPubKey, Owner};
+use dashlite::wallet::{ChainKind, Owner};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+pub(super) use dashlite_testkit::wallet::{account, chain_key_script};
 use dashlite_testkit::{Chain, SharedChain};
-
-pub(super) fn account() -> ExtendedPubKey {
-    let mut xpub = ExtendedPubKey::parse(ACCOUNT_XPUB, Network::Mainnet).expect("valid xpub");
-    xpub.network = Network::Regtest;
-    xpub
-}
-
-/// The P2PKH script of key `index` of the account's `chain`.
-pub(super) fn key_script(chain: ChainKind, index: u32) -> Script {
-    let key = account().derive_path(&[chain.index(), index]).expect("public derivation");
-    Address::from_pubkey(&key.public_key_bytes(), Network::Regtest).script_pubkey()
-}
 
 pub(super) fn key_name(chain: ChainKind, index: u32) -> String {
     match chain {
@@ -89,7 +77,7 @@ pub(super) fn build_chain(blocks: u32) -> Built {
             if when != i {
                 continue;
             }
-            let script = key_script(kind, index);
+            let script = chain_key_script(kind, index);
             let tx = if index == 1 {
                 // A transaction that pays the wallet and two strangers.
                 chain.send_many(vec![

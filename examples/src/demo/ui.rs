@@ -1,7 +1,6 @@
 //! Output: progress bars on a terminal, narrative lines always.
 
 use dashlite::hash::Txid;
-use dashlite_testkit::chain::COIN;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;
 
@@ -51,12 +50,6 @@ impl Ui {
             }
         });
     }
-}
-
-pub(super) fn dash(duffs: i64) -> String {
-    let sign = if duffs < 0 { "-" } else { "" };
-    let abs = duffs.unsigned_abs();
-    format!("{sign}{}.{:08}", abs / COIN as u64, abs % COIN as u64)
 }
 
 pub(super) fn short(txid: &Txid) -> String {

@@ -8,12 +8,12 @@ use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 pub use dashlite_testkit::wallet::account;
 use dashlite_testkit::wallet::key_script;
-use dashlite_testkit::{start_nodes, Chain, NodeHandle, SharedChain};
+use dashlite_testkit::{start_nodes, Chain, SharedChain, TestNode};
 
 /// A running node and what a wallet watching [`account`] must find on its chain.
 pub struct Fixture {
     /// Keeps the node serving until dropped.
-    pub node: NodeHandle,
+    pub node: TestNode,
     /// The chain's tip height.
     pub tip: u32,
     /// The wallet's balance in duffs.

@@ -15,7 +15,7 @@
 //! `$HOME/.cache/dashlite`.
 
 use dashlite_testkit::scale::{build, ScaleSpec};
-use dashlite_testkit::{NodeConfig, NodeHandle, SharedChain};
+use dashlite_testkit::{NodeConfig, SharedChain, TestNode};
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +89,7 @@ fn main() -> ExitCode {
         if port != 0 {
             config.port = port + i as u16;
         }
-        match NodeHandle::start_with(&chain, config) {
+        match TestNode::start_with(&chain, config) {
             Ok(h) => handles.push(h),
             Err(e) => {
                 eprintln!("testkit-serve: cannot listen: {e}");
@@ -118,7 +118,7 @@ fn main() -> ExitCode {
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let reply = match line.trim() {
-            "bytes" => format!("bytes {}", handles.iter().map(NodeHandle::bytes_sent).sum::<u64>()),
+            "bytes" => format!("bytes {}", handles.iter().map(TestNode::bytes_sent).sum::<u64>()),
             "rss" => format!("rss {}", peak_rss_kib()),
             other => format!("unknown {other}"),
         };

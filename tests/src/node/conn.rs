@@ -5,7 +5,7 @@ use super::mode::Mode;
 use super::serve::{filtered_block, headers_for, made_up_headers};
 use super::transport::{Codec, Got};
 use super::{
-    lock, Disconnect, Event, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK,
+    lock, Disconnect, NodeEvent, NodeShared, PeerSlot, NODE_BLOOM, NODE_HEADERS_COMPRESSED, TICK,
 };
 use dashlite::bloom::BloomFilter;
 use dashlite::encode::DecodeErrorKind;
@@ -108,7 +108,7 @@ pub(super) fn run(stream: TcpStream, slot: Arc<PeerSlot>, shared: Arc<NodeShared
     let _ = conn.stream.shutdown(Shutdown::Both);
     slot.open.store(false, Ordering::SeqCst);
     lock(&shared.peers).retain(|p| p.id != slot.id);
-    shared.push_event(Event::Disconnected { peer: slot.id, reason });
+    shared.push_event(NodeEvent::Disconnected { peer: slot.id, reason });
 }
 
 impl Conn {
@@ -180,7 +180,7 @@ impl Conn {
     }
 
     fn reject(&self, command: &str, why: String) {
-        self.shared.push_event(Event::Rejected {
+        self.shared.push_event(NodeEvent::Rejected {
             peer: self.id(),
             command: command.to_owned(),
             why,
@@ -196,7 +196,7 @@ impl Conn {
     /// Dash Core's `Misbehaving`: adds to the score; at 100 the peer is disconnected.
     fn misbehaving(&mut self, score: u32, reason: &'static str) {
         self.score += score;
-        self.shared.push_event(Event::Misbehaving {
+        self.shared.push_event(NodeEvent::Misbehaving {
             peer: self.id(),
             score,
             total: self.score,
@@ -208,7 +208,11 @@ impl Conn {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let result = match self.shared.modes().slowloris() {
+        let modes = self.shared.modes();
+        if let Some(pause) = modes.throttle() {
+            std::thread::sleep(pause);
+        }
+        let result = match modes.slowloris() {
             Some((chunk, pause)) => {
                 let mut r = Ok(());
                 for piece in bytes.chunks(chunk) {
@@ -274,7 +278,8 @@ impl Conn {
 
     fn on_message(&mut self, message: Message) {
         if lock(&self.shared.config).record_messages {
-            self.shared.push_event(Event::Received { peer: self.id(), message: message.clone() });
+            self.shared
+                .push_event(NodeEvent::Received { peer: self.id(), message: message.clone() });
         }
         let Some(peer) = self.peer_version.clone() else {
             if let Message::Version(v) = message {
@@ -442,7 +447,7 @@ impl Conn {
                 continue;
             }
             let wanted =
-                unmatched || self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx));
+                unmatched || self.filter.as_mut().is_none_or(|f| f.is_relevant_and_update(&tx));
             if wanted {
                 inv.push(Inventory::new(
                     InvType::Tx,
@@ -689,7 +694,7 @@ impl Conn {
         let mut inv = Vec::new();
         for tx in txs {
             let txid = tx.txid();
-            if self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx)) {
+            if self.filter.as_mut().is_none_or(|f| f.is_relevant_and_update(&tx)) {
                 self.known_txs.insert(txid);
                 inv.push(Inventory::new(
                     InvType::Tx,

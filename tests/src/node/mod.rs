@@ -4,9 +4,9 @@
 //! scores and disconnects a client that breaks the rules, and can be told to misbehave.
 //!
 //! ```no_run
-//! use dashlite_testkit::{NodeHandle, SharedChain};
+//! use dashlite_testkit::{TestNode, SharedChain};
 //! let chain = SharedChain::with_blocks(200);
-//! let node = NodeHandle::start(&chain);
+//! let node = TestNode::start(&chain);
 //! // … connect a client to node.addr() …
 //! node.mine(1); // every connected client is told about the new block
 //! ```
@@ -42,7 +42,7 @@ pub const NODE_BLOOM: u64 = 1 << 2;
 pub const NODE_HEADERS_COMPRESSED: u64 = 1 << 11;
 
 /// Identifies one connection to a node (counted from 0 per node).
-pub type PeerId = usize;
+pub type ConnId = usize;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -76,7 +76,7 @@ pub struct NodeConfig {
     pub ping_interval: Duration,
     /// Misbehaviours switched on.
     pub modes: Vec<Mode>,
-    /// Whether received messages are kept as [`Event::Received`] (turn off for long
+    /// Whether received messages are kept as [`NodeEvent::Received`] (turn off for long
     /// benchmarks; connections, scores and disconnects are always recorded).
     pub record_messages: bool,
     /// What inbound connections speak (v2 with v1 detection, as Dash Core v23 by default).
@@ -149,25 +149,25 @@ pub enum Disconnect {
 
 /// What happened on a node, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum NodeEvent {
     /// A client connected.
     Connected {
         /// The connection.
-        peer: PeerId,
+        peer: ConnId,
         /// The client's address.
         addr: SocketAddr,
     },
     /// A message from a client, decoded.
     Received {
         /// The connection.
-        peer: PeerId,
+        peer: ConnId,
         /// The message.
         message: Message,
     },
     /// A frame the node dropped or could not decode.
     Rejected {
         /// The connection.
-        peer: PeerId,
+        peer: ConnId,
         /// The frame's command (empty if unreadable).
         command: String,
         /// Why, for people.
@@ -176,7 +176,7 @@ pub enum Event {
     /// The node scored the client (Dash Core's `Misbehaving`).
     Misbehaving {
         /// The connection.
-        peer: PeerId,
+        peer: ConnId,
         /// Points added.
         score: u32,
         /// The total so far.
@@ -187,21 +187,21 @@ pub enum Event {
     /// The connection ended.
     Disconnected {
         /// The connection.
-        peer: PeerId,
+        peer: ConnId,
         /// Why.
         reason: Disconnect,
     },
 }
 
-impl Event {
+impl NodeEvent {
     /// The connection the event belongs to.
-    pub fn peer(&self) -> PeerId {
+    pub fn peer(&self) -> ConnId {
         match self {
-            Event::Connected { peer, .. }
-            | Event::Received { peer, .. }
-            | Event::Rejected { peer, .. }
-            | Event::Misbehaving { peer, .. }
-            | Event::Disconnected { peer, .. } => *peer,
+            NodeEvent::Connected { peer, .. }
+            | NodeEvent::Received { peer, .. }
+            | NodeEvent::Rejected { peer, .. }
+            | NodeEvent::Misbehaving { peer, .. }
+            | NodeEvent::Disconnected { peer, .. } => *peer,
         }
     }
 }
@@ -209,7 +209,7 @@ impl Event {
 /// A connection's slot, shared between its thread and the handle.
 #[derive(Debug)]
 struct PeerSlot {
-    id: PeerId,
+    id: ConnId,
     stream: TcpStream,
     outbox: Mutex<Vec<Vec<u8>>>,
     /// Messages to send, framed by the connection (v1 with modes, or v2).
@@ -233,7 +233,7 @@ struct NodeShared {
     sporks: Vec<Spork>,
     addr: Mutex<SocketAddr>,
     stop: AtomicBool,
-    events: Mutex<Vec<Event>>,
+    events: Mutex<Vec<NodeEvent>>,
     events_changed: Condvar,
     peers: Mutex<Vec<Arc<PeerSlot>>>,
     next_peer: AtomicUsize,
@@ -244,7 +244,7 @@ struct NodeShared {
 }
 
 impl NodeShared {
-    fn push_event(&self, event: Event) {
+    fn push_event(&self, event: NodeEvent) {
         lock(&self.events).push(event);
         self.events_changed.notify_all();
     }
@@ -260,26 +260,26 @@ impl NodeShared {
 
 /// A running node and the handle to drive it. Dropping it stops the node.
 #[derive(Debug)]
-pub struct NodeHandle {
+pub struct TestNode {
     shared: Arc<NodeShared>,
     accept: Option<JoinHandle<()>>,
 }
 
 /// Starts `n` honest nodes serving `chain`.
-pub fn start_nodes(chain: &SharedChain, n: usize) -> Vec<NodeHandle> {
-    (0..n).map(|_| NodeHandle::start(chain)).collect()
+pub fn start_nodes(chain: &SharedChain, n: usize) -> Vec<TestNode> {
+    (0..n).map(|_| TestNode::start(chain)).collect()
 }
 
-impl NodeHandle {
+impl TestNode {
     /// Starts an honest node serving `chain` on an ephemeral port. Panics if it cannot
     /// listen (a test cannot go on then).
-    pub fn start(chain: &SharedChain) -> NodeHandle {
-        NodeHandle::start_with(chain, NodeConfig::default())
+    pub fn start(chain: &SharedChain) -> TestNode {
+        TestNode::start_with(chain, NodeConfig::default())
             .expect("testkit node: cannot listen on 127.0.0.1")
     }
 
     /// Starts a node set up as `config` says.
-    pub fn start_with(chain: &SharedChain, config: NodeConfig) -> io::Result<NodeHandle> {
+    pub fn start_with(chain: &SharedChain, config: NodeConfig) -> io::Result<TestNode> {
         let key =
             regtest_spork_key().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let sporks = config
@@ -303,7 +303,7 @@ impl NodeHandle {
             bytes_sent: AtomicU64::new(0),
             v2_sessions: AtomicU64::new(0),
         });
-        let mut node = NodeHandle { shared, accept: None };
+        let mut node = TestNode { shared, accept: None };
         let port = lock(&node.shared.config).port;
         node.listen(port)?;
         Ok(node)
@@ -400,23 +400,23 @@ impl NodeHandle {
     }
 
     /// Everything that happened so far.
-    pub fn events(&self) -> Vec<Event> {
+    pub fn events(&self) -> Vec<NodeEvent> {
         lock(&self.shared.events).clone()
     }
 
     /// Every message received from `peer`, in order.
-    pub fn received(&self, peer: PeerId) -> Vec<Message> {
+    pub fn received(&self, peer: ConnId) -> Vec<Message> {
         lock(&self.shared.events)
             .iter()
             .filter_map(|e| match e {
-                Event::Received { peer: p, message } if *p == peer => Some(message.clone()),
+                NodeEvent::Received { peer: p, message } if *p == peer => Some(message.clone()),
                 _ => None,
             })
             .collect()
     }
 
     /// The commands received from `peer`, in order.
-    pub fn commands(&self, peer: PeerId) -> Vec<String> {
+    pub fn commands(&self, peer: ConnId) -> Vec<String> {
         self.received(peer).iter().map(|m| m.command_name().to_owned()).collect()
     }
 
@@ -424,27 +424,27 @@ impl NodeHandle {
     pub fn count(&self, command: &str) -> usize {
         lock(&self.shared.events)
             .iter()
-            .filter(|e| matches!(e, Event::Received { message, .. } if message.command_name() == command))
+            .filter(|e| matches!(e, NodeEvent::Received { message, .. } if message.command_name() == command))
             .count()
     }
 
     /// The connections seen so far (ids in connection order).
-    pub fn peers(&self) -> Vec<PeerId> {
+    pub fn peers(&self) -> Vec<ConnId> {
         lock(&self.shared.events)
             .iter()
             .filter_map(|e| match e {
-                Event::Connected { peer, .. } => Some(*peer),
+                NodeEvent::Connected { peer, .. } => Some(*peer),
                 _ => None,
             })
             .collect()
     }
 
     /// The total misbehaviour score of `peer`.
-    pub fn score(&self, peer: PeerId) -> u32 {
+    pub fn score(&self, peer: ConnId) -> u32 {
         lock(&self.shared.events)
             .iter()
             .filter_map(|e| match e {
-                Event::Misbehaving { peer: p, total, .. } if *p == peer => Some(*total),
+                NodeEvent::Misbehaving { peer: p, total, .. } if *p == peer => Some(*total),
                 _ => None,
             })
             .next_back()
@@ -452,15 +452,15 @@ impl NodeHandle {
     }
 
     /// Why `peer` was disconnected, if it was.
-    pub fn disconnect_reason(&self, peer: PeerId) -> Option<Disconnect> {
+    pub fn disconnect_reason(&self, peer: ConnId) -> Option<Disconnect> {
         lock(&self.shared.events).iter().find_map(|e| match e {
-            Event::Disconnected { peer: p, reason } if *p == peer => Some(reason.clone()),
+            NodeEvent::Disconnected { peer: p, reason } if *p == peer => Some(reason.clone()),
             _ => None,
         })
     }
 
     /// Waits until `done` holds for the events, or `timeout` passes; returns whether it held.
-    pub fn wait_for(&self, timeout: Duration, done: impl Fn(&[Event]) -> bool) -> bool {
+    pub fn wait_for(&self, timeout: Duration, done: impl Fn(&[NodeEvent]) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut events = lock(&self.shared.events);
         loop {
@@ -480,9 +480,9 @@ impl NodeHandle {
 
     /// Waits for the first `command` message from any client; returns it.
     pub fn wait_for_message(&self, command: &str, timeout: Duration) -> Option<Message> {
-        let found = |events: &[Event]| {
+        let found = |events: &[NodeEvent]| {
             events.iter().find_map(|e| match e {
-                Event::Received { message, .. } if message.command_name() == command => {
+                NodeEvent::Received { message, .. } if message.command_name() == command => {
                     Some(message.clone())
                 }
                 _ => None,
@@ -529,7 +529,7 @@ impl NodeHandle {
     }
 }
 
-impl Drop for NodeHandle {
+impl Drop for TestNode {
     fn drop(&mut self) {
         self.stop();
     }
@@ -554,7 +554,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<NodeShared>) {
                     open: AtomicBool::new(true),
                 });
                 lock(&shared.peers).push(slot.clone());
-                shared.push_event(Event::Connected { peer: id, addr });
+                shared.push_event(NodeEvent::Connected { peer: id, addr });
                 let shared = shared.clone();
                 threads.push(std::thread::spawn(move || conn::run(stream, slot, shared)));
             }

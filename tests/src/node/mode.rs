@@ -26,7 +26,7 @@ pub enum Forgery {
 }
 
 /// A misbehaviour. Every one can be switched on per node, at start
-/// ([`super::NodeConfig::with_mode`]) or while it runs ([`super::NodeHandle::set_mode`]).
+/// ([`super::NodeConfig::with_mode`]) or while it runs ([`super::TestNode::set_mode`]).
 /// A `command` of `None` means every message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -77,6 +77,12 @@ pub enum Mode {
         /// Bytes per write.
         chunk: usize,
         /// Sleep between writes.
+        pause: Duration,
+    },
+    /// Every frame is written whole after a sleep of `pause`: a slow but honest link that
+    /// serves one message per `pause`.
+    Throttle {
+        /// Sleep before each frame.
         pause: Duration,
     },
     /// After the handshake, requests of `command` (all requests, pings included, for `None`)
@@ -142,6 +148,13 @@ impl Modes {
     pub(crate) fn slowloris(&self) -> Option<(usize, Duration)> {
         self.0.iter().find_map(|m| match m {
             Mode::Slowloris { chunk, pause } => Some(((*chunk).max(1), *pause)),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn throttle(&self) -> Option<Duration> {
+        self.0.iter().find_map(|m| match m {
+            Mode::Throttle { pause } => Some(*pause),
             _ => None,
         })
     }

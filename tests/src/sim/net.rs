@@ -103,6 +103,7 @@ impl Sim {
         let params = Network::Regtest.params();
         let mut sync_config = SyncConfig::new(params, 0);
         sync_config.seed = scenario.seed;
+        sync_config.filter_seed = Some(scenario.seed);
         let sync = SyncEngine::new(
             sync_config,
             MemoryHeaderStore::new(),
@@ -253,7 +254,7 @@ impl Sim {
                 let stalled = scenario.peers[i]
                     .stall
                     .is_some_and(|s| now >= START + s.from && now < START + s.until);
-                if !self.peers[i].conn.as_ref().is_some_and(|(c, _)| *c == conn) {
+                if self.peers[i].conn.as_ref().is_none_or(|(c, _)| *c != conn) {
                     return;
                 }
                 self.messages += 1;

@@ -108,7 +108,7 @@ impl<'a> Discovery<'a> {
         for s in scripts {
             if let Some(&(chain, i)) = self.scripts.get(*s) {
                 let c = chain as usize;
-                if !self.last_used[c].is_some_and(|u| i <= u) {
+                if self.last_used[c].is_none_or(|u| i > u) {
                     self.last_used[c] = Some(i);
                     grew = true;
                 }

@@ -176,7 +176,7 @@ impl PeerConn {
             if !self.relay {
                 continue;
             }
-            if self.filter.as_mut().map_or(true, |f| f.is_relevant_and_update(&tx)) {
+            if self.filter.as_mut().is_none_or(|f| f.is_relevant_and_update(&tx)) {
                 inv.push(Inventory::new(
                     InvType::Tx,
                     Hash256::from_byte_array(txid.to_byte_array()),

@@ -11,7 +11,7 @@ use dashlite::chain::merkle::PartialMerkleTree;
 use dashlite::chain::MemoryHeaderStore;
 use dashlite::hash::{BlockHash, Hash256, Txid};
 use dashlite::network::Network;
-use dashlite::p2p::{services, Command, FilterSource, PeerId, PeerInfo, SECOND};
+use dashlite::p2p::{services, FilterSource, PeerCommand, PeerId, PeerInfo, SECOND};
 use dashlite::sync::{start_header, SyncConfig, SyncEngine, SyncEvent};
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, Wallet, WatchList};
@@ -75,7 +75,7 @@ pub struct Sim {
     pub peers: BTreeMap<PeerId, SimPeer>,
     pub now: u64,
     pub events: Vec<SyncEvent>,
-    pub other: Vec<Command>,
+    pub other: Vec<PeerCommand>,
 }
 
 pub fn alice() -> TestKey {
@@ -232,13 +232,13 @@ impl Sim {
             }
             for c in commands {
                 match c {
-                    Command::Send { peer, message } => {
+                    PeerCommand::Send { peer, message } => {
                         for r in self.answer(peer, message) {
                             replies.push_back((peer, r));
                         }
                     }
-                    Command::Misbehaving { peer, what } if what.score() >= 100 => {
-                        self.other.push(Command::Misbehaving { peer, what });
+                    PeerCommand::Misbehaving { peer, what } if what.score() >= 100 => {
+                        self.other.push(PeerCommand::Misbehaving { peer, what });
                         // The node disconnects the peer.
                         let p = self.peers.get_mut(&peer).filter(|p| !p.gone);
                         if let Some(p) = p {

@@ -668,6 +668,34 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -1180,6 +1208,10 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> UInt64 {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 public protocol ClientProtocol: AnyObject, Sendable {
     
@@ -1241,6 +1273,10 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     func start() async throws 
     
@@ -1251,10 +1287,19 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func stop() async throws 
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
     func subscribe(listener: EventListener)  -> Subscription
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    func syncFor(time: TimeInterval) async throws  -> SyncOutcome
     
     /**
      * Where sync stands.
@@ -1275,6 +1320,10 @@ public protocol ClientProtocol: AnyObject, Sendable {
 }
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 open class Client: ClientProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1507,6 +1556,10 @@ open func sporks()async throws  -> [Spork]  {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
 open func start()async throws   {
     return
@@ -1545,8 +1598,9 @@ open func stop()async throws   {
 }
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
 open func subscribe(listener: EventListener) -> Subscription  {
     return try!  FfiConverterTypeSubscription_lift(try! rustCall() {
@@ -1556,6 +1610,28 @@ open func subscribe(listener: EventListener) -> Subscription  {
         FfiConverterTypeEventListener_lower(listener),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+open func syncFor(time: TimeInterval)async throws  -> SyncOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_sync_for(
+                        self.uniffiCloneHandle(),FfiConverterDuration.lower(time)
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSyncOutcome_lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
 }
     
     /**
@@ -1660,9 +1736,10 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
 
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 public protocol ClientBuilderProtocol: AnyObject, Sendable {
     
@@ -1677,8 +1754,9 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     func blocksInFlight(count: UInt32)  -> ClientBuilder
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     func build() throws  -> Client
     
@@ -1699,6 +1777,13 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
      * hides the wallet better and costs more bandwidth.
      */
     func falsePositiveRate(rate: Double)  -> ClientBuilder
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+    func filterReloadsOnly(enabled: Bool)  -> ClientBuilder
     
     /**
      * Also sync governance objects and votes once synced (off by default).
@@ -1734,9 +1819,10 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     
 }
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 open class ClientBuilder: ClientBuilderProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1831,8 +1917,9 @@ open func blocksInFlight(count: UInt32) -> ClientBuilder  {
 }
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
 open func build()throws  -> Client  {
     return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeClientError_lift) {
@@ -1881,6 +1968,21 @@ open func falsePositiveRate(rate: Double) -> ClientBuilder  {
     uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(
             self.uniffiCloneHandle(),
         FfiConverterDouble.lower(rate),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+open func filterReloadsOnly(enabled: Bool) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(enabled),uniffiCallStatus
     )
 })
 }
@@ -2019,9 +2121,13 @@ public func FfiConverterTypeClientBuilder_lower(_ value: ClientBuilder) -> UInt6
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 public protocol EventListener: AnyObject, Sendable {
     
@@ -2035,9 +2141,13 @@ public protocol EventListener: AnyObject, Sendable {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 open class EventListenerImpl: EventListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2780,7 +2890,7 @@ public protocol SubscriptionProtocol: AnyObject, Sendable {
     func cancel() 
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
     func isOpen()  -> Bool
     
@@ -2857,7 +2967,7 @@ open func cancel()  {try! rustCall() {
 }
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
 open func isOpen() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
@@ -4545,6 +4655,11 @@ public struct WalletTransaction {
      */
     public var netAmount: Int64
     /**
+     * The fee in duffs, when every input spends an output of a wallet transaction (always
+     * for the wallet's own spends); `None` otherwise and for coinbases.
+     */
+    public var fee: Int64?
+    /**
      * Confirmed, unconfirmed or conflicted.
      */
     public var status: TxStatus
@@ -4556,11 +4671,6 @@ public struct WalletTransaction {
      * The order the wallet first saw it in (0, 1, 2, …).
      */
     public var seen: UInt64
-    /**
-     * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
-     * nothing (conflicted, expired, abandoned).
-     */
-    public var finality: TxFinality?
     /**
      * The transaction itself.
      */
@@ -4577,6 +4687,10 @@ public struct WalletTransaction {
          * (negative for a payment out, fee included).
          */netAmount: Int64, 
         /**
+         * The fee in duffs, when every input spends an output of a wallet transaction (always
+         * for the wallet's own spends); `None` otherwise and for coinbases.
+         */fee: Int64?, 
+        /**
          * Confirmed, unconfirmed or conflicted.
          */status: TxStatus, 
         /**
@@ -4586,18 +4700,14 @@ public struct WalletTransaction {
          * The order the wallet first saw it in (0, 1, 2, …).
          */seen: UInt64, 
         /**
-         * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
-         * nothing (conflicted, expired, abandoned).
-         */finality: TxFinality?, 
-        /**
          * The transaction itself.
          */transaction: Transaction) {
         self.txid = txid
         self.netAmount = netAmount
+        self.fee = fee
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
-        self.finality = finality
         self.transaction = transaction
     }
 
@@ -4619,10 +4729,10 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
             try WalletTransaction(
                 txid: FfiConverterString.read(from: &buf), 
                 netAmount: FfiConverterInt64.read(from: &buf), 
+                fee: FfiConverterOptionInt64.read(from: &buf), 
                 status: FfiConverterTypeTxStatus.read(from: &buf), 
                 confirmations: FfiConverterUInt32.read(from: &buf), 
                 seen: FfiConverterUInt64.read(from: &buf), 
-                finality: FfiConverterOptionTypeTxFinality.read(from: &buf), 
                 transaction: FfiConverterTypeTransaction.read(from: &buf)
         )
     }
@@ -4630,10 +4740,10 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
     public static func write(_ value: WalletTransaction, into buf: inout [UInt8]) {
         FfiConverterString.write(value.txid, into: &buf)
         FfiConverterInt64.write(value.netAmount, into: &buf)
+        FfiConverterOptionInt64.write(value.fee, into: &buf)
         FfiConverterTypeTxStatus.write(value.status, into: &buf)
         FfiConverterUInt32.write(value.confirmations, into: &buf)
         FfiConverterUInt64.write(value.seen, into: &buf)
-        FfiConverterOptionTypeTxFinality.write(value.finality, into: &buf)
         FfiConverterTypeTransaction.write(value.transaction, into: &buf)
     }
 }
@@ -5526,6 +5636,18 @@ enum ClientError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * Why.
          */reason: String
     )
+    /**
+     * `start`: no configured peer is usable, because the peer named `host` does not
+     * resolve (nor does any other named peer, and none was given by address).
+     */
+    case PeerUnresolved(
+        /**
+         * The host name given to the builder.
+         */host: String, 
+        /**
+         * Why.
+         */reason: String
+    )
 
     
 
@@ -5584,6 +5706,10 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
         case 9: return .NotRunning
         case 10: return .Stopped
         case 11: return .BadTransaction(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .PeerUnresolved(
+            host: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -5651,6 +5777,12 @@ public struct FfiConverterTypeClientError: FfiConverterRustBuffer {
         
         case let .BadTransaction(reason):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .PeerUnresolved(host,reason):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(host, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -5849,25 +5981,13 @@ public enum Event {
          */outcome: BroadcastOutcome
     )
     /**
-     * A wallet transaction has a verified InstantSend lock (its BLS signature verified with
-     * the quorum Dash Core selects).
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
      */
-    case instantLocked(
+    case instantLock(
         /**
          * The locked transaction.
          */txid: String
-    )
-    /**
-     * A verified ChainLock made a block final: it is never disconnected, and wallet
-     * transactions at or below it are ChainLocked.
-     */
-    case chainLocked(
-        /**
-         * The block's height.
-         */height: UInt32, 
-        /**
-         * The block's hash (display hex).
-         */blockHash: String
     )
     /**
      * A spork's value changed.
@@ -5958,6 +6078,16 @@ public enum Event {
          */progress: GovernanceProgress
     )
     /**
+     * The full sync is deferred by the rate limit, and the votes of every object held were
+     * synced: what is held is as current as the limit allows. The round goes on (a full
+     * sync once allowed, then `GovernanceDone`).
+     */
+    case governanceHeldVotesSynced(
+        /**
+         * The round's counts.
+         */progress: GovernanceProgress
+    )
+    /**
      * The client stopped: asked to (`error` is `None`), or because its store failed.
      */
     case stopped(
@@ -6045,34 +6175,34 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 14: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 15: return .instantLocked(txid: try FfiConverterString.read(from: &buf)
+        case 15: return .instantLock(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .chainLocked(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        case 16: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 17: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 17: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 18: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 18: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 19: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 19: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 20: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 20: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 21: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 21: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 22: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 22: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
         )
         
-        case 23: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 23: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 24: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 24: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
         case 25: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
@@ -6180,19 +6310,13 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
             
         
-        case let .instantLocked(txid):
+        case let .instantLock(txid):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(txid, into: &buf)
             
         
-        case let .chainLocked(height,blockHash):
-            writeInt(&buf, Int32(16))
-            FfiConverterUInt32.write(height, into: &buf)
-            FfiConverterString.write(blockHash, into: &buf)
-            
-        
         case let .sporkChanged(id,name,value,previous,active,peerId):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(16))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -6202,39 +6326,44 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(18))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(19))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(20))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
+            writeInt(&buf, Int32(23))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(24))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
@@ -6743,6 +6872,110 @@ public func FfiConverterTypeNetwork_lower(_ value: Network) -> RustBuffer {
 
 
 /**
+ * How a [`Client::sync_for`] slice ended.
+ */
+
+public enum SyncOutcome: Equatable, Hashable {
+    
+    /**
+     * Headers and filtered blocks are complete up to the tip at `height`.
+     */
+    case synced(
+        /**
+         * The tip.
+         */height: UInt32
+    )
+    /**
+     * The slice ran out first; everything up to `height` is saved and the next slice
+     * resumes from there.
+     */
+    case deadlineReached(
+        /**
+         * The height up to which every filtered block was processed.
+         */height: UInt32
+    )
+    /**
+     * The client stopped on its own (its store failed) before either.
+     */
+    case stopped(
+        /**
+         * Why.
+         */reason: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = SyncOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .synced(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 2: return .deadlineReached(height: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 3: return .stopped(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .synced(height):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .deadlineReached(height):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(height, into: &buf)
+            
+        
+        case let .stopped(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lift(_ buf: RustBuffer) throws -> SyncOutcome {
+    return try FfiConverterTypeSyncOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lower(_ value: SyncOutcome) -> RustBuffer {
+    return FfiConverterTypeSyncOutcome.lower(value)
+}
+
+
+
+/**
  * Why bytes are not a transaction.
  */
 public 
@@ -6850,101 +7083,6 @@ public func FfiConverterTypeTransactionError_lift(_ buf: RustBuffer) throws -> T
 public func FfiConverterTypeTransactionError_lower(_ value: TransactionError) -> RustBuffer {
     return FfiConverterTypeTransactionError.lower(value)
 }
-
-
-/**
- * How final an active wallet transaction is (core's `TxFinality`), least to most.
- */
-
-public enum TxFinality: Equatable, Hashable {
-    
-    /**
-     * In no block, without a verified InstantSend lock.
-     */
-    case unconfirmed
-    /**
-     * In no block yet, with a verified InstantSend lock.
-     */
-    case instantLocked
-    /**
-     * In a block above the best verified ChainLock.
-     */
-    case confirmed
-    /**
-     * In a block at or below the best verified ChainLock.
-     */
-    case chainLocked
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension TxFinality: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTxFinality: FfiConverterRustBuffer {
-    typealias SwiftType = TxFinality
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TxFinality {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .unconfirmed
-        
-        case 2: return .instantLocked
-        
-        case 3: return .confirmed
-        
-        case 4: return .chainLocked
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: TxFinality, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .unconfirmed:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .instantLocked:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .confirmed:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .chainLocked:
-            writeInt(&buf, Int32(4))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTxFinality_lift(_ buf: RustBuffer) throws -> TxFinality {
-    return try FfiConverterTypeTxFinality.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTxFinality_lower(_ value: TxFinality) -> RustBuffer {
-    return FfiConverterTypeTxFinality.lower(value)
-}
-
 
 
 /**
@@ -7296,30 +7434,6 @@ fileprivate struct FfiConverterOptionTypeEvent: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEvent.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeTxFinality: FfiConverterRustBuffer {
-    typealias SwiftType = TxFinality?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeTxFinality.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeTxFinality.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7769,13 +7883,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_start() != 52928) {
+    if (uniffi_dashlite_ffi_checksum_method_client_start() != 36342) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_stop() != 19479) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 16213) {
+    if (uniffi_dashlite_ffi_checksum_method_client_subscribe() != 10440) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_sync_for() != 22530) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_sync_status() != 34910) {
@@ -7793,7 +7910,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() != 37047) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 25708) {
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_build() != 47966) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() != 13061) {
@@ -7803,6 +7920,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() != 35279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() != 26651) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452) {
@@ -7829,7 +7949,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 62318) {
+    if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_account_address() != 41978) {

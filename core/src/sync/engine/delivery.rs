@@ -169,36 +169,39 @@ impl<S: HeaderStore> SyncEngine<S> {
             Some((height, peer, seq)) => (height, Some((peer, seq))),
             None => (self.blocks.next_deliver.saturating_sub(1), None),
         };
-        let thresholds: BTreeMap<PeerId, u64> = self
+        // Per peer, the requests matched without the elements: `seq < upto || seq >= from`.
+        let lacking: BTreeMap<PeerId, (u64, u64)> = self
             .blocks
             .peers
             .iter()
             .map(|(&peer, p)| {
-                let updated_itself = served.filter(|&(by, _)| by == peer).map(|(_, seq)| seq + 1);
-                let threshold = match updated_itself {
-                    Some(next) if self.filters.holds(peer, elements) => next,
-                    _ => p.next_seq,
+                let updated_itself = served
+                    .filter(|&(by, _)| by == peer && self.filters.holds(peer, elements))
+                    .map(|(_, seq)| seq);
+                let range = match updated_itself {
+                    // It added the elements while matching the block being delivered, so what
+                    // it was asked after that holds them, until a `filterload` replaced that
+                    // filter: what was asked after the load lacks them again (Dash Core serves
+                    // a peer's `getdata`s before it reads its next message).
+                    Some(seq) if seq < p.loaded_at_seq => (seq + 1, p.loaded_at_seq),
+                    Some(seq) => (seq + 1, u64::MAX),
+                    // The others have them only from the `filteradd` or `filterload` sent now.
+                    None => (p.next_seq, u64::MAX),
                 };
-                (peer, threshold)
+                (peer, range)
             })
             .collect();
         let update = self.filters.watch(elements, rescan_from);
         for (peer, m) in update.messages {
             self.send(peer, m);
         }
-        self.blocks
-            .invalidate_after(after, |peer| thresholds.get(&peer).copied().unwrap_or(u64::MAX));
-        if update.reloaded {
-            // Blocks asked before a filterload were filtered with the old filter.
-            Some(
-                update
-                    .rescan_from
-                    .unwrap_or(self.blocks.next_deliver)
-                    .min(self.blocks.next_deliver),
-            )
-        } else {
-            update.rescan_from
-        }
+        self.blocks.invalidate_after(after, |peer, seq| {
+            lacking.get(&peer).is_none_or(|&(upto, from)| seq < upto || seq >= from)
+        });
+        // A reload needs no rescan of its own: the new filter holds every element the old one
+        // did, so a block asked before it lacks at most `elements`, which the thresholds above
+        // judged per peer, including what a reload made a peer forget (`loaded_at_seq`).
+        update.rescan_from
     }
 
     /// The peer filtered blocks stream from: the current one while it is usable and keeps up,

@@ -1,6 +1,6 @@
 //! [`SyncEngine`]: header sync, filtered-block download and filter upkeep in one sans-IO
 //! state machine, one part of [`crate::machine::StateMachine`]. Inputs are peers becoming ready
-//! or gone, their messages and the time; outputs are [`Command`]s and [`SyncEvent`]s.
+//! or gone, their messages and the time; outputs are [`PeerCommand`]s and [`SyncEvent`]s.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -9,10 +9,14 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use crate::bloom::{BlockSample, BloomError};
-use crate::chain::{ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig};
+use crate::chain::{
+    trusted_start, ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig,
+};
 use crate::hash::{BlockHash, Hash256, Txid};
 use crate::masternode::QuorumBook;
-use crate::p2p::{services, Command, FilterSource, Misbehavior, Oversize, PeerId, PeerInfo, Time};
+use crate::p2p::{
+    services, FilterSource, Misbehavior, Oversize, PeerCommand, PeerId, PeerInfo, Time,
+};
 use crate::store::Progress;
 use crate::tx::Transaction;
 use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
@@ -84,7 +88,7 @@ pub struct SyncEngine<S: HeaderStore> {
     chainlocks: ChainLocks,
     book: QuorumBook,
     rng: StdRng,
-    commands: Vec<Command>,
+    commands: Vec<PeerCommand>,
     events: Vec<SyncEvent>,
     synced_at: Option<u32>,
     now: Time,
@@ -136,6 +140,8 @@ impl<S: HeaderStore> SyncEngine<S> {
         let tree_config = TreeConfig::for_network(config.params);
         if restart {
             tree_config.checkpoints.check(start.height, &start.hash).map_err(ChainError::from)?;
+            // Refused if the headers after it could not have their difficulty checked.
+            trusted_start(config.params, &tree_config.checkpoints, &[start])?;
             store.restart(start).map_err(ChainError::from)?;
         }
         let max_reorg = tree_config.max_fork_depth;
@@ -163,8 +169,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 stale.map_or(floor, |h| h.saturating_sub(1).min(floor))
             }
         };
-        let filters =
-            Filters::new(&wallet.filter_elements(), config.seed, config.false_positive_rate)?;
+        let filters = Filters::new(&wallet.filter_elements(), &config)?;
         let first = config.birthday_height.max(start_height + 1).max(processed.saturating_add(1));
         let mut blocks = BlockDownload::new(first);
         blocks.queue(first, tree.tip().height);
@@ -236,10 +241,11 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Broadcasts a signed transaction: the wallet gets it as unconfirmed (if it is
-    /// relevant and spends no input a verified InstantSend lock of another holds), about half of the ready peers (at least one) get an `inv`, and a `getdata`
-    /// for it is answered with the `tx`. [`SyncEvent::Broadcast`] reports the outcome (see
-    /// [`super::relay`]); the timeout runs from the time of the engine's last input. Peers
-    /// that connect while it is pending are announced to while fewer than half hold it.
+    /// relevant and spends no input a verified InstantSend lock of another holds), about half
+    /// of the ready peers (at least one) get an `inv`, and a `getdata` for it is answered with
+    /// the `tx`. [`SyncEvent::Broadcast`] reports the outcome; the timeout runs from the time
+    /// of the engine's last input. Peers that connect while it is pending are announced to
+    /// while fewer than half hold it.
     pub fn broadcast(&mut self, tx: Transaction) -> Txid {
         let txid = tx.txid();
         let refused = self.lock_conflict(&tx).is_some();
@@ -332,7 +338,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     /// Commands for the node, in order.
-    pub fn drain_commands(&mut self) -> Vec<Command> {
+    pub fn drain_commands(&mut self) -> Vec<PeerCommand> {
         std::mem::take(&mut self.commands)
     }
 
@@ -342,7 +348,12 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn send(&mut self, peer: PeerId, message: Message) {
-        self.commands.push(Command::Send { peer, message });
+        if matches!(message, Message::FilterLoad(_)) {
+            if let Some(p) = self.blocks.peers.get_mut(&peer) {
+                p.loaded_at_seq = p.next_seq;
+            }
+        }
+        self.commands.push(PeerCommand::Send { peer, message });
     }
 
     fn punish(&mut self, peer: PeerId, what: Misbehavior) {
@@ -352,7 +363,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             self.forget_peer(peer);
         }
-        self.commands.push(Command::Misbehaving { peer, what });
+        self.commands.push(PeerCommand::Misbehaving { peer, what });
     }
 
     /// `peer` finished its handshake; [`FilterSource::filter_for`] gave it our filter.

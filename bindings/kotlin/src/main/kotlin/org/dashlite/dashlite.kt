@@ -770,6 +770,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_subscribe(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_sync_for(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_sync_status(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_transactions(
@@ -787,6 +789,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_data_dir(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(
     ): Int
@@ -948,6 +952,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_subscribe(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_sync_for(`ptr`: Long,`time`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_sync_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_dashlite_ffi_fn_method_client_transactions(`ptr`: Long,
@@ -971,6 +977,8 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_data_dir(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_false_positive_rate(`ptr`: Long,`rate`: Double,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_governance(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1282,13 +1290,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 52928) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_start() and 0xFFFF) != 36342) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_stop() and 0xFFFF) != 19479) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 16213) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_subscribe() and 0xFFFF) != 10440) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_for() and 0xFFFF) != 22530) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sync_status() and 0xFFFF) != 34910) {
@@ -1306,7 +1317,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_blocks_in_flight() and 0xFFFF) != 37047) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 25708) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_build() and 0xFFFF) != 47966) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_checkpoints_csv() and 0xFFFF) != 13061) {
@@ -1316,6 +1327,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_false_positive_rate() and 0xFFFF) != 35279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only() and 0xFFFF) != 26651) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() and 0xFFFF) != 7452) {
@@ -1342,7 +1356,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() and 0xFFFF) != 21837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 62318) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 23884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_account_address() and 0xFFFF) != 41978) {
@@ -1940,6 +1954,47 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterDuration: FfiConverterRustBuffer<java.time.Duration> {
+    override fun read(buf: ByteBuffer): java.time.Duration {
+        // Type mismatch (should be u64) but we check for overflow/underflow below
+        val seconds = buf.getLong()
+        // Type mismatch (should be u32) but we check for overflow/underflow below
+        val nanoseconds = buf.getInt().toLong()
+        if (seconds < 0) {
+            throw java.time.DateTimeException("Duration exceeds minimum or maximum value supported by uniffi")
+        }
+        if (nanoseconds < 0) {
+            throw java.time.DateTimeException("Duration nanoseconds exceed minimum or maximum supported by uniffi")
+        }
+        return java.time.Duration.ofSeconds(seconds, nanoseconds)
+    }
+
+    // 8 bytes for seconds, 4 bytes for nanoseconds
+    override fun allocationSize(value: java.time.Duration) = 12UL
+
+    override fun write(value: java.time.Duration, buf: ByteBuffer) {
+        if (value.seconds < 0) {
+            // Rust does not support negative Durations
+            throw IllegalArgumentException("Invalid duration, must be non-negative")
+        }
+
+        if (value.nano < 0) {
+            // Java docs provide guarantee that nano will always be positive, so this should be impossible
+            // See: https://docs.oracle.com/javase/8/docs/api/java/time/Duration.html
+            throw IllegalArgumentException("Invalid duration, nano value must be non-negative")
+        }
+
+        // Type mismatch (should be u64) but since Rust doesn't support negative durations we should be OK
+        buf.putLong(value.seconds)
+        // Type mismatch (should be u32) but since values will always be between 0 and 999,999,999 it should be OK
+        buf.putInt(value.nano)
     }
 }
 
@@ -2873,6 +2928,10 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 public interface ClientInterface {
     
@@ -2934,6 +2993,10 @@ public interface ClientInterface {
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     suspend fun `start`()
     
@@ -2944,10 +3007,19 @@ public interface ClientInterface {
     suspend fun `stop`()
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */
     fun `subscribe`(`listener`: EventListener): Subscription
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    suspend fun `syncFor`(`time`: java.time.Duration): SyncOutcome
     
     /**
      * Where sync stands.
@@ -2970,6 +3042,10 @@ public interface ClientInterface {
 
 /**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
+ *
+ * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
+ * client: on a thread of its own, which disconnects, saves everything and sends
+ * [`Event::Stopped`] to the subscriptions.
  */
 open class Client: Disposable, AutoCloseable, ClientInterface
 {
@@ -3297,6 +3373,10 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     /**
      * Connects to peers and syncs until [`Client::stop`]. Returns once started.
+     *
+     * Peers given to the builder by name are resolved first, off the caller's thread. One
+     * that does not resolve is skipped (logged) while another configured peer is usable;
+     * when none is, this fails with [`ClientError::PeerUnresolved`] and nothing starts.
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3347,8 +3427,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * Delivers every event from now on to `listener`, on a dashlite thread, until the
-     * returned [`Subscription`] is cancelled or dropped.
+     * Delivers every event from now on to `listener` until the returned [`Subscription`]
+     * is cancelled or dropped: in order, on a thread of its own (see [`EventListener`] for
+     * what happens when the listener is slower than the events).
      */override fun `subscribe`(`listener`: EventListener): Subscription {
             return FfiConverterTypeSubscription.lift(
     callWithHandle {
@@ -3362,6 +3443,34 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     )
     }
     
+
+    
+    /**
+     * Syncs until synced or until `time` has passed, for a background task's time slice
+     * (an iOS `BGAppRefreshTask`, an Android `WorkManager` job): starts the client if it is
+     * not running and stops it again at the end with everything saved, so the next call
+     * resumes where this one ended. A client that was already running is left running.
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `syncFor`(`time`: java.time.Duration) : SyncOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_sync_for(
+                uniffiHandle,
+                
+        FfiConverterDuration.lower(`time`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSyncOutcome.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -3563,9 +3672,10 @@ public object FfiConverterTypeClient: FfiConverter<Client, Long> {
 
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 public interface ClientBuilderInterface {
     
@@ -3580,8 +3690,9 @@ public interface ClientBuilderInterface {
     fun `blocksInFlight`(`count`: kotlin.UInt): ClientBuilder
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     fun `build`(): Client
     
@@ -3602,6 +3713,13 @@ public interface ClientBuilderInterface {
      * hides the wallet better and costs more bandwidth.
      */
     fun `falsePositiveRate`(`rate`: kotlin.Double): ClientBuilder
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */
+    fun `filterReloadsOnly`(`enabled`: kotlin.Boolean): ClientBuilder
     
     /**
      * Also sync governance objects and votes once synced (off by default).
@@ -3639,9 +3757,10 @@ public interface ClientBuilderInterface {
 }
 
 /**
- * Configures and opens a [`Client`]. Every setter returns the builder, so calls chain;
- * nothing is checked until [`ClientBuilder::build`], which reports the first bad setting
- * as a typed [`ClientError`]. A builder can build several clients.
+ * Configures and opens a [`Client`]. Every setter returns a new builder and leaves the one
+ * it was called on unchanged, so a builder can be shared and reused as a template; calls
+ * chain. Nothing is checked until [`ClientBuilder::build`], which reports the first bad
+ * setting as a typed [`ClientError`]. A builder can build several clients.
  */
 open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 {
@@ -3793,8 +3912,9 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 
     
     /**
-     * Opens the store and the wallet. The client does not connect until
-     * [`Client::start`].
+     * Opens the store and the wallet. Nothing touches the network: peers given by name are
+     * resolved by [`Client::start`], so this never waits for DNS. The client does not
+     * connect until started.
      */
     @Throws(ClientException::class)override fun `build`(): Client {
             return FfiConverterTypeClient.lift(
@@ -3857,6 +3977,25 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
         it,
         
         FfiConverterDouble.lower(`rate`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Send a rebuilt filter instead of `filteradd` for new addresses and received outputs
+     * (default off). A `filteradd` tells a peer the element exactly; a reload hides it among
+     * the filter's decoys, for a full filter (up to 36,000 bytes) to every peer per change.
+     */override fun `filterReloadsOnly`(`enabled`: kotlin.Boolean): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(
+        it,
+        
+        FfiConverterBoolean.lower(`enabled`),_status)
 }
     }
     )
@@ -4105,9 +4244,13 @@ public object FfiConverterTypeClientBuilder: FfiConverter<ClientBuilder, Long> {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 public interface EventListener {
     
@@ -4123,9 +4266,13 @@ public interface EventListener {
  * Receives a client's events; implemented by the app (Kotlin, Swift, Python) and passed
  * to `Client.subscribe`.
  *
- * Called on a dashlite worker thread, one event at a time and in order, never while
- * dashlite holds a lock. The client never waits for a listener: once 1024 events are queued
- * for a slow one, further events are dropped and an `Event::Lagged` says how many.
+ * Each subscription has a delivery thread of its own: `on_event` is called there, one event
+ * at a time and in order, never while dashlite holds a lock and never on a thread of the
+ * protocol or of the caller's executor, so a listener may take its time. The protocol
+ * never waits for it: up to 1024 events queue for a listener that is slower than they
+ * arrive; beyond that the newest are dropped and, once the listener has caught up enough
+ * for two more, one `Event::Lagged` says how many were lost (re-read the state with the
+ * client's queries then).
  */
 open class EventListenerImpl: Disposable, AutoCloseable, EventListener
 {
@@ -5268,7 +5415,7 @@ public interface SubscriptionInterface {
     fun `cancel`()
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */
     fun `isOpen`(): kotlin.Boolean
     
@@ -5400,7 +5547,7 @@ open class Subscription: Disposable, AutoCloseable, SubscriptionInterface
 
     
     /**
-     * Whether events are still delivered.
+     * Whether events are still delivered (false once cancelled or the client is gone).
      */override fun `isOpen`(): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
@@ -6910,6 +7057,12 @@ data class WalletTransaction (
     var `netAmount`: kotlin.Long
     , 
     /**
+     * The fee in duffs, when every input spends an output of a wallet transaction (always
+     * for the wallet's own spends); `None` otherwise and for coinbases.
+     */
+    var `fee`: kotlin.Long?
+    , 
+    /**
      * Confirmed, unconfirmed or conflicted.
      */
     var `status`: TxStatus
@@ -6923,12 +7076,6 @@ data class WalletTransaction (
      * The order the wallet first saw it in (0, 1, 2, …).
      */
     var `seen`: kotlin.ULong
-    , 
-    /**
-     * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
-     * nothing (conflicted, expired, abandoned).
-     */
-    var `finality`: TxFinality?
     , 
     /**
      * The transaction itself.
@@ -6947,10 +7094,10 @@ data class WalletTransaction (
     Disposable.destroy(
         this.`txid`,
         this.`netAmount`,
+        this.`fee`,
         this.`status`,
         this.`confirmations`,
         this.`seen`,
-        this.`finality`,
         this.`transaction`
     )
     }
@@ -6966,10 +7113,10 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
         return WalletTransaction(
             FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterTypeTxStatus.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterULong.read(buf),
-            FfiConverterOptionalTypeTxFinality.read(buf),
             FfiConverterTypeTransaction.read(buf),
         )
     }
@@ -6977,20 +7124,20 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
     override fun allocationSize(value: WalletTransaction) = (
             FfiConverterString.allocationSize(value.`txid`) +
             FfiConverterLong.allocationSize(value.`netAmount`) +
+            FfiConverterOptionalLong.allocationSize(value.`fee`) +
             FfiConverterTypeTxStatus.allocationSize(value.`status`) +
             FfiConverterUInt.allocationSize(value.`confirmations`) +
             FfiConverterULong.allocationSize(value.`seen`) +
-            FfiConverterOptionalTypeTxFinality.allocationSize(value.`finality`) +
             FfiConverterTypeTransaction.allocationSize(value.`transaction`)
     )
 
     override fun write(value: WalletTransaction, buf: ByteBuffer) {
             FfiConverterString.write(value.`txid`, buf)
             FfiConverterLong.write(value.`netAmount`, buf)
+            FfiConverterOptionalLong.write(value.`fee`, buf)
             FfiConverterTypeTxStatus.write(value.`status`, buf)
             FfiConverterUInt.write(value.`confirmations`, buf)
             FfiConverterULong.write(value.`seen`, buf)
-            FfiConverterOptionalTypeTxFinality.write(value.`finality`, buf)
             FfiConverterTypeTransaction.write(value.`transaction`, buf)
     }
 }
@@ -8050,6 +8197,26 @@ sealed class ClientException: kotlin.Exception() {
             get() = "reason=${ `reason` }"
     }
     
+    /**
+     * `start`: no configured peer is usable, because the peer named `host` does not
+     * resolve (nor does any other named peer, and none was given by address).
+     */
+    class PeerUnresolved(
+        
+        /**
+         * The host name given to the builder.
+         */
+        val `host`: kotlin.String, 
+        
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String
+        ) : ClientException() {
+        override val message
+            get() = "host=${ `host` }, reason=${ `reason` }"
+    }
+    
 
     
 
@@ -8098,6 +8265,10 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             9 -> ClientException.NotRunning()
             10 -> ClientException.Stopped()
             11 -> ClientException.BadTransaction(
+                FfiConverterString.read(buf),
+                )
+            12 -> ClientException.PeerUnresolved(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8162,6 +8333,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is ClientException.PeerUnresolved -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`host`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -8220,6 +8397,12 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
             }
             is ClientException.BadTransaction -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is ClientException.PeerUnresolved -> {
+                buf.putInt(12)
+                FfiConverterString.write(value.`host`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8521,34 +8704,14 @@ sealed class Event: Disposable  {
     }
     
     /**
-     * A wallet transaction has a verified InstantSend lock (its BLS signature verified with
-     * the quorum Dash Core selects).
+     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
+     * verified yet).
      */
-    data class InstantLocked(
+    data class InstantLock(
         /**
          * The locked transaction.
          */
         val `txid`: kotlin.String) : Event()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * A verified ChainLock made a block final: it is never disconnected, and wallet
-     * transactions at or below it are ChainLocked.
-     */
-    data class ChainLocked(
-        /**
-         * The block's height.
-         */
-        val `height`: kotlin.UInt, 
-        /**
-         * The block's hash (display hex).
-         */
-        val `blockHash`: kotlin.String) : Event()
         
     {
         
@@ -8699,6 +8862,23 @@ sealed class Event: Disposable  {
     data class GovernanceDone(
         /**
          * Its counts.
+         */
+        val `progress`: org.dashlite.GovernanceProgress) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The full sync is deferred by the rate limit, and the votes of every object held were
+     * synced: what is held is as current as the limit allows. The round goes on (a full
+     * sync once allowed, then `GovernanceDone`).
+     */
+    data class GovernanceHeldVotesSynced(
+        /**
+         * The round's counts.
          */
         val `progress`: org.dashlite.GovernanceProgress) : Event()
         
@@ -8875,18 +9055,10 @@ sealed class Event: Disposable  {
     )
                 
             }
-            is Event.InstantLocked -> {
+            is Event.InstantLock -> {
                 
     Disposable.destroy(
         this.`txid`
-    )
-                
-            }
-            is Event.ChainLocked -> {
-                
-    Disposable.destroy(
-        this.`height`,
-        this.`blockHash`
     )
                 
             }
@@ -8948,6 +9120,13 @@ sealed class Event: Disposable  {
                 
             }
             is Event.GovernanceDone -> {
+                
+    Disposable.destroy(
+        this.`progress`
+    )
+                
+            }
+            is Event.GovernanceHeldVotesSynced -> {
                 
     Disposable.destroy(
         this.`progress`
@@ -9052,14 +9231,10 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.read(buf),
                 FfiConverterTypeBroadcastOutcome.read(buf),
                 )
-            15 -> Event.InstantLocked(
+            15 -> Event.InstantLock(
                 FfiConverterString.read(buf),
                 )
-            16 -> Event.ChainLocked(
-                FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
-                )
-            17 -> Event.SporkChanged(
+            16 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -9067,28 +9242,31 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            18 -> Event.SporkRejected(
+            17 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            19 -> Event.GovernanceSyncRequested(
+            18 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            20 -> Event.GovernanceSyncDeferred(
+            19 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            21 -> Event.GovernanceProgress(
+            20 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            22 -> Event.GovernanceObjectAdded(
+            21 -> Event.GovernanceObjectAdded(
                 FfiConverterString.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            23 -> Event.GovernanceVotesChanged(
+            22 -> Event.GovernanceVotesChanged(
                 FfiConverterString.read(buf),
                 )
-            24 -> Event.GovernanceDone(
+            23 -> Event.GovernanceDone(
+                FfiConverterTypeGovernanceProgress.read(buf),
+                )
+            24 -> Event.GovernanceHeldVotesSynced(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
             25 -> Event.Stopped(
@@ -9221,19 +9399,11 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 + FfiConverterTypeBroadcastOutcome.allocationSize(value.`outcome`)
             )
         }
-        is Event.InstantLocked -> {
+        is Event.InstantLock -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`txid`)
-            )
-        }
-        is Event.ChainLocked -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterUInt.allocationSize(value.`height`)
-                + FfiConverterString.allocationSize(value.`blockHash`)
             )
         }
         is Event.SporkChanged -> {
@@ -9294,6 +9464,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             )
         }
         is Event.GovernanceDone -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGovernanceProgress.allocationSize(value.`progress`)
+            )
+        }
+        is Event.GovernanceHeldVotesSynced -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -9413,19 +9590,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
                 Unit
             }
-            is Event.InstantLocked -> {
+            is Event.InstantLock -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`txid`, buf)
                 Unit
             }
-            is Event.ChainLocked -> {
-                buf.putInt(16)
-                FfiConverterUInt.write(value.`height`, buf)
-                FfiConverterString.write(value.`blockHash`, buf)
-                Unit
-            }
             is Event.SporkChanged -> {
-                buf.putInt(17)
+                buf.putInt(16)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -9435,39 +9606,44 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(18)
+                buf.putInt(17)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(19)
+                buf.putInt(18)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(20)
+                buf.putInt(19)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(21)
+                buf.putInt(20)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(22)
+                buf.putInt(21)
                 FfiConverterString.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(23)
+                buf.putInt(22)
                 FfiConverterString.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
+                buf.putInt(23)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(24)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
@@ -9863,6 +10039,135 @@ public object FfiConverterTypeNetwork: FfiConverterRustBuffer<Network> {
 
 
 
+/**
+ * How a [`Client::sync_for`] slice ended.
+ */
+sealed class SyncOutcome {
+    
+    /**
+     * Headers and filtered blocks are complete up to the tip at `height`.
+     */
+    data class Synced(
+        /**
+         * The tip.
+         */
+        val `height`: kotlin.UInt) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The slice ran out first; everything up to `height` is saved and the next slice
+     * resumes from there.
+     */
+    data class DeadlineReached(
+        /**
+         * The height up to which every filtered block was processed.
+         */
+        val `height`: kotlin.UInt) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The client stopped on its own (its store failed) before either.
+     */
+    data class Stopped(
+        /**
+         * Why.
+         */
+        val `reason`: kotlin.String) : SyncOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncOutcome : FfiConverterRustBuffer<SyncOutcome>{
+    override fun read(buf: ByteBuffer): SyncOutcome {
+        return when(buf.getInt()) {
+            1 -> SyncOutcome.Synced(
+                FfiConverterUInt.read(buf),
+                )
+            2 -> SyncOutcome.DeadlineReached(
+                FfiConverterUInt.read(buf),
+                )
+            3 -> SyncOutcome.Stopped(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: SyncOutcome): ULong = when(value) {
+        is SyncOutcome.Synced -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is SyncOutcome.DeadlineReached -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+            )
+        }
+        is SyncOutcome.Stopped -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: SyncOutcome, buf: ByteBuffer) {
+        when(value) {
+            is SyncOutcome.Synced -> {
+                buf.putInt(1)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is SyncOutcome.DeadlineReached -> {
+                buf.putInt(2)
+                FfiConverterUInt.write(value.`height`, buf)
+                Unit
+            }
+            is SyncOutcome.Stopped -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -9974,57 +10279,6 @@ public object FfiConverterTypeTransactionError : FfiConverterRustBuffer<Transact
     }
 
 }
-
-
-
-/**
- * How final an active wallet transaction is (core's `TxFinality`), least to most.
- */
-
-enum class TxFinality {
-    
-    /**
-     * In no block, without a verified InstantSend lock.
-     */
-    UNCONFIRMED,
-    /**
-     * In no block yet, with a verified InstantSend lock.
-     */
-    INSTANT_LOCKED,
-    /**
-     * In a block above the best verified ChainLock.
-     */
-    CONFIRMED,
-    /**
-     * In a block at or below the best verified ChainLock.
-     */
-    CHAIN_LOCKED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTxFinality: FfiConverterRustBuffer<TxFinality> {
-    override fun read(buf: ByteBuffer) = try {
-        TxFinality.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: TxFinality) = 4UL
-
-    override fun write(value: TxFinality, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
 
 
 
@@ -10425,38 +10679,6 @@ public object FfiConverterOptionalTypeEvent: FfiConverterRustBuffer<Event?> {
         } else {
             buf.put(1)
             FfiConverterTypeEvent.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeTxFinality: FfiConverterRustBuffer<TxFinality?> {
-    override fun read(buf: ByteBuffer): TxFinality? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeTxFinality.read(buf)
-    }
-
-    override fun allocationSize(value: TxFinality?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeTxFinality.allocationSize(value)
-        }
-    }
-
-    override fun write(value: TxFinality?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeTxFinality.write(value, buf)
         }
     }
 }
