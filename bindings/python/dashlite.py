@@ -3651,6 +3651,102 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
 
 
 
+
+
+
+
+
+class TxFinality(enum.Enum):
+    """
+    How final an active wallet transaction is (core's `TxFinality`), least to most.
+"""
+    
+    UNCONFIRMED = 0
+    """
+    In no block, without a verified InstantSend lock.
+"""
+    
+    INSTANT_LOCKED = 1
+    """
+    In no block yet, with a verified InstantSend lock.
+"""
+    
+    CONFIRMED = 2
+    """
+    In a block above the best verified ChainLock.
+"""
+    
+    CHAIN_LOCKED = 3
+    """
+    In a block at or below the best verified ChainLock.
+"""
+    
+
+
+class _UniffiFfiConverterTypeTxFinality(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return TxFinality.UNCONFIRMED
+        if variant == 2:
+            return TxFinality.INSTANT_LOCKED
+        if variant == 3:
+            return TxFinality.CONFIRMED
+        if variant == 4:
+            return TxFinality.CHAIN_LOCKED
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == TxFinality.UNCONFIRMED:
+            return
+        if value == TxFinality.INSTANT_LOCKED:
+            return
+        if value == TxFinality.CONFIRMED:
+            return
+        if value == TxFinality.CHAIN_LOCKED:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == TxFinality.UNCONFIRMED:
+            buf.write_i32(1)
+        if value == TxFinality.INSTANT_LOCKED:
+            buf.write_i32(2)
+        if value == TxFinality.CONFIRMED:
+            buf.write_i32(3)
+        if value == TxFinality.CHAIN_LOCKED:
+            buf.write_i32(4)
+
+
+
+class _UniffiFfiConverterOptionalTypeTxFinality(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeTxFinality.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeTxFinality.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeTxFinality.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 class _UniffiFfiConverterSequenceTypeTxInput(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -4176,20 +4272,21 @@ class WalletTransaction:
     """
     A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 """
-    def __init__(self, *, txid:str, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, transaction:Transaction):
+    def __init__(self, *, txid:str, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, finality:typing.Optional[TxFinality], transaction:Transaction):
         self.txid = txid
         self.net_amount = net_amount
         self.fee = fee
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
+        self.finality = finality
         self.transaction = transaction
         
         
 
     
     def __str__(self):
-        return "WalletTransaction(txid={}, net_amount={}, fee={}, status={}, confirmations={}, seen={}, transaction={})".format(self.txid, self.net_amount, self.fee, self.status, self.confirmations, self.seen, self.transaction)
+        return "WalletTransaction(txid={}, net_amount={}, fee={}, status={}, confirmations={}, seen={}, finality={}, transaction={})".format(self.txid, self.net_amount, self.fee, self.status, self.confirmations, self.seen, self.finality, self.transaction)
     def __eq__(self, other):
         if self.txid != other.txid:
             return False
@@ -4202,6 +4299,8 @@ class WalletTransaction:
         if self.confirmations != other.confirmations:
             return False
         if self.seen != other.seen:
+            return False
+        if self.finality != other.finality:
             return False
         if self.transaction != other.transaction:
             return False
@@ -4217,6 +4316,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
             status=_UniffiFfiConverterTypeTxStatus.read(buf),
             confirmations=_UniffiFfiConverterUInt32.read(buf),
             seen=_UniffiFfiConverterUInt64.read(buf),
+            finality=_UniffiFfiConverterOptionalTypeTxFinality.read(buf),
             transaction=_UniffiFfiConverterTypeTransaction.read(buf),
         )
 
@@ -4228,6 +4328,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
         _UniffiFfiConverterUInt32.check_lower(value.confirmations)
         _UniffiFfiConverterUInt64.check_lower(value.seen)
+        _UniffiFfiConverterOptionalTypeTxFinality.check_lower(value.finality)
         _UniffiFfiConverterTypeTransaction.check_lower(value.transaction)
 
     @staticmethod
@@ -4238,6 +4339,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
         _UniffiFfiConverterUInt32.write(value.confirmations, buf)
         _UniffiFfiConverterUInt64.write(value.seen, buf)
+        _UniffiFfiConverterOptionalTypeTxFinality.write(value.finality, buf)
         _UniffiFfiConverterTypeTransaction.write(value.transaction, buf)
 
 class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
@@ -6031,10 +6133,10 @@ class Event:
             return True
 
     @dataclass
-    class INSTANT_LOCK:
+    class INSTANT_LOCKED:
         """
-        An InstantSend lock arrived for a wallet transaction (its BLS signature is not
-        verified yet).
+        A wallet transaction has a verified InstantSend lock (its BLS signature verified with
+        the quorum Dash Core selects).
 """
         
         def __init__(self, txid:str):
@@ -6051,13 +6153,52 @@ class Event:
             
     
         def __str__(self):
-            return "Event.INSTANT_LOCK(txid={})".format(self.txid)
+            return "Event.INSTANT_LOCKED(txid={})".format(self.txid)
         def __eq__(self, other):
             if not isinstance(other, Event):
                 return NotImplemented
-            if not other.is_INSTANT_LOCK():
+            if not other.is_INSTANT_LOCKED():
                 return False
             if self.txid != other.txid:
+                return False
+            return True
+
+    @dataclass
+    class CHAIN_LOCKED:
+        """
+        A verified ChainLock made a block final: it is never disconnected, and wallet
+        transactions at or below it are ChainLocked.
+"""
+        
+        def __init__(self, height:int, block_hash:str):
+            self.height = height
+            
+            """
+        The block's height.
+"""
+        
+            self.block_hash = block_hash
+            
+            """
+        The block's hash (display hex).
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.CHAIN_LOCKED(height={}, block_hash={})".format(self.height, self.block_hash)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_CHAIN_LOCKED():
+                return False
+            if self.height != other.height:
+                return False
+            if self.block_hash != other.block_hash:
                 return False
             return True
 
@@ -6548,10 +6689,14 @@ class Event:
         return isinstance(self, Event.BROADCAST)
     def is_broadcast(self) -> bool:
         return isinstance(self, Event.BROADCAST)
-    def is_INSTANT_LOCK(self) -> bool:
-        return isinstance(self, Event.INSTANT_LOCK)
-    def is_instant_lock(self) -> bool:
-        return isinstance(self, Event.INSTANT_LOCK)
+    def is_INSTANT_LOCKED(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCKED)
+    def is_instant_locked(self) -> bool:
+        return isinstance(self, Event.INSTANT_LOCKED)
+    def is_CHAIN_LOCKED(self) -> bool:
+        return isinstance(self, Event.CHAIN_LOCKED)
+    def is_chain_locked(self) -> bool:
+        return isinstance(self, Event.CHAIN_LOCKED)
     def is_SPORK_CHANGED(self) -> bool:
         return isinstance(self, Event.SPORK_CHANGED)
     def is_spork_changed(self) -> bool:
@@ -6619,7 +6764,8 @@ Event.REORG = type("Event.REORG", (Event.REORG, Event,), {})  # type: ignore
 Event.PEER_CONNECTED = type("Event.PEER_CONNECTED", (Event.PEER_CONNECTED, Event,), {})  # type: ignore
 Event.PEER_DISCONNECTED = type("Event.PEER_DISCONNECTED", (Event.PEER_DISCONNECTED, Event,), {})  # type: ignore
 Event.BROADCAST = type("Event.BROADCAST", (Event.BROADCAST, Event,), {})  # type: ignore
-Event.INSTANT_LOCK = type("Event.INSTANT_LOCK", (Event.INSTANT_LOCK, Event,), {})  # type: ignore
+Event.INSTANT_LOCKED = type("Event.INSTANT_LOCKED", (Event.INSTANT_LOCKED, Event,), {})  # type: ignore
+Event.CHAIN_LOCKED = type("Event.CHAIN_LOCKED", (Event.CHAIN_LOCKED, Event,), {})  # type: ignore
 Event.SPORK_CHANGED = type("Event.SPORK_CHANGED", (Event.SPORK_CHANGED, Event,), {})  # type: ignore
 Event.SPORK_REJECTED = type("Event.SPORK_REJECTED", (Event.SPORK_REJECTED, Event,), {})  # type: ignore
 Event.GOVERNANCE_SYNC_REQUESTED = type("Event.GOVERNANCE_SYNC_REQUESTED", (Event.GOVERNANCE_SYNC_REQUESTED, Event,), {})  # type: ignore
@@ -6715,10 +6861,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
             )
         if variant == 15:
-            return Event.INSTANT_LOCK(
+            return Event.INSTANT_LOCKED(
                 _UniffiFfiConverterString.read(buf),
             )
         if variant == 16:
+            return Event.CHAIN_LOCKED(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterString.read(buf),
+            )
+        if variant == 17:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -6727,50 +6878,50 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 17:
+        if variant == 18:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 18:
+        if variant == 19:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 19:
+        if variant == 20:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 20:
+        if variant == 21:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 21:
+        if variant == 22:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterString.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 22:
+        if variant == 23:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 23:
+        if variant == 24:
             return Event.GOVERNANCE_DONE(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 24:
+        if variant == 25:
             return Event.GOVERNANCE_HELD_VOTES_SYNCED(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 25:
+        if variant == 26:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 26:
+        if variant == 27:
             return Event.LAGGED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 27:
+        if variant == 28:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -6838,8 +6989,12 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.txid)
             _UniffiFfiConverterTypeBroadcastOutcome.check_lower(value.outcome)
             return
-        if value.is_INSTANT_LOCK():
+        if value.is_INSTANT_LOCKED():
             _UniffiFfiConverterString.check_lower(value.txid)
+            return
+        if value.is_CHAIN_LOCKED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            _UniffiFfiConverterString.check_lower(value.block_hash)
             return
         if value.is_SPORK_CHANGED():
             _UniffiFfiConverterInt32.check_lower(value.id)
@@ -6949,11 +7104,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             buf.write_i32(14)
             _UniffiFfiConverterString.write(value.txid, buf)
             _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
-        if value.is_INSTANT_LOCK():
+        if value.is_INSTANT_LOCKED():
             buf.write_i32(15)
             _UniffiFfiConverterString.write(value.txid, buf)
-        if value.is_SPORK_CHANGED():
+        if value.is_CHAIN_LOCKED():
             buf.write_i32(16)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+            _UniffiFfiConverterString.write(value.block_hash, buf)
+        if value.is_SPORK_CHANGED():
+            buf.write_i32(17)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -6961,40 +7120,40 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(17)
+            buf.write_i32(18)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(18)
+            buf.write_i32(19)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(19)
+            buf.write_i32(20)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(20)
+            buf.write_i32(21)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(21)
+            buf.write_i32(22)
             _UniffiFfiConverterString.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(22)
+            buf.write_i32(23)
             _UniffiFfiConverterString.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
-            buf.write_i32(23)
-            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
-        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(24)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
-        if value.is_STOPPED():
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(25)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_STOPPED():
+            buf.write_i32(26)
             _UniffiFfiConverterOptionalString.write(value.error, buf)
         if value.is_LAGGED():
-            buf.write_i32(26)
+            buf.write_i32(27)
             _UniffiFfiConverterUInt64.write(value.missed, buf)
         if value.is_OTHER():
-            buf.write_i32(27)
+            buf.write_i32(28)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -9587,6 +9746,7 @@ __all__ = [
     "LogLevel",
     "GovObjectKind",
     "TxStatus",
+    "TxFinality",
     "TransactionError",
     "AddressError",
     "Bip32Error",

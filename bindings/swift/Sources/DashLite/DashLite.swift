@@ -4672,6 +4672,11 @@ public struct WalletTransaction {
      */
     public var seen: UInt64
     /**
+     * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
+     * nothing (conflicted, expired, abandoned).
+     */
+    public var finality: TxFinality?
+    /**
      * The transaction itself.
      */
     public var transaction: Transaction
@@ -4700,6 +4705,10 @@ public struct WalletTransaction {
          * The order the wallet first saw it in (0, 1, 2, …).
          */seen: UInt64, 
         /**
+         * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
+         * nothing (conflicted, expired, abandoned).
+         */finality: TxFinality?, 
+        /**
          * The transaction itself.
          */transaction: Transaction) {
         self.txid = txid
@@ -4708,6 +4717,7 @@ public struct WalletTransaction {
         self.status = status
         self.confirmations = confirmations
         self.seen = seen
+        self.finality = finality
         self.transaction = transaction
     }
 
@@ -4733,6 +4743,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
                 status: FfiConverterTypeTxStatus.read(from: &buf), 
                 confirmations: FfiConverterUInt32.read(from: &buf), 
                 seen: FfiConverterUInt64.read(from: &buf), 
+                finality: FfiConverterOptionTypeTxFinality.read(from: &buf), 
                 transaction: FfiConverterTypeTransaction.read(from: &buf)
         )
     }
@@ -4744,6 +4755,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
         FfiConverterTypeTxStatus.write(value.status, into: &buf)
         FfiConverterUInt32.write(value.confirmations, into: &buf)
         FfiConverterUInt64.write(value.seen, into: &buf)
+        FfiConverterOptionTypeTxFinality.write(value.finality, into: &buf)
         FfiConverterTypeTransaction.write(value.transaction, into: &buf)
     }
 }
@@ -5981,13 +5993,25 @@ public enum Event {
          */outcome: BroadcastOutcome
     )
     /**
-     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
-     * verified yet).
+     * A wallet transaction has a verified InstantSend lock (its BLS signature verified with
+     * the quorum Dash Core selects).
      */
-    case instantLock(
+    case instantLocked(
         /**
          * The locked transaction.
          */txid: String
+    )
+    /**
+     * A verified ChainLock made a block final: it is never disconnected, and wallet
+     * transactions at or below it are ChainLocked.
+     */
+    case chainLocked(
+        /**
+         * The block's height.
+         */height: UInt32, 
+        /**
+         * The block's hash (display hex).
+         */blockHash: String
     )
     /**
      * A spork's value changed.
@@ -6175,43 +6199,46 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 14: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 15: return .instantLock(txid: try FfiConverterString.read(from: &buf)
+        case 15: return .instantLocked(txid: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 16: return .chainLocked(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
         )
         
-        case 17: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 17: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 18: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 18: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 19: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 19: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 20: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 20: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 21: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 21: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 22: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 22: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 23: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 23: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
         )
         
-        case 24: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 24: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 25: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 25: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 26: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        case 26: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
         )
         
-        case 27: return .other(description: try FfiConverterString.read(from: &buf)
+        case 27: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 28: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6310,13 +6337,19 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
             
         
-        case let .instantLock(txid):
+        case let .instantLocked(txid):
             writeInt(&buf, Int32(15))
             FfiConverterString.write(txid, into: &buf)
             
         
-        case let .sporkChanged(id,name,value,previous,active,peerId):
+        case let .chainLocked(height,blockHash):
             writeInt(&buf, Int32(16))
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterString.write(blockHash, into: &buf)
+            
+        
+        case let .sporkChanged(id,name,value,previous,active,peerId):
+            writeInt(&buf, Int32(17))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -6326,60 +6359,60 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
             FfiConverterString.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
-            writeInt(&buf, Int32(23))
-            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
-            
-        
-        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(24))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
-        case let .stopped(error):
+        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(25))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .stopped(error):
+            writeInt(&buf, Int32(26))
             FfiConverterOptionString.write(error, into: &buf)
             
         
         case let .lagged(missed):
-            writeInt(&buf, Int32(26))
+            writeInt(&buf, Int32(27))
             FfiConverterUInt64.write(missed, into: &buf)
             
         
         case let .other(description):
-            writeInt(&buf, Int32(27))
+            writeInt(&buf, Int32(28))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -7086,6 +7119,101 @@ public func FfiConverterTypeTransactionError_lower(_ value: TransactionError) ->
 
 
 /**
+ * How final an active wallet transaction is (core's `TxFinality`), least to most.
+ */
+
+public enum TxFinality: Equatable, Hashable {
+    
+    /**
+     * In no block, without a verified InstantSend lock.
+     */
+    case unconfirmed
+    /**
+     * In no block yet, with a verified InstantSend lock.
+     */
+    case instantLocked
+    /**
+     * In a block above the best verified ChainLock.
+     */
+    case confirmed
+    /**
+     * In a block at or below the best verified ChainLock.
+     */
+    case chainLocked
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TxFinality: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTxFinality: FfiConverterRustBuffer {
+    typealias SwiftType = TxFinality
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TxFinality {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unconfirmed
+        
+        case 2: return .instantLocked
+        
+        case 3: return .confirmed
+        
+        case 4: return .chainLocked
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TxFinality, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unconfirmed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .instantLocked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .confirmed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .chainLocked:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxFinality_lift(_ buf: RustBuffer) throws -> TxFinality {
+    return try FfiConverterTypeTxFinality.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxFinality_lower(_ value: TxFinality) -> RustBuffer {
+    return FfiConverterTypeTxFinality.lower(value)
+}
+
+
+
+/**
  * Where a wallet transaction stands (core's `TxStatus`).
  */
 
@@ -7434,6 +7562,30 @@ fileprivate struct FfiConverterOptionTypeEvent: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEvent.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTxFinality: FfiConverterRustBuffer {
+    typealias SwiftType = TxFinality?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTxFinality.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTxFinality.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -7078,6 +7078,12 @@ data class WalletTransaction (
     var `seen`: kotlin.ULong
     , 
     /**
+     * How final it is (verified InstantSend lock, ChainLock); `None` when it counts for
+     * nothing (conflicted, expired, abandoned).
+     */
+    var `finality`: TxFinality?
+    , 
+    /**
      * The transaction itself.
      */
     var `transaction`: Transaction
@@ -7098,6 +7104,7 @@ data class WalletTransaction (
         this.`status`,
         this.`confirmations`,
         this.`seen`,
+        this.`finality`,
         this.`transaction`
     )
     }
@@ -7117,6 +7124,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
             FfiConverterTypeTxStatus.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterOptionalTypeTxFinality.read(buf),
             FfiConverterTypeTransaction.read(buf),
         )
     }
@@ -7128,6 +7136,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
             FfiConverterTypeTxStatus.allocationSize(value.`status`) +
             FfiConverterUInt.allocationSize(value.`confirmations`) +
             FfiConverterULong.allocationSize(value.`seen`) +
+            FfiConverterOptionalTypeTxFinality.allocationSize(value.`finality`) +
             FfiConverterTypeTransaction.allocationSize(value.`transaction`)
     )
 
@@ -7138,6 +7147,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
             FfiConverterTypeTxStatus.write(value.`status`, buf)
             FfiConverterUInt.write(value.`confirmations`, buf)
             FfiConverterULong.write(value.`seen`, buf)
+            FfiConverterOptionalTypeTxFinality.write(value.`finality`, buf)
             FfiConverterTypeTransaction.write(value.`transaction`, buf)
     }
 }
@@ -8704,14 +8714,34 @@ sealed class Event: Disposable  {
     }
     
     /**
-     * An InstantSend lock arrived for a wallet transaction (its BLS signature is not
-     * verified yet).
+     * A wallet transaction has a verified InstantSend lock (its BLS signature verified with
+     * the quorum Dash Core selects).
      */
-    data class InstantLock(
+    data class InstantLocked(
         /**
          * The locked transaction.
          */
         val `txid`: kotlin.String) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A verified ChainLock made a block final: it is never disconnected, and wallet
+     * transactions at or below it are ChainLocked.
+     */
+    data class ChainLocked(
+        /**
+         * The block's height.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * The block's hash (display hex).
+         */
+        val `blockHash`: kotlin.String) : Event()
         
     {
         
@@ -9055,10 +9085,18 @@ sealed class Event: Disposable  {
     )
                 
             }
-            is Event.InstantLock -> {
+            is Event.InstantLocked -> {
                 
     Disposable.destroy(
         this.`txid`
+    )
+                
+            }
+            is Event.ChainLocked -> {
+                
+    Disposable.destroy(
+        this.`height`,
+        this.`blockHash`
     )
                 
             }
@@ -9231,10 +9269,14 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.read(buf),
                 FfiConverterTypeBroadcastOutcome.read(buf),
                 )
-            15 -> Event.InstantLock(
+            15 -> Event.InstantLocked(
                 FfiConverterString.read(buf),
                 )
-            16 -> Event.SporkChanged(
+            16 -> Event.ChainLocked(
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                )
+            17 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -9242,40 +9284,40 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            17 -> Event.SporkRejected(
+            18 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            18 -> Event.GovernanceSyncRequested(
+            19 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            19 -> Event.GovernanceSyncDeferred(
+            20 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            20 -> Event.GovernanceProgress(
+            21 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            21 -> Event.GovernanceObjectAdded(
+            22 -> Event.GovernanceObjectAdded(
                 FfiConverterString.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            22 -> Event.GovernanceVotesChanged(
+            23 -> Event.GovernanceVotesChanged(
                 FfiConverterString.read(buf),
                 )
-            23 -> Event.GovernanceDone(
+            24 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            24 -> Event.GovernanceHeldVotesSynced(
+            25 -> Event.GovernanceHeldVotesSynced(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            25 -> Event.Stopped(
+            26 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            26 -> Event.Lagged(
+            27 -> Event.Lagged(
                 FfiConverterULong.read(buf),
                 )
-            27 -> Event.Other(
+            28 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -9399,11 +9441,19 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 + FfiConverterTypeBroadcastOutcome.allocationSize(value.`outcome`)
             )
         }
-        is Event.InstantLock -> {
+        is Event.InstantLocked -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`txid`)
+            )
+        }
+        is Event.ChainLocked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterString.allocationSize(value.`blockHash`)
             )
         }
         is Event.SporkChanged -> {
@@ -9590,13 +9640,19 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
                 Unit
             }
-            is Event.InstantLock -> {
+            is Event.InstantLocked -> {
                 buf.putInt(15)
                 FfiConverterString.write(value.`txid`, buf)
                 Unit
             }
-            is Event.SporkChanged -> {
+            is Event.ChainLocked -> {
                 buf.putInt(16)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterString.write(value.`blockHash`, buf)
+                Unit
+            }
+            is Event.SporkChanged -> {
+                buf.putInt(17)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -9606,60 +9662,60 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(17)
+                buf.putInt(18)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterString.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(22)
+                buf.putInt(23)
                 FfiConverterString.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
-                buf.putInt(23)
-                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
-                Unit
-            }
-            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(24)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
-            is Event.Stopped -> {
+            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(25)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.Stopped -> {
+                buf.putInt(26)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Lagged -> {
-                buf.putInt(26)
+                buf.putInt(27)
                 FfiConverterULong.write(value.`missed`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(27)
+                buf.putInt(28)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
@@ -10283,6 +10339,57 @@ public object FfiConverterTypeTransactionError : FfiConverterRustBuffer<Transact
 
 
 /**
+ * How final an active wallet transaction is (core's `TxFinality`), least to most.
+ */
+
+enum class TxFinality {
+    
+    /**
+     * In no block, without a verified InstantSend lock.
+     */
+    UNCONFIRMED,
+    /**
+     * In no block yet, with a verified InstantSend lock.
+     */
+    INSTANT_LOCKED,
+    /**
+     * In a block above the best verified ChainLock.
+     */
+    CONFIRMED,
+    /**
+     * In a block at or below the best verified ChainLock.
+     */
+    CHAIN_LOCKED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTxFinality: FfiConverterRustBuffer<TxFinality> {
+    override fun read(buf: ByteBuffer) = try {
+        TxFinality.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TxFinality) = 4UL
+
+    override fun write(value: TxFinality, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Where a wallet transaction stands (core's `TxStatus`).
  */
 sealed class TxStatus {
@@ -10679,6 +10786,38 @@ public object FfiConverterOptionalTypeEvent: FfiConverterRustBuffer<Event?> {
         } else {
             buf.put(1)
             FfiConverterTypeEvent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTxFinality: FfiConverterRustBuffer<TxFinality?> {
+    override fun read(buf: ByteBuffer): TxFinality? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTxFinality.read(buf)
+    }
+
+    override fun allocationSize(value: TxFinality?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTxFinality.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TxFinality?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTxFinality.write(value, buf)
         }
     }
 }
