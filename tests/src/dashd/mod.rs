@@ -23,6 +23,7 @@
 //! assert_eq!(nodes[1].height(), 101);
 //! ```
 
+pub mod llmq;
 mod log;
 mod rpc;
 pub mod scenario;
