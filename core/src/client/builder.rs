@@ -114,6 +114,7 @@ pub struct ClientBuilder {
     pub(crate) seed: Option<u64>,
     pub(crate) blocks_in_flight: Option<usize>,
     pub(crate) governance: bool,
+    pub(crate) masternodes: bool,
     pub(crate) v2: V2Policy,
 }
 
@@ -133,6 +134,7 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
+            masternodes: true,
             v2: V2Policy::default(),
         }
     }
@@ -211,6 +213,14 @@ impl ClientBuilder {
     /// is thousands of objects and far more votes). Sporks are always synced.
     pub fn governance(mut self, enabled: bool) -> Self {
         self.governance = enabled;
+        self
+    }
+
+    /// Follow the masternode list (on by default): once headers are synced the list at the
+    /// tip is fetched with `getmnlistd`, verified against the header chain, kept in the store
+    /// and followed block by block ([`Client::masternode_list`]).
+    pub fn masternodes(mut self, enabled: bool) -> Self {
+        self.masternodes = enabled;
         self
     }
 

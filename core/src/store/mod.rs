@@ -22,6 +22,7 @@ use std::net::IpAddr;
 
 pub use crate::chain::{HeaderStore, StoreError};
 use crate::hash::{BlockHash, Txid};
+pub use crate::masternode::MasternodeSnapshot;
 use crate::wallet::{WalletTx, WatchList};
 use crate::wire::{FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
 
@@ -84,6 +85,9 @@ pub struct ClientState {
     pub governance: GovernanceRecords,
     /// InstantSend locks of wallet transactions.
     pub instant_locks: Vec<InstantLockRecord>,
+    /// The kept masternode lists (at most [`crate::masternode::SNAPSHOTS_KEPT`] are written),
+    /// by height.
+    pub masternode_lists: Vec<MasternodeSnapshot>,
 }
 
 /// The changes of one sync step, written atomically by [`Store::commit`]. Lists are upserts
@@ -111,6 +115,10 @@ pub struct Batch {
     pub gov_full_sync_times: Option<Vec<(IpAddr, i64)>>,
     /// InstantSend locks keyed by txid.
     pub instant_locks: Vec<InstantLockRecord>,
+    /// Masternode lists keyed by block hash.
+    pub masternode_lists: Vec<MasternodeSnapshot>,
+    /// Blocks whose masternode list is dropped (applied before `masternode_lists`).
+    pub masternode_lists_removed: Vec<BlockHash>,
 }
 
 impl Batch {
@@ -126,6 +134,8 @@ impl Batch {
             && self.gov_votes.is_empty()
             && self.gov_full_sync_times.is_none()
             && self.instant_locks.is_empty()
+            && self.masternode_lists.is_empty()
+            && self.masternode_lists_removed.is_empty()
     }
 }
 

@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x4453_4c54;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The schema migrations: entry `i` takes a database from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: every table.
 const V1: &str = "
@@ -60,6 +60,12 @@ CREATE TABLE gov_votes (hash BLOB PRIMARY KEY, vote BLOB NOT NULL);
 CREATE TABLE gov_full_sync_times (seq INTEGER PRIMARY KEY, peer TEXT NOT NULL,
     time INTEGER NOT NULL);
 CREATE TABLE instant_locks (txid BLOB PRIMARY KEY, lock BLOB NOT NULL);
+";
+
+/// Version 2: the kept masternode lists ([`crate::masternode::MasternodeSnapshot::to_bytes`]).
+const V2: &str = "
+CREATE TABLE masternode_lists (block_hash BLOB PRIMARY KEY, height INTEGER NOT NULL,
+    list BLOB NOT NULL);
 ";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SqliteStoreError + '_ {

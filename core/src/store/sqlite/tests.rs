@@ -484,6 +484,11 @@ fn full_batch() -> Batch {
             ("2001:db8::1".parse::<IpAddr>().unwrap(), -5),
         ]),
         instant_locks: vec![lock(4), lock(1)],
+        masternode_lists: vec![
+            crate::masternode::codec_sample(12, 2),
+            crate::masternode::codec_sample(11, 1),
+        ],
+        masternode_lists_removed: vec![BlockHash::from_byte_array([9; 32])],
     }
 }
 
@@ -497,6 +502,7 @@ fn assert_same_state(a: &ClientState, b: &ClientState) {
     assert_eq!(a.sporks, b.sporks);
     assert_eq!(a.governance, b.governance);
     assert_eq!(a.instant_locks, b.instant_locks);
+    assert_eq!(a.masternode_lists, b.masternode_lists);
 }
 
 #[test]
@@ -527,6 +533,34 @@ fn every_record_round_trips_through_commit_reopen_and_load() {
     assert_eq!(account.chain(ChainKind::External).keys().len(), 12);
     assert_eq!(account.chain(ChainKind::Internal).keys().len(), 5);
     assert_eq!(loaded.instant_locks[0].txid, Txid::from_byte_array([1; 32]), "sorted by txid");
+    let heights: Vec<u32> = loaded.masternode_lists.iter().map(|m| m.height).collect();
+    assert_eq!(heights, [11, 12], "masternode lists by height");
+}
+
+#[test]
+fn masternode_lists_are_upserted_and_removed_by_block() {
+    let dir = TempDir::new("mnlists");
+    let path = dir.file("m.db");
+    let mut memory = MemoryStore::new();
+    let mut s = SqliteStore::open(&path, Network::Mainnet).unwrap();
+    let a = crate::masternode::codec_sample(10, 1);
+    let b = crate::masternode::codec_sample(11, 2);
+    let first = Batch { masternode_lists: vec![a.clone(), b.clone()], ..Batch::default() };
+    let second = Batch {
+        masternode_lists_removed: vec![a.list.block_hash],
+        masternode_lists: vec![crate::masternode::codec_sample(12, 3)],
+        ..Batch::default()
+    };
+    for batch in [&first, &second] {
+        s.commit(batch).unwrap();
+        memory.commit(batch).unwrap();
+    }
+    drop(s);
+    let loaded = SqliteStore::open(&path, Network::Mainnet).unwrap().load().unwrap();
+    assert_same_state(&loaded, &memory.load().unwrap());
+    let heights: Vec<u32> = loaded.masternode_lists.iter().map(|m| m.height).collect();
+    assert_eq!(heights, [11, 12]);
+    assert_eq!(loaded.masternode_lists[0], b);
 }
 
 #[test]
@@ -676,7 +710,7 @@ fn open_creates_missing_directories_and_accepts_an_empty_file() {
 fn migrations_run_in_order_in_one_transaction() {
     let dir = TempDir::new("migrate");
     let path = dir.file("m.db");
-    let mut s = SqliteStore::open(&path, Network::Regtest).unwrap();
+    let mut s = SqliteStore::open_with(&path, Network::Regtest, &schema::MIGRATIONS[..1]).unwrap();
     s.apply(&ChainUpdate { keep_up_to: None, connect: chain(None, 0, 4, 0) }).unwrap();
     s.commit(&Batch::default()).unwrap();
     drop(s);
@@ -700,8 +734,9 @@ fn migrations_run_in_order_in_one_transaction() {
     let rows: i64 = s.conn.query_row("SELECT count(*) FROM v2", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 1);
     drop(s);
-    // This code knows only version 1.
-    let err = sqlite_error(SqliteStore::open(&path, Network::Regtest).unwrap_err());
+    // Code that knows only version 1.
+    let err =
+        SqliteStore::open_with(&path, Network::Regtest, &schema::MIGRATIONS[..1]).unwrap_err();
     assert!(matches!(err, SqliteStoreError::NewerSchema { found: 2, known: 1 }), "{err}");
     // A fresh file runs every migration in one go.
     let fresh = SqliteStore::open_with(&dir.file("fresh.db"), Network::Regtest, &working).unwrap();
