@@ -1,6 +1,7 @@
-//! The testkit's own masternode list: deterministic masternodes (proRegTx hashes, BLS operator
-//! keys from a seed, voting key ids, addresses) and LLMQ quorums whose BLS secret the testkit
-//! keeps ([`TestQuorum`]), changing over the chain: registrations, PoSe bans and revivals,
+//! The testkit's own masternode list: deterministic masternodes (proRegTx hashes, voting key
+//! ids and confirmations from a seed; BLS operator keys and addresses from the masternode's
+//! index) and LLMQ quorums whose BLS secret the testkit keeps ([`TestQuorum`], the same in
+//! every schedule, so keys are generated once per process), changing over the chain: registrations, PoSe bans and revivals,
 //! removals, quorums mined and retired. A [`Chain`] given a [`TestMasternodes`] commits to
 //! the list at every block in its coinbase's CbTx (`merkleRootMNList`, `merkleRootQuorums`),
 //! and [`mnlistdiff`] answers `getmnlistd` from it as Dash Core's `BuildSimplifiedMNListDiff`

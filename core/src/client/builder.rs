@@ -134,7 +134,7 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
-            masternodes: true,
+            masternodes: false,
             v2: V2Policy::default(),
         }
     }
@@ -216,7 +216,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Follow the masternode list (on by default): once headers are synced the list at the
+    /// Follow the masternode list (off by default: before DIP3 activation a block's coinbase
+    /// carries no CbTx, which this sync does not tell apart from a forgery yet): once headers are synced the list at the
     /// tip is fetched with `getmnlistd`, verified against the header chain, kept in the store
     /// and followed block by block ([`Client::masternode_list`]).
     pub fn masternodes(mut self, enabled: bool) -> Self {
