@@ -8,6 +8,7 @@
 //! `h` is the `prev_blockhash` of block `h + 1` (the tip's is kept separately).
 
 use crate::keys::{push_data, push_int, TestKey};
+use crate::masternodes::TestMasternodes;
 use crate::mining::{mine_header, HeaderSpec};
 use dashlite::chain::merkle::merkle_root;
 use dashlite::encode::Encode;
@@ -91,14 +92,24 @@ pub fn genesis_coinbase() -> Transaction {
 /// with the BIP34 height and the tag in its scriptSig, paying `outputs` (by default
 /// [`BLOCK_REWARD`] to the [`miner_key`]).
 pub fn coinbase(height: u32, tag: u32, outputs: Option<Vec<TxOut>>) -> Transaction {
+    coinbase_committing(height, tag, outputs, (Hash256::ZERO, Hash256::ZERO))
+}
+
+/// [`coinbase`] whose CbTx commits to `(merkleRootMNList, merkleRootQuorums)`.
+pub fn coinbase_committing(
+    height: u32,
+    tag: u32,
+    outputs: Option<Vec<TxOut>>,
+    (mn_root, quorum_root): (Hash256, Hash256),
+) -> Transaction {
     let mut sig = Vec::new();
     push_int(&mut sig, i64::from(height));
     push_data(&mut sig, &tag.to_le_bytes());
     let payload = CoinbasePayload {
         version: 2,
         height: height as i32,
-        merkle_root_mn_list: Hash256::ZERO,
-        merkle_root_quorums: Hash256::ZERO,
+        merkle_root_mn_list: mn_root,
+        merkle_root_quorums: quorum_root,
         best_cl_height_diff: 0,
         best_cl_signature: [0; 96],
         credit_pool_balance: 0,
@@ -215,6 +226,7 @@ pub struct Chain {
     wallet: Wallet,
     tag: u32,
     spacing: u32,
+    masternodes: Option<Arc<TestMasternodes>>,
 }
 
 fn index_key(hash: &BlockHash) -> u64 {
@@ -244,6 +256,7 @@ impl Chain {
             wallet: Wallet { next_coinbase: 1, coins: Vec::new() },
             tag: 0,
             spacing: BLOCK_SPACING,
+            masternodes: None,
         };
         chain.index.insert(index_key(&hash), 0);
         chain.bodies.insert(0, Arc::new(vec![genesis_coinbase()]));
@@ -287,6 +300,32 @@ impl Chain {
         self.headers.reserve_exact(n as usize);
         self.tags.reserve_exact(n as usize);
         self.index.reserve(n as usize);
+    }
+
+    /// Blocks mined from now on commit to `masternodes`' list in their CbTx (blocks without
+    /// a schedule commit to the empty list: both roots zero). Set it before mining.
+    pub fn set_masternodes(&mut self, masternodes: Arc<TestMasternodes>) {
+        self.masternodes = Some(masternodes);
+    }
+
+    /// The chain's masternode schedule, if it has one.
+    pub fn masternodes(&self) -> Option<&Arc<TestMasternodes>> {
+        self.masternodes.as_ref()
+    }
+
+    /// The masternode list the block at `height` commits to (its `block_hash` left zero;
+    /// empty without a schedule).
+    pub fn masternode_list_at(&self, height: u32) -> Option<dashlite::masternode::MasternodeList> {
+        let tag = *self.tags.get(height as usize)?;
+        Some(match &self.masternodes {
+            Some(m) if height > 0 => m.list_at(height, tag),
+            _ => dashlite::masternode::MasternodeList::default(),
+        })
+    }
+
+    fn coinbase_on(&self, height: u32, tag: u32, outputs: Option<Vec<TxOut>>) -> Transaction {
+        let roots = self.masternodes.as_ref().map(|m| m.roots_at(height, tag));
+        coinbase_committing(height, tag, outputs, roots.unwrap_or((Hash256::ZERO, Hash256::ZERO)))
     }
 
     /// Changes the spacing between default block times (default [`BLOCK_SPACING`]).
@@ -364,7 +403,7 @@ impl Chain {
         }
         Some(match self.bodies.get(&height) {
             Some(body) => body.clone(),
-            None => Arc::new(vec![coinbase(height, self.tags[height as usize], None)]),
+            None => Arc::new(vec![self.coinbase_on(height, self.tags[height as usize], None)]),
         })
     }
 
@@ -427,7 +466,8 @@ impl Chain {
         let height = self.height() + 1;
         let prev = self.tip_header();
         let default_coinbase = spec.coinbase_outputs.is_empty();
-        let cb = coinbase(height, tag, (!default_coinbase).then_some(spec.coinbase_outputs));
+        let cb =
+            self.coinbase_on(height, tag, (!default_coinbase).then_some(spec.coinbase_outputs));
         let mut txs = vec![cb];
         if !spec.exclude_mempool {
             txs.append(&mut self.mempool);
@@ -708,6 +748,7 @@ impl Chain {
             },
             tag: fresh_tag(),
             spacing: self.spacing,
+            masternodes: self.masternodes.clone(),
         };
         fork.index.reserve(fork.headers.len());
         for h in 0..=height {

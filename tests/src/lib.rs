@@ -37,6 +37,7 @@ pub mod dashd;
 pub mod governance;
 pub mod harness;
 pub mod keys;
+pub mod masternodes;
 pub mod mining;
 pub mod node;
 pub mod quorum;

@@ -119,6 +119,7 @@ pub struct ClientBuilder {
     pub(crate) seed: Option<u64>,
     pub(crate) blocks_in_flight: Option<usize>,
     pub(crate) governance: bool,
+    pub(crate) masternodes: bool,
     pub(crate) v2: V2Policy,
 }
 
@@ -139,6 +140,7 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
+            masternodes: false,
             v2: V2Policy::default(),
         }
     }
@@ -227,6 +229,15 @@ impl ClientBuilder {
     /// is thousands of objects and far more votes). Sporks are always synced.
     pub fn governance(mut self, enabled: bool) -> Self {
         self.governance = enabled;
+        self
+    }
+
+    /// Follow the masternode list (off by default: before DIP3 activation a block's coinbase
+    /// carries no CbTx, which this sync does not tell apart from a forgery yet): once headers are synced the list at the
+    /// tip is fetched with `getmnlistd`, verified against the header chain, kept in the store
+    /// and followed block by block ([`Client::masternode_list`]).
+    pub fn masternodes(mut self, enabled: bool) -> Self {
+        self.masternodes = enabled;
         self
     }
 

@@ -100,6 +100,19 @@ pub enum ClientEvent {
     /// Governance sync progressed or an object or its votes changed (when enabled with
     /// [`super::ClientBuilder::governance`]).
     Governance(GovernanceEvent),
+    /// A verified `mnlistdiff` moved the masternode list to a new block.
+    MasternodeListUpdated {
+        /// The block's height.
+        height: u32,
+        /// The block.
+        block_hash: BlockHash,
+        /// Masternodes in the list (valid and PoSe-banned).
+        masternodes: usize,
+        /// Masternodes not PoSe-banned.
+        valid: usize,
+        /// Active quorums.
+        quorums: usize,
+    },
     /// This stream's reader fell behind and `missed` events were dropped (the client never
     /// waits for a reader): the client's queries give the current state.
     Lagged {

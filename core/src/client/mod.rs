@@ -60,6 +60,7 @@ use crate::chain::StoredHeader;
 use crate::encode::Decode;
 use crate::governance::{GovernanceProgress, ProposalDetail, ProposalSummary};
 use crate::hash::{Hash256, Txid};
+use crate::masternode::MasternodeListSummary;
 use crate::node::NodeHandle;
 use crate::spork::{SporkId, SporkStatus};
 use crate::store::Store;
@@ -267,6 +268,14 @@ impl Client {
             return Err(ClientError::NotRunning);
         }
         self.with(move |s| s.machine_mut().broadcast(tx, runtime::now_ms())).await
+    }
+
+    /// The newest verified masternode list: its block, every masternode and every active
+    /// quorum (`None` until the first list is verified, or when disabled with
+    /// [`ClientBuilder::masternodes`]).
+    pub async fn masternode_list(&self) -> Result<Option<MasternodeListSummary>, ClientError> {
+        self.with(|s| s.machine().masternode_list().map(|(h, l)| MasternodeListSummary::of(h, l)))
+            .await
     }
 
     /// Every spork held (verified), with its value and whether it is active now.

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use crate::governance::GovernanceService;
 use crate::hash::{BlockHash, Txid};
 use crate::machine::{Event, Parts, StateMachine};
+use crate::masternode::{MasternodeEvent, MasternodeSync};
 use crate::p2p::{AddrBook, BanList, Time};
 use crate::spork::SporkService;
 use crate::store::{Batch, InstantLockRecord, PeerRecords, Progress, Store, StoreError};
@@ -134,6 +135,9 @@ impl Session {
             sync,
             sporks,
             governance,
+            masternodes: builder
+                .masternodes
+                .then(|| MasternodeSync::restore(state.masternode_lists.iter().cloned())),
             seed: seed.rotate_left(17) ^ 0x636f_6e6e,
         };
         let machine = StateMachine::new(parts, now);
@@ -325,6 +329,11 @@ impl Session {
         if let Some(g) = self.machine.governance_mut() {
             g.take_changes().apply_to(&mut batch);
         }
+        if let Some(m) = self.machine.masternodes_mut() {
+            let changes = m.take_changes();
+            batch.masternode_lists = changes.put;
+            batch.masternode_lists_removed = changes.removed;
+        }
         // Whether anything but the progress changed.
         let progress_only = {
             let p = batch.progress.take();
@@ -373,6 +382,23 @@ impl Session {
             Event::PeerDisconnected { .. } | Event::Misbehaved { .. } => {}
             Event::Spork(e) => out.push(ClientEvent::Spork(e)),
             Event::Governance(e) => out.push(ClientEvent::Governance(e)),
+            Event::Masternodes(MasternodeEvent::Updated {
+                height,
+                block_hash,
+                masternodes,
+                valid,
+                quorums,
+            }) => {
+                self.commit_due = true;
+                out.push(ClientEvent::MasternodeListUpdated {
+                    height,
+                    block_hash,
+                    masternodes,
+                    valid,
+                    quorums,
+                });
+            }
+            Event::Masternodes(_) => {}
             Event::Sync(e) => match e {
                 SyncEvent::Headers { height, network_height } => {
                     status.header_height = height;

@@ -6,8 +6,9 @@
 //! * the sync engine ([`crate::sync`]): the sync peer, headers, filtered blocks, the bloom
 //!   filters and their per-peer mirrors, broadcasts, ChainLocks and InstantSend locks
 //!   (verified against the quorums of the lists given to [`StateMachine::on_masternode_list`]);
-//! * the spork service ([`crate::spork`]) and, when enabled, the governance service
-//!   ([`crate::governance`]).
+//! * the spork service ([`crate::spork`]), when enabled the governance service
+//!   ([`crate::governance`]), and the masternode list sync ([`crate::masternode::MasternodeSync`]),
+//!   whose every verified list goes through [`StateMachine::on_masternode_list`].
 //!
 //! Inputs are the `on_*` methods and the commands ([`StateMachine::broadcast`],
 //! [`StateMachine::update_watch_list`], ...), each given the time; outputs are drained with
@@ -27,7 +28,7 @@ use std::net::SocketAddr;
 use crate::chain::{HeaderStore, HeaderTree};
 use crate::governance::{GovernanceEvent, GovernanceService};
 use crate::hash::{BlockHash, Txid};
-use crate::masternode::MasternodeList;
+use crate::masternode::{MasternodeEvent, MasternodeList, MasternodeSync};
 use crate::p2p::{
     AddrBook, BanList, Config as P2pConfig, ConnectionManager, DisconnectReason,
     Event as PeerEvent, Misbehavior, Output as PeerOutput, PeerCommand, PeerId, PeerInfo, Time,
@@ -84,6 +85,8 @@ pub enum Event {
     Spork(SporkEvent),
     /// Governance objects and votes.
     Governance(GovernanceEvent),
+    /// The masternode list.
+    Masternodes(MasternodeEvent),
 }
 
 /// The parts a machine is made of, restored or new.
@@ -101,13 +104,15 @@ pub struct Parts<S: HeaderStore> {
     pub sporks: SporkService,
     /// The governance service, when governance is synced.
     pub governance: Option<GovernanceService>,
+    /// The masternode list sync, when the list is followed.
+    pub masternodes: Option<MasternodeSync>,
     /// Seed of the connection manager's random choices (nonces, addresses).
     pub seed: u64,
 }
 
 impl<S: HeaderStore> Parts<S> {
-    /// Parts for a first run: an empty address book and ban list, the sporks service, no
-    /// governance.
+    /// Parts for a first run: an empty address book and ban list, the sporks service, the
+    /// masternode list sync from zero, no governance.
     pub fn new(p2p: P2pConfig, sync: SyncEngine<S>, seed: u64) -> Self {
         let params = sync.config().params;
         Parts {
@@ -117,6 +122,7 @@ impl<S: HeaderStore> Parts<S> {
             sync,
             sporks: SporkService::new(params),
             governance: None,
+            masternodes: Some(MasternodeSync::new()),
             seed,
         }
     }
@@ -129,6 +135,9 @@ pub struct StateMachine<S: HeaderStore> {
     sync: SyncEngine<S>,
     sporks: SporkService,
     governance: Option<GovernanceService>,
+    masternodes: Option<MasternodeSync>,
+    /// The newest verified masternode list, as [`Self::on_masternode_list`] recorded it.
+    masternode_list: Option<(u32, std::sync::Arc<MasternodeList>)>,
     /// Whether the governance round of this run was started (at the first `Synced`).
     governance_started: bool,
     outbox: VecDeque<Output>,
@@ -147,6 +156,12 @@ impl<S: HeaderStore> StateMachine<S> {
             sync: parts.sync,
             sporks: parts.sporks,
             governance: parts.governance,
+            masternode_list: parts
+                .masternodes
+                .as_ref()
+                .and_then(|m| m.current())
+                .map(|s| (s.height, s.list.clone())),
+            masternodes: parts.masternodes,
             governance_started: false,
             outbox: VecDeque::new(),
             now,
@@ -168,6 +183,18 @@ impl<S: HeaderStore> StateMachine<S> {
         self.peers.next_deadline().min(self.last_tick.saturating_add(TICK))
     }
 
+    /// A list the masternode list sync verified: recorded for [`Self::masternode_list`] and
+    /// given to the sync engine's quorum book (ChainLock and InstantSend checks).
+    fn record_masternode_list(&mut self, height: u32, list: &std::sync::Arc<MasternodeList>) {
+        self.masternode_list = Some((height, list.clone()));
+        self.sync.on_masternode_list(height, list.block_hash, list, self.now);
+    }
+
+    /// The newest verified masternode list with its height.
+    pub fn masternode_list(&self) -> Option<(u32, &MasternodeList)> {
+        self.masternode_list.as_ref().map(|(h, l)| (*h, l.as_ref()))
+    }
+
     fn advance(&mut self, now: Time) {
         self.now = self.now.max(now);
     }
@@ -184,6 +211,9 @@ impl<S: HeaderStore> StateMachine<S> {
         self.sporks.on_tick(now);
         if let Some(g) = self.governance.as_mut() {
             g.on_tick(now);
+        }
+        if let Some(m) = self.masternodes.as_mut() {
+            m.on_tick(now);
         }
         self.pump();
     }
@@ -328,6 +358,7 @@ impl<S: HeaderStore> StateMachine<S> {
             sync: self.sync,
             sporks: self.sporks,
             governance: self.governance,
+            masternodes: self.masternodes,
             seed,
         }
     }
@@ -377,6 +408,16 @@ impl<S: HeaderStore> StateMachine<S> {
         self.governance.as_mut()
     }
 
+    /// The masternode list sync, when enabled.
+    pub fn masternodes(&self) -> Option<&MasternodeSync> {
+        self.masternodes.as_ref()
+    }
+
+    /// The masternode list sync, to take its changes for the store.
+    pub fn masternodes_mut(&mut self) -> Option<&mut MasternodeSync> {
+        self.masternodes.as_mut()
+    }
+
     // --- routing ------------------------------------------------------------------------------
 
     /// Routes what the parts produced until nothing is left: the connection manager's
@@ -406,6 +447,18 @@ impl<S: HeaderStore> StateMachine<S> {
                     self.outbox.push_back(Output::Event(Event::Governance(e)));
                 }
             }
+            if let Some(m) = self.masternodes.as_mut() {
+                m.drive(self.sync.tree(), self.now);
+                commands.extend(m.drain_commands());
+                let events = m.drain_events();
+                let verified = m.drain_verified();
+                for v in verified {
+                    self.record_masternode_list(v.height, &v.list);
+                }
+                for e in events {
+                    self.outbox.push_back(Output::Event(Event::Masternodes(e)));
+                }
+            }
             for c in commands {
                 progressed = true;
                 self.peers.command(c, self.now);
@@ -419,6 +472,16 @@ impl<S: HeaderStore> StateMachine<S> {
 
     fn on_sync_event(&mut self, event: &SyncEvent) {
         // Dash Core answers a governance sync only once headers are synced; one round per run.
+        let headers_synced = match event {
+            SyncEvent::Synced { .. } => true,
+            SyncEvent::Headers { height, network_height } => height >= network_height,
+            _ => false,
+        };
+        if headers_synced {
+            if let Some(m) = self.masternodes.as_mut() {
+                m.start();
+            }
+        }
         if let SyncEvent::Synced { .. } = event {
             if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
                 self.governance_started = true;
@@ -442,6 +505,9 @@ impl<S: HeaderStore> StateMachine<S> {
                     g.on_peer_ready(peer, &info, now);
                 }
                 self.sync.on_peer_ready(peer, &info, now);
+                if let Some(m) = self.masternodes.as_mut() {
+                    m.on_peer_ready(peer, &info);
+                }
                 Output::Event(Event::PeerConnected { peer, info })
             }
             PeerOutput::Event(PeerEvent::PeerDisconnected { peer, addr, reason, was_ready }) => {
@@ -451,10 +517,21 @@ impl<S: HeaderStore> StateMachine<S> {
                         g.on_peer_gone(peer);
                     }
                     self.sync.on_peer_gone(peer, now);
+                    if let Some(m) = self.masternodes.as_mut() {
+                        m.on_peer_gone(peer);
+                    }
                 }
                 Output::Event(Event::PeerDisconnected { peer, addr, reason, was_ready })
             }
             PeerOutput::Event(PeerEvent::Message { peer, message }) => {
+                if let (Message::Unknown { command, payload }, Some(m)) =
+                    (&message, self.masternodes.as_mut())
+                {
+                    if command.as_str() == "mnlistdiff" {
+                        m.on_diff(peer, payload, self.sync.tree(), now);
+                        return;
+                    }
+                }
                 self.sporks.on_message(peer, &message, now);
                 if let Some(g) = self.governance.as_mut() {
                     g.on_message(peer, &message, now);

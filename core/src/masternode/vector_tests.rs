@@ -342,3 +342,20 @@ fn dash_core_simplifiedmns_merkle_root_vector() {
     assert_eq!(list.entries.len(), 15);
     assert_eq!(merkle_root_mn_list(&list), hash(&t["expected_merkleRoot"]));
 }
+
+#[test]
+fn every_verified_list_round_trips_through_the_stored_form() {
+    for p in payloads() {
+        let file = p["file"].as_str().unwrap();
+        let list = verify_diff(&base_for(&p), &diff_file(file), None).expect(file).list;
+        let snapshot = MasternodeSnapshot { height: 7, list: std::sync::Arc::new(list) };
+        let bytes = snapshot.to_bytes();
+        let back = MasternodeSnapshot::from_bytes(&bytes).expect(file);
+        assert_eq!(back, snapshot, "{file}");
+        assert_eq!(merkle_root_mn_list(&back.list), merkle_root_mn_list(&snapshot.list));
+        // Every truncation is an error, never a shorter list.
+        for cut in [1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(MasternodeSnapshot::from_bytes(&bytes[..cut]).is_err(), "{file} cut {cut}");
+        }
+    }
+}

@@ -43,6 +43,11 @@ pub const SCORE_WITHHELD_TRANSACTIONS: u32 = 100;
 pub const SCORE_INVALID_TRANSACTION: u32 = 100;
 /// Dash Core's score for an unsolicited `mnlistdiff`/`qrinfo` (`net_processing.cpp`).
 pub const SCORE_UNSOLICITED_MASTERNODE_DATA: u32 = 100;
+/// Client rule, after Dash Core's penalty for data that breaks consensus (100): a
+/// `mnlistdiff` we asked for that does not decode, is not the diff asked for, or whose
+/// coinbase proof or merkle roots fail against our header chain. Dash Core builds the diff
+/// from the block itself, so an honest node cannot send one: it is a forgery.
+pub const SCORE_INVALID_MASTERNODE_LIST_DIFF: u32 = 100;
 /// Dash Core's score for a spork with a bad signature or signed too far in the future
 /// (`CSporkManager::ProcessSpork`).
 pub const SCORE_INVALID_SPORK: u32 = 100;
@@ -135,6 +140,9 @@ pub enum Misbehavior {
     InvalidTransaction,
     /// Masternode-list data nobody asked for.
     UnsolicitedMasternodeData(MasternodeData),
+    /// A `mnlistdiff` we asked for that is malformed, answers another request, or does not
+    /// verify against our header chain ([`SCORE_INVALID_MASTERNODE_LIST_DIFF`]).
+    InvalidMasternodeListDiff,
     /// A spork whose signature does not recover to a spork key, or signed in the future.
     InvalidSpork,
     /// The peer's user agent names another devnet.
@@ -167,6 +175,7 @@ impl Misbehavior {
             Misbehavior::WithheldTransactions => SCORE_WITHHELD_TRANSACTIONS,
             Misbehavior::InvalidTransaction => SCORE_INVALID_TRANSACTION,
             Misbehavior::UnsolicitedMasternodeData(_) => SCORE_UNSOLICITED_MASTERNODE_DATA,
+            Misbehavior::InvalidMasternodeListDiff => SCORE_INVALID_MASTERNODE_LIST_DIFF,
             Misbehavior::InvalidSpork => SCORE_INVALID_SPORK,
             Misbehavior::WrongDevnet => SCORE_WRONG_DEVNET,
             Misbehavior::InvalidChainLock => SCORE_INVALID_CHAINLOCK,
@@ -190,6 +199,7 @@ impl std::fmt::Display for Misbehavior {
             Misbehavior::WithheldTransactions => f.write_str("withheld matched transactions"),
             Misbehavior::InvalidTransaction => f.write_str("transaction with an invalid signature"),
             Misbehavior::UnsolicitedMasternodeData(d) => write!(f, "unsolicited {d:?}"),
+            Misbehavior::InvalidMasternodeListDiff => f.write_str("invalid mnlistdiff"),
             Misbehavior::InvalidSpork => f.write_str("invalid spork"),
             Misbehavior::WrongDevnet => f.write_str("another devnet"),
             Misbehavior::InvalidChainLock => f.write_str("ChainLock that does not verify"),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::chain::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 use crate::hash::{BlockHash, Hash256, Txid};
 
-use super::{Batch, ClientState, InstantLockRecord, Store};
+use super::{Batch, ClientState, InstantLockRecord, MasternodeSnapshot, Store};
 use crate::wallet::WalletTx;
 use crate::wire::{GovObject, GovObjectVote};
 
@@ -18,6 +18,7 @@ pub struct MemoryStore {
     objects: BTreeMap<Hash256, GovObject>,
     votes: BTreeMap<Hash256, GovObjectVote>,
     locks: BTreeMap<Txid, InstantLockRecord>,
+    mn_lists: BTreeMap<BlockHash, MasternodeSnapshot>,
 }
 
 impl MemoryStore {
@@ -61,6 +62,8 @@ impl Store for MemoryStore {
         state.governance.objects = self.objects.values().cloned().collect();
         state.governance.votes = self.votes.values().cloned().collect();
         state.instant_locks = self.locks.values().cloned().collect();
+        state.masternode_lists = self.mn_lists.values().cloned().collect();
+        state.masternode_lists.sort_by_key(|m| m.height);
         Ok(state)
     }
 
@@ -98,6 +101,12 @@ impl Store for MemoryStore {
         }
         for l in &batch.instant_locks {
             self.locks.insert(l.txid, l.clone());
+        }
+        for hash in &batch.masternode_lists_removed {
+            self.mn_lists.remove(hash);
+        }
+        for m in &batch.masternode_lists {
+            self.mn_lists.insert(m.list.block_hash, m.clone());
         }
         Ok(())
     }

@@ -22,6 +22,7 @@ use std::net::IpAddr;
 
 pub use crate::chain::{HeaderStore, StoreError};
 use crate::hash::{BlockHash, Txid};
+pub use crate::masternode::MasternodeSnapshot;
 use crate::wallet::{WalletTx, WatchList};
 use crate::wire::{ClSig, FilterLoad, GovObject, GovObjectVote, IsDLock, Spork};
 
@@ -85,6 +86,9 @@ pub struct ClientState {
     pub instant_locks: Vec<InstantLockRecord>,
     /// The best verified ChainLock.
     pub chain_lock: Option<ClSig>,
+    /// The kept masternode lists (at most [`crate::masternode::SNAPSHOTS_KEPT`] are written),
+    /// by height.
+    pub masternode_lists: Vec<MasternodeSnapshot>,
 }
 
 /// The changes of one sync step, written atomically by [`Store::commit`]. Lists are upserts
@@ -114,6 +118,10 @@ pub struct Batch {
     pub instant_locks: Vec<InstantLockRecord>,
     /// Replaces the best verified ChainLock.
     pub chain_lock: Option<ClSig>,
+    /// Masternode lists keyed by block hash.
+    pub masternode_lists: Vec<MasternodeSnapshot>,
+    /// Blocks whose masternode list is dropped (applied before `masternode_lists`).
+    pub masternode_lists_removed: Vec<BlockHash>,
 }
 
 impl Batch {
@@ -130,6 +138,8 @@ impl Batch {
             && self.gov_full_sync_times.is_none()
             && self.instant_locks.is_empty()
             && self.chain_lock.is_none()
+            && self.masternode_lists.is_empty()
+            && self.masternode_lists_removed.is_empty()
     }
 }
 

@@ -509,6 +509,17 @@ impl Conn {
                 }
             }
             Message::GovSync(gs) => self.on_govsync(gs),
+            Message::Unknown { command, payload } if command.as_str() == "getmnlistd" => {
+                let mode = self.shared.modes().mnlist();
+                let version = u32::try_from(self.common_version).unwrap_or(0);
+                let reply = {
+                    let view = self.shared.view();
+                    crate::masternodes::answer_getmnlistd(&view, &payload, mode, version)
+                };
+                if let Some(m) = reply {
+                    self.send(m);
+                }
+            }
             Message::Unknown { command, .. }
                 if matches!(command.as_str(), "mnlistdiff" | "qrinfo") =>
             {

@@ -1,6 +1,7 @@
 //! Malicious behaviours a node can be switched into, and the transformations
 //! they apply to what the node sends.
 
+use crate::masternodes::MnListMode;
 use crate::mining::{mine_header, mine_invalid_header, HeaderSpec};
 use dashlite::hash::{sha256d, BlockHash};
 use dashlite::wire::envelope::{checksum, MAX_PAYLOAD_LEN};
@@ -99,6 +100,8 @@ pub enum Mode {
     },
     /// The `version` message claims this start height.
     LyingStartHeight(i32),
+    /// Every `getmnlistd` is answered this way (the default is [`MnListMode::Honest`]).
+    MasternodeList(MnListMode),
     /// After the handshake and on every `getaddr`, sends `messages` addr (or addrv2) messages
     /// of `per_message` made-up addresses each (above 1,000 is a protocol violation).
     AddrFlood {
@@ -171,6 +174,16 @@ impl Modes {
             Mode::LyingStartHeight(h) => Some(*h),
             _ => None,
         })
+    }
+
+    pub(crate) fn mnlist(&self) -> MnListMode {
+        self.0
+            .iter()
+            .find_map(|m| match m {
+                Mode::MasternodeList(mode) => Some(*mode),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     pub(crate) fn addr_flood(&self) -> Option<(usize, usize)> {

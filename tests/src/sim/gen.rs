@@ -67,6 +67,9 @@ pub fn generate(seed: u64) -> Scenario {
     });
     let spec = WatchSpec { keys, account };
     let mut chain = Chain::regtest();
+    // Every block commits to the testkit's masternode list of this seed; the client's list
+    // at the end must equal the one at the final tip.
+    chain.set_masternodes(crate::masternodes::TestMasternodes::new(seed));
     // The chain's own coinbases fund the payments (oldest first): past maturity, as
     // consensus requires, and below every fork point.
     let premine = COINBASE_MATURITY + rng.range(3, 10) as u32;

@@ -29,6 +29,8 @@ pub mod scenario;
 
 use std::fmt;
 
+use crate::chain::Chain;
+
 pub use net::{run, Outcome};
 pub use oracle::{differences, truth, Truth};
 pub use scenario::Scenario;
@@ -71,6 +73,27 @@ impl fmt::Display for Failure {
     }
 }
 
+/// How the machine's masternode list differs from the one `chain` commits to at its tip.
+pub fn masternode_list_difference(machine: &net::SimMachine, chain: &Chain) -> Option<String> {
+    let service = machine.masternodes()?;
+    let expected = crate::masternodes::chain_list(chain, chain.height())?;
+    match service.current() {
+        None if chain.height() == 0 => None,
+        None => Some("no masternode list at the end".to_owned()),
+        Some(s) if s.height != chain.height() || *s.list != expected => Some(format!(
+            "masternode list at {} ({} entries, {} quorums), the chain's tip {} has {} entries, \
+             {} quorums",
+            s.height,
+            s.list.entries.len(),
+            s.list.quorums.len(),
+            chain.height(),
+            expected.entries.len(),
+            expected.quorums.len()
+        )),
+        Some(_) => None,
+    }
+}
+
 /// Runs `scenario` and compares the wallet with the final chain. Honest peers must never
 /// be penalised.
 pub fn check(scenario: &Scenario) -> Result<Report, Failure> {
@@ -91,6 +114,9 @@ pub fn check(scenario: &Scenario) -> Result<Report, Failure> {
     }
     problems.extend(outcome.penalties.iter().map(|p| format!("honest peer penalised: {p}")));
     problems.extend(differences(wallet, &truth));
+    if let Some(problem) = masternode_list_difference(&outcome.machine, chain) {
+        problems.push(problem);
+    }
     if problems.is_empty() {
         Ok(Report {
             seed: scenario.seed,

@@ -236,9 +236,13 @@ impl Sim {
 
     fn caught_up(&self, tip: dashlite::hash::BlockHash, height: u32) -> bool {
         let m = &self.machine;
+        let list_at_tip = m
+            .masternodes()
+            .is_none_or(|s| height == 0 || s.current().is_some_and(|c| c.list.block_hash == tip));
         m.tree().tip().hash == tip
             && m.sync().blocks_height() == height
             && m.wallet().tip() == height
+            && list_at_tip
     }
 
     fn handle(&mut self, scenario: &Scenario, ev: Ev) {
@@ -328,7 +332,8 @@ impl Sim {
                     match target.filter(|&i| self.peers[i].online && self.peers[i].conn.is_none()) {
                         Some(i) => {
                             let plan = &scenario.peers[i];
-                            self.peers[i].conn = Some((conn, PeerConn::new(addr, plan.headers2)));
+                            let pc = PeerConn::new(addr, plan.headers2).with_mnlist(plan.mnlist);
+                            self.peers[i].conn = Some((conn, pc));
                             let t = now + plan.latency;
                             self.at(t, Ev::Connected(conn));
                         }

@@ -21,6 +21,7 @@ use dashlite::wire::{
 };
 
 use crate::chain::Chain;
+use crate::masternodes::{answer_getmnlistd, MnListMode};
 use crate::node::serve::{filtered_block, headers_for};
 
 /// Dash Core's `MAX_BLOCKS_TO_ANNOUNCE`: more new blocks than this are announced by an inv.
@@ -41,6 +42,7 @@ pub struct PeerConn {
     best_sent: Option<BlockHash>,
     known_txs: HashSet<Txid>,
     announced_tip: Option<BlockHash>,
+    mnlist: MnListMode,
 }
 
 impl PeerConn {
@@ -59,7 +61,14 @@ impl PeerConn {
             best_sent: None,
             known_txs: HashSet::new(),
             announced_tip: None,
+            mnlist: MnListMode::Honest,
         }
+    }
+
+    /// The connection answering `getmnlistd` as `mode` says.
+    pub fn with_mnlist(mut self, mode: MnListMode) -> PeerConn {
+        self.mnlist = mode;
+        self
     }
 
     /// The peer's services.
@@ -112,6 +121,11 @@ impl PeerConn {
             Message::FilterClear => {
                 self.filter = None;
                 self.relay = true;
+            }
+            Message::Unknown { command, payload } if command.as_str() == "getmnlistd" => {
+                let common = self.version.as_ref().map_or(0, |v| v.version.min(PROTOCOL_VERSION));
+                let version = u32::try_from(common).unwrap_or(0);
+                out.extend(answer_getmnlistd(chain, &payload, self.mnlist, version));
             }
             Message::Mempool => {
                 let txs: Vec<Transaction> = chain.mempool().to_vec();

@@ -11,6 +11,7 @@ use dashlite::wallet::{Address, ExtendedPubKey, GapLimits, WatchList};
 
 use crate::chain::Chain;
 use crate::keys::TestKey;
+use crate::masternodes::MnListMode;
 
 /// A peer's stall: it ignores `getdata` from `from` until `until`; when `late`, it answers
 /// what it was asked at `until` (after the client's request timeout), else never.
@@ -43,6 +44,8 @@ pub struct PeerPlan {
     pub stall: Option<Stall>,
     /// The peer drops the connection at `.0` and accepts connections again at `.1`.
     pub outage: Option<(Time, Time)>,
+    /// How it answers `getmnlistd`.
+    pub mnlist: MnListMode,
 }
 
 impl PeerPlan {
@@ -57,6 +60,7 @@ impl PeerPlan {
             join_at: None,
             stall: None,
             outage: None,
+            mnlist: MnListMode::Honest,
         }
     }
 }

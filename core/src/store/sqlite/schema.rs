@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x4453_4c54;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The schema migrations: entry `i` takes a database from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: every table.
 const V1: &str = "
@@ -67,6 +67,12 @@ CREATE TABLE instant_locks (txid BLOB PRIMARY KEY, lock BLOB NOT NULL);
 const V2: &str = "
 CREATE TABLE chain_lock (id INTEGER PRIMARY KEY CHECK (id = 1), clsig BLOB NOT NULL);
 DELETE FROM instant_locks;
+";
+
+/// Version 3: the kept masternode lists ([`crate::masternode::MasternodeSnapshot::to_bytes`]).
+const V3: &str = "
+CREATE TABLE masternode_lists (block_hash BLOB PRIMARY KEY, height INTEGER NOT NULL,
+    list BLOB NOT NULL);
 ";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SqliteStoreError + '_ {

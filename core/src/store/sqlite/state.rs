@@ -10,7 +10,9 @@ use rusqlite::{params, Connection, Row};
 use crate::encode::{Decode, DecodeError, Encode};
 use crate::hash::{BlockHash, Txid};
 use crate::network::Network;
-use crate::store::{Batch, ClientState, InstantLockRecord, PeerRecords, Progress};
+use crate::store::{
+    Batch, ClientState, InstantLockRecord, MasternodeSnapshot, PeerRecords, Progress,
+};
 use crate::tx::{OutPoint, Script, Transaction};
 use crate::wallet::{
     Account, Address, ChainKind, ExtendedPubKey, GapLimits, TxStatus, WalletTx, WatchList,
@@ -172,6 +174,21 @@ pub(super) fn read(conn: &Connection) -> Result<ClientState, SqliteStoreError> {
         s.instant_locks.push(InstantLockRecord { txid, lock: c.decode::<IsDLock>(1, "lock")? });
         Ok(())
     })?;
+    each(
+        conn,
+        "SELECT block_hash, list FROM masternode_lists ORDER BY height",
+        "masternode_lists",
+        |c| {
+            let hash = BlockHash::from_byte_array(c.hash(0, "block_hash")?);
+            let m = MasternodeSnapshot::from_bytes(c.blob(1, "list")?)
+                .map_err(|e| c.bad(e.within("list")))?;
+            if m.list.block_hash != hash {
+                return Err(c.bad(DecodeError::invalid("list", "not the list of its block")));
+            }
+            s.masternode_lists.push(m);
+            Ok(())
+        },
+    )?;
     Ok(s)
 }
 
@@ -306,6 +323,21 @@ pub(super) fn write(conn: &Connection, b: &Batch) -> Result<(), SqliteStoreError
             .prepare_cached("INSERT OR REPLACE INTO instant_locks (txid, lock) VALUES (?1, ?2)")?;
         for l in &b.instant_locks {
             stmt.execute(params![&l.txid.as_bytes()[..], l.lock.to_bytes()])?;
+        }
+    }
+    if !b.masternode_lists_removed.is_empty() {
+        let mut stmt = conn.prepare_cached("DELETE FROM masternode_lists WHERE block_hash = ?1")?;
+        for hash in &b.masternode_lists_removed {
+            stmt.execute(params![&hash.as_bytes()[..]])?;
+        }
+    }
+    if !b.masternode_lists.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "INSERT OR REPLACE INTO masternode_lists (block_hash, height, list) \
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for m in &b.masternode_lists {
+            stmt.execute(params![&m.list.block_hash.as_bytes()[..], m.height, m.to_bytes()])?;
         }
     }
     Ok(())

@@ -489,6 +489,11 @@ fn full_batch() -> Batch {
             block_hash: BlockHash::from_byte_array([8; 32]),
             signature: [9; 96],
         }),
+        masternode_lists: vec![
+            crate::masternode::codec_sample(12, 2),
+            crate::masternode::codec_sample(11, 1),
+        ],
+        masternode_lists_removed: vec![BlockHash::from_byte_array([9; 32])],
     }
 }
 
@@ -503,6 +508,7 @@ fn assert_same_state(a: &ClientState, b: &ClientState) {
     assert_eq!(a.governance, b.governance);
     assert_eq!(a.instant_locks, b.instant_locks);
     assert_eq!(a.chain_lock, b.chain_lock);
+    assert_eq!(a.masternode_lists, b.masternode_lists);
 }
 
 #[test]
@@ -533,6 +539,34 @@ fn every_record_round_trips_through_commit_reopen_and_load() {
     assert_eq!(account.chain(ChainKind::External).keys().len(), 12);
     assert_eq!(account.chain(ChainKind::Internal).keys().len(), 5);
     assert_eq!(loaded.instant_locks[0].txid, Txid::from_byte_array([1; 32]), "sorted by txid");
+    let heights: Vec<u32> = loaded.masternode_lists.iter().map(|m| m.height).collect();
+    assert_eq!(heights, [11, 12], "masternode lists by height");
+}
+
+#[test]
+fn masternode_lists_are_upserted_and_removed_by_block() {
+    let dir = TempDir::new("mnlists");
+    let path = dir.file("m.db");
+    let mut memory = MemoryStore::new();
+    let mut s = SqliteStore::open(&path, Network::Mainnet).unwrap();
+    let a = crate::masternode::codec_sample(10, 1);
+    let b = crate::masternode::codec_sample(11, 2);
+    let first = Batch { masternode_lists: vec![a.clone(), b.clone()], ..Batch::default() };
+    let second = Batch {
+        masternode_lists_removed: vec![a.list.block_hash],
+        masternode_lists: vec![crate::masternode::codec_sample(12, 3)],
+        ..Batch::default()
+    };
+    for batch in [&first, &second] {
+        s.commit(batch).unwrap();
+        memory.commit(batch).unwrap();
+    }
+    drop(s);
+    let loaded = SqliteStore::open(&path, Network::Mainnet).unwrap().load().unwrap();
+    assert_same_state(&loaded, &memory.load().unwrap());
+    let heights: Vec<u32> = loaded.masternode_lists.iter().map(|m| m.height).collect();
+    assert_eq!(heights, [11, 12]);
+    assert_eq!(loaded.masternode_lists[0], b);
 }
 
 #[test]
