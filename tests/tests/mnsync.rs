@@ -161,3 +161,25 @@ fn a_restart_resumes_from_the_stored_list_without_a_full_diff() {
     assert_eq!(base, stored.list.block_hash, "the base is the stored list's block, not zero");
     assert_eq!(target, tree_tip.hash);
 }
+
+#[test]
+fn the_first_list_is_asked_at_the_chainlock_signing_height_then_the_tip() {
+    // One chain of 40 blocks: the first diff goes to block 32 (the quorum set a ChainLock
+    // for block 40 is signed by), then one to the tip; the quorum book holds both.
+    let mut s = scenario(5, &[MnListMode::Honest]);
+    s.versions.truncate(1);
+    let outcome = sim::run(&s);
+    assert!(outcome.converged, "did not converge");
+    let tip = outcome.machine.tree().tip().height;
+    assert_eq!(tip, 40);
+    let book = outcome.machine.sync().quorum_book();
+    let chain = s.final_chain();
+    for height in [tip - 8, tip] {
+        assert_eq!(
+            book.block_at(height).map(|h| h.to_string()),
+            chain.hash_at(height).map(|h| h.to_string()),
+            "no list at {height} in the quorum book"
+        );
+    }
+    assert_eq!(book.len(), 2, "lists at exactly the signing height and the tip");
+}

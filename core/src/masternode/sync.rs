@@ -4,8 +4,10 @@
 //!
 //! * Once headers are synced it asks one peer `getmnlistd(base, tip)`: base all-zero for the
 //!   first list (Dash Core answers with the whole list, so a checkpoint start needs nothing
-//!   else), then the block of the list held. A tip that moves by several blocks while a
-//!   request is out is caught up with one diff; after that, one diff per new tip.
+//!   else), then the block of the list held. The first list is the one at `tip − 8`, the
+//!   height whose quorums sign a ChainLock for the tip, and the diff from it to the tip
+//!   follows. A tip that moves by several blocks while a request is out is caught up with
+//!   one diff; after that, one diff per new tip.
 //! * Every reply is checked with [`verify_diff`] against the header we hold at its hash on the
 //!   best chain and against the list at its base: coinbase proof, CbTx height, list root and
 //!   quorum root. Only then is the list kept ([`MasternodeEvent::Updated`]).
@@ -31,7 +33,7 @@ use std::sync::Arc;
 use super::list::MasternodeList;
 use super::signing::SIGN_HEIGHT_OFFSET;
 use super::verify::{verify_diff, DiffError};
-use crate::chain::{HeaderStore, HeaderTree};
+use crate::chain::{HeaderStore, HeaderTree, StoredHeader};
 use crate::encode::Encode;
 use crate::hash::BlockHash;
 use crate::network::PROTOCOL_VERSION;
@@ -265,13 +267,30 @@ impl MasternodeSync {
             return;
         }
         let Some(peer) = self.pick_peer(now) else { return };
-        let ask = GetMnListDiff { base_block_hash: base, block_hash: tip.hash };
+        let target = Self::target(tree, self.snapshots.is_empty()).unwrap_or(tip);
+        let ask = GetMnListDiff { base_block_hash: base, block_hash: target.hash };
         let Ok(command) = crate::wire::Command::new("getmnlistd") else { return };
         let message = Message::Unknown { command, payload: ask.to_bytes() };
-        log::debug!("{peer}: getmnlistd {base} -> {} ({})", tip.hash, tip.height);
+        log::debug!("{peer}: getmnlistd {base} -> {} ({})", target.hash, target.height);
         self.commands.push(Command::Send { peer, message });
-        self.request =
-            Some(Request { peer, base, target: tip.hash, target_height: tip.height, sent_at: now });
+        self.request = Some(Request {
+            peer,
+            base,
+            target: target.hash,
+            target_height: target.height,
+            sent_at: now,
+        });
+    }
+
+    /// The block the next diff is asked for: the tip, except for the first list, which is
+    /// asked [`SIGN_HEIGHT_OFFSET`] blocks below it (the diff to the tip follows at once).
+    /// A ChainLock for the tip is signed by the quorum set at `tip − 8`: with lists at both
+    /// heights it is verified as soon as it arrives, instead of staying undecided until the
+    /// lists followed eight more blocks.
+    fn target<S: HeaderStore>(tree: &HeaderTree<S>, first: bool) -> Option<StoredHeader> {
+        let height =
+            tree.tip().height.checked_sub(SIGN_HEIGHT_OFFSET).filter(|h| first && *h > 0)?;
+        tree.header_at(height).ok().flatten()
     }
 
     /// The peer with the fewest failures in a row whose backoff is over (lowest id first).
