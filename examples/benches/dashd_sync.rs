@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use dashlite::bloom::{BloomFilter, BLOOM_UPDATE_ALL};
@@ -21,6 +22,7 @@ use dashlite::network::Network;
 use dashlite::wallet::Address;
 use dashlite::wire::{FilterLoad, FrameDecoder, GetData, InvType, Inventory, Message};
 use dashlite_testkit::client::spv_version;
+use dashlite_testkit::dashd::scenario::DASHLITE_AGENT;
 use dashlite_testkit::dashd::{temp_dir, Dashd};
 use serde_json::Value;
 
@@ -84,17 +86,82 @@ fn chain() -> (Dashd, String, Vec<String>) {
     (node, address, hashes)
 }
 
-/// One dashlite sync from a fresh data directory: wall time, peak RSS (KiB).
-fn dashlite_run(node: &Dashd, address: &str) -> (Duration, u64) {
+/// What the node's `getpeerinfo` showed of dashlite's connection during one run, polled
+/// every [`POLL`]: its transport, and when (since the run started) the bytes of `headers`
+/// and `headers2` the node sent it last grew, and when `merkleblock` bytes first and last
+/// grew.
+#[derive(Debug, Default)]
+struct Observed {
+    transports: Vec<String>,
+    headers_done: Option<Duration>,
+    blocks_first: Option<Duration>,
+    blocks_done: Option<Duration>,
+}
+
+/// How often `getpeerinfo` is asked during a run.
+const POLL: Duration = Duration::from_millis(25);
+
+/// Polls the node's `getpeerinfo` until `stop` is set: see [`Observed`].
+fn observe(node: &Dashd, started: Instant, stop: &AtomicBool) -> Observed {
+    let mut seen = Observed::default();
+    let (mut headers, mut blocks) = (0u64, 0u64);
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(peers) = node.try_rpc(&["getpeerinfo"]) else { continue };
+        let at = started.elapsed();
+        let ours = peers
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["subver"].as_str().is_some_and(|s| s.contains(DASHLITE_AGENT)));
+        for p in ours {
+            if let Some(t) = p["transport_protocol_type"].as_str() {
+                if !seen.transports.iter().any(|s| s == t) {
+                    seen.transports.push(t.to_owned());
+                }
+            }
+            let sent = |m: &str| p["bytessent_per_msg"][m].as_u64().unwrap_or(0);
+            let h = sent("headers") + sent("headers2");
+            if h > headers {
+                headers = h;
+                seen.headers_done = Some(at);
+            }
+            let b = sent("merkleblock");
+            if b > blocks {
+                blocks = b;
+                seen.blocks_first.get_or_insert(at);
+                seen.blocks_done = Some(at);
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+    seen
+}
+
+/// One dashlite run's figures.
+struct Run {
+    wall: Duration,
+    rss_kib: u64,
+    observed: Observed,
+}
+
+/// One dashlite sync over `transport` (`--transport v1|v2`) from a fresh data directory,
+/// watched through the node's `getpeerinfo`.
+fn dashlite_run(node: &Dashd, address: &str, transport: &str) -> Run {
     let dir = temp_dir("dashlite-bench-data");
     let mut cmd = Command::new("/usr/bin/time");
     cmd.arg("-v").arg(env!("CARGO_BIN_EXE_dashlite"));
     cmd.args(["sync", "--network", "regtest", "--json", "--until-synced", "--timeout", "300"]);
     cmd.args(["--max-peers", "1", "--peer", &node.p2p_addr().to_string(), "--watch", address]);
-    cmd.arg("--data-dir").arg(&dir);
+    cmd.args(["--transport", transport]).arg("--data-dir").arg(&dir);
+    let stop = AtomicBool::new(false);
     let started = Instant::now();
-    let out = cmd.output().expect("run /usr/bin/time -v dashlite");
-    let wall = started.elapsed();
+    let (out, wall, observed) = std::thread::scope(|s| {
+        let watcher = s.spawn(|| observe(node, started, &stop));
+        let out = cmd.output().expect("run /usr/bin/time -v dashlite");
+        let wall = started.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        (out, wall, watcher.join().expect("getpeerinfo watcher"))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "dashlite sync failed: {stderr}");
@@ -104,12 +171,17 @@ fn dashlite_run(node: &Dashd, address: &str) -> (Duration, u64) {
     assert_eq!(doc["tip"], BLOCKS, "synced to the tip");
     let found = doc["transactions"].as_array().map_or(0, Vec::len);
     assert_eq!(found as u32, PAYMENTS, "every payment found: {doc}");
-    let rss = stderr
+    assert_eq!(
+        observed.transports,
+        [transport],
+        "the node saw dashlite on the transport asked for ({observed:?})"
+    );
+    let rss_kib = stderr
         .lines()
         .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
         .and_then(|v| v.trim().parse().ok())
         .expect("peak RSS from /usr/bin/time -v");
-    (wall, rss)
+    Run { wall, rss_kib, observed }
 }
 
 /// Reads frames from `stream` until `done` returns true for one; the count of frames read.
@@ -196,6 +268,37 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// Medians of one transport's runs.
+#[derive(Default)]
+struct Figures {
+    wall: Vec<f64>,
+    headers_per_s: Vec<f64>,
+    blocks_per_s: Vec<f64>,
+    rss_mib: Vec<f64>,
+}
+
+impl Figures {
+    fn add(&mut self, run: &Run) {
+        let o = &run.observed;
+        let headers = o.headers_done.expect("the node sent headers").as_secs_f64();
+        let (first, last) = (o.blocks_first.expect("merkleblocks"), o.blocks_done.expect("sent"));
+        self.wall.push(run.wall.as_secs_f64());
+        self.headers_per_s.push(f64::from(BLOCKS) / headers);
+        self.blocks_per_s.push(f64::from(BLOCKS) / (last - first).as_secs_f64().max(1e-3));
+        self.rss_mib.push(run.rss_kib as f64 / 1024.0);
+    }
+
+    fn row(&self, name: &str) -> String {
+        format!(
+            "{name:<52} {:>9.3} {:>11.0} {:>10.0} {:>8.1} MiB",
+            median(self.wall.clone()),
+            median(self.headers_per_s.clone()),
+            median(self.blocks_per_s.clone()),
+            median(self.rss_mib.clone())
+        )
+    }
+}
+
 fn main() {
     let mut runs = 5usize;
     let mut args = std::env::args().skip(1);
@@ -206,30 +309,49 @@ fn main() {
     }
     let (node, address, hashes) = chain();
     let hashes: Vec<Hash256> = hashes.iter().map(|h| h.parse().expect("block hash")).collect();
-    let (mut ours, mut bare, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bare = Vec::new();
+    let (mut v1, mut v2) = (Figures::default(), Figures::default());
     for run in 0..runs {
         let b = bare_run(&node, &address, &hashes);
-        let (t, r) = dashlite_run(&node, &address);
-        eprintln!(
-            "run {}: node serving {:.3} s, dashlite sync {:.3} s, {:.1} MiB",
-            run + 1,
-            b.as_secs_f64(),
-            t.as_secs_f64(),
-            r as f64 / 1024.0
-        );
         bare.push(b.as_secs_f64());
-        ours.push(t.as_secs_f64());
-        rss.push(r as f64 / 1024.0);
+        // Alternate which transport goes first, so that neither always runs on a warmer node.
+        let order = if run % 2 == 0 { ["v1", "v2"] } else { ["v2", "v1"] };
+        for transport in order {
+            let r = dashlite_run(&node, &address, transport);
+            eprintln!(
+                "run {}: {transport}: {:.3} s, headers done at {:.3} s, blocks {:.3}..{:.3} s, {:.1} MiB",
+                run + 1,
+                r.wall.as_secs_f64(),
+                r.observed.headers_done.unwrap_or_default().as_secs_f64(),
+                r.observed.blocks_first.unwrap_or_default().as_secs_f64(),
+                r.observed.blocks_done.unwrap_or_default().as_secs_f64(),
+                r.rss_kib as f64 / 1024.0
+            );
+            if transport == "v1" {
+                v1.add(&r)
+            } else {
+                v2.add(&r)
+            }
+        }
+        eprintln!("run {}: node serving {:.3} s", run + 1, b.as_secs_f64());
     }
-    let (o, b) = (median(ours), median(bare));
+    let b = median(bare);
     println!("{BLOCKS} blocks, {PAYMENTS} payments, one Dash Core v23.1.2 regtest node, {runs} runs (medians)");
-    println!("{:<52} {:>9} {:>12}", "", "wall s", "peak RSS");
-    println!("{:<52} {:>9.3} {:>12}", "node serving every filtered block to a bare client", b, "-");
     println!(
-        "{:<52} {:>9.3} {:>8.1} MiB",
-        "dashlite sync --until-synced (fresh data dir)",
-        o,
-        median(rss)
+        "{:<52} {:>9} {:>11} {:>10} {:>12}",
+        "", "wall s", "headers/s", "blocks/s", "peak RSS"
     );
-    println!("{:<52} {:>9.2}x", "dashlite / node", o / b);
+    println!(
+        "{:<52} {:>9.3} {:>11} {:>10.0} {:>12}",
+        "node serving every filtered block to a bare client",
+        b,
+        "-",
+        f64::from(BLOCKS) / b,
+        "-"
+    );
+    println!("{}", v1.row("dashlite sync --transport v1 (fresh data dir)"));
+    println!("{}", v2.row("dashlite sync --transport v2 (fresh data dir)"));
+    let (w1, w2) = (median(v1.wall.clone()), median(v2.wall.clone()));
+    println!("{:<52} {:>9.2}x", "dashlite v1 / node", w1 / b);
+    println!("{:<52} {:>9.2}x", "dashlite v2 / v1 (wall time)", w2 / w1);
 }

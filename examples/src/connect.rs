@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use dashlite::client::ClientBuilder;
 use dashlite::network::PeerAddr;
+use dashlite::p2p::V2Policy;
 use dashlite::Network;
 
 use crate::error::{Classify, CliError};
@@ -25,6 +26,32 @@ pub struct Connect {
     /// Peers to keep connected.
     #[arg(long, default_value_t = dashlite::client::DEFAULT_MAX_PEERS, global = true)]
     max_peers: usize,
+    /// auto: BIP324 v2 encryption with peers that advertise NODE_P2P_V2 (and configured
+    /// peers), v1 with the others and with any that refuse v2; v2: encrypted only, peers
+    /// without v2 are dropped; v1: in clear only.
+    #[arg(long, value_enum, default_value_t = TransportArg::Auto, global = true)]
+    transport: TransportArg,
+}
+
+/// `--transport`: which wire transport peers are spoken to over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransportArg {
+    /// v2 where offered, else v1.
+    Auto,
+    /// Only v2.
+    V2,
+    /// Only v1.
+    V1,
+}
+
+impl From<TransportArg> for V2Policy {
+    fn from(t: TransportArg) -> V2Policy {
+        match t {
+            TransportArg::Auto => V2Policy::Prefer,
+            TransportArg::V2 => V2Policy::Require,
+            TransportArg::V1 => V2Policy::Never,
+        }
+    }
 }
 
 impl Connect {
@@ -60,8 +87,10 @@ impl Connect {
 
     /// A client builder for these settings.
     pub fn builder(&self) -> Result<ClientBuilder, CliError> {
-        let mut b =
-            ClientBuilder::new(self.network).data_dir(self.data_dir()?).max_peers(self.max_peers);
+        let mut b = ClientBuilder::new(self.network)
+            .data_dir(self.data_dir()?)
+            .max_peers(self.max_peers)
+            .v2_transport(self.transport.into());
         for p in self.peers()? {
             b = b.peer(p);
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use dashlite::network::Network;
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::node::{NodeConfig, NodeTransport};
 use dashlite_testkit::wallet::{account, key_script};
 use dashlite_testkit::{start_nodes, Chain, SharedChain, TestNode};
 
@@ -178,4 +179,48 @@ fn a_bad_watch_item_exits_2_and_an_unreadable_store_exits_1_leaving_it_untouched
     assert!(err.contains("store"), "the reason names the store: {err}");
     assert_eq!(std::fs::read(dir.join("dashlite.sqlite")).expect("read"), garbage);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `dashlite sync --until-synced --transport <transport>` against `node`: its exit status
+/// and stderr, and how many BIP324 sessions the node counted during the run.
+fn sync_over(node: &TestNode, transport: &str, timeout: &str) -> (Option<i32>, String, u64) {
+    let dir = temp_dir(&format!("transport-{transport}"));
+    let before = node.v2_sessions();
+    let out = Command::new(env!("CARGO_BIN_EXE_dashlite"))
+        .args(["sync", "--network", "regtest", "--json", "--until-synced", "--timeout", timeout])
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--watch", &account().to_string(), "--birthday", "0", "--max-peers", "1"])
+        .args(["--peer", &node.addr().to_string(), "--transport", transport])
+        .output()
+        .expect("run dashlite sync");
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err, node.v2_sessions() - before)
+}
+
+#[test]
+fn the_transport_switch_chooses_v2_or_v1_and_a_bad_value_exits_2() {
+    let chain = SharedChain::new(Chain::with_blocks(120));
+    let node = TestNode::start(&chain); // speaks v2, and v1 to clients that open with v1
+    for (transport, sessions) in [("auto", 1), ("v2", 1), ("v1", 0)] {
+        let (code, err, v2) = sync_over(&node, transport, "60");
+        assert_eq!(code, Some(0), "--transport {transport}: {err}");
+        assert_eq!(v2, sessions, "BIP324 sessions with --transport {transport}");
+    }
+    // A node without v2: auto falls back to v1, v2 never speaks to it in clear.
+    let config = NodeConfig::default().with_transport(NodeTransport::V1Only);
+    let v1_only = TestNode::start_with(&chain, config).expect("v1-only node");
+    let (code, err, _) = sync_over(&v1_only, "auto", "60");
+    assert_eq!(code, Some(0), "auto falls back to v1: {err}");
+    let (code, _, _) = sync_over(&v1_only, "v2", "3");
+    assert_eq!(code, Some(1), "v2 required: not synced from a v1-only node");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_dashlite"))
+        .args(["sync", "--network", "regtest", "--peer", "127.0.0.1:1", "--transport", "v3"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("v3") && err.contains("auto"), "names the value and the choices: {err}");
 }
