@@ -527,7 +527,7 @@ def _uniffi_check_contract_api_version(lib):
 def _uniffi_check_api_checksums(lib):
     if lib.uniffi_dashlite_ffi_checksum_func_bip44_account_path() != 33212:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_func_block_hash() != 44667:
+    if lib.uniffi_dashlite_ffi_checksum_func_block_hash() != 13018:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_func_clear_logger() != 42034:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -567,11 +567,15 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_constructor_address_parse() != 50871:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_blockhash_bytes() != 30571:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_constructor_blockhash_parse() != 5217:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_add_watch() != 55290:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_balance() != 50472:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() != 20016:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -651,6 +655,10 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_logger_log() != 62381:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_objecthash_bytes() != 57089:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_constructor_objecthash_parse() != 48555:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_subscription_cancel() != 21837:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884:
@@ -671,11 +679,15 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_transaction_tx_type() != 3810:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_transaction_txid() != 25083:
+    if lib.uniffi_dashlite_ffi_checksum_method_transaction_txid() != 32628:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_transaction_version() != 30831:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_constructor_transaction_decode() != 16237:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_txid_bytes() != 62712:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_constructor_txid_parse() != 34588:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
 
 # A ctypes library to expose the extern-C FFI definitions.
@@ -769,6 +781,12 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_from_script_pubkey.r
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_address_parse.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_blockhash_bytes.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_blockhash_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_blockhash_parse.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_blockhash_parse.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_add_watch.restype = ctypes.c_uint16
@@ -895,6 +913,12 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_extendedpubkey_parse.restype
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_logger_log.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_logger_log.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_objecthash_bytes.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_objecthash_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_objecthash_parse.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_objecthash_parse.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_cancel.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_subscription_cancel.restype = ctypes.c_uint16
@@ -934,6 +958,12 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_transaction_version.restype = cty
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_transaction_decode.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_constructor_transaction_decode.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_txid_bytes.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_txid_bytes.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_txid_parse.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_constructor_txid_parse.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_fn_func_bip44_account_path.argtypes = (
     _UniffiRustBuffer,
     ctypes.c_uint32,
@@ -1072,6 +1102,38 @@ _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_constructor_address_parse.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_ne.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_ne.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_blockhash_parse.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_blockhash_parse.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_add_watch.argtypes = (
     ctypes.c_uint64,
     _UniffiRustBuffer,
@@ -1313,6 +1375,38 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_logger_log.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_logger_log.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_ne.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_ne.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_objecthash_parse.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_objecthash_parse.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_subscription_cancel.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1369,7 +1463,7 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
-_UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_version.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1397,6 +1491,38 @@ _UniffiLib.uniffi_dashlite_ffi_fn_constructor_transaction_decode.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_constructor_transaction_decode.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display.restype = _UniffiRustBuffer
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne.restype = ctypes.c_int8
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse.argtypes = (
+    _UniffiRustBuffer,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_clone_account.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1417,6 +1543,16 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_address.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_address.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_blockhash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_blockhash.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_blockhash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_blockhash.restype = None
 _UniffiLib.uniffi_dashlite_ffi_fn_clone_client.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1467,6 +1603,16 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_logger.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_logger.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_objecthash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_objecthash.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_objecthash.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_objecthash.restype = None
 _UniffiLib.uniffi_dashlite_ffi_fn_clone_subscription.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1487,6 +1633,16 @@ _UniffiLib.uniffi_dashlite_ffi_fn_free_transaction.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_free_transaction.restype = None
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_txid.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_clone_txid.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_free_txid.argtypes = (
+    ctypes.c_uint64,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_free_txid.restype = None
 _UNIFFI_CALLBACK_INTERFACE_DASHLITE_EVENT_LISTENER_METHOD0 = ctypes.CFUNCTYPE(None,ctypes.c_uint64,_UniffiRustBuffer,ctypes.c_void_p,
     ctypes.POINTER(_UniffiRustCallStatus),
 )
@@ -1900,44 +2056,197 @@ class _UniffiFfiConverterUInt32(_UniffiConverterPrimitiveInt):
     def write(value, buf):
         buf.write_u32(value)
 
-class _UniffiFfiConverterString:
-    @staticmethod
-    def check_lower(value):
-        if not isinstance(value, str):
-            raise TypeError("argument must be str, not {}".format(type(value).__name__))
-        return value
-
+class _UniffiFfiConverterBytes(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         size = buf.read_i32()
         if size < 0:
-            raise InternalError("Unexpected negative string length")
-        utf8_bytes = buf.read(size)
-        return utf8_bytes.decode("utf-8")
+            raise InternalError("Unexpected negative byte string length")
+        return buf.read(size)
+
+    @staticmethod
+    def check_lower(value):
+        try:
+            memoryview(value)
+        except TypeError:
+            raise TypeError("a bytes-like object is required, not {!r}".format(type(value).__name__))
 
     @staticmethod
     def write(value, buf):
-        utf8_bytes = value.encode("utf-8")
-        buf.write_i32(len(utf8_bytes))
-        buf.write(utf8_bytes)
+        buf.write_i32(len(value))
+        buf.write(value)
+
+
+class BlockHashProtocol(typing.Protocol):
+    """
+    A block hash: X11 of the 80-byte header.
+"""
+    
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        raise NotImplementedError
+
+class BlockHash(BlockHashProtocol):
+    """
+    A block hash: X11 of the 80-byte header.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def parse(cls, hex: str) -> BlockHash:
+        """
+        Parses the display hex form (64 hex digits, as Dash Core prints it).
+"""
+        
+        _UniffiFfiConverterString.check_lower(hex)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(hex),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeBlockHash.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeHashError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_blockhash_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_blockhash, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_blockhash, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+    # The Rust `Display::fmt` implementation.
+    def __str__(self) -> str:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::eq` implementation.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BlockHash):
+            return NotImplemented
+
+        
+        _UniffiFfiConverterTypeBlockHash.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeBlockHash.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::ne` implementation.
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, BlockHash):
+            return NotImplemented
+        
+        _UniffiFfiConverterTypeBlockHash.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeBlockHash.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_ne,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Hash::hash` implementation.
+    def __hash__(self) -> int:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+class _UniffiFfiConverterTypeBlockHash:
+    @staticmethod
+    def lift(value: int) -> BlockHash:
+        return BlockHash._uniffi_make_instance(value)
 
     @staticmethod
-    def lift(buf):
-        with buf.consume_with_stream() as stream:
-            return stream.read(stream.remaining()).decode("utf-8")
+    def check_lower(value: BlockHash):
+        if not isinstance(value, BlockHash):
+            raise TypeError("Expected BlockHash instance, {} found".format(type(value).__name__))
 
     @staticmethod
-    def lower(value):
-        with _UniffiRustBuffer.alloc_with_builder() as builder:
-            builder.write(value.encode("utf-8"))
-            return builder.finalize()
+    def lower(value: BlockHash) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> BlockHash:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: BlockHash, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
 
 @dataclass
 class BlockId:
     """
     A block on the best chain: height and hash.
 """
-    def __init__(self, *, height:int, hash:str):
+    def __init__(self, *, height:int, hash:BlockHash):
         self.height = height
         self.hash = hash
         
@@ -1958,38 +2267,18 @@ class _UniffiFfiConverterTypeBlockId(_UniffiConverterRustBuffer):
     def read(buf):
         return BlockId(
             height=_UniffiFfiConverterUInt32.read(buf),
-            hash=_UniffiFfiConverterString.read(buf),
+            hash=_UniffiFfiConverterTypeBlockHash.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
         _UniffiFfiConverterUInt32.check_lower(value.height)
-        _UniffiFfiConverterString.check_lower(value.hash)
+        _UniffiFfiConverterTypeBlockHash.check_lower(value.hash)
 
     @staticmethod
     def write(value, buf):
         _UniffiFfiConverterUInt32.write(value.height, buf)
-        _UniffiFfiConverterString.write(value.hash, buf)
-
-class _UniffiFfiConverterBytes(_UniffiConverterRustBuffer):
-    @staticmethod
-    def read(buf):
-        size = buf.read_i32()
-        if size < 0:
-            raise InternalError("Unexpected negative byte string length")
-        return buf.read(size)
-
-    @staticmethod
-    def check_lower(value):
-        try:
-            memoryview(value)
-        except TypeError:
-            raise TypeError("a bytes-like object is required, not {!r}".format(type(value).__name__))
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_i32(len(value))
-        buf.write(value)
+        _UniffiFfiConverterTypeBlockHash.write(value.hash, buf)
 
 
 
@@ -2569,6 +2858,38 @@ class _UniffiFfiConverterTypeLogLevel(_UniffiConverterRustBuffer):
 
 
 
+class _UniffiFfiConverterString:
+    @staticmethod
+    def check_lower(value):
+        if not isinstance(value, str):
+            raise TypeError("argument must be str, not {}".format(type(value).__name__))
+        return value
+
+    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError("Unexpected negative string length")
+        utf8_bytes = buf.read(size)
+        return utf8_bytes.decode("utf-8")
+
+    @staticmethod
+    def write(value, buf):
+        utf8_bytes = value.encode("utf-8")
+        buf.write_i32(len(utf8_bytes))
+        buf.write(utf8_bytes)
+
+    @staticmethod
+    def lift(buf):
+        with buf.consume_with_stream() as stream:
+            return stream.read(stream.remaining()).decode("utf-8")
+
+    @staticmethod
+    def lower(value):
+        with _UniffiRustBuffer.alloc_with_builder() as builder:
+            builder.write(value.encode("utf-8"))
+            return builder.finalize()
+
 class _UniffiFfiConverterOptionalString(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -2675,6 +2996,171 @@ class _UniffiFfiConverterTypeLogRecord(_UniffiConverterRustBuffer):
         _UniffiFfiConverterString.write(value.message, buf)
         _UniffiFfiConverterOptionalString.write(value.file, buf)
         _UniffiFfiConverterOptionalUInt32.write(value.line, buf)
+
+
+class ObjectHashProtocol(typing.Protocol):
+    """
+    The hash of a governance object (proposal or trigger), which names it in votes.
+"""
+    
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        raise NotImplementedError
+
+class ObjectHash(ObjectHashProtocol):
+    """
+    The hash of a governance object (proposal or trigger), which names it in votes.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def parse(cls, hex: str) -> ObjectHash:
+        """
+        Parses the display hex form (64 hex digits, as Dash Core prints it).
+"""
+        
+        _UniffiFfiConverterString.check_lower(hex)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(hex),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeObjectHash.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeHashError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_objecthash_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_objecthash, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_objecthash, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+    # The Rust `Display::fmt` implementation.
+    def __str__(self) -> str:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::eq` implementation.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ObjectHash):
+            return NotImplemented
+
+        
+        _UniffiFfiConverterTypeObjectHash.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeObjectHash.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::ne` implementation.
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, ObjectHash):
+            return NotImplemented
+        
+        _UniffiFfiConverterTypeObjectHash.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeObjectHash.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_ne,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Hash::hash` implementation.
+    def __hash__(self) -> int:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+class _UniffiFfiConverterTypeObjectHash:
+    @staticmethod
+    def lift(value: int) -> ObjectHash:
+        return ObjectHash._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: ObjectHash):
+        if not isinstance(value, ObjectHash):
+            raise TypeError("Expected ObjectHash instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: ObjectHash) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> ObjectHash:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: ObjectHash, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
 
 class _UniffiFfiConverterInt32(_UniffiConverterPrimitiveInt):
     CLASS_NAME = "i32"
@@ -2843,6 +3329,171 @@ class _UniffiFfiConverterTypeGovObjectKind(_UniffiConverterRustBuffer):
 
 
 
+
+class TxidProtocol(typing.Protocol):
+    """
+    A transaction id: SHA256d of the transaction's serialization.
+"""
+    
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        raise NotImplementedError
+
+class Txid(TxidProtocol):
+    """
+    A transaction id: SHA256d of the transaction's serialization.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def parse(cls, hex: str) -> Txid:
+        """
+        Parses the display hex form (64 hex digits, as Dash Core prints it).
+"""
+        
+        _UniffiFfiConverterString.check_lower(hex)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(hex),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeTxid.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeHashError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_txid, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_txid, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+    # The Rust `Display::fmt` implementation.
+    def __str__(self) -> str:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::eq` implementation.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Txid):
+            return NotImplemented
+
+        
+        _UniffiFfiConverterTypeTxid.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTxid.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::ne` implementation.
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Txid):
+            return NotImplemented
+        
+        _UniffiFfiConverterTypeTxid.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTxid.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Hash::hash` implementation.
+    def __hash__(self) -> int:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+class _UniffiFfiConverterTypeTxid:
+    @staticmethod
+    def lift(value: int) -> Txid:
+        return Txid._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Txid):
+        if not isinstance(value, Txid):
+            raise TypeError("Expected Txid instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Txid) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Txid:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Txid, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
 class _UniffiFfiConverterOptionalInt64(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -2988,7 +3639,7 @@ class Proposal:
     A governance proposal with its vote tallies. The proposal fields are `None` when the
     object's data did not decode (`data_error` says why).
 """
-    def __init__(self, *, hash:str, kind:GovObjectKind, time:int, collateral_txid:str, name:typing.Optional[str], url:typing.Optional[str], payment_address:typing.Optional[str], payment_amount:typing.Optional[int], start_epoch:typing.Optional[int], end_epoch:typing.Optional[int], data_error:typing.Optional[str], funding:VoteTally, tallies:typing.List[SignalTally]):
+    def __init__(self, *, hash:ObjectHash, kind:GovObjectKind, time:int, collateral_txid:Txid, name:typing.Optional[str], url:typing.Optional[str], payment_address:typing.Optional[str], payment_amount:typing.Optional[int], start_epoch:typing.Optional[int], end_epoch:typing.Optional[int], data_error:typing.Optional[str], funding:VoteTally, tallies:typing.List[SignalTally]):
         self.hash = hash
         self.kind = kind
         self.time = time
@@ -3041,10 +3692,10 @@ class _UniffiFfiConverterTypeProposal(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return Proposal(
-            hash=_UniffiFfiConverterString.read(buf),
+            hash=_UniffiFfiConverterTypeObjectHash.read(buf),
             kind=_UniffiFfiConverterTypeGovObjectKind.read(buf),
             time=_UniffiFfiConverterInt64.read(buf),
-            collateral_txid=_UniffiFfiConverterString.read(buf),
+            collateral_txid=_UniffiFfiConverterTypeTxid.read(buf),
             name=_UniffiFfiConverterOptionalString.read(buf),
             url=_UniffiFfiConverterOptionalString.read(buf),
             payment_address=_UniffiFfiConverterOptionalString.read(buf),
@@ -3058,10 +3709,10 @@ class _UniffiFfiConverterTypeProposal(_UniffiConverterRustBuffer):
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.hash)
+        _UniffiFfiConverterTypeObjectHash.check_lower(value.hash)
         _UniffiFfiConverterTypeGovObjectKind.check_lower(value.kind)
         _UniffiFfiConverterInt64.check_lower(value.time)
-        _UniffiFfiConverterString.check_lower(value.collateral_txid)
+        _UniffiFfiConverterTypeTxid.check_lower(value.collateral_txid)
         _UniffiFfiConverterOptionalString.check_lower(value.name)
         _UniffiFfiConverterOptionalString.check_lower(value.url)
         _UniffiFfiConverterOptionalString.check_lower(value.payment_address)
@@ -3074,10 +3725,10 @@ class _UniffiFfiConverterTypeProposal(_UniffiConverterRustBuffer):
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.hash, buf)
+        _UniffiFfiConverterTypeObjectHash.write(value.hash, buf)
         _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
         _UniffiFfiConverterInt64.write(value.time, buf)
-        _UniffiFfiConverterString.write(value.collateral_txid, buf)
+        _UniffiFfiConverterTypeTxid.write(value.collateral_txid, buf)
         _UniffiFfiConverterOptionalString.write(value.name, buf)
         _UniffiFfiConverterOptionalString.write(value.url, buf)
         _UniffiFfiConverterOptionalString.write(value.payment_address, buf)
@@ -3234,7 +3885,7 @@ class TxInput:
     """
     A transaction input.
 """
-    def __init__(self, *, previous_txid:str, previous_vout:int, script_sig:bytes, sequence:int):
+    def __init__(self, *, previous_txid:Txid, previous_vout:int, script_sig:bytes, sequence:int):
         self.previous_txid = previous_txid
         self.previous_vout = previous_vout
         self.script_sig = script_sig
@@ -3260,7 +3911,7 @@ class _UniffiFfiConverterTypeTxInput(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return TxInput(
-            previous_txid=_UniffiFfiConverterString.read(buf),
+            previous_txid=_UniffiFfiConverterTypeTxid.read(buf),
             previous_vout=_UniffiFfiConverterUInt32.read(buf),
             script_sig=_UniffiFfiConverterBytes.read(buf),
             sequence=_UniffiFfiConverterUInt32.read(buf),
@@ -3268,14 +3919,14 @@ class _UniffiFfiConverterTypeTxInput(_UniffiConverterRustBuffer):
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.previous_txid)
+        _UniffiFfiConverterTypeTxid.check_lower(value.previous_txid)
         _UniffiFfiConverterUInt32.check_lower(value.previous_vout)
         _UniffiFfiConverterBytes.check_lower(value.script_sig)
         _UniffiFfiConverterUInt32.check_lower(value.sequence)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.previous_txid, buf)
+        _UniffiFfiConverterTypeTxid.write(value.previous_txid, buf)
         _UniffiFfiConverterUInt32.write(value.previous_vout, buf)
         _UniffiFfiConverterBytes.write(value.script_sig, buf)
         _UniffiFfiConverterUInt32.write(value.sequence, buf)
@@ -3319,13 +3970,38 @@ class _UniffiFfiConverterTypeTxOutput(_UniffiConverterRustBuffer):
         _UniffiFfiConverterInt64.write(value.value, buf)
         _UniffiFfiConverterBytes.write(value.script_pubkey, buf)
 
+class _UniffiFfiConverterOptionalTypeTxid(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeTxid.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeTxid.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeTxid.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 @dataclass
 class Utxo:
     """
     A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
     names it in `pending_spend`.
 """
-    def __init__(self, *, txid:str, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool, pending_spend:typing.Optional[str]):
+    def __init__(self, *, txid:Txid, vout:int, value:int, script_pubkey:bytes, address:typing.Optional[str], height:typing.Optional[int], is_coinbase:bool, pending_spend:typing.Optional[Txid]):
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -3363,37 +4039,37 @@ class _UniffiFfiConverterTypeUtxo(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return Utxo(
-            txid=_UniffiFfiConverterString.read(buf),
+            txid=_UniffiFfiConverterTypeTxid.read(buf),
             vout=_UniffiFfiConverterUInt32.read(buf),
             value=_UniffiFfiConverterInt64.read(buf),
             script_pubkey=_UniffiFfiConverterBytes.read(buf),
             address=_UniffiFfiConverterOptionalString.read(buf),
             height=_UniffiFfiConverterOptionalUInt32.read(buf),
             is_coinbase=_UniffiFfiConverterBoolean.read(buf),
-            pending_spend=_UniffiFfiConverterOptionalString.read(buf),
+            pending_spend=_UniffiFfiConverterOptionalTypeTxid.read(buf),
         )
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.txid)
+        _UniffiFfiConverterTypeTxid.check_lower(value.txid)
         _UniffiFfiConverterUInt32.check_lower(value.vout)
         _UniffiFfiConverterInt64.check_lower(value.value)
         _UniffiFfiConverterBytes.check_lower(value.script_pubkey)
         _UniffiFfiConverterOptionalString.check_lower(value.address)
         _UniffiFfiConverterOptionalUInt32.check_lower(value.height)
         _UniffiFfiConverterBoolean.check_lower(value.is_coinbase)
-        _UniffiFfiConverterOptionalString.check_lower(value.pending_spend)
+        _UniffiFfiConverterOptionalTypeTxid.check_lower(value.pending_spend)
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.txid, buf)
+        _UniffiFfiConverterTypeTxid.write(value.txid, buf)
         _UniffiFfiConverterUInt32.write(value.vout, buf)
         _UniffiFfiConverterInt64.write(value.value, buf)
         _UniffiFfiConverterBytes.write(value.script_pubkey, buf)
         _UniffiFfiConverterOptionalString.write(value.address, buf)
         _UniffiFfiConverterOptionalUInt32.write(value.height, buf)
         _UniffiFfiConverterBoolean.write(value.is_coinbase, buf)
-        _UniffiFfiConverterOptionalString.write(value.pending_spend, buf)
+        _UniffiFfiConverterOptionalTypeTxid.write(value.pending_spend, buf)
 
 
 
@@ -3436,7 +4112,7 @@ class TxStatus:
         Proven in a block of the best chain.
 """
         
-        def __init__(self, height:int, block_hash:str, time:typing.Optional[int]):
+        def __init__(self, height:int, block_hash:BlockHash, time:typing.Optional[int]):
             self.height = height
             
             """
@@ -3446,7 +4122,7 @@ class TxStatus:
             self.block_hash = block_hash
             
             """
-        The block's hash (display hex).
+        The block's hash.
 """
         
             self.time = time
@@ -3482,11 +4158,11 @@ class TxStatus:
         Lost a double spend: counts for nothing.
 """
         
-        def __init__(self, by:str):
+        def __init__(self, by:Txid):
             self.by = by
             
             """
-        The winning transaction (display hex).
+        The winning transaction.
 """
         
             pass
@@ -3599,12 +4275,12 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
         if variant == 2:
             return TxStatus.CONFIRMED(
                 _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBlockHash.read(buf),
                 _UniffiFfiConverterOptionalUInt32.read(buf),
             )
         if variant == 3:
             return TxStatus.CONFLICTED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
             )
         if variant == 4:
             return TxStatus.EXPIRED(
@@ -3620,11 +4296,11 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
             return
         if value.is_CONFIRMED():
             _UniffiFfiConverterUInt32.check_lower(value.height)
-            _UniffiFfiConverterString.check_lower(value.block_hash)
+            _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
             _UniffiFfiConverterOptionalUInt32.check_lower(value.time)
             return
         if value.is_CONFLICTED():
-            _UniffiFfiConverterString.check_lower(value.by)
+            _UniffiFfiConverterTypeTxid.check_lower(value.by)
             return
         if value.is_EXPIRED():
             return
@@ -3639,11 +4315,11 @@ class _UniffiFfiConverterTypeTxStatus(_UniffiConverterRustBuffer):
         if value.is_CONFIRMED():
             buf.write_i32(2)
             _UniffiFfiConverterUInt32.write(value.height, buf)
-            _UniffiFfiConverterString.write(value.block_hash, buf)
+            _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
             _UniffiFfiConverterOptionalUInt32.write(value.time, buf)
         if value.is_CONFLICTED():
             buf.write_i32(3)
-            _UniffiFfiConverterString.write(value.by, buf)
+            _UniffiFfiConverterTypeTxid.write(value.by, buf)
         if value.is_EXPIRED():
             buf.write_i32(4)
         if value.is_ABANDONED():
@@ -3974,9 +4650,9 @@ class TransactionProtocol(typing.Protocol):
         nType (0 for a normal transaction; DIP2 special transactions have others).
 """
         raise NotImplementedError
-    def txid(self, ) -> str:
+    def txid(self, ) -> Txid:
         """
-        The transaction id (display hex, as block explorers show it).
+        The transaction id.
 """
         raise NotImplementedError
     def version(self, ) -> int:
@@ -4157,14 +4833,14 @@ class Transaction(TransactionProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
-    def txid(self, ) -> str:
+    def txid(self, ) -> Txid:
         """
-        The transaction id (display hex, as block explorers show it).
+        The transaction id.
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeTxid.lift
         _uniffi_error_converter = None
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
@@ -4272,7 +4948,7 @@ class WalletTransaction:
     """
     A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 """
-    def __init__(self, *, txid:str, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, finality:typing.Optional[TxFinality], transaction:Transaction):
+    def __init__(self, *, txid:Txid, net_amount:int, fee:typing.Optional[int], status:TxStatus, confirmations:int, seen:int, finality:typing.Optional[TxFinality], transaction:Transaction):
         self.txid = txid
         self.net_amount = net_amount
         self.fee = fee
@@ -4310,7 +4986,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
     @staticmethod
     def read(buf):
         return WalletTransaction(
-            txid=_UniffiFfiConverterString.read(buf),
+            txid=_UniffiFfiConverterTypeTxid.read(buf),
             net_amount=_UniffiFfiConverterInt64.read(buf),
             fee=_UniffiFfiConverterOptionalInt64.read(buf),
             status=_UniffiFfiConverterTypeTxStatus.read(buf),
@@ -4322,7 +4998,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
 
     @staticmethod
     def check_lower(value):
-        _UniffiFfiConverterString.check_lower(value.txid)
+        _UniffiFfiConverterTypeTxid.check_lower(value.txid)
         _UniffiFfiConverterInt64.check_lower(value.net_amount)
         _UniffiFfiConverterOptionalInt64.check_lower(value.fee)
         _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
@@ -4333,7 +5009,7 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
 
     @staticmethod
     def write(value, buf):
-        _UniffiFfiConverterString.write(value.txid, buf)
+        _UniffiFfiConverterTypeTxid.write(value.txid, buf)
         _UniffiFfiConverterInt64.write(value.net_amount, buf)
         _UniffiFfiConverterOptionalInt64.write(value.fee, buf)
         _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
@@ -5559,7 +6235,8 @@ class _UniffiFfiConverterSequenceTypeBlockId(_UniffiConverterRustBuffer):
 
 class Event:
     """
-    Something that happened in a running client. Txids and hashes are display hex.
+    Something that happened in a running client. Txids and hashes are typed objects
+    ([`Txid`], [`BlockHash`], [`ObjectHash`]).
 """
     def __init__(self):
         raise RuntimeError("Event cannot be instantiated directly")
@@ -5631,7 +6308,7 @@ class Event:
         A transaction the wallet had not seen.
 """
         
-        def __init__(self, txid:str, status:TxStatus, net_amount:int):
+        def __init__(self, txid:Txid, status:TxStatus, net_amount:int):
             self.txid = txid
             
             """
@@ -5677,7 +6354,7 @@ class Event:
         A known transaction was proven in a block.
 """
         
-        def __init__(self, txid:str, height:int, block_hash:str):
+        def __init__(self, txid:Txid, height:int, block_hash:BlockHash):
             self.txid = txid
             
             """
@@ -5724,7 +6401,7 @@ class Event:
         confirmations).
 """
         
-        def __init__(self, txid:str, confirmations:int):
+        def __init__(self, txid:Txid, confirmations:int):
             self.txid = txid
             
             """
@@ -5762,7 +6439,7 @@ class Event:
         The block holding the transaction left the best chain: it is unconfirmed again.
 """
         
-        def __init__(self, txid:str, height:int, block_hash:str):
+        def __init__(self, txid:Txid, height:int, block_hash:BlockHash):
             self.txid = txid
             
             """
@@ -5808,7 +6485,7 @@ class Event:
         The transaction lost a double spend and no longer counts.
 """
         
-        def __init__(self, txid:str, by:str):
+        def __init__(self, txid:Txid, by:Txid):
             self.txid = txid
             
             """
@@ -5847,7 +6524,7 @@ class Event:
         counts for nothing now, unless a block includes it after all.
 """
         
-        def __init__(self, txid:str):
+        def __init__(self, txid:Txid):
             self.txid = txid
             
             """
@@ -5878,7 +6555,7 @@ class Event:
         coinbase: it can never confirm unless that block comes back, and counts for nothing.
 """
         
-        def __init__(self, txid:str):
+        def __init__(self, txid:Txid):
             self.txid = txid
             
             """
@@ -6100,7 +6777,7 @@ class Event:
         What became of a transaction sent with `Client.broadcast`.
 """
         
-        def __init__(self, txid:str, outcome:BroadcastOutcome):
+        def __init__(self, txid:Txid, outcome:BroadcastOutcome):
             self.txid = txid
             
             """
@@ -6139,7 +6816,7 @@ class Event:
         the quorum Dash Core selects).
 """
         
-        def __init__(self, txid:str):
+        def __init__(self, txid:Txid):
             self.txid = txid
             
             """
@@ -6170,7 +6847,7 @@ class Event:
         transactions at or below it are ChainLocked.
 """
         
-        def __init__(self, height:int, block_hash:str):
+        def __init__(self, height:int, block_hash:BlockHash):
             self.height = height
             
             """
@@ -6180,7 +6857,7 @@ class Event:
             self.block_hash = block_hash
             
             """
-        The block's hash (display hex).
+        The block's hash.
 """
         
             pass
@@ -6406,7 +7083,7 @@ class Event:
         A governance object was stored.
 """
         
-        def __init__(self, hash:str, kind:GovObjectKind, invalid_data:bool):
+        def __init__(self, hash:ObjectHash, kind:GovObjectKind, invalid_data:bool):
             self.hash = hash
             
             """
@@ -6452,7 +7129,7 @@ class Event:
         The counted votes of a governance object changed.
 """
         
-        def __init__(self, hash:str):
+        def __init__(self, hash:ObjectHash):
             self.hash = hash
             
             """
@@ -6796,39 +7473,39 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             )
         if variant == 3:
             return Event.NEW_TRANSACTION(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
                 _UniffiFfiConverterTypeTxStatus.read(buf),
                 _UniffiFfiConverterInt64.read(buf),
             )
         if variant == 4:
             return Event.TRANSACTION_CONFIRMED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
                 _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBlockHash.read(buf),
             )
         if variant == 5:
             return Event.CONFIRMATIONS_CHANGED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
                 _UniffiFfiConverterUInt32.read(buf),
             )
         if variant == 6:
             return Event.TRANSACTION_REORGED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
                 _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBlockHash.read(buf),
             )
         if variant == 7:
             return Event.TRANSACTION_CONFLICTED(
-                _UniffiFfiConverterString.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
             )
         if variant == 8:
             return Event.TRANSACTION_EXPIRED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
             )
         if variant == 9:
             return Event.TRANSACTION_ABANDONED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
             )
         if variant == 10:
             return Event.KEYS_DERIVED(
@@ -6857,17 +7534,17 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             )
         if variant == 14:
             return Event.BROADCAST(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
                 _UniffiFfiConverterTypeBroadcastOutcome.read(buf),
             )
         if variant == 15:
             return Event.INSTANT_LOCKED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeTxid.read(buf),
             )
         if variant == 16:
             return Event.CHAIN_LOCKED(
                 _UniffiFfiConverterUInt32.read(buf),
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeBlockHash.read(buf),
             )
         if variant == 17:
             return Event.SPORK_CHANGED(
@@ -6897,13 +7574,13 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             )
         if variant == 22:
             return Event.GOVERNANCE_OBJECT_ADDED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeObjectHash.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
         if variant == 23:
             return Event.GOVERNANCE_VOTES_CHANGED(
-                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterTypeObjectHash.read(buf),
             )
         if variant == 24:
             return Event.GOVERNANCE_DONE(
@@ -6936,33 +7613,33 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterUInt32.check_lower(value.height)
             return
         if value.is_NEW_TRANSACTION():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             _UniffiFfiConverterTypeTxStatus.check_lower(value.status)
             _UniffiFfiConverterInt64.check_lower(value.net_amount)
             return
         if value.is_TRANSACTION_CONFIRMED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             _UniffiFfiConverterUInt32.check_lower(value.height)
-            _UniffiFfiConverterString.check_lower(value.block_hash)
+            _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
             return
         if value.is_CONFIRMATIONS_CHANGED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             _UniffiFfiConverterUInt32.check_lower(value.confirmations)
             return
         if value.is_TRANSACTION_REORGED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             _UniffiFfiConverterUInt32.check_lower(value.height)
-            _UniffiFfiConverterString.check_lower(value.block_hash)
+            _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
             return
         if value.is_TRANSACTION_CONFLICTED():
-            _UniffiFfiConverterString.check_lower(value.txid)
-            _UniffiFfiConverterString.check_lower(value.by)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.by)
             return
         if value.is_TRANSACTION_EXPIRED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             return
         if value.is_TRANSACTION_ABANDONED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             return
         if value.is_KEYS_DERIVED():
             _UniffiFfiConverterString.check_lower(value.account_id)
@@ -6986,15 +7663,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.check_lower(value.address)
             return
         if value.is_BROADCAST():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             _UniffiFfiConverterTypeBroadcastOutcome.check_lower(value.outcome)
             return
         if value.is_INSTANT_LOCKED():
-            _UniffiFfiConverterString.check_lower(value.txid)
+            _UniffiFfiConverterTypeTxid.check_lower(value.txid)
             return
         if value.is_CHAIN_LOCKED():
             _UniffiFfiConverterUInt32.check_lower(value.height)
-            _UniffiFfiConverterString.check_lower(value.block_hash)
+            _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
             return
         if value.is_SPORK_CHANGED():
             _UniffiFfiConverterInt32.check_lower(value.id)
@@ -7018,12 +7695,12 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
             return
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            _UniffiFfiConverterString.check_lower(value.hash)
+            _UniffiFfiConverterTypeObjectHash.check_lower(value.hash)
             _UniffiFfiConverterTypeGovObjectKind.check_lower(value.kind)
             _UniffiFfiConverterBoolean.check_lower(value.invalid_data)
             return
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            _UniffiFfiConverterString.check_lower(value.hash)
+            _UniffiFfiConverterTypeObjectHash.check_lower(value.hash)
             return
         if value.is_GOVERNANCE_DONE():
             _UniffiFfiConverterTypeGovernanceProgress.check_lower(value.progress)
@@ -7052,33 +7729,33 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterUInt32.write(value.height, buf)
         if value.is_NEW_TRANSACTION():
             buf.write_i32(3)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
             _UniffiFfiConverterTypeTxStatus.write(value.status, buf)
             _UniffiFfiConverterInt64.write(value.net_amount, buf)
         if value.is_TRANSACTION_CONFIRMED():
             buf.write_i32(4)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
             _UniffiFfiConverterUInt32.write(value.height, buf)
-            _UniffiFfiConverterString.write(value.block_hash, buf)
+            _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
         if value.is_CONFIRMATIONS_CHANGED():
             buf.write_i32(5)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
             _UniffiFfiConverterUInt32.write(value.confirmations, buf)
         if value.is_TRANSACTION_REORGED():
             buf.write_i32(6)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
             _UniffiFfiConverterUInt32.write(value.height, buf)
-            _UniffiFfiConverterString.write(value.block_hash, buf)
+            _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
         if value.is_TRANSACTION_CONFLICTED():
             buf.write_i32(7)
-            _UniffiFfiConverterString.write(value.txid, buf)
-            _UniffiFfiConverterString.write(value.by, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.by, buf)
         if value.is_TRANSACTION_EXPIRED():
             buf.write_i32(8)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
         if value.is_TRANSACTION_ABANDONED():
             buf.write_i32(9)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
         if value.is_KEYS_DERIVED():
             buf.write_i32(10)
             _UniffiFfiConverterString.write(value.account_id, buf)
@@ -7102,15 +7779,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.address, buf)
         if value.is_BROADCAST():
             buf.write_i32(14)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
             _UniffiFfiConverterTypeBroadcastOutcome.write(value.outcome, buf)
         if value.is_INSTANT_LOCKED():
             buf.write_i32(15)
-            _UniffiFfiConverterString.write(value.txid, buf)
+            _UniffiFfiConverterTypeTxid.write(value.txid, buf)
         if value.is_CHAIN_LOCKED():
             buf.write_i32(16)
             _UniffiFfiConverterUInt32.write(value.height, buf)
-            _UniffiFfiConverterString.write(value.block_hash, buf)
+            _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
         if value.is_SPORK_CHANGED():
             buf.write_i32(17)
             _UniffiFfiConverterInt32.write(value.id, buf)
@@ -7134,12 +7811,12 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
             buf.write_i32(22)
-            _UniffiFfiConverterString.write(value.hash, buf)
+            _UniffiFfiConverterTypeObjectHash.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
             buf.write_i32(23)
-            _UniffiFfiConverterString.write(value.hash, buf)
+            _UniffiFfiConverterTypeObjectHash.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
             buf.write_i32(24)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
@@ -7157,6 +7834,92 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterString.write(value.description, buf)
 
 
+
+
+
+# HashError
+# We want to define each variant as a nested class that's also a subclass,
+# which is tricky in Python.  To accomplish this we're going to create each
+# class separately, then manually add the child classes to the base class's
+# __dict__.  All of this happens in dummy class to avoid polluting the module
+# namespace.
+class HashError(Exception):
+    """
+    Why a string is not a 32-byte hash in display hex.
+"""
+    pass
+
+_UniffiTempHashError = HashError
+
+class HashError:  # type: ignore
+    """
+    Why a string is not a 32-byte hash in display hex.
+"""
+    
+    class BadLength(_UniffiTempHashError):
+        """
+        A hash is 64 hex digits.
+"""
+        
+        def __init__(self, length):
+            super().__init__(", ".join([
+                "length={!r}".format(length),
+            ]))
+            self.length = length
+
+        def __repr__(self):
+            return "HashError.BadLength({})".format(str(self))
+    _UniffiTempHashError.BadLength = BadLength # type: ignore
+    class NotHex(_UniffiTempHashError):
+        """
+        A character that is not a hex digit.
+"""
+        
+        def __init__(self, text):
+            super().__init__(", ".join([
+                "text={!r}".format(text),
+            ]))
+            self.text = text
+
+        def __repr__(self):
+            return "HashError.NotHex({})".format(str(self))
+    _UniffiTempHashError.NotHex = NotHex # type: ignore
+
+HashError = _UniffiTempHashError # type: ignore
+del _UniffiTempHashError
+
+
+class _UniffiFfiConverterTypeHashError(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return HashError.BadLength(
+                _UniffiFfiConverterUInt64.read(buf),
+            )
+        if variant == 2:
+            return HashError.NotHex(
+                _UniffiFfiConverterString.read(buf),
+            )
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if isinstance(value, HashError.BadLength):
+            _UniffiFfiConverterUInt64.check_lower(value.length)
+            return
+        if isinstance(value, HashError.NotHex):
+            _UniffiFfiConverterString.check_lower(value.text)
+            return
+
+    @staticmethod
+    def write(value, buf):
+        if isinstance(value, HashError.BadLength):
+            buf.write_i32(1)
+            _UniffiFfiConverterUInt64.write(value.length, buf)
+        if isinstance(value, HashError.NotHex):
+            buf.write_i32(2)
+            _UniffiFfiConverterString.write(value.text, buf)
 
 
 
@@ -8616,9 +9379,9 @@ class ClientProtocol(typing.Protocol):
         The wallet's balance.
 """
         raise NotImplementedError
-    async def broadcast(self, raw: bytes) -> str:
+    async def broadcast(self, raw: bytes) -> Txid:
         """
-        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        Broadcasts a signed transaction to the peers and returns its txid. A
         wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
         [`Event::Broadcast`]. Needs a running client.
 """
@@ -8780,9 +9543,9 @@ class Client(ClientProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
-    async def broadcast(self, raw: bytes) -> str:
+    async def broadcast(self, raw: bytes) -> Txid:
         """
-        Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+        Broadcasts a signed transaction to the peers and returns its txid. A
         wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
         [`Event::Broadcast`]. Needs a running client.
 """
@@ -8792,13 +9555,13 @@ class Client(ClientProtocol):
             self._uniffi_clone_handle(),
             _UniffiFfiConverterBytes.lower(raw),
         )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_lift_return = _UniffiFfiConverterTypeTxid.lift
         _uniffi_error_converter = _UniffiFfiConverterTypeClientError
         return await _uniffi_rust_call_async(
             _UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(*_uniffi_lowered_args),
-            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
-            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
-            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_u64,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_u64,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_u64,
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
@@ -9648,9 +10411,9 @@ def bip44_account_path(network: Network,account: int) -> str:
         *_uniffi_lowered_args,
     )
     return _uniffi_lift_return(_uniffi_ffi_result)
-async def block_hash(header: bytes) -> str:
+async def block_hash(header: bytes) -> BlockHash:
     """
-    The block hash (X11 of the 80-byte header, display hex) of a serialized block header,
+    The block hash (X11 of the 80-byte header) of a serialized block header,
     computed on a worker thread.
 """
     
@@ -9658,13 +10421,13 @@ async def block_hash(header: bytes) -> str:
     _uniffi_lowered_args = (
         _UniffiFfiConverterBytes.lower(header),
     )
-    _uniffi_lift_return = _UniffiFfiConverterString.lift
+    _uniffi_lift_return = _UniffiFfiConverterTypeBlockHash.lift
     _uniffi_error_converter = _UniffiFfiConverterTypeHeaderError
     return await _uniffi_rust_call_async(
         _UniffiLib.uniffi_dashlite_ffi_fn_func_block_hash(*_uniffi_lowered_args),
-        _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
-        _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
-        _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+        _UniffiLib.ffi_dashlite_ffi_rust_future_poll_u64,
+        _UniffiLib.ffi_dashlite_ffi_rust_future_complete_u64,
+        _UniffiLib.ffi_dashlite_ffi_rust_future_free_u64,
         _uniffi_lift_return,
         _uniffi_error_converter,
     )
@@ -9755,6 +10518,7 @@ __all__ = [
     "ChainKind",
     "ClientError",
     "Event",
+    "HashError",
     "HeaderError",
     "LoggerError",
     "SyncOutcome",
@@ -9779,8 +10543,14 @@ __all__ = [
     "library_version",
     "set_logger",
     "validate_address",
+    "BlockHash",
+    "BlockHashProtocol",
     "Address",
     "AddressProtocol",
+    "ObjectHash",
+    "ObjectHashProtocol",
+    "Txid",
+    "TxidProtocol",
     "Transaction",
     "TransactionProtocol",
     "ExtendedPubKey",

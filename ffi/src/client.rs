@@ -13,6 +13,7 @@ use dashlite::client::{self, EventStream, WatchItem};
 use dashlite::network::PeerAddr;
 
 use crate::events::{Event, EventListener, Subscription};
+use crate::hashes::Txid;
 use crate::network::Network;
 use crate::records::{
     utxo, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo, WalletTransaction,
@@ -571,11 +572,11 @@ impl Client {
         Ok(self.inner.add_watch(parsed, rescan_from).await?)
     }
 
-    /// Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+    /// Broadcasts a signed transaction to the peers and returns its txid. A
     /// wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
     /// [`Event::Broadcast`]. Needs a running client.
-    pub async fn broadcast(&self, raw: Vec<u8>) -> Result<String, ClientError> {
-        Ok(self.inner.broadcast(&raw).await?.to_string())
+    pub async fn broadcast(&self, raw: Vec<u8>) -> Result<Arc<Txid>, ClientError> {
+        Ok(Txid::of(self.inner.broadcast(&raw).await?))
     }
 
     /// Every spork held (the known ones always), with its value and whether it is active.

@@ -13,10 +13,12 @@ use futures::channel::oneshot;
 use futures::future::{self, Either};
 
 use crate::address::Address;
+use crate::hashes::{BlockHash, ObjectHash, Txid};
 use crate::keys::{ChainKind, DerivedKey};
 use crate::records::{BlockId, GovObjectKind, GovernanceProgress, SyncStatus, TxStatus};
 
-/// Something that happened in a running client. Txids and hashes are display hex.
+/// Something that happened in a running client. Txids and hashes are typed objects
+/// ([`Txid`], [`BlockHash`], [`ObjectHash`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Event {
     /// Sync progressed (headers or blocks).
@@ -32,7 +34,7 @@ pub enum Event {
     /// A transaction the wallet had not seen.
     NewTransaction {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// Confirmed, unconfirmed or conflicted on arrival.
         status: TxStatus,
         /// What it adds to the wallet in duffs (negative for a spend).
@@ -41,47 +43,47 @@ pub enum Event {
     /// A known transaction was proven in a block.
     TransactionConfirmed {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// The block's height.
         height: u32,
         /// The block's hash.
-        block_hash: String,
+        block_hash: Arc<BlockHash>,
     },
     /// The tip moved and a confirmed transaction's depth changed (reported up to a few
     /// confirmations).
     ConfirmationsChanged {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// Its confirmations now (1 = in the tip block).
         confirmations: u32,
     },
     /// The block holding the transaction left the best chain: it is unconfirmed again.
     TransactionReorged {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// The block it was in.
         height: u32,
         /// That block's hash.
-        block_hash: String,
+        block_hash: Arc<BlockHash>,
     },
     /// The transaction lost a double spend and no longer counts.
     TransactionConflicted {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// The winner.
-        by: String,
+        by: Arc<Txid>,
     },
     /// An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
     /// counts for nothing now, unless a block includes it after all.
     TransactionExpired {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
     },
     /// A coinbase's block left the best chain, or the transaction spends from such a
     /// coinbase: it can never confirm unless that block comes back, and counts for nothing.
     TransactionAbandoned {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
     },
     /// A payment used a derived key, so the account's lookahead window grew.
     KeysDerived {
@@ -124,7 +126,7 @@ pub enum Event {
     /// What became of a transaction sent with `Client.broadcast`.
     Broadcast {
         /// Its id.
-        txid: String,
+        txid: Arc<Txid>,
         /// Propagated or timed out.
         outcome: BroadcastOutcome,
     },
@@ -132,15 +134,15 @@ pub enum Event {
     /// the quorum Dash Core selects).
     InstantLocked {
         /// The locked transaction.
-        txid: String,
+        txid: Arc<Txid>,
     },
     /// A verified ChainLock made a block final: it is never disconnected, and wallet
     /// transactions at or below it are ChainLocked.
     ChainLocked {
         /// The block's height.
         height: u32,
-        /// The block's hash (display hex).
-        block_hash: String,
+        /// The block's hash.
+        block_hash: Arc<BlockHash>,
     },
     /// A spork's value changed.
     SporkChanged {
@@ -182,7 +184,7 @@ pub enum Event {
     /// A governance object was stored.
     GovernanceObjectAdded {
         /// Its hash.
-        hash: String,
+        hash: Arc<ObjectHash>,
         /// Its type.
         kind: GovObjectKind,
         /// Its data did not decode (kept and flagged).
@@ -191,7 +193,7 @@ pub enum Event {
     /// The counted votes of a governance object changed.
     GovernanceVotesChanged {
         /// The object's hash.
-        hash: String,
+        hash: Arc<ObjectHash>,
     },
     /// The governance round finished.
     GovernanceDone {
@@ -237,32 +239,32 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn block_id((height, hash): (u32, dashlite::hash::BlockHash)) -> BlockId {
-    BlockId { height, hash: hash.to_string() }
+    BlockId { height, hash: BlockHash::of(hash) }
 }
 
 fn wallet_event(e: WalletEvent, network: dashlite::Network) -> Event {
     match e {
         WalletEvent::NewTransaction { txid, status, net_amount } => {
-            Event::NewTransaction { txid: txid.to_string(), status: status.into(), net_amount }
+            Event::NewTransaction { txid: Txid::of(txid), status: status.into(), net_amount }
         }
         WalletEvent::Confirmed { txid, block } => Event::TransactionConfirmed {
-            txid: txid.to_string(),
+            txid: Txid::of(txid),
             height: block.height,
-            block_hash: block.hash.to_string(),
+            block_hash: BlockHash::of(block.hash),
         },
         WalletEvent::ConfirmationChanged { txid, confirmations } => {
-            Event::ConfirmationsChanged { txid: txid.to_string(), confirmations }
+            Event::ConfirmationsChanged { txid: Txid::of(txid), confirmations }
         }
         WalletEvent::Reorged { txid, from } => Event::TransactionReorged {
-            txid: txid.to_string(),
+            txid: Txid::of(txid),
             height: from.height,
-            block_hash: from.hash.to_string(),
+            block_hash: BlockHash::of(from.hash),
         },
         WalletEvent::Conflicted { txid, by } => {
-            Event::TransactionConflicted { txid: txid.to_string(), by: by.to_string() }
+            Event::TransactionConflicted { txid: Txid::of(txid), by: Txid::of(by) }
         }
-        WalletEvent::Expired { txid } => Event::TransactionExpired { txid: txid.to_string() },
-        WalletEvent::Abandoned { txid } => Event::TransactionAbandoned { txid: txid.to_string() },
+        WalletEvent::Expired { txid } => Event::TransactionExpired { txid: Txid::of(txid) },
+        WalletEvent::Abandoned { txid } => Event::TransactionAbandoned { txid: Txid::of(txid) },
         WalletEvent::KeysDerived(x) => Event::KeysDerived {
             account_id: hex(&x.account.0),
             chain: x.chain.into(),
@@ -309,13 +311,13 @@ fn governance_event(e: GovernanceEvent) -> Event {
         GovernanceEvent::Progress(p) => Event::GovernanceProgress { progress: p.into() },
         GovernanceEvent::ObjectAdded { hash, object_type, invalid_data } => {
             Event::GovernanceObjectAdded {
-                hash: hash.to_string(),
+                hash: ObjectHash::of(hash),
                 kind: object_type.into(),
                 invalid_data,
             }
         }
         GovernanceEvent::VotesChanged { object } => {
-            Event::GovernanceVotesChanged { hash: object.to_string() }
+            Event::GovernanceVotesChanged { hash: ObjectHash::of(object) }
         }
         GovernanceEvent::Done(p) => Event::GovernanceDone { progress: p.into() },
         GovernanceEvent::HeldVotesSynced(p) => {
@@ -343,15 +345,15 @@ impl Event {
                 Event::PeerDisconnected { peer_id: peer.0, address: addr.to_string() }
             }
             ClientEvent::Broadcast { txid, outcome } => Event::Broadcast {
-                txid: txid.to_string(),
+                txid: Txid::of(txid),
                 outcome: match outcome {
                     CoreOutcome::Propagated => BroadcastOutcome::Propagated,
                     CoreOutcome::TimedOut => BroadcastOutcome::TimedOut,
                 },
             },
-            ClientEvent::InstantLocked { txid } => Event::InstantLocked { txid: txid.to_string() },
+            ClientEvent::InstantLocked { txid } => Event::InstantLocked { txid: Txid::of(txid) },
             ClientEvent::ChainLocked { height, block_hash } => {
-                Event::ChainLocked { height, block_hash: block_hash.to_string() }
+                Event::ChainLocked { height, block_hash: BlockHash::of(block_hash) }
             }
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),

@@ -3,7 +3,11 @@
 //! executor (Kotlin coroutines, Swift concurrency, Python asyncio) really suspends and is
 //! woken from another thread; no Rust async runtime is involved.
 
+use std::sync::Arc;
+
 use dashlite::wire::BlockHeader;
+
+use crate::hashes::BlockHash;
 
 /// Why a block hash could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -22,10 +26,10 @@ pub enum HeaderError {
     },
 }
 
-/// The block hash (X11 of the 80-byte header, display hex) of a serialized block header,
+/// The block hash (X11 of the 80-byte header) of a serialized block header,
 /// computed on a worker thread.
 #[uniffi::export]
-pub async fn block_hash(header: Vec<u8>) -> Result<String, HeaderError> {
+pub async fn block_hash(header: Vec<u8>) -> Result<Arc<BlockHash>, HeaderError> {
     let header: [u8; 80] = header
         .as_slice()
         .try_into()
@@ -39,5 +43,5 @@ pub async fn block_hash(header: Vec<u8>) -> Result<String, HeaderError> {
         })
         .map_err(|e| HeaderError::Worker { reason: e.to_string() })?;
     let hash = rx.await.map_err(|_| HeaderError::Worker { reason: "no result".into() })?;
-    Ok(hash.to_string())
+    Ok(BlockHash::of(hash))
 }

@@ -2,12 +2,13 @@
 //!
 //! The uniffi bindings of [dashlite] for Kotlin (Android, JVM), Swift (iOS, macOS) and
 //! Python. Everything here is a thin newtype over a core type: the bindings never see core's
-//! internals, only objects (`Address`, `ExtendedPubKey`, `Account`, `Transaction`), records,
+//! internals, only objects (`Address`, `ExtendedPubKey`, `Account`, `Transaction`, the hashes), records,
 //! enums and a few typed error enums with named fields.
 //!
 //! * [`network`]: the [`Network`] enum.
 //! * [`address`]: base58check addresses and their errors.
 //! * [`keys`]: extended public keys and BIP44 account address derivation.
+//! * [`hashes`]: the typed hashes [`Txid`], [`BlockHash`] and [`ObjectHash`].
 //! * [`tx`]: transaction decoding.
 //! * [`header`]: an async block-hash function (X11 off the caller's thread), which proves the
 //!   foreign executors (Kotlin coroutines, Swift concurrency, Python asyncio) drive our
@@ -25,6 +26,7 @@
 pub mod address;
 pub mod client;
 pub mod events;
+pub mod hashes;
 pub mod header;
 pub mod keys;
 pub mod logger;
@@ -35,6 +37,7 @@ pub mod tx;
 pub use address::{validate_address, Address, AddressError, AddressKind};
 pub use client::{Birthday, Client, ClientBuilder, ClientError, SyncOutcome, V2Transport};
 pub use events::{BroadcastOutcome, Event, EventListener, Subscription};
+pub use hashes::{BlockHash, HashError, ObjectHash, Txid};
 pub use header::{block_hash, HeaderError};
 pub use keys::{bip44_account_path, Account, Bip32Error, ChainKind, DerivedKey, ExtendedPubKey};
 pub use logger::{clear_logger, set_logger, LogLevel, LogRecord, Logger, LoggerError};

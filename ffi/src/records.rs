@@ -1,6 +1,6 @@
 //! What the client's queries return, as plain foreign records: the balance, wallet
 //! transactions and unspent outputs, sync status, sporks and governance proposals.
-//! Hashes and txids are display hex (byte-reversed, as Dash Core prints them); amounts are
+//! Hashes and txids are typed objects ([`Txid`], [`BlockHash`], [`ObjectHash`]); amounts are
 //! duffs.
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use dashlite::governance::{GovernanceProgress as CoreGovProgress, ProposalSummar
 use dashlite::wallet::{self, BlockRef};
 use dashlite::wire::{GovObjectType, VoteSignal};
 
+use crate::hashes::{BlockHash, ObjectHash, Txid};
 use crate::tx::Transaction;
 
 /// The wallet's balance in duffs (core's `Balance`). Conflicted transactions count for
@@ -41,8 +42,8 @@ impl From<wallet::Balance> for Balance {
 pub struct BlockId {
     /// Its height.
     pub height: u32,
-    /// Its hash (display hex).
-    pub hash: String,
+    /// Its hash.
+    pub hash: Arc<BlockHash>,
 }
 
 /// Where a wallet transaction stands (core's `TxStatus`).
@@ -54,15 +55,15 @@ pub enum TxStatus {
     Confirmed {
         /// The block's height.
         height: u32,
-        /// The block's hash (display hex).
-        block_hash: String,
+        /// The block's hash.
+        block_hash: Arc<BlockHash>,
         /// The block's timestamp (unix seconds), when known.
         time: Option<u32>,
     },
     /// Lost a double spend: counts for nothing.
     Conflicted {
-        /// The winning transaction (display hex).
-        by: String,
+        /// The winning transaction.
+        by: Arc<Txid>,
     },
     /// Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
     Expired,
@@ -72,7 +73,7 @@ pub enum TxStatus {
 }
 
 pub(crate) fn confirmed(b: &BlockRef) -> TxStatus {
-    TxStatus::Confirmed { height: b.height, block_hash: b.hash.to_string(), time: b.time }
+    TxStatus::Confirmed { height: b.height, block_hash: BlockHash::of(b.hash), time: b.time }
 }
 
 impl From<wallet::TxStatus> for TxStatus {
@@ -80,7 +81,7 @@ impl From<wallet::TxStatus> for TxStatus {
         match s {
             wallet::TxStatus::Unconfirmed => TxStatus::Unconfirmed,
             wallet::TxStatus::Confirmed(b) => confirmed(&b),
-            wallet::TxStatus::Conflicted { by } => TxStatus::Conflicted { by: by.to_string() },
+            wallet::TxStatus::Conflicted { by } => TxStatus::Conflicted { by: Txid::of(by) },
             wallet::TxStatus::Expired => TxStatus::Expired,
             wallet::TxStatus::Abandoned => TxStatus::Abandoned,
         }
@@ -114,8 +115,8 @@ impl From<wallet::TxFinality> for TxFinality {
 /// A transaction the wallet keeps (it pays a watch item or spends a wallet output).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct WalletTransaction {
-    /// Its id (display hex).
-    pub txid: String,
+    /// Its id.
+    pub txid: Arc<Txid>,
     /// What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
     /// (negative for a payment out, fee included).
     pub net_amount: i64,
@@ -138,7 +139,7 @@ pub struct WalletTransaction {
 impl From<wallet::HistoryEntry> for WalletTransaction {
     fn from(e: wallet::HistoryEntry) -> Self {
         WalletTransaction {
-            txid: e.txid.to_string(),
+            txid: Txid::of(e.txid),
             net_amount: e.amount.duffs(),
             fee: e.fee.map(|f| f.duffs()),
             status: e.status.into(),
@@ -154,8 +155,8 @@ impl From<wallet::HistoryEntry> for WalletTransaction {
 /// names it in `pending_spend`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct Utxo {
-    /// The transaction that created it (display hex).
-    pub txid: String,
+    /// The transaction that created it.
+    pub txid: Arc<Txid>,
     /// The output's index in it.
     pub vout: u32,
     /// Its value in duffs.
@@ -168,21 +169,21 @@ pub struct Utxo {
     pub height: Option<u32>,
     /// Created by a coinbase (spendable after 100 confirmations).
     pub is_coinbase: bool,
-    /// The unconfirmed transaction spending it (display hex), if any: it still counts in
+    /// The unconfirmed transaction spending it, if any: it still counts in
     /// the balance but is not spendable again.
-    pub pending_spend: Option<String>,
+    pub pending_spend: Option<Arc<Txid>>,
 }
 
 pub(crate) fn utxo(u: wallet::Utxo, network: dashlite::Network) -> Utxo {
     Utxo {
-        txid: u.outpoint.txid.to_string(),
+        txid: Txid::of(u.outpoint.txid),
         vout: u.outpoint.vout,
         value: u.value,
         address: wallet::Address::from_script(&u.script_pubkey, network).map(|a| a.to_string()),
         script_pubkey: u.script_pubkey.as_bytes().to_vec(),
         height: u.height,
         is_coinbase: u.is_coinbase,
-        pending_spend: u.pending_spend.map(|t| t.to_string()),
+        pending_spend: u.pending_spend.map(Txid::of),
     }
 }
 
@@ -311,14 +312,14 @@ impl From<GovObjectType> for GovObjectKind {
 /// object's data did not decode (`data_error` says why).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct Proposal {
-    /// The object hash (display hex).
-    pub hash: String,
+    /// The object's hash.
+    pub hash: Arc<ObjectHash>,
     /// Its type.
     pub kind: GovObjectKind,
     /// Creation time (unix seconds).
     pub time: i64,
-    /// The collateral transaction (display hex).
-    pub collateral_txid: String,
+    /// The collateral transaction.
+    pub collateral_txid: Arc<Txid>,
     /// `name`.
     pub name: Option<String>,
     /// `url`.
@@ -351,10 +352,10 @@ impl From<ProposalSummary> for Proposal {
             _ => None,
         };
         Proposal {
-            hash: s.hash.to_string(),
+            hash: ObjectHash::of(s.hash),
             kind: s.object.object.object_type.into(),
             time: s.object.object.time,
-            collateral_txid: s.object.object.collateral_hash.to_string(),
+            collateral_txid: Txid::of(s.object.object.collateral_hash),
             name: p.as_ref().map(|p| p.name.clone()),
             url: p.as_ref().map(|p| p.url.clone()),
             payment_address: p.as_ref().map(|p| p.payment_address.clone()),

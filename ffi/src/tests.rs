@@ -62,7 +62,8 @@ fn binding_suite_literals_match_core() {
     assert_eq!(account.address(ChainKind::Internal, 9).unwrap().to_string(), TRUST_INTERNAL_9);
 
     let tx = Transaction::decode(hex::decode(SPENDING_TX_HEX).unwrap()).unwrap();
-    assert_eq!(tx.txid(), SPENDING_TXID);
+    assert_eq!(tx.txid().to_string(), SPENDING_TXID);
+    assert_eq!(*tx.txid(), *Txid::parse(SPENDING_TXID.into()).unwrap());
     let out0 = tx.output_address(0, Network::Mainnet).unwrap().unwrap();
     assert_eq!(out0.to_string(), SPENDING_TX_OUTPUT_0_ADDRESS);
     assert_eq!(tx.outputs()[0].value, 0x0e94_a78b);
@@ -137,7 +138,7 @@ fn transaction_round_trips_and_exposes_its_fields() {
     let inputs = tx.inputs();
     assert_eq!(inputs.len(), 1);
     assert_eq!(
-        inputs[0].previous_txid,
+        inputs[0].previous_txid.to_string(),
         "b4749f017444b051c44dfd2720e88f314ff94f3dd6d56d40ef65854fcd7fff6b"
     );
     assert_eq!(inputs[0].previous_vout, 0);
@@ -146,7 +147,7 @@ fn transaction_round_trips_and_exposes_its_fields() {
 #[test]
 fn block_hash_completes_on_a_worker_thread() {
     let header = hex::decode(GENESIS_HEADER_HEX).unwrap();
-    assert_eq!(futures::executor::block_on(block_hash(header)).unwrap(), GENESIS_HASH);
+    assert_eq!(futures::executor::block_on(block_hash(header)).unwrap().to_string(), GENESIS_HASH);
     assert_eq!(
         futures::executor::block_on(block_hash(vec![0; 79])),
         Err(HeaderError::BadLength { length: 79 })

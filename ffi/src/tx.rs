@@ -7,6 +7,7 @@ use dashlite::tx;
 use dashlite::wallet;
 
 use crate::address::Address;
+use crate::hashes::Txid;
 use crate::network::Network;
 
 /// Why bytes are not a transaction.
@@ -39,8 +40,8 @@ impl From<DecodeError> for TransactionError {
 /// A transaction input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct TxInput {
-    /// The txid of the output spent (display hex; all zeros for a coinbase).
-    pub previous_txid: String,
+    /// The txid of the output spent (all zeros for a coinbase).
+    pub previous_txid: Arc<Txid>,
     /// The index of the output spent.
     pub previous_vout: u32,
     /// The unlocking script.
@@ -89,9 +90,9 @@ impl Transaction {
         self.0.to_bytes()
     }
 
-    /// The transaction id (display hex, as block explorers show it).
-    pub fn txid(&self) -> String {
-        self.0.txid().to_string()
+    /// The transaction id.
+    pub fn txid(&self) -> Arc<Txid> {
+        Txid::of(self.0.txid())
     }
 
     /// nVersion.
@@ -125,7 +126,7 @@ impl Transaction {
             .inputs
             .iter()
             .map(|i| TxInput {
-                previous_txid: i.previous_output.txid.to_string(),
+                previous_txid: Txid::of(i.previous_output.txid),
                 previous_vout: i.previous_output.vout,
                 script_sig: i.script_sig.as_bytes().to_vec(),
                 sequence: i.sequence,

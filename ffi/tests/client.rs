@@ -71,7 +71,7 @@ fn client_syncs_the_fixture_with_both_event_apis() {
     let balance = block_on(client.balance()).expect("balance");
     assert_eq!((balance.total, balance.confirmed), (fx.balance, fx.balance));
     let txs = block_on(client.transactions()).expect("transactions");
-    let mut txids: Vec<String> = txs.iter().map(|t| t.txid.clone()).collect();
+    let mut txids: Vec<String> = txs.iter().map(|t| t.txid.to_string()).collect();
     let mut want = fx.txids.clone();
     txids.sort();
     want.sort();
@@ -105,12 +105,13 @@ fn client_syncs_the_fixture_with_both_event_apis() {
         block_on(client.broadcast(vec![1, 2, 3])),
         Err(ClientError::BadTransaction { .. })
     ));
-    assert_eq!(block_on(client.broadcast(fx.spend.clone())), Ok(fx.spend_txid.clone()));
+    let sent = block_on(client.broadcast(fx.spend.clone())).expect("broadcast");
+    assert_eq!(sent.to_string(), fx.spend_txid);
     let balance = block_on(client.balance()).expect("balance");
     assert_eq!(balance.unconfirmed_outgoing, fx.spend_value);
     assert_eq!(balance.total, fx.balance - fx.spend_value);
     let txs = block_on(client.transactions()).expect("transactions");
-    let spend = txs.iter().find(|t| t.txid == fx.spend_txid).expect("the spend in the wallet");
+    let spend = txs.iter().find(|t| t.txid == sent).expect("the spend in the wallet");
     assert_eq!((spend.net_amount, &spend.status), (-fx.spend_value, &TxStatus::Unconfirmed));
 
     block_on(client.stop()).expect("stop");
@@ -127,7 +128,7 @@ fn client_syncs_the_fixture_with_both_event_apis() {
     let mut heard_txids: Vec<String> = heard
         .iter()
         .filter_map(|e| match e {
-            Event::NewTransaction { txid, .. } => Some(txid.clone()),
+            Event::NewTransaction { txid, .. } => Some(txid.to_string()),
             _ => None,
         })
         .collect();

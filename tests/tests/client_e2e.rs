@@ -16,7 +16,9 @@ use dashlite::wallet::{Address, GapLimits, TxStatus, WalletEvent, WalletTx};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::wallet::{account, key_script};
-use dashlite_testkit::{start_nodes, Chain, Forgery, Mode, NodeConfig, SharedChain, TestNode};
+use dashlite_testkit::{
+    start_nodes, Chain, Disconnect, Forgery, Mode, NodeConfig, NodeEvent, SharedChain, TestNode,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -493,6 +495,65 @@ fn an_earlier_birthday_on_reopen_restarts_the_headers_and_finds_older_payments()
         let status = second.sync_status();
         assert_eq!((status.header_height, status.block_height), (tip, tip));
     });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Dropping a running client stops it before the drop returns: the Stopped event is already
+/// published, the node sees the connection closed, and a client reopened on the same data
+/// directory starts from the committed tip with the payments it found.
+#[test]
+fn dropping_a_running_client_stops_it_and_a_reopened_one_resumes_from_the_committed_tip() {
+    let built = build_chain();
+    let node = TestNode::start(&built.chain);
+    let tip = built.chain.height();
+    let dir = std::env::temp_dir().join(format!("dashlite-drop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let open = || {
+        ClientBuilder::new(Network::Regtest)
+            .data_dir(&dir)
+            .watch(WatchItem::Account { xpub: account(), gaps: GapLimits::default() })
+            .peer(node.addr())
+            .max_peers(1)
+            .seed(9)
+            .build()
+            .expect("client")
+    };
+
+    let client = open();
+    let mut events = client.events();
+    async_std::task::block_on(async {
+        client.start().await.expect("start");
+        wait_until(&mut events, synced_to(tip)).await;
+    });
+    drop(client);
+    let mut after = Vec::new();
+    while let Some(e) = events.try_next() {
+        after.push(e);
+    }
+    assert!(
+        after.iter().any(|e| matches!(e, ClientEvent::Stopped { reason: StopReason::Requested })),
+        "no Stopped published when the drop returned: {after:?}"
+    );
+    let peer = node.peers()[0];
+    let closed = node.wait_for(WAIT, |events| {
+        events.iter().any(|e| {
+            matches!(e, NodeEvent::Disconnected { peer: p, reason: Disconnect::PeerClosed } if *p == peer)
+        })
+    });
+    assert!(closed, "the node never saw the client close: {:?}", node.disconnect_reason(peer));
+
+    let reopened = open();
+    let status = reopened.sync_status();
+    assert_eq!((status.header_height, status.block_height), (tip, tip));
+    async_std::task::block_on(async {
+        let txs = reopened.transactions().await.expect("transactions");
+        assert_eq!(confirmed(&txs), built.payments);
+        let mut events = reopened.events();
+        reopened.start().await.expect("restart");
+        wait_until(&mut events, synced_to(tip)).await;
+        reopened.stop().await.expect("stop");
+    });
+    drop(reopened);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

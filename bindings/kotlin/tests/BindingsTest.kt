@@ -10,8 +10,10 @@ import org.dashlite.Address
 import org.dashlite.AddressException
 import org.dashlite.AddressKind
 import org.dashlite.Bip32Exception
+import org.dashlite.BlockHash
 import org.dashlite.ChainKind
 import org.dashlite.ExtendedPubKey
+import org.dashlite.HashException
 import org.dashlite.HeaderException
 import org.dashlite.LogLevel
 import org.dashlite.LogRecord
@@ -19,6 +21,7 @@ import org.dashlite.Logger
 import org.dashlite.Network
 import org.dashlite.Transaction
 import org.dashlite.TransactionException
+import org.dashlite.Txid
 import org.dashlite.bip44AccountPath
 import org.dashlite.blockHash
 import org.dashlite.clearLogger
@@ -117,7 +120,9 @@ fun keys() {
 
 fun transactions() {
     val tx = Transaction.decode(hex(SPENDING_TX_HEX))
-    assertEquals(SPENDING_TXID, tx.txid(), "txid")
+    assertEquals(SPENDING_TXID, tx.txid().toString(), "txid")
+    assertEquals(Txid.parse(SPENDING_TXID), tx.txid(), "txid as a value")
+    assertEquals("b4749f017444b051c44dfd2720e88f314ff94f3dd6d56d40ef65854fcd7fff6b", tx.inputs()[0].previousTxid.toString(), "previous txid")
     check(tx.encode().contentEquals(hex(SPENDING_TX_HEX))) { "re-encoding" }
     assertEquals(0x0e94a78bL, tx.outputs()[0].value, "output 0 value")
     assertEquals(SPENDING_TX_OUTPUT_0_ADDRESS, tx.outputAddress(0u, Network.MAINNET).toString(), "output 0 address")
@@ -133,12 +138,27 @@ fun coroutines() = runBlocking {
     val header = hex(GENESIS_HEADER_HEX)
     val first = async { blockHash(header) }
     val second = async { blockHash(header) }
-    assertEquals(GENESIS_HASH, first.await(), "genesis hash")
-    assertEquals(GENESIS_HASH, second.await(), "genesis hash, concurrently")
+    assertEquals(BlockHash.parse(GENESIS_HASH), first.await(), "genesis hash")
+    assertEquals(GENESIS_HASH, second.await().toString(), "genesis hash, concurrently")
     val e = assertThrows<HeaderException.BadLength>("79-byte header") {
         runBlocking { blockHash(ByteArray(79)) }
     }
     assertEquals(79UL, e.length, "header length")
+}
+
+fun hashes() {
+    val a = Txid.parse(SPENDING_TXID)
+    val b = Txid.parse(SPENDING_TXID.uppercase())
+    assertEquals(a, b, "parsed twice, equal")
+    assertEquals(a.hashCode(), b.hashCode(), "equal hash codes")
+    assertEquals(1, setOf(a, b).size, "one set element")
+    check(a != Txid.parse(GENESIS_HASH)) { "different txids differ" }
+    assertEquals(SPENDING_TXID, b.toString(), "lower-case display hex")
+    assertEquals(0x36.toByte(), a.bytes()[0], "wire order is the reverse of the text")
+    val short = assertThrows<HashException.BadLength>("short") { Txid.parse("00") }
+    assertEquals(2UL, short.length, "short length")
+    val notHex = assertThrows<HashException.NotHex>("not hex") { BlockHash.parse("zz".repeat(32)) }
+    assertEquals("zz".repeat(32), notHex.text, "not-hex text")
 }
 
 class Collect : Logger {
@@ -171,6 +191,7 @@ fun main() {
         "addresses" to ::addresses,
         "keys" to ::keys,
         "transactions" to ::transactions,
+        "hashes" to ::hashes,
         "coroutines" to ::coroutines,
         "logging" to ::logging,
         "client errors" to ::clientErrors,

@@ -17,6 +17,7 @@ import org.dashlite.Event
 import org.dashlite.EventListener
 import org.dashlite.Network
 import org.dashlite.TxStatus
+import org.dashlite.Txid
 
 const val WAIT_MS = 60_000L // only stops a broken run from hanging
 
@@ -66,7 +67,7 @@ fun clientSync() = runBlocking {
     val expectedBalance = System.getenv("DASHLITE_TEST_BALANCE").toLong()
     val txids = System.getenv("DASHLITE_TEST_TXIDS").split(",").sorted()
     val spendRaw = hex(System.getenv("DASHLITE_TEST_SPEND"))
-    val spendTxid = System.getenv("DASHLITE_TEST_SPEND_TXID")
+    val spendTxid = Txid.parse(System.getenv("DASHLITE_TEST_SPEND_TXID"))
     val spendValue = System.getenv("DASHLITE_TEST_SPEND_VALUE").toLong()
 
     val client = ClientBuilder(Network.REGTEST).peer(peerAddress).watch(xpub).maxPeers(1u).seed(7uL).build()
@@ -90,7 +91,7 @@ fun clientSync() = runBlocking {
 
     check(pulled.any { it is Event.PeerConnected }) { "no PeerConnected in $pulled" }
     val new = pulled.filterIsInstance<Event.NewTransaction>()
-    assertEquals(txids, new.map { it.txid }.sorted(), "pulled new transactions")
+    assertEquals(txids, new.map { it.txid.toString() }.sorted(), "pulled new transactions")
 
     val status = client.syncStatus()
     check(status.synced && status.running) { "status $status" }
@@ -102,7 +103,7 @@ fun clientSync() = runBlocking {
     assertEquals(expectedBalance, balance.total, "balance")
     assertEquals(expectedBalance, balance.confirmed, "confirmed balance")
     val txs = client.transactions()
-    assertEquals(txids, txs.map { it.txid }.sorted(), "transactions")
+    assertEquals(txids, txs.map { it.txid.toString() }.sorted(), "transactions")
     assertEquals(expectedBalance, txs.sumOf { it.netAmount }, "net amounts")
     for (t in txs) {
         val confirmed = t.status as? TxStatus.Confirmed ?: throw AssertionError("${t.txid} is ${t.status}")
@@ -135,7 +136,7 @@ fun clientSync() = runBlocking {
     }
     val events = heard.snapshot()
     check(events.any { it is Event.Synced && it.height == tip }) { "listener: no Synced" }
-    assertEquals((txids + spendTxid).sorted(), events.filterIsInstance<Event.NewTransaction>().map { it.txid }.sorted(), "heard")
+    assertEquals((txids + spendTxid.toString()).sorted(), events.filterIsInstance<Event.NewTransaction>().map { it.txid.toString() }.sorted(), "heard")
     assertEquals(null, events.filterIsInstance<Event.Stopped>().first().error, "stop error")
 
     check(subscription.isOpen()) { "subscription open" }

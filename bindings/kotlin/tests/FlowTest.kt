@@ -63,7 +63,7 @@ fun eventFlow() = runBlocking {
         throw AssertionError("no Synced at $tip through the flow; it had ${seen.toList()}; status ${client.syncStatus()}")
     }
     check(events.any { it is Event.PeerConnected }) { "no PeerConnected in $events" }
-    assertEquals(txids, events.filterIsInstance<Event.NewTransaction>().map { it.txid }.sorted(), "flow")
+    assertEquals(txids, events.filterIsInstance<Event.NewTransaction>().map { it.txid.toString() }.sorted(), "flow")
     val heights = events.filterIsInstance<Event.Progress>().map { it.status.blockHeight }
     assertEquals(heights.sorted(), heights, "progress in order")
 

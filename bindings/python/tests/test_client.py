@@ -20,6 +20,7 @@ from dashlite import (
     EventListener,
     Network,
     TxStatus,
+    Txid,
 )
 
 PEER = os.environ.get("DASHLITE_TEST_PEER")
@@ -48,7 +49,7 @@ class ClientTests(unittest.TestCase):
         self.balance = int(os.environ["DASHLITE_TEST_BALANCE"])
         self.txids = sorted(os.environ["DASHLITE_TEST_TXIDS"].split(","))
         self.spend = bytes.fromhex(os.environ["DASHLITE_TEST_SPEND"])
-        self.spend_txid = os.environ["DASHLITE_TEST_SPEND_TXID"]
+        self.spend_txid = Txid.parse(os.environ["DASHLITE_TEST_SPEND_TXID"])
         self.spend_value = int(os.environ["DASHLITE_TEST_SPEND_VALUE"])
 
     def test_sync_with_pulled_and_pushed_events_then_stop(self):
@@ -81,7 +82,7 @@ class ClientTests(unittest.TestCase):
 
         self.assertTrue(any(isinstance(e, Event.PEER_CONNECTED) for e in pulled), pulled)
         new = [e for e in pulled if isinstance(e, Event.NEW_TRANSACTION)]
-        self.assertEqual(sorted(e.txid for e in new), self.txids)
+        self.assertEqual(sorted(str(e.txid) for e in new), self.txids)
         self.assertTrue(all(e.net_amount > 0 for e in new))
 
         status = client.sync_status()
@@ -91,12 +92,12 @@ class ClientTests(unittest.TestCase):
         balance = await client.balance()
         self.assertEqual((balance.total, balance.confirmed, balance.unconfirmed_incoming), (self.balance, self.balance, 0))
         txs = await client.transactions()
-        self.assertEqual(sorted(t.txid for t in txs), self.txids)
+        self.assertEqual(sorted(str(t.txid) for t in txs), self.txids)
         self.assertEqual(sum(t.net_amount for t in txs), self.balance)
         for t in txs:
             self.assertIsInstance(t.status, TxStatus.CONFIRMED)
             self.assertEqual(t.confirmations, self.tip - t.status.height + 1)
-            self.assertEqual(len(t.status.block_hash), 64)
+            self.assertEqual(len(str(t.status.block_hash)), 64)
             self.assertEqual(t.transaction.txid(), t.txid)
         utxos = await client.utxos()
         self.assertEqual(sum(u.value for u in utxos), self.balance)
@@ -133,8 +134,8 @@ class ClientTests(unittest.TestCase):
         events = heard.snapshot()
         self.assertTrue(any(isinstance(e, Event.SYNCED) and e.height == self.tip for e in events))
         self.assertEqual(
-            sorted(e.txid for e in events if isinstance(e, Event.NEW_TRANSACTION)),
-            sorted(self.txids + [self.spend_txid]),
+            sorted(str(e.txid) for e in events if isinstance(e, Event.NEW_TRANSACTION)),
+            sorted(self.txids + [str(self.spend_txid)]),
         )
         stopped = [e for e in events if isinstance(e, Event.STOPPED)]
         self.assertIsNone(stopped[0].error)

@@ -130,7 +130,8 @@ class TransactionTests(unittest.TestCase):
     def test_decode_gives_the_txid_and_outputs(self):
         raw = bytes.fromhex(SPENDING_TX_HEX)
         tx = Transaction.decode(raw)
-        self.assertEqual(tx.txid(), SPENDING_TXID)
+        self.assertEqual(str(tx.txid()), SPENDING_TXID)
+        self.assertEqual(tx.txid(), dashlite.Txid.parse(SPENDING_TXID))
         self.assertEqual(tx.encode(), raw)
         self.assertEqual(tx.outputs()[0].value, 0x0E94A78B)
         self.assertEqual(str(tx.output_address(0, Network.MAINNET)), SPENDING_TX_OUTPUT_0_ADDRESS)
@@ -147,6 +148,25 @@ class TransactionTests(unittest.TestCase):
         self.assertEqual((cm.exception.index, cm.exception.count), (5, 2))
 
 
+class HashTests(unittest.TestCase):
+    def test_hashes_are_values_with_hex_text(self):
+        a = dashlite.Txid.parse(SPENDING_TXID)
+        b = dashlite.Txid.parse(SPENDING_TXID.upper())
+        self.assertEqual(a, b)
+        self.assertEqual(hash(a), hash(b))
+        self.assertEqual(len({a, b}), 1)
+        self.assertNotEqual(a, dashlite.Txid.parse(GENESIS_HASH))
+        self.assertEqual(str(b), SPENDING_TXID)
+        self.assertEqual(a.bytes(), bytes.fromhex(SPENDING_TXID)[::-1])
+
+    def test_bad_text_is_a_typed_error(self):
+        with self.assertRaises(dashlite.HashError.BadLength) as cm:
+            dashlite.Txid.parse("00")
+        self.assertEqual(cm.exception.length, 2)
+        with self.assertRaises(dashlite.HashError.NotHex):
+            dashlite.BlockHash.parse("zz" * 32)
+
+
 class AsyncTests(unittest.TestCase):
     def test_block_hash_runs_under_asyncio(self):
         async def both():
@@ -156,7 +176,8 @@ class AsyncTests(unittest.TestCase):
                 dashlite.block_hash(bytes.fromhex(GENESIS_HEADER_HEX)),
             )
 
-        self.assertEqual(asyncio.run(both()), [GENESIS_HASH, GENESIS_HASH])
+        genesis = dashlite.BlockHash.parse(GENESIS_HASH)
+        self.assertEqual(asyncio.run(both()), [genesis, genesis])
 
     def test_async_errors_are_typed(self):
         with self.assertRaises(HeaderError.BadLength) as cm:

@@ -82,7 +82,8 @@ enum Inner {
 }
 
 /// A Dash SPV client (see the module docs). Cheap queries work whether it runs or not;
-/// every method takes `&self`, so share it behind an `Arc`.
+/// every method takes `&self`, so share it behind an `Arc`. Dropping a running client stops
+/// it (see its `Drop`).
 pub struct Client {
     network: Network,
     inner: Mutex<Inner>,
@@ -96,6 +97,26 @@ impl std::fmt::Debug for Client {
             .field("network", &self.network)
             .field("status", &self.sync_status())
             .finish()
+    }
+}
+
+impl Drop for Client {
+    /// Stops a running client as [`Client::stop`] does: every connection is closed, the store
+    /// committed, and [`ClientEvent::Stopped`] published. Outside an async task the drop waits
+    /// for that, so a client reopened on the same data directory resumes where this one
+    /// stopped. Inside a task it does not block the executor the client runs on: the stop
+    /// then finishes in the background, and `stop().await` before dropping is the way to
+    /// wait for it.
+    fn drop(&mut self) {
+        let inner = self.inner.get_mut().unwrap_or_else(|e| e.into_inner());
+        let Inner::Running { handle, task } = std::mem::replace(inner, Inner::Busy) else {
+            return;
+        };
+        handle.request_stop();
+        drop(handle);
+        if async_std::task::try_current().is_none() {
+            async_std::task::block_on(task);
+        }
     }
 }
 

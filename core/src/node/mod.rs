@@ -108,6 +108,12 @@ impl<H: Host> NodeHandle<H> {
     pub async fn stop(&self) {
         let _ = self.control.send(Control::Stop).await;
     }
+
+    /// [`NodeHandle::stop`] from synchronous code: the control queue has no bound, so
+    /// asking never waits.
+    pub fn request_stop(&self) {
+        let _ = self.control.try_send(Control::Stop);
+    }
 }
 
 /// Starts the driver on `host`: returns its handle and the task, which gives the host back

@@ -1207,6 +1207,182 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> UInt64 {
 
 
 /**
+ * A block hash: X11 of the 80-byte header.
+ */
+public protocol BlockHashProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    func bytes()  -> Data
+    
+}
+/**
+ * A block hash: X11 of the 80-byte header.
+ */
+open class BlockHash: BlockHashProtocol, @unchecked Sendable, Equatable, Hashable, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_blockhash(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_blockhash(handle, $0) }
+    }
+
+    
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+public static func parse(hex: String)throws  -> BlockHash  {
+    return try  FfiConverterTypeBlockHash_lift(try rustCallWithError(FfiConverterTypeHashError_lift) {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_constructor_blockhash_parse(
+        FfiConverterString.lower(hex),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+open func bytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_blockhash_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: BlockHash, other: BlockHash) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBlockHash_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockHash: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BlockHash
+
+    public static func lift(_ handle: UInt64) throws -> BlockHash {
+        return BlockHash(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BlockHash) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockHash {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BlockHash, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockHash_lift(_ handle: UInt64) throws -> BlockHash {
+    return try FfiConverterTypeBlockHash.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockHash_lower(_ value: BlockHash) -> UInt64 {
+    return FfiConverterTypeBlockHash.lower(value)
+}
+
+
+
+
+
+
+/**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
  *
  * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
@@ -1228,11 +1404,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func balance() async throws  -> Balance
     
     /**
-     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * Broadcasts a signed transaction to the peers and returns its txid. A
      * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
      * [`Event::Broadcast`]. Needs a running client.
      */
-    func broadcast(raw: Data) async throws  -> String
+    func broadcast(raw: Data) async throws  -> Txid
     
     /**
      * The counts of the current (or last) governance sync round; `None` unless governance
@@ -1419,11 +1595,11 @@ open func balance()async throws  -> Balance  {
 }
     
     /**
-     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * Broadcasts a signed transaction to the peers and returns its txid. A
      * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
      * [`Event::Broadcast`]. Needs a running client.
      */
-open func broadcast(raw: Data)async throws  -> String  {
+open func broadcast(raw: Data)async throws  -> Txid  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
@@ -1431,10 +1607,10 @@ open func broadcast(raw: Data)async throws  -> String  {
                         self.uniffiCloneHandle(),FfiConverterData.lower(raw)
                 )
             },
-            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_u64,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_u64,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeTxid_lift,
             errorHandler: FfiConverterTypeClientError_lift
         )
 }
@@ -2876,6 +3052,182 @@ public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
 
 
 /**
+ * The hash of a governance object (proposal or trigger), which names it in votes.
+ */
+public protocol ObjectHashProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    func bytes()  -> Data
+    
+}
+/**
+ * The hash of a governance object (proposal or trigger), which names it in votes.
+ */
+open class ObjectHash: ObjectHashProtocol, @unchecked Sendable, Equatable, Hashable, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_objecthash(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_objecthash(handle, $0) }
+    }
+
+    
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+public static func parse(hex: String)throws  -> ObjectHash  {
+    return try  FfiConverterTypeObjectHash_lift(try rustCallWithError(FfiConverterTypeHashError_lift) {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_constructor_objecthash_parse(
+        FfiConverterString.lower(hex),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+open func bytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_objecthash_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: ObjectHash, other: ObjectHash) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeObjectHash_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeObjectHash: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ObjectHash
+
+    public static func lift(_ handle: UInt64) throws -> ObjectHash {
+        return ObjectHash(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ObjectHash) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ObjectHash {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ObjectHash, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectHash_lift(_ handle: UInt64) throws -> ObjectHash {
+    return try FfiConverterTypeObjectHash.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectHash_lower(_ value: ObjectHash) -> UInt64 {
+    return FfiConverterTypeObjectHash.lower(value)
+}
+
+
+
+
+
+
+/**
  * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
  * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
  * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
@@ -3075,9 +3427,9 @@ public protocol TransactionProtocol: AnyObject, Sendable {
     func txType()  -> UInt16
     
     /**
-     * The transaction id (display hex, as block explorers show it).
+     * The transaction id.
      */
-    func txid()  -> String
+    func txid()  -> Txid
     
     /**
      * nVersion.
@@ -3253,10 +3605,10 @@ open func txType() -> UInt16  {
 }
     
     /**
-     * The transaction id (display hex, as block explorers show it).
+     * The transaction id.
      */
-open func txid() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
+open func txid() -> Txid  {
+    return try!  FfiConverterTypeTxid_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_dashlite_ffi_fn_method_transaction_txid(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3343,6 +3695,182 @@ public func FfiConverterTypeTransaction_lift(_ handle: UInt64) throws -> Transac
 #endif
 public func FfiConverterTypeTransaction_lower(_ value: Transaction) -> UInt64 {
     return FfiConverterTypeTransaction.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A transaction id: SHA256d of the transaction's serialization.
+ */
+public protocol TxidProtocol: AnyObject, Sendable {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    func bytes()  -> Data
+    
+}
+/**
+ * A transaction id: SHA256d of the transaction's serialization.
+ */
+open class Txid: TxidProtocol, @unchecked Sendable, Equatable, Hashable, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_dashlite_ffi_fn_clone_txid(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_dashlite_ffi_fn_free_txid(handle, $0) }
+    }
+
+    
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+public static func parse(hex: String)throws  -> Txid  {
+    return try  FfiConverterTypeTxid_lift(try rustCallWithError(FfiConverterTypeHashError_lift) {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_constructor_txid_parse(
+        FfiConverterString.lower(hex),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+open func bytes() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_txid_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: Txid, other: Txid) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTxid_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTxid: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Txid
+
+    public static func lift(_ handle: UInt64) throws -> Txid {
+        return Txid(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Txid) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Txid {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Txid, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxid_lift(_ handle: UInt64) throws -> Txid {
+    return try FfiConverterTypeTxid.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTxid_lower(_ value: Txid) -> UInt64 {
+    return FfiConverterTypeTxid.lower(value)
 }
 
 
@@ -3441,15 +3969,15 @@ public func FfiConverterTypeBalance_lower(_ value: Balance) -> RustBuffer {
 /**
  * A block on the best chain: height and hash.
  */
-public struct BlockId: Equatable, Hashable {
+public struct BlockId {
     /**
      * Its height.
      */
     public var height: UInt32
     /**
-     * Its hash (display hex).
+     * Its hash.
      */
-    public var hash: String
+    public var hash: BlockHash
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3458,8 +3986,8 @@ public struct BlockId: Equatable, Hashable {
          * Its height.
          */height: UInt32, 
         /**
-         * Its hash (display hex).
-         */hash: String) {
+         * Its hash.
+         */hash: BlockHash) {
         self.height = height
         self.hash = hash
     }
@@ -3481,13 +4009,13 @@ public struct FfiConverterTypeBlockId: FfiConverterRustBuffer {
         return
             try BlockId(
                 height: FfiConverterUInt32.read(from: &buf), 
-                hash: FfiConverterString.read(from: &buf)
+                hash: FfiConverterTypeBlockHash.read(from: &buf)
         )
     }
 
     public static func write(_ value: BlockId, into buf: inout [UInt8]) {
         FfiConverterUInt32.write(value.height, into: &buf)
-        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterTypeBlockHash.write(value.hash, into: &buf)
     }
 }
 
@@ -3808,11 +4336,11 @@ public func FfiConverterTypeLogRecord_lower(_ value: LogRecord) -> RustBuffer {
  * A governance proposal with its vote tallies. The proposal fields are `None` when the
  * object's data did not decode (`data_error` says why).
  */
-public struct Proposal: Equatable, Hashable {
+public struct Proposal {
     /**
-     * The object hash (display hex).
+     * The object's hash.
      */
-    public var hash: String
+    public var hash: ObjectHash
     /**
      * Its type.
      */
@@ -3822,9 +4350,9 @@ public struct Proposal: Equatable, Hashable {
      */
     public var time: Int64
     /**
-     * The collateral transaction (display hex).
+     * The collateral transaction.
      */
-    public var collateralTxid: String
+    public var collateralTxid: Txid
     /**
      * `name`.
      */
@@ -3866,8 +4394,8 @@ public struct Proposal: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The object hash (display hex).
-         */hash: String, 
+         * The object's hash.
+         */hash: ObjectHash, 
         /**
          * Its type.
          */kind: GovObjectKind, 
@@ -3875,8 +4403,8 @@ public struct Proposal: Equatable, Hashable {
          * Creation time (unix seconds).
          */time: Int64, 
         /**
-         * The collateral transaction (display hex).
-         */collateralTxid: String, 
+         * The collateral transaction.
+         */collateralTxid: Txid, 
         /**
          * `name`.
          */name: String?, 
@@ -3935,10 +4463,10 @@ public struct FfiConverterTypeProposal: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Proposal {
         return
             try Proposal(
-                hash: FfiConverterString.read(from: &buf), 
+                hash: FfiConverterTypeObjectHash.read(from: &buf), 
                 kind: FfiConverterTypeGovObjectKind.read(from: &buf), 
                 time: FfiConverterInt64.read(from: &buf), 
-                collateralTxid: FfiConverterString.read(from: &buf), 
+                collateralTxid: FfiConverterTypeTxid.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
                 url: FfiConverterOptionString.read(from: &buf), 
                 paymentAddress: FfiConverterOptionString.read(from: &buf), 
@@ -3952,10 +4480,10 @@ public struct FfiConverterTypeProposal: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: Proposal, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterTypeObjectHash.write(value.hash, into: &buf)
         FfiConverterTypeGovObjectKind.write(value.kind, into: &buf)
         FfiConverterInt64.write(value.time, into: &buf)
-        FfiConverterString.write(value.collateralTxid, into: &buf)
+        FfiConverterTypeTxid.write(value.collateralTxid, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.url, into: &buf)
         FfiConverterOptionString.write(value.paymentAddress, into: &buf)
@@ -4264,11 +4792,11 @@ public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer 
 /**
  * A transaction input.
  */
-public struct TxInput: Equatable, Hashable {
+public struct TxInput {
     /**
-     * The txid of the output spent (display hex; all zeros for a coinbase).
+     * The txid of the output spent (all zeros for a coinbase).
      */
-    public var previousTxid: String
+    public var previousTxid: Txid
     /**
      * The index of the output spent.
      */
@@ -4286,8 +4814,8 @@ public struct TxInput: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The txid of the output spent (display hex; all zeros for a coinbase).
-         */previousTxid: String, 
+         * The txid of the output spent (all zeros for a coinbase).
+         */previousTxid: Txid, 
         /**
          * The index of the output spent.
          */previousVout: UInt32, 
@@ -4319,7 +4847,7 @@ public struct FfiConverterTypeTxInput: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TxInput {
         return
             try TxInput(
-                previousTxid: FfiConverterString.read(from: &buf), 
+                previousTxid: FfiConverterTypeTxid.read(from: &buf), 
                 previousVout: FfiConverterUInt32.read(from: &buf), 
                 scriptSig: FfiConverterData.read(from: &buf), 
                 sequence: FfiConverterUInt32.read(from: &buf)
@@ -4327,7 +4855,7 @@ public struct FfiConverterTypeTxInput: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: TxInput, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.previousTxid, into: &buf)
+        FfiConverterTypeTxid.write(value.previousTxid, into: &buf)
         FfiConverterUInt32.write(value.previousVout, into: &buf)
         FfiConverterData.write(value.scriptSig, into: &buf)
         FfiConverterUInt32.write(value.sequence, into: &buf)
@@ -4423,11 +4951,11 @@ public func FfiConverterTypeTxOutput_lower(_ value: TxOutput) -> RustBuffer {
  * A wallet output no confirmed transaction spends; one an unconfirmed transaction spends
  * names it in `pending_spend`.
  */
-public struct Utxo: Equatable, Hashable {
+public struct Utxo {
     /**
-     * The transaction that created it (display hex).
+     * The transaction that created it.
      */
-    public var txid: String
+    public var txid: Txid
     /**
      * The output's index in it.
      */
@@ -4453,17 +4981,17 @@ public struct Utxo: Equatable, Hashable {
      */
     public var isCoinbase: Bool
     /**
-     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * The unconfirmed transaction spending it, if any: it still counts in
      * the balance but is not spendable again.
      */
-    public var pendingSpend: String?
+    public var pendingSpend: Txid?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * The transaction that created it (display hex).
-         */txid: String, 
+         * The transaction that created it.
+         */txid: Txid, 
         /**
          * The output's index in it.
          */vout: UInt32, 
@@ -4483,9 +5011,9 @@ public struct Utxo: Equatable, Hashable {
          * Created by a coinbase (spendable after 100 confirmations).
          */isCoinbase: Bool, 
         /**
-         * The unconfirmed transaction spending it (display hex), if any: it still counts in
+         * The unconfirmed transaction spending it, if any: it still counts in
          * the balance but is not spendable again.
-         */pendingSpend: String?) {
+         */pendingSpend: Txid?) {
         self.txid = txid
         self.vout = vout
         self.value = value
@@ -4512,26 +5040,26 @@ public struct FfiConverterTypeUtxo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Utxo {
         return
             try Utxo(
-                txid: FfiConverterString.read(from: &buf), 
+                txid: FfiConverterTypeTxid.read(from: &buf), 
                 vout: FfiConverterUInt32.read(from: &buf), 
                 value: FfiConverterInt64.read(from: &buf), 
                 scriptPubkey: FfiConverterData.read(from: &buf), 
                 address: FfiConverterOptionString.read(from: &buf), 
                 height: FfiConverterOptionUInt32.read(from: &buf), 
                 isCoinbase: FfiConverterBool.read(from: &buf), 
-                pendingSpend: FfiConverterOptionString.read(from: &buf)
+                pendingSpend: FfiConverterOptionTypeTxid.read(from: &buf)
         )
     }
 
     public static func write(_ value: Utxo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.txid, into: &buf)
+        FfiConverterTypeTxid.write(value.txid, into: &buf)
         FfiConverterUInt32.write(value.vout, into: &buf)
         FfiConverterInt64.write(value.value, into: &buf)
         FfiConverterData.write(value.scriptPubkey, into: &buf)
         FfiConverterOptionString.write(value.address, into: &buf)
         FfiConverterOptionUInt32.write(value.height, into: &buf)
         FfiConverterBool.write(value.isCoinbase, into: &buf)
-        FfiConverterOptionString.write(value.pendingSpend, into: &buf)
+        FfiConverterOptionTypeTxid.write(value.pendingSpend, into: &buf)
     }
 }
 
@@ -4646,9 +5174,9 @@ public func FfiConverterTypeVoteTally_lower(_ value: VoteTally) -> RustBuffer {
  */
 public struct WalletTransaction {
     /**
-     * Its id (display hex).
+     * Its id.
      */
-    public var txid: String
+    public var txid: Txid
     /**
      * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
      * (negative for a payment out, fee included).
@@ -4685,8 +5213,8 @@ public struct WalletTransaction {
     // declare one manually.
     public init(
         /**
-         * Its id (display hex).
-         */txid: String, 
+         * Its id.
+         */txid: Txid, 
         /**
          * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
          * (negative for a payment out, fee included).
@@ -4737,7 +5265,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WalletTransaction {
         return
             try WalletTransaction(
-                txid: FfiConverterString.read(from: &buf), 
+                txid: FfiConverterTypeTxid.read(from: &buf), 
                 netAmount: FfiConverterInt64.read(from: &buf), 
                 fee: FfiConverterOptionInt64.read(from: &buf), 
                 status: FfiConverterTypeTxStatus.read(from: &buf), 
@@ -4749,7 +5277,7 @@ public struct FfiConverterTypeWalletTransaction: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: WalletTransaction, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.txid, into: &buf)
+        FfiConverterTypeTxid.write(value.txid, into: &buf)
         FfiConverterInt64.write(value.netAmount, into: &buf)
         FfiConverterOptionInt64.write(value.fee, into: &buf)
         FfiConverterTypeTxStatus.write(value.status, into: &buf)
@@ -5818,7 +6346,8 @@ public func FfiConverterTypeClientError_lower(_ value: ClientError) -> RustBuffe
 
 
 /**
- * Something that happened in a running client. Txids and hashes are display hex.
+ * Something that happened in a running client. Txids and hashes are typed objects
+ * ([`Txid`], [`BlockHash`], [`ObjectHash`]).
  */
 
 public enum Event {
@@ -5845,7 +6374,7 @@ public enum Event {
     case newTransaction(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * Confirmed, unconfirmed or conflicted on arrival.
          */status: TxStatus, 
@@ -5859,13 +6388,13 @@ public enum Event {
     case transactionConfirmed(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * The block's height.
          */height: UInt32, 
         /**
          * The block's hash.
-         */blockHash: String
+         */blockHash: BlockHash
     )
     /**
      * The tip moved and a confirmed transaction's depth changed (reported up to a few
@@ -5874,7 +6403,7 @@ public enum Event {
     case confirmationsChanged(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * Its confirmations now (1 = in the tip block).
          */confirmations: UInt32
@@ -5885,13 +6414,13 @@ public enum Event {
     case transactionReorged(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * The block it was in.
          */height: UInt32, 
         /**
          * That block's hash.
-         */blockHash: String
+         */blockHash: BlockHash
     )
     /**
      * The transaction lost a double spend and no longer counts.
@@ -5899,10 +6428,10 @@ public enum Event {
     case transactionConflicted(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * The winner.
-         */by: String
+         */by: Txid
     )
     /**
      * An unconfirmed transaction stayed out of every block for too long (8,064 blocks): it
@@ -5911,7 +6440,7 @@ public enum Event {
     case transactionExpired(
         /**
          * Its id.
-         */txid: String
+         */txid: Txid
     )
     /**
      * A coinbase's block left the best chain, or the transaction spends from such a
@@ -5920,7 +6449,7 @@ public enum Event {
     case transactionAbandoned(
         /**
          * Its id.
-         */txid: String
+         */txid: Txid
     )
     /**
      * A payment used a derived key, so the account's lookahead window grew.
@@ -5987,7 +6516,7 @@ public enum Event {
     case broadcast(
         /**
          * Its id.
-         */txid: String, 
+         */txid: Txid, 
         /**
          * Propagated or timed out.
          */outcome: BroadcastOutcome
@@ -5999,7 +6528,7 @@ public enum Event {
     case instantLocked(
         /**
          * The locked transaction.
-         */txid: String
+         */txid: Txid
     )
     /**
      * A verified ChainLock made a block final: it is never disconnected, and wallet
@@ -6010,8 +6539,8 @@ public enum Event {
          * The block's height.
          */height: UInt32, 
         /**
-         * The block's hash (display hex).
-         */blockHash: String
+         * The block's hash.
+         */blockHash: BlockHash
     )
     /**
      * A spork's value changed.
@@ -6077,7 +6606,7 @@ public enum Event {
     case governanceObjectAdded(
         /**
          * Its hash.
-         */hash: String, 
+         */hash: ObjectHash, 
         /**
          * Its type.
          */kind: GovObjectKind, 
@@ -6091,7 +6620,7 @@ public enum Event {
     case governanceVotesChanged(
         /**
          * The object's hash.
-         */hash: String
+         */hash: ObjectHash
     )
     /**
      * The governance round finished.
@@ -6163,25 +6692,25 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 2: return .synced(height: try FfiConverterUInt32.read(from: &buf)
         )
         
-        case 3: return .newTransaction(txid: try FfiConverterString.read(from: &buf), status: try FfiConverterTypeTxStatus.read(from: &buf), netAmount: try FfiConverterInt64.read(from: &buf)
+        case 3: return .newTransaction(txid: try FfiConverterTypeTxid.read(from: &buf), status: try FfiConverterTypeTxStatus.read(from: &buf), netAmount: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 4: return .transactionConfirmed(txid: try FfiConverterString.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        case 4: return .transactionConfirmed(txid: try FfiConverterTypeTxid.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf)
         )
         
-        case 5: return .confirmationsChanged(txid: try FfiConverterString.read(from: &buf), confirmations: try FfiConverterUInt32.read(from: &buf)
+        case 5: return .confirmationsChanged(txid: try FfiConverterTypeTxid.read(from: &buf), confirmations: try FfiConverterUInt32.read(from: &buf)
         )
         
-        case 6: return .transactionReorged(txid: try FfiConverterString.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        case 6: return .transactionReorged(txid: try FfiConverterTypeTxid.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf)
         )
         
-        case 7: return .transactionConflicted(txid: try FfiConverterString.read(from: &buf), by: try FfiConverterString.read(from: &buf)
+        case 7: return .transactionConflicted(txid: try FfiConverterTypeTxid.read(from: &buf), by: try FfiConverterTypeTxid.read(from: &buf)
         )
         
-        case 8: return .transactionExpired(txid: try FfiConverterString.read(from: &buf)
+        case 8: return .transactionExpired(txid: try FfiConverterTypeTxid.read(from: &buf)
         )
         
-        case 9: return .transactionAbandoned(txid: try FfiConverterString.read(from: &buf)
+        case 9: return .transactionAbandoned(txid: try FfiConverterTypeTxid.read(from: &buf)
         )
         
         case 10: return .keysDerived(accountId: try FfiConverterString.read(from: &buf), chain: try FfiConverterTypeChainKind.read(from: &buf), usedIndex: try FfiConverterUInt32.read(from: &buf), usedAtHeight: try FfiConverterOptionUInt32.read(from: &buf), newKeys: try FfiConverterSequenceTypeDerivedKey.read(from: &buf)
@@ -6196,13 +6725,13 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 13: return .peerDisconnected(peerId: try FfiConverterUInt64.read(from: &buf), address: try FfiConverterString.read(from: &buf)
         )
         
-        case 14: return .broadcast(txid: try FfiConverterString.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
+        case 14: return .broadcast(txid: try FfiConverterTypeTxid.read(from: &buf), outcome: try FfiConverterTypeBroadcastOutcome.read(from: &buf)
         )
         
-        case 15: return .instantLocked(txid: try FfiConverterString.read(from: &buf)
+        case 15: return .instantLocked(txid: try FfiConverterTypeTxid.read(from: &buf)
         )
         
-        case 16: return .chainLocked(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf)
+        case 16: return .chainLocked(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf)
         )
         
         case 17: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
@@ -6220,10 +6749,10 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 21: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 22: return .governanceObjectAdded(hash: try FfiConverterString.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 22: return .governanceObjectAdded(hash: try FfiConverterTypeObjectHash.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 23: return .governanceVotesChanged(hash: try FfiConverterString.read(from: &buf)
+        case 23: return .governanceVotesChanged(hash: try FfiConverterTypeObjectHash.read(from: &buf)
         )
         
         case 24: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
@@ -6261,45 +6790,45 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         
         case let .newTransaction(txid,status,netAmount):
             writeInt(&buf, Int32(3))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             FfiConverterTypeTxStatus.write(status, into: &buf)
             FfiConverterInt64.write(netAmount, into: &buf)
             
         
         case let .transactionConfirmed(txid,height,blockHash):
             writeInt(&buf, Int32(4))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             FfiConverterUInt32.write(height, into: &buf)
-            FfiConverterString.write(blockHash, into: &buf)
+            FfiConverterTypeBlockHash.write(blockHash, into: &buf)
             
         
         case let .confirmationsChanged(txid,confirmations):
             writeInt(&buf, Int32(5))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             FfiConverterUInt32.write(confirmations, into: &buf)
             
         
         case let .transactionReorged(txid,height,blockHash):
             writeInt(&buf, Int32(6))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             FfiConverterUInt32.write(height, into: &buf)
-            FfiConverterString.write(blockHash, into: &buf)
+            FfiConverterTypeBlockHash.write(blockHash, into: &buf)
             
         
         case let .transactionConflicted(txid,by):
             writeInt(&buf, Int32(7))
-            FfiConverterString.write(txid, into: &buf)
-            FfiConverterString.write(by, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(by, into: &buf)
             
         
         case let .transactionExpired(txid):
             writeInt(&buf, Int32(8))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             
         
         case let .transactionAbandoned(txid):
             writeInt(&buf, Int32(9))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             
         
         case let .keysDerived(accountId,chain,usedIndex,usedAtHeight,newKeys):
@@ -6333,19 +6862,19 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         
         case let .broadcast(txid,outcome):
             writeInt(&buf, Int32(14))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             FfiConverterTypeBroadcastOutcome.write(outcome, into: &buf)
             
         
         case let .instantLocked(txid):
             writeInt(&buf, Int32(15))
-            FfiConverterString.write(txid, into: &buf)
+            FfiConverterTypeTxid.write(txid, into: &buf)
             
         
         case let .chainLocked(height,blockHash):
             writeInt(&buf, Int32(16))
             FfiConverterUInt32.write(height, into: &buf)
-            FfiConverterString.write(blockHash, into: &buf)
+            FfiConverterTypeBlockHash.write(blockHash, into: &buf)
             
         
         case let .sporkChanged(id,name,value,previous,active,peerId):
@@ -6381,14 +6910,14 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         
         case let .governanceObjectAdded(hash,kind,invalidData):
             writeInt(&buf, Int32(22))
-            FfiConverterString.write(hash, into: &buf)
+            FfiConverterTypeObjectHash.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
             writeInt(&buf, Int32(23))
-            FfiConverterString.write(hash, into: &buf)
+            FfiConverterTypeObjectHash.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
@@ -6525,6 +7054,106 @@ public func FfiConverterTypeGovObjectKind_lower(_ value: GovObjectKind) -> RustB
     return FfiConverterTypeGovObjectKind.lower(value)
 }
 
+
+
+/**
+ * Why a string is not a 32-byte hash in display hex.
+ */
+public 
+enum HashError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * A hash is 64 hex digits.
+     */
+    case BadLength(
+        /**
+         * The string's length in bytes.
+         */length: UInt64
+    )
+    /**
+     * A character that is not a hex digit.
+     */
+    case NotHex(
+        /**
+         * The string given.
+         */text: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension HashError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHashError: FfiConverterRustBuffer {
+    typealias SwiftType = HashError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HashError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .BadLength(
+            length: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 2: return .NotHex(
+            text: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HashError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .BadLength(length):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt64.write(length, into: &buf)
+            
+        
+        case let .NotHex(text):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(text, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashError_lift(_ buf: RustBuffer) throws -> HashError {
+    return try FfiConverterTypeHashError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashError_lower(_ value: HashError) -> RustBuffer {
+    return FfiConverterTypeHashError.lower(value)
+}
 
 
 /**
@@ -7217,7 +7846,7 @@ public func FfiConverterTypeTxFinality_lower(_ value: TxFinality) -> RustBuffer 
  * Where a wallet transaction stands (core's `TxStatus`).
  */
 
-public enum TxStatus: Equatable, Hashable {
+public enum TxStatus {
     
     /**
      * Seen but in no block of the best chain.
@@ -7231,8 +7860,8 @@ public enum TxStatus: Equatable, Hashable {
          * The block's height.
          */height: UInt32, 
         /**
-         * The block's hash (display hex).
-         */blockHash: String, 
+         * The block's hash.
+         */blockHash: BlockHash, 
         /**
          * The block's timestamp (unix seconds), when known.
          */time: UInt32?
@@ -7242,8 +7871,8 @@ public enum TxStatus: Equatable, Hashable {
      */
     case conflicted(
         /**
-         * The winning transaction (display hex).
-         */by: String
+         * The winning transaction.
+         */by: Txid
     )
     /**
      * Unconfirmed for 8,064 blocks: no peer keeps it any more, so it counts for nothing.
@@ -7277,10 +7906,10 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
         
         case 1: return .unconfirmed
         
-        case 2: return .confirmed(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterString.read(from: &buf), time: try FfiConverterOptionUInt32.read(from: &buf)
+        case 2: return .confirmed(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf), time: try FfiConverterOptionUInt32.read(from: &buf)
         )
         
-        case 3: return .conflicted(by: try FfiConverterString.read(from: &buf)
+        case 3: return .conflicted(by: try FfiConverterTypeTxid.read(from: &buf)
         )
         
         case 4: return .expired
@@ -7302,13 +7931,13 @@ public struct FfiConverterTypeTxStatus: FfiConverterRustBuffer {
         case let .confirmed(height,blockHash,time):
             writeInt(&buf, Int32(2))
             FfiConverterUInt32.write(height, into: &buf)
-            FfiConverterString.write(blockHash, into: &buf)
+            FfiConverterTypeBlockHash.write(blockHash, into: &buf)
             FfiConverterOptionUInt32.write(time, into: &buf)
             
         
         case let .conflicted(by):
             writeInt(&buf, Int32(3))
-            FfiConverterString.write(by, into: &buf)
+            FfiConverterTypeTxid.write(by, into: &buf)
             
         
         case .expired:
@@ -7514,6 +8143,30 @@ fileprivate struct FfiConverterOptionTypeAddress: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeAddress.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTxid: FfiConverterRustBuffer {
+    typealias SwiftType = Txid?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTxid.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTxid.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7910,20 +8563,20 @@ public func validateAddress(address: String, network: Network)throws   {try rust
 }
 }
 /**
- * The block hash (X11 of the 80-byte header, display hex) of a serialized block header,
+ * The block hash (X11 of the 80-byte header) of a serialized block header,
  * computed on a worker thread.
  */
-public func blockHash(header: Data)async throws  -> String  {
+public func blockHash(header: Data)async throws  -> BlockHash  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_dashlite_ffi_fn_func_block_hash(FfiConverterData.lower(header)
                 )
             },
-            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_u64,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_u64,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeBlockHash_lift,
             errorHandler: FfiConverterTypeHeaderError_lift
         )
 }
@@ -7984,7 +8637,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_func_validate_address() != 32938) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_func_block_hash() != 44667) {
+    if (uniffi_dashlite_ffi_checksum_func_block_hash() != 13018) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_func_bip44_account_path() != 33212) {
@@ -8014,7 +8667,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_balance() != 50472) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_broadcast() != 39948) {
+    if (uniffi_dashlite_ffi_checksum_method_client_broadcast() != 20016) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_governance_progress() != 24316) {
@@ -8104,6 +8757,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_subscription_is_open() != 23884) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_method_blockhash_bytes() != 30571) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_objecthash_bytes() != 57089) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_txid_bytes() != 62712) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_method_account_address() != 41978) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8179,7 +8841,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_transaction_tx_type() != 3810) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_transaction_txid() != 25083) {
+    if (uniffi_dashlite_ffi_checksum_method_transaction_txid() != 32628) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_transaction_version() != 30831) {
@@ -8192,6 +8854,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() != 14051) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_constructor_blockhash_parse() != 5217) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_constructor_objecthash_parse() != 48555) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_constructor_txid_parse() != 34588) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_constructor_account_new() != 42659) {

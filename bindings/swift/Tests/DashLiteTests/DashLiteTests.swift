@@ -70,7 +70,8 @@ final class DashLiteTests: XCTestCase {
 
     func testTransactionDecodes() throws {
         let tx = try Transaction.decode(bytes: hex(spendingTxHex))
-        XCTAssertEqual(tx.txid(), spendingTxid)
+        XCTAssertEqual(tx.txid().description, spendingTxid)
+        XCTAssertEqual(tx.txid(), try Txid.parse(hex: spendingTxid))
         XCTAssertEqual(tx.outputs().count, 2)
         XCTAssertThrowsError(try Transaction.decode(bytes: Data([0xff])))
     }
@@ -79,7 +80,21 @@ final class DashLiteTests: XCTestCase {
         async let first = blockHash(header: hex(genesisHeaderHex))
         async let second = blockHash(header: hex(genesisHeaderHex))
         let hashes = try await [first, second]
-        XCTAssertEqual(hashes, [genesisHash, genesisHash])
+        let genesis = try BlockHash.parse(hex: genesisHash)
+        XCTAssertEqual(hashes, [genesis, genesis])
+    }
+
+    func testHashesAreValuesWithHexText() throws {
+        let a = try Txid.parse(hex: spendingTxid)
+        let b = try Txid.parse(hex: spendingTxid.uppercased())
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(Set([a, b]).count, 1)
+        XCTAssertEqual(b.description, spendingTxid)
+        XCTAssertEqual(a.bytes(), Data(hex(spendingTxid).reversed()))
+        XCTAssertThrowsError(try Txid.parse(hex: "00")) { error in
+            guard case HashError.BadLength(let length) = error else { return XCTFail("unexpected \(error)") }
+            XCTAssertEqual(length, 2)
+        }
     }
 
     func testLoggerReceivesRecords() throws {
@@ -145,7 +160,7 @@ final class DashLiteTests: XCTestCase {
         let balance = try await client.balance()
         XCTAssertEqual(balance.total, expected)
         let txs = try await client.transactions()
-        XCTAssertEqual(txs.map(\.txid).sorted(), txids.sorted())
+        XCTAssertEqual(txs.map(\.txid.description).sorted(), txids.sorted())
         for tx in txs {
             guard case .confirmed(let height, _, _) = tx.status else { return XCTFail("\(tx.status)") }
             XCTAssertEqual(tx.confirmations, tip - height + 1)

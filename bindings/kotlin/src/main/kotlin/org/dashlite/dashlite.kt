@@ -810,6 +810,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_subscription_is_open(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_blockhash_bytes(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_objecthash_bytes(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_txid_bytes(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_account_address(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_account_addresses(
@@ -869,6 +875,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_dashlite_ffi_checksum_constructor_address_parse(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_constructor_blockhash_parse(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_constructor_objecthash_parse(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_constructor_txid_parse(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_constructor_account_new(
     ): Int
@@ -1008,6 +1020,54 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_dashlite_ffi_fn_method_subscription_is_open(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_dashlite_ffi_fn_clone_blockhash(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_blockhash(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_constructor_blockhash_parse(`hex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_blockhash_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_clone_objecthash(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_objecthash(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_constructor_objecthash_parse(`hex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_objecthash_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_clone_txid(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_free_txid(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_dashlite_ffi_fn_constructor_txid_parse(`hex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_txid_bytes(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_dashlite_ffi_fn_clone_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_free_account(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1093,7 +1153,7 @@ internal object UniffiLib {
     external fun uniffi_dashlite_ffi_fn_method_transaction_tx_type(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_dashlite_ffi_fn_method_transaction_txid(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): Long
     external fun uniffi_dashlite_ffi_fn_method_transaction_version(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_dashlite_ffi_fn_method_transaction_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1239,7 +1299,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_func_validate_address() and 0xFFFF) != 32938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_func_block_hash() and 0xFFFF) != 44667) {
+    if ((lib.uniffi_dashlite_ffi_checksum_func_block_hash() and 0xFFFF) != 13018) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_func_bip44_account_path() and 0xFFFF) != 33212) {
@@ -1269,7 +1329,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_balance() and 0xFFFF) != 50472) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() and 0xFFFF) != 39948) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_broadcast() and 0xFFFF) != 20016) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_governance_progress() and 0xFFFF) != 24316) {
@@ -1359,6 +1419,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_subscription_is_open() and 0xFFFF) != 23884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_blockhash_bytes() and 0xFFFF) != 30571) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_objecthash_bytes() and 0xFFFF) != 57089) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_txid_bytes() and 0xFFFF) != 62712) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dashlite_ffi_checksum_method_account_address() and 0xFFFF) != 41978) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1434,7 +1503,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_transaction_tx_type() and 0xFFFF) != 3810) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_transaction_txid() and 0xFFFF) != 25083) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_transaction_txid() and 0xFFFF) != 32628) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_transaction_version() and 0xFFFF) != 30831) {
@@ -1447,6 +1516,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_constructor_clientbuilder_new() and 0xFFFF) != 14051) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_constructor_blockhash_parse() and 0xFFFF) != 5217) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_constructor_objecthash_parse() and 0xFFFF) != 48555) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_constructor_txid_parse() and 0xFFFF) != 34588) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_constructor_account_new() and 0xFFFF) != 42659) {
@@ -2927,6 +3005,325 @@ public object FfiConverterTypeAddress: FfiConverter<Address, Long> {
 
 
 /**
+ * A block hash: X11 of the 80-byte header.
+ */
+public interface BlockHashInterface {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    fun `bytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * A block hash: X11 of the 80-byte header.
+ */
+open class BlockHash: Disposable, AutoCloseable, BlockHashInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_blockhash(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_blockhash(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */override fun `bytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    // The local Rust `Eq` implementation - only `eq` is used.
+    override fun equals(other: Any?): Boolean {
+        if (other !is BlockHash) return false
+        return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_eq_eq(
+        it,
+        
+        FfiConverterTypeBlockHash.lower(`other`),_status)
+}
+    }
+    )
+    }
+    // The local Rust `Hash` implementation
+    override fun hashCode(): Int {
+        return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_blockhash_uniffi_trait_hash(
+        it,
+        _status)
+}
+    }
+    ).toInt()
+    }
+
+    
+    companion object {
+        
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+    @Throws(HashException::class) fun `parse`(`hex`: kotlin.String): BlockHash {
+            return FfiConverterTypeBlockHash.lift(
+    uniffiRustCallWithError(HashException) { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_constructor_blockhash_parse(
+    
+        
+        FfiConverterString.lower(`hex`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockHash: FfiConverter<BlockHash, Long> {
+    override fun lower(value: BlockHash): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): BlockHash {
+        return BlockHash(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): BlockHash {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: BlockHash) = 8UL
+
+    override fun write(value: BlockHash, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A Dash SPV client. Queries work whether it runs or not; every call is thread-safe.
  *
  * Releasing it (Kotlin `close()`/`use {}`, a Swift `deinit`, Python `del`) stops a running
@@ -2948,11 +3345,11 @@ public interface ClientInterface {
     suspend fun `balance`(): Balance
     
     /**
-     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * Broadcasts a signed transaction to the peers and returns its txid. A
      * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
      * [`Event::Broadcast`]. Needs a running client.
      */
-    suspend fun `broadcast`(`raw`: kotlin.ByteArray): kotlin.String
+    suspend fun `broadcast`(`raw`: kotlin.ByteArray): Txid
     
     /**
      * The counts of the current (or last) governance sync round; `None` unless governance
@@ -3202,13 +3599,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
-     * Broadcasts a signed transaction to the peers and returns its txid (display hex). A
+     * Broadcasts a signed transaction to the peers and returns its txid. A
      * wallet transaction enters the wallet as unconfirmed at once; the outcome follows as
      * [`Event::Broadcast`]. Needs a running client.
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `broadcast`(`raw`: kotlin.ByteArray) : kotlin.String {
+    override suspend fun `broadcast`(`raw`: kotlin.ByteArray) : Txid {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_dashlite_ffi_fn_method_client_broadcast(
@@ -3217,11 +3614,11 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterByteArray.lower(`raw`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_u64(future) },
         // lift function
-        { FfiConverterString.lift(it) },
+        { FfiConverterTypeTxid.lift(it) },
         // Error FFI converter
         ClientException.ErrorHandler,
     )
@@ -5401,6 +5798,325 @@ public object FfiConverterTypeLogger: FfiConverter<Logger, Long> {
 
 
 /**
+ * The hash of a governance object (proposal or trigger), which names it in votes.
+ */
+public interface ObjectHashInterface {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    fun `bytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * The hash of a governance object (proposal or trigger), which names it in votes.
+ */
+open class ObjectHash: Disposable, AutoCloseable, ObjectHashInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_objecthash(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_objecthash(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */override fun `bytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    // The local Rust `Eq` implementation - only `eq` is used.
+    override fun equals(other: Any?): Boolean {
+        if (other !is ObjectHash) return false
+        return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_eq_eq(
+        it,
+        
+        FfiConverterTypeObjectHash.lower(`other`),_status)
+}
+    }
+    )
+    }
+    // The local Rust `Hash` implementation
+    override fun hashCode(): Int {
+        return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_objecthash_uniffi_trait_hash(
+        it,
+        _status)
+}
+    }
+    ).toInt()
+    }
+
+    
+    companion object {
+        
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+    @Throws(HashException::class) fun `parse`(`hex`: kotlin.String): ObjectHash {
+            return FfiConverterTypeObjectHash.lift(
+    uniffiRustCallWithError(HashException) { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_constructor_objecthash_parse(
+    
+        
+        FfiConverterString.lower(`hex`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeObjectHash: FfiConverter<ObjectHash, Long> {
+    override fun lower(value: ObjectHash): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ObjectHash {
+        return ObjectHash(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ObjectHash {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ObjectHash) = 8UL
+
+    override fun write(value: ObjectHash, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * Delivers a client's events to an [`EventListener`] until cancelled or dropped: `cancel()`
  * in every language; also Kotlin's `close()`/`use {}` (AutoCloseable, which drops it), a
  * Swift release, Python's `del`. The method is not called `close` because Kotlin objects
@@ -5742,9 +6458,9 @@ public interface TransactionInterface {
     fun `txType`(): kotlin.UShort
     
     /**
-     * The transaction id (display hex, as block explorers show it).
+     * The transaction id.
      */
-    fun `txid`(): kotlin.String
+    fun `txid`(): Txid
     
     /**
      * nVersion.
@@ -5992,9 +6708,9 @@ open class Transaction: Disposable, AutoCloseable, TransactionInterface
 
     
     /**
-     * The transaction id (display hex, as block explorers show it).
-     */override fun `txid`(): kotlin.String {
-            return FfiConverterString.lift(
+     * The transaction id.
+     */override fun `txid`(): Txid {
+            return FfiConverterTypeTxid.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_dashlite_ffi_fn_method_transaction_txid(
@@ -6101,6 +6817,325 @@ public object FfiConverterTypeTransaction: FfiConverter<Transaction, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A transaction id: SHA256d of the transaction's serialization.
+ */
+public interface TxidInterface {
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */
+    fun `bytes`(): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * A transaction id: SHA256d of the transaction's serialization.
+ */
+open class Txid: Disposable, AutoCloseable, TxidInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_dashlite_ffi_fn_free_txid(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_dashlite_ffi_fn_clone_txid(handle, status)
+        }
+    }
+
+    
+    /**
+     * The 32 bytes in wire (internal) order, the reverse of the text.
+     */override fun `bytes`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    // The local Rust `Eq` implementation - only `eq` is used.
+    override fun equals(other: Any?): Boolean {
+        if (other !is Txid) return false
+        return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq(
+        it,
+        
+        FfiConverterTypeTxid.lower(`other`),_status)
+}
+    }
+    )
+    }
+    // The local Rust `Hash` implementation
+    override fun hashCode(): Int {
+        return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash(
+        it,
+        _status)
+}
+    }
+    ).toInt()
+    }
+
+    
+    companion object {
+        
+    /**
+     * Parses the display hex form (64 hex digits, as Dash Core prints it).
+     */
+    @Throws(HashException::class) fun `parse`(`hex`: kotlin.String): Txid {
+            return FfiConverterTypeTxid.lift(
+    uniffiRustCallWithError(HashException) { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse(
+    
+        
+        FfiConverterString.lower(`hex`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTxid: FfiConverter<Txid, Long> {
+    override fun lower(value: Txid): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Txid {
+        return Txid(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Txid {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Txid) = 8UL
+
+    override fun write(value: Txid, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * The wallet's balance in duffs (core's `Balance`). Conflicted transactions count for
@@ -6176,15 +7211,24 @@ data class BlockId (
     var `height`: kotlin.UInt
     , 
     /**
-     * Its hash (display hex).
+     * Its hash.
      */
-    var `hash`: kotlin.String
+    var `hash`: BlockHash
     
-){
+): Disposable{
+    
+
     
 
     
-
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`height`,
+        this.`hash`
+    )
+    }
     
     companion object
 }
@@ -6196,18 +7240,18 @@ public object FfiConverterTypeBlockId: FfiConverterRustBuffer<BlockId> {
     override fun read(buf: ByteBuffer): BlockId {
         return BlockId(
             FfiConverterUInt.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeBlockHash.read(buf),
         )
     }
 
     override fun allocationSize(value: BlockId) = (
             FfiConverterUInt.allocationSize(value.`height`) +
-            FfiConverterString.allocationSize(value.`hash`)
+            FfiConverterTypeBlockHash.allocationSize(value.`hash`)
     )
 
     override fun write(value: BlockId, buf: ByteBuffer) {
             FfiConverterUInt.write(value.`height`, buf)
-            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterTypeBlockHash.write(value.`hash`, buf)
     }
 }
 
@@ -6443,9 +7487,9 @@ public object FfiConverterTypeLogRecord: FfiConverterRustBuffer<LogRecord> {
  */
 data class Proposal (
     /**
-     * The object hash (display hex).
+     * The object's hash.
      */
-    var `hash`: kotlin.String
+    var `hash`: ObjectHash
     , 
     /**
      * Its type.
@@ -6458,9 +7502,9 @@ data class Proposal (
     var `time`: kotlin.Long
     , 
     /**
-     * The collateral transaction (display hex).
+     * The collateral transaction.
      */
-    var `collateralTxid`: kotlin.String
+    var `collateralTxid`: Txid
     , 
     /**
      * `name`.
@@ -6507,11 +7551,31 @@ data class Proposal (
      */
     var `tallies`: List<SignalTally>
     
-){
+): Disposable{
     
 
     
 
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`hash`,
+        this.`kind`,
+        this.`time`,
+        this.`collateralTxid`,
+        this.`name`,
+        this.`url`,
+        this.`paymentAddress`,
+        this.`paymentAmount`,
+        this.`startEpoch`,
+        this.`endEpoch`,
+        this.`dataError`,
+        this.`funding`,
+        this.`tallies`
+    )
+    }
     
     companion object
 }
@@ -6522,10 +7586,10 @@ data class Proposal (
 public object FfiConverterTypeProposal: FfiConverterRustBuffer<Proposal> {
     override fun read(buf: ByteBuffer): Proposal {
         return Proposal(
-            FfiConverterString.read(buf),
+            FfiConverterTypeObjectHash.read(buf),
             FfiConverterTypeGovObjectKind.read(buf),
             FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeTxid.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -6539,10 +7603,10 @@ public object FfiConverterTypeProposal: FfiConverterRustBuffer<Proposal> {
     }
 
     override fun allocationSize(value: Proposal) = (
-            FfiConverterString.allocationSize(value.`hash`) +
+            FfiConverterTypeObjectHash.allocationSize(value.`hash`) +
             FfiConverterTypeGovObjectKind.allocationSize(value.`kind`) +
             FfiConverterLong.allocationSize(value.`time`) +
-            FfiConverterString.allocationSize(value.`collateralTxid`) +
+            FfiConverterTypeTxid.allocationSize(value.`collateralTxid`) +
             FfiConverterOptionalString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`url`) +
             FfiConverterOptionalString.allocationSize(value.`paymentAddress`) +
@@ -6555,10 +7619,10 @@ public object FfiConverterTypeProposal: FfiConverterRustBuffer<Proposal> {
     )
 
     override fun write(value: Proposal, buf: ByteBuffer) {
-            FfiConverterString.write(value.`hash`, buf)
+            FfiConverterTypeObjectHash.write(value.`hash`, buf)
             FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
             FfiConverterLong.write(value.`time`, buf)
-            FfiConverterString.write(value.`collateralTxid`, buf)
+            FfiConverterTypeTxid.write(value.`collateralTxid`, buf)
             FfiConverterOptionalString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`url`, buf)
             FfiConverterOptionalString.write(value.`paymentAddress`, buf)
@@ -6775,9 +7839,9 @@ public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
  */
 data class TxInput (
     /**
-     * The txid of the output spent (display hex; all zeros for a coinbase).
+     * The txid of the output spent (all zeros for a coinbase).
      */
-    var `previousTxid`: kotlin.String
+    var `previousTxid`: Txid
     , 
     /**
      * The index of the output spent.
@@ -6794,11 +7858,22 @@ data class TxInput (
      */
     var `sequence`: kotlin.UInt
     
-){
+): Disposable{
     
 
     
 
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`previousTxid`,
+        this.`previousVout`,
+        this.`scriptSig`,
+        this.`sequence`
+    )
+    }
     
     companion object
 }
@@ -6809,7 +7884,7 @@ data class TxInput (
 public object FfiConverterTypeTxInput: FfiConverterRustBuffer<TxInput> {
     override fun read(buf: ByteBuffer): TxInput {
         return TxInput(
-            FfiConverterString.read(buf),
+            FfiConverterTypeTxid.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterByteArray.read(buf),
             FfiConverterUInt.read(buf),
@@ -6817,14 +7892,14 @@ public object FfiConverterTypeTxInput: FfiConverterRustBuffer<TxInput> {
     }
 
     override fun allocationSize(value: TxInput) = (
-            FfiConverterString.allocationSize(value.`previousTxid`) +
+            FfiConverterTypeTxid.allocationSize(value.`previousTxid`) +
             FfiConverterUInt.allocationSize(value.`previousVout`) +
             FfiConverterByteArray.allocationSize(value.`scriptSig`) +
             FfiConverterUInt.allocationSize(value.`sequence`)
     )
 
     override fun write(value: TxInput, buf: ByteBuffer) {
-            FfiConverterString.write(value.`previousTxid`, buf)
+            FfiConverterTypeTxid.write(value.`previousTxid`, buf)
             FfiConverterUInt.write(value.`previousVout`, buf)
             FfiConverterByteArray.write(value.`scriptSig`, buf)
             FfiConverterUInt.write(value.`sequence`, buf)
@@ -6886,9 +7961,9 @@ public object FfiConverterTypeTxOutput: FfiConverterRustBuffer<TxOutput> {
  */
 data class Utxo (
     /**
-     * The transaction that created it (display hex).
+     * The transaction that created it.
      */
-    var `txid`: kotlin.String
+    var `txid`: Txid
     , 
     /**
      * The output's index in it.
@@ -6921,16 +7996,31 @@ data class Utxo (
     var `isCoinbase`: kotlin.Boolean
     , 
     /**
-     * The unconfirmed transaction spending it (display hex), if any: it still counts in
+     * The unconfirmed transaction spending it, if any: it still counts in
      * the balance but is not spendable again.
      */
-    var `pendingSpend`: kotlin.String?
+    var `pendingSpend`: Txid?
     
-){
+): Disposable{
+    
+
     
 
     
-
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`txid`,
+        this.`vout`,
+        this.`value`,
+        this.`scriptPubkey`,
+        this.`address`,
+        this.`height`,
+        this.`isCoinbase`,
+        this.`pendingSpend`
+    )
+    }
     
     companion object
 }
@@ -6941,37 +8031,37 @@ data class Utxo (
 public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
     override fun read(buf: ByteBuffer): Utxo {
         return Utxo(
-            FfiConverterString.read(buf),
+            FfiConverterTypeTxid.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterByteArray.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeTxid.read(buf),
         )
     }
 
     override fun allocationSize(value: Utxo) = (
-            FfiConverterString.allocationSize(value.`txid`) +
+            FfiConverterTypeTxid.allocationSize(value.`txid`) +
             FfiConverterUInt.allocationSize(value.`vout`) +
             FfiConverterLong.allocationSize(value.`value`) +
             FfiConverterByteArray.allocationSize(value.`scriptPubkey`) +
             FfiConverterOptionalString.allocationSize(value.`address`) +
             FfiConverterOptionalUInt.allocationSize(value.`height`) +
             FfiConverterBoolean.allocationSize(value.`isCoinbase`) +
-            FfiConverterOptionalString.allocationSize(value.`pendingSpend`)
+            FfiConverterOptionalTypeTxid.allocationSize(value.`pendingSpend`)
     )
 
     override fun write(value: Utxo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`txid`, buf)
+            FfiConverterTypeTxid.write(value.`txid`, buf)
             FfiConverterUInt.write(value.`vout`, buf)
             FfiConverterLong.write(value.`value`, buf)
             FfiConverterByteArray.write(value.`scriptPubkey`, buf)
             FfiConverterOptionalString.write(value.`address`, buf)
             FfiConverterOptionalUInt.write(value.`height`, buf)
             FfiConverterBoolean.write(value.`isCoinbase`, buf)
-            FfiConverterOptionalString.write(value.`pendingSpend`, buf)
+            FfiConverterOptionalTypeTxid.write(value.`pendingSpend`, buf)
     }
 }
 
@@ -7046,9 +8136,9 @@ public object FfiConverterTypeVoteTally: FfiConverterRustBuffer<VoteTally> {
  */
 data class WalletTransaction (
     /**
-     * Its id (display hex).
+     * Its id.
      */
-    var `txid`: kotlin.String
+    var `txid`: Txid
     , 
     /**
      * What it adds to the wallet in duffs: owned outputs minus wallet outputs it spends
@@ -7118,7 +8208,7 @@ data class WalletTransaction (
 public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTransaction> {
     override fun read(buf: ByteBuffer): WalletTransaction {
         return WalletTransaction(
-            FfiConverterString.read(buf),
+            FfiConverterTypeTxid.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterTypeTxStatus.read(buf),
@@ -7130,7 +8220,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
     }
 
     override fun allocationSize(value: WalletTransaction) = (
-            FfiConverterString.allocationSize(value.`txid`) +
+            FfiConverterTypeTxid.allocationSize(value.`txid`) +
             FfiConverterLong.allocationSize(value.`netAmount`) +
             FfiConverterOptionalLong.allocationSize(value.`fee`) +
             FfiConverterTypeTxStatus.allocationSize(value.`status`) +
@@ -7141,7 +8231,7 @@ public object FfiConverterTypeWalletTransaction: FfiConverterRustBuffer<WalletTr
     )
 
     override fun write(value: WalletTransaction, buf: ByteBuffer) {
-            FfiConverterString.write(value.`txid`, buf)
+            FfiConverterTypeTxid.write(value.`txid`, buf)
             FfiConverterLong.write(value.`netAmount`, buf)
             FfiConverterOptionalLong.write(value.`fee`, buf)
             FfiConverterTypeTxStatus.write(value.`status`, buf)
@@ -8424,7 +9514,8 @@ public object FfiConverterTypeClientError : FfiConverterRustBuffer<ClientExcepti
 
 
 /**
- * Something that happened in a running client. Txids and hashes are display hex.
+ * Something that happened in a running client. Txids and hashes are typed objects
+ * ([`Txid`], [`BlockHash`], [`ObjectHash`]).
  */
 sealed class Event: Disposable  {
     
@@ -8465,7 +9556,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * Confirmed, unconfirmed or conflicted on arrival.
          */
@@ -8488,7 +9579,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * The block's height.
          */
@@ -8496,7 +9587,7 @@ sealed class Event: Disposable  {
         /**
          * The block's hash.
          */
-        val `blockHash`: kotlin.String) : Event()
+        val `blockHash`: org.dashlite.BlockHash) : Event()
         
     {
         
@@ -8512,7 +9603,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * Its confirmations now (1 = in the tip block).
          */
@@ -8531,7 +9622,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * The block it was in.
          */
@@ -8539,7 +9630,7 @@ sealed class Event: Disposable  {
         /**
          * That block's hash.
          */
-        val `blockHash`: kotlin.String) : Event()
+        val `blockHash`: org.dashlite.BlockHash) : Event()
         
     {
         
@@ -8554,11 +9645,11 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * The winner.
          */
-        val `by`: kotlin.String) : Event()
+        val `by`: org.dashlite.Txid) : Event()
         
     {
         
@@ -8574,7 +9665,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String) : Event()
+        val `txid`: org.dashlite.Txid) : Event()
         
     {
         
@@ -8590,7 +9681,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String) : Event()
+        val `txid`: org.dashlite.Txid) : Event()
         
     {
         
@@ -8701,7 +9792,7 @@ sealed class Event: Disposable  {
         /**
          * Its id.
          */
-        val `txid`: kotlin.String, 
+        val `txid`: org.dashlite.Txid, 
         /**
          * Propagated or timed out.
          */
@@ -8721,7 +9812,7 @@ sealed class Event: Disposable  {
         /**
          * The locked transaction.
          */
-        val `txid`: kotlin.String) : Event()
+        val `txid`: org.dashlite.Txid) : Event()
         
     {
         
@@ -8739,9 +9830,9 @@ sealed class Event: Disposable  {
          */
         val `height`: kotlin.UInt, 
         /**
-         * The block's hash (display hex).
+         * The block's hash.
          */
-        val `blockHash`: kotlin.String) : Event()
+        val `blockHash`: org.dashlite.BlockHash) : Event()
         
     {
         
@@ -8855,7 +9946,7 @@ sealed class Event: Disposable  {
         /**
          * Its hash.
          */
-        val `hash`: kotlin.String, 
+        val `hash`: org.dashlite.ObjectHash, 
         /**
          * Its type.
          */
@@ -8878,7 +9969,7 @@ sealed class Event: Disposable  {
         /**
          * The object's hash.
          */
-        val `hash`: kotlin.String) : Event()
+        val `hash`: org.dashlite.ObjectHash) : Event()
         
     {
         
@@ -9216,33 +10307,33 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterUInt.read(buf),
                 )
             3 -> Event.NewTransaction(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 FfiConverterTypeTxStatus.read(buf),
                 FfiConverterLong.read(buf),
                 )
             4 -> Event.TransactionConfirmed(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeBlockHash.read(buf),
                 )
             5 -> Event.ConfirmationsChanged(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 FfiConverterUInt.read(buf),
                 )
             6 -> Event.TransactionReorged(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeBlockHash.read(buf),
                 )
             7 -> Event.TransactionConflicted(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 )
             8 -> Event.TransactionExpired(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 )
             9 -> Event.TransactionAbandoned(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 )
             10 -> Event.KeysDerived(
                 FfiConverterString.read(buf),
@@ -9266,15 +10357,15 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterString.read(buf),
                 )
             14 -> Event.Broadcast(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 FfiConverterTypeBroadcastOutcome.read(buf),
                 )
             15 -> Event.InstantLocked(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 )
             16 -> Event.ChainLocked(
                 FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeBlockHash.read(buf),
                 )
             17 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
@@ -9298,12 +10389,12 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
             22 -> Event.GovernanceObjectAdded(
-                FfiConverterString.read(buf),
+                FfiConverterTypeObjectHash.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
             23 -> Event.GovernanceVotesChanged(
-                FfiConverterString.read(buf),
+                FfiConverterTypeObjectHash.read(buf),
                 )
             24 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
@@ -9343,7 +10434,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
                 + FfiConverterTypeTxStatus.allocationSize(value.`status`)
                 + FfiConverterLong.allocationSize(value.`netAmount`)
             )
@@ -9352,16 +10443,16 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
                 + FfiConverterUInt.allocationSize(value.`height`)
-                + FfiConverterString.allocationSize(value.`blockHash`)
+                + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
             )
         }
         is Event.ConfirmationsChanged -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
                 + FfiConverterUInt.allocationSize(value.`confirmations`)
             )
         }
@@ -9369,31 +10460,31 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
                 + FfiConverterUInt.allocationSize(value.`height`)
-                + FfiConverterString.allocationSize(value.`blockHash`)
+                + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
             )
         }
         is Event.TransactionConflicted -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
-                + FfiConverterString.allocationSize(value.`by`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`by`)
             )
         }
         is Event.TransactionExpired -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
             )
         }
         is Event.TransactionAbandoned -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
             )
         }
         is Event.KeysDerived -> {
@@ -9437,7 +10528,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
                 + FfiConverterTypeBroadcastOutcome.allocationSize(value.`outcome`)
             )
         }
@@ -9445,7 +10536,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`txid`)
+                + FfiConverterTypeTxid.allocationSize(value.`txid`)
             )
         }
         is Event.ChainLocked -> {
@@ -9453,7 +10544,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             (
                 4UL
                 + FfiConverterUInt.allocationSize(value.`height`)
-                + FfiConverterString.allocationSize(value.`blockHash`)
+                + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
             )
         }
         is Event.SporkChanged -> {
@@ -9501,7 +10592,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`hash`)
+                + FfiConverterTypeObjectHash.allocationSize(value.`hash`)
                 + FfiConverterTypeGovObjectKind.allocationSize(value.`kind`)
                 + FfiConverterBoolean.allocationSize(value.`invalidData`)
             )
@@ -9510,7 +10601,7 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`hash`)
+                + FfiConverterTypeObjectHash.allocationSize(value.`hash`)
             )
         }
         is Event.GovernanceDone -> {
@@ -9564,45 +10655,45 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             }
             is Event.NewTransaction -> {
                 buf.putInt(3)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 FfiConverterTypeTxStatus.write(value.`status`, buf)
                 FfiConverterLong.write(value.`netAmount`, buf)
                 Unit
             }
             is Event.TransactionConfirmed -> {
                 buf.putInt(4)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 FfiConverterUInt.write(value.`height`, buf)
-                FfiConverterString.write(value.`blockHash`, buf)
+                FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
                 Unit
             }
             is Event.ConfirmationsChanged -> {
                 buf.putInt(5)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 FfiConverterUInt.write(value.`confirmations`, buf)
                 Unit
             }
             is Event.TransactionReorged -> {
                 buf.putInt(6)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 FfiConverterUInt.write(value.`height`, buf)
-                FfiConverterString.write(value.`blockHash`, buf)
+                FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
                 Unit
             }
             is Event.TransactionConflicted -> {
                 buf.putInt(7)
-                FfiConverterString.write(value.`txid`, buf)
-                FfiConverterString.write(value.`by`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`by`, buf)
                 Unit
             }
             is Event.TransactionExpired -> {
                 buf.putInt(8)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 Unit
             }
             is Event.TransactionAbandoned -> {
                 buf.putInt(9)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 Unit
             }
             is Event.KeysDerived -> {
@@ -9636,19 +10727,19 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             }
             is Event.Broadcast -> {
                 buf.putInt(14)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 FfiConverterTypeBroadcastOutcome.write(value.`outcome`, buf)
                 Unit
             }
             is Event.InstantLocked -> {
                 buf.putInt(15)
-                FfiConverterString.write(value.`txid`, buf)
+                FfiConverterTypeTxid.write(value.`txid`, buf)
                 Unit
             }
             is Event.ChainLocked -> {
                 buf.putInt(16)
                 FfiConverterUInt.write(value.`height`, buf)
-                FfiConverterString.write(value.`blockHash`, buf)
+                FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
                 Unit
             }
             is Event.SporkChanged -> {
@@ -9684,14 +10775,14 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             }
             is Event.GovernanceObjectAdded -> {
                 buf.putInt(22)
-                FfiConverterString.write(value.`hash`, buf)
+                FfiConverterTypeObjectHash.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
                 buf.putInt(23)
-                FfiConverterString.write(value.`hash`, buf)
+                FfiConverterTypeObjectHash.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
@@ -9826,6 +10917,104 @@ public object FfiConverterTypeGovObjectKind : FfiConverterRustBuffer<GovObjectKi
 }
 
 
+
+
+
+
+
+/**
+ * Why a string is not a 32-byte hash in display hex.
+ */
+sealed class HashException: kotlin.Exception() {
+    
+    /**
+     * A hash is 64 hex digits.
+     */
+    class BadLength(
+        
+        /**
+         * The string's length in bytes.
+         */
+        val `length`: kotlin.ULong
+        ) : HashException() {
+        override val message
+            get() = "length=${ `length` }"
+    }
+    
+    /**
+     * A character that is not a hex digit.
+     */
+    class NotHex(
+        
+        /**
+         * The string given.
+         */
+        val `text`: kotlin.String
+        ) : HashException() {
+        override val message
+            get() = "text=${ `text` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<HashException> {
+        override fun lift(error_buf: RustBuffer.ByValue): HashException = FfiConverterTypeHashError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHashError : FfiConverterRustBuffer<HashException> {
+    override fun read(buf: ByteBuffer): HashException {
+        
+
+        return when(buf.getInt()) {
+            1 -> HashException.BadLength(
+                FfiConverterULong.read(buf),
+                )
+            2 -> HashException.NotHex(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: HashException): ULong {
+        return when(value) {
+            is HashException.BadLength -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`length`)
+            )
+            is HashException.NotHex -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+            )
+        }
+    }
+
+    override fun write(value: HashException, buf: ByteBuffer) {
+        when(value) {
+            is HashException.BadLength -> {
+                buf.putInt(1)
+                FfiConverterULong.write(value.`length`, buf)
+                Unit
+            }
+            is HashException.NotHex -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`text`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
 
 
 
@@ -10392,7 +11581,7 @@ public object FfiConverterTypeTxFinality: FfiConverterRustBuffer<TxFinality> {
 /**
  * Where a wallet transaction stands (core's `TxStatus`).
  */
-sealed class TxStatus {
+sealed class TxStatus: Disposable  {
     
     /**
      * Seen but in no block of the best chain.
@@ -10409,9 +11598,9 @@ sealed class TxStatus {
          */
         val `height`: kotlin.UInt, 
         /**
-         * The block's hash (display hex).
+         * The block's hash.
          */
-        val `blockHash`: kotlin.String, 
+        val `blockHash`: org.dashlite.BlockHash, 
         /**
          * The block's timestamp (unix seconds), when known.
          */
@@ -10428,9 +11617,9 @@ sealed class TxStatus {
      */
     data class Conflicted(
         /**
-         * The winning transaction (display hex).
+         * The winning transaction.
          */
-        val `by`: kotlin.String) : TxStatus()
+        val `by`: org.dashlite.Txid) : TxStatus()
         
     {
         
@@ -10453,6 +11642,34 @@ sealed class TxStatus {
     
 
     
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        when(this) {
+            is TxStatus.Unconfirmed -> {// Nothing to destroy
+            }
+            is TxStatus.Confirmed -> {
+                
+    Disposable.destroy(
+        this.`height`,
+        this.`blockHash`,
+        this.`time`
+    )
+                
+            }
+            is TxStatus.Conflicted -> {
+                
+    Disposable.destroy(
+        this.`by`
+    )
+                
+            }
+            is TxStatus.Expired -> {// Nothing to destroy
+            }
+            is TxStatus.Abandoned -> {// Nothing to destroy
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+    
 
     
     
@@ -10470,11 +11687,11 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             1 -> TxStatus.Unconfirmed
             2 -> TxStatus.Confirmed(
                 FfiConverterUInt.read(buf),
-                FfiConverterString.read(buf),
+                FfiConverterTypeBlockHash.read(buf),
                 FfiConverterOptionalUInt.read(buf),
                 )
             3 -> TxStatus.Conflicted(
-                FfiConverterString.read(buf),
+                FfiConverterTypeTxid.read(buf),
                 )
             4 -> TxStatus.Expired
             5 -> TxStatus.Abandoned
@@ -10494,7 +11711,7 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             (
                 4UL
                 + FfiConverterUInt.allocationSize(value.`height`)
-                + FfiConverterString.allocationSize(value.`blockHash`)
+                + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
                 + FfiConverterOptionalUInt.allocationSize(value.`time`)
             )
         }
@@ -10502,7 +11719,7 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`by`)
+                + FfiConverterTypeTxid.allocationSize(value.`by`)
             )
         }
         is TxStatus.Expired -> {
@@ -10528,13 +11745,13 @@ public object FfiConverterTypeTxStatus : FfiConverterRustBuffer<TxStatus>{
             is TxStatus.Confirmed -> {
                 buf.putInt(2)
                 FfiConverterUInt.write(value.`height`, buf)
-                FfiConverterString.write(value.`blockHash`, buf)
+                FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
                 FfiConverterOptionalUInt.write(value.`time`, buf)
                 Unit
             }
             is TxStatus.Conflicted -> {
                 buf.putInt(3)
-                FfiConverterString.write(value.`by`, buf)
+                FfiConverterTypeTxid.write(value.`by`, buf)
                 Unit
             }
             is TxStatus.Expired -> {
@@ -10722,6 +11939,38 @@ public object FfiConverterOptionalTypeAddress: FfiConverterRustBuffer<Address?> 
         } else {
             buf.put(1)
             FfiConverterTypeAddress.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTxid: FfiConverterRustBuffer<Txid?> {
+    override fun read(buf: ByteBuffer): Txid? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTxid.read(buf)
+    }
+
+    override fun allocationSize(value: Txid?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTxid.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Txid?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTxid.write(value, buf)
         }
     }
 }
@@ -11138,20 +12387,20 @@ public object FfiConverterSequenceTypeWalletTransaction: FfiConverterRustBuffer<
     
 
         /**
-         * The block hash (X11 of the 80-byte header, display hex) of a serialized block header,
+         * The block hash (X11 of the 80-byte header) of a serialized block header,
          * computed on a worker thread.
          */
     @Throws(HeaderException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-     suspend fun `blockHash`(`header`: kotlin.ByteArray) : kotlin.String {
+     suspend fun `blockHash`(`header`: kotlin.ByteArray) : BlockHash {
         return uniffiRustCallAsync(
         UniffiLib.uniffi_dashlite_ffi_fn_func_block_hash(
         FfiConverterByteArray.lower(`header`),),
-        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_u64(future) },
         // lift function
-        { FfiConverterString.lift(it) },
+        { FfiConverterTypeBlockHash.lift(it) },
         // Error FFI converter
         HeaderException.ErrorHandler,
     )
