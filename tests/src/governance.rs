@@ -42,3 +42,80 @@ pub fn sample_votes(parent: Hash256, n: u32) -> Vec<GovObjectVote> {
         })
         .collect()
 }
+
+/// Test masternodes with real keys, and the list that carries them: a BLS operator key and
+/// an ECDSA voting key each, internal collateral (the outpoint's txid is the ProRegTx hash).
+pub struct TestVoters {
+    voters: Vec<(Hash256, blst::min_pk::SecretKey, secp256k1::SecretKey)>,
+}
+
+impl TestVoters {
+    /// `n` masternodes, keys derived from their index.
+    pub fn new(n: u8) -> Self {
+        let voters = (1..=n)
+            .map(|i| {
+                let bls = blst::min_pk::SecretKey::key_gen(&[i; 32], &[]).expect("key material");
+                let mut secret = [i; 32];
+                secret[0] = 0x5a;
+                let ecdsa = secp256k1::SecretKey::from_byte_array(secret).expect("a valid key");
+                (Hash256::from_byte_array([0x40 + i; 32]), bls, ecdsa)
+            })
+            .collect();
+        TestVoters { voters }
+    }
+
+    /// A regtest list at `block_hash` holding the masternodes (version-2 entries, regular).
+    pub fn list(
+        &self,
+        block_hash: dashlite::hash::BlockHash,
+    ) -> dashlite::masternode::MasternodeList {
+        let secp = secp256k1::Secp256k1::signing_only();
+        let mut list = dashlite::masternode::MasternodeList::genesis(block_hash);
+        for (pro_reg_tx_hash, bls, ecdsa) in &self.voters {
+            let entry = dashlite::wire::SmlEntry {
+                version: 2,
+                pro_reg_tx_hash: *pro_reg_tx_hash,
+                confirmed_hash: block_hash,
+                net_info: dashlite::tx::NetInfo::EMPTY_LEGACY,
+                operator_key: bls.sk_to_pk().compress(),
+                voting_key_id: dashlite::hash::hash160(&ecdsa.public_key(&secp).serialize()),
+                is_valid: true,
+                mn_type: dashlite::tx::MN_TYPE_REGULAR,
+                platform_http_port: 0,
+                platform_node_id: [0; 20],
+            };
+            list.entries.insert(*pro_reg_tx_hash, entry);
+        }
+        list
+    }
+
+    /// A funding vote of masternode `i` (0-based) on the proposal `parent`, signed with its
+    /// voting key as Dash Core signs on regtest (the signed message of the signature string).
+    pub fn funding_vote(
+        &self,
+        i: usize,
+        parent: Hash256,
+        outcome: VoteOutcome,
+        time: i64,
+    ) -> GovObjectVote {
+        let (pro_reg_tx_hash, _, ecdsa) = &self.voters[i];
+        let mut vote = GovObjectVote {
+            masternode_outpoint: OutPoint::new(
+                Txid::from_byte_array(pro_reg_tx_hash.to_byte_array()),
+                1,
+            ),
+            parent_hash: parent,
+            outcome,
+            signal: VoteSignal::Funding,
+            time,
+            signature: Vec::new(),
+        };
+        let hash = vote.signature_message_hash().to_byte_array();
+        let secp = secp256k1::Secp256k1::signing_only();
+        let sig = secp.sign_ecdsa_recoverable(secp256k1::Message::from_digest(hash), ecdsa);
+        let (recid, rs) = sig.serialize_compact();
+        vote.signature = vec![27 + 4 + i32::from(recid) as u8];
+        vote.signature.extend_from_slice(&rs);
+        vote
+    }
+}

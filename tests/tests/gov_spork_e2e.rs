@@ -15,7 +15,7 @@ use dashlite::network::Network;
 use dashlite::p2p::{DisconnectReason, Misbehavior, Time};
 use dashlite::spork::{SporkError, SporkEvent, SPORK_DEFAULT_VALUE};
 use dashlite::wire::{Message, SporkId, VoteOutcome, VoteSignal};
-use dashlite_testkit::governance::{capture_proposal, sample_votes};
+use dashlite_testkit::governance::{capture_proposal, TestVoters};
 use dashlite_testkit::harness::{MachineClient, MachineConfig, GUARD};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::sporks::sign_spork;
@@ -42,10 +42,16 @@ fn spork_changed(id: SporkId) -> impl Fn(&Event) -> bool {
 fn sporks_and_governance_sync_from_a_live_node() {
     let proposal = capture_proposal();
     let h = proposal.hash();
-    // Five masternodes vote on funding: three yes, one no, one abstain.
-    let mut votes = sample_votes(h, 5);
-    votes[3].outcome = VoteOutcome::No;
-    votes[4].outcome = VoteOutcome::Abstain;
+    // Five masternodes vote on funding, signed with their voting keys: three yes, one no,
+    // one abstain.
+    let voters = TestVoters::new(5);
+    let outcomes = [VoteOutcome::Yes, VoteOutcome::Yes, VoteOutcome::Yes, VoteOutcome::No];
+    let votes: Vec<_> = (0..5)
+        .map(|i| {
+            let outcome = outcomes.get(i).copied().unwrap_or(VoteOutcome::Abstain);
+            voters.funding_vote(i, h, outcome, 1_795_000_000 + i as i64)
+        })
+        .collect();
     let chain = SharedChain::with_blocks(5);
     let config = NodeConfig {
         sporks: vec![(SporkId::InstantSendEnabled, 0), (SporkId::ChainLocksEnabled, 0)],
@@ -97,12 +103,24 @@ fn sporks_and_governance_sync_from_a_live_node() {
     let data = p.object.data.proposal().expect("the recorded proposal decodes");
     assert_eq!(data.name, "capture-proposal-7");
     assert_eq!(data.payment_amount_duffs, 42 * 100_000_000);
+    // No masternode list yet: the votes are held, unverified, and not counted.
+    assert_eq!(p.funding, Tally::default());
+    assert_eq!(p.votes.unverified, 5);
+    let detail = detail.expect("held");
+    assert_eq!(detail.votes.len(), 5);
+    assert!(detail.votes.iter().all(|v| !v.counted && v.signature == SignatureStatus::Unverified));
+    // The verified list arrives: the held votes are checked with its voting keys and counted.
+    let tip = client.with(|m| m.tree().tip().hash);
+    let (p, detail) = client.with(move |m| {
+        m.on_masternode_list(5, tip, &voters.list(tip), now_ms());
+        let g = m.governance().expect("governance enabled");
+        (g.proposals().remove(0), g.proposal(&h).expect("held"))
+    });
     assert_eq!(p.funding, Tally { yes: 3, no: 1, abstain: 1 });
     assert_eq!(p.tallies.len(), 1);
     assert_eq!(p.tallies[&VoteSignal::Funding], p.funding);
-    let detail = detail.expect("held");
-    assert_eq!(detail.votes.len(), 5);
-    assert!(detail.votes.iter().all(|v| v.counted && v.signature == SignatureStatus::Unverified));
+    assert!(detail.votes.iter().all(|v| v.counted && v.signature == SignatureStatus::Verified));
+    assert!(client.seen.iter().all(|e| !matches!(e, Event::Misbehaved { .. })));
     assert_eq!((changes.objects.len(), changes.votes.len()), (1, 5));
     assert!(changes.full_sync_times.is_some());
 

@@ -36,7 +36,7 @@ pub use data::{dash_to_duffs, decode_proposal, DataError, ObjectData, Proposal, 
 pub use json::Json;
 pub use report::{
     GovernanceChanges, GovernanceEvent, GovernanceProgress, ProposalDetail, ProposalSummary,
-    VoteRecord,
+    VoteRecord, VoteStatusCounts,
 };
 pub use service::{
     GovernanceService, FULL_SYNC_TIMEOUT, GOVERNANCE_REQUEST_TIMEOUT, MAX_GOVERNANCE_FETCHES,

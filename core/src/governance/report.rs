@@ -95,7 +95,8 @@ impl GovernanceChanges {
     }
 }
 
-/// A proposal with its tallies.
+/// A proposal with its tallies: weighted (Evo masternodes 4, regular 1), counting only the
+/// newest verified vote of each masternode per signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposalSummary {
     /// Its hash (inventory type 17).
@@ -104,8 +105,21 @@ pub struct ProposalSummary {
     pub object: StoredObject,
     /// The funding tally (`VOTE_SIGNAL_FUNDING`).
     pub funding: Tally,
-    /// The tally of every signal voted on.
+    /// The tally of every signal with a counted vote.
     pub tallies: BTreeMap<VoteSignal, Tally>,
+    /// The votes held on it by signature status: only verified ones can count.
+    pub votes: VoteStatusCounts,
+}
+
+/// How many votes held on an object are in each [`SignatureStatus`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VoteStatusCounts {
+    /// Verified (counted if the newest of their masternode and signal).
+    pub verified: u32,
+    /// Not decidable yet (no list, or the masternode cannot be found by its collateral).
+    pub unverified: u32,
+    /// Invalid, never counted.
+    pub invalid: u32,
 }
 
 /// A vote as held.
@@ -138,11 +152,20 @@ pub(super) fn summary(state: &GovernanceState, object: &StoredObject) -> Proposa
         .into_iter()
         .map(|(s, t)| (VoteSignal::from_i32(s), t))
         .collect();
+    let mut votes = VoteStatusCounts::default();
+    for status in state.vote_hashes(&object.hash).filter_map(|h| state.vote_status(h)) {
+        match status {
+            SignatureStatus::Verified => votes.verified += 1,
+            SignatureStatus::Invalid => votes.invalid += 1,
+            _ => votes.unverified += 1,
+        }
+    }
     ProposalSummary {
         hash: object.hash,
         object: object.clone(),
         funding: tallies.get(&VoteSignal::Funding).copied().unwrap_or_default(),
         tallies,
+        votes,
     }
 }
 
