@@ -169,7 +169,7 @@ fn summary(p: &ProposalSummary) -> Value {
         "funding": { "yes": p.funding.yes, "no": p.funding.no, "abstain": p.funding.abstain,
                      "absolute_yes": p.funding.absolute_yes() },
         "counted": COUNTED,
-        "votes": { "verified": p.votes.verified, "unverified": p.votes.unverified,
+        "vote_status": { "verified": p.votes.verified, "unverified": p.votes.unverified,
                    "invalid": p.votes.invalid },
     })
 }
