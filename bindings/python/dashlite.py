@@ -585,7 +585,7 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_next_event() != 53438:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    if lib.uniffi_dashlite_ffi_checksum_method_client_proposals() != 51085:
+    if lib.uniffi_dashlite_ffi_checksum_method_client_proposals() != 54236:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -3523,7 +3523,7 @@ class _UniffiFfiConverterOptionalInt64(_UniffiConverterRustBuffer):
 class VoteTally:
     """
     Yes / no / abstain counts of one vote signal on one governance object (one vote per
-    masternode; signatures unverified).
+    masternode, newest verified vote only, weighted: Evo masternodes 4, regular 1).
 """
     def __init__(self, *, yes:int, no:int, abstain:int, absolute_yes:int):
         self.yes = yes
@@ -9415,7 +9415,7 @@ class ClientProtocol(typing.Protocol):
     async def proposals(self, ) -> typing.List[Proposal]:
         """
         Governance proposals with their tallies (empty unless the builder enabled
-        governance). Vote signatures are not verified.
+        governance). Tallies count verified votes only (weighted, Evo masternodes 4).
 """
         raise NotImplementedError
     async def sporks(self, ) -> typing.List[Spork]:
@@ -9643,7 +9643,7 @@ class Client(ClientProtocol):
     async def proposals(self, ) -> typing.List[Proposal]:
         """
         Governance proposals with their tallies (empty unless the builder enabled
-        governance). Vote signatures are not verified.
+        governance). Tallies count verified votes only (weighted, Evo masternodes 4).
 """
         _uniffi_lowered_args = (
             self._uniffi_clone_handle(),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use dashlite::client::{Client, ClientEvent};
-use dashlite::governance::{GovernanceEvent, ProposalSummary};
+use dashlite::governance::{GovernanceEvent, ProposalSummary, SignatureStatus};
 use dashlite::hash::Hash256;
 use dashlite::wire::VoteSignal;
 use serde_json::{json, Value};
@@ -14,8 +14,9 @@ use crate::error::CliError;
 
 /// Governance proposals and their votes. The first run syncs headers, then every object and
 /// its votes (kept in the data directory; later runs only fetch what is new, and respect
-/// Dash Core's limit on full syncs). Vote signatures are not verified yet (that needs the
-/// masternode list).
+/// Dash Core's limit on full syncs). Tallies count verified votes only: a vote is verified
+/// with the keys of a verified masternode list, and is `unverified` while none is held or its
+/// masternode cannot be found by its collateral.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -64,7 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                                 "outcome": outcome_name(v.vote.outcome.to_i32()),
                                 "time": v.vote.time,
                                 "counted": v.counted,
-                                "signature_verified": false,
+                                "signature": signature_name(v.signature),
                             })
                         })
                         .collect();
@@ -141,6 +142,19 @@ fn outcome_name(o: i32) -> &'static str {
     }
 }
 
+/// What the tallies count, as the JSON says it.
+const COUNTED: &str = "verified votes only: the newest of each masternode per signal, \
+    weighted (Evo 4, regular 1); unverified and invalid votes are not counted";
+
+fn signature_name(s: SignatureStatus) -> &'static str {
+    match s {
+        SignatureStatus::NotSigned => "not_signed",
+        SignatureStatus::Unverified => "unverified",
+        SignatureStatus::Verified => "verified",
+        SignatureStatus::Invalid => "invalid",
+    }
+}
+
 fn summary(p: &ProposalSummary) -> Value {
     let proposal = p.object.data.proposal();
     json!({
@@ -154,6 +168,9 @@ fn summary(p: &ProposalSummary) -> Value {
         "invalid_data": p.object.data.is_invalid(),
         "funding": { "yes": p.funding.yes, "no": p.funding.no, "abstain": p.funding.abstain,
                      "absolute_yes": p.funding.absolute_yes() },
+        "counted": COUNTED,
+        "vote_status": { "verified": p.votes.verified, "unverified": p.votes.unverified,
+                   "invalid": p.votes.invalid },
     })
 }
 
@@ -177,5 +194,9 @@ fn print_list(args: &Args, proposals: &[ProposalSummary]) {
             p.funding.abstain
         );
     }
-    println!("{} proposals (vote signatures not verified)", proposals.len());
+    let unverified: u32 = proposals.iter().map(|p| p.votes.unverified).sum();
+    println!(
+        "{} proposals; tallies count verified votes only ({unverified} votes unverified)",
+        proposals.len()
+    );
 }

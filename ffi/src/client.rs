@@ -590,7 +590,7 @@ impl Client {
     }
 
     /// Governance proposals with their tallies (empty unless the builder enabled
-    /// governance). Vote signatures are not verified.
+    /// governance). Tallies count verified votes only (weighted, Evo masternodes 4).
     pub async fn proposals(&self) -> Result<Vec<Proposal>, ClientError> {
         Ok(self.inner.proposals().await?.into_iter().map(Proposal::from).collect())
     }

@@ -245,7 +245,7 @@ impl From<dashlite::spork::SporkStatus> for Spork {
 }
 
 /// Yes / no / abstain counts of one vote signal on one governance object (one vote per
-/// masternode; signatures unverified).
+/// masternode, newest verified vote only, weighted: Evo masternodes 4, regular 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct VoteTally {
     /// Yes votes.

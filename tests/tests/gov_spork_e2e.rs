@@ -8,14 +8,14 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dashlite::governance::{GovernanceEvent, SignatureStatus, Tally};
+use dashlite::governance::{GovernanceEvent, SignatureStatus, Tally, VoteStatusCounts};
 use dashlite::hash::Hash256;
 use dashlite::machine::Event;
 use dashlite::network::Network;
 use dashlite::p2p::{DisconnectReason, Misbehavior, Time};
 use dashlite::spork::{SporkError, SporkEvent, SPORK_DEFAULT_VALUE};
 use dashlite::wire::{Message, SporkId, VoteOutcome, VoteSignal};
-use dashlite_testkit::governance::{capture_proposal, sample_votes};
+use dashlite_testkit::governance::{capture_proposal, voter_list, TestVoter};
 use dashlite_testkit::harness::{MachineClient, MachineConfig, GUARD};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::sporks::sign_spork;
@@ -42,10 +42,28 @@ fn spork_changed(id: SporkId) -> impl Fn(&Event) -> bool {
 fn sporks_and_governance_sync_from_a_live_node() {
     let proposal = capture_proposal();
     let h = proposal.hash();
-    // Five masternodes vote on funding: three yes, one no, one abstain.
-    let mut votes = sample_votes(h, 5);
-    votes[3].outcome = VoteOutcome::No;
-    votes[4].outcome = VoteOutcome::Abstain;
+    // Four masternodes of the list vote on funding with their voting keys (the Evo one yes,
+    // weight 4; then yes, no, abstain); one votes "valid" with its operator key. Two votes do
+    // not count: one names a listed masternode but is signed with another's key, one comes
+    // from a masternode the list does not hold.
+    let voters: Vec<_> = (0..5).map(|i| TestVoter::new(i, i == 0)).collect();
+    let stranger = TestVoter::new(9, false);
+    let t = 1_795_000_000;
+    let funding = |v: &TestVoter, outcome, time| {
+        v.sign_voting(v.vote(h, VoteSignal::Funding, outcome, time), Network::Regtest)
+    };
+    let votes = vec![
+        funding(&voters[0], VoteOutcome::Yes, t),
+        funding(&voters[1], VoteOutcome::Yes, t + 1),
+        funding(&voters[2], VoteOutcome::No, t + 2),
+        funding(&voters[3], VoteOutcome::Abstain, t + 3),
+        voters[4].sign_operator(voters[4].vote(h, VoteSignal::Valid, VoteOutcome::Yes, t + 4)),
+        voters[3].sign_voting(
+            voters[4].vote(h, VoteSignal::Funding, VoteOutcome::No, t + 5),
+            Network::Regtest,
+        ),
+        funding(&stranger, VoteOutcome::No, t + 6),
+    ];
     let chain = SharedChain::with_blocks(5);
     let config = NodeConfig {
         sporks: vec![(SporkId::InstantSendEnabled, 0), (SporkId::ChainLocksEnabled, 0)],
@@ -86,7 +104,7 @@ fn sporks_and_governance_sync_from_a_live_node() {
     assert_eq!(full_syncs(&node), 1);
     let Event::Governance(GovernanceEvent::Done(progress)) = done else { unreachable!() };
     assert_eq!((progress.objects_announced, progress.objects_received), (1, 1));
-    assert_eq!((progress.votes_announced, progress.votes_received), (5, 5));
+    assert_eq!((progress.votes_announced, progress.votes_received), (7, 7));
     let (list, detail, changes) = client.with(move |m| {
         let g = m.governance_mut().expect("governance enabled");
         (g.proposals(), g.proposal(&h), g.take_changes())
@@ -97,13 +115,43 @@ fn sporks_and_governance_sync_from_a_live_node() {
     let data = p.object.data.proposal().expect("the recorded proposal decodes");
     assert_eq!(data.name, "capture-proposal-7");
     assert_eq!(data.payment_amount_duffs, 42 * 100_000_000);
-    assert_eq!(p.funding, Tally { yes: 3, no: 1, abstain: 1 });
-    assert_eq!(p.tallies.len(), 1);
-    assert_eq!(p.tallies[&VoteSignal::Funding], p.funding);
+    // No masternode list yet: the votes are held, unverified, and not counted.
+    assert_eq!(p.funding, Tally::default());
+    assert!(p.tallies.is_empty());
+    assert_eq!(p.votes, VoteStatusCounts { verified: 0, unverified: 7, invalid: 0 });
     let detail = detail.expect("held");
-    assert_eq!(detail.votes.len(), 5);
-    assert!(detail.votes.iter().all(|v| v.counted && v.signature == SignatureStatus::Unverified));
-    assert_eq!((changes.objects.len(), changes.votes.len()), (1, 5));
+    assert_eq!(detail.votes.len(), 7);
+    assert!(detail.votes.iter().all(|v| !v.counted && v.signature == SignatureStatus::Unverified));
+
+    // The verified list arrives: the held votes are checked with its keys, both kinds.
+    client.drain();
+    let tip = client.with(|m| m.tree().tip().hash);
+    let list = voter_list(tip, &voters);
+    let (p, detail) = client.with(move |m| {
+        m.on_masternode_list(5, tip, &list, now_ms());
+        let g = m.governance().expect("governance enabled");
+        (g.proposals().remove(0), g.proposal(&h).expect("held"))
+    });
+    client.wait("the recount", |e| {
+        matches!(e, Event::Governance(GovernanceEvent::VotesChanged { object }) if *object == h)
+    });
+    assert_eq!(p.funding, Tally { yes: 4 + 1, no: 1, abstain: 1 });
+    assert_eq!(p.tallies.len(), 2);
+    assert_eq!(p.tallies[&VoteSignal::Funding], p.funding);
+    assert_eq!(p.tallies[&VoteSignal::Valid], Tally { yes: 1, no: 0, abstain: 0 });
+    assert_eq!(p.votes, VoteStatusCounts { verified: 5, unverified: 1, invalid: 1 });
+    let status = |i: usize| {
+        let v = detail.votes.iter().find(|r| r.vote == votes[i]).expect("held");
+        (v.signature, v.counted)
+    };
+    for i in 0..5 {
+        assert_eq!(status(i), (SignatureStatus::Verified, true), "vote {i}");
+    }
+    assert_eq!(status(5), (SignatureStatus::Invalid, false), "signed with another key");
+    assert_eq!(status(6), (SignatureStatus::Unverified, false), "not in the list");
+    // Refused while unsynced, re-decided later: Dash Core scores neither.
+    assert!(client.seen.iter().all(|e| !matches!(e, Event::Misbehaved { .. })));
+    assert_eq!((changes.objects.len(), changes.votes.len()), (1, 7));
     assert!(changes.full_sync_times.is_some());
 
     // A second round within Dash Core's window: no second full sync, no penalty.
@@ -139,5 +187,60 @@ fn sporks_and_governance_sync_from_a_live_node() {
     let value = client.with(|m| m.sporks().value(SporkId::ChainLocksEnabled));
     assert_eq!(value, Some(0), "still the signed value");
     assert_ne!(value, Some(SPORK_DEFAULT_VALUE));
+    client.stop();
+}
+
+#[test]
+fn a_vote_signed_with_the_wrong_key_scores_its_sender_once_the_list_is_held() {
+    let proposal = capture_proposal();
+    let h = proposal.hash();
+    let voters: Vec<_> = (0..2).map(|i| TestVoter::new(i, false)).collect();
+    let t = 1_795_000_000;
+    let honest = voters[0]
+        .sign_voting(voters[0].vote(h, VoteSignal::Funding, VoteOutcome::Yes, t), Network::Regtest);
+    // Masternode 1's vote signed with masternode 0's voting key.
+    let forged = voters[0]
+        .sign_voting(voters[1].vote(h, VoteSignal::Funding, VoteOutcome::No, t), Network::Regtest);
+    // An operator-signed funding vote: a proposal's funding needs the voting key.
+    let wrong_kind =
+        voters[1].sign_operator(voters[1].vote(h, VoteSignal::Funding, VoteOutcome::No, t + 1));
+    let chain = SharedChain::with_blocks(5);
+    let config = NodeConfig {
+        governance: vec![proposal],
+        votes: vec![honest.clone(), forged.clone(), wrong_kind.clone()],
+        ..NodeConfig::default()
+    };
+    let node = TestNode::start_with(&chain, config).expect("testkit node");
+    let mut machine_config = MachineConfig::new(&[node.addr()]);
+    machine_config.governance = true;
+    let mut client = MachineClient::start(machine_config);
+    // The list is held before any vote arrives (the round starts once headers are synced).
+    let list = voter_list(chain.tip(), &voters);
+    let tip = chain.tip();
+    let before = client.with(move |m| {
+        m.on_masternode_list(5, tip, &list, now_ms());
+        m.governance().expect("governance enabled").progress().votes_received
+    });
+    assert_eq!(before, 0, "the list must come first for this test");
+    let (peer, _) = client.wait_ready(node.addr());
+    client.first("the governance round", |e| {
+        matches!(e, Event::Governance(GovernanceEvent::Done(_)))
+    });
+    let (p, detail) = client.with(move |m| {
+        let g = m.governance().expect("governance enabled");
+        (g.proposals().remove(0), g.proposal(&h).expect("held"))
+    });
+    assert_eq!(p.funding, Tally { yes: 1, no: 0, abstain: 0 });
+    assert_eq!(p.votes, VoteStatusCounts { verified: 1, unverified: 0, invalid: 2 });
+    for bad in [&forged, &wrong_kind] {
+        let v = detail.votes.iter().find(|r| r.vote == *bad).expect("held, not fetched again");
+        assert_eq!((v.signature, v.counted), (SignatureStatus::Invalid, false));
+    }
+    // 20 per invalid vote (`GOVERNANCE_EXCEPTION_PERMANENT_ERROR`): scored, still connected.
+    assert_eq!(
+        client.misbehaviour_of(peer),
+        [(Misbehavior::InvalidGovernanceVote, 20), (Misbehavior::InvalidGovernanceVote, 40)]
+    );
+    assert!(client.disconnects_of(node.addr()).is_empty());
     client.stop();
 }

@@ -310,7 +310,10 @@ impl Client {
     }
 
     /// Governance proposals with their vote tallies (empty unless governance sync is
-    /// enabled). Vote and trigger signatures are unverified: that needs the masternode list.
+    /// enabled). Tallies count verified votes only: votes and triggers are checked with the
+    /// keys of the verified masternode lists the machine is given
+    /// ([`crate::machine::StateMachine::on_masternode_list`]) and stay unverified, uncounted,
+    /// until one is (see [`crate::governance`]).
     pub async fn proposals(&self) -> Result<Vec<ProposalSummary>, ClientError> {
         self.with(|s| s.machine().governance().map(|g| g.proposals()).unwrap_or_default()).await
     }

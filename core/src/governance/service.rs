@@ -18,8 +18,15 @@
 //!    objects held and its end is [`GovernanceEvent::HeldVotesSynced`].
 //!
 //! Objects and votes arrive only as answers to our `getdata` (Dash Core drops unrequested
-//! ones too, `AcceptMessage`). Signatures of triggers and votes are not checked yet (they
-//! need the masternode list and BLS): [`SignatureStatus::Unverified`].
+//! ones too, `AcceptMessage`).
+//!
+//! Signatures are checked against the masternode list each verified list brings
+//! ([`GovernanceService::on_masternode_list`], see [`super::verify`] and [`super::signers`]):
+//! until the first list, every trigger and vote is [`SignatureStatus::Unverified`] and
+//! nothing is counted; each list re-decides the held votes. A vote or trigger that fails is
+//! held as [`SignatureStatus::Invalid`] (so it is not fetched again), never counted, and its
+//! sender is scored as Dash Core scores it ([`Misbehavior::InvalidGovernanceVote`],
+//! [`Misbehavior::InvalidGovernanceObject`]) once a list is held.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -27,15 +34,22 @@ use std::net::IpAddr;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
-use super::state::{GovernanceState, ObjectAdded, SignatureStatus, StoredObject, Tally, VoteAdded};
+use super::report::{
+    detail, summary, GovernanceChanges, GovernanceEvent, GovernanceProgress, ProposalDetail,
+    ProposalSummary,
+};
+use super::signers::Signers;
+use super::state::{GovernanceState, ObjectAdded, SignatureStatus, VoteAdded};
 use super::sync::GovernanceSync;
+use super::verify::MAX_VOTE_FUTURE_SECONDS;
 use crate::hash::Hash256;
+use crate::masternode::MasternodeList;
 use crate::network::Network;
-use crate::p2p::{PeerCommand, PeerId, PeerInfo, Time, SECOND};
-use crate::store::{Batch, GovernanceRecords};
+use crate::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, Time, SECOND};
+use crate::store::GovernanceRecords;
+use crate::tx::{OutPoint, Transaction};
 use crate::wire::{
-    GetData, GovObject, GovObjectType, GovObjectVote, InvType, Inventory, Message, SyncItem,
-    SyncStatusCount, VoteSignal,
+    GetData, GovObject, GovObjectVote, InvType, Inventory, Message, SyncItem, SyncStatusCount,
 };
 
 /// Vote syncs sent to the peer and not yet answered by their `ssc(11, n)` (client bound).
@@ -54,128 +68,9 @@ pub const GOVERNANCE_REQUEST_TIMEOUT: Time = 60 * SECOND;
 /// How long the object step of a full sync may go without progress (no `ssc`, no object)
 /// before it is ended (after an `ssc`) or handed to another peer (before one).
 pub const FULL_SYNC_TIMEOUT: Time = 60 * SECOND;
-/// Votes signed further in the future are invalid (`CGovernanceVote::IsValid`: one hour).
-pub const MAX_VOTE_FUTURE_SECONDS: i64 = 60 * 60;
-
-/// Counts of a sync round: what the peers announced (`ssc`) against what arrived.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GovernanceProgress {
-    /// Objects the full-sync peer announced (`ssc(10, n)`).
-    pub objects_announced: u64,
-    /// New objects received.
-    pub objects_received: u64,
-    /// Votes announced by vote syncs (sum of `ssc(11, n)`).
-    pub votes_announced: u64,
-    /// New votes received (counted or not).
-    pub votes_received: u64,
-    /// Vote syncs sent.
-    pub vote_syncs_sent: u32,
-    /// Vote syncs answered.
-    pub vote_syncs_answered: u32,
-}
-
-/// What the governance service reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GovernanceEvent {
-    /// The full sync (every object) was asked of `peer`.
-    FullSyncRequested {
-        /// The peer.
-        peer: PeerId,
-    },
-    /// No ready peer may be asked for a full sync before `not_before` (Unix seconds): Dash
-    /// Core scores a repeat within its window. Held objects' votes are still synced.
-    FullSyncDeferred {
-        /// The first time one of the ready peers may be asked.
-        not_before: i64,
-    },
-    /// The round's counts changed (reported at most once per [`GovernanceService::drain_events`]).
-    Progress(GovernanceProgress),
-    /// A new object was stored (a proposal or a trigger); `invalid_data` when its data did
-    /// not decode (kept raw and flagged).
-    ObjectAdded {
-        /// Its hash.
-        hash: Hash256,
-        /// Its type.
-        object_type: GovObjectType,
-        /// Whether its data failed to decode.
-        invalid_data: bool,
-    },
-    /// The counted votes of an object changed (its tallies may have).
-    VotesChanged {
-        /// The object.
-        object: Hash256,
-    },
-    /// The round finished: every object's votes were asked and answered.
-    Done(GovernanceProgress),
-    /// While the full sync is deferred ([`GovernanceEvent::FullSyncDeferred`]), the votes of
-    /// every object held were asked and answered: what is held is as current as the rate
-    /// limit allows. The round goes on and asks for the full sync once allowed (then ends
-    /// with [`GovernanceEvent::Done`]).
-    HeldVotesSynced(GovernanceProgress),
-}
-
-/// What to persist since the last [`GovernanceService::take_changes`], shaped for
-/// [`crate::store::Batch`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GovernanceChanges {
-    /// New objects (`Batch::gov_objects`).
-    pub objects: Vec<GovObject>,
-    /// New votes, counted or superseded (`Batch::gov_votes`).
-    pub votes: Vec<GovObjectVote>,
-    /// Every full-sync time, when one changed (`Batch::gov_full_sync_times`).
-    pub full_sync_times: Option<Vec<(IpAddr, i64)>>,
-}
-
-impl GovernanceChanges {
-    /// Whether there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.votes.is_empty() && self.full_sync_times.is_none()
-    }
-
-    /// Moves the changes into `batch` (appending objects and votes, replacing the times).
-    pub fn apply_to(self, batch: &mut Batch) {
-        batch.gov_objects.extend(self.objects);
-        batch.gov_votes.extend(self.votes);
-        if self.full_sync_times.is_some() {
-            batch.gov_full_sync_times = self.full_sync_times;
-        }
-    }
-}
-
-/// A proposal with its tallies.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProposalSummary {
-    /// Its hash (inventory type 17).
-    pub hash: Hash256,
-    /// The object, its decoded data (or the decode error, raw bytes kept) and signature status.
-    pub object: StoredObject,
-    /// The funding tally (`VOTE_SIGNAL_FUNDING`).
-    pub funding: Tally,
-    /// The tally of every signal voted on.
-    pub tallies: BTreeMap<VoteSignal, Tally>,
-}
-
-/// A vote as held.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoteRecord {
-    /// Its hash (inventory type 18).
-    pub hash: Hash256,
-    /// The vote.
-    pub vote: GovObjectVote,
-    /// Whether it counts (the newest of its masternode on this object and signal).
-    pub counted: bool,
-    /// Its signature is not checked yet (needs the masternode list and BLS).
-    pub signature: SignatureStatus,
-}
-
-/// A proposal with every vote held on it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProposalDetail {
-    /// The proposal and its tallies.
-    pub summary: ProposalSummary,
-    /// Its votes, oldest first.
-    pub votes: Vec<VoteRecord>,
-}
+/// Most collaterals learned from ProRegTxs (client bound: one per masternode, about 3,500
+/// on mainnet).
+pub const MAX_LEARNED_COLLATERALS: usize = 50_000;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct VoteInvs {
@@ -224,6 +119,8 @@ pub struct GovernanceService {
     new_objects: Vec<GovObject>,
     new_votes: Vec<GovObjectVote>,
     times_changed: bool,
+    /// Collateral outpoints learned from ProRegTxs, by ProRegTx hash: kept across lists.
+    collaterals: HashMap<Hash256, OutPoint>,
     /// Draws the `govsync` filter tweaks.
     rng: StdRng,
     commands: Vec<PeerCommand>,
@@ -251,6 +148,7 @@ impl GovernanceService {
             new_objects: Vec::new(),
             new_votes: Vec::new(),
             times_changed: false,
+            collaterals: HashMap::new(),
             rng: StdRng::from_os_rng(),
             commands: Vec::new(),
             events: Vec::new(),
@@ -276,6 +174,55 @@ impl GovernanceService {
     /// The network.
     pub fn network(&self) -> Network {
         self.network
+    }
+
+    /// A verified masternode list arrived (the one at the chain tip): every held trigger and
+    /// vote is decided again with its keys (verdicts whose masternode, key and object are
+    /// unchanged are kept), and the tallies recounted. Reports
+    /// [`GovernanceEvent::VotesChanged`] for each object whose counted votes changed.
+    pub fn on_masternode_list(&mut self, list: &MasternodeList, now: Time) {
+        let mut signers = Signers::new(self.network, list);
+        for (pro_reg_tx_hash, collateral) in &self.collaterals {
+            signers.learn_collateral(*pro_reg_tx_hash, *collateral);
+        }
+        let changed = self.state.set_signers(signers, seconds(now));
+        self.votes_changed.extend(changed);
+    }
+
+    /// Learns a masternode's collateral outpoint from its ProRegTx (a transaction the wallet
+    /// or a merkle block brought): votes and triggers naming that collateral become
+    /// decidable. Returns whether `tx` was a ProRegTx.
+    pub fn learn_pro_reg_tx(&mut self, tx: &Transaction, now: Time) -> bool {
+        let Some((pro_reg_tx_hash, collateral)) = super::signers::pro_reg_collateral(tx) else {
+            return false;
+        };
+        if self.collaterals.get(&pro_reg_tx_hash) == Some(&collateral) {
+            return true;
+        }
+        if self.collaterals.len() >= MAX_LEARNED_COLLATERALS
+            && !self.collaterals.contains_key(&pro_reg_tx_hash)
+        {
+            return true;
+        }
+        self.collaterals.insert(pro_reg_tx_hash, collateral);
+        if let Some(mut signers) = self.state.signers().cloned() {
+            signers.learn_collateral(pro_reg_tx_hash, collateral);
+            let changed = self.state.set_signers(signers, seconds(now));
+            self.votes_changed.extend(changed);
+        }
+        true
+    }
+
+    /// Whether a verified masternode list is held (signatures can be decided).
+    pub fn has_masternode_list(&self) -> bool {
+        self.state.signers().is_some()
+    }
+
+    fn punish(&mut self, peer: PeerId, what: Misbehavior) {
+        // Dash Core scores governance faults only once it is synced itself.
+        if self.has_masternode_list() {
+            self.commands.push(PeerCommand::Misbehaving { peer, what });
+        }
     }
 
     /// Starts a sync round (the client calls it once headers are synced; calling it while a
@@ -443,12 +390,21 @@ impl GovernanceService {
         {
             return;
         }
-        if let ObjectAdded::New { hash, invalid_data } = self.state.add_object(object.clone()) {
+        if let ObjectAdded::New { hash, invalid_data, signature } =
+            self.state.add_object(object.clone(), seconds(now))
+        {
+            if signature == SignatureStatus::Invalid {
+                log::debug!("{peer}: governance object {hash} with a bad signature");
+                self.punish(peer, Misbehavior::InvalidGovernanceObject);
+            }
             self.new_objects.push(object.clone());
             self.progress.objects_received += 1;
             self.progress_changed = true;
             let object_type = object.object_type;
             self.events.push(GovernanceEvent::ObjectAdded { hash, object_type, invalid_data });
+            if !self.state.current_votes(&hash).is_empty() {
+                self.votes_changed.insert(hash);
+            }
         }
     }
 
@@ -459,13 +415,22 @@ impl GovernanceService {
         {
             return;
         }
-        if vote.time > seconds(now).saturating_add(MAX_VOTE_FUTURE_SECONDS) {
+        let now_s = seconds(now);
+        if vote.time > now_s.saturating_add(MAX_VOTE_FUTURE_SECONDS) {
+            // Not held: Dash Core does not keep it either, and a later fetch may be in time.
             log::debug!("{peer}: vote {hash} signed too far in the future, dropped");
+            self.punish(peer, Misbehavior::InvalidGovernanceVote);
             return;
         }
-        let added = self.state.add_vote(vote.clone());
+        let added = self.state.add_vote(vote.clone(), now_s);
         if added == VoteAdded::Known {
             return;
+        }
+        if let VoteAdded::Invalid(error) = added {
+            log::debug!("{peer}: vote {hash} refused: {error}");
+            if error.score() > 0 {
+                self.punish(peer, Misbehavior::InvalidGovernanceVote);
+            }
         }
         self.new_votes.push(vote.clone());
         self.progress.votes_received += 1;
@@ -620,42 +585,12 @@ impl GovernanceService {
 
     /// Every proposal with its tallies, sorted by hash.
     pub fn proposals(&self) -> Vec<ProposalSummary> {
-        self.state.proposals().into_iter().map(|o| self.summary(o)).collect()
+        self.state.proposals().into_iter().map(|o| summary(&self.state, o)).collect()
     }
 
     /// One proposal (or any object) with every vote held on it.
     pub fn proposal(&self, hash: &Hash256) -> Option<ProposalDetail> {
-        let object = self.state.object(hash)?;
-        let counted: BTreeSet<Hash256> =
-            self.state.current_votes(hash).into_iter().map(GovObjectVote::hash).collect();
-        let mut votes: Vec<VoteRecord> = self
-            .state
-            .vote_hashes(hash)
-            .filter_map(|h| self.state.vote(h).map(|v| (*h, v)))
-            .map(|(h, vote)| VoteRecord {
-                hash: h,
-                vote: vote.clone(),
-                counted: counted.contains(&h),
-                signature: SignatureStatus::Unverified,
-            })
-            .collect();
-        votes.sort_by_key(|v| (v.vote.time, v.hash.to_byte_array()));
-        Some(ProposalDetail { summary: self.summary(object), votes })
-    }
-
-    fn summary(&self, object: &StoredObject) -> ProposalSummary {
-        let tallies: BTreeMap<VoteSignal, Tally> = self
-            .state
-            .tallies(&object.hash)
-            .into_iter()
-            .map(|(s, t)| (VoteSignal::from_i32(s), t))
-            .collect();
-        ProposalSummary {
-            hash: object.hash,
-            object: object.clone(),
-            funding: tallies.get(&VoteSignal::Funding).copied().unwrap_or_default(),
-            tallies,
-        }
+        detail(&self.state, hash)
     }
 
     /// Everything held.

@@ -2,12 +2,13 @@
 //! them, and a stand-in peer that answers `govsync`/`getdata` the way Dash Core does
 //! (`ssc` then `inv`; votes whose hash is in the request's filter are left out).
 
+use super::test_keys::{list_of, TestMasternode};
 use super::tests::{vector_objects, vote};
 use super::*;
 use crate::bloom::BloomFilter;
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::p2p::{PeerCommand, PeerId, PeerInfo, SECOND};
+use crate::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
 use crate::store::{Batch, GovernanceRecords};
 use crate::wire::{
     GetData, GovObject, GovObjectVote, GovSync, Inv, InvType, Inventory, Message, NotFound,
@@ -36,6 +37,9 @@ struct StandInPeer {
     votes: Vec<GovObjectVote>,
     full_syncs: u32,
 }
+
+/// Penalties the service gave while [`pump`] ran.
+type Punished = Vec<(PeerId, Misbehavior)>;
 
 impl StandInPeer {
     fn answer(&mut self, message: &Message) -> Vec<Message> {
@@ -93,6 +97,16 @@ fn pump(
     peer: &mut StandInPeer,
     now: u64,
 ) -> (Vec<Message>, Vec<GovernanceEvent>) {
+    pump_scored(s, peer, now, &mut Vec::new())
+}
+
+/// [`pump`], recording the penalties.
+fn pump_scored(
+    s: &mut GovernanceService,
+    peer: &mut StandInPeer,
+    now: u64,
+    punished: &mut Punished,
+) -> (Vec<Message>, Vec<GovernanceEvent>) {
     let (mut sent, mut events) = (Vec::new(), Vec::new());
     for _ in 0..1000 {
         let commands = s.drain_commands();
@@ -101,6 +115,10 @@ fn pump(
             return (sent, events);
         }
         for c in commands {
+            if let PeerCommand::Misbehaving { peer, what } = c {
+                punished.push((peer, what));
+                continue;
+            }
             let PeerCommand::Send { peer: to, message } = c else { panic!("{c:?}") };
             assert_eq!(to, A);
             for answer in peer.answer(&message) {
@@ -116,17 +134,32 @@ fn proposals() -> Vec<GovObject> {
     vector_objects().into_iter().map(|(_, o)| o).collect()
 }
 
+/// Masternodes 1 to 3 regular, 4 Evo.
+fn masternodes() -> Vec<TestMasternode> {
+    (1..=4).map(|i| TestMasternode::new(i, i == 4)).collect()
+}
+
+fn the_list() -> crate::masternode::MasternodeList {
+    let mns = masternodes();
+    list_of(&mns.iter().collect::<Vec<_>>())
+}
+
+/// Votes signed by [`masternodes`] (funding with the voting key, delete with the operator's).
 fn votes_on(objects: &[GovObject]) -> Vec<GovObjectVote> {
     let (p0, p1) = (objects[0].hash(), objects[1].hash());
+    let mns = masternodes();
+    let funding = |i: usize, p, outcome, time| {
+        mns[i].sign_voting(mns[i].vote(p, VoteSignal::Funding, outcome, time), Network::Regtest)
+    };
     vec![
-        vote(1, p0, VoteSignal::Funding, VoteOutcome::Yes, 1_721_300_000),
-        vote(2, p0, VoteSignal::Funding, VoteOutcome::Yes, 1_721_300_000),
-        vote(3, p0, VoteSignal::Funding, VoteOutcome::No, 1_721_300_000),
-        vote(4, p0, VoteSignal::Funding, VoteOutcome::Abstain, 1_721_300_000),
-        vote(1, p0, VoteSignal::Delete, VoteOutcome::No, 1_721_300_000),
+        funding(0, p0, VoteOutcome::Yes, 1_721_300_000),
+        funding(1, p0, VoteOutcome::Yes, 1_721_300_000),
+        funding(2, p0, VoteOutcome::No, 1_721_300_000),
+        funding(3, p0, VoteOutcome::Abstain, 1_721_300_000),
+        mns[0].sign_operator(mns[0].vote(p0, VoteSignal::Delete, VoteOutcome::No, 1_721_300_000)),
         // Masternode 3 changes its mind later: only the newer vote counts.
-        vote(3, p0, VoteSignal::Funding, VoteOutcome::Yes, 1_721_300_500),
-        vote(1, p1, VoteSignal::Funding, VoteOutcome::No, 1_721_300_000),
+        funding(2, p0, VoteOutcome::Yes, 1_721_300_500),
+        funding(0, p1, VoteOutcome::No, 1_721_300_000),
     ]
 }
 
@@ -190,22 +223,40 @@ fn full_sync_fetches_objects_then_votes_with_tallies_and_progress() {
     assert_eq!(progress.votes_announced, votes.len() as u64);
     assert_eq!(progress.votes_received, votes.len() as u64);
     assert_eq!((progress.vote_syncs_sent, progress.vote_syncs_answered), (3, 3));
-    assert!(events.iter().any(
-        |e| matches!(e, GovernanceEvent::VotesChanged { object } if *object == objects[0].hash())
-    ));
     assert!(!s.is_syncing());
 
-    // Tallies: funding on the first proposal is yes 3 (1, 2 and 3's newer vote), abstain 1.
+    // No masternode list yet: every vote held, none decided, nothing counted.
+    assert!(!events.iter().any(|e| matches!(e, GovernanceEvent::VotesChanged { .. })));
+    let detail = s.proposal(&objects[0].hash()).unwrap();
+    assert_eq!(detail.votes.len(), 6);
+    assert!(detail.votes.iter().all(|v| v.signature == SignatureStatus::Unverified && !v.counted));
+    assert_eq!(s.proposals()[0].funding, Tally::default());
+
+    // The list arrives: the held votes are checked, and both objects' tallies change.
+    s.on_masternode_list(&the_list(), NOW);
+    let changed: Vec<Hash256> = s
+        .drain_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            GovernanceEvent::VotesChanged { object } => Some(object),
+            _ => None,
+        })
+        .collect();
+    let mut want = vec![objects[0].hash(), objects[1].hash()];
+    want.sort();
+    assert_eq!(changed, want);
+    assert!(s.drain_commands().is_empty(), "nothing to punish");
+
+    // Funding on the first proposal: yes 3 (1, 2 and 3's newer vote), abstain 4 (Evo).
     let list = s.proposals();
     assert_eq!(list.len(), 3);
     let first = list.iter().find(|p| p.hash == objects[0].hash()).unwrap();
-    assert_eq!(first.funding, Tally { yes: 3, no: 0, abstain: 1 });
+    assert_eq!(first.funding, Tally { yes: 3, no: 0, abstain: 4 });
     assert_eq!(first.tallies[&VoteSignal::Delete], Tally { yes: 0, no: 1, abstain: 0 });
     assert!(first.object.data.proposal().is_some(), "old-format JSON decoded");
     let detail = s.proposal(&objects[0].hash()).unwrap();
-    assert_eq!(detail.votes.len(), 6);
     assert_eq!(detail.votes.iter().filter(|v| v.counted).count(), 5);
-    assert!(detail.votes.iter().all(|v| v.signature == SignatureStatus::Unverified));
+    assert!(detail.votes.iter().all(|v| v.signature == SignatureStatus::Verified));
     let second = list.iter().find(|p| p.hash == objects[1].hash()).unwrap();
     assert_eq!(second.funding, Tally { yes: 0, no: 1, abstain: 0 });
 
@@ -227,7 +278,9 @@ fn full_sync_fetches_objects_then_votes_with_tallies_and_progress() {
         full_sync_times: times,
     };
     let mut back = GovernanceService::restore(Network::Regtest, records);
+    back.on_masternode_list(&the_list(), NOW);
     assert_eq!(back.proposals(), s.proposals());
+    back.drain_events();
     back.on_peer_ready(A, &info([10, 0, 0, 1]), NOW + 60 * SECOND);
     back.start(NOW + 60 * SECOND);
     let deferred = back.drain_events();
@@ -479,4 +532,47 @@ fn objects_beyond_the_cap_are_not_fetched() {
     assert!(!asked_for(&mut s, item));
     s.on_message(A, &Message::GovObject(fresh), NOW);
     assert_eq!(s.state().counts().0, MAX_GOVERNANCE_OBJECTS);
+}
+
+#[test]
+fn an_invalid_vote_is_held_uncounted_and_scored_only_once_a_list_is_held() {
+    let objects = proposals();
+    let p = objects[0].hash();
+    let mns = masternodes();
+    let good = mns[0].sign_voting(
+        mns[0].vote(p, VoteSignal::Funding, VoteOutcome::Yes, 1_721_300_000),
+        Network::Regtest,
+    );
+    // Masternode 2's collateral, signed with masternode 1's key.
+    let mut forged = mns[1].vote(p, VoteSignal::Funding, VoteOutcome::No, 1_721_300_000);
+    forged.signature = good.signature.clone();
+    for with_list in [false, true] {
+        let mut peer = StandInPeer {
+            objects: vec![objects[0].clone()],
+            votes: vec![good.clone(), forged.clone()],
+            full_syncs: 0,
+        };
+        let mut s = GovernanceService::new(Network::Regtest);
+        if with_list {
+            s.on_masternode_list(&the_list(), NOW);
+        }
+        s.on_peer_ready(A, &info([10, 0, 0, 1]), NOW);
+        s.start(NOW);
+        let mut punished = Vec::new();
+        pump_scored(&mut s, &mut peer, NOW, &mut punished);
+        if !with_list {
+            assert!(punished.is_empty(), "Dash Core scores governance only once synced");
+            s.on_masternode_list(&the_list(), NOW);
+            assert!(s.drain_commands().is_empty(), "a re-check scores nobody");
+        } else {
+            assert_eq!(punished, [(A, Misbehavior::InvalidGovernanceVote)]);
+            assert_eq!(Misbehavior::InvalidGovernanceVote.score(), 20);
+        }
+        let status = |v: &GovObjectVote| s.state().vote_status(&v.hash());
+        assert_eq!(status(&good), Some(SignatureStatus::Verified));
+        assert_eq!(status(&forged), Some(SignatureStatus::Invalid));
+        assert_eq!(s.proposals()[0].hash, p);
+        let tally = s.proposal(&p).unwrap().summary.funding;
+        assert_eq!(tally, Tally { yes: 1, no: 0, abstain: 0 });
+    }
 }

@@ -291,7 +291,8 @@ impl<S: HeaderStore> StateMachine<S> {
     /// The masternode list sync verified the list at `height` (block `block_hash`): the
     /// quorums that sign ChainLocks and InstantSend locks go into the sync engine's
     /// [`crate::masternode::QuorumBook`], and every lock waiting for a list is checked again
-    /// (see [`SyncEngine::on_masternode_list`]).
+    /// (see [`SyncEngine::on_masternode_list`]); the governance service checks the held
+    /// votes and triggers with its keys (see [`GovernanceService::on_masternode_list`]).
     pub fn on_masternode_list(
         &mut self,
         height: u32,
@@ -301,6 +302,9 @@ impl<S: HeaderStore> StateMachine<S> {
     ) {
         self.advance(now);
         self.sync.on_masternode_list(height, block_hash, list, self.now);
+        if let Some(g) = self.governance.as_mut() {
+            g.on_masternode_list(list, self.now);
+        }
         self.pump();
     }
 

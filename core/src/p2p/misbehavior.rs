@@ -65,6 +65,13 @@ pub const SCORE_INVALID_INSTANT_LOCK: u32 = 20;
 /// (`PreVerifyInstantSendLock`), or whose cycle hash names a block that starts no cycle
 /// (`ProcessMessageInstantSendLock`).
 pub const SCORE_MALFORMED_INSTANT_LOCK: u32 = 100;
+/// Dash Core's score for a governance vote it refuses as permanently invalid (a signature
+/// that does not verify, an unknown signal or outcome, a time more than 1 h ahead:
+/// `GOVERNANCE_EXCEPTION_PERMANENT_ERROR` with penalty 20, `CGovernanceObject::ProcessVote`),
+/// and for an object that fails `ProcessObject` (a trigger whose operator signature does not
+/// verify: `Misbehaving(peer, 20)`, `net_governance.cpp`). Dash Core applies it only once it
+/// is synced; the client applies it only once it holds a verified masternode list.
+pub const SCORE_INVALID_GOVERNANCE: u32 = 20;
 /// Dash Core's score for an `isdlock` whose cycle hash is no block it knows
 /// (`ProcessMessageInstantSendLock`: "maybe we don't have the block yet").
 pub const SCORE_UNKNOWN_LOCK_CYCLE: u32 = 1;
@@ -155,6 +162,10 @@ pub enum Misbehavior {
     MalformedInstantLock,
     /// An `isdlock` whose cycle block is unknown ([`SCORE_UNKNOWN_LOCK_CYCLE`]).
     UnknownLockCycle,
+    /// A `govobjvote` Dash Core refuses as invalid ([`SCORE_INVALID_GOVERNANCE`]).
+    InvalidGovernanceVote,
+    /// A `govobj` whose signature does not verify ([`SCORE_INVALID_GOVERNANCE`]).
+    InvalidGovernanceObject,
 }
 
 impl Misbehavior {
@@ -182,6 +193,9 @@ impl Misbehavior {
             Misbehavior::InvalidInstantLock => SCORE_INVALID_INSTANT_LOCK,
             Misbehavior::MalformedInstantLock => SCORE_MALFORMED_INSTANT_LOCK,
             Misbehavior::UnknownLockCycle => SCORE_UNKNOWN_LOCK_CYCLE,
+            Misbehavior::InvalidGovernanceVote | Misbehavior::InvalidGovernanceObject => {
+                SCORE_INVALID_GOVERNANCE
+            }
         }
     }
 }
@@ -206,6 +220,10 @@ impl std::fmt::Display for Misbehavior {
             Misbehavior::InvalidInstantLock => f.write_str("InstantSend lock that does not verify"),
             Misbehavior::MalformedInstantLock => f.write_str("malformed InstantSend lock"),
             Misbehavior::UnknownLockCycle => f.write_str("InstantSend lock of an unknown cycle"),
+            Misbehavior::InvalidGovernanceVote => f.write_str("invalid governance vote"),
+            Misbehavior::InvalidGovernanceObject => {
+                f.write_str("governance object with a bad signature")
+            }
         }
     }
 }

@@ -1438,7 +1438,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * Governance proposals with their tallies (empty unless the builder enabled
-     * governance). Vote signatures are not verified.
+     * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
     func proposals() async throws  -> [Proposal]
     
@@ -1693,7 +1693,7 @@ open func nextEvent()async  -> Event?  {
     
     /**
      * Governance proposals with their tallies (empty unless the builder enabled
-     * governance). Vote signatures are not verified.
+     * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
 open func proposals()async throws  -> [Proposal]  {
     return
@@ -5081,7 +5081,7 @@ public func FfiConverterTypeUtxo_lower(_ value: Utxo) -> RustBuffer {
 
 /**
  * Yes / no / abstain counts of one vote signal on one governance object (one vote per
- * masternode; signatures unverified).
+ * masternode, newest verified vote only, weighted: Evo masternodes 4, regular 1).
  */
 public struct VoteTally: Equatable, Hashable {
     /**
@@ -8682,7 +8682,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_next_event() != 53438) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dashlite_ffi_checksum_method_client_proposals() != 51085) {
+    if (uniffi_dashlite_ffi_checksum_method_client_proposals() != 54236) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984) {

@@ -1344,7 +1344,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_next_event() and 0xFFFF) != 53438) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_dashlite_ffi_checksum_method_client_proposals() and 0xFFFF) != 51085) {
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_proposals() and 0xFFFF) != 54236) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
@@ -3379,7 +3379,7 @@ public interface ClientInterface {
     
     /**
      * Governance proposals with their tallies (empty unless the builder enabled
-     * governance). Vote signatures are not verified.
+     * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
     suspend fun `proposals`(): List<Proposal>
     
@@ -3721,7 +3721,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     /**
      * Governance proposals with their tallies (empty unless the builder enabled
-     * governance). Vote signatures are not verified.
+     * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
     @Throws(ClientException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8069,7 +8069,7 @@ public object FfiConverterTypeUtxo: FfiConverterRustBuffer<Utxo> {
 
 /**
  * Yes / no / abstain counts of one vote signal on one governance object (one vote per
- * masternode; signatures unverified).
+ * masternode, newest verified vote only, weighted: Evo masternodes 4, regular 1).
  */
 data class VoteTally (
     /**
