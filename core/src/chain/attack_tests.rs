@@ -21,6 +21,7 @@ const START_HEIGHT: u32 = 10_000;
 const NOW: u64 = 2_000_000_000;
 const ATTACKER: HeaderSource = 1;
 const HONEST: HeaderSource = 2;
+const ACCOMPLICE: HeaderSource = 3;
 
 fn params() -> &'static crate::network::Params {
     Network::Devnet.params()
@@ -221,11 +222,18 @@ fn below_minimum_chain_work_a_fork_with_more_work_wins_however_deep() {
 }
 
 #[test]
-fn once_the_chain_has_the_minimum_work_deep_forks_are_refused() {
-    let (forged, fake, _, real) = deep_forgery();
-    // With no minimum work the forged chain counts as proven: the honest fork is too deep.
+fn with_no_minimum_work_a_deep_fork_wins_until_a_second_source_confirms_the_tip() {
+    let (forged, fake, honest, real) = deep_forgery();
+    // One source's chain is not agreed: the honest fork 800 deep replaces it.
     let mut t = tree(&forged.blocks[..24], config(U256::ZERO, 2000));
     assert!(t.accept_headers_from(ATTACKER, &fake, NOW).error.is_none());
+    assert!(t.accept_headers_from(HONEST, &real, NOW).error.is_none());
+    assert_eq!(t.tip().hash, honest.tip().hash);
+
+    // A second source vouches for the forged tip: the honest fork is too deep.
+    let mut t = tree(&forged.blocks[..24], config(U256::ZERO, 2000));
+    assert!(t.accept_headers_from(ATTACKER, &fake, NOW).error.is_none());
+    assert!(t.confirm(ACCOMPLICE, &forged.tip().hash));
     let out = t.accept_headers_from(HONEST, &real, NOW);
     let v = invalid(&out);
     assert!(matches!(v, ValidationError::ForkTooDeep { max_depth: 100, .. }), "{v:?}");

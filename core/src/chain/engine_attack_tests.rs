@@ -51,11 +51,16 @@ impl Net {
     }
 
     fn connect(&mut self, id: u64, chain: Vec<StoredHeader>) {
+        self.connect_from(id, 20_000 + id as u16, chain);
+    }
+
+    /// [`Net::connect`] from `127.0.0.1:port` (the same port twice: one peer reconnecting).
+    fn connect_from(&mut self, id: u64, port: u16, chain: Vec<StoredHeader>) {
         let peer = PeerId(id);
         let tip = chain.last().map_or(0, |s| s.height);
         self.peers.insert(peer, Peer { chain, scores: Vec::new(), gone: false });
         let info = PeerInfo {
-            addr: format!("127.0.0.1:{}", 20_000 + id).parse().expect("addr"),
+            addr: format!("127.0.0.1:{port}").parse().expect("addr"),
             version: 70_237,
             services: services::NODE_NETWORK | services::NODE_BLOOM,
             user_agent: "/attack-test/".into(),
@@ -209,9 +214,12 @@ fn devnet(minimum_chain_work: U256) -> &'static Params {
     })
 }
 
+/// Regtest's powLimit, which every regtest header carries (no retargeting).
+const REGTEST_BITS: u32 = 0x207f_ffff;
 const ATTACKER: u64 = 1;
 const HONEST: u64 = 2;
 const SECOND_HONEST: u64 = 3;
+const ACCOMPLICE: u64 = 4;
 
 /// The real mainnet start and pin (`shared/data/headers` covers both), the real headers
 /// after the start, and a clock a minute after the last. powLimit is raised to regtest's,
@@ -362,15 +370,103 @@ fn a_forged_chain_deeper_than_the_fork_limit_does_not_lock_in_below_the_minimum_
     // Its headers were valid: the attacker is not scored, only outworked.
     assert!(net.peer(ATTACKER).scores.is_empty());
 
-    // With no minimum work the forged chain counts as proven: the same honest chain is
-    // refused as too deep (score 0, a client limit).
+    // With no minimum work, one peer's chain is still not agreed: the honest chain wins.
     let params = devnet(U256::ZERO);
     let mut net = Net::new(params, genesis(params), u32::MAX, now);
     net.connect(ATTACKER, forged[1..].to_vec());
     net.connect(HONEST, honest[1..].to_vec());
+    assert_eq!(net.tip().hash, real.hash, "the honest fork 150 deep wins");
+
+    // A second attacker, asked to confirm the tip, vouches for the forged chain: the same
+    // honest chain is refused as too deep (score 0, a client limit).
+    let mut net = Net::new(params, genesis(params), u32::MAX, now);
+    net.connect(ATTACKER, forged[1..].to_vec());
+    net.connect(ACCOMPLICE, forged[1..].to_vec());
+    assert_eq!(net.engine.tree().agreed_height(), 150);
+    net.connect(HONEST, honest[1..].to_vec());
     net.push(HONEST, &honest[1..]);
     assert_eq!(net.tip().hash, fake.hash, "locked in by depth");
     assert!(net.peer(HONEST).scores.is_empty());
+}
+
+/// Regtest rules (minimum chain work 0): a 220-block chain and a fork with more work from
+/// height 70, 150 blocks below its tip.
+fn regtest_chains() -> (&'static Params, Vec<StoredHeader>, Vec<StoredHeader>) {
+    let params = Network::Regtest.params();
+    let mut main = vec![genesis(params)];
+    extend(params, &mut main, 220, 150, Some(REGTEST_BITS), 0x01);
+    let mut fork = main[..=70].to_vec();
+    extend(params, &mut fork, 160, 150, Some(REGTEST_BITS), 0x02);
+    (params, main, fork)
+}
+
+fn regtest_net(params: &'static Params, main: &[StoredHeader], fork: &[StoredHeader]) -> Net {
+    let now = main.last().unwrap().header.time.max(fork.last().unwrap().header.time) + 60;
+    Net::new(params, genesis(params), u32::MAX, now)
+}
+
+#[test]
+fn on_regtest_one_peers_chain_gives_way_to_a_heavier_fork_150_deep() {
+    let (params, main, fork) = regtest_chains();
+    let mut net = regtest_net(params, &main, &fork);
+    net.connect(HONEST, main[1..].to_vec());
+    assert_eq!(net.tip().hash, main[220].hash);
+    assert_eq!(net.engine.tree().agreed_height(), 0, "one peer vouches for it");
+    // The second peer is asked to confirm our tip; its reply is its heavier fork.
+    net.connect(SECOND_HONEST, fork[1..].to_vec());
+    assert_eq!(net.tip().hash, fork[230].hash);
+    assert!(net.events.iter().any(|e| matches!(
+        e,
+        SyncEvent::Reorg { fork_height: 70, disconnected, .. } if disconnected.len() == 150
+    )));
+    assert!(net.peer(HONEST).scores.is_empty() && net.peer(SECOND_HONEST).scores.is_empty());
+}
+
+#[test]
+fn on_regtest_a_tip_a_second_peer_confirmed_refuses_the_same_fork() {
+    let (params, main, fork) = regtest_chains();
+    let mut net = regtest_net(params, &main, &fork);
+    net.connect(HONEST, main[1..].to_vec());
+    net.connect(SECOND_HONEST, main[1..].to_vec());
+    assert_eq!(net.engine.tree().agreed_height(), 220, "the second peer resent our tip");
+    net.connect(ATTACKER, fork[1..].to_vec());
+    net.push(ATTACKER, &fork[71..]);
+    assert_eq!(net.tip().hash, main[220].hash, "refused as too deep");
+    assert!(net.peer(ATTACKER).scores.is_empty(), "a client limit: not scored");
+}
+
+#[test]
+fn a_peer_reconnecting_cannot_confirm_its_own_chain_twice() {
+    let (params, main, fork) = regtest_chains();
+    let mut net = regtest_net(params, &main, &fork);
+    net.connect(HONEST, main[1..].to_vec());
+    net.peers.get_mut(&PeerId(HONEST)).unwrap().gone = true;
+    net.engine.on_peer_gone(PeerId(HONEST), net.now);
+    // The same address on a new connection announces the tip again: still one peer.
+    let again = 40;
+    net.connect_from(again, 20_000 + HONEST as u16, main[1..].to_vec());
+    net.push(again, &main[220..]);
+    assert_eq!(net.engine.tree().agreed_height(), 0);
+    net.connect(ATTACKER, fork[1..].to_vec());
+    assert_eq!(net.tip().hash, fork[230].hash, "the heavier fork still wins");
+}
+
+#[test]
+fn a_reorganisation_withdraws_confirmations_of_the_blocks_it_took_off() {
+    let (params, main, _) = regtest_chains();
+    let mut reorg = main[..=217].to_vec();
+    extend(params, &mut reorg, 5, 150, Some(REGTEST_BITS), 0x03); // 218..=222
+    let mut net = regtest_net(params, &main, &reorg);
+    net.connect(HONEST, main[1..].to_vec());
+    net.connect(SECOND_HONEST, main[1..].to_vec());
+    assert_eq!(net.engine.tree().agreed_height(), 220);
+    net.connect(ATTACKER, reorg[1..].to_vec());
+    net.push(ATTACKER, &reorg[218..]);
+    assert_eq!(net.tip().hash, reorg[222].hash);
+    // Both confirmations were of blocks now off the best chain: they reach the fork point.
+    assert_eq!(net.engine.tree().agreed_height(), 217);
+    net.push(HONEST, &reorg[222..]);
+    assert_eq!(net.engine.tree().agreed_height(), 222);
 }
 
 #[test]

@@ -24,6 +24,10 @@ use crate::network::{CheckpointRecord, Params, PowParams};
 use crate::wire::{BlockHeader, HashedHeader};
 use std::collections::{HashMap, HashSet, VecDeque};
 
+mod agreement;
+use agreement::Claim;
+pub use agreement::{MAX_CLAIMS, MIN_CONFIRMING_SOURCES};
+
 /// Best-chain headers always kept in memory below the tip: the Bitcoin-style retarget looks
 /// 576 blocks back (DGW needs 24, the median time 11).
 pub const HISTORY_WINDOW: u32 = 577;
@@ -35,11 +39,14 @@ pub const DEFAULT_MAX_FORK_HEADERS: usize = 2000;
 /// Sources whose fork headers are kept at once: the fork headers in memory are at most this
 /// many times `max_fork_headers`.
 pub const MAX_FORK_SOURCES: usize = 16;
-/// Deepest reorganisation followed while the best chain is unproven (below the minimum chain
-/// work): the fork point's ancestors are read back from the store, this many at most.
+/// Deepest reorganisation followed where the best chain is unproven (below the minimum chain
+/// work, below a checkpoint not reached, or above the height other peers agree with): the
+/// fork point's ancestors are read back from the store, this many at most.
 pub const MAX_UNPROVEN_FORK_DEPTH: u32 = 50_000;
 /// Who sent a batch of headers ([`HeaderTree::accept_headers_from`]): fork headers are
-/// budgeted per source. `0` is the local caller.
+/// budgeted per source, and each source confirms the chain once
+/// ([`HeaderTree::agreed_height`]). Give every connection to one origin the same source.
+/// `0` is the local caller.
 pub type HeaderSource = u64;
 /// Rejected header hashes remembered, so that their descendants are scored as `InvalidPrev`.
 pub const MAX_REMEMBERED_INVALID: usize = 1024;
@@ -48,9 +55,11 @@ pub const MAX_REMEMBERED_INVALID: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeConfig {
     /// A header whose branch leaves the best chain more than this many blocks below the tip
-    /// is rejected with [`ValidationError::ForkTooDeep`], once the best chain has
-    /// `minimum_chain_work` and has reached every checkpoint (before, the limit is
-    /// [`MAX_UNPROVEN_FORK_DEPTH`]).
+    /// is rejected with [`ValidationError::ForkTooDeep`] if it leaves it below
+    /// [`HeaderTree::agreed_height`] (the part of the chain [`MIN_CONFIRMING_SOURCES`]
+    /// distinct sources confirmed), once the best chain has `minimum_chain_work` and has
+    /// reached every checkpoint. Elsewhere the limit is [`MAX_UNPROVEN_FORK_DEPTH`]: a chain
+    /// only one peer vouches for never locks in by depth.
     pub max_fork_depth: u32,
     /// Hashes required at their heights; no fork is accepted below the highest one reached.
     pub checkpoints: Checkpoints,
@@ -134,6 +143,10 @@ pub struct HeaderTree<S: HeaderStore> {
     /// A single-header start and the checkpoint that pins the headers after it: heights in
     /// `(start, pin]` are not checked by DGW ([`trusted_start`]).
     pinned: Option<(u32, u32)>,
+    /// What each source last delivered or announced.
+    claims: HashMap<HeaderSource, Claim>,
+    /// [`Self::agreed_height`], recomputed whenever the claims or the best chain change.
+    agreed: u32,
 }
 
 /// What [`HeaderTree::apply_chain_lock`] did.
@@ -222,6 +235,8 @@ impl<S: HeaderStore> HeaderTree<S> {
             invalid_order: VecDeque::new(),
             chain_lock: None,
             pinned,
+            claims: HashMap::new(),
+            agreed: 0,
         };
         tree.reload()?;
         Ok(tree)
@@ -418,6 +433,7 @@ impl<S: HeaderStore> HeaderTree<S> {
         let mut out = AcceptOutcome::default();
         let old_tip = self.tip().hash;
         let mut prev: Option<&BlockHash> = None;
+        let mut last_ok = None;
         for (i, (header, hash)) in headers.enumerate() {
             if prev.is_some_and(|p| header.prev_blockhash != *p) {
                 out.error = Some(ValidationError::NonContinuous { index: i }.into());
@@ -427,6 +443,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             match self.accept_one(source, header, hash, now) {
                 Ok(skipped) => {
                     out.accepted += 1;
+                    last_ok = Some(*hash);
                     if skipped.difficulty || skipped.median_time {
                         out.unchecked += 1;
                     }
@@ -453,6 +470,12 @@ impl<S: HeaderStore> HeaderTree<S> {
                 }
             }
         }
+        if let Some(hash) = last_ok {
+            if let Some(height) = self.known_height(&hash) {
+                self.record_claim(source, Claim { hash, height });
+            }
+        }
+        self.refresh_agreement();
         out
     }
 
@@ -478,7 +501,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             return Ok(Skipped::default());
         }
         let mut parent = self.entries.get(&header.prev_blockhash).copied();
-        if parent.is_none() && !self.is_proven() {
+        if parent.is_none() && self.max_depth() > self.config.max_fork_depth {
             parent = self.deepen_to(&header.prev_blockhash)?;
         }
         let height = parent.map(|p| p.stored.height + 1);
@@ -582,13 +605,14 @@ impl<S: HeaderStore> HeaderTree<S> {
         .into())
     }
 
-    /// How deep a fork may leave the best chain: `max_fork_depth` once the chain is proven.
+    /// How deep a fork may leave the best chain now. A fork point below the agreed height
+    /// of a proven chain must lie within `max_fork_depth` of the tip; one at or above it (or
+    /// anywhere on an unproven chain) within [`MAX_UNPROVEN_FORK_DEPTH`]. So the depth is
+    /// `tip - agreed`, but at least `max_fork_depth` and at most the unproven limit.
     fn max_depth(&self) -> u32 {
-        if self.is_proven() {
-            self.config.max_fork_depth
-        } else {
-            MAX_UNPROVEN_FORK_DEPTH.max(self.config.max_fork_depth)
-        }
+        let limit = MAX_UNPROVEN_FORK_DEPTH.max(self.config.max_fork_depth);
+        let protected_below = if self.is_proven() { self.agreed } else { 0 };
+        self.tip().height.saturating_sub(protected_below).clamp(self.config.max_fork_depth, limit)
     }
 
     /// Whether `source` may add no more fork headers: it holds `max_fork_headers` of them,
@@ -693,13 +717,12 @@ impl<S: HeaderStore> HeaderTree<S> {
             .copied()
             .unwrap_or(locked);
         self.make_best(best);
-        match self.flush(old_tip) {
-            Ok(change) => Ok(ChainLockApplied::Applied(change)),
-            Err(e) => {
-                self.reload()?;
-                Err(e)
-            }
+        let flushed = self.flush(old_tip);
+        if flushed.is_err() {
+            self.reload()?;
         }
+        self.refresh_agreement();
+        flushed.map(ChainLockApplied::Applied)
     }
 
     /// Whether `e` is `ancestor` or one of its descendants (walking parents in memory).

@@ -157,6 +157,9 @@ fn a_reorg_that_builds_up_over_several_batches_is_reported_once_it_wins() {
 fn a_fork_deeper_than_the_allowed_depth_is_rejected() {
     let mut tree = tree_with(config(6));
     let main = main_chain(&mut tree, 20);
+    // A second source resends the tip: the chain is agreed, the limit applies.
+    assert!(tree.accept_headers_from(1, &main[19..], NOW).error.is_none());
+    assert_eq!(tree.agreed_height(), 20);
     let too_deep = extend(tip_of(&main[..13]), 1, 1); // forks at 13, tip 20: depth 7
     let e = rejected(tree.accept_headers(&too_deep, NOW));
     assert_eq!(e, ValidationError::ForkTooDeep { height: 14, fork_height: 13, max_depth: 6 });
@@ -396,4 +399,68 @@ fn a_raw_batch_is_hashed_in_parallel_and_stops_at_the_first_bad_header() {
     let good: Vec<BlockHeader> = main.iter().map(|&(h, _)| h).collect();
     assert!(other.accept_raw_headers(&good, NOW).error.is_none());
     assert_eq!(other.tip().hash, main[99].1);
+}
+
+type Headers = Vec<(BlockHeader, BlockHash)>;
+
+/// Agreement on regtest rules (minimum chain work 0): a chain of 220 from one source, and a
+/// fork with more work from height 70 (150 deep).
+fn agreement_setup() -> (HeaderTree<MemoryHeaderStore>, Headers, Headers) {
+    let mut tree =
+        tree_with(TreeConfig { max_fork_headers: 2000, ..config(DEFAULT_MAX_FORK_DEPTH) });
+    let (g, gh) = genesis();
+    let main = extend((gh, g.time), 220, 0);
+    assert!(tree.accept_headers_from(1, &main, NOW).error.is_none());
+    let fork = extend(tip_of(&main[..70]), 160, 1); // heights 71..=230
+    (tree, main, fork)
+}
+
+#[test]
+fn a_chain_one_source_delivered_is_replaced_by_a_heavier_fork_150_deep() {
+    let (mut tree, main, fork) = agreement_setup();
+    // The same source resending its tip does not make a second confirmation.
+    assert!(tree.accept_headers_from(1, &main[219..], NOW).error.is_none());
+    assert!(tree.confirm(1, &main[219].1));
+    assert_eq!(tree.agreed_height(), 0);
+    let out = tree.accept_headers_from(2, &fork, NOW);
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let change = out.tip_change.expect("reorganised");
+    assert_eq!((change.disconnected.len(), change.connected.len()), (150, 160));
+    assert_eq!(tree.tip().hash, fork[159].1);
+}
+
+#[test]
+fn once_a_second_source_confirmed_the_tip_the_deep_fork_is_refused() {
+    let (mut tree, main, fork) = agreement_setup();
+    assert!(tree.confirm(2, &main[219].1), "an announcement of the known tip");
+    assert_eq!(tree.agreed_height(), 220);
+    let e = rejected(tree.accept_headers_from(3, &fork, NOW));
+    assert_eq!(e, ValidationError::ForkTooDeep { height: 71, fork_height: 70, max_depth: 100 });
+    assert_eq!(tree.tip().hash, main[219].1);
+    // Agreement up to 60 only: the fork point 70 is above it, so the fork is followed.
+    let (mut tree, main, fork) = agreement_setup();
+    assert!(tree.accept_headers_from(2, &main[..60], NOW).error.is_none());
+    assert_eq!(tree.agreed_height(), 60);
+    assert!(tree.accept_headers_from(3, &fork, NOW).error.is_none());
+    assert_eq!(tree.tip().hash, fork[159].1);
+    // A withdrawn confirmation no longer counts.
+    let (mut tree, main, fork) = agreement_setup();
+    assert!(tree.confirm(2, &main[219].1));
+    tree.withdraw(2);
+    assert_eq!(tree.agreed_height(), 0);
+    assert!(tree.accept_headers_from(3, &fork, NOW).error.is_none());
+}
+
+#[test]
+fn a_reorganisation_leaves_confirmations_of_the_old_blocks_at_the_fork_point() {
+    let (mut tree, main, _) = agreement_setup();
+    assert!(tree.confirm(2, &main[219].1));
+    assert_eq!(tree.agreed_height(), 220);
+    let reorg = extend(tip_of(&main[..217]), 5, 2); // heights 218..=222
+    assert!(tree.accept_headers_from(3, &reorg, NOW).tip_change.expect("reorg").is_reorg());
+    assert_eq!((tree.agreement_of(1), tree.agreement_of(2)), (Some(217), Some(217)));
+    assert_eq!(tree.agreement_of(3), Some(222));
+    assert_eq!(tree.agreed_height(), 217);
+    assert!(tree.confirm(1, &reorg[4].1));
+    assert_eq!(tree.agreed_height(), 222);
 }

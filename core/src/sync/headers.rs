@@ -24,9 +24,18 @@ pub fn locator<S: HeaderStore>(
     tree: &HeaderTree<S>,
     start_height: u32,
 ) -> Result<Vec<BlockHash>, ChainError> {
-    let tip = tree.tip().height;
+    locator_from(tree, tree.tip().height, start_height)
+}
+
+/// [`locator`] starting at the best-chain header at `from` instead of the tip: the reply
+/// begins with the header above it (a peer asked from just below our tip resends our tip).
+pub fn locator_from<S: HeaderStore>(
+    tree: &HeaderTree<S>,
+    from: u32,
+    start_height: u32,
+) -> Result<Vec<BlockHash>, ChainError> {
     let mut hashes = Vec::new();
-    let mut height = tip;
+    let mut height = from;
     let mut step = 1u32;
     loop {
         if let Some(h) = tree.header_at(height)? {

@@ -32,7 +32,9 @@ use crate::wallet::WalletEvent;
 use crate::wire::{ClSig, FilterLoad, IsDLock};
 
 pub use crate::p2p::PeerCommand;
-pub use engine::{SyncEngine, SyncError, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH};
+pub use engine::{
+    Origin, SyncEngine, SyncError, MAX_ORIGINS, MIN_AGREEING_PEERS, PRUNED_PEER_DEPTH,
+};
 pub use relay::BroadcastOutcome;
 
 /// How long the sync peer may take to answer a header request before another peer is asked

@@ -40,6 +40,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             Message::Inv(inv) => {
                 let mut want = Vec::new();
                 let mut block = false;
+                let mut known = None;
                 for item in inv.inventory {
                     match item.inv_type {
                         InvType::Tx => {
@@ -65,7 +66,14 @@ impl<S: HeaderStore> SyncEngine<S> {
                                 self.filters.on_not_found(peer, txid);
                             }
                         }
-                        InvType::Block => block = true,
+                        // A block we hold: the peer confirms it. One we do not: ask for it.
+                        InvType::Block => {
+                            let hash = BlockHash::from_byte_array(item.hash.to_byte_array());
+                            match self.tree.header_by_hash(&hash) {
+                                Ok(Some(_)) => known = Some(hash),
+                                _ => block = true,
+                            }
+                        }
                         InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
                         InvType::Clsig if self.chainlocks.want(item.hash) => want.push(item),
                         _ => {}
@@ -73,6 +81,10 @@ impl<S: HeaderStore> SyncEngine<S> {
                 }
                 if !want.is_empty() {
                     self.send(peer, Message::GetData(GetData::new(want)));
+                }
+                // One claim per source: only the last block it announced counts.
+                if let Some(hash) = known {
+                    self.tree.confirm(self.source(peer), &hash);
                 }
                 if block {
                     self.request_headers(peer);
@@ -110,6 +122,11 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
     }
 
+    /// `peer`'s header source (that of its origin).
+    pub(super) fn source(&self, peer: PeerId) -> crate::chain::HeaderSource {
+        self.peers.get(&peer).map_or(0, |p| p.source)
+    }
+
     pub(super) fn request_headers(&mut self, peer: PeerId) {
         let Some(state) = self.peers.get(&peer) else { return };
         let h2 = state.headers2;
@@ -136,7 +153,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             }
             return;
         }
-        let out = self.tree.accept_headers_from(peer.0, &hs, self.now / 1000);
+        let out = self.tree.accept_headers_from(self.source(peer), &hs, self.now / 1000);
         if let Some(change) = out.tip_change {
             self.on_tip_change(change);
         }

@@ -10,7 +10,8 @@ use rand::SeedableRng;
 
 use crate::bloom::{BlockSample, BloomError};
 use crate::chain::{
-    trusted_start, ChainError, HeaderStore, HeaderTree, StoredHeader, TipChange, TreeConfig,
+    trusted_start, ChainError, HeaderSource, HeaderStore, HeaderTree, StoredHeader, TipChange,
+    TreeConfig,
 };
 use crate::hash::{BlockHash, Hash256, Txid};
 use crate::masternode::QuorumBook;
@@ -31,9 +32,12 @@ use super::headers::{self, HeaderSync, MAX_BLOCKS_TO_ANNOUNCE};
 use super::relay::{BroadcastOutcome, Broadcasts, InstantLocks, TxRequests};
 use super::{SyncConfig, SyncEvent, MAX_GETDATA_BATCH};
 
+mod agreement;
 mod delivery;
 mod locks;
 mod messages;
+
+pub use agreement::{Origin, MAX_ORIGINS};
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +62,10 @@ struct PeerState {
     dropped: bool,
     /// NODE_NETWORK_LIMITED without NODE_NETWORK: it serves the last blocks only.
     pruned: bool,
+    /// Who it is to the header tree: one source per [`Origin`].
+    source: HeaderSource,
+    /// Whether it was asked to confirm our tip ([`SyncEngine::ask_for_confirmations`]).
+    confirm_asked: bool,
 }
 
 /// How deep a pruned peer is asked for blocks: Dash Core's `NODE_NETWORK_LIMITED_MIN_BLOCKS`
@@ -92,6 +100,7 @@ pub struct SyncEngine<S: HeaderStore> {
     events: Vec<SyncEvent>,
     synced_at: Option<u32>,
     now: Time,
+    origins: agreement::Origins,
 }
 
 impl<S: HeaderStore> SyncEngine<S> {
@@ -195,6 +204,7 @@ impl<S: HeaderStore> SyncEngine<S> {
             events,
             synced_at: None,
             now: 0,
+            origins: agreement::Origins::default(),
         })
     }
 
@@ -360,6 +370,9 @@ impl<S: HeaderStore> SyncEngine<S> {
         if what.score() >= crate::p2p::misbehavior::DISCOURAGEMENT_THRESHOLD {
             if let Some(p) = self.peers.get_mut(&peer) {
                 p.dropped = true;
+                // A peer found misbehaving vouches for nothing.
+                let source = p.source;
+                self.tree.withdraw(source);
             }
             self.forget_peer(peer);
         }
@@ -437,6 +450,7 @@ impl<S: HeaderStore> SyncEngine<S> {
     }
 
     fn add_peer(&mut self, peer: PeerId, info: &PeerInfo) {
+        let source = self.source_of(info.addr);
         self.peers.insert(
             peer,
             PeerState {
@@ -448,6 +462,8 @@ impl<S: HeaderStore> SyncEngine<S> {
                 unconnecting: 0,
                 mempool_sent: false,
                 dropped: false,
+                source,
+                confirm_asked: false,
             },
         );
         self.blocks.add_peer(peer, self.now);
@@ -490,6 +506,7 @@ impl<S: HeaderStore> SyncEngine<S> {
                 self.request_headers(peer);
             }
         }
+        self.ask_for_confirmations();
         self.deliver();
         self.fill_requests();
         let tip = self.tree.tip().height;
