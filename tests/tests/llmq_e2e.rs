@@ -15,7 +15,7 @@ use dashlite::client::{Client, ClientBuilder, ClientEvent, EventStream, WatchIte
 use dashlite::masternode::MasternodeListSummary;
 use dashlite::network::Network;
 use dashlite::wallet::{Address, TxFinality};
-use dashlite_testkit::dashd::llmq::MasternodeNet;
+use dashlite_testkit::dashd::llmq::{MasternodeNet, DIP3_HEIGHT};
 use dashlite_testkit::dashd::scenario::check_dashlite_connections;
 use dashlite_testkit::dashd::Dashd;
 
@@ -104,7 +104,7 @@ fn client(net: &MasternodeNet, address: &str) -> Client {
         .peer(net.controller.p2p_addr())
         .peer(net.masternodes[0].node.p2p_addr())
         .max_peers(2)
-        .masternodes(true)
+        .regtest_dip3_height(DIP3_HEIGHT)
         .seed(15)
         .build()
         .expect("client")

@@ -142,7 +142,7 @@ fn a_restart_resumes_from_the_stored_list_without_a_full_diff() {
     let state = SqliteStore::open(&path, Network::Regtest).unwrap().load().unwrap();
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(state.masternode_lists, older);
-    let mut restored = MasternodeSync::restore(state.masternode_lists);
+    let mut restored = MasternodeSync::restore(1, state.masternode_lists);
     let stored = restored.current().cloned().expect("a stored list");
     restored.start();
     let info = PeerInfo {
@@ -182,4 +182,45 @@ fn the_first_list_is_asked_at_the_chainlock_signing_height_then_the_tip() {
         );
     }
     assert_eq!(book.len(), 2, "lists at exactly the signing height and the tip");
+}
+
+#[test]
+fn no_list_is_asked_below_dip3_activation_and_the_first_is_never_below_it() {
+    // The 45-block chain the sim synced: a fresh service is driven against its header tree
+    // with the activation height below, at and above the tip.
+    let s = scenario(6, &[MnListMode::Honest]);
+    let outcome = sim::run(&s);
+    assert!(outcome.converged, "did not converge");
+    let tree = outcome.machine.tree();
+    let tip = tree.tip();
+    assert_eq!(tip.height, 45);
+    let info = PeerInfo {
+        addr: "10.0.0.1:19899".parse().unwrap(),
+        version: PROTOCOL_VERSION,
+        services: 0,
+        user_agent: String::new(),
+        start_height: 0,
+        headers2: false,
+        wants_addrv2: false,
+    };
+    let first_target = |activation: u32| {
+        let mut service = MasternodeSync::new(activation);
+        assert_eq!(service.activation_height(), activation);
+        service.start();
+        service.on_peer_ready(PeerId(1), &info);
+        service.drive(tree, 0);
+        let request = service.request_in_flight();
+        assert_eq!(service.drain_commands().len(), usize::from(request.is_some()));
+        request.map(|(_, base, target)| {
+            assert_eq!(base.to_string(), "0".repeat(64), "the first diff is from zero");
+            target
+        })
+    };
+    let signing = tree.header_at(tip.height - 8).unwrap().unwrap();
+    assert_eq!(first_target(1), Some(signing.hash), "DIP3 long active: the signing height");
+    assert_eq!(first_target(tip.height - 8), Some(signing.hash));
+    assert_eq!(first_target(tip.height - 7), Some(tip.hash), "no list below activation");
+    assert_eq!(first_target(tip.height), Some(tip.hash));
+    assert_eq!(first_target(tip.height + 1), None, "the tip is below activation");
+    assert_eq!(first_target(Network::Mainnet.params().dip3_height), None);
 }

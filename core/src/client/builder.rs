@@ -120,6 +120,7 @@ pub struct ClientBuilder {
     pub(crate) blocks_in_flight: Option<usize>,
     pub(crate) governance: bool,
     pub(crate) masternodes: bool,
+    pub(crate) regtest_dip3_height: Option<u32>,
     pub(crate) v2: V2Policy,
 }
 
@@ -140,7 +141,8 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
-            masternodes: false,
+            masternodes: true,
+            regtest_dip3_height: None,
             v2: V2Policy::default(),
         }
     }
@@ -232,18 +234,34 @@ impl ClientBuilder {
         self
     }
 
-    /// Follow the masternode list (off by default: before DIP3 activation a block's coinbase
-    /// carries no CbTx, which this sync does not tell apart from a forgery yet): once headers are synced the list at the
-    /// tip is fetched with `getmnlistd`, verified against the header chain, kept in the store
-    /// and followed block by block ([`Client::masternode_list`]).
+    /// Follow the masternode list (on by default): once headers are synced and the tip has
+    /// reached DIP3 activation ([`crate::network::Params::dip3_height`]; no earlier block
+    /// carries a CbTx), the list at the tip is fetched with `getmnlistd`, verified against
+    /// the header chain, kept in the store and followed block by block
+    /// ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks:
+    /// without it no lock is ever reported as verified.
     pub fn masternodes(mut self, enabled: bool) -> Self {
         self.masternodes = enabled;
+        self
+    }
+
+    /// The DIP3 activation height of a regtest network whose nodes run with Dash Core's
+    /// regtest-only `-dip3params=<height>:<enforcement>` (the default is regtest's 432).
+    /// Building fails with [`BuildError::InvalidSetting`] on other networks.
+    pub fn regtest_dip3_height(mut self, height: u32) -> Self {
+        self.regtest_dip3_height = Some(height);
         self
     }
 
     /// Opens the store and the wallet; the client does not connect until
     /// [`Client::start`].
     pub fn build(self) -> Result<Client, BuildError> {
+        if self.regtest_dip3_height.is_some() && self.network != Network::Regtest {
+            return Err(BuildError::InvalidSetting {
+                setting: "regtest_dip3_height",
+                reason: "only a regtest network has a configurable DIP3 height",
+            });
+        }
         if !(self.false_positive_rate > 0.0 && self.false_positive_rate < 1.0) {
             return Err(BuildError::InvalidSetting {
                 setting: "false_positive_rate",

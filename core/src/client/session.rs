@@ -128,6 +128,7 @@ impl Session {
                 None => service,
             }
         });
+        let dip3_height = builder.regtest_dip3_height.unwrap_or(params.dip3_height);
         let parts = Parts {
             p2p,
             address_book,
@@ -135,9 +136,9 @@ impl Session {
             sync,
             sporks,
             governance,
-            masternodes: builder
-                .masternodes
-                .then(|| MasternodeSync::restore(state.masternode_lists.iter().cloned())),
+            masternodes: builder.masternodes.then(|| {
+                MasternodeSync::restore(dip3_height, state.masternode_lists.iter().cloned())
+            }),
             seed: seed.rotate_left(17) ^ 0x636f_6e6e,
         };
         let machine = StateMachine::new(parts, now);

@@ -91,6 +91,8 @@ fn bad_settings_and_watch_items_get_clear_errors() {
     assert!(e.to_string().contains("false_positive_rate"), "{e}");
     let e = ClientBuilder::new(Network::Regtest).max_peers(0).build().unwrap_err();
     assert!(e.to_string().contains("max_peers"), "{e}");
+    let e = ClientBuilder::new(Network::Testnet).regtest_dip3_height(2).build().unwrap_err();
+    assert!(matches!(e, BuildError::InvalidSetting { setting: "regtest_dip3_height", .. }), "{e}");
     let e = WatchItem::parse("not-an-address", Network::Testnet).unwrap_err();
     assert!(e.to_string().contains("not-an-address"), "{e}");
     // A mainnet address on testnet.

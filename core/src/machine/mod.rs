@@ -112,7 +112,8 @@ pub struct Parts<S: HeaderStore> {
 
 impl<S: HeaderStore> Parts<S> {
     /// Parts for a first run: an empty address book and ban list, the sporks service, the
-    /// masternode list sync from zero, no governance.
+    /// masternode list sync from zero (from the network's DIP3 activation height), no
+    /// governance.
     pub fn new(p2p: P2pConfig, sync: SyncEngine<S>, seed: u64) -> Self {
         let params = sync.config().params;
         Parts {
@@ -122,7 +123,7 @@ impl<S: HeaderStore> Parts<S> {
             sync,
             sporks: SporkService::new(params),
             governance: None,
-            masternodes: Some(MasternodeSync::new()),
+            masternodes: Some(MasternodeSync::new(params.dip3_height)),
             seed,
         }
     }

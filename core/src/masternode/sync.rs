@@ -2,7 +2,8 @@
 //! that keeps the list at the tip of our header chain, trusting nothing a peer says that the
 //! header chain does not prove.
 //!
-//! * Once headers are synced it asks one peer `getmnlistd(base, tip)`: base all-zero for the
+//! * Once headers are synced and the tip has reached DIP3 activation (no block below it
+//!   carries a CbTx, so no list exists there) it asks one peer `getmnlistd(base, tip)`: base all-zero for the
 //!   first list (Dash Core answers with the whole list, so a checkpoint start needs nothing
 //!   else), then the block of the list held. The first list is the one at `tip − 8`, the
 //!   height whose quorums sign a ChainLock for the tip, and the diff from it to the tip
@@ -135,6 +136,9 @@ struct PeerState {
 /// The masternode list sync. See the module documentation.
 #[derive(Debug, Clone, Default)]
 pub struct MasternodeSync {
+    /// The first height with a masternode list (DIP3 activation): no list is asked for a
+    /// lower block, since no such block carries a CbTx to prove one.
+    activation_height: u32,
     snapshots: VecDeque<MasternodeSnapshot>,
     peers: BTreeMap<PeerId, PeerState>,
     request: Option<Request>,
@@ -146,19 +150,28 @@ pub struct MasternodeSync {
 }
 
 impl MasternodeSync {
-    /// A service with no list: the first diff is asked from zero.
-    pub fn new() -> Self {
-        Self::default()
+    /// A service with no list: the first diff is asked from zero once the tip reaches
+    /// `activation_height` (the network's [`crate::network::Params::dip3_height`]).
+    pub fn new(activation_height: u32) -> Self {
+        MasternodeSync { activation_height, ..Self::default() }
+    }
+
+    /// The DIP3 activation height this service waits for.
+    pub fn activation_height(&self) -> u32 {
+        self.activation_height
     }
 
     /// A service holding the stored snapshots (any order; the newest [`SNAPSHOTS_KEPT`] are
     /// kept). Whether they are still on the best chain is checked against the header tree
     /// before the next request.
-    pub fn restore(stored: impl IntoIterator<Item = MasternodeSnapshot>) -> Self {
+    pub fn restore(
+        activation_height: u32,
+        stored: impl IntoIterator<Item = MasternodeSnapshot>,
+    ) -> Self {
         let mut all: Vec<MasternodeSnapshot> = stored.into_iter().collect();
         all.sort_by_key(|s| s.height);
         all.dedup_by_key(|s| s.height);
-        let mut service = Self::new();
+        let mut service = Self::new(activation_height);
         let skip = all.len().saturating_sub(SNAPSHOTS_KEPT);
         service.snapshots = all.into_iter().skip(skip).collect();
         service
@@ -256,7 +269,7 @@ impl MasternodeSync {
             return;
         }
         let tip = tree.tip();
-        if tip.height == 0 {
+        if tip.height == 0 || tip.height < self.activation_height {
             return;
         }
         let (base, base_height) = match self.snapshots.back() {
@@ -267,7 +280,8 @@ impl MasternodeSync {
             return;
         }
         let Some(peer) = self.pick_peer(now) else { return };
-        let target = Self::target(tree, self.snapshots.is_empty()).unwrap_or(tip);
+        let target =
+            Self::target(tree, self.snapshots.is_empty(), self.activation_height).unwrap_or(tip);
         let ask = GetMnListDiff { base_block_hash: base, block_hash: target.hash };
         let Ok(command) = crate::wire::Command::new("getmnlistd") else { return };
         let message = Message::Unknown { command, payload: ask.to_bytes() };
@@ -287,9 +301,17 @@ impl MasternodeSync {
     /// A ChainLock for the tip is signed by the quorum set at `tip − 8`: with lists at both
     /// heights it is verified as soon as it arrives, instead of staying undecided until the
     /// lists followed eight more blocks.
-    fn target<S: HeaderStore>(tree: &HeaderTree<S>, first: bool) -> Option<StoredHeader> {
-        let height =
-            tree.tip().height.checked_sub(SIGN_HEIGHT_OFFSET).filter(|h| first && *h > 0)?;
+    /// Below DIP3 activation there is no list: the first one is then the tip's.
+    fn target<S: HeaderStore>(
+        tree: &HeaderTree<S>,
+        first: bool,
+        activation_height: u32,
+    ) -> Option<StoredHeader> {
+        let height = tree
+            .tip()
+            .height
+            .checked_sub(SIGN_HEIGHT_OFFSET)
+            .filter(|h| first && *h > 0 && *h >= activation_height)?;
         tree.header_at(height).ok().flatten()
     }
 

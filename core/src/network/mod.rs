@@ -82,6 +82,10 @@ pub struct Params {
     pub bip66_height: u32,
     /// Height from which block version must be at least 4 (`BIP65Height`).
     pub bip65_height: u32,
+    /// Height at which DIP3 (deterministic masternode lists, the CbTx) activates
+    /// (`DIP0003Height`): blocks from here on carry a CbTx, so masternode lists exist only
+    /// from this height.
+    pub dip3_height: u32,
     /// Minimum total chain work of a usable chain (`nMinimumChainWork`, big-endian).
     pub minimum_chain_work: [u8; 32],
     /// Base58 version byte of P2PKH addresses.
@@ -141,6 +145,7 @@ static MAINNET: Params = Params {
     bip34_height: 951,
     bip66_height: 245_817,
     bip65_height: 619_382,
+    dip3_height: 1_028_160,
     // 0x...b567e2d53a06de194061 at height 2429859.
     minimum_chain_work: {
         let mut w = be_from_trailing([0xe2, 0xd5, 0x3a, 0x06, 0xde, 0x19, 0x40, 0x61]);
@@ -176,6 +181,7 @@ static TESTNET: Params = Params {
     bip34_height: 76,
     bip66_height: 2075,
     bip65_height: 2431,
+    dip3_height: 7000,
     // 0x...036c8f738da818d2 at height 1400000.
     minimum_chain_work: be_from_trailing([0x03, 0x6c, 0x8f, 0x73, 0x8d, 0xa8, 0x18, 0xd2]),
     pubkey_address_prefix: 140,
@@ -211,6 +217,7 @@ static DEVNET: Params = Params {
     bip34_height: 1,
     bip66_height: 1,
     bip65_height: 1,
+    dip3_height: 2,
     minimum_chain_work: [0; 32],
     pubkey_address_prefix: 140,
     script_address_prefix: 19,
@@ -243,6 +250,7 @@ static REGTEST: Params = Params {
     bip34_height: 1,
     bip66_height: 1,
     bip65_height: 1,
+    dip3_height: 432,
     minimum_chain_work: [0; 32],
     pubkey_address_prefix: 140,
     script_address_prefix: 19,

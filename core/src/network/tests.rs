@@ -28,6 +28,7 @@ fn parameters_match_dash_core_chainparams() {
         assert_eq!(u64::from(p.bip34_height), want["BIP34Height"]);
         assert_eq!(u64::from(p.bip65_height), want["BIP65Height"]);
         assert_eq!(u64::from(p.bip66_height), want["BIP66Height"]);
+        assert_eq!(u64::from(p.dip3_height), want["DIP0003Height"], "{n} DIP3");
         assert_eq!(u64::from(p.pubkey_address_prefix), want["base58_pubkey_prefix"]);
         assert_eq!(u64::from(p.script_address_prefix), want["base58_script_prefix"]);
         assert_eq!(u64::from(p.secret_key_prefix), want["base58_secret_prefix"]);

@@ -32,6 +32,8 @@ use super::{wait_for, Dashd};
 
 /// The regtest spork private key (Dash Core `chainparams.cpp`, public by design).
 pub const REGTEST_SPORK_KEY: &str = "cP4EKFyJsHT39LDqgdcB43Y3YXjNyjb5Fuas1GQSeAtjnZWmZEQK";
+/// The DIP3 activation height the network runs with (`-dip3params` in [`NETWORK_ARGS`]).
+pub const DIP3_HEIGHT: u32 = 2;
 /// The arguments every node of the network starts with.
 pub const NETWORK_ARGS: [&str; 2] = ["-dip3params=2:2", "-debug=llmq"];
 /// The sporks switched on (value 0) once the masternodes run.

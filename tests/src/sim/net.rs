@@ -115,7 +115,11 @@ impl Sim {
         p2p.manual_peers =
             scenario.peers.iter().filter(|p| p.join_at.is_none()).map(|p| p.addr).collect();
         p2p.target_outbound = scenario.peers.len();
-        let machine = StateMachine::new(Parts::new(p2p, sync, scenario.seed), START);
+        let mut parts = Parts::new(p2p, sync, scenario.seed);
+        // The simulated chains carry a CbTx from height 1 (DIP3 active from the start, as
+        // `-dip3params=1:1` makes a regtest node).
+        parts.masternodes = Some(dashlite::masternode::MasternodeSync::new(1));
+        let machine = StateMachine::new(parts, START);
         let first = scenario.versions[0].1.clone();
         let peers = scenario
             .peers
