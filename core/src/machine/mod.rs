@@ -35,7 +35,7 @@ use crate::p2p::{
 use crate::spork::{SporkEvent, SporkService};
 use crate::sync::{SyncEngine, SyncEvent};
 use crate::tx::Transaction;
-use crate::wallet::{Wallet, WatchList};
+use crate::wallet::{TxStatus, Wallet, WalletEvent, WatchList};
 use crate::wire::{FrameError, Message, MessageError};
 
 /// How often the sync engine's and the services' timers are checked (request timeouts,
@@ -152,6 +152,13 @@ impl<S: HeaderStore> StateMachine<S> {
             now,
             last_tick: now,
         };
+        if let Some(g) = machine.governance.as_mut() {
+            for wtx in machine.sync.wallet().transactions() {
+                if wtx.status.block().is_some() {
+                    g.learn_pro_reg_tx(&wtx.tx, now);
+                }
+            }
+        }
         // Events the sync engine queued while restoring (a reorg found on resume).
         machine.pump();
         machine
@@ -422,12 +429,29 @@ impl<S: HeaderStore> StateMachine<S> {
     }
 
     fn on_sync_event(&mut self, event: &SyncEvent) {
-        // Dash Core answers a governance sync only once headers are synced; one round per run.
-        if let SyncEvent::Synced { .. } = event {
-            if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
-                self.governance_started = true;
-                g.start(self.now);
+        match event {
+            // Dash Core answers a governance sync only once headers are synced; one round per
+            // run.
+            SyncEvent::Synced { .. } => {
+                if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
+                    self.governance_started = true;
+                    g.start(self.now);
+                }
             }
+            // A ProRegTx proven in a block names its masternode's collateral: votes and
+            // triggers from an external collateral become decidable. Its txid is the
+            // masternode's identity in the list, so a made-up one names no listed masternode.
+            SyncEvent::Wallet(
+                WalletEvent::NewTransaction { txid, status: TxStatus::Confirmed(_), .. }
+                | WalletEvent::Confirmed { txid, .. },
+            ) => {
+                if let (Some(g), Some(wtx)) =
+                    (self.governance.as_mut(), self.sync.wallet().transaction(txid))
+                {
+                    g.learn_pro_reg_tx(&wtx.tx, self.now);
+                }
+            }
+            _ => {}
         }
     }
 
