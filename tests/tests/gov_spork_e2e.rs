@@ -8,18 +8,22 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use dashlite::encode::Encode;
 use dashlite::governance::{GovernanceEvent, SignatureStatus, Tally, VoteStatusCounts};
-use dashlite::hash::Hash256;
+use dashlite::hash::{BlockHash, Hash256, Txid};
 use dashlite::machine::Event;
 use dashlite::network::Network;
 use dashlite::p2p::{DisconnectReason, Misbehavior, Time};
 use dashlite::spork::{SporkError, SporkEvent, SPORK_DEFAULT_VALUE};
+use dashlite::tx::{
+    tx_type, NetInfo, OutPoint, ProRegTx, Script, Transaction, TxIn, TxOut, MN_TYPE_REGULAR,
+};
 use dashlite::wire::{Message, SporkId, VoteOutcome, VoteSignal};
 use dashlite_testkit::governance::{capture_proposal, voter_list, TestVoter};
 use dashlite_testkit::harness::{MachineClient, MachineConfig, GUARD};
 use dashlite_testkit::keys::TestKey;
 use dashlite_testkit::sporks::sign_spork;
-use dashlite_testkit::{NodeConfig, SharedChain, TestNode};
+use dashlite_testkit::{BlockSpec, NodeConfig, SharedChain, TestNode};
 
 fn now_ms() -> Time {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Time)
@@ -242,5 +246,94 @@ fn a_vote_signed_with_the_wrong_key_scores_its_sender_once_the_list_is_held() {
         [(Misbehavior::InvalidGovernanceVote, 20), (Misbehavior::InvalidGovernanceVote, 40)]
     );
     assert!(client.disconnects_of(node.addr()).is_empty());
+    client.stop();
+}
+
+/// A ProRegTx of `voter` naming the external collateral `collateral`, paying its owner
+/// `owner` (so a wallet watching `owner` sees it), with `voter`'s txid set to its hash.
+fn pro_reg_tx(voter: &mut TestVoter, collateral: OutPoint, owner: &TestKey) -> Transaction {
+    let keys = voter.entry(BlockHash::ZERO);
+    let payload = ProRegTx {
+        version: 2,
+        mn_type: MN_TYPE_REGULAR,
+        mode: 0,
+        collateral_outpoint: collateral,
+        net_info: NetInfo::EMPTY_LEGACY,
+        key_id_owner: owner.key_id(),
+        pubkey_operator: keys.operator_key,
+        key_id_voting: keys.voting_key_id,
+        operator_reward: 0,
+        script_payout: owner.p2pkh(),
+        inputs_hash: Hash256::ZERO,
+        platform_node_id: [0; 20],
+        platform_p2p_port: 0,
+        platform_http_port: 0,
+        signature: Vec::new(),
+    };
+    let tx = Transaction {
+        version: 3,
+        tx_type: tx_type::PROVIDER_REGISTER,
+        inputs: vec![TxIn {
+            previous_output: OutPoint::new(Txid::from_byte_array([0xab; 32]), 0),
+            script_sig: Script::new(Vec::new()),
+            sequence: u32::MAX,
+        }],
+        outputs: vec![TxOut { value: 10_000, script_pubkey: owner.p2pkh() }],
+        lock_time: 0,
+        extra_payload: Some(payload.to_bytes()),
+    };
+    voter.pro_reg_tx_hash = Hash256::from_byte_array(tx.txid().to_byte_array());
+    tx
+}
+
+#[test]
+fn an_external_collateral_resolves_once_the_wallet_saw_its_pro_reg_tx_in_a_block() {
+    let proposal = capture_proposal();
+    let h = proposal.hash();
+    let owner = TestKey::from_seed("masternode owner");
+    // Two masternodes with external collaterals; the wallet watches the first one's owner.
+    let (mut mine, mut theirs) = (TestVoter::new(7, false), TestVoter::new(8, false));
+    let my_collateral = OutPoint::new(Txid::from_byte_array([0xc1; 32]), 3);
+    let their_collateral = OutPoint::new(Txid::from_byte_array([0xc2; 32]), 0);
+    let my_pro_reg = pro_reg_tx(&mut mine, my_collateral, &owner);
+    let their_pro_reg = pro_reg_tx(&mut theirs, their_collateral, &TestKey::from_seed("other"));
+    let vote = |v: &TestVoter, collateral| {
+        let mut vote = v.vote(h, VoteSignal::Funding, VoteOutcome::Yes, 1_795_000_000);
+        vote.masternode_outpoint = collateral;
+        v.sign_voting(vote, Network::Regtest)
+    };
+    let votes = vec![vote(&mine, my_collateral), vote(&theirs, their_collateral)];
+
+    let chain = SharedChain::with_blocks(5);
+    chain.mine_block(BlockSpec::empty().tx(my_pro_reg.clone()).tx(their_pro_reg));
+    let config =
+        NodeConfig { governance: vec![proposal], votes: votes.clone(), ..NodeConfig::default() };
+    let node = TestNode::start_with(&chain, config).expect("testkit node");
+    let mut machine_config = MachineConfig::new(&[node.addr()]);
+    machine_config.governance = true;
+    machine_config.watch.add_script(owner.p2pkh());
+    let mut client = MachineClient::start(machine_config);
+    client.first("the governance round", |e| {
+        matches!(e, Event::Governance(GovernanceEvent::Done(_)))
+    });
+    let txid = my_pro_reg.txid();
+    let seen =
+        client.with(move |m| m.wallet().transaction(&txid).map(|w| w.status.block().copied()));
+    assert!(seen.is_some_and(|b| b.is_some()), "the wallet holds the ProRegTx, confirmed");
+
+    let tip = chain.tip();
+    let list = voter_list(tip, &[mine, theirs]);
+    let (p, detail) = client.with(move |m| {
+        m.on_masternode_list(6, tip, &list, now_ms());
+        let g = m.governance().expect("governance enabled");
+        (g.proposals().remove(0), g.proposal(&h).expect("held"))
+    });
+    let status = |i: usize| {
+        let v = detail.votes.iter().find(|r| r.vote == votes[i]).expect("held");
+        (v.signature, v.counted)
+    };
+    assert_eq!(status(0), (SignatureStatus::Verified, true), "its ProRegTx was seen");
+    assert_eq!(status(1), (SignatureStatus::Unverified, false), "its ProRegTx was not");
+    assert_eq!(p.funding, Tally { yes: 1, no: 0, abstain: 0 });
     client.stop();
 }

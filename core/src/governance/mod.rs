@@ -11,8 +11,10 @@
 //! trigger's masternode is named by its collateral outpoint, which the simplified list does
 //! not carry. Masternodes with an internal collateral (the outpoint's txid is the ProRegTx
 //! hash) are found from the list alone; those with an external collateral once their ProRegTx
-//! was learned ([`GovernanceService::learn_pro_reg_tx`]). Everything else stays
-//! [`SignatureStatus::Unverified`]. Tallies count [`SignatureStatus::Verified`] votes only.
+//! was learned ([`GovernanceService::learn_pro_reg_tx`]; the state machine gives it every
+//! transaction its wallet sees confirmed, so the user's own masternodes resolve). Everything
+//! else stays [`SignatureStatus::Unverified`]. Tallies count [`SignatureStatus::Verified`]
+//! votes only.
 
 mod data;
 pub mod json;

@@ -41,7 +41,7 @@ pub enum GovernanceEvent {
         /// The first time one of the ready peers may be asked.
         not_before: i64,
     },
-    /// The round's counts changed (reported at most once per [`GovernanceService::drain_events`]).
+    /// The round's counts changed (reported at most once per [`super::GovernanceService::drain_events`]).
     Progress(GovernanceProgress),
     /// A new object was stored (a proposal or a trigger); `invalid_data` when its data did
     /// not decode (kept raw and flagged).
@@ -67,7 +67,7 @@ pub enum GovernanceEvent {
     HeldVotesSynced(GovernanceProgress),
 }
 
-/// What to persist since the last [`GovernanceService::take_changes`], shaped for
+/// What to persist since the last [`super::GovernanceService::take_changes`], shaped for
 /// [`crate::store::Batch`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GovernanceChanges {

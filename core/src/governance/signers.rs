@@ -12,9 +12,14 @@
 //!   ([`Signers::learn_pro_reg_tx`]) any index of that transaction resolves, and the tally
 //!   counts one vote per masternode (by ProRegTx hash), so a second index cannot add weight.
 //! * **External collateral** (`protx register` of an existing 1,000 DASH output): only the
-//!   ProRegTx payload names it. No P2P message serves it; the transaction itself does (a
-//!   wallet that sees it, a merkle block of its registration block). Once learned with
-//!   [`Signers::learn_collateral`] or [`Signers::learn_pro_reg_tx`] the outpoint resolves.
+//!   ProRegTx payload names it. No P2P message serves it (`mnlistdiff` entries carry no
+//!   collateral, `getmnlistd` and `qrinfo` give no transactions); the transaction itself
+//!   does, in a merkle block of its registration block. The client learns it from every
+//!   ProRegTx its wallet sees confirmed (the bloom filter matches a ProRegTx whose owner or
+//!   voting key, payout script or collateral the wallet watches: the user's own
+//!   masternodes); once learned with [`Signers::learn_collateral`] or
+//!   [`Signers::learn_pro_reg_tx`] the outpoint resolves. The ProRegTx's txid is the list's
+//!   key, so a made-up transaction names no listed masternode.
 //!
 //! Anything else is unresolved: the signature cannot be checked, and the vote or trigger stays
 //! [`super::SignatureStatus::Unverified`], never counted.

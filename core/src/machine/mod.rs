@@ -36,7 +36,7 @@ use crate::p2p::{
 use crate::spork::{SporkEvent, SporkService};
 use crate::sync::{SyncEngine, SyncEvent};
 use crate::tx::Transaction;
-use crate::wallet::{Wallet, WatchList};
+use crate::wallet::{TxStatus, Wallet, WalletEvent, WatchList};
 use crate::wire::{FrameError, Message, MessageError};
 
 /// How often the sync engine's and the services' timers are checked (request timeouts,
@@ -168,6 +168,13 @@ impl<S: HeaderStore> StateMachine<S> {
             now,
             last_tick: now,
         };
+        if let Some(g) = machine.governance.as_mut() {
+            for wtx in machine.sync.wallet().transactions() {
+                if wtx.status.block().is_some() {
+                    g.learn_pro_reg_tx(&wtx.tx, now);
+                }
+            }
+        }
         // Events the sync engine queued while restoring (a reorg found on resume).
         machine.pump();
         machine
@@ -184,11 +191,15 @@ impl<S: HeaderStore> StateMachine<S> {
         self.peers.next_deadline().min(self.last_tick.saturating_add(TICK))
     }
 
-    /// A list the masternode list sync verified: recorded for [`Self::masternode_list`] and
-    /// given to the sync engine's quorum book (ChainLock and InstantSend checks).
+    /// A list the masternode list sync verified: recorded for [`Self::masternode_list`],
+    /// given to the sync engine's quorum book (ChainLock and InstantSend checks) and to the
+    /// governance service (vote and trigger signatures).
     fn record_masternode_list(&mut self, height: u32, list: &std::sync::Arc<MasternodeList>) {
         self.masternode_list = Some((height, list.clone()));
         self.sync.on_masternode_list(height, list.block_hash, list, self.now);
+        if let Some(g) = self.governance.as_mut() {
+            g.on_masternode_list(list, self.now);
+        }
     }
 
     /// The newest verified masternode list with its height.
@@ -487,11 +498,27 @@ impl<S: HeaderStore> StateMachine<S> {
                 m.start();
             }
         }
-        if let SyncEvent::Synced { .. } = event {
-            if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
-                self.governance_started = true;
-                g.start(self.now);
+        match event {
+            SyncEvent::Synced { .. } => {
+                if let Some(g) = self.governance.as_mut().filter(|_| !self.governance_started) {
+                    self.governance_started = true;
+                    g.start(self.now);
+                }
             }
+            // A ProRegTx proven in a block names its masternode's collateral: votes and
+            // triggers from an external collateral become decidable. Its txid is the
+            // masternode's identity in the list, so a made-up one names no listed masternode.
+            SyncEvent::Wallet(
+                WalletEvent::NewTransaction { txid, status: TxStatus::Confirmed(_), .. }
+                | WalletEvent::Confirmed { txid, .. },
+            ) => {
+                if let (Some(g), Some(wtx)) =
+                    (self.governance.as_mut(), self.sync.wallet().transaction(txid))
+                {
+                    g.learn_pro_reg_tx(&wtx.tx, self.now);
+                }
+            }
+            _ => {}
         }
     }
 
