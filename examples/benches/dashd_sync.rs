@@ -16,10 +16,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use dashlite::bloom::{BloomFilter, BLOOM_UPDATE_ALL};
-use dashlite::hash::Hash256;
+use dashlite::hash::BlockHash;
 use dashlite::network::Network;
 use dashlite::wallet::Address;
-use dashlite::wire::{FilterLoad, FrameDecoder, GetData, InvType, Inventory, Message};
+use dashlite::wire::{FilterLoad, FrameDecoder, GetData, Inventory, Message};
 use dashlite_testkit::client::spv_version;
 use dashlite_testkit::dashd::{temp_dir, Dashd};
 use serde_json::Value;
@@ -135,7 +135,7 @@ fn read_until(
 
 /// The node serving every block filtered to a bare client: from the first `getdata` to the
 /// last `merkleblock`.
-fn bare_run(node: &Dashd, address: &str, hashes: &[Hash256]) -> Duration {
+fn bare_run(node: &Dashd, address: &str, hashes: &[BlockHash]) -> Duration {
     let magic = Network::Regtest.params().magic;
     let mut stream = TcpStream::connect(node.p2p_addr()).expect("connect");
     stream.set_nodelay(true).expect("nodelay");
@@ -160,10 +160,7 @@ fn bare_run(node: &Dashd, address: &str, hashes: &[Hash256]) -> Duration {
     let requests: Vec<Message> = hashes
         .chunks(GETDATA_BATCH)
         .map(|chunk| {
-            let inventory = chunk
-                .iter()
-                .map(|h| Inventory { inv_type: InvType::FilteredBlock, hash: *h })
-                .collect();
+            let inventory = chunk.iter().map(|h| Inventory::FilteredBlock(*h)).collect();
             Message::GetData(GetData { inventory })
         })
         .collect();
@@ -205,7 +202,7 @@ fn main() {
         }
     }
     let (node, address, hashes) = chain();
-    let hashes: Vec<Hash256> = hashes.iter().map(|h| h.parse().expect("block hash")).collect();
+    let hashes: Vec<BlockHash> = hashes.iter().map(|h| h.parse().expect("block hash")).collect();
     let (mut ours, mut bare, mut rss) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         let b = bare_run(&node, &address, &hashes);

@@ -208,7 +208,8 @@ fn a_broadcast_goes_to_about_half_the_peers_is_served_and_propagates_when_announ
     sim.pump();
     let announced = sim.engine.broadcast_peers(&txid);
     assert_eq!(announced.len(), 2, "half of 4 peers");
-    let inv = |m: &Message| matches!(m, Message::Inv(i) if i.inventory.iter().any(|e| e.inv_type == InvType::Tx && e.hash == txid_hash(&txid)));
+    let inv =
+        |m: &Message| matches!(m, Message::Inv(i) if i.inventory.contains(&Inventory::Tx(txid)));
     for id in 1..=4 {
         let got = sim.peer(id).count(inv);
         assert_eq!(got, usize::from(announced.contains(&PeerId(id))), "peer {id}");

@@ -40,7 +40,7 @@ fn block_getdatas(sim: &Sim, peer: u64) -> Vec<Message> {
         .received
         .iter()
         .filter(|m| {
-            matches!(m, Message::GetData(g) if g.inventory.iter().any(|i| i.inv_type == InvType::FilteredBlock))
+            matches!(m, Message::GetData(g) if g.inventory.iter().any(|i| matches!(i, Inventory::FilteredBlock(_))))
         })
         .cloned()
         .collect()
