@@ -11,7 +11,7 @@ use dashlite::chain::merkle::PartialMerkleTree;
 use dashlite::chain::MemoryHeaderStore;
 use dashlite::hash::{BlockHash, Hash256, Txid};
 use dashlite::network::Network;
-use dashlite::p2p::{services, FilterSource, PeerCommand, PeerId, PeerInfo, SECOND};
+use dashlite::p2p::{services, FilterSource, Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
 use dashlite::sync::{start_header, SyncConfig, SyncEngine, SyncEvent};
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, Wallet, WatchList};
@@ -99,12 +99,19 @@ pub fn config() -> SyncConfig {
     SyncConfig::new(Network::Regtest.params(), 0)
 }
 
-pub fn txid_hash(txid: &Txid) -> Hash256 {
-    Hash256::from_byte_array(txid.to_byte_array())
-}
-
 pub fn block_hash(hash: &BlockHash) -> Hash256 {
     Hash256::from_byte_array(hash.to_byte_array())
+}
+
+/// The misbehaviour the engine reported, in order.
+pub fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
+    sim.other
+        .iter()
+        .filter_map(|c| match c {
+            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Sim {
