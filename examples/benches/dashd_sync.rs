@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use dashlite::bloom::{BloomFilter, BLOOM_UPDATE_ALL};
-use dashlite::hash::Hash256;
+use dashlite::hash::BlockHash;
 use dashlite::network::Network;
 use dashlite::wallet::Address;
-use dashlite::wire::{FilterLoad, FrameDecoder, GetData, InvType, Inventory, Message};
+use dashlite::wire::{FilterLoad, FrameDecoder, GetData, Inventory, Message};
 use dashlite_testkit::client::spv_version;
 use dashlite_testkit::dashd::scenario::DASHLITE_AGENT;
 use dashlite_testkit::dashd::{temp_dir, Dashd};
@@ -207,7 +207,7 @@ fn read_until(
 
 /// The node serving every block filtered to a bare client: from the first `getdata` to the
 /// last `merkleblock`.
-fn bare_run(node: &Dashd, address: &str, hashes: &[Hash256]) -> Duration {
+fn bare_run(node: &Dashd, address: &str, hashes: &[BlockHash]) -> Duration {
     let magic = Network::Regtest.params().magic;
     let mut stream = TcpStream::connect(node.p2p_addr()).expect("connect");
     stream.set_nodelay(true).expect("nodelay");
@@ -232,10 +232,7 @@ fn bare_run(node: &Dashd, address: &str, hashes: &[Hash256]) -> Duration {
     let requests: Vec<Message> = hashes
         .chunks(GETDATA_BATCH)
         .map(|chunk| {
-            let inventory = chunk
-                .iter()
-                .map(|h| Inventory { inv_type: InvType::FilteredBlock, hash: *h })
-                .collect();
+            let inventory = chunk.iter().map(|h| Inventory::FilteredBlock(*h)).collect();
             Message::GetData(GetData { inventory })
         })
         .collect();
@@ -308,7 +305,7 @@ fn main() {
         }
     }
     let (node, address, hashes) = chain();
-    let hashes: Vec<Hash256> = hashes.iter().map(|h| h.parse().expect("block hash")).collect();
+    let hashes: Vec<BlockHash> = hashes.iter().map(|h| h.parse().expect("block hash")).collect();
     let mut bare = Vec::new();
     let (mut v1, mut v2) = (Figures::default(), Figures::default());
     for run in 0..runs {

@@ -132,6 +132,29 @@ fn merkleblock_and_headers_show_block_hashes() {
 }
 
 #[test]
+fn inventory_entries_show_their_type_and_display_hash_whatever_the_type() {
+    // A tx entry, a filtered-block entry and a type Dash Core does not define (99).
+    let wire: String = ["01000000", "03000000", "63000000"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{t}{}{:02x}", "00".repeat(31), i + 1))
+        .collect();
+    let out = decode_ok(&["--command", "getdata", &format!("03{wire}")]);
+    let entries = out["payload"]["inventory"].as_array().unwrap();
+    let shown: Vec<(Value, Value)> =
+        entries.iter().map(|e| (e["inv_type"].clone(), e["hash"].clone())).collect();
+    let hash = |b: u8| Value::from(format!("{:02x}{}", b, "00".repeat(31)));
+    assert_eq!(
+        shown,
+        [
+            (Value::from("Tx"), hash(1)),
+            (Value::from("FilteredBlock"), hash(2)),
+            (serde_json::json!({ "Unknown": 99 }), hash(3)),
+        ]
+    );
+}
+
+#[test]
 fn stdin_is_read_when_no_hex_is_given() {
     use std::io::Write;
     let mut child = Process::new(env!("CARGO_BIN_EXE_dashlite"))

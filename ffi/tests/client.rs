@@ -32,13 +32,7 @@ impl Collect {
 #[test]
 fn client_syncs_the_fixture_with_both_event_apis() {
     let fx = Fixture::start();
-    let client = ClientBuilder::new(Network::Regtest)
-        .peer(fx.peer())
-        .watch(fx.tpub.clone())
-        .max_peers(1)
-        .seed(7)
-        .build()
-        .expect("build");
+    let client = fx.builder().seed(7).build().expect("build");
     let listener = Arc::new(Collect::default());
     let subscription = client.subscribe(listener.clone());
     // The pull stream starts at the first next_event: a thread waits in it before start.
@@ -262,12 +256,7 @@ impl EventListener for Blocked {
 #[test]
 fn listeners_that_block_hold_up_neither_the_sync_nor_each_other() {
     let fx = Fixture::start();
-    let client = ClientBuilder::new(Network::Regtest)
-        .peer(fx.peer())
-        .watch(fx.tpub.clone())
-        .max_peers(1)
-        .build()
-        .expect("build");
+    let client = fx.builder().build().expect("build");
     let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
     // More blocked listeners than the machine has cores (and than async-std has threads).
     let blocked: Vec<Arc<Blocked>> = (0..8)
@@ -297,12 +286,7 @@ fn listeners_that_block_hold_up_neither_the_sync_nor_each_other() {
 #[test]
 fn releasing_a_running_client_stops_it() {
     let fx = Fixture::start();
-    let client = ClientBuilder::new(Network::Regtest)
-        .peer(fx.peer())
-        .watch(fx.tpub.clone())
-        .max_peers(1)
-        .build()
-        .expect("build");
+    let client = fx.builder().build().expect("build");
     let listener = Arc::new(Collect::default());
     let _subscription = client.subscribe(listener.clone());
     block_on(client.start()).expect("start");
@@ -314,13 +298,7 @@ fn releasing_a_running_client_stops_it() {
 #[test]
 fn a_sync_slice_ends_synced_and_leaves_the_client_stopped() {
     let fx = Fixture::start();
-    let client = ClientBuilder::new(Network::Regtest)
-        .peer(fx.peer())
-        .watch(fx.tpub.clone())
-        .max_peers(1)
-        .seed(9)
-        .build()
-        .expect("build");
+    let client = fx.builder().seed(9).build().expect("build");
     let outcome = block_on(client.sync_for(Duration::from_secs(120))).expect("slice");
     assert_eq!(outcome, SyncOutcome::Synced { height: fx.tip });
     assert!(!client.sync_status().running);

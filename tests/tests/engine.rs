@@ -208,20 +208,18 @@ fn a_broadcast_goes_to_about_half_the_peers_is_served_and_propagates_when_announ
     sim.pump();
     let announced = sim.engine.broadcast_peers(&txid);
     assert_eq!(announced.len(), 2, "half of 4 peers");
-    let inv = |m: &Message| matches!(m, Message::Inv(i) if i.inventory.iter().any(|e| e.inv_type == InvType::Tx && e.hash == txid_hash(&txid)));
+    let inv =
+        |m: &Message| matches!(m, Message::Inv(i) if i.inventory.contains(&Inventory::Tx(txid)));
     for id in 1..=4 {
         let got = sim.peer(id).count(inv);
         assert_eq!(got, usize::from(announced.contains(&PeerId(id))), "peer {id}");
     }
     // An announced peer asks for it and is served.
     let asker = announced[0];
-    sim.deliver(
-        asker,
-        Message::GetData(GetData::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
-    );
+    sim.deliver(asker, Message::GetData(GetData::new(vec![Inventory::Tx(txid)])));
     assert!(sim.peers[&asker].received.contains(&Message::Tx(tx.clone())));
     // An announced peer announcing it back proves nothing.
-    let back = Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))]));
+    let back = Message::Inv(Inv::new(vec![Inventory::Tx(txid)]));
     sim.deliver(asker, back.clone());
     assert!(!sim.events.iter().any(|e| matches!(e, SyncEvent::Broadcast { .. })));
     let witness = (1..=4).map(PeerId).find(|p| !announced.contains(p)).unwrap();
@@ -249,10 +247,7 @@ fn a_broadcast_nobody_announces_back_times_out() {
         sim.engine.wallet().transaction(&txid).map(|w| w.status),
         Some(TxStatus::Unconfirmed)
     );
-    sim.deliver(
-        PeerId(1),
-        Message::GetData(GetData::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))])),
-    );
+    sim.deliver(PeerId(1), Message::GetData(GetData::new(vec![Inventory::Tx(txid)])));
     assert!(matches!(sim.peer(1).received.last(), Some(Message::NotFound(_))));
 }
 
@@ -268,7 +263,7 @@ fn a_broadcast_without_peers_is_announced_to_the_first_that_connects() {
     // A second peer is kept as a witness (one of two already holds it).
     sim.connect(6, Mode::Honest, true);
     assert_eq!(sim.engine.broadcast_peers(&txid), vec![PeerId(5)]);
-    let back = Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, txid_hash(&txid))]));
+    let back = Message::Inv(Inv::new(vec![Inventory::Tx(txid)]));
     sim.deliver(PeerId(6), back);
     assert!(sim
         .events
@@ -340,10 +335,7 @@ fn resuming_off_the_best_chain_disconnects_the_stale_blocks_and_fetches_them_aga
     let new_height = reorg.fork_height + 2;
     first.chain = chain.clone();
     let ann = first.chain.tip();
-    first.deliver(
-        PeerId(1),
-        Message::Inv(Inv::new(vec![Inventory::new(InvType::Block, block_hash(&ann))])),
-    );
+    first.deliver(PeerId(1), Message::Inv(Inv::new(vec![Inventory::Block(ann)])));
     assert_eq!(first.engine.tree().tip().hash, chain.tip());
     let store = first.engine.store_mut().clone();
 

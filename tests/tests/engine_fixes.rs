@@ -6,7 +6,7 @@
 mod engine_sim;
 
 use dashlite::hash::{BlockHash, Hash256};
-use dashlite::p2p::{services, Misbehavior, PeerCommand, PeerId, SECOND};
+use dashlite::p2p::{services, Misbehavior, PeerId, SECOND};
 use dashlite::sync::PRUNED_PEER_DEPTH;
 use dashlite::tx::{OutPoint, Transaction};
 use dashlite::wallet::{TxStatus, Wallet, WalletEvent, UNCONFIRMED_EXPIRY_BLOCKS};
@@ -19,16 +19,6 @@ use engine_sim::*;
 
 const FULL: u64 = services::NODE_NETWORK | services::NODE_BLOOM | services::NODE_HEADERS_COMPRESSED;
 
-fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
-    sim.other
-        .iter()
-        .filter_map(|c| match c {
-            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn announce_tx(sim: &mut Sim, peer: PeerId, tx: &Transaction) {
     let hash = Hash256::from_byte_array(tx.txid().to_byte_array());
     sim.deliver(peer, Message::Inv(Inv::new(vec![Inventory::new(InvType::Tx, hash)])));
@@ -40,7 +30,7 @@ fn block_getdatas(sim: &Sim, peer: u64) -> Vec<Message> {
         .received
         .iter()
         .filter(|m| {
-            matches!(m, Message::GetData(g) if g.inventory.iter().any(|i| i.inv_type == InvType::FilteredBlock))
+            matches!(m, Message::GetData(g) if g.inventory.iter().any(|i| matches!(i, Inventory::FilteredBlock(_))))
         })
         .cloned()
         .collect()

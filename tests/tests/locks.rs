@@ -5,7 +5,7 @@
 use dashlite::chain::ValidationError;
 use dashlite::hash::{BlockHash, Hash256};
 use dashlite::network::Network;
-use dashlite::p2p::{Misbehavior, PeerCommand, PeerId};
+use dashlite::p2p::{Misbehavior, PeerId};
 use dashlite::sync::SyncEvent;
 use dashlite::tx::{OutPoint, Transaction, TxOut};
 use dashlite::wallet::TxFinality;
@@ -43,16 +43,6 @@ fn feed_list(sim: &mut Sim, q: &TestQuorums, height: u32) {
     sim.pump();
 }
 
-fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
-    sim.other
-        .iter()
-        .filter_map(|c| match c {
-            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn chain_locked(sim: &Sim) -> Vec<(u32, BlockHash)> {
     sim.events
         .iter()
@@ -75,7 +65,7 @@ fn instant_locked(sim: &Sim) -> Vec<dashlite::hash::Txid> {
 
 fn announce_tip(sim: &mut Sim, peer: u64) {
     let tip = sim.chain.tip();
-    let inv = Inventory::new(InvType::Block, block_hash(&tip));
+    let inv = Inventory::Block(tip);
     sim.deliver(PeerId(peer), Message::Inv(Inv::new(vec![inv])));
 }
 
@@ -198,7 +188,7 @@ fn a_chainlock_on_a_branch_with_less_work_makes_it_the_best_chain() {
 fn with_pending_payment() -> (Sim, Transaction) {
     let mut sim = synced();
     let tx = sim.chain.send(&alice_script(), 3 * COIN);
-    let inv = Inventory::new(InvType::Tx, txid_hash(&tx.txid()));
+    let inv = Inventory::Tx(tx.txid());
     sim.deliver(PeerId(1), Message::Inv(Inv::new(vec![inv])));
     assert_eq!(sim.engine.wallet().finality(&tx.txid()), Some(TxFinality::Unconfirmed));
     (sim, tx)
@@ -246,7 +236,7 @@ fn a_verified_lock_before_its_transaction_is_reported_when_the_transaction_arriv
     let cycle = sim.chain.hash_at(CYCLE).unwrap();
     sim.deliver(PeerId(1), Message::IsDLock(q.isdlock(&tx, cycle)));
     assert!(instant_locked(&sim).is_empty());
-    let inv = Inventory::new(InvType::Tx, txid_hash(&tx.txid()));
+    let inv = Inventory::Tx(tx.txid());
     sim.deliver(PeerId(1), Message::Inv(Inv::new(vec![inv])));
     assert_eq!(instant_locked(&sim), vec![tx.txid()]);
     assert_eq!(sim.engine.wallet().finality(&tx.txid()), Some(TxFinality::InstantLocked));
@@ -317,7 +307,7 @@ fn a_spend_conflicting_with_a_locked_input_is_refused() {
         let rival = sim
             .chain
             .spend(&inputs, vec![TxOut { value: 2 * COIN, script_pubkey: alice_script() }]);
-        let inv = Inventory::new(InvType::Tx, txid_hash(&rival.txid()));
+        let inv = Inventory::Tx(rival.txid());
         sim.deliver(PeerId(2), Message::Inv(Inv::new(vec![inv])));
         (sim, tx, rival)
     };

@@ -234,7 +234,7 @@ fn unmatched_tx_mode_sends_transactions_the_filter_does_not_match() {
     // Relay ignores the filter too.
     let other = node.send(&TestKey::from_seed("zed").p2pkh(), COIN);
     let Message::Inv(inv) = c.recv_until("inv").unwrap().0 else { unreachable!() };
-    assert_eq!(inv.inventory[0].hash.to_byte_array(), other.txid().to_byte_array());
+    assert_eq!(inv.inventory[0], Inventory::Tx(other.txid()));
 }
 
 #[test]

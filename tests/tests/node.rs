@@ -272,7 +272,7 @@ fn a_transaction_a_client_announces_is_fetched_and_relayed_by_the_other_nodes() 
     let txid = tx.txid();
     sender.send(&Message::Inv(Inv::new(vec![inv_of(InvType::Tx, txid.to_byte_array())]))).unwrap();
     let Message::GetData(gd) = sender.recv_until("getdata").unwrap().0 else { unreachable!() };
-    assert_eq!(gd.inventory[0].hash.to_byte_array(), txid.to_byte_array());
+    assert_eq!(gd.inventory[0], Inventory::Tx(txid));
     sender.send(&Message::Tx(tx)).unwrap();
     let Message::Inv(inv) = watcher.recv_until("inv").unwrap().0 else { unreachable!() };
     assert_eq!(inv.inventory, vec![inv_of(InvType::Tx, txid.to_byte_array())]);
@@ -288,7 +288,7 @@ fn nodes_sharing_a_chain_all_announce_a_block_mined_through_one() {
     let new = nodes[0].mine(1)[0];
     for c in &mut clients {
         let Message::Inv(inv) = c.recv_until("inv").unwrap().0 else { unreachable!() };
-        assert_eq!(inv.inventory[0].hash.to_byte_array(), new.to_byte_array());
+        assert_eq!(inv.inventory[0], Inventory::Block(new));
     }
 }
 
@@ -327,10 +327,10 @@ fn govsync_serves_the_proposal_and_scores_a_repeat() {
     let Message::SyncStatusCount(ssc) = c.recv_until("ssc").unwrap().0 else { unreachable!() };
     assert_eq!((ssc.item, ssc.count), (SyncItem::GovObj, 1));
     let Message::Inv(inv) = c.recv().unwrap() else { panic!("inv after ssc") };
-    assert_eq!(inv.inventory[0].inv_type, InvType::GovernanceObject);
+    assert_eq!(inv.inventory[0].inv_type(), InvType::GovernanceObject);
     c.send(&Message::GetData(GetData::new(inv.inventory.clone()))).unwrap();
     let Message::GovObject(obj) = c.recv_until("govobj").unwrap().0 else { unreachable!() };
-    assert_eq!(obj.hash(), inv.inventory[0].hash);
+    assert_eq!(inv.inventory[0], Inventory::GovernanceObject(obj.hash()));
     // Votes of the object: an empty filter "contains" every hash, so none.
     c.send(&Message::GovSync(GovSync { prop_hash: obj.hash(), filter: FilterLoad::default() }))
         .unwrap();
@@ -473,7 +473,7 @@ fn explicit_announce_repeats_the_tip() {
     until_pong(&mut c, 2);
     node.announce();
     let Message::Inv(inv) = c.recv_until("inv").unwrap().0 else { unreachable!() };
-    assert_eq!(inv.inventory[0].hash.to_byte_array(), chain.tip().to_byte_array());
+    assert_eq!(inv.inventory[0], Inventory::Block(chain.tip()));
 }
 
 #[test]

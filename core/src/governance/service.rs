@@ -332,7 +332,7 @@ impl GovernanceService {
         let mut ours: Vec<Inventory> = inventory
             .iter()
             .filter(|i| {
-                matches!(i.inv_type, InvType::GovernanceObject | InvType::GovernanceObjectVote)
+                matches!(i.inv_type(), InvType::GovernanceObject | InvType::GovernanceObjectVote)
             })
             .copied()
             .collect();
@@ -341,19 +341,19 @@ impl GovernanceService {
         }
         if let Some(FullSync::Asked { peer: p, announced, last_progress, .. }) = &mut self.round {
             if *p == peer {
-                let objects = ours.iter().filter(|i| i.inv_type == InvType::GovernanceObject);
+                let objects = ours.iter().filter(|i| i.inv_type() == InvType::GovernanceObject);
                 *announced += objects.count() as u64;
                 *last_progress = now;
             }
         }
         if self.vote_peer == Some(peer) {
-            let votes = ours.iter().filter(|i| i.inv_type == InvType::GovernanceObjectVote);
+            let votes = ours.iter().filter(|i| i.inv_type() == InvType::GovernanceObjectVote);
             self.vote_invs.seen += votes.count() as u64;
             self.vote_invs.last_progress = now;
         }
         ours.truncate(MAX_GOVERNANCE_FETCHES.saturating_sub(self.fetching.len()));
         let (objects, votes) = self.state.counts();
-        ours.retain(|i| match i.inv_type {
+        ours.retain(|i| match i.inv_type() {
             InvType::GovernanceObject => objects < MAX_GOVERNANCE_OBJECTS,
             _ => votes < MAX_GOVERNANCE_VOTES,
         });
@@ -371,7 +371,7 @@ impl GovernanceService {
     /// Takes the request for `item` if it was ours; `false` for unrequested data.
     fn answered(&mut self, peer: PeerId, item: Inventory, now: Time) -> bool {
         if self.fetching.remove(&item).is_none() {
-            log::debug!("{peer}: unrequested {:?} {} ignored", item.inv_type, item.hash);
+            log::debug!("{peer}: unrequested {:?} {} ignored", item.inv_type(), item.hash());
             return false;
         }
         self.sync.on_received(&item);
@@ -487,10 +487,9 @@ impl GovernanceService {
             }
             FullSync::Asked { peer, count, announced, last_progress } => {
                 let peer = *peer;
-                let fetching_objects = self
-                    .fetching
-                    .iter()
-                    .any(|(item, (p, _))| *p == peer && item.inv_type == InvType::GovernanceObject);
+                let fetching_objects = self.fetching.iter().any(|(item, (p, _))| {
+                    *p == peer && item.inv_type() == InvType::GovernanceObject
+                });
                 let complete = count.is_some_and(|n| *announced >= n) && !fetching_objects;
                 let stuck = now >= last_progress.saturating_add(FULL_SYNC_TIMEOUT);
                 if complete || (stuck && count.is_some()) {

@@ -76,8 +76,8 @@ impl StandInPeer {
                 .inventory
                 .iter()
                 .map(|i| {
-                    let o = self.objects.iter().find(|o| o.hash() == i.hash);
-                    let v = self.votes.iter().find(|v| v.hash() == i.hash);
+                    let o = self.objects.iter().find(|o| o.hash() == i.hash());
+                    let v = self.votes.iter().find(|v| v.hash() == i.hash());
                     match (o, v) {
                         (Some(o), _) => Message::GovObject(o.clone()),
                         (_, Some(v)) => Message::GovObjectVote(v.clone()),

@@ -20,7 +20,7 @@ use super::state::GovernanceState;
 use crate::bloom::{BloomFilter, BLOOM_UPDATE_ALL};
 use crate::hash::Hash256;
 use crate::network::Network;
-use crate::wire::{FilterLoad, GovSync, InvType, Inventory, SyncItem, SyncStatusCount};
+use crate::wire::{FilterLoad, GovSync, Inventory, SyncItem, SyncStatusCount};
 
 /// `GOVERNANCE_FILTER_FP_RATE`: the vote filter's false-positive rate.
 pub const GOVERNANCE_FILTER_FP_RATE: f64 = 0.001;
@@ -180,9 +180,9 @@ impl GovernanceSync {
     pub fn on_inv(&mut self, state: &GovernanceState, inv: &[Inventory]) -> Vec<Inventory> {
         let mut wanted = Vec::new();
         for item in inv {
-            let held = match item.inv_type {
-                InvType::GovernanceObject => state.has_object(&item.hash),
-                InvType::GovernanceObjectVote => state.has_vote(&item.hash),
+            let held = match item {
+                Inventory::GovernanceObject(hash) => state.has_object(hash),
+                Inventory::GovernanceObjectVote(hash) => state.has_vote(hash),
                 _ => continue,
             };
             if !held && self.requested.insert(*item) {

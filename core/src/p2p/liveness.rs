@@ -3,7 +3,7 @@
 //! time alone, so a slow link that keeps delivering is never mistaken for a stalled one.
 
 use super::{DisconnectReason, Time, MINUTE, SECOND};
-use crate::wire::{InvType, Message, Ping};
+use crate::wire::{Message, Ping};
 
 /// How long a TCP connect may take (client rule; Dash Core's `DEFAULT_CONNECT_TIMEOUT` is 5 s,
 /// a mobile link deserves more).
@@ -172,11 +172,9 @@ impl Liveness {
             Message::GetHeaders(_) | Message::GetHeaders2(_) => self.in_flight.headers += 1,
             Message::GetData(g) => {
                 for item in &g.inventory {
-                    match item.inv_type {
-                        InvType::Block | InvType::FilteredBlock | InvType::CmpctBlock => {
-                            self.in_flight.blocks = self.in_flight.blocks.saturating_add(1)
-                        }
-                        _ => self.in_flight.data = self.in_flight.data.saturating_add(1),
+                    match item.block_hash() {
+                        Some(_) => self.in_flight.blocks = self.in_flight.blocks.saturating_add(1),
+                        None => self.in_flight.data = self.in_flight.data.saturating_add(1),
                     }
                 }
             }
@@ -208,11 +206,9 @@ impl Liveness {
             Message::NotFound(nf) => {
                 let mut any = false;
                 for item in &nf.inventory {
-                    any |= match item.inv_type {
-                        InvType::Block | InvType::FilteredBlock | InvType::CmpctBlock => {
-                            dec(&mut f.blocks)
-                        }
-                        _ => dec(&mut f.data),
+                    any |= match item.block_hash() {
+                        Some(_) => dec(&mut f.blocks),
+                        None => dec(&mut f.data),
                     };
                 }
                 any

@@ -327,7 +327,7 @@ fn silence_for_twenty_minutes_is_inactivity() {
 #[test]
 fn getdata_items_are_answered_by_their_own_kind_or_notfound() {
     use crate::wire::{GetData, InvType, Inventory, NotFound};
-    let item = |t| Inventory { inv_type: t, hash: Hash256::ZERO };
+    let item = |t| Inventory::new(t, Hash256::ZERO);
     let mut l = Liveness::new(T0);
     l.on_sent(
         &Message::GetData(GetData::new(vec![

@@ -16,7 +16,7 @@ use super::{SporkError, SporkManager, SporkStatus};
 use crate::hash::Hash256;
 use crate::network::Params;
 use crate::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, Time, SECOND};
-use crate::wire::{GetData, InvType, Inventory, Message, Spork, SporkId};
+use crate::wire::{GetData, Inventory, Message, Spork, SporkId};
 
 /// How long a spork asked for with `getdata` is waited for before another peer's `inv` may
 /// ask again (client rule).
@@ -102,27 +102,31 @@ impl SporkService {
         match message {
             Message::Spork(spork) => self.on_spork(peer, spork.clone(), now),
             Message::Inv(inv) => {
-                let wanted: Vec<Inventory> = inv
+                let wanted: Vec<Hash256> = inv
                     .inventory
                     .iter()
-                    .filter(|i| i.inv_type == InvType::Spork)
-                    .filter(|i| !self.manager.has_inv(&i.hash))
-                    .filter(|i| !self.requested.contains_key(&i.hash))
-                    .copied()
+                    .filter_map(|i| match i {
+                        Inventory::Spork(hash) => Some(*hash),
+                        _ => None,
+                    })
+                    .filter(|h| !self.manager.has_inv(h))
+                    .filter(|h| !self.requested.contains_key(h))
                     .collect();
                 if wanted.is_empty() {
                     return;
                 }
-                for item in &wanted {
-                    self.requested.insert(item.hash, (peer, now));
+                for hash in &wanted {
+                    self.requested.insert(*hash, (peer, now));
                 }
+                let wanted = wanted.into_iter().map(Inventory::Spork).collect();
                 let message = Message::GetData(GetData::new(wanted));
                 self.commands.push(PeerCommand::Send { peer, message });
             }
             Message::NotFound(nf) => {
-                for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Spork) {
-                    if self.requested.get(&item.hash).is_some_and(|(p, _)| *p == peer) {
-                        self.requested.remove(&item.hash);
+                for item in &nf.inventory {
+                    let Inventory::Spork(hash) = item else { continue };
+                    if self.requested.get(hash).is_some_and(|(p, _)| *p == peer) {
+                        self.requested.remove(hash);
                     }
                 }
             }

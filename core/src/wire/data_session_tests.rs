@@ -139,7 +139,7 @@ fn dash_core_inventory_frames_round_trip() {
     let mut types = Vec::new();
     for (_, payload) in frames(&v, "inv") {
         let inv: Inv = round_trip(&payload);
-        types.extend(inv.inventory.iter().map(|i| i.inv_type));
+        types.extend(inv.inventory.iter().map(|i| i.inv_type()));
     }
     let mut requested = Vec::new();
     for (dir, payload) in frames(&v, "getdata") {
@@ -150,16 +150,16 @@ fn dash_core_inventory_frames_round_trip() {
     assert_eq!(types, [InvType::GovernanceObject, InvType::Tx]);
     let filtered: Vec<BlockHash> = requested
         .iter()
-        .filter(|i| i.inv_type == InvType::FilteredBlock)
-        .map(|i| BlockHash::from_byte_array(i.hash.to_byte_array()))
+        .filter_map(|i| match i {
+            Inventory::FilteredBlock(h) => Some(*h),
+            _ => None,
+        })
         .collect();
     let height = |h: &BlockHash| hashes.iter().position(|x| x == h).expect("known block");
     let heights: Vec<usize> = filtered.iter().map(height).collect();
     assert_eq!(heights, [221, 231, 232, 233]);
     let live: Txid = v["live_payment_txid"].as_str().unwrap().parse().unwrap();
-    assert!(requested
-        .iter()
-        .any(|i| i.inv_type == InvType::Tx && i.hash.to_byte_array() == live.to_byte_array()));
+    assert!(requested.contains(&Inventory::Tx(live)));
 
     for (_, payload) in frames(&v, "mempool") {
         assert!(payload.is_empty());

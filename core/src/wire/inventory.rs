@@ -2,7 +2,7 @@
 //! `CInv`, `GetDataMsg`).
 
 use crate::encode::{write_vec, Decode, DecodeError, Encode, Reader};
-use crate::hash::Hash256;
+use crate::hash::{BlockHash, Hash256, Txid};
 
 /// The most entries an `inv`, `getdata` or `notfound` may carry (`MAX_INV_SZ`). Dash Core
 /// gives a peer that sends more misbehaving 20; we refuse to decode such a message.
@@ -181,37 +181,133 @@ impl Decode for InvType {
     }
 }
 
-/// One inventory entry (`CInv`): a type and a 32-byte hash, 36 bytes on the wire.
+/// One inventory entry (`CInv`): a type and a 32-byte hash, 36 bytes on the wire. The
+/// types the client acts on carry their hash typed; any other type is kept as
+/// [`Inventory::Other`] with its number and hash, so every entry re-encodes to the bytes it
+/// was decoded from.
+///
+/// [`Inventory::new`] is the one constructor that picks the variant from an [`InvType`]:
+/// an `Other` never holds a type that has a variant of its own when made by it or decoded.
+///
+/// With the `serde` feature an entry serializes as `{ "inv_type", "hash" }`, the hash in
+/// display (byte-reversed) hex, whatever its variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Inventory {
-    /// What the hash identifies.
-    pub inv_type: InvType,
-    /// The object's hash (txid, block hash, spork hash, …) in wire order.
-    pub hash: Hash256,
+pub enum Inventory {
+    /// `MSG_TX`: a transaction.
+    Tx(Txid),
+    /// `MSG_BLOCK`: a full block.
+    Block(BlockHash),
+    /// `MSG_FILTERED_BLOCK`: a `merkleblock` and its matching transactions (`getdata` only).
+    FilteredBlock(BlockHash),
+    /// `MSG_CMPCT_BLOCK`: a compact block (`getdata` only).
+    CmpctBlock(BlockHash),
+    /// `MSG_SPORK`: a spork, by the SHA256d of its serialization.
+    Spork(Hash256),
+    /// `MSG_GOVERNANCE_OBJECT`: a governance object, by its hash.
+    GovernanceObject(Hash256),
+    /// `MSG_GOVERNANCE_OBJECT_VOTE`: a governance vote, by its hash.
+    GovernanceObjectVote(Hash256),
+    /// `MSG_CLSIG`: a ChainLock signature, by the SHA256d of its serialization.
+    Clsig(Hash256),
+    /// `MSG_ISDLOCK`: a deterministic InstantSend lock, by the SHA256d of its serialization.
+    Isdlock(Hash256),
+    /// Any other type, named by Dash Core or not, kept as received.
+    Other {
+        /// The type.
+        inv_type: InvType,
+        /// The hash, in wire order.
+        hash: Hash256,
+    },
 }
 
 impl Inventory {
     /// The size of a serialized entry.
     pub const SIZE: usize = 36;
 
-    /// An entry of `inv_type` for `hash`.
+    /// The entry of `inv_type` for `hash` (wire order), in its variant.
     pub const fn new(inv_type: InvType, hash: Hash256) -> Self {
-        Inventory { inv_type, hash }
+        let h = hash.to_byte_array();
+        match inv_type {
+            InvType::Tx => Inventory::Tx(Txid::from_byte_array(h)),
+            InvType::Block => Inventory::Block(BlockHash::from_byte_array(h)),
+            InvType::FilteredBlock => Inventory::FilteredBlock(BlockHash::from_byte_array(h)),
+            InvType::CmpctBlock => Inventory::CmpctBlock(BlockHash::from_byte_array(h)),
+            InvType::Spork => Inventory::Spork(hash),
+            InvType::GovernanceObject => Inventory::GovernanceObject(hash),
+            InvType::GovernanceObjectVote => Inventory::GovernanceObjectVote(hash),
+            InvType::Clsig => Inventory::Clsig(hash),
+            InvType::Isdlock => Inventory::Isdlock(hash),
+            inv_type => Inventory::Other { inv_type, hash },
+        }
+    }
+
+    /// The entry's type.
+    pub const fn inv_type(&self) -> InvType {
+        match self {
+            Inventory::Tx(_) => InvType::Tx,
+            Inventory::Block(_) => InvType::Block,
+            Inventory::FilteredBlock(_) => InvType::FilteredBlock,
+            Inventory::CmpctBlock(_) => InvType::CmpctBlock,
+            Inventory::Spork(_) => InvType::Spork,
+            Inventory::GovernanceObject(_) => InvType::GovernanceObject,
+            Inventory::GovernanceObjectVote(_) => InvType::GovernanceObjectVote,
+            Inventory::Clsig(_) => InvType::Clsig,
+            Inventory::Isdlock(_) => InvType::Isdlock,
+            Inventory::Other { inv_type, .. } => *inv_type,
+        }
+    }
+
+    /// The entry's hash as 32 bytes in wire order, whatever its type.
+    pub const fn hash(&self) -> Hash256 {
+        match self {
+            Inventory::Tx(h) => Hash256::from_byte_array(h.to_byte_array()),
+            Inventory::Block(h) | Inventory::FilteredBlock(h) | Inventory::CmpctBlock(h) => {
+                Hash256::from_byte_array(h.to_byte_array())
+            }
+            Inventory::Spork(h)
+            | Inventory::GovernanceObject(h)
+            | Inventory::GovernanceObjectVote(h)
+            | Inventory::Clsig(h)
+            | Inventory::Isdlock(h)
+            | Inventory::Other { hash: h, .. } => *h,
+        }
+    }
+
+    /// The block a `Block`, `FilteredBlock` or `CmpctBlock` entry names.
+    pub const fn block_hash(&self) -> Option<BlockHash> {
+        match self {
+            Inventory::Block(h) | Inventory::FilteredBlock(h) | Inventory::CmpctBlock(h) => {
+                Some(*h)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Inventory {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut entry = s.serialize_struct("Inventory", 2)?;
+        entry.serialize_field("inv_type", &self.inv_type())?;
+        entry.serialize_field("hash", &self.hash())?;
+        entry.end()
     }
 }
 
 impl Encode for Inventory {
     fn encode(&self, out: &mut Vec<u8>) {
-        self.inv_type.encode(out);
-        self.hash.encode(out);
+        self.inv_type().encode(out);
+        self.hash().encode(out);
     }
 }
 
 impl Decode for Inventory {
     const MIN_ENCODED_LEN: usize = Inventory::SIZE;
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Inventory { inv_type: r.read("inv_type")?, hash: r.read("hash")? })
+        let inv_type: InvType = r.read("inv_type")?;
+        let hash: Hash256 = r.read("hash")?;
+        Ok(Inventory::new(inv_type, hash))
     }
 }
 
@@ -288,16 +384,51 @@ mod tests {
             let mut raw = n.to_le_bytes().to_vec();
             raw.extend_from_slice(&[0xab; 32]);
             let entry = Inventory::from_bytes(&raw).unwrap();
-            assert_eq!(entry.inv_type, InvType::Unknown(n));
+            let hash = Hash256::from_byte_array([0xab; 32]);
+            assert_eq!(entry, Inventory::Other { inv_type: InvType::Unknown(n), hash });
             assert_eq!(entry.to_bytes(), raw);
         }
     }
 
     #[test]
+    fn every_type_decodes_to_its_variant_and_re_encodes_to_the_same_bytes() {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0x11;
+        bytes[31] = 0x22;
+        let hash = Hash256::from_byte_array(bytes);
+        for t in InvType::NAMED.into_iter().chain([InvType::Unknown(4), InvType::Unknown(99)]) {
+            let mut raw = t.to_u32().to_le_bytes().to_vec();
+            raw.extend_from_slice(&bytes);
+            let entry = Inventory::from_bytes(&raw).unwrap();
+            assert_eq!(entry, Inventory::new(t, hash));
+            assert_eq!((entry.inv_type(), entry.hash()), (t, hash));
+            assert_eq!(entry.to_bytes(), raw, "{t:?}");
+            let own_variant = !matches!(entry, Inventory::Other { .. });
+            let acted_on = [
+                InvType::Tx,
+                InvType::Block,
+                InvType::FilteredBlock,
+                InvType::CmpctBlock,
+                InvType::Spork,
+                InvType::GovernanceObject,
+                InvType::GovernanceObjectVote,
+                InvType::Clsig,
+                InvType::Isdlock,
+            ];
+            assert_eq!(own_variant, acted_on.contains(&t), "{t:?}");
+        }
+        let block = BlockHash::from_byte_array(bytes);
+        assert_eq!(Inventory::new(InvType::FilteredBlock, hash), Inventory::FilteredBlock(block));
+        assert_eq!(Inventory::new(InvType::Tx, hash), Inventory::Tx(Txid::from_byte_array(bytes)));
+        assert_eq!(Inventory::FilteredBlock(block).block_hash(), Some(block));
+        assert_eq!(Inventory::Spork(hash).block_hash(), None);
+    }
+
+    #[test]
     fn inv_payload_round_trips() {
         let inv = Inv::new(vec![
-            Inventory::new(InvType::Tx, Hash256::from_byte_array([1; 32])),
-            Inventory::new(InvType::Isdlock, Hash256::from_byte_array([2; 32])),
+            Inventory::Tx(Txid::from_byte_array([1; 32])),
+            Inventory::Isdlock(Hash256::from_byte_array([2; 32])),
             Inventory::new(InvType::Unknown(99), Hash256::from_byte_array([3; 32])),
         ]);
         let bytes = inv.to_bytes();

@@ -2,8 +2,11 @@
 //! client tests (Rust, Python, Kotlin) sync against.
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 use dashlite::encode::Encode;
 use dashlite::tx::{tx_type, OutPoint, Script, Transaction, TxIn, TxOut};
+use dashlite_ffi::{ClientBuilder, Network};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
 pub use dashlite_testkit::wallet::account;
@@ -91,6 +94,12 @@ impl Fixture {
     /// The node's address, `127.0.0.1:port`.
     pub fn peer(&self) -> String {
         self.node.addr().to_string()
+    }
+
+    /// A regtest builder for a client of this node alone (one connection) watching the
+    /// account.
+    pub fn builder(&self) -> Arc<ClientBuilder> {
+        ClientBuilder::new(Network::Regtest).peer(self.peer()).watch(self.tpub.clone()).max_peers(1)
     }
 
     /// The environment the binding suites read the fixture from.

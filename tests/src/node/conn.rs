@@ -587,35 +587,30 @@ impl Conn {
             if self.closing.is_some() {
                 return;
             }
-            let hash = item.hash;
-            match item.inv_type {
-                InvType::Block | InvType::FilteredBlock => {
-                    let block = self
-                        .shared
-                        .view()
-                        .block_by_hash(&BlockHash::from_byte_array(hash.to_byte_array()));
+            match item {
+                Inventory::Block(hash) | Inventory::FilteredBlock(hash) => {
+                    let block = self.shared.view().block_by_hash(&hash);
                     let Some(block) = block else { continue }; // missing blocks: no reply
-                    if item.inv_type == InvType::Block {
+                    if matches!(item, Inventory::Block(_)) {
                         self.send(Message::Block(block));
                     } else {
                         self.send_filtered_block(&block);
                     }
                 }
-                InvType::Tx => {
-                    let txid = Txid::from_byte_array(hash.to_byte_array());
+                Inventory::Tx(txid) => {
                     let tx = self.shared.chain.read().mempool_tx(&txid).cloned();
                     match tx {
                         Some(tx) => self.send(Message::Tx(tx)),
                         None => not_found.push(item),
                     }
                 }
-                InvType::Spork => {
+                Inventory::Spork(hash) => {
                     match self.shared.sporks.iter().find(|s| s.inv_hash() == hash).cloned() {
                         Some(s) => self.send(Message::Spork(s)),
                         None => not_found.push(item),
                     }
                 }
-                InvType::GovernanceObject => {
+                Inventory::GovernanceObject(hash) => {
                     let obj = lock(&self.shared.config)
                         .governance
                         .iter()
@@ -626,7 +621,7 @@ impl Conn {
                         None => not_found.push(item),
                     }
                 }
-                InvType::GovernanceObjectVote => {
+                Inventory::GovernanceObjectVote(hash) => {
                     let vote =
                         lock(&self.shared.config).votes.iter().find(|v| v.hash() == hash).cloned();
                     match vote {
@@ -673,12 +668,7 @@ impl Conn {
             let chain = self.shared.chain.read();
             inv.inventory
                 .into_iter()
-                .filter(|i| {
-                    i.inv_type == InvType::Tx
-                        && chain
-                            .mempool_tx(&Txid::from_byte_array(i.hash.to_byte_array()))
-                            .is_none()
-                })
+                .filter(|i| matches!(i, Inventory::Tx(txid) if chain.mempool_tx(txid).is_none()))
                 .collect()
         };
         if !wanted.is_empty() {

@@ -247,11 +247,10 @@ impl PeerConn {
     fn on_getdata(&mut self, chain: &Chain, gd: GetData, out: &mut Vec<Message>) {
         let mut not_found = Vec::new();
         for item in gd.inventory {
-            match item.inv_type {
-                InvType::FilteredBlock | InvType::Block => {
-                    let hash = BlockHash::from_byte_array(item.hash.to_byte_array());
+            match item {
+                Inventory::FilteredBlock(hash) | Inventory::Block(hash) => {
                     let Some(block) = chain.block_by_hash(&hash) else { continue };
-                    if item.inv_type == InvType::Block {
+                    if matches!(item, Inventory::Block(_)) {
                         out.push(Message::Block(block));
                         continue;
                     }
@@ -260,13 +259,10 @@ impl PeerConn {
                     out.push(Message::MerkleBlock(mb));
                     out.extend(matched.iter().map(|&i| Message::Tx(block.transactions[i].clone())));
                 }
-                InvType::Tx => {
-                    let txid = Txid::from_byte_array(item.hash.to_byte_array());
-                    match chain.mempool_tx(&txid) {
-                        Some(tx) => out.push(Message::Tx(tx.clone())),
-                        None => not_found.push(item),
-                    }
-                }
+                Inventory::Tx(txid) => match chain.mempool_tx(&txid) {
+                    Some(tx) => out.push(Message::Tx(tx.clone())),
+                    None => not_found.push(item),
+                },
                 _ => not_found.push(item),
             }
         }

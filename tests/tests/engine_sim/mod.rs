@@ -11,12 +11,13 @@ use dashlite::chain::merkle::PartialMerkleTree;
 use dashlite::chain::MemoryHeaderStore;
 use dashlite::hash::{BlockHash, Hash256, Txid};
 use dashlite::network::Network;
-use dashlite::p2p::{services, FilterSource, PeerCommand, PeerId, PeerInfo, SECOND};
+use dashlite::p2p::{services, FilterSource, Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
 use dashlite::sync::{start_header, SyncConfig, SyncEngine, SyncEvent};
 use dashlite::tx::{Script, Transaction};
 use dashlite::wallet::{Address, Wallet, WatchList};
 use dashlite::wire::{
-    CompressionPath, FilterLoad, Headers, Headers2, InvType, MerkleBlock, Message, NotFound,
+    CompressionPath, FilterLoad, Headers, Headers2, InvType, Inventory, MerkleBlock, Message,
+    NotFound,
 };
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
@@ -58,8 +59,8 @@ impl SimPeer {
                 _ => None,
             })
             .flatten()
-            .filter(|i| i.inv_type == kind)
-            .map(|i| i.hash)
+            .filter(|i| i.inv_type() == kind)
+            .map(|i| i.hash())
             .collect()
     }
 
@@ -98,12 +99,19 @@ pub fn config() -> SyncConfig {
     SyncConfig::new(Network::Regtest.params(), 0)
 }
 
-pub fn txid_hash(txid: &Txid) -> Hash256 {
-    Hash256::from_byte_array(txid.to_byte_array())
-}
-
 pub fn block_hash(hash: &BlockHash) -> Hash256 {
     Hash256::from_byte_array(hash.to_byte_array())
+}
+
+/// The misbehaviour the engine reported, in order.
+pub fn penalties(sim: &Sim) -> Vec<(PeerId, Misbehavior)> {
+    sim.other
+        .iter()
+        .filter_map(|c| match c {
+            PeerCommand::Misbehaving { peer, what } => Some((*peer, what.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Sim {
@@ -297,9 +305,8 @@ impl Sim {
                 let mut out = Vec::new();
                 let mut missing = Vec::new();
                 for item in g.inventory {
-                    match item.inv_type {
-                        InvType::FilteredBlock if p.mode != Mode::NoBlocks => {
-                            let hash = BlockHash::from_byte_array(item.hash.to_byte_array());
+                    match item {
+                        Inventory::FilteredBlock(hash) if p.mode != Mode::NoBlocks => {
                             let (Some(block), Some(filter)) =
                                 (self.chain.block_by_hash(&hash), p.filter.as_mut())
                             else {
@@ -325,13 +332,10 @@ impl Sim {
                                 }
                             }
                         }
-                        InvType::Tx => {
-                            let txid = Txid::from_byte_array(item.hash.to_byte_array());
-                            match self.chain.mempool_tx(&txid) {
-                                Some(tx) => out.push(Message::Tx(tx.clone())),
-                                None => missing.push(item),
-                            }
-                        }
+                        Inventory::Tx(txid) => match self.chain.mempool_tx(&txid) {
+                            Some(tx) => out.push(Message::Tx(tx.clone())),
+                            None => missing.push(item),
+                        },
                         _ => {}
                     }
                 }

@@ -346,15 +346,7 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
         p.in_flight.extend(reqs.iter().copied());
         for chunk in reqs.chunks(MAX_GETDATA_BATCH) {
-            let inv = chunk
-                .iter()
-                .map(|r| {
-                    Inventory::new(
-                        InvType::FilteredBlock,
-                        Hash256::from_byte_array(r.hash.to_byte_array()),
-                    )
-                })
-                .collect();
+            let inv = chunk.iter().map(|r| Inventory::FilteredBlock(r.hash)).collect();
             self.send(peer, Message::GetData(GetData::new(inv)));
         }
     }

@@ -42,10 +42,8 @@ impl<S: HeaderStore> SyncEngine<S> {
                 let mut block = false;
                 let mut known = None;
                 for item in inv.inventory {
-                    match item.inv_type {
-                        InvType::Tx => {
-                            let txid =
-                                crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
+                    match item {
+                        Inventory::Tx(txid) => {
                             self.filters.on_announced(peer, txid);
                             if let Some(tx) = self.broadcasts.tx(&txid).cloned() {
                                 // Ours: no need to fetch it, the mirror learns from our copy.
@@ -67,15 +65,12 @@ impl<S: HeaderStore> SyncEngine<S> {
                             }
                         }
                         // A block we hold: the peer confirms it. One we do not: ask for it.
-                        InvType::Block => {
-                            let hash = BlockHash::from_byte_array(item.hash.to_byte_array());
-                            match self.tree.header_by_hash(&hash) {
-                                Ok(Some(_)) => known = Some(hash),
-                                _ => block = true,
-                            }
-                        }
-                        InvType::Isdlock if self.locks.want(item.hash) => want.push(item),
-                        InvType::Clsig if self.chainlocks.want(item.hash) => want.push(item),
+                        Inventory::Block(hash) => match self.tree.header_by_hash(&hash) {
+                            Ok(Some(_)) => known = Some(hash),
+                            _ => block = true,
+                        },
+                        Inventory::Isdlock(hash) if self.locks.want(hash) => want.push(item),
+                        Inventory::Clsig(hash) if self.chainlocks.want(hash) => want.push(item),
                         _ => {}
                     }
                 }
@@ -94,8 +89,8 @@ impl<S: HeaderStore> SyncEngine<S> {
             Message::IsDLock(lock) => self.on_lock(peer, lock),
             Message::ClSig(clsig) => self.on_clsig(peer, clsig),
             Message::NotFound(nf) => {
-                for item in nf.inventory.iter().filter(|i| i.inv_type == InvType::Tx) {
-                    let txid = crate::hash::Txid::from_byte_array(item.hash.to_byte_array());
+                for item in &nf.inventory {
+                    let Inventory::Tx(txid) = *item else { continue };
                     self.tx_requests.not_found(peer, &txid);
                     self.filters.on_not_found(peer, txid);
                 }
@@ -107,8 +102,8 @@ impl<S: HeaderStore> SyncEngine<S> {
     /// Serves our pending broadcasts; other transactions are `notfound`.
     pub(super) fn on_getdata(&mut self, peer: PeerId, gd: GetData) {
         let mut missing = Vec::new();
-        for item in gd.inventory.into_iter().filter(|i| i.inv_type == InvType::Tx) {
-            let txid = Txid::from_byte_array(item.hash.to_byte_array());
+        for item in gd.inventory {
+            let Inventory::Tx(txid) = item else { continue };
             match self.broadcasts.tx(&txid) {
                 Some(tx) => {
                     let tx = tx.clone();

@@ -13,7 +13,7 @@ use crate::chain::{
     trusted_start, ChainError, HeaderSource, HeaderStore, HeaderTree, StoredHeader, TipChange,
     TreeConfig,
 };
-use crate::hash::{BlockHash, Hash256, Txid};
+use crate::hash::{BlockHash, Txid};
 use crate::masternode::QuorumBook;
 use crate::p2p::{
     services, FilterSource, Misbehavior, Oversize, PeerCommand, PeerId, PeerInfo, Time,
@@ -21,9 +21,7 @@ use crate::p2p::{
 use crate::store::Progress;
 use crate::tx::Transaction;
 use crate::wallet::{BlockRef, FilterElement, TxChange, Wallet, WalletEvent, WatchList};
-use crate::wire::{
-    FilterLoad, GetData, Inv, InvType, Inventory, IsDLock, MerkleBlock, Message, NotFound,
-};
+use crate::wire::{FilterLoad, GetData, Inv, Inventory, IsDLock, MerkleBlock, Message, NotFound};
 
 use super::blocks::{Assembly, BlockDownload, CompletedBlock, Request};
 use super::chainlocks::ChainLocks;
@@ -285,7 +283,7 @@ impl<S: HeaderStore> SyncEngine<S> {
 
     fn announce(&mut self, txid: &Txid, ready: &[PeerId]) {
         for peer in self.broadcasts.announce(txid, ready) {
-            let item = Inventory::new(InvType::Tx, Hash256::from_byte_array(txid.to_byte_array()));
+            let item = Inventory::Tx(*txid);
             self.send(peer, Message::Inv(Inv::new(vec![item])));
         }
     }
