@@ -124,13 +124,17 @@ fn real_masternodes_chainlock_and_instantsend_lock_verify_against_the_synced_lis
     async_std::task::block_on(async {
         let mut events = client.events();
         client.start().await.expect("start");
-        until(&mut events, "Synced at the tip", |e| {
-            matches!(e, ClientEvent::Synced { height } if *height == tip).then_some(())
-        })
-        .await;
-        until(&mut events, "the masternode list at the tip", |e| {
-            matches!(e, ClientEvent::MasternodeListUpdated { height, .. } if *height == tip)
-                .then_some(())
+        // The list at the tip may be verified before or after the wallet reports Synced.
+        let (mut synced, mut listed) = (false, false);
+        until(&mut events, "Synced and the masternode list at the tip", |e| {
+            match e {
+                ClientEvent::Synced { height } if *height == tip => synced = true,
+                ClientEvent::MasternodeListUpdated { height, .. } if *height == tip => {
+                    listed = true
+                }
+                _ => {}
+            }
+            (synced && listed).then_some(())
         })
         .await;
         let list = client.masternode_list().await.expect("list").expect("a verified list");
