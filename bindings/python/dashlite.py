@@ -581,11 +581,15 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active() != 63122:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_masternode_list() != 7465:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_network() != 6576:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_next_event() != 53438:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_proposals() != 54236:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_client_quorums() != 33640:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -619,9 +623,13 @@ def _uniffi_check_api_checksums(lib):
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes() != 31088:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() != 35436:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() != 38784:
+        raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height() != 31779:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     if lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925:
         raise InternalError("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
@@ -802,6 +810,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_governance_progress.restyp
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_masternode_list.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_masternode_list.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_network.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_network.restype = ctypes.c_uint16
@@ -811,6 +822,9 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_next_event.restype = ctype
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_proposals.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_proposals.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_quorums.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_client_quorums.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sporks.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_client_sporks.restype = ctypes.c_uint16
@@ -859,12 +873,18 @@ _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_filter_reloads_only
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer.restype = ctypes.c_uint16
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height.argtypes = (
+)
+_UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height.restype = ctypes.c_uint16
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.argtypes = (
 )
 _UniffiLib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed.restype = ctypes.c_uint16
@@ -1158,6 +1178,10 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active.argtypes = (
     ctypes.c_int32,
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_is_spork_active.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_masternode_list.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_masternode_list.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_network.argtypes = (
     ctypes.c_uint64,
     ctypes.POINTER(_UniffiRustCallStatus),
@@ -1171,6 +1195,10 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals.argtypes = (
     ctypes.c_uint64,
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_quorums.argtypes = (
+    ctypes.c_uint64,
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_client_quorums.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_client_sporks.argtypes = (
     ctypes.c_uint64,
 )
@@ -1254,6 +1282,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_governance.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_int8,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint32,
@@ -1266,6 +1300,12 @@ _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer.argtypes = (
     ctypes.POINTER(_UniffiRustCallStatus),
 )
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer.restype = ctypes.c_uint64
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height.argtypes = (
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(_UniffiRustCallStatus),
+)
+_UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height.restype = ctypes.c_uint64
 _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_seed.argtypes = (
     ctypes.c_uint64,
     ctypes.c_uint64,
@@ -2998,6 +3038,385 @@ class _UniffiFfiConverterTypeLogRecord(_UniffiConverterRustBuffer):
         _UniffiFfiConverterOptionalUInt32.write(value.line, buf)
 
 
+class TxidProtocol(typing.Protocol):
+    """
+    A transaction id: SHA256d of the transaction's serialization.
+"""
+    
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        raise NotImplementedError
+
+class Txid(TxidProtocol):
+    """
+    A transaction id: SHA256d of the transaction's serialization.
+"""
+    
+    _handle: ctypes.c_uint64
+    @classmethod
+    def parse(cls, hex: str) -> Txid:
+        """
+        Parses the display hex form (64 hex digits, as Dash Core prints it).
+"""
+        
+        _UniffiFfiConverterString.check_lower(hex)
+        _uniffi_lowered_args = (
+            _UniffiFfiConverterString.lower(hex),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeTxid.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeHashError
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse,
+            *_uniffi_lowered_args,
+        )
+        return cls._uniffi_make_instance(_uniffi_ffi_result)
+    
+    def __init__(self, *args, **kwargs):
+        raise ValueError("This class has no default constructor")
+
+    def __del__(self):
+        # In case of partial initialization of instances.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_txid, handle)
+
+    def _uniffi_clone_handle(self):
+        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_txid, self._handle)
+
+    # Used by alternative constructors or any methods which return this type.
+    @classmethod
+    def _uniffi_make_instance(cls, handle):
+        # Lightly yucky way to bypass the usual __init__ logic
+        # and just create a new instance with the required handle.
+        inst = cls.__new__(cls)
+        inst._handle = handle
+        return inst
+    def bytes(self, ) -> bytes:
+        """
+        The 32 bytes in wire (internal) order, the reverse of the text.
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+    # The Rust `Display::fmt` implementation.
+    def __str__(self) -> str:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterString.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::eq` implementation.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Txid):
+            return NotImplemented
+
+        
+        _UniffiFfiConverterTypeTxid.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTxid.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Eq::ne` implementation.
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Txid):
+            return NotImplemented
+        
+        _UniffiFfiConverterTypeTxid.check_lower(other)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterTypeTxid.lower(other),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    # The Rust `Hash::hash` implementation.
+    def __hash__(self) -> int:
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+
+
+
+class _UniffiFfiConverterTypeTxid:
+    @staticmethod
+    def lift(value: int) -> Txid:
+        return Txid._uniffi_make_instance(value)
+
+    @staticmethod
+    def check_lower(value: Txid):
+        if not isinstance(value, Txid):
+            raise TypeError("Expected Txid instance, {} found".format(type(value).__name__))
+
+    @staticmethod
+    def lower(value: Txid) -> ctypes.c_uint64:
+        return value._uniffi_clone_handle()
+
+    @classmethod
+    def read(cls, buf: _UniffiRustBuffer) -> Txid:
+        ptr = buf.read_u64()
+        if ptr == 0:
+            raise InternalError("Raw handle value was null")
+        return cls.lift(ptr)
+
+    @classmethod
+    def write(cls, value: Txid, buf: _UniffiRustBuffer):
+        buf.write_u64(cls.lower(value))
+
+
+
+
+
+
+class MasternodeType(enum.Enum):
+    """
+    What a masternode is (`MnType` in Dash Core).
+"""
+    
+    REGULAR = 0
+    """
+    A regular masternode (1,000 DASH collateral).
+"""
+    
+    EVO = 1
+    """
+    An Evo masternode (4,000 DASH collateral, also serves Dash Platform).
+"""
+    
+
+
+class _UniffiFfiConverterTypeMasternodeType(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return MasternodeType.REGULAR
+        if variant == 2:
+            return MasternodeType.EVO
+        raise InternalError("Raw enum value doesn't match any cases")
+
+    @staticmethod
+    def check_lower(value):
+        if value == MasternodeType.REGULAR:
+            return
+        if value == MasternodeType.EVO:
+            return
+        raise ValueError(value)
+
+    @staticmethod
+    def write(value, buf):
+        if value == MasternodeType.REGULAR:
+            buf.write_i32(1)
+        if value == MasternodeType.EVO:
+            buf.write_i32(2)
+
+
+
+class _UniffiFfiConverterBoolean:
+    @classmethod
+    def check_lower(cls, value):
+        return not not value
+
+    @classmethod
+    def lower(cls, value):
+        return 1 if value else 0
+
+    @staticmethod
+    def lift(value):
+        return value != 0
+
+    @classmethod
+    def read(cls, buf):
+        return cls.lift(buf.read_u8())
+
+    @classmethod
+    def write(cls, value, buf):
+        buf.write_u8(value)
+
+@dataclass
+class Masternode:
+    """
+    One masternode of the list.
+"""
+    def __init__(self, *, pro_reg_tx_hash:Txid, service:typing.Optional[str], operator_public_key:str, voting_key_id:str, kind:MasternodeType, valid:bool):
+        self.pro_reg_tx_hash = pro_reg_tx_hash
+        self.service = service
+        self.operator_public_key = operator_public_key
+        self.voting_key_id = voting_key_id
+        self.kind = kind
+        self.valid = valid
+        
+        
+
+    
+    def __str__(self):
+        return "Masternode(pro_reg_tx_hash={}, service={}, operator_public_key={}, voting_key_id={}, kind={}, valid={})".format(self.pro_reg_tx_hash, self.service, self.operator_public_key, self.voting_key_id, self.kind, self.valid)
+    def __eq__(self, other):
+        if self.pro_reg_tx_hash != other.pro_reg_tx_hash:
+            return False
+        if self.service != other.service:
+            return False
+        if self.operator_public_key != other.operator_public_key:
+            return False
+        if self.voting_key_id != other.voting_key_id:
+            return False
+        if self.kind != other.kind:
+            return False
+        if self.valid != other.valid:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeMasternode(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Masternode(
+            pro_reg_tx_hash=_UniffiFfiConverterTypeTxid.read(buf),
+            service=_UniffiFfiConverterOptionalString.read(buf),
+            operator_public_key=_UniffiFfiConverterString.read(buf),
+            voting_key_id=_UniffiFfiConverterString.read(buf),
+            kind=_UniffiFfiConverterTypeMasternodeType.read(buf),
+            valid=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterTypeTxid.check_lower(value.pro_reg_tx_hash)
+        _UniffiFfiConverterOptionalString.check_lower(value.service)
+        _UniffiFfiConverterString.check_lower(value.operator_public_key)
+        _UniffiFfiConverterString.check_lower(value.voting_key_id)
+        _UniffiFfiConverterTypeMasternodeType.check_lower(value.kind)
+        _UniffiFfiConverterBoolean.check_lower(value.valid)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterTypeTxid.write(value.pro_reg_tx_hash, buf)
+        _UniffiFfiConverterOptionalString.write(value.service, buf)
+        _UniffiFfiConverterString.write(value.operator_public_key, buf)
+        _UniffiFfiConverterString.write(value.voting_key_id, buf)
+        _UniffiFfiConverterTypeMasternodeType.write(value.kind, buf)
+        _UniffiFfiConverterBoolean.write(value.valid, buf)
+
+class _UniffiFfiConverterSequenceTypeMasternode(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeMasternode.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeMasternode.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeMasternode.read(buf) for i in range(count)
+        ]
+
+@dataclass
+class MasternodeList:
+    """
+    The newest verified masternode list: the list at one block of the best chain, whose
+    coinbase proves it (`merkleRootMNList`).
+"""
+    def __init__(self, *, height:int, block_hash:BlockHash, entry_count:int, valid_count:int, entries:typing.List[Masternode]):
+        self.height = height
+        self.block_hash = block_hash
+        self.entry_count = entry_count
+        self.valid_count = valid_count
+        self.entries = entries
+        
+        
+
+    
+    def __str__(self):
+        return "MasternodeList(height={}, block_hash={}, entry_count={}, valid_count={}, entries={})".format(self.height, self.block_hash, self.entry_count, self.valid_count, self.entries)
+    def __eq__(self, other):
+        if self.height != other.height:
+            return False
+        if self.block_hash != other.block_hash:
+            return False
+        if self.entry_count != other.entry_count:
+            return False
+        if self.valid_count != other.valid_count:
+            return False
+        if self.entries != other.entries:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeMasternodeList(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return MasternodeList(
+            height=_UniffiFfiConverterUInt32.read(buf),
+            block_hash=_UniffiFfiConverterTypeBlockHash.read(buf),
+            entry_count=_UniffiFfiConverterUInt32.read(buf),
+            valid_count=_UniffiFfiConverterUInt32.read(buf),
+            entries=_UniffiFfiConverterSequenceTypeMasternode.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterUInt32.check_lower(value.height)
+        _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
+        _UniffiFfiConverterUInt32.check_lower(value.entry_count)
+        _UniffiFfiConverterUInt32.check_lower(value.valid_count)
+        _UniffiFfiConverterSequenceTypeMasternode.check_lower(value.entries)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterUInt32.write(value.height, buf)
+        _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
+        _UniffiFfiConverterUInt32.write(value.entry_count, buf)
+        _UniffiFfiConverterUInt32.write(value.valid_count, buf)
+        _UniffiFfiConverterSequenceTypeMasternode.write(value.entries, buf)
+
+
 class ObjectHashProtocol(typing.Protocol):
     """
     The hash of a governance object (proposal or trigger), which names it in votes.
@@ -3329,171 +3748,6 @@ class _UniffiFfiConverterTypeGovObjectKind(_UniffiConverterRustBuffer):
 
 
 
-
-class TxidProtocol(typing.Protocol):
-    """
-    A transaction id: SHA256d of the transaction's serialization.
-"""
-    
-    def bytes(self, ) -> bytes:
-        """
-        The 32 bytes in wire (internal) order, the reverse of the text.
-"""
-        raise NotImplementedError
-
-class Txid(TxidProtocol):
-    """
-    A transaction id: SHA256d of the transaction's serialization.
-"""
-    
-    _handle: ctypes.c_uint64
-    @classmethod
-    def parse(cls, hex: str) -> Txid:
-        """
-        Parses the display hex form (64 hex digits, as Dash Core prints it).
-"""
-        
-        _UniffiFfiConverterString.check_lower(hex)
-        _uniffi_lowered_args = (
-            _UniffiFfiConverterString.lower(hex),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterTypeTxid.lift
-        _uniffi_error_converter = _UniffiFfiConverterTypeHashError
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_constructor_txid_parse,
-            *_uniffi_lowered_args,
-        )
-        return cls._uniffi_make_instance(_uniffi_ffi_result)
-    
-    def __init__(self, *args, **kwargs):
-        raise ValueError("This class has no default constructor")
-
-    def __del__(self):
-        # In case of partial initialization of instances.
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_free_txid, handle)
-
-    def _uniffi_clone_handle(self):
-        return _uniffi_rust_call(_UniffiLib.uniffi_dashlite_ffi_fn_clone_txid, self._handle)
-
-    # Used by alternative constructors or any methods which return this type.
-    @classmethod
-    def _uniffi_make_instance(cls, handle):
-        # Lightly yucky way to bypass the usual __init__ logic
-        # and just create a new instance with the required handle.
-        inst = cls.__new__(cls)
-        inst._handle = handle
-        return inst
-    def bytes(self, ) -> bytes:
-        """
-        The 32 bytes in wire (internal) order, the reverse of the text.
-"""
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBytes.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_bytes,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-
-
-    # The Rust `Display::fmt` implementation.
-    def __str__(self) -> str:
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterString.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_display,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    # The Rust `Eq::eq` implementation.
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Txid):
-            return NotImplemented
-
-        
-        _UniffiFfiConverterTypeTxid.check_lower(other)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeTxid.lower(other),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_eq,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    # The Rust `Eq::ne` implementation.
-    def __ne__(self, other: object) -> bool:
-        if not isinstance(other, Txid):
-            return NotImplemented
-        
-        _UniffiFfiConverterTypeTxid.check_lower(other)
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-            _UniffiFfiConverterTypeTxid.lower(other),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterBoolean.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_eq_ne,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-    # The Rust `Hash::hash` implementation.
-    def __hash__(self) -> int:
-        _uniffi_lowered_args = (
-            self._uniffi_clone_handle(),
-        )
-        _uniffi_lift_return = _UniffiFfiConverterUInt64.lift
-        _uniffi_error_converter = None
-        _uniffi_ffi_result = _uniffi_rust_call_with_error(
-            _uniffi_error_converter,
-            _UniffiLib.uniffi_dashlite_ffi_fn_method_txid_uniffi_trait_hash,
-            *_uniffi_lowered_args,
-        )
-        return _uniffi_lift_return(_uniffi_ffi_result)
-
-
-
-class _UniffiFfiConverterTypeTxid:
-    @staticmethod
-    def lift(value: int) -> Txid:
-        return Txid._uniffi_make_instance(value)
-
-    @staticmethod
-    def check_lower(value: Txid):
-        if not isinstance(value, Txid):
-            raise TypeError("Expected Txid instance, {} found".format(type(value).__name__))
-
-    @staticmethod
-    def lower(value: Txid) -> ctypes.c_uint64:
-        return value._uniffi_clone_handle()
-
-    @classmethod
-    def read(cls, buf: _UniffiRustBuffer) -> Txid:
-        ptr = buf.read_u64()
-        if ptr == 0:
-            raise InternalError("Raw handle value was null")
-        return cls.lift(ptr)
-
-    @classmethod
-    def write(cls, value: Txid, buf: _UniffiRustBuffer):
-        buf.write_u64(cls.lower(value))
-
 class _UniffiFfiConverterOptionalInt64(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -3739,26 +3993,94 @@ class _UniffiFfiConverterTypeProposal(_UniffiConverterRustBuffer):
         _UniffiFfiConverterTypeVoteTally.write(value.funding, buf)
         _UniffiFfiConverterSequenceTypeSignalTally.write(value.tallies, buf)
 
-class _UniffiFfiConverterBoolean:
-    @classmethod
-    def check_lower(cls, value):
-        return not not value
-
-    @classmethod
-    def lower(cls, value):
-        return 1 if value else 0
+class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "u8"
+    VALUE_MIN = 0
+    VALUE_MAX = 2**8
 
     @staticmethod
-    def lift(value):
-        return value != 0
+    def read(buf):
+        return buf.read_u8()
 
-    @classmethod
-    def read(cls, buf):
-        return cls.lift(buf.read_u8())
-
-    @classmethod
-    def write(cls, value, buf):
+    @staticmethod
+    def write(value, buf):
         buf.write_u8(value)
+
+class _UniffiFfiConverterInt16(_UniffiConverterPrimitiveInt):
+    CLASS_NAME = "i16"
+    VALUE_MIN = -2**15
+    VALUE_MAX = 2**15
+
+    @staticmethod
+    def read(buf):
+        return buf.read_i16()
+
+    @staticmethod
+    def write(value, buf):
+        buf.write_i16(value)
+
+@dataclass
+class Quorum:
+    """
+    One active LLMQ quorum of the verified list.
+"""
+    def __init__(self, *, type_name:str, llmq_type:int, quorum_hash:BlockHash, quorum_index:int, public_key:str, verified:bool):
+        self.type_name = type_name
+        self.llmq_type = llmq_type
+        self.quorum_hash = quorum_hash
+        self.quorum_index = quorum_index
+        self.public_key = public_key
+        self.verified = verified
+        
+        
+
+    
+    def __str__(self):
+        return "Quorum(type_name={}, llmq_type={}, quorum_hash={}, quorum_index={}, public_key={}, verified={})".format(self.type_name, self.llmq_type, self.quorum_hash, self.quorum_index, self.public_key, self.verified)
+    def __eq__(self, other):
+        if self.type_name != other.type_name:
+            return False
+        if self.llmq_type != other.llmq_type:
+            return False
+        if self.quorum_hash != other.quorum_hash:
+            return False
+        if self.quorum_index != other.quorum_index:
+            return False
+        if self.public_key != other.public_key:
+            return False
+        if self.verified != other.verified:
+            return False
+        return True
+
+class _UniffiFfiConverterTypeQuorum(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Quorum(
+            type_name=_UniffiFfiConverterString.read(buf),
+            llmq_type=_UniffiFfiConverterUInt8.read(buf),
+            quorum_hash=_UniffiFfiConverterTypeBlockHash.read(buf),
+            quorum_index=_UniffiFfiConverterInt16.read(buf),
+            public_key=_UniffiFfiConverterString.read(buf),
+            verified=_UniffiFfiConverterBoolean.read(buf),
+        )
+
+    @staticmethod
+    def check_lower(value):
+        _UniffiFfiConverterString.check_lower(value.type_name)
+        _UniffiFfiConverterUInt8.check_lower(value.llmq_type)
+        _UniffiFfiConverterTypeBlockHash.check_lower(value.quorum_hash)
+        _UniffiFfiConverterInt16.check_lower(value.quorum_index)
+        _UniffiFfiConverterString.check_lower(value.public_key)
+        _UniffiFfiConverterBoolean.check_lower(value.verified)
+
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value.type_name, buf)
+        _UniffiFfiConverterUInt8.write(value.llmq_type, buf)
+        _UniffiFfiConverterTypeBlockHash.write(value.quorum_hash, buf)
+        _UniffiFfiConverterInt16.write(value.quorum_index, buf)
+        _UniffiFfiConverterString.write(value.public_key, buf)
+        _UniffiFfiConverterBoolean.write(value.verified, buf)
 
 @dataclass
 class Spork:
@@ -5017,19 +5339,6 @@ class _UniffiFfiConverterTypeWalletTransaction(_UniffiConverterRustBuffer):
         _UniffiFfiConverterUInt64.write(value.seen, buf)
         _UniffiFfiConverterOptionalTypeTxFinality.write(value.finality, buf)
         _UniffiFfiConverterTypeTransaction.write(value.transaction, buf)
-
-class _UniffiFfiConverterUInt8(_UniffiConverterPrimitiveInt):
-    CLASS_NAME = "u8"
-    VALUE_MIN = 0
-    VALUE_MAX = 2**8
-
-    @staticmethod
-    def read(buf):
-        return buf.read_u8()
-
-    @staticmethod
-    def write(value, buf):
-        buf.write_u8(value)
 
 
 
@@ -6880,6 +7189,69 @@ class Event:
             return True
 
     @dataclass
+    class MASTERNODE_LIST_UPDATED:
+        """
+        A verified `mnlistdiff` moved the masternode list to a new block (see
+        `Client.masternode_list`).
+"""
+        
+        def __init__(self, height:int, block_hash:BlockHash, masternodes:int, valid:int, quorums:int):
+            self.height = height
+            
+            """
+        The block's height.
+"""
+        
+            self.block_hash = block_hash
+            
+            """
+        The block's hash.
+"""
+        
+            self.masternodes = masternodes
+            
+            """
+        Masternodes in the list (valid and PoSe-banned).
+"""
+        
+            self.valid = valid
+            
+            """
+        Masternodes not PoSe-banned.
+"""
+        
+            self.quorums = quorums
+            
+            """
+        Active quorums.
+"""
+        
+            pass
+
+    
+            
+            
+    
+        def __str__(self):
+            return "Event.MASTERNODE_LIST_UPDATED(height={}, block_hash={}, masternodes={}, valid={}, quorums={})".format(self.height, self.block_hash, self.masternodes, self.valid, self.quorums)
+        def __eq__(self, other):
+            if not isinstance(other, Event):
+                return NotImplemented
+            if not other.is_MASTERNODE_LIST_UPDATED():
+                return False
+            if self.height != other.height:
+                return False
+            if self.block_hash != other.block_hash:
+                return False
+            if self.masternodes != other.masternodes:
+                return False
+            if self.valid != other.valid:
+                return False
+            if self.quorums != other.quorums:
+                return False
+            return True
+
+    @dataclass
     class SPORK_CHANGED:
         """
         A spork's value changed.
@@ -7374,6 +7746,10 @@ class Event:
         return isinstance(self, Event.CHAIN_LOCKED)
     def is_chain_locked(self) -> bool:
         return isinstance(self, Event.CHAIN_LOCKED)
+    def is_MASTERNODE_LIST_UPDATED(self) -> bool:
+        return isinstance(self, Event.MASTERNODE_LIST_UPDATED)
+    def is_masternode_list_updated(self) -> bool:
+        return isinstance(self, Event.MASTERNODE_LIST_UPDATED)
     def is_SPORK_CHANGED(self) -> bool:
         return isinstance(self, Event.SPORK_CHANGED)
     def is_spork_changed(self) -> bool:
@@ -7443,6 +7819,7 @@ Event.PEER_DISCONNECTED = type("Event.PEER_DISCONNECTED", (Event.PEER_DISCONNECT
 Event.BROADCAST = type("Event.BROADCAST", (Event.BROADCAST, Event,), {})  # type: ignore
 Event.INSTANT_LOCKED = type("Event.INSTANT_LOCKED", (Event.INSTANT_LOCKED, Event,), {})  # type: ignore
 Event.CHAIN_LOCKED = type("Event.CHAIN_LOCKED", (Event.CHAIN_LOCKED, Event,), {})  # type: ignore
+Event.MASTERNODE_LIST_UPDATED = type("Event.MASTERNODE_LIST_UPDATED", (Event.MASTERNODE_LIST_UPDATED, Event,), {})  # type: ignore
 Event.SPORK_CHANGED = type("Event.SPORK_CHANGED", (Event.SPORK_CHANGED, Event,), {})  # type: ignore
 Event.SPORK_REJECTED = type("Event.SPORK_REJECTED", (Event.SPORK_REJECTED, Event,), {})  # type: ignore
 Event.GOVERNANCE_SYNC_REQUESTED = type("Event.GOVERNANCE_SYNC_REQUESTED", (Event.GOVERNANCE_SYNC_REQUESTED, Event,), {})  # type: ignore
@@ -7547,6 +7924,14 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterTypeBlockHash.read(buf),
             )
         if variant == 17:
+            return Event.MASTERNODE_LIST_UPDATED(
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterTypeBlockHash.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+                _UniffiFfiConverterUInt32.read(buf),
+            )
+        if variant == 18:
             return Event.SPORK_CHANGED(
                 _UniffiFfiConverterInt32.read(buf),
                 _UniffiFfiConverterString.read(buf),
@@ -7555,50 +7940,50 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
                 _UniffiFfiConverterBoolean.read(buf),
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 18:
+        if variant == 19:
             return Event.SPORK_REJECTED(
                 _UniffiFfiConverterUInt64.read(buf),
                 _UniffiFfiConverterString.read(buf),
             )
-        if variant == 19:
+        if variant == 20:
             return Event.GOVERNANCE_SYNC_REQUESTED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 20:
+        if variant == 21:
             return Event.GOVERNANCE_SYNC_DEFERRED(
                 _UniffiFfiConverterInt64.read(buf),
             )
-        if variant == 21:
+        if variant == 22:
             return Event.GOVERNANCE_PROGRESS(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 22:
+        if variant == 23:
             return Event.GOVERNANCE_OBJECT_ADDED(
                 _UniffiFfiConverterTypeObjectHash.read(buf),
                 _UniffiFfiConverterTypeGovObjectKind.read(buf),
                 _UniffiFfiConverterBoolean.read(buf),
             )
-        if variant == 23:
+        if variant == 24:
             return Event.GOVERNANCE_VOTES_CHANGED(
                 _UniffiFfiConverterTypeObjectHash.read(buf),
             )
-        if variant == 24:
+        if variant == 25:
             return Event.GOVERNANCE_DONE(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 25:
+        if variant == 26:
             return Event.GOVERNANCE_HELD_VOTES_SYNCED(
                 _UniffiFfiConverterTypeGovernanceProgress.read(buf),
             )
-        if variant == 26:
+        if variant == 27:
             return Event.STOPPED(
                 _UniffiFfiConverterOptionalString.read(buf),
             )
-        if variant == 27:
+        if variant == 28:
             return Event.LAGGED(
                 _UniffiFfiConverterUInt64.read(buf),
             )
-        if variant == 28:
+        if variant == 29:
             return Event.OTHER(
                 _UniffiFfiConverterString.read(buf),
             )
@@ -7672,6 +8057,13 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
         if value.is_CHAIN_LOCKED():
             _UniffiFfiConverterUInt32.check_lower(value.height)
             _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
+            return
+        if value.is_MASTERNODE_LIST_UPDATED():
+            _UniffiFfiConverterUInt32.check_lower(value.height)
+            _UniffiFfiConverterTypeBlockHash.check_lower(value.block_hash)
+            _UniffiFfiConverterUInt32.check_lower(value.masternodes)
+            _UniffiFfiConverterUInt32.check_lower(value.valid)
+            _UniffiFfiConverterUInt32.check_lower(value.quorums)
             return
         if value.is_SPORK_CHANGED():
             _UniffiFfiConverterInt32.check_lower(value.id)
@@ -7788,8 +8180,15 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             buf.write_i32(16)
             _UniffiFfiConverterUInt32.write(value.height, buf)
             _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
-        if value.is_SPORK_CHANGED():
+        if value.is_MASTERNODE_LIST_UPDATED():
             buf.write_i32(17)
+            _UniffiFfiConverterUInt32.write(value.height, buf)
+            _UniffiFfiConverterTypeBlockHash.write(value.block_hash, buf)
+            _UniffiFfiConverterUInt32.write(value.masternodes, buf)
+            _UniffiFfiConverterUInt32.write(value.valid, buf)
+            _UniffiFfiConverterUInt32.write(value.quorums, buf)
+        if value.is_SPORK_CHANGED():
+            buf.write_i32(18)
             _UniffiFfiConverterInt32.write(value.id, buf)
             _UniffiFfiConverterString.write(value.name, buf)
             _UniffiFfiConverterInt64.write(value.value, buf)
@@ -7797,40 +8196,40 @@ class _UniffiFfiConverterTypeEvent(_UniffiConverterRustBuffer):
             _UniffiFfiConverterBoolean.write(value.active, buf)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_SPORK_REJECTED():
-            buf.write_i32(18)
+            buf.write_i32(19)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
             _UniffiFfiConverterString.write(value.reason, buf)
         if value.is_GOVERNANCE_SYNC_REQUESTED():
-            buf.write_i32(19)
+            buf.write_i32(20)
             _UniffiFfiConverterUInt64.write(value.peer_id, buf)
         if value.is_GOVERNANCE_SYNC_DEFERRED():
-            buf.write_i32(20)
+            buf.write_i32(21)
             _UniffiFfiConverterInt64.write(value.not_before, buf)
         if value.is_GOVERNANCE_PROGRESS():
-            buf.write_i32(21)
+            buf.write_i32(22)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
         if value.is_GOVERNANCE_OBJECT_ADDED():
-            buf.write_i32(22)
+            buf.write_i32(23)
             _UniffiFfiConverterTypeObjectHash.write(value.hash, buf)
             _UniffiFfiConverterTypeGovObjectKind.write(value.kind, buf)
             _UniffiFfiConverterBoolean.write(value.invalid_data, buf)
         if value.is_GOVERNANCE_VOTES_CHANGED():
-            buf.write_i32(23)
+            buf.write_i32(24)
             _UniffiFfiConverterTypeObjectHash.write(value.hash, buf)
         if value.is_GOVERNANCE_DONE():
-            buf.write_i32(24)
-            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
-        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(25)
             _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
-        if value.is_STOPPED():
+        if value.is_GOVERNANCE_HELD_VOTES_SYNCED():
             buf.write_i32(26)
+            _UniffiFfiConverterTypeGovernanceProgress.write(value.progress, buf)
+        if value.is_STOPPED():
+            buf.write_i32(27)
             _UniffiFfiConverterOptionalString.write(value.error, buf)
         if value.is_LAGGED():
-            buf.write_i32(27)
+            buf.write_i32(28)
             _UniffiFfiConverterUInt64.write(value.missed, buf)
         if value.is_OTHER():
-            buf.write_i32(28)
+            buf.write_i32(29)
             _UniffiFfiConverterString.write(value.description, buf)
 
 
@@ -8944,6 +9343,31 @@ class _UniffiFfiConverterOptionalTypeGovernanceProgress(_UniffiConverterRustBuff
         else:
             raise InternalError("Unexpected flag byte for optional type")
 
+class _UniffiFfiConverterOptionalTypeMasternodeList(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        if value is not None:
+            _UniffiFfiConverterTypeMasternodeList.check_lower(value)
+
+    @classmethod
+    def write(cls, value, buf):
+        if value is None:
+            buf.write_u8(0)
+            return
+
+        buf.write_u8(1)
+        _UniffiFfiConverterTypeMasternodeList.write(value, buf)
+
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeMasternodeList.read(buf)
+        else:
+            raise InternalError("Unexpected flag byte for optional type")
+
 class _UniffiFfiConverterOptionalTypeEvent(_UniffiConverterRustBuffer):
     @classmethod
     def check_lower(cls, value):
@@ -8990,6 +9414,29 @@ class _UniffiFfiConverterSequenceTypeProposal(_UniffiConverterRustBuffer):
 
         return [
             _UniffiFfiConverterTypeProposal.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterSequenceTypeQuorum(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        for item in value:
+            _UniffiFfiConverterTypeQuorum.check_lower(item)
+
+    @classmethod
+    def write(cls, value, buf):
+        items = len(value)
+        buf.write_i32(items)
+        for item in value:
+            _UniffiFfiConverterTypeQuorum.write(item, buf)
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError("Unexpected negative sequence length")
+
+        return [
+            _UniffiFfiConverterTypeQuorum.read(buf) for i in range(count)
         ]
 
 class _UniffiFfiConverterSequenceTypeSpork(_UniffiConverterRustBuffer):
@@ -9397,6 +9844,12 @@ class ClientProtocol(typing.Protocol):
         Whether the spork with wire id `id` (10001 …) is active now; an unknown spork is off.
 """
         raise NotImplementedError
+    async def masternode_list(self, ) -> typing.Optional[MasternodeList]:
+        """
+        The newest verified masternode list (`None` before the first one is verified, or
+        when the builder turned `masternodes` off).
+"""
+        raise NotImplementedError
     def network(self, ) -> Network:
         """
         The client's network.
@@ -9416,6 +9869,13 @@ class ClientProtocol(typing.Protocol):
         """
         Governance proposals with their tallies (empty unless the builder enabled
         governance). Tallies count verified votes only (weighted, Evo masternodes 4).
+"""
+        raise NotImplementedError
+    async def quorums(self, ) -> typing.List[Quorum]:
+        """
+        The active LLMQ quorums of the newest verified list (empty before the first one),
+        each with whether its commitment signature verifies (checked off the caller's
+        thread).
 """
         raise NotImplementedError
     async def sporks(self, ) -> typing.List[Spork]:
@@ -9603,6 +10063,24 @@ class Client(ClientProtocol):
             _uniffi_lift_return,
             _uniffi_error_converter,
         )
+    async def masternode_list(self, ) -> typing.Optional[MasternodeList]:
+        """
+        The newest verified masternode list (`None` before the first one is verified, or
+        when the builder turned `masternodes` off).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterOptionalTypeMasternodeList.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_masternode_list(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
     def network(self, ) -> Network:
         """
         The client's network.
@@ -9652,6 +10130,25 @@ class Client(ClientProtocol):
         _uniffi_error_converter = _UniffiFfiConverterTypeClientError
         return await _uniffi_rust_call_async(
             _UniffiLib.uniffi_dashlite_ffi_fn_method_client_proposals(*_uniffi_lowered_args),
+            _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    async def quorums(self, ) -> typing.List[Quorum]:
+        """
+        The active LLMQ quorums of the newest verified list (empty before the first one),
+        each with whether its commitment signature verifies (checked off the caller's
+        thread).
+"""
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterSequenceTypeQuorum.lift
+        _uniffi_error_converter = _UniffiFfiConverterTypeClientError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_client_quorums(*_uniffi_lowered_args),
             _UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer,
             _UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer,
             _UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer,
@@ -9902,6 +10399,15 @@ class ClientBuilderProtocol(typing.Protocol):
         Also sync governance objects and votes once synced (off by default).
 """
         raise NotImplementedError
+    def masternodes(self, enabled: bool) -> ClientBuilder:
+        """
+        Follow the masternode list (on by default): once headers are synced and the tip has
+        reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+        proven by its block's coinbase, then kept at the tip one diff per block
+        ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+        off, no lock is ever verified.
+"""
+        raise NotImplementedError
     def max_peers(self, count: int) -> ClientBuilder:
         """
         How many peers to keep connected (at least 1, default 3).
@@ -9911,6 +10417,13 @@ class ClientBuilderProtocol(typing.Protocol):
         """
         Connect to this peer (`ip:port`, `host:port`, or without a port for the network's
         default); repeatable. With any peer given, only these are used.
+"""
+        raise NotImplementedError
+    def regtest_dip3_height(self, height: int) -> ClientBuilder:
+        """
+        Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+        `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+        block. `build()` refuses it on other networks.
 """
         raise NotImplementedError
     def seed(self, seed: int) -> ClientBuilder:
@@ -10123,6 +10636,28 @@ class ClientBuilder(ClientBuilderProtocol):
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
+    def masternodes(self, enabled: bool) -> ClientBuilder:
+        """
+        Follow the masternode list (on by default): once headers are synced and the tip has
+        reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+        proven by its block's coinbase, then kept at the tip one diff per block
+        ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+        off, no lock is ever verified.
+"""
+        
+        _UniffiFfiConverterBoolean.check_lower(enabled)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterBoolean.lower(enabled),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
     def max_peers(self, count: int) -> ClientBuilder:
         """
         How many peers to keep connected (at least 1, default 3).
@@ -10157,6 +10692,26 @@ class ClientBuilder(ClientBuilderProtocol):
         _uniffi_ffi_result = _uniffi_rust_call_with_error(
             _uniffi_error_converter,
             _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_peer,
+            *_uniffi_lowered_args,
+        )
+        return _uniffi_lift_return(_uniffi_ffi_result)
+    def regtest_dip3_height(self, height: int) -> ClientBuilder:
+        """
+        Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+        `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+        block. `build()` refuses it on other networks.
+"""
+        
+        _UniffiFfiConverterUInt32.check_lower(height)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            _UniffiFfiConverterUInt32.lower(height),
+        )
+        _uniffi_lift_return = _UniffiFfiConverterTypeClientBuilder.lift
+        _uniffi_error_converter = None
+        _uniffi_ffi_result = _uniffi_rust_call_with_error(
+            _uniffi_error_converter,
+            _UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height,
             *_uniffi_lowered_args,
         )
         return _uniffi_lift_return(_uniffi_ffi_result)
@@ -10507,6 +11062,7 @@ __all__ = [
     "AddressKind",
     "Network",
     "LogLevel",
+    "MasternodeType",
     "GovObjectKind",
     "TxStatus",
     "TxFinality",
@@ -10528,9 +11084,12 @@ __all__ = [
     "DerivedKey",
     "GovernanceProgress",
     "LogRecord",
+    "Masternode",
+    "MasternodeList",
     "VoteTally",
     "SignalTally",
     "Proposal",
+    "Quorum",
     "Spork",
     "SyncStatus",
     "TxInput",
@@ -10547,10 +11106,10 @@ __all__ = [
     "BlockHashProtocol",
     "Address",
     "AddressProtocol",
-    "ObjectHash",
-    "ObjectHashProtocol",
     "Txid",
     "TxidProtocol",
+    "ObjectHash",
+    "ObjectHashProtocol",
     "Transaction",
     "TransactionProtocol",
     "ExtendedPubKey",

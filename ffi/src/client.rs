@@ -14,6 +14,7 @@ use dashlite::network::PeerAddr;
 
 use crate::events::{Event, EventListener, Subscription};
 use crate::hashes::Txid;
+use crate::masternodes::{self, MasternodeList, Quorum};
 use crate::network::Network;
 use crate::records::{
     utxo, Balance, GovernanceProgress, Proposal, Spork, SyncStatus, Utxo, WalletTransaction,
@@ -173,6 +174,8 @@ struct Config {
     seed: Option<u64>,
     blocks_in_flight: Option<u32>,
     governance: bool,
+    masternodes: bool,
+    regtest_dip3_height: Option<u32>,
     v2_transport: V2Transport,
 }
 
@@ -243,7 +246,12 @@ impl Config {
         if let Some(n) = self.blocks_in_flight {
             b = b.blocks_in_flight(n as usize);
         }
-        Ok(b.governance(self.governance).v2_transport(self.v2_transport.into()))
+        if let Some(height) = self.regtest_dip3_height {
+            b = b.regtest_dip3_height(height);
+        }
+        Ok(b.governance(self.governance)
+            .masternodes(self.masternodes)
+            .v2_transport(self.v2_transport.into()))
     }
 }
 
@@ -308,6 +316,8 @@ impl ClientBuilder {
             seed: None,
             blocks_in_flight: None,
             governance: false,
+            masternodes: true,
+            regtest_dip3_height: None,
             v2_transport: V2Transport::Prefer,
         }))
     }
@@ -377,6 +387,22 @@ impl ClientBuilder {
     /// Also sync governance objects and votes once synced (off by default).
     pub fn governance(&self, enabled: bool) -> Arc<Self> {
         self.with(|c| c.governance = enabled)
+    }
+
+    /// Follow the masternode list (on by default): once headers are synced and the tip has
+    /// reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+    /// proven by its block's coinbase, then kept at the tip one diff per block
+    /// ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+    /// off, no lock is ever verified.
+    pub fn masternodes(&self, enabled: bool) -> Arc<Self> {
+        self.with(|c| c.masternodes = enabled)
+    }
+
+    /// Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+    /// `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+    /// block. `build()` refuses it on other networks.
+    pub fn regtest_dip3_height(&self, height: u32) -> Arc<Self> {
+        self.with(|c| c.regtest_dip3_height = Some(height))
     }
 
     /// Opens the store and the wallet. Nothing touches the network: peers given by name are
@@ -577,6 +603,22 @@ impl Client {
     /// [`Event::Broadcast`]. Needs a running client.
     pub async fn broadcast(&self, raw: Vec<u8>) -> Result<Arc<Txid>, ClientError> {
         Ok(Txid::of(self.inner.broadcast(&raw).await?))
+    }
+
+    /// The newest verified masternode list (`None` before the first one is verified, or
+    /// when the builder turned `masternodes` off).
+    pub async fn masternode_list(&self) -> Result<Option<MasternodeList>, ClientError> {
+        Ok(self.inner.masternode_list().await?.as_ref().map(MasternodeList::from))
+    }
+
+    /// The active LLMQ quorums of the newest verified list (empty before the first one),
+    /// each with whether its commitment signature verifies (checked off the caller's
+    /// thread).
+    pub async fn quorums(&self) -> Result<Vec<Quorum>, ClientError> {
+        match self.inner.masternode_list().await? {
+            Some(summary) => Ok(masternodes::quorums(summary).await),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Every spork held (the known ones always), with its value and whether it is active.

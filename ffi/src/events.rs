@@ -144,6 +144,20 @@ pub enum Event {
         /// The block's hash.
         block_hash: Arc<BlockHash>,
     },
+    /// A verified `mnlistdiff` moved the masternode list to a new block (see
+    /// `Client.masternode_list`).
+    MasternodeListUpdated {
+        /// The block's height.
+        height: u32,
+        /// The block's hash.
+        block_hash: Arc<BlockHash>,
+        /// Masternodes in the list (valid and PoSe-banned).
+        masternodes: u32,
+        /// Masternodes not PoSe-banned.
+        valid: u32,
+        /// Active quorums.
+        quorums: u32,
+    },
     /// A spork's value changed.
     SporkChanged {
         /// Its wire id.
@@ -354,6 +368,22 @@ impl Event {
             ClientEvent::InstantLocked { txid } => Event::InstantLocked { txid: Txid::of(txid) },
             ClientEvent::ChainLocked { height, block_hash } => {
                 Event::ChainLocked { height, block_hash: BlockHash::of(block_hash) }
+            }
+            ClientEvent::MasternodeListUpdated {
+                height,
+                block_hash,
+                masternodes,
+                valid,
+                quorums,
+            } => {
+                let n = |c: usize| u32::try_from(c).unwrap_or(u32::MAX);
+                Event::MasternodeListUpdated {
+                    height,
+                    block_hash: BlockHash::of(block_hash),
+                    masternodes: n(masternodes),
+                    valid: n(valid),
+                    quorums: n(quorums),
+                }
             }
             ClientEvent::Spork(s) => spork_event(s),
             ClientEvent::Governance(g) => governance_event(g),

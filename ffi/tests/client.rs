@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use common::Fixture;
 use dashlite_ffi::{
-    Birthday, ClientBuilder, ClientError, Event, EventListener, Network, SyncOutcome, TxStatus,
+    Birthday, ClientBuilder, ClientError, Event, EventListener, MasternodeType, Network,
+    SyncOutcome, TxStatus,
 };
 use futures::executor::block_on;
 
@@ -323,4 +324,88 @@ fn peer_addresses_parse_as_core_parses_them() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn the_masternode_list_and_quorums_are_the_testkits_own() {
+    let fx = Fixture::start();
+    let client = fx.builder().regtest_dip3_height(common::DIP3_HEIGHT).build().expect("build");
+    assert_eq!(block_on(client.masternode_list()), Ok(None));
+    assert_eq!(block_on(client.quorums()), Ok(vec![]));
+    let events = {
+        let client = client.clone();
+        let tip = fx.tip;
+        std::thread::spawn(move || {
+            while let Some(e) = block_on(client.next_event()) {
+                if let Event::MasternodeListUpdated { height, .. } = &e {
+                    if *height == tip {
+                        return Some(e);
+                    }
+                }
+            }
+            None
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    block_on(client.start()).expect("start");
+    let updated = events.join().expect("event reader").expect("a list at the tip");
+    let want = &fx.masternodes;
+    let Event::MasternodeListUpdated { block_hash, masternodes, valid, quorums, .. } = updated
+    else {
+        unreachable!()
+    };
+    assert_eq!(block_hash.inner(), want.block_hash);
+    assert_eq!(masternodes as usize, want.masternodes.len());
+    assert_eq!((valid as usize, quorums as usize), (want.valid, want.quorums.len()));
+
+    let list = block_on(client.masternode_list()).expect("query").expect("a list");
+    assert_eq!((list.height, list.block_hash.inner()), (fx.tip, want.block_hash));
+    assert_eq!(list.entry_count as usize, want.masternodes.len());
+    assert_eq!(list.valid_count as usize, want.valid);
+    assert!(list.valid_count < list.entry_count && list.entry_count > 30, "{list:?}");
+    let got: Vec<String> = list
+        .entries
+        .iter()
+        .map(|m| {
+            format!(
+                "{}|{}|{}|{}|{}|{}",
+                m.pro_reg_tx_hash,
+                m.service.clone().unwrap_or_default(),
+                m.operator_public_key,
+                m.voting_key_id,
+                match m.kind {
+                    MasternodeType::Evo => "evo",
+                    MasternodeType::Regular => "regular",
+                },
+                m.valid
+            )
+        })
+        .collect();
+    assert_eq!(got, fx.masternode_entries());
+    assert!(list.entries.iter().any(|m| m.kind == MasternodeType::Evo));
+
+    let quorums = block_on(client.quorums()).expect("quorums");
+    let got: Vec<String> = quorums
+        .iter()
+        .map(|q| format!("{}|{}|{}|{}", q.type_name, q.quorum_hash, q.quorum_index, q.public_key))
+        .collect();
+    assert_eq!(got, fx.quorum_entries());
+    assert_eq!(quorums.len(), 2);
+    assert!(quorums.iter().all(|q| q.verified && q.llmq_type == 100), "{quorums:?}");
+    block_on(client.stop()).expect("stop");
+    // The list outlives the run.
+    assert_eq!(block_on(client.masternode_list()).expect("query"), Some(list));
+}
+
+#[test]
+fn the_dip3_height_is_a_regtest_only_setting() {
+    assert!(matches!(
+        ClientBuilder::new(Network::Testnet).regtest_dip3_height(10).build(),
+        Err(ClientError::InvalidSetting { setting, .. }) if setting == "regtest_dip3_height"
+    ));
+    ClientBuilder::new(Network::Regtest)
+        .regtest_dip3_height(10)
+        .masternodes(false)
+        .build()
+        .expect("builds");
 }

@@ -370,6 +370,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_client_governance_progress(uint64_t ptr
 uint64_t uniffi_dashlite_ffi_fn_method_client_is_spork_active(uint64_t ptr, int32_t id
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_MASTERNODE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_MASTERNODE_LIST
+uint64_t uniffi_dashlite_ffi_fn_method_client_masternode_list(uint64_t ptr
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NETWORK
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_NETWORK
 RustBuffer uniffi_dashlite_ffi_fn_method_client_network(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -383,6 +388,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_client_next_event(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_PROPOSALS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_PROPOSALS
 uint64_t uniffi_dashlite_ffi_fn_method_client_proposals(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_QUORUMS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_QUORUMS
+uint64_t uniffi_dashlite_ffi_fn_method_client_quorums(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENT_SPORKS
@@ -480,6 +490,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_filter_reloads_only(uint64_
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_governance(uint64_t ptr, int8_t enabled, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MASTERNODES
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MASTERNODES
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes(uint64_t ptr, int8_t enabled, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MAX_PEERS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_MAX_PEERS
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(uint64_t ptr, uint32_t count, RustCallStatus *_Nonnull out_status
@@ -488,6 +503,11 @@ uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(uint64_t ptr, uin
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_PEER
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_PEER
 uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_peer(uint64_t ptr, RustBuffer address, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_REGTEST_DIP3_HEIGHT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_REGTEST_DIP3_HEIGHT
+uint64_t uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height(uint64_t ptr, uint32_t height, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_FN_METHOD_CLIENTBUILDER_SEED
@@ -1282,6 +1302,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_client_is_spork_active(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_MASTERNODE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_MASTERNODE_LIST
+uint16_t uniffi_dashlite_ffi_checksum_method_client_masternode_list(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NETWORK
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_NETWORK
 uint16_t uniffi_dashlite_ffi_checksum_method_client_network(void
@@ -1297,6 +1323,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_client_next_event(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_PROPOSALS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_PROPOSALS
 uint16_t uniffi_dashlite_ffi_checksum_method_client_proposals(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_QUORUMS
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENT_QUORUMS
+uint16_t uniffi_dashlite_ffi_checksum_method_client_quorums(void
     
 );
 #endif
@@ -1396,6 +1428,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MASTERNODES
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MASTERNODES
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MAX_PEERS
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_MAX_PEERS
 uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(void
@@ -1405,6 +1443,12 @@ uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_PEER
 #define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_PEER
 uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_peer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_REGTEST_DIP3_HEIGHT
+#define UNIFFI_FFIDEF_UNIFFI_DASHLITE_FFI_CHECKSUM_METHOD_CLIENTBUILDER_REGTEST_DIP3_HEIGHT
+uint16_t uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height(void
     
 );
 #endif

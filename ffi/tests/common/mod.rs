@@ -9,6 +9,7 @@ use dashlite::tx::{tx_type, OutPoint, Script, Transaction, TxIn, TxOut};
 use dashlite_ffi::{ClientBuilder, Network};
 use dashlite_testkit::chain::COIN;
 use dashlite_testkit::keys::TestKey;
+use dashlite_testkit::masternodes::{chain_list, TestMasternodes};
 pub use dashlite_testkit::wallet::account;
 use dashlite_testkit::wallet::key_script;
 use dashlite_testkit::{start_nodes, Chain, SharedChain, TestNode};
@@ -32,13 +33,22 @@ pub struct Fixture {
     pub spend_txid: String,
     /// The value it spends from the wallet.
     pub spend_value: i64,
+    /// The masternode list the tip's coinbase commits to (the testkit's own schedule).
+    pub masternodes: dashlite::masternode::MasternodeListSummary,
 }
+
+/// The DIP3 activation height a fixture client sets (`regtest_dip3_height`) to follow the
+/// masternode list: the chain commits to one from block 1.
+pub const DIP3_HEIGHT: u32 = 100;
 
 impl Fixture {
     /// 101 mature blocks, then 20 with unrelated traffic and three payments to external
-    /// keys 0, 1 and 5 of the account (3, 2 and 4 DASH).
+    /// keys 0, 1 and 5 of the account (3, 2 and 4 DASH). Every block commits to the
+    /// masternode list of the testkit schedule of seed 11.
     pub fn start() -> Fixture {
-        let mut chain = Chain::with_blocks(101);
+        let mut chain = Chain::regtest();
+        chain.set_masternodes(TestMasternodes::new(11));
+        chain.mine(101);
         let bob = TestKey::from_seed("bob").p2pkh();
         let mut txids = Vec::new();
         let mut first = None;
@@ -77,6 +87,8 @@ impl Fixture {
             lock_time: 0,
             extra_payload: None,
         };
+        let list = chain_list(&chain, tip).expect("the tip's list");
+        let masternodes = dashlite::masternode::MasternodeListSummary::of(tip, &list);
         let chain = SharedChain::new(chain);
         let node = start_nodes(&chain, 1).pop().expect("one node");
         Fixture {
@@ -88,6 +100,7 @@ impl Fixture {
             spend: spend_tx.to_bytes(),
             spend_txid: spend_tx.txid().to_string(),
             spend_value: 3 * COIN,
+            masternodes,
         }
     }
 
@@ -113,6 +126,46 @@ impl Fixture {
             ("DASHLITE_TEST_SPEND", self.spend.iter().map(|b| format!("{b:02x}")).collect()),
             ("DASHLITE_TEST_SPEND_TXID", self.spend_txid.clone()),
             ("DASHLITE_TEST_SPEND_VALUE", self.spend_value.to_string()),
+            ("DASHLITE_TEST_DIP3_HEIGHT", DIP3_HEIGHT.to_string()),
+            ("DASHLITE_TEST_MN_BLOCK", self.masternodes.block_hash.to_string()),
+            ("DASHLITE_TEST_MN_VALID", self.masternodes.valid.to_string()),
+            ("DASHLITE_TEST_MN_ENTRIES", self.masternode_entries().join(",")),
+            ("DASHLITE_TEST_QUORUMS", self.quorum_entries().join(",")),
         ]
+    }
+
+    /// Each masternode of the tip's list, in list order, as
+    /// `proRegTxHash|service|operator key hex|voting key id hex|regular or evo|valid`.
+    pub fn masternode_entries(&self) -> Vec<String> {
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        self.masternodes
+            .masternodes
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}|{}|{}|{}|{}|{}",
+                    m.pro_reg_tx_hash,
+                    m.address.map(|a| a.to_string()).unwrap_or_default(),
+                    hex(&m.operator_key),
+                    hex(&m.voting_key_id),
+                    if m.evo { "evo" } else { "regular" },
+                    m.valid
+                )
+            })
+            .collect()
+    }
+
+    /// Each active quorum of the tip's list, in list order, as
+    /// `type name|quorum hash|quorum index|public key hex`.
+    pub fn quorum_entries(&self) -> Vec<String> {
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        self.masternodes
+            .quorums
+            .iter()
+            .map(|q| {
+                let name = dashlite::masternode::llmq_params(q.llmq_type).expect("a known type");
+                format!("{}|{}|{}|{}", name.name, q.quorum_hash, q.quorum_index, hex(&q.public_key))
+            })
+            .collect()
     }
 }

@@ -503,6 +503,22 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt16: FfiConverterPrimitive {
+    typealias FfiType = Int16
+    typealias SwiftType = Int16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int16, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1422,6 +1438,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func isSporkActive(id: Int32) async throws  -> Bool
     
     /**
+     * The newest verified masternode list (`None` before the first one is verified, or
+     * when the builder turned `masternodes` off).
+     */
+    func masternodeList() async throws  -> MasternodeList?
+    
+    /**
      * The client's network.
      */
     func network()  -> Network
@@ -1441,6 +1463,13 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
     func proposals() async throws  -> [Proposal]
+    
+    /**
+     * The active LLMQ quorums of the newest verified list (empty before the first one),
+     * each with whether its commitment signature verifies (checked off the caller's
+     * thread).
+     */
+    func quorums() async throws  -> [Quorum]
     
     /**
      * Every spork held (the known ones always), with its value and whether it is active.
@@ -1655,6 +1684,26 @@ open func isSporkActive(id: Int32)async throws  -> Bool  {
 }
     
     /**
+     * The newest verified masternode list (`None` before the first one is verified, or
+     * when the builder turned `masternodes` off).
+     */
+open func masternodeList()async throws  -> MasternodeList?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_masternode_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeMasternodeList.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
      * The client's network.
      */
 open func network() -> Network  {
@@ -1707,6 +1756,27 @@ open func proposals()async throws  -> [Proposal]  {
             completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterSequenceTypeProposal.lift,
+            errorHandler: FfiConverterTypeClientError_lift
+        )
+}
+    
+    /**
+     * The active LLMQ quorums of the newest verified list (empty before the first one),
+     * each with whether its commitment signature verifies (checked off the caller's
+     * thread).
+     */
+open func quorums()async throws  -> [Quorum]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_dashlite_ffi_fn_method_client_quorums(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_dashlite_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_dashlite_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_dashlite_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeQuorum.lift,
             errorHandler: FfiConverterTypeClientError_lift
         )
 }
@@ -1967,6 +2037,15 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
     func governance(enabled: Bool)  -> ClientBuilder
     
     /**
+     * Follow the masternode list (on by default): once headers are synced and the tip has
+     * reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+     * proven by its block's coinbase, then kept at the tip one diff per block
+     * ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+     * off, no lock is ever verified.
+     */
+    func masternodes(enabled: Bool)  -> ClientBuilder
+    
+    /**
      * How many peers to keep connected (at least 1, default 3).
      */
     func maxPeers(count: UInt32)  -> ClientBuilder
@@ -1976,6 +2055,13 @@ public protocol ClientBuilderProtocol: AnyObject, Sendable {
      * default); repeatable. With any peer given, only these are used.
      */
     func peer(address: String)  -> ClientBuilder
+    
+    /**
+     * Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+     * `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+     * block. `build()` refuses it on other networks.
+     */
+    func regtestDip3Height(height: UInt32)  -> ClientBuilder
     
     /**
      * Seeds the client's random choices, for reproducible runs.
@@ -2177,6 +2263,23 @@ open func governance(enabled: Bool) -> ClientBuilder  {
 }
     
     /**
+     * Follow the masternode list (on by default): once headers are synced and the tip has
+     * reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+     * proven by its block's coinbase, then kept at the tip one diff per block
+     * ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+     * off, no lock is ever verified.
+     */
+open func masternodes(enabled: Bool) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(enabled),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * How many peers to keep connected (at least 1, default 3).
      */
 open func maxPeers(count: UInt32) -> ClientBuilder  {
@@ -2199,6 +2302,21 @@ open func peer(address: String) -> ClientBuilder  {
     uniffi_dashlite_ffi_fn_method_clientbuilder_peer(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(address),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+     * `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+     * block. `build()` refuses it on other networks.
+     */
+open func regtestDip3Height(height: UInt32) -> ClientBuilder  {
+    return try!  FfiConverterTypeClientBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(height),uniffiCallStatus
     )
 })
 }
@@ -4333,6 +4451,219 @@ public func FfiConverterTypeLogRecord_lower(_ value: LogRecord) -> RustBuffer {
 
 
 /**
+ * One masternode of the list.
+ */
+public struct Masternode {
+    /**
+     * The hash of its ProRegTx, which names it.
+     */
+    public var proRegTxHash: Txid
+    /**
+     * Its core P2P address (`ip:port`, IPv6 in brackets); `None` when none is registered or
+     * the entry carries the extended address form.
+     */
+    public var service: String?
+    /**
+     * The operator's BLS public key (48 bytes), hex, as serialized in the list.
+     */
+    public var operatorPublicKey: String
+    /**
+     * The voting key id (hash160 of the voting key, 20 bytes), hex.
+     */
+    public var votingKeyId: String
+    /**
+     * Regular or Evo.
+     */
+    public var kind: MasternodeType
+    /**
+     * Not PoSe-banned.
+     */
+    public var valid: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The hash of its ProRegTx, which names it.
+         */proRegTxHash: Txid, 
+        /**
+         * Its core P2P address (`ip:port`, IPv6 in brackets); `None` when none is registered or
+         * the entry carries the extended address form.
+         */service: String?, 
+        /**
+         * The operator's BLS public key (48 bytes), hex, as serialized in the list.
+         */operatorPublicKey: String, 
+        /**
+         * The voting key id (hash160 of the voting key, 20 bytes), hex.
+         */votingKeyId: String, 
+        /**
+         * Regular or Evo.
+         */kind: MasternodeType, 
+        /**
+         * Not PoSe-banned.
+         */valid: Bool) {
+        self.proRegTxHash = proRegTxHash
+        self.service = service
+        self.operatorPublicKey = operatorPublicKey
+        self.votingKeyId = votingKeyId
+        self.kind = kind
+        self.valid = valid
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Masternode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasternode: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Masternode {
+        return
+            try Masternode(
+                proRegTxHash: FfiConverterTypeTxid.read(from: &buf), 
+                service: FfiConverterOptionString.read(from: &buf), 
+                operatorPublicKey: FfiConverterString.read(from: &buf), 
+                votingKeyId: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeMasternodeType.read(from: &buf), 
+                valid: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Masternode, into buf: inout [UInt8]) {
+        FfiConverterTypeTxid.write(value.proRegTxHash, into: &buf)
+        FfiConverterOptionString.write(value.service, into: &buf)
+        FfiConverterString.write(value.operatorPublicKey, into: &buf)
+        FfiConverterString.write(value.votingKeyId, into: &buf)
+        FfiConverterTypeMasternodeType.write(value.kind, into: &buf)
+        FfiConverterBool.write(value.valid, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternode_lift(_ buf: RustBuffer) throws -> Masternode {
+    return try FfiConverterTypeMasternode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternode_lower(_ value: Masternode) -> RustBuffer {
+    return FfiConverterTypeMasternode.lower(value)
+}
+
+
+/**
+ * The newest verified masternode list: the list at one block of the best chain, whose
+ * coinbase proves it (`merkleRootMNList`).
+ */
+public struct MasternodeList {
+    /**
+     * The block's height.
+     */
+    public var height: UInt32
+    /**
+     * The block's hash.
+     */
+    public var blockHash: BlockHash
+    /**
+     * Masternodes in the list (valid and PoSe-banned).
+     */
+    public var entryCount: UInt32
+    /**
+     * Masternodes not PoSe-banned.
+     */
+    public var validCount: UInt32
+    /**
+     * Every masternode, ordered by proRegTx hash as Dash Core orders the list (bytes in wire
+     * order).
+     */
+    public var entries: [Masternode]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The block's height.
+         */height: UInt32, 
+        /**
+         * The block's hash.
+         */blockHash: BlockHash, 
+        /**
+         * Masternodes in the list (valid and PoSe-banned).
+         */entryCount: UInt32, 
+        /**
+         * Masternodes not PoSe-banned.
+         */validCount: UInt32, 
+        /**
+         * Every masternode, ordered by proRegTx hash as Dash Core orders the list (bytes in wire
+         * order).
+         */entries: [Masternode]) {
+        self.height = height
+        self.blockHash = blockHash
+        self.entryCount = entryCount
+        self.validCount = validCount
+        self.entries = entries
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MasternodeList: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasternodeList: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasternodeList {
+        return
+            try MasternodeList(
+                height: FfiConverterUInt32.read(from: &buf), 
+                blockHash: FfiConverterTypeBlockHash.read(from: &buf), 
+                entryCount: FfiConverterUInt32.read(from: &buf), 
+                validCount: FfiConverterUInt32.read(from: &buf), 
+                entries: FfiConverterSequenceTypeMasternode.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MasternodeList, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.height, into: &buf)
+        FfiConverterTypeBlockHash.write(value.blockHash, into: &buf)
+        FfiConverterUInt32.write(value.entryCount, into: &buf)
+        FfiConverterUInt32.write(value.validCount, into: &buf)
+        FfiConverterSequenceTypeMasternode.write(value.entries, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternodeList_lift(_ buf: RustBuffer) throws -> MasternodeList {
+    return try FfiConverterTypeMasternodeList.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternodeList_lower(_ value: MasternodeList) -> RustBuffer {
+    return FfiConverterTypeMasternodeList.lower(value)
+}
+
+
+/**
  * A governance proposal with its vote tallies. The proposal fields are `None` when the
  * object's data did not decode (`data_error` says why).
  */
@@ -4509,6 +4840,119 @@ public func FfiConverterTypeProposal_lift(_ buf: RustBuffer) throws -> Proposal 
 #endif
 public func FfiConverterTypeProposal_lower(_ value: Proposal) -> RustBuffer {
     return FfiConverterTypeProposal.lower(value)
+}
+
+
+/**
+ * One active LLMQ quorum of the verified list.
+ */
+public struct Quorum {
+    /**
+     * Dash Core's name of its LLMQ type (`llmq_400_60`, `llmq_test`, …; `llmq_<id>` for a
+     * type Dash Core does not define).
+     */
+    public var typeName: String
+    /**
+     * The LLMQ type id (`Consensus::LLMQType`).
+     */
+    public var llmqType: UInt8
+    /**
+     * The hash of the quorum's base block.
+     */
+    public var quorumHash: BlockHash
+    /**
+     * Its index in the rotation cycle (0 for a type that does not rotate).
+     */
+    public var quorumIndex: Int16
+    /**
+     * The quorum's threshold BLS public key (48 bytes), hex.
+     */
+    public var publicKey: String
+    /**
+     * Whether the commitment's `quorumSig` verifies with that key (the signature of the
+     * commitment hash, `CFinalCommitment::Verify`).
+     */
+    public var verified: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Dash Core's name of its LLMQ type (`llmq_400_60`, `llmq_test`, …; `llmq_<id>` for a
+         * type Dash Core does not define).
+         */typeName: String, 
+        /**
+         * The LLMQ type id (`Consensus::LLMQType`).
+         */llmqType: UInt8, 
+        /**
+         * The hash of the quorum's base block.
+         */quorumHash: BlockHash, 
+        /**
+         * Its index in the rotation cycle (0 for a type that does not rotate).
+         */quorumIndex: Int16, 
+        /**
+         * The quorum's threshold BLS public key (48 bytes), hex.
+         */publicKey: String, 
+        /**
+         * Whether the commitment's `quorumSig` verifies with that key (the signature of the
+         * commitment hash, `CFinalCommitment::Verify`).
+         */verified: Bool) {
+        self.typeName = typeName
+        self.llmqType = llmqType
+        self.quorumHash = quorumHash
+        self.quorumIndex = quorumIndex
+        self.publicKey = publicKey
+        self.verified = verified
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Quorum: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuorum: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Quorum {
+        return
+            try Quorum(
+                typeName: FfiConverterString.read(from: &buf), 
+                llmqType: FfiConverterUInt8.read(from: &buf), 
+                quorumHash: FfiConverterTypeBlockHash.read(from: &buf), 
+                quorumIndex: FfiConverterInt16.read(from: &buf), 
+                publicKey: FfiConverterString.read(from: &buf), 
+                verified: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Quorum, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.typeName, into: &buf)
+        FfiConverterUInt8.write(value.llmqType, into: &buf)
+        FfiConverterTypeBlockHash.write(value.quorumHash, into: &buf)
+        FfiConverterInt16.write(value.quorumIndex, into: &buf)
+        FfiConverterString.write(value.publicKey, into: &buf)
+        FfiConverterBool.write(value.verified, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuorum_lift(_ buf: RustBuffer) throws -> Quorum {
+    return try FfiConverterTypeQuorum.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuorum_lower(_ value: Quorum) -> RustBuffer {
+    return FfiConverterTypeQuorum.lower(value)
 }
 
 
@@ -6543,6 +6987,27 @@ public enum Event {
          */blockHash: BlockHash
     )
     /**
+     * A verified `mnlistdiff` moved the masternode list to a new block (see
+     * `Client.masternode_list`).
+     */
+    case masternodeListUpdated(
+        /**
+         * The block's height.
+         */height: UInt32, 
+        /**
+         * The block's hash.
+         */blockHash: BlockHash, 
+        /**
+         * Masternodes in the list (valid and PoSe-banned).
+         */masternodes: UInt32, 
+        /**
+         * Masternodes not PoSe-banned.
+         */valid: UInt32, 
+        /**
+         * Active quorums.
+         */quorums: UInt32
+    )
+    /**
      * A spork's value changed.
      */
     case sporkChanged(
@@ -6734,40 +7199,43 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 16: return .chainLocked(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf)
         )
         
-        case 17: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
+        case 17: return .masternodeListUpdated(height: try FfiConverterUInt32.read(from: &buf), blockHash: try FfiConverterTypeBlockHash.read(from: &buf), masternodes: try FfiConverterUInt32.read(from: &buf), valid: try FfiConverterUInt32.read(from: &buf), quorums: try FfiConverterUInt32.read(from: &buf)
         )
         
-        case 18: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
+        case 18: return .sporkChanged(id: try FfiConverterInt32.read(from: &buf), name: try FfiConverterString.read(from: &buf), value: try FfiConverterInt64.read(from: &buf), previous: try FfiConverterOptionInt64.read(from: &buf), active: try FfiConverterBool.read(from: &buf), peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 19: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
+        case 19: return .sporkRejected(peerId: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterString.read(from: &buf)
         )
         
-        case 20: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
+        case 20: return .governanceSyncRequested(peerId: try FfiConverterUInt64.read(from: &buf)
         )
         
-        case 21: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 21: return .governanceSyncDeferred(notBefore: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 22: return .governanceObjectAdded(hash: try FfiConverterTypeObjectHash.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
+        case 22: return .governanceProgress(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 23: return .governanceVotesChanged(hash: try FfiConverterTypeObjectHash.read(from: &buf)
+        case 23: return .governanceObjectAdded(hash: try FfiConverterTypeObjectHash.read(from: &buf), kind: try FfiConverterTypeGovObjectKind.read(from: &buf), invalidData: try FfiConverterBool.read(from: &buf)
         )
         
-        case 24: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 24: return .governanceVotesChanged(hash: try FfiConverterTypeObjectHash.read(from: &buf)
         )
         
-        case 25: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
+        case 25: return .governanceDone(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 26: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
+        case 26: return .governanceHeldVotesSynced(progress: try FfiConverterTypeGovernanceProgress.read(from: &buf)
         )
         
-        case 27: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        case 27: return .stopped(error: try FfiConverterOptionString.read(from: &buf)
         )
         
-        case 28: return .other(description: try FfiConverterString.read(from: &buf)
+        case 28: return .lagged(missed: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 29: return .other(description: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6877,8 +7345,17 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeBlockHash.write(blockHash, into: &buf)
             
         
-        case let .sporkChanged(id,name,value,previous,active,peerId):
+        case let .masternodeListUpdated(height,blockHash,masternodes,valid,quorums):
             writeInt(&buf, Int32(17))
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterTypeBlockHash.write(blockHash, into: &buf)
+            FfiConverterUInt32.write(masternodes, into: &buf)
+            FfiConverterUInt32.write(valid, into: &buf)
+            FfiConverterUInt32.write(quorums, into: &buf)
+            
+        
+        case let .sporkChanged(id,name,value,previous,active,peerId):
+            writeInt(&buf, Int32(18))
             FfiConverterInt32.write(id, into: &buf)
             FfiConverterString.write(name, into: &buf)
             FfiConverterInt64.write(value, into: &buf)
@@ -6888,60 +7365,60 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             
         
         case let .sporkRejected(peerId,reason):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterUInt64.write(peerId, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .governanceSyncRequested(peerId):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterUInt64.write(peerId, into: &buf)
             
         
         case let .governanceSyncDeferred(notBefore):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterInt64.write(notBefore, into: &buf)
             
         
         case let .governanceProgress(progress):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
         case let .governanceObjectAdded(hash,kind,invalidData):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
             FfiConverterTypeObjectHash.write(hash, into: &buf)
             FfiConverterTypeGovObjectKind.write(kind, into: &buf)
             FfiConverterBool.write(invalidData, into: &buf)
             
         
         case let .governanceVotesChanged(hash):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterTypeObjectHash.write(hash, into: &buf)
             
         
         case let .governanceDone(progress):
-            writeInt(&buf, Int32(24))
-            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
-            
-        
-        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(25))
             FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
             
         
-        case let .stopped(error):
+        case let .governanceHeldVotesSynced(progress):
             writeInt(&buf, Int32(26))
+            FfiConverterTypeGovernanceProgress.write(progress, into: &buf)
+            
+        
+        case let .stopped(error):
+            writeInt(&buf, Int32(27))
             FfiConverterOptionString.write(error, into: &buf)
             
         
         case let .lagged(missed):
-            writeInt(&buf, Int32(27))
+            writeInt(&buf, Int32(28))
             FfiConverterUInt64.write(missed, into: &buf)
             
         
         case let .other(description):
-            writeInt(&buf, Int32(28))
+            writeInt(&buf, Int32(29))
             FfiConverterString.write(description, into: &buf)
             
         }
@@ -7436,6 +7913,81 @@ public func FfiConverterTypeLoggerError_lift(_ buf: RustBuffer) throws -> Logger
 public func FfiConverterTypeLoggerError_lower(_ value: LoggerError) -> RustBuffer {
     return FfiConverterTypeLoggerError.lower(value)
 }
+
+
+/**
+ * What a masternode is (`MnType` in Dash Core).
+ */
+
+public enum MasternodeType: Equatable, Hashable {
+    
+    /**
+     * A regular masternode (1,000 DASH collateral).
+     */
+    case regular
+    /**
+     * An Evo masternode (4,000 DASH collateral, also serves Dash Platform).
+     */
+    case evo
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MasternodeType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMasternodeType: FfiConverterRustBuffer {
+    typealias SwiftType = MasternodeType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MasternodeType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .regular
+        
+        case 2: return .evo
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MasternodeType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .regular:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .evo:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternodeType_lift(_ buf: RustBuffer) throws -> MasternodeType {
+    return try FfiConverterTypeMasternodeType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMasternodeType_lower(_ value: MasternodeType) -> RustBuffer {
+    return FfiConverterTypeMasternodeType.lower(value)
+}
+
 
 
 /**
@@ -8199,6 +8751,30 @@ fileprivate struct FfiConverterOptionTypeGovernanceProgress: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMasternodeList: FfiConverterRustBuffer {
+    typealias SwiftType = MasternodeList?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMasternodeList.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMasternodeList.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeEvent: FfiConverterRustBuffer {
     typealias SwiftType = Event?
 
@@ -8322,6 +8898,31 @@ fileprivate struct FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMasternode: FfiConverterRustBuffer {
+    typealias SwiftType = [Masternode]
+
+    public static func write(_ value: [Masternode], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMasternode.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Masternode] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Masternode]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMasternode.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeProposal: FfiConverterRustBuffer {
     typealias SwiftType = [Proposal]
 
@@ -8339,6 +8940,31 @@ fileprivate struct FfiConverterSequenceTypeProposal: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeProposal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeQuorum: FfiConverterRustBuffer {
+    typealias SwiftType = [Quorum]
+
+    public static func write(_ value: [Quorum], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQuorum.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Quorum] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Quorum]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQuorum.read(from: &buf))
         }
         return seq
     }
@@ -8676,6 +9302,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_client_is_spork_active() != 63122) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_method_client_masternode_list() != 7465) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_method_client_network() != 6576) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8683,6 +9312,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_proposals() != 54236) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_client_quorums() != 33640) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_client_sporks() != 50984) {
@@ -8733,10 +9365,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() != 7452) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes() != 31088) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() != 35436) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() != 38784) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height() != 31779) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() != 49925) {

@@ -756,11 +756,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_is_spork_active(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_masternode_list(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_network(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_next_event(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_proposals(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_client_quorums(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_client_sporks(
     ): Int
@@ -794,9 +798,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_governance(
     ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes(
+    ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_peer(
+    ): Int
+    external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height(
     ): Int
     external fun uniffi_dashlite_ffi_checksum_method_clientbuilder_seed(
     ): Int
@@ -950,11 +958,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_is_spork_active(`ptr`: Long,`id`: Int,
     ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_masternode_list(`ptr`: Long,
+    ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_network(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_dashlite_ffi_fn_method_client_next_event(`ptr`: Long,
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_proposals(`ptr`: Long,
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_client_quorums(`ptr`: Long,
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_client_sporks(`ptr`: Long,
     ): Long
@@ -994,9 +1006,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_governance(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes(`ptr`: Long,`enabled`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_max_peers(`ptr`: Long,`count`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_peer(`ptr`: Long,`address`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height(`ptr`: Long,`height`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_dashlite_ffi_fn_method_clientbuilder_seed(`ptr`: Long,`seed`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1338,6 +1354,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_is_spork_active() and 0xFFFF) != 63122) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_masternode_list() and 0xFFFF) != 7465) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_network() and 0xFFFF) != 6576) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1345,6 +1364,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_proposals() and 0xFFFF) != 54236) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_client_quorums() and 0xFFFF) != 33640) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_client_sporks() and 0xFFFF) != 50984) {
@@ -1395,10 +1417,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_governance() and 0xFFFF) != 7452) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_masternodes() and 0xFFFF) != 31088) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_max_peers() and 0xFFFF) != 35436) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_peer() and 0xFFFF) != 38784) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_regtest_dip3_height() and 0xFFFF) != 31779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_dashlite_ffi_checksum_method_clientbuilder_seed() and 0xFFFF) != 49925) {
@@ -1818,6 +1846,29 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 
     override fun write(value: UShort, buf: ByteBuffer) {
         buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterShort: FfiConverter<Short, Short> {
+    override fun lift(value: Short): Short {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Short {
+        return buf.getShort()
+    }
+
+    override fun lower(value: Short): Short {
+        return value
+    }
+
+    override fun allocationSize(value: Short) = 2UL
+
+    override fun write(value: Short, buf: ByteBuffer) {
+        buf.putShort(value)
     }
 }
 
@@ -3363,6 +3414,12 @@ public interface ClientInterface {
     suspend fun `isSporkActive`(`id`: kotlin.Int): kotlin.Boolean
     
     /**
+     * The newest verified masternode list (`None` before the first one is verified, or
+     * when the builder turned `masternodes` off).
+     */
+    suspend fun `masternodeList`(): MasternodeList?
+    
+    /**
      * The client's network.
      */
     fun `network`(): Network
@@ -3382,6 +3439,13 @@ public interface ClientInterface {
      * governance). Tallies count verified votes only (weighted, Evo masternodes 4).
      */
     suspend fun `proposals`(): List<Proposal>
+    
+    /**
+     * The active LLMQ quorums of the newest verified list (empty before the first one),
+     * each with whether its commitment signature verifies (checked off the caller's
+     * thread).
+     */
+    suspend fun `quorums`(): List<Quorum>
     
     /**
      * Every spork held (the known ones always), with its value and whether it is active.
@@ -3676,6 +3740,31 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * The newest verified masternode list (`None` before the first one is verified, or
+     * when the builder turned `masternodes` off).
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `masternodeList`() : MasternodeList? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_masternode_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeMasternodeList.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The client's network.
      */override fun `network`(): Network {
             return FfiConverterTypeNetwork.lift(
@@ -3738,6 +3827,32 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeProposal.lift(it) },
+        // Error FFI converter
+        ClientException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The active LLMQ quorums of the newest verified list (empty before the first one),
+     * each with whether its commitment signature verifies (checked off the caller's
+     * thread).
+     */
+    @Throws(ClientException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `quorums`() : List<Quorum> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_dashlite_ffi_fn_method_client_quorums(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_dashlite_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_dashlite_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeQuorum.lift(it) },
         // Error FFI converter
         ClientException.ErrorHandler,
     )
@@ -4124,6 +4239,15 @@ public interface ClientBuilderInterface {
     fun `governance`(`enabled`: kotlin.Boolean): ClientBuilder
     
     /**
+     * Follow the masternode list (on by default): once headers are synced and the tip has
+     * reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+     * proven by its block's coinbase, then kept at the tip one diff per block
+     * ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+     * off, no lock is ever verified.
+     */
+    fun `masternodes`(`enabled`: kotlin.Boolean): ClientBuilder
+    
+    /**
      * How many peers to keep connected (at least 1, default 3).
      */
     fun `maxPeers`(`count`: kotlin.UInt): ClientBuilder
@@ -4133,6 +4257,13 @@ public interface ClientBuilderInterface {
      * default); repeatable. With any peer given, only these are used.
      */
     fun `peer`(`address`: kotlin.String): ClientBuilder
+    
+    /**
+     * Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+     * `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+     * block. `build()` refuses it on other networks.
+     */
+    fun `regtestDip3Height`(`height`: kotlin.UInt): ClientBuilder
     
     /**
      * Seeds the client's random choices, for reproducible runs.
@@ -4418,6 +4549,27 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
 
     
     /**
+     * Follow the masternode list (on by default): once headers are synced and the tip has
+     * reached DIP3 activation, the list is synced from the peers with `mnlistdiff`s, each
+     * proven by its block's coinbase, then kept at the tip one diff per block
+     * ([`Client::masternode_list`]). Its quorums verify ChainLocks and InstantSend locks;
+     * off, no lock is ever verified.
+     */override fun `masternodes`(`enabled`: kotlin.Boolean): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_masternodes(
+        it,
+        
+        FfiConverterBoolean.lower(`enabled`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * How many peers to keep connected (at least 1, default 3).
      */override fun `maxPeers`(`count`: kotlin.UInt): ClientBuilder {
             return FfiConverterTypeClientBuilder.lift(
@@ -4445,6 +4597,25 @@ open class ClientBuilder: Disposable, AutoCloseable, ClientBuilderInterface
         it,
         
         FfiConverterString.lower(`address`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Regtest only: the DIP3 activation height of the node's chain, as set with Dash Core's
+     * `-dip3params=<height>:<enforcement>` (default 432). No list is asked for a lower
+     * block. `build()` refuses it on other networks.
+     */override fun `regtestDip3Height`(`height`: kotlin.UInt): ClientBuilder {
+            return FfiConverterTypeClientBuilder.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_dashlite_ffi_fn_method_clientbuilder_regtest_dip3_height(
+        it,
+        
+        FfiConverterUInt.lower(`height`),_status)
 }
     }
     )
@@ -7482,6 +7653,184 @@ public object FfiConverterTypeLogRecord: FfiConverterRustBuffer<LogRecord> {
 
 
 /**
+ * One masternode of the list.
+ */
+data class Masternode (
+    /**
+     * The hash of its ProRegTx, which names it.
+     */
+    var `proRegTxHash`: Txid
+    , 
+    /**
+     * Its core P2P address (`ip:port`, IPv6 in brackets); `None` when none is registered or
+     * the entry carries the extended address form.
+     */
+    var `service`: kotlin.String?
+    , 
+    /**
+     * The operator's BLS public key (48 bytes), hex, as serialized in the list.
+     */
+    var `operatorPublicKey`: kotlin.String
+    , 
+    /**
+     * The voting key id (hash160 of the voting key, 20 bytes), hex.
+     */
+    var `votingKeyId`: kotlin.String
+    , 
+    /**
+     * Regular or Evo.
+     */
+    var `kind`: MasternodeType
+    , 
+    /**
+     * Not PoSe-banned.
+     */
+    var `valid`: kotlin.Boolean
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`proRegTxHash`,
+        this.`service`,
+        this.`operatorPublicKey`,
+        this.`votingKeyId`,
+        this.`kind`,
+        this.`valid`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMasternode: FfiConverterRustBuffer<Masternode> {
+    override fun read(buf: ByteBuffer): Masternode {
+        return Masternode(
+            FfiConverterTypeTxid.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMasternodeType.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Masternode) = (
+            FfiConverterTypeTxid.allocationSize(value.`proRegTxHash`) +
+            FfiConverterOptionalString.allocationSize(value.`service`) +
+            FfiConverterString.allocationSize(value.`operatorPublicKey`) +
+            FfiConverterString.allocationSize(value.`votingKeyId`) +
+            FfiConverterTypeMasternodeType.allocationSize(value.`kind`) +
+            FfiConverterBoolean.allocationSize(value.`valid`)
+    )
+
+    override fun write(value: Masternode, buf: ByteBuffer) {
+            FfiConverterTypeTxid.write(value.`proRegTxHash`, buf)
+            FfiConverterOptionalString.write(value.`service`, buf)
+            FfiConverterString.write(value.`operatorPublicKey`, buf)
+            FfiConverterString.write(value.`votingKeyId`, buf)
+            FfiConverterTypeMasternodeType.write(value.`kind`, buf)
+            FfiConverterBoolean.write(value.`valid`, buf)
+    }
+}
+
+
+
+/**
+ * The newest verified masternode list: the list at one block of the best chain, whose
+ * coinbase proves it (`merkleRootMNList`).
+ */
+data class MasternodeList (
+    /**
+     * The block's height.
+     */
+    var `height`: kotlin.UInt
+    , 
+    /**
+     * The block's hash.
+     */
+    var `blockHash`: BlockHash
+    , 
+    /**
+     * Masternodes in the list (valid and PoSe-banned).
+     */
+    var `entryCount`: kotlin.UInt
+    , 
+    /**
+     * Masternodes not PoSe-banned.
+     */
+    var `validCount`: kotlin.UInt
+    , 
+    /**
+     * Every masternode, ordered by proRegTx hash as Dash Core orders the list (bytes in wire
+     * order).
+     */
+    var `entries`: List<Masternode>
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`height`,
+        this.`blockHash`,
+        this.`entryCount`,
+        this.`validCount`,
+        this.`entries`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMasternodeList: FfiConverterRustBuffer<MasternodeList> {
+    override fun read(buf: ByteBuffer): MasternodeList {
+        return MasternodeList(
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeBlockHash.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeMasternode.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MasternodeList) = (
+            FfiConverterUInt.allocationSize(value.`height`) +
+            FfiConverterTypeBlockHash.allocationSize(value.`blockHash`) +
+            FfiConverterUInt.allocationSize(value.`entryCount`) +
+            FfiConverterUInt.allocationSize(value.`validCount`) +
+            FfiConverterSequenceTypeMasternode.allocationSize(value.`entries`)
+    )
+
+    override fun write(value: MasternodeList, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`height`, buf)
+            FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
+            FfiConverterUInt.write(value.`entryCount`, buf)
+            FfiConverterUInt.write(value.`validCount`, buf)
+            FfiConverterSequenceTypeMasternode.write(value.`entries`, buf)
+    }
+}
+
+
+
+/**
  * A governance proposal with its vote tallies. The proposal fields are `None` when the
  * object's data did not decode (`data_error` says why).
  */
@@ -7632,6 +7981,100 @@ public object FfiConverterTypeProposal: FfiConverterRustBuffer<Proposal> {
             FfiConverterOptionalString.write(value.`dataError`, buf)
             FfiConverterTypeVoteTally.write(value.`funding`, buf)
             FfiConverterSequenceTypeSignalTally.write(value.`tallies`, buf)
+    }
+}
+
+
+
+/**
+ * One active LLMQ quorum of the verified list.
+ */
+data class Quorum (
+    /**
+     * Dash Core's name of its LLMQ type (`llmq_400_60`, `llmq_test`, …; `llmq_<id>` for a
+     * type Dash Core does not define).
+     */
+    var `typeName`: kotlin.String
+    , 
+    /**
+     * The LLMQ type id (`Consensus::LLMQType`).
+     */
+    var `llmqType`: kotlin.UByte
+    , 
+    /**
+     * The hash of the quorum's base block.
+     */
+    var `quorumHash`: BlockHash
+    , 
+    /**
+     * Its index in the rotation cycle (0 for a type that does not rotate).
+     */
+    var `quorumIndex`: kotlin.Short
+    , 
+    /**
+     * The quorum's threshold BLS public key (48 bytes), hex.
+     */
+    var `publicKey`: kotlin.String
+    , 
+    /**
+     * Whether the commitment's `quorumSig` verifies with that key (the signature of the
+     * commitment hash, `CFinalCommitment::Verify`).
+     */
+    var `verified`: kotlin.Boolean
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`typeName`,
+        this.`llmqType`,
+        this.`quorumHash`,
+        this.`quorumIndex`,
+        this.`publicKey`,
+        this.`verified`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQuorum: FfiConverterRustBuffer<Quorum> {
+    override fun read(buf: ByteBuffer): Quorum {
+        return Quorum(
+            FfiConverterString.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterTypeBlockHash.read(buf),
+            FfiConverterShort.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Quorum) = (
+            FfiConverterString.allocationSize(value.`typeName`) +
+            FfiConverterUByte.allocationSize(value.`llmqType`) +
+            FfiConverterTypeBlockHash.allocationSize(value.`quorumHash`) +
+            FfiConverterShort.allocationSize(value.`quorumIndex`) +
+            FfiConverterString.allocationSize(value.`publicKey`) +
+            FfiConverterBoolean.allocationSize(value.`verified`)
+    )
+
+    override fun write(value: Quorum, buf: ByteBuffer) {
+            FfiConverterString.write(value.`typeName`, buf)
+            FfiConverterUByte.write(value.`llmqType`, buf)
+            FfiConverterTypeBlockHash.write(value.`quorumHash`, buf)
+            FfiConverterShort.write(value.`quorumIndex`, buf)
+            FfiConverterString.write(value.`publicKey`, buf)
+            FfiConverterBoolean.write(value.`verified`, buf)
     }
 }
 
@@ -9841,6 +10284,38 @@ sealed class Event: Disposable  {
     }
     
     /**
+     * A verified `mnlistdiff` moved the masternode list to a new block (see
+     * `Client.masternode_list`).
+     */
+    data class MasternodeListUpdated(
+        /**
+         * The block's height.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * The block's hash.
+         */
+        val `blockHash`: org.dashlite.BlockHash, 
+        /**
+         * Masternodes in the list (valid and PoSe-banned).
+         */
+        val `masternodes`: kotlin.UInt, 
+        /**
+         * Masternodes not PoSe-banned.
+         */
+        val `valid`: kotlin.UInt, 
+        /**
+         * Active quorums.
+         */
+        val `quorums`: kotlin.UInt) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * A spork's value changed.
      */
     data class SporkChanged(
@@ -10191,6 +10666,17 @@ sealed class Event: Disposable  {
     )
                 
             }
+            is Event.MasternodeListUpdated -> {
+                
+    Disposable.destroy(
+        this.`height`,
+        this.`blockHash`,
+        this.`masternodes`,
+        this.`valid`,
+        this.`quorums`
+    )
+                
+            }
             is Event.SporkChanged -> {
                 
     Disposable.destroy(
@@ -10367,7 +10853,14 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterUInt.read(buf),
                 FfiConverterTypeBlockHash.read(buf),
                 )
-            17 -> Event.SporkChanged(
+            17 -> Event.MasternodeListUpdated(
+                FfiConverterUInt.read(buf),
+                FfiConverterTypeBlockHash.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            18 -> Event.SporkChanged(
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
@@ -10375,40 +10868,40 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterBoolean.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            18 -> Event.SporkRejected(
+            19 -> Event.SporkRejected(
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            19 -> Event.GovernanceSyncRequested(
+            20 -> Event.GovernanceSyncRequested(
                 FfiConverterULong.read(buf),
                 )
-            20 -> Event.GovernanceSyncDeferred(
+            21 -> Event.GovernanceSyncDeferred(
                 FfiConverterLong.read(buf),
                 )
-            21 -> Event.GovernanceProgress(
+            22 -> Event.GovernanceProgress(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            22 -> Event.GovernanceObjectAdded(
+            23 -> Event.GovernanceObjectAdded(
                 FfiConverterTypeObjectHash.read(buf),
                 FfiConverterTypeGovObjectKind.read(buf),
                 FfiConverterBoolean.read(buf),
                 )
-            23 -> Event.GovernanceVotesChanged(
+            24 -> Event.GovernanceVotesChanged(
                 FfiConverterTypeObjectHash.read(buf),
                 )
-            24 -> Event.GovernanceDone(
+            25 -> Event.GovernanceDone(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            25 -> Event.GovernanceHeldVotesSynced(
+            26 -> Event.GovernanceHeldVotesSynced(
                 FfiConverterTypeGovernanceProgress.read(buf),
                 )
-            26 -> Event.Stopped(
+            27 -> Event.Stopped(
                 FfiConverterOptionalString.read(buf),
                 )
-            27 -> Event.Lagged(
+            28 -> Event.Lagged(
                 FfiConverterULong.read(buf),
                 )
-            28 -> Event.Other(
+            29 -> Event.Other(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -10545,6 +11038,17 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 4UL
                 + FfiConverterUInt.allocationSize(value.`height`)
                 + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
+            )
+        }
+        is Event.MasternodeListUpdated -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterTypeBlockHash.allocationSize(value.`blockHash`)
+                + FfiConverterUInt.allocationSize(value.`masternodes`)
+                + FfiConverterUInt.allocationSize(value.`valid`)
+                + FfiConverterUInt.allocationSize(value.`quorums`)
             )
         }
         is Event.SporkChanged -> {
@@ -10742,8 +11246,17 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
                 Unit
             }
-            is Event.SporkChanged -> {
+            is Event.MasternodeListUpdated -> {
                 buf.putInt(17)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterTypeBlockHash.write(value.`blockHash`, buf)
+                FfiConverterUInt.write(value.`masternodes`, buf)
+                FfiConverterUInt.write(value.`valid`, buf)
+                FfiConverterUInt.write(value.`quorums`, buf)
+                Unit
+            }
+            is Event.SporkChanged -> {
+                buf.putInt(18)
                 FfiConverterInt.write(value.`id`, buf)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterLong.write(value.`value`, buf)
@@ -10753,60 +11266,60 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 Unit
             }
             is Event.SporkRejected -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterULong.write(value.`peerId`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.GovernanceSyncRequested -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterULong.write(value.`peerId`, buf)
                 Unit
             }
             is Event.GovernanceSyncDeferred -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterLong.write(value.`notBefore`, buf)
                 Unit
             }
             is Event.GovernanceProgress -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
             is Event.GovernanceObjectAdded -> {
-                buf.putInt(22)
+                buf.putInt(23)
                 FfiConverterTypeObjectHash.write(value.`hash`, buf)
                 FfiConverterTypeGovObjectKind.write(value.`kind`, buf)
                 FfiConverterBoolean.write(value.`invalidData`, buf)
                 Unit
             }
             is Event.GovernanceVotesChanged -> {
-                buf.putInt(23)
+                buf.putInt(24)
                 FfiConverterTypeObjectHash.write(value.`hash`, buf)
                 Unit
             }
             is Event.GovernanceDone -> {
-                buf.putInt(24)
-                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
-                Unit
-            }
-            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(25)
                 FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
                 Unit
             }
-            is Event.Stopped -> {
+            is Event.GovernanceHeldVotesSynced -> {
                 buf.putInt(26)
+                FfiConverterTypeGovernanceProgress.write(value.`progress`, buf)
+                Unit
+            }
+            is Event.Stopped -> {
+                buf.putInt(27)
                 FfiConverterOptionalString.write(value.`error`, buf)
                 Unit
             }
             is Event.Lagged -> {
-                buf.putInt(27)
+                buf.putInt(28)
                 FfiConverterULong.write(value.`missed`, buf)
                 Unit
             }
             is Event.Other -> {
-                buf.putInt(28)
+                buf.putInt(29)
                 FfiConverterString.write(value.`description`, buf)
                 Unit
             }
@@ -11230,6 +11743,49 @@ public object FfiConverterTypeLoggerError : FfiConverterRustBuffer<LoggerExcepti
     }
 
 }
+
+
+
+/**
+ * What a masternode is (`MnType` in Dash Core).
+ */
+
+enum class MasternodeType {
+    
+    /**
+     * A regular masternode (1,000 DASH collateral).
+     */
+    REGULAR,
+    /**
+     * An Evo masternode (4,000 DASH collateral, also serves Dash Platform).
+     */
+    EVO;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMasternodeType: FfiConverterRustBuffer<MasternodeType> {
+    override fun read(buf: ByteBuffer) = try {
+        MasternodeType.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: MasternodeType) = 4UL
+
+    override fun write(value: MasternodeType, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -12013,6 +12569,38 @@ public object FfiConverterOptionalTypeGovernanceProgress: FfiConverterRustBuffer
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeMasternodeList: FfiConverterRustBuffer<MasternodeList?> {
+    override fun read(buf: ByteBuffer): MasternodeList? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMasternodeList.read(buf)
+    }
+
+    override fun allocationSize(value: MasternodeList?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMasternodeList.allocationSize(value)
+        }
+    }
+
+    override fun write(value: MasternodeList?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMasternodeList.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeEvent: FfiConverterRustBuffer<Event?> {
     override fun read(buf: ByteBuffer): Event? {
         if (buf.get().toInt() == 0) {
@@ -12161,6 +12749,34 @@ public object FfiConverterSequenceTypeDerivedKey: FfiConverterRustBuffer<List<De
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMasternode: FfiConverterRustBuffer<List<Masternode>> {
+    override fun read(buf: ByteBuffer): List<Masternode> {
+        val len = buf.getInt()
+        return List<Masternode>(len) {
+            FfiConverterTypeMasternode.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Masternode>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMasternode.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Masternode>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMasternode.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeProposal: FfiConverterRustBuffer<List<Proposal>> {
     override fun read(buf: ByteBuffer): List<Proposal> {
         val len = buf.getInt()
@@ -12179,6 +12795,34 @@ public object FfiConverterSequenceTypeProposal: FfiConverterRustBuffer<List<Prop
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeProposal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeQuorum: FfiConverterRustBuffer<List<Quorum>> {
+    override fun read(buf: ByteBuffer): List<Quorum> {
+        val len = buf.getInt()
+        return List<Quorum>(len) {
+            FfiConverterTypeQuorum.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Quorum>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeQuorum.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Quorum>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeQuorum.write(it, buf)
         }
     }
 }
