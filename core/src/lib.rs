@@ -6,13 +6,31 @@
 //! keeps it in step with every peer's copy, downloads filtered blocks and proves every
 //! relevant transaction against its block's merkle root.
 //!
-//! The crate is layered: [`encode`] (consensus encoding), [`hash`], [`network`] (parameters of
-//! mainnet, testnet, devnets and regtest), [`wire`] (every P2P message as plain data), [`tx`]
-//! (transactions with DIP2 payloads), [`bloom`] (BIP37 filters as Dash Core applies them),
-//! [`chain`] (proof of work, DarkGravityWave, checkpoints, the header tree, partial merkle
-//! trees), [`wallet`] (watch list, BIP32 accounts with gap-limit lookahead, UTXOs and
-//! balance), [`p2p`] (the sans-IO peer protocol), [`node`] (its async-std driver) and
-//! [`sync`] (header and filtered-block sync keeping every peer's filter in step).
+//! The modules, from the bottom layer up:
+//!
+//! * [`encode`]: consensus encoding and bounded decoding, exactly as Dash Core serializes.
+//! * [`hash`]: SHA256d, HASH160, X11 and the typed 32-byte hashes (`Txid`, `BlockHash`, ...).
+//! * [`network`]: the parameters of mainnet, testnet, devnets and regtest, with their
+//!   checkpoints.
+//! * [`wire`]: every P2P message as plain data, the envelope and a streaming frame decoder.
+//! * [`tx`]: transactions with their DIP2 special payloads.
+//! * [`bloom`]: BIP37 filters as Dash Core applies them, per-peer mirrors and the filter policy.
+//! * [`chain`]: proof of work, DarkGravityWave, checkpoints, the header tree, partial merkle
+//!   trees.
+//! * [`wallet`]: the watch list, BIP32 accounts with gap-limit lookahead, UTXOs, balance and
+//!   the transaction history.
+//! * [`spork`]: sporks verified against the network's spork key, and the spork service.
+//! * [`masternode`]: masternode lists and LLMQ quorums as an SPV client checks them.
+//! * [`governance`]: governance objects and votes, their verification, tallies and sync.
+//! * [`p2p`]: the sans-IO peer protocol: handshake, liveness, misbehaviour and bans, the
+//!   address book and the connection manager.
+//! * [`sync`]: header sync, filtered-block download, broadcast and InstantSend locks, with
+//!   every peer's filter kept in step.
+//! * [`machine`]: the one sans-IO protocol state machine composing all of the above, with one
+//!   ordered outbox.
+//! * [`store`]: the `Store` trait, and its SQLite and in-memory stores.
+//! * [`node`]: the async-std driver of the state machine: sockets and timers only.
+//! * [`client`]: the public API: `ClientBuilder`, `Client` and its events.
 //!
 //! ```
 //! use dashlite::wire::{FrameDecoder, Message};

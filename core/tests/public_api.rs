@@ -251,3 +251,35 @@ fn the_listing_sees_items_methods_and_reexports() {
     assert!(!now.contains("dashlite::p2p::peer::State"), "p2p::peer::State is pub(crate)");
     assert!(!now.contains("score_mut"), "Peer::score_mut is pub(crate)");
 }
+
+#[test]
+fn the_crate_docs_list_every_public_module() {
+    let lib = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).expect("read core/src/lib.rs");
+    let file = syn::parse_file(&text).expect("parse core/src/lib.rs");
+    let docs: String = file
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .map(|a| tokens(&a.meta))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let hidden = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|a| a.path().is_ident("doc") && tokens(&a.meta).contains("hidden"))
+    };
+    let mut public = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Mod(m) = item {
+            if is_pub(&m.vis) && !hidden(&m.attrs) {
+                public.push(m.ident.to_string());
+            }
+        }
+    }
+    assert!(public.len() > 10, "only {public:?} found as public modules of lib.rs");
+    let missing: Vec<_> =
+        public.iter().filter(|m| !docs.contains(&format!("* [`{m}`]: "))).collect();
+    assert!(
+        missing.is_empty(),
+        "the crate docs in lib.rs have no `* [`m`]: ...` line for {missing:?}"
+    );
+}

@@ -8,7 +8,7 @@
 //! `h` is the `prev_blockhash` of block `h + 1` (the tip's is kept separately).
 
 use crate::keys::{push_data, push_int, TestKey};
-use crate::masternodes::TestMasternodes;
+use crate::masternodes::{BestChainLockMode, TestMasternodes};
 use crate::mining::{mine_header, HeaderSpec};
 use dashlite::chain::merkle::merkle_root;
 use dashlite::encode::Encode;
@@ -102,9 +102,6 @@ pub fn coinbase_committing(
     outputs: Option<Vec<TxOut>>,
     (mn_root, quorum_root): (Hash256, Hash256),
 ) -> Transaction {
-    let mut sig = Vec::new();
-    push_int(&mut sig, i64::from(height));
-    push_data(&mut sig, &tag.to_le_bytes());
     let payload = CoinbasePayload {
         version: 2,
         height: height as i32,
@@ -114,6 +111,19 @@ pub fn coinbase_committing(
         best_cl_signature: [0; 96],
         credit_pool_balance: 0,
     };
+    coinbase_with_payload(height, tag, outputs, &payload)
+}
+
+/// [`coinbase`] carrying `payload` as its CbTx.
+pub fn coinbase_with_payload(
+    height: u32,
+    tag: u32,
+    outputs: Option<Vec<TxOut>>,
+    payload: &CoinbasePayload,
+) -> Transaction {
+    let mut sig = Vec::new();
+    push_int(&mut sig, i64::from(height));
+    push_data(&mut sig, &tag.to_le_bytes());
     Transaction {
         version: 3,
         tx_type: tx_type::COINBASE,
@@ -227,6 +237,7 @@ pub struct Chain {
     tag: u32,
     spacing: u32,
     masternodes: Option<Arc<TestMasternodes>>,
+    best_chainlocks: BestChainLockMode,
 }
 
 fn index_key(hash: &BlockHash) -> u64 {
@@ -257,6 +268,7 @@ impl Chain {
             tag: 0,
             spacing: BLOCK_SPACING,
             masternodes: None,
+            best_chainlocks: BestChainLockMode::Off,
         };
         chain.index.insert(index_key(&hash), 0);
         chain.bodies.insert(0, Arc::new(vec![genesis_coinbase()]));
@@ -306,6 +318,14 @@ impl Chain {
     /// a schedule commit to the empty list: both roots zero). Set it before mining.
     pub fn set_masternodes(&mut self, masternodes: Arc<TestMasternodes>) {
         self.masternodes = Some(masternodes);
+    }
+
+    /// How blocks mined from now on fill their CbTx's best ChainLock (with a schedule only;
+    /// default [`BestChainLockMode::Off`]: CbTx version 2). A ChainLock makes its block
+    /// final, so a chain that is reorganised below the newest block's parent must not have
+    /// it.
+    pub fn set_best_chainlocks(&mut self, mode: BestChainLockMode) {
+        self.best_chainlocks = mode;
     }
 
     /// The chain's masternode schedule, if it has one.
@@ -466,8 +486,17 @@ impl Chain {
         let height = self.height() + 1;
         let prev = self.tip_header();
         let default_coinbase = spec.coinbase_outputs.is_empty();
-        let cb =
-            self.coinbase_on(height, tag, (!default_coinbase).then_some(spec.coinbase_outputs));
+        let outputs = (!default_coinbase).then_some(spec.coinbase_outputs);
+        let with_chainlock =
+            self.masternodes.is_some() && self.best_chainlocks != BestChainLockMode::Off;
+        let cb = match &self.masternodes {
+            Some(m) if with_chainlock => {
+                let roots = m.roots_at(height, tag);
+                let payload = m.cbtx_v3(height, self.tip_hash, roots, self.best_chainlocks);
+                coinbase_with_payload(height, tag, outputs, &payload)
+            }
+            _ => self.coinbase_on(height, tag, outputs),
+        };
         let mut txs = vec![cb];
         if !spec.exclude_mempool {
             txs.append(&mut self.mempool);
@@ -482,7 +511,7 @@ impl Chain {
             bits: REGTEST_BITS,
         });
         self.mempool.retain(|tx| !txids.contains(&tx.txid()));
-        if txs.len() > 1 || !default_coinbase {
+        if txs.len() > 1 || !default_coinbase || with_chainlock {
             self.bodies.insert(height, Arc::new(txs));
         }
         self.headers.push(header);
@@ -749,6 +778,7 @@ impl Chain {
             tag: fresh_tag(),
             spacing: self.spacing,
             masternodes: self.masternodes.clone(),
+            best_chainlocks: self.best_chainlocks,
         };
         fork.index.reserve(fork.headers.len());
         for h in 0..=height {

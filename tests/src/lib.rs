@@ -22,12 +22,16 @@
 //! # let _ = (tx, liar);
 //! ```
 //!
-//! Modules: [`chain`] (the block builder), [`cache`] (long header chains on disk),
-//! [`shared`] (one chain, several nodes), [`node`] (the node, its handle and its malicious
-//! [`Mode`]s), [`client`] (a bare client for hand-written protocol tests), [`keys`]
-//! (addresses, scripts, test keys), [`harness`] (dashlite's state machine on its driver, every
-//! event kept), [`sporks`] and [`governance`] (what the node serves),
-//! [`scale`] (the mainnet-scale benchmark chain), [`dashd`] (real Dash Core regtest nodes).
+//! Modules: [`chain`] (the block builder), [`mining`] (its X11 proof of work), [`cache`]
+//! (long header chains on disk), [`shared`] (one chain, several nodes), [`node`] (the node,
+//! its handle and its malicious [`Mode`]s), [`client`] (a bare client for hand-written protocol
+//! tests), [`keys`] (addresses, scripts, test keys), [`wallet`] (the test wallet: a watch-only
+//! BIP44 account the chains pay), [`harness`] (dashlite's state machine on its driver, every
+//! event kept), [`sim`] (a deterministic multi-peer simulator in virtual time and its oracle),
+//! [`sporks`] and [`governance`] (what the node serves), [`masternodes`] (a deterministic
+//! masternode list and its quorums), [`quorum`] (LLMQ quorums that sign real `clsig` and
+//! `isdlock` messages), [`scale`] (the mainnet-scale benchmark chain), [`dashd`] (real Dash
+//! Core regtest nodes).
 #![warn(missing_docs)]
 
 pub mod cache;

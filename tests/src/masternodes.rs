@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use dashlite::encode::Encode;
 use dashlite::hash::{hash160, sha256d, BlockHash, Hash256, Txid};
 use dashlite::masternode::{merkle_root_mn_list, merkle_root_quorums, MasternodeList};
-use dashlite::tx::{NetInfo, SpecialPayload, Transaction};
+use dashlite::tx::{CoinbasePayload, NetInfo, SpecialPayload, Transaction};
 use dashlite::wire::{
     BitSet, FinalCommitment, MnListDiff, PartialMerkleTree, QuorumId, SmlEntry, MN_TYPE_EVO,
     MN_TYPE_REGULAR,
@@ -70,6 +70,7 @@ pub struct TestMasternodes {
     seed: u64,
     nodes: Mutex<BTreeMap<u64, Arc<TestMasternode>>>,
     roots: Mutex<HashMap<(u32, u32), (Hash256, Hash256)>>,
+    chainlocks: Mutex<HashMap<(u32, BlockHash), [u8; 96]>>,
 }
 
 fn derive(seed: u64, what: &str, index: u64) -> [u8; 32] {
@@ -136,6 +137,7 @@ impl TestMasternodes {
             seed,
             nodes: Mutex::new(BTreeMap::new()),
             roots: Mutex::new(HashMap::new()),
+            chainlocks: Mutex::new(HashMap::new()),
         })
     }
 
@@ -221,6 +223,54 @@ impl TestMasternodes {
         list
     }
 
+    /// The version-3 CbTx payload of block `height` whose parent is `parent`, committing to
+    /// `roots`, with the best ChainLock `mode` says (`Off` is treated as `Honest`).
+    pub fn cbtx_v3(
+        &self,
+        height: u32,
+        parent: BlockHash,
+        (mn_root, quorum_root): (Hash256, Hash256),
+        mode: BestChainLockMode,
+    ) -> CoinbasePayload {
+        let locked = height.saturating_sub(1);
+        let signed = if mode == BestChainLockMode::Forged {
+            BlockHash::from_byte_array(derive(self.seed, "forged chainlock", locked.into()))
+        } else {
+            parent
+        };
+        CoinbasePayload {
+            version: 3,
+            height: height as i32,
+            merkle_root_mn_list: mn_root,
+            merkle_root_quorums: quorum_root,
+            best_cl_height_diff: 0,
+            best_cl_signature: self.chainlock_signature(locked, signed).unwrap_or([0; 96]),
+            credit_pool_balance: 0,
+        }
+    }
+
+    /// The ChainLock signature of block `block_hash` at `height` by the quorum Dash Core
+    /// selects from the active set at `height − 8`; `None` when that set is empty.
+    pub fn chainlock_signature(&self, height: u32, block_hash: BlockHash) -> Option<[u8; 96]> {
+        use dashlite::masternode::{
+            chainlock_request_id, llmq_params, select_quorum, sign_hash, SIGN_HEIGHT_OFFSET,
+        };
+        let key = (height, block_hash);
+        if let Some(sig) = self.chainlocks.lock().expect("chainlock cache").get(&key) {
+            return Some(*sig);
+        }
+        let start = height.checked_sub(SIGN_HEIGHT_OFFSET)?;
+        let pool = self.active_quorums(start);
+        let params = llmq_params(QUORUM_TYPE)?;
+        let id = chainlock_request_id(i32::try_from(height).ok()?);
+        let chosen = select_quorum(params, pool.iter().map(|q| &q.commitment), &id)?;
+        let quorum = pool.iter().find(|q| q.commitment.quorum_hash == chosen.quorum_hash)?;
+        let msg = sign_hash(QUORUM_TYPE, &chosen.quorum_hash, &id, &block_hash.to_byte_array());
+        let sig = bls_sign(&quorum.secret, &msg.to_byte_array());
+        self.chainlocks.lock().expect("chainlock cache").insert(key, sig);
+        Some(sig)
+    }
+
     /// `(merkleRootMNList, merkleRootQuorums)` of the list at `height` on branch `tag`.
     pub fn roots_at(&self, height: u32, tag: u32) -> (Hash256, Hash256) {
         if let Some(r) = self.roots.lock().expect("root cache").get(&(height, tag)) {
@@ -231,6 +281,22 @@ impl TestMasternodes {
         self.roots.lock().expect("root cache").insert((height, tag), roots);
         roots
     }
+}
+
+/// How blocks mined with a schedule fill their CbTx's best ChainLock
+/// ([`crate::chain::Chain::set_best_chainlocks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BestChainLockMode {
+    /// CbTx version 2: no best ChainLock.
+    #[default]
+    Off,
+    /// CbTx version 3 locking the parent block (`bestCLHeightDiff` 0), signed by the quorum
+    /// Dash Core selects for it (the pool at the parent's height − 8); null while that pool
+    /// is empty.
+    Honest,
+    /// As `Honest`, but signed over another block: a CbTx Dash Core refuses
+    /// (`bad-cbtx-invalid-clsig`).
+    Forged,
 }
 
 /// How a peer answers `getmnlistd`.

@@ -8,7 +8,10 @@
 //!   (verified against the quorums of the lists given to [`StateMachine::on_masternode_list`]);
 //! * the spork service ([`crate::spork`]), when enabled the governance service
 //!   ([`crate::governance`]), and the masternode list sync ([`crate::masternode::MasternodeSync`]),
-//!   whose every verified list goes through [`StateMachine::on_masternode_list`].
+//!   whose every verified list goes through [`StateMachine::on_masternode_list`], and whose
+//!   diffs' CbTx best ChainLocks reach the sync engine as received `clsig`s
+//!   ([`SyncEngine::on_coinbase_chain_lock`]). The lists a restored service kept are
+//!   replayed into the quorum book and the governance service when the machine is built.
 //!
 //! Inputs are the `on_*` methods and the commands ([`StateMachine::broadcast`],
 //! [`StateMachine::update_watch_list`], ...), each given the time; outputs are drained with
@@ -168,6 +171,7 @@ impl<S: HeaderStore> StateMachine<S> {
             now,
             last_tick: now,
         };
+        machine.replay_kept_lists();
         if let Some(g) = machine.governance.as_mut() {
             for wtx in machine.sync.wallet().transactions() {
                 if wtx.status.block().is_some() {
@@ -199,6 +203,20 @@ impl<S: HeaderStore> StateMachine<S> {
         self.sync.on_masternode_list(height, list.block_hash, list, self.now);
         if let Some(g) = self.governance.as_mut() {
             g.on_masternode_list(list, self.now);
+        }
+    }
+
+    /// The lists a restored masternode list sync kept (from the store), oldest first, go into
+    /// the quorum book (those still on the best chain) and the newest into the governance
+    /// service: locks and votes they decide verify at once, without waiting for a diff.
+    fn replay_kept_lists(&mut self) {
+        let Some(m) = self.masternodes.as_ref() else { return };
+        let kept: Vec<_> = m.snapshots().cloned().collect();
+        for s in &kept {
+            self.sync.on_masternode_list(s.height, s.list.block_hash, &s.list, self.now);
+        }
+        if let (Some(g), Some(newest)) = (self.governance.as_mut(), kept.last()) {
+            g.on_masternode_list(&newest.list, self.now);
         }
     }
 
@@ -468,8 +486,15 @@ impl<S: HeaderStore> StateMachine<S> {
                 commands.extend(m.drain_commands());
                 let events = m.drain_events();
                 let verified = m.drain_verified();
+                let chain_locks = m.drain_chain_locks();
                 for v in verified {
+                    progressed = true;
                     self.record_masternode_list(v.height, &v.list);
+                }
+                // After the lists: a list just recorded may be the one that decides a lock.
+                for l in chain_locks {
+                    progressed = true;
+                    self.sync.on_coinbase_chain_lock(l.peer, l.clsig, l.verified, self.now);
                 }
                 for e in events {
                     self.outbox.push_back(Output::Event(Event::Masternodes(e)));
@@ -560,7 +585,7 @@ impl<S: HeaderStore> StateMachine<S> {
                     (&message, self.masternodes.as_mut())
                 {
                     if command.as_str() == "mnlistdiff" {
-                        m.on_diff(peer, payload, self.sync.tree(), now);
+                        m.on_diff(peer, payload, self.sync.tree(), self.sync.quorum_book(), now);
                         return;
                     }
                 }

@@ -9,6 +9,7 @@
 //! [`check_islock`] select signers from. [`MasternodeSync`] is the part of the state machine that keeps the
 //! list at the tip of the header chain with such diffs.
 
+mod bestcl;
 pub mod bls;
 mod book;
 mod codec;
@@ -28,6 +29,10 @@ mod sync_tests;
 #[cfg(test)]
 mod vector_tests;
 
+pub use bestcl::{
+    check_best_chainlock, is_null_signature, BestChainLock, BestChainLockError,
+    PreviousBestChainLock, CBTX_VERSION_BEST_CHAINLOCK,
+};
 pub use book::{chainlock_llmq_type, instantsend_llmq_type, QuorumBook, Selection, MAX_BOOK_LISTS};
 #[cfg(test)]
 pub(crate) use codec::tests::sample as codec_sample;
@@ -43,7 +48,7 @@ pub use signing::{
 };
 pub use summary::{MasternodeInfo, MasternodeListSummary, QuorumInfo};
 pub use sync::{
-    MasternodeChanges, MasternodeEvent, MasternodeSnapshot, MasternodeSync, MAX_RETRY_BACKOFF,
-    MNLISTDIFF_TIMEOUT, RETRY_BACKOFF, SNAPSHOTS_KEPT,
+    CoinbaseChainLock, MasternodeChanges, MasternodeEvent, MasternodeSnapshot, MasternodeSync,
+    MAX_RETRY_BACKOFF, MNLISTDIFF_TIMEOUT, RETRY_BACKOFF, SNAPSHOTS_KEPT,
 };
 pub use verify::{prove_coinbase, verify_diff, CoinbaseProof, DiffError, VerifiedDiff};

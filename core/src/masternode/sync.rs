@@ -12,6 +12,11 @@
 //! * Every reply is checked with [`verify_diff`] against the header we hold at its hash on the
 //!   best chain and against the list at its base: coinbase proof, CbTx height, list root and
 //!   quorum root. Only then is the list kept ([`MasternodeEvent::Updated`]).
+//! * The CbTx's best ChainLock (version 3) is checked as Dash Core checks a block's
+//!   ([`check_best_chainlock`], against the previous accepted CbTx on the same chain and the
+//!   quorum book): a block whose CbTx breaks a rule is invalid, so the diff is a forgery like
+//!   the others below. A verified or undecided best ChainLock is handed on
+//!   ([`MasternodeSync::drain_chain_locks`]) and treated as a received `clsig`.
 //! * What a reply that does not verify costs (see [`Misbehavior::InvalidMasternodeListDiff`]):
 //!   - undecodable, for other blocks than asked, or failing [`verify_diff`]: a forgery, scored
 //!     100 (disconnect and ban) and asked of another peer;
@@ -31,6 +36,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use super::bestcl::{check_best_chainlock, BestChainLock, PreviousBestChainLock};
+use super::book::QuorumBook;
 use super::list::MasternodeList;
 use super::signing::SIGN_HEIGHT_OFFSET;
 use super::verify::{verify_diff, DiffError};
@@ -39,7 +46,7 @@ use crate::encode::Encode;
 use crate::hash::BlockHash;
 use crate::network::PROTOCOL_VERSION;
 use crate::p2p::{Misbehavior, PeerCommand as Command, PeerId, PeerInfo, Time, MINUTE, SECOND};
-use crate::wire::{GetMnListDiff, Message, MnListDiff};
+use crate::wire::{ClSig, GetMnListDiff, Message, MnListDiff};
 
 /// How long a `getmnlistd` is waited for (client rule: Dash Core builds a diff from its
 /// in-memory list at once; a whole mainnet list is about 1 MB).
@@ -99,6 +106,17 @@ pub enum MasternodeEvent {
     },
 }
 
+/// The best ChainLock of an accepted diff's CbTx, to be treated as a `clsig` from `peer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinbaseChainLock {
+    /// The peer that sent the diff.
+    pub peer: PeerId,
+    /// The ChainLock: the locked block, its height and the CbTx's signature.
+    pub clsig: ClSig,
+    /// Whether it verified against the quorum book (else its quorum set is not known yet).
+    pub verified: bool,
+}
+
 /// What the store is told to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MasternodeChanges {
@@ -146,6 +164,9 @@ pub struct MasternodeSync {
     commands: Vec<Command>,
     events: Vec<MasternodeEvent>,
     verified: Vec<MasternodeSnapshot>,
+    chain_locks: Vec<CoinbaseChainLock>,
+    /// What the CbTx of the newest accepted diff said of its best ChainLock.
+    previous_best_chainlock: Option<PreviousBestChainLock>,
     changes: MasternodeChanges,
 }
 
@@ -352,12 +373,13 @@ impl MasternodeSync {
     }
 
     /// A `mnlistdiff` payload from `peer` (the connection layer let it through: it was
-    /// asked for).
+    /// asked for). `book` holds the quorum sets its CbTx's best ChainLock is checked with.
     pub fn on_diff<S: HeaderStore>(
         &mut self,
         peer: PeerId,
         payload: &[u8],
         tree: &HeaderTree<S>,
+        book: &QuorumBook,
         now: Time,
     ) {
         let Some(state) = self.peers.get(&peer) else { return };
@@ -403,10 +425,34 @@ impl MasternodeSync {
                 None => return,
             }
         };
-        match verify_diff(&base, &diff, Some((&header.header, header.height))) {
-            Ok(verified) => self.accept(peer, header.height, verified.list),
-            Err(e) => self.reject_diff(peer, &e, now),
+        let verified = match verify_diff(&base, &diff, Some((&header.header, header.height))) {
+            Ok(v) => v,
+            Err(e) => return self.reject_diff(peer, &e, now),
+        };
+        let previous = self
+            .previous_best_chainlock
+            .filter(|p| Self::on_best_chain(tree, p.height, &p.block_hash));
+        let lock = check_best_chainlock(
+            &verified.coinbase.cbtx,
+            header.height,
+            previous.as_ref(),
+            book,
+            |h| tree.header_at(h).ok().flatten().map(|s| s.hash),
+        );
+        let lock = match lock {
+            Ok(lock) => lock,
+            Err(e) => return self.reject(peer, format!("mnlistdiff's CbTx is invalid: {e}"), now),
+        };
+        if let Some(p) = PreviousBestChainLock::after(header.height, header.hash, &lock) {
+            self.previous_best_chainlock = Some(p);
         }
+        self.accept(peer, header.height, verified.list);
+        let (clsig, verified) = match lock {
+            BestChainLock::Verified(c) => (c, true),
+            BestChainLock::Undecided(c) => (c, false),
+            _ => return,
+        };
+        self.chain_locks.push(CoinbaseChainLock { peer, clsig, verified });
     }
 
     fn accept(&mut self, peer: PeerId, height: u32, list: MasternodeList) {
@@ -467,6 +513,11 @@ impl MasternodeSync {
     /// The lists verified since the last call, in order.
     pub fn drain_verified(&mut self) -> Vec<MasternodeSnapshot> {
         std::mem::take(&mut self.verified)
+    }
+
+    /// The best ChainLocks of the CbTxs of the diffs accepted since the last call, in order.
+    pub fn drain_chain_locks(&mut self) -> Vec<CoinbaseChainLock> {
+        std::mem::take(&mut self.chain_locks)
     }
 
     /// What the store must change since the last call.

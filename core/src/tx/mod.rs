@@ -9,6 +9,7 @@
 mod netinfo;
 mod outpoint;
 mod payload;
+mod protx;
 mod script;
 mod sighash;
 
@@ -19,9 +20,9 @@ pub use netinfo::NetInfo;
 pub use outpoint::OutPoint;
 pub use payload::{
     AssetLockPayload, AssetUnlockPayload, CoinbasePayload, MnhfSignalPayload, PayloadError,
-    ProRegTx, ProUpRegTx, ProUpRevTx, ProUpServTx, QuorumCommitmentPayload, SpecialPayload,
-    MN_TYPE_EVO, MN_TYPE_REGULAR,
+    QuorumCommitmentPayload, SpecialPayload,
 };
+pub use protx::{ProRegTx, ProUpRegTx, ProUpRevTx, ProUpServTx, MN_TYPE_EVO, MN_TYPE_REGULAR};
 pub use script::{opcodes, Instruction, Instructions, Script, MAX_SCRIPT_DECODE_SIZE};
 pub use sighash::{
     signature_hash, verify_input, SignatureError, SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE,

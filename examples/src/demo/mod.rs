@@ -5,8 +5,9 @@
 //!    through its extended public key. One payment goes to a key beyond the initial filter
 //!    (the lookahead window only reaches it once an earlier key is used).
 //! 2. Starts testkit nodes sharing that chain on 127.0.0.1, each behind a byte-counting relay,
-//!    and syncs with [`SyncEngine`]: headers2, then filtered blocks spread over the nodes, with
-//!    progress bars on a terminal (plain progress lines otherwise).
+//!    and syncs from them with the SDK's `Client` (in memory, the nodes as its only peers):
+//!    headers2, then filtered blocks spread over the nodes, with progress bars on a terminal
+//!    (plain progress lines otherwise).
 //! 3. Live: a new payment is relayed (unconfirmed), mined (confirmed), reorganised away
 //!    (unconfirmed again) and mined on the new branch (confirmed again).
 //! 4. Prints the wallet and the figures; checks that what the wallet holds is exactly what the

@@ -69,6 +69,9 @@ pub struct Outcome {
     pub converged: bool,
     /// Penalties the client gave (honest peers deserve none).
     pub penalties: Vec<String>,
+    /// The ChainLocks the client reported (`SyncEvent::ChainLocked`), in order: height and
+    /// block.
+    pub chain_locked: Vec<(u32, dashlite::hash::BlockHash)>,
     /// Messages delivered (both directions).
     pub messages: u64,
     /// Virtual time the run took.
@@ -94,6 +97,7 @@ struct Sim {
     rng: SimRng,
     now: Time,
     penalties: Vec<String>,
+    chain_locked: Vec<(u32, dashlite::hash::BlockHash)>,
     messages: u64,
     trace: Option<Vec<String>>,
 }
@@ -142,6 +146,7 @@ impl Sim {
             rng: SimRng::new(scenario.seed ^ 0x6e65_7477_6f72_6b00),
             now: START,
             penalties: Vec::new(),
+            chain_locked: Vec::new(),
             messages: 0,
             trace: std::env::var_os("SIM_TRACE").map(|_| Vec::new()),
         };
@@ -232,6 +237,7 @@ impl Sim {
             machine: self.machine,
             converged,
             penalties: self.penalties,
+            chain_locked: self.chain_locked,
             messages: self.messages,
             elapsed: self.now - START,
             trace: self.trace.unwrap_or_default(),
@@ -359,6 +365,11 @@ impl Sim {
                 Output::Event(Event::Misbehaved { peer, what, score }) => {
                     self.penalties.push(format!("peer {peer}: {what:?} (score {score})"));
                 }
+                Output::Event(Event::Sync(dashlite::sync::SyncEvent::ChainLocked {
+                    height,
+                    block_hash,
+                    ..
+                })) => self.chain_locked.push((height, block_hash)),
                 Output::Event(_) => {}
             }
         }

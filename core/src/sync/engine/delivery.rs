@@ -41,7 +41,19 @@ impl<S: HeaderStore> SyncEngine<S> {
             let hash = mb.header.block_hash();
             p.in_flight.iter().position(|r| r.hash == hash)
         };
-        let Some(request) = pos.and_then(|pos| p.in_flight.remove(pos)) else {
+        // Dash Core serves a peer's `getdata` entries in the order it read them and skips a
+        // block it will not serve: the requests before the answered one will never be
+        // answered. They must not be matched with a later answer to the same block (asked
+        // again meanwhile): its place in the peer's order, which says which filter matched
+        // it, is the later request's.
+        let skipped: Vec<Request> = match pos {
+            Some(pos) => p.in_flight.drain(..pos).collect(),
+            None => Vec::new(),
+        };
+        let request = pos.and_then(|_| p.in_flight.pop_front());
+        self.blocks.requeue(skipped);
+        let Some(p) = self.blocks.peers.get_mut(&peer) else { return };
+        let Some(request) = request else {
             // Not asked of this peer (or asked so long ago that it was forgotten): its
             // filter still changed as it matched the block, so the mirror follows; the block
             // itself is not used, and a late or stray answer costs the peer nothing.

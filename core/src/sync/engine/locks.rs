@@ -60,6 +60,28 @@ impl<S: HeaderStore> SyncEngine<S> {
         }
     }
 
+    /// The best ChainLock of the CbTx of a verified masternode list diff from `peer`
+    /// (see [`crate::masternode::CoinbaseChainLock`]): handled exactly as a received `clsig`.
+    /// `verified` when the diff's check already verified it against this engine's quorum
+    /// book (it is not verified twice); otherwise it is checked, and held while undecided.
+    /// A lock at or below the best one held changes nothing and reports nothing.
+    pub fn on_coinbase_chain_lock(
+        &mut self,
+        peer: PeerId,
+        clsig: ClSig,
+        verified: bool,
+        now: Time,
+    ) {
+        self.now = now;
+        if !verified {
+            self.check_clsig(peer, clsig);
+        } else if self.chainlocks.is_newer(clsig.height) {
+            self.chainlocks.set_best(clsig);
+            self.apply_chain_lock(true);
+        }
+        self.step();
+    }
+
     pub(super) fn on_clsig(&mut self, peer: PeerId, clsig: ClSig) {
         self.check_clsig(peer, clsig);
     }
