@@ -47,7 +47,7 @@ pub use masternodes::{Masternode, MasternodeList, MasternodeType, Quorum};
 pub use network::Network;
 pub use records::{
     Balance, BlockId, GovObjectKind, GovernanceProgress, Proposal, SignalTally, Spork, SyncStatus,
-    TxStatus, Utxo, VoteTally, WalletTransaction,
+    TxFinality, TxStatus, Utxo, VoteTally, WalletTransaction,
 };
 pub use tx::{Transaction, TransactionError, TxInput, TxOutput};
 
@@ -59,5 +59,7 @@ pub fn library_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+#[cfg(test)]
+mod reexports_tests;
 #[cfg(test)]
 mod tests;

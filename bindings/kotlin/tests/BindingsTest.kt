@@ -196,6 +196,7 @@ fun main() {
         "logging" to ::logging,
         "client errors" to ::clientErrors,
         "client sync" to ::clientSync,
+        "masternode list" to ::masternodeList,
         "builder reuse" to ::builderReuse,
         "named peer" to ::namedPeer,
         "event flow" to ::eventFlow,

@@ -3,7 +3,8 @@ starts: build, start, events through both the pull API (`next_event`) and a list
 balance and transactions, typed errors, stop. asyncio drives dashlite's futures.
 
 The node and what its chain holds come from the environment (DASHLITE_TEST_PEER, _XPUB,
-_TIP, _BALANCE, _TXIDS); without it (the suite run by hand) these tests are skipped.
+_TIP, _BALANCE, _TXIDS, and the masternode list its tip commits to: _DIP3_HEIGHT, _MN_BLOCK,
+_MN_VALID, _MN_ENTRIES, _QUORUMS); without it (the suite run by hand) these tests are skipped.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from dashlite import (
     ClientError,
     Event,
     EventListener,
+    MasternodeType,
     Network,
     TxStatus,
     Txid,
@@ -153,6 +155,80 @@ class ClientTests(unittest.TestCase):
         self.assertEqual((await client.balance()).total, self.balance - self.spend_value)
         with self.assertRaises(ClientError.NotRunning):
             await client.broadcast(self.spend)
+
+
+@unittest.skipUnless(PEER, "no testkit node (DASHLITE_TEST_PEER): run through cargo test")
+class MasternodeListTests(unittest.TestCase):
+    """The verified masternode list and quorums against the list the fixture's tip commits to.
+
+    DASHLITE_TEST_MN_ENTRIES holds one
+    `proRegTxHash|service|operator key|voting key id|regular or evo|valid` per masternode and
+    DASHLITE_TEST_QUORUMS one `type name|quorum hash|index|public key` per quorum, in list order.
+    """
+
+    def setUp(self):
+        self.xpub = os.environ["DASHLITE_TEST_XPUB"]
+        self.tip = int(os.environ["DASHLITE_TEST_TIP"])
+        self.dip3 = int(os.environ["DASHLITE_TEST_DIP3_HEIGHT"])
+        self.block = os.environ["DASHLITE_TEST_MN_BLOCK"]
+        self.valid = int(os.environ["DASHLITE_TEST_MN_VALID"])
+        self.entries = os.environ["DASHLITE_TEST_MN_ENTRIES"].split(",")
+        self.quorums = os.environ["DASHLITE_TEST_QUORUMS"].split(",")
+
+    def test_the_synced_list_and_quorums_are_the_fixtures(self):
+        asyncio.run(self.scenario())
+
+    async def scenario(self):
+        builder = ClientBuilder(Network.REGTEST).peer(PEER).watch(self.xpub).max_peers(1)
+        client = builder.regtest_dip3_height(self.dip3).build()
+        self.assertIsNone(await client.masternode_list())
+        self.assertEqual(await client.quorums(), [])
+
+        async def updated_at_tip():
+            while True:
+                event = await client.next_event()
+                self.assertIsNotNone(event, "the event stream ended before the list reached the tip")
+                if isinstance(event, Event.MASTERNODE_LIST_UPDATED) and event.height == self.tip:
+                    return event
+
+        waiter = asyncio.ensure_future(updated_at_tip())
+        await asyncio.sleep(0)
+        await client.start()
+        event = await asyncio.wait_for(waiter, WAIT)
+        self.assertEqual(str(event.block_hash), self.block)
+        self.assertEqual((event.masternodes, event.valid, event.quorums), (len(self.entries), self.valid, len(self.quorums)))
+
+        mn_list = await client.masternode_list()
+        self.assertIsNotNone(mn_list)
+        self.assertEqual((mn_list.height, str(mn_list.block_hash)), (self.tip, self.block))
+        self.assertEqual((mn_list.entry_count, mn_list.valid_count), (len(self.entries), self.valid))
+        self.assertLess(mn_list.valid_count, mn_list.entry_count)
+        kinds = {MasternodeType.REGULAR: "regular", MasternodeType.EVO: "evo"}
+        got = [
+            "|".join([
+                str(m.pro_reg_tx_hash),
+                m.service or "",
+                m.operator_public_key,
+                m.voting_key_id,
+                kinds[m.kind],
+                "true" if m.valid else "false",
+            ])
+            for m in mn_list.entries
+        ]
+        self.assertEqual(got, self.entries)
+        self.assertEqual(sum(1 for m in mn_list.entries if m.valid), self.valid)
+        self.assertIn(MasternodeType.EVO, [m.kind for m in mn_list.entries])
+
+        quorums = await client.quorums()
+        got = ["|".join([q.type_name, str(q.quorum_hash), str(q.quorum_index), q.public_key]) for q in quorums]
+        self.assertEqual(got, self.quorums)
+        for q in quorums:
+            self.assertTrue(q.verified, q)
+            self.assertEqual((q.type_name, q.llmq_type), ("llmq_test", 100))
+
+        await client.stop()
+        # The list outlives the run.
+        self.assertEqual(await client.masternode_list(), mn_list)
 
 
 class BuilderErrorTests(unittest.TestCase):

@@ -178,4 +178,71 @@ final class DashLiteTests: XCTestCase {
         subscription.cancel()
         XCTAssertFalse(subscription.isOpen())
     }
+
+    /// The verified masternode list and its quorums against the list the fixture's tip commits
+    /// to (`DASHLITE_TEST_MN_ENTRIES`: one `proRegTxHash|service|operator key|voting key
+    /// id|regular or evo|valid` per masternode; `DASHLITE_TEST_QUORUMS`: one `type name|quorum
+    /// hash|index|public key` per quorum, in list order).
+    func testMasternodeListAndQuorumsAreTheFixtures() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let peer = env["DASHLITE_TEST_PEER"], let xpub = env["DASHLITE_TEST_XPUB"],
+              let tip = env["DASHLITE_TEST_TIP"].flatMap(UInt32.init),
+              let dip3 = env["DASHLITE_TEST_DIP3_HEIGHT"].flatMap(UInt32.init),
+              let block = env["DASHLITE_TEST_MN_BLOCK"],
+              let valid = env["DASHLITE_TEST_MN_VALID"].flatMap(UInt32.init),
+              let entries = env["DASHLITE_TEST_MN_ENTRIES"]?.split(separator: ",").map(String.init),
+              let quorumEntries = env["DASHLITE_TEST_QUORUMS"]?.split(separator: ",").map(String.init)
+        else {
+            throw XCTSkip("no testkit node (DASHLITE_TEST_PEER)")
+        }
+        let client = try ClientBuilder(network: .regtest).peer(address: peer).watch(item: xpub)
+            .maxPeers(count: 1).regtestDip3Height(height: dip3).build()
+        let before = try await client.masternodeList()
+        XCTAssertNil(before)
+        let none = try await client.quorums()
+        XCTAssertTrue(none.isEmpty)
+        let updated = Task { () -> Event? in
+            while let event = await client.nextEvent() {
+                if case .masternodeListUpdated(let height, _, _, _, _) = event, height == tip { return event }
+            }
+            return nil
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)  // the reader's stream exists by now
+        try await client.start()
+        guard case .masternodeListUpdated(_, let blockHash, let masternodes, let validCount, let quorumCount) = await updated.value
+        else { return XCTFail("the events ended before the list reached the tip") }
+        XCTAssertEqual(blockHash.description, block)
+        XCTAssertEqual(masternodes, UInt32(entries.count))
+        XCTAssertEqual(validCount, valid)
+        XCTAssertEqual(quorumCount, UInt32(quorumEntries.count))
+
+        guard let list = try await client.masternodeList() else { return XCTFail("no list") }
+        XCTAssertEqual(list.height, tip)
+        XCTAssertEqual(list.blockHash, try BlockHash.parse(hex: block))
+        XCTAssertEqual(list.entryCount, UInt32(entries.count))
+        XCTAssertEqual(list.validCount, valid)
+        XCTAssertLessThan(list.validCount, list.entryCount)
+        let got = list.entries.map { m -> String in
+            let kind: String
+            switch m.kind {
+            case .regular: kind = "regular"
+            case .evo: kind = "evo"
+            }
+            return [m.proRegTxHash.description, m.service ?? "", m.operatorPublicKey, m.votingKeyId, kind, String(m.valid)]
+                .joined(separator: "|")
+        }
+        XCTAssertEqual(got, entries)
+        XCTAssertTrue(list.entries.contains { $0.kind == .evo })
+
+        let quorums = try await client.quorums()
+        XCTAssertEqual(quorums.map { "\($0.typeName)|\($0.quorumHash.description)|\($0.quorumIndex)|\($0.publicKey)" }, quorumEntries)
+        for q in quorums {
+            XCTAssertTrue(q.verified, "\(q.quorumHash) does not verify")
+            XCTAssertEqual(q.typeName, "llmq_test")
+            XCTAssertEqual(q.llmqType, 100)
+        }
+        try await client.stop()
+        let after = try await client.masternodeList()
+        XCTAssertEqual(after?.blockHash, list.blockHash)
+    }
 }
