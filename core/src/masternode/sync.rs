@@ -73,6 +73,19 @@ pub struct MasternodeSnapshot {
     pub height: u32,
     /// The list (its `block_hash` is the block's).
     pub list: Arc<MasternodeList>,
+    /// What the CbTx of this block, or of the nearest block below it whose CbTx's best
+    /// ChainLock was known, leaves for the check of the next CbTx on this chain
+    /// ([`check_best_chainlock`]); `None` when nothing is known. Kept and stored with the
+    /// list, so that a list restored after a restart checks the next diff exactly as the
+    /// list in memory would have.
+    pub best_chainlock: Option<PreviousBestChainLock>,
+}
+
+impl MasternodeSnapshot {
+    /// A snapshot of `list` at `height` with no best ChainLock state.
+    pub fn new(height: u32, list: MasternodeList) -> Self {
+        MasternodeSnapshot { height, list: Arc::new(list), best_chainlock: None }
+    }
 }
 
 /// What the masternode list sync reports.
@@ -165,8 +178,6 @@ pub struct MasternodeSync {
     events: Vec<MasternodeEvent>,
     verified: Vec<MasternodeSnapshot>,
     chain_locks: Vec<CoinbaseChainLock>,
-    /// What the CbTx of the newest accepted diff said of its best ChainLock.
-    previous_best_chainlock: Option<PreviousBestChainLock>,
     changes: MasternodeChanges,
 }
 
@@ -429,8 +440,14 @@ impl MasternodeSync {
             Ok(v) => v,
             Err(e) => return self.reject_diff(peer, &e, now),
         };
+        // The newest kept list below the block carries what the CbTx before it left (the
+        // kept lists are one chain, and on the best chain after `follow_reorg`).
         let previous = self
-            .previous_best_chainlock
+            .snapshots
+            .iter()
+            .rev()
+            .find(|s| s.height < header.height)
+            .and_then(|s| s.best_chainlock)
             .filter(|p| Self::on_best_chain(tree, p.height, &p.block_hash));
         let lock = check_best_chainlock(
             &verified.coinbase.cbtx,
@@ -443,10 +460,9 @@ impl MasternodeSync {
             Ok(lock) => lock,
             Err(e) => return self.reject(peer, format!("mnlistdiff's CbTx is invalid: {e}"), now),
         };
-        if let Some(p) = PreviousBestChainLock::after(header.height, header.hash, &lock) {
-            self.previous_best_chainlock = Some(p);
-        }
-        self.accept(peer, header.height, verified.list);
+        let best_chainlock =
+            PreviousBestChainLock::after(header.height, header.hash, &lock).or(previous);
+        self.accept(peer, header.height, verified.list, best_chainlock);
         let (clsig, verified) = match lock {
             BestChainLock::Verified(c) => (c, true),
             BestChainLock::Undecided(c) => (c, false),
@@ -455,7 +471,13 @@ impl MasternodeSync {
         self.chain_locks.push(CoinbaseChainLock { peer, clsig, verified });
     }
 
-    fn accept(&mut self, peer: PeerId, height: u32, list: MasternodeList) {
+    fn accept(
+        &mut self,
+        peer: PeerId,
+        height: u32,
+        list: MasternodeList,
+        best_chainlock: Option<PreviousBestChainLock>,
+    ) {
         if let Some(state) = self.peers.get_mut(&peer) {
             state.failures = 0;
             state.retry_at = 0;
@@ -465,7 +487,7 @@ impl MasternodeSync {
                 self.changes.removed.push(s.list.block_hash);
             }
         }
-        let snapshot = MasternodeSnapshot { height, list: Arc::new(list) };
+        let snapshot = MasternodeSnapshot { height, list: Arc::new(list), best_chainlock };
         self.events.push(MasternodeEvent::Updated {
             height,
             block_hash: snapshot.list.block_hash,
