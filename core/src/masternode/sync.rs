@@ -16,7 +16,9 @@
 //!   ([`check_best_chainlock`], against the previous accepted CbTx on the same chain and the
 //!   quorum book): a block whose CbTx breaks a rule is invalid, so the diff is a forgery like
 //!   the others below. A verified or undecided best ChainLock is handed on
-//!   ([`MasternodeSync::drain_chain_locks`]) and treated as a received `clsig`.
+//!   ([`MasternodeSync::drain_chain_locks`]) and treated as a received `clsig`. A block
+//!   whose proven CbTx breaks a rule is reported ([`MasternodeSync::drain_invalid_blocks`])
+//!   so that the header tree drops it and the client never syncs on it.
 //! * What a reply that does not verify costs (see [`Misbehavior::InvalidMasternodeListDiff`]):
 //!   - undecodable, for other blocks than asked, or failing [`verify_diff`]: a forgery, scored
 //!     100 (disconnect and ban) and asked of another peer;
@@ -36,7 +38,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use super::bestcl::{check_best_chainlock, BestChainLock, PreviousBestChainLock};
+use super::bestcl::{
+    check_best_chainlock, BestChainLock, BestChainLockError, PreviousBestChainLock,
+};
 use super::book::QuorumBook;
 use super::list::MasternodeList;
 use super::signing::SIGN_HEIGHT_OFFSET;
@@ -130,6 +134,20 @@ pub struct CoinbaseChainLock {
     pub verified: bool,
 }
 
+/// A block the CbTx of a verified diff proves invalid: its coinbase is merkle-proven in the
+/// block and breaks a best-ChainLock rule, so Dash Core refuses the block (`bad-cbtx-…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidBlock {
+    /// The peer that sent the diff (scored for it already).
+    pub peer: PeerId,
+    /// The block's height.
+    pub height: u32,
+    /// The block.
+    pub block_hash: BlockHash,
+    /// The rule it breaks.
+    pub error: BestChainLockError,
+}
+
 /// What the store is told to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MasternodeChanges {
@@ -178,6 +196,7 @@ pub struct MasternodeSync {
     events: Vec<MasternodeEvent>,
     verified: Vec<MasternodeSnapshot>,
     chain_locks: Vec<CoinbaseChainLock>,
+    invalid_blocks: Vec<InvalidBlock>,
     changes: MasternodeChanges,
 }
 
@@ -458,7 +477,12 @@ impl MasternodeSync {
         );
         let lock = match lock {
             Ok(lock) => lock,
-            Err(e) => return self.reject(peer, format!("mnlistdiff's CbTx is invalid: {e}"), now),
+            Err(error) => {
+                let reason = format!("mnlistdiff's CbTx is invalid: {error}");
+                let (height, block_hash) = (header.height, header.hash);
+                self.invalid_blocks.push(InvalidBlock { peer, height, block_hash, error });
+                return self.reject(peer, reason, now);
+            }
         };
         let best_chainlock =
             PreviousBestChainLock::after(header.height, header.hash, &lock).or(previous);
@@ -540,6 +564,11 @@ impl MasternodeSync {
     /// The best ChainLocks of the CbTxs of the diffs accepted since the last call, in order.
     pub fn drain_chain_locks(&mut self) -> Vec<CoinbaseChainLock> {
         std::mem::take(&mut self.chain_locks)
+    }
+
+    /// The blocks verified diffs proved invalid since the last call, in order.
+    pub fn drain_invalid_blocks(&mut self) -> Vec<InvalidBlock> {
+        std::mem::take(&mut self.invalid_blocks)
     }
 
     /// What the store must change since the last call.
