@@ -153,6 +153,7 @@ fn invalid(height: u32, e: ValidationError) -> Invalid {
         NonContinuous { .. } => (height, "non-continuous"),
         Unconnected { .. } => (height, "prev-blk-not-found"),
         InvalidPrev { .. } => (height, "bad-prevblk"),
+        KnownInvalid { .. } => (height, "duplicate"),
         ConflictsWithChainLock { .. } => (height, "bad-chainlock"),
         UnsupportedHeight { .. } => (height, "unsupported-height"),
     };

@@ -492,7 +492,14 @@ impl Chain {
         let cb = match &self.masternodes {
             Some(m) if with_chainlock => {
                 let roots = m.roots_at(height, tag);
-                let payload = m.cbtx_v3(height, self.tip_hash, roots, self.best_chainlocks);
+                let payload = match self.best_chainlocks {
+                    BestChainLockMode::Older(n) => {
+                        let locked = height.saturating_sub(1).saturating_sub(n);
+                        let hash = self.hash_at(locked).unwrap_or(self.tip_hash);
+                        m.cbtx_v3_locking(height, (locked, hash), roots)
+                    }
+                    mode => m.cbtx_v3(height, self.tip_hash, roots, mode),
+                };
                 coinbase_with_payload(height, tag, outputs, &payload)
             }
             _ => self.coinbase_on(height, tag, outputs),

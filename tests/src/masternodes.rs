@@ -229,7 +229,7 @@ impl TestMasternodes {
         &self,
         height: u32,
         parent: BlockHash,
-        (mn_root, quorum_root): (Hash256, Hash256),
+        roots: (Hash256, Hash256),
         mode: BestChainLockMode,
     ) -> CoinbasePayload {
         let locked = height.saturating_sub(1);
@@ -238,13 +238,27 @@ impl TestMasternodes {
         } else {
             parent
         };
+        self.cbtx_v3_locking(height, (locked, signed), roots)
+    }
+
+    /// The version-3 CbTx payload of block `height` naming block `locked.0` as ChainLocked
+    /// with the signature of the quorum Dash Core selects over block hash `locked.1`; null
+    /// (and `bestCLHeightDiff` 0) when that quorum's pool is empty.
+    pub fn cbtx_v3_locking(
+        &self,
+        height: u32,
+        (locked, signed): (u32, BlockHash),
+        (mn_root, quorum_root): (Hash256, Hash256),
+    ) -> CoinbasePayload {
+        let signature = self.chainlock_signature(locked, signed);
+        let diff = height.saturating_sub(1).saturating_sub(locked);
         CoinbasePayload {
             version: 3,
             height: height as i32,
             merkle_root_mn_list: mn_root,
             merkle_root_quorums: quorum_root,
-            best_cl_height_diff: 0,
-            best_cl_signature: self.chainlock_signature(locked, signed).unwrap_or([0; 96]),
+            best_cl_height_diff: if signature.is_some() { diff } else { 0 },
+            best_cl_signature: signature.unwrap_or([0; 96]),
             credit_pool_balance: 0,
         }
     }
@@ -297,6 +311,10 @@ pub enum BestChainLockMode {
     /// As `Honest`, but signed over another block: a CbTx Dash Core refuses
     /// (`bad-cbtx-invalid-clsig`).
     Forged,
+    /// Locking the block this many below the parent (`bestCLHeightDiff` = n), honestly
+    /// signed: a CbTx Dash Core refuses after one that locked a newer block
+    /// (`bad-cbtx-older-clsig`). Null while that block's pool is empty.
+    Older(u32),
 }
 
 /// How a peer answers `getmnlistd`.

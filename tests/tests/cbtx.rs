@@ -116,7 +116,7 @@ fn answer_diff_to_41(chain: &Chain) -> (MasternodeSync, Vec<MasternodeEvent>, Ve
         let list = chain_list(chain, h).unwrap();
         book.insert(h, list.block_hash, &list);
     }
-    let at40 = MasternodeSnapshot { height: 40, list: Arc::new(chain_list(chain, 40).unwrap()) };
+    let at40 = MasternodeSnapshot::new(40, chain_list(chain, 40).unwrap());
     let mut service = MasternodeSync::restore(1, [at40.clone()]);
     service.start();
     service.on_peer_ready(PeerId(1), &info());

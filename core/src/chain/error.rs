@@ -132,6 +132,13 @@ pub enum ValidationError {
         /// The hash it names as its parent.
         prev: BlockHash,
     },
+    /// The header is of a block already found invalid ("duplicate",
+    /// `BLOCK_CACHED_INVALID`: Dash Core discourages an outbound peer that sends it).
+    #[error("header {hash} is of a block known to be invalid")]
+    KnownInvalid {
+        /// The header's hash.
+        hash: BlockHash,
+    },
     /// The header's parent was rejected as invalid ("bad-prevblk").
     #[error("header {hash}: previous block {prev} is invalid")]
     InvalidPrev {
@@ -169,6 +176,7 @@ impl ValidationError {
             | BadVersion { .. }
             | CheckpointMismatch { .. }
             | ForkBelowCheckpoint { .. }
+            | KnownInvalid { .. }
             | InvalidPrev { .. } => SCORE_INVALID,
             // `MaybePunishNodeForBlock`: BLOCK_CHAINLOCK scores as BLOCK_MISSING_PREV.
             Unconnected { .. } | ConflictsWithChainLock { .. } => SCORE_MISSING_PREV,

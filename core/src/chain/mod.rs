@@ -34,7 +34,7 @@ pub use pow::{block_work, check_proof_of_work};
 pub use start::{is_usable_start, trusted_start, MAX_PIN_DISTANCE};
 pub use store::{ChainUpdate, HeaderStore, MemoryHeaderStore, StoreError, StoredHeader};
 pub use tree::{
-    trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, TipChange,
-    TreeConfig,
+    trusted_headers, AcceptOutcome, ChainLockApplied, HeaderSource, HeaderTree, Invalidated,
+    TipChange, TreeConfig,
 };
 pub use uint::U256;

@@ -25,8 +25,10 @@ use crate::wire::{BlockHeader, HashedHeader};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 mod agreement;
+mod invalidate;
 use agreement::Claim;
 pub use agreement::{MAX_CLAIMS, MIN_CONFIRMING_SOURCES};
+pub use invalidate::Invalidated;
 
 /// Best-chain headers always kept in memory below the tip: the Bitcoin-style retarget looks
 /// 576 blocks back (DGW needs 24, the median time 11).
@@ -136,7 +138,10 @@ pub struct HeaderTree<S: HeaderStore> {
     best_base: u32,
     /// The tip the store holds.
     stored_tip: BlockHash,
-    invalid: HashSet<BlockHash>,
+    /// Headers refused as invalid for good, and whether each was found invalid for what its
+    /// block contains ([`HeaderTree::invalidate`]: the header itself is refused when sent
+    /// again; the others fail their own check again).
+    invalid: HashMap<BlockHash, bool>,
     invalid_order: VecDeque<BlockHash>,
     /// The best verified ChainLock applied to the best chain: (height, hash).
     chain_lock: Option<(u32, BlockHash)>,
@@ -231,7 +236,7 @@ impl<S: HeaderStore> HeaderTree<S> {
             best: VecDeque::new(),
             best_base: 0,
             stored_tip: BlockHash::ZERO,
-            invalid: HashSet::new(),
+            invalid: HashMap::new(),
             invalid_order: VecDeque::new(),
             chain_lock: None,
             pinned,
@@ -480,7 +485,14 @@ impl<S: HeaderStore> HeaderTree<S> {
     }
 
     fn remember_invalid(&mut self, hash: BlockHash) {
-        if self.invalid.insert(hash) {
+        self.remember(hash, false);
+    }
+
+    fn remember(&mut self, hash: BlockHash, by_content: bool) {
+        if let Some(flag) = self.invalid.get_mut(&hash) {
+            *flag |= by_content;
+        } else {
+            self.invalid.insert(hash, by_content);
             self.invalid_order.push_back(hash);
             if self.invalid_order.len() > MAX_REMEMBERED_INVALID {
                 if let Some(old) = self.invalid_order.pop_front() {
@@ -499,6 +511,9 @@ impl<S: HeaderStore> HeaderTree<S> {
     ) -> Result<Skipped, ChainError> {
         if self.entries.contains_key(hash) {
             return Ok(Skipped::default());
+        }
+        if self.invalid.get(hash) == Some(&true) {
+            return Err(ValidationError::KnownInvalid { hash: *hash }.into());
         }
         let mut parent = self.entries.get(&header.prev_blockhash).copied();
         if parent.is_none() && self.max_depth() > self.config.max_fork_depth {
@@ -571,7 +586,7 @@ impl<S: HeaderStore> HeaderTree<S> {
         hash: &BlockHash,
         last_checkpoint: Option<u32>,
     ) -> Result<Skipped, ChainError> {
-        if self.invalid.contains(&header.prev_blockhash) {
+        if self.invalid.contains_key(&header.prev_blockhash) {
             return Err(
                 ValidationError::InvalidPrev { hash: *hash, prev: header.prev_blockhash }.into()
             );

@@ -487,9 +487,14 @@ impl<S: HeaderStore> StateMachine<S> {
                 let events = m.drain_events();
                 let verified = m.drain_verified();
                 let chain_locks = m.drain_chain_locks();
+                let invalid = m.drain_invalid_blocks();
                 for v in verified {
                     progressed = true;
                     self.record_masternode_list(v.height, &v.list);
+                }
+                for b in invalid {
+                    progressed = true;
+                    self.sync.on_invalid_block(b.peer, b.block_hash, self.now);
                 }
                 // After the lists: a list just recorded may be the one that decides a lock.
                 for l in chain_locks {

@@ -19,9 +19,12 @@
 //! Core applies between consecutive blocks is transitive (once non-null, never null again;
 //! the locked height never decreases), so the null and regression rules are checked against
 //! the CbTx of the previous diff accepted on the same best chain, whatever the blocks in
-//! between: a violation there is a violation somewhere in between. With no such diff (the
-//! first one, or after a restart) only the rules internal to one CbTx apply. A locked height
-//! below the header chain (a checkpoint start) cannot be checked and is ignored.
+//! between: a violation there is a violation somewhere in between. That state
+//! ([`PreviousBestChainLock`]) is kept with each accepted list and stored with it in the same
+//! record, so a client restarted on its store checks the next diff as it would have without
+//! the restart. With no such diff (the first one, or after a reorg below every kept list)
+//! only the rules internal to one CbTx apply. A locked height below the header chain (a
+//! checkpoint start) cannot be checked and is ignored.
 
 use super::bls::{BlsError, Encoding, Signature};
 use super::book::QuorumBook;

@@ -2,9 +2,14 @@
 //! CompactSize n | n × SML entry (70240 layout, with its own version) | CompactSize m | m ×
 //! final commitment`. Read back with bounded counts and every entry and quorum checked for
 //! duplicates, so a damaged record is an error, never a wrong list.
+//!
+//! The best ChainLock state a snapshot carries ([`PreviousBestChainLock`]) is stored beside
+//! the list, in the same record: `format u8 (1) | height u32 | blockHash 32 | tag u8 (0:
+//! null, 1: locked) | [locked u32]`.
 
 use std::sync::Arc;
 
+use super::bestcl::PreviousBestChainLock;
 use super::list::MasternodeList;
 use super::sync::MasternodeSnapshot;
 use crate::encode::{write_compact_size, Decode, DecodeError, DecodeErrorKind, Encode, Reader};
@@ -65,8 +70,55 @@ impl MasternodeSnapshot {
             }
         }
         r.finish()?;
-        Ok(MasternodeSnapshot { height, list: Arc::new(list) })
+        Ok(MasternodeSnapshot { height, list: Arc::new(list), best_chainlock: None })
     }
+
+    /// The stored bytes of [`Self::best_chainlock`], if any.
+    pub fn best_chainlock_bytes(&self) -> Option<Vec<u8>> {
+        let p = self.best_chainlock?;
+        let mut out = Vec::with_capacity(42);
+        out.push(FORMAT);
+        p.height.encode(&mut out);
+        p.block_hash.encode(&mut out);
+        match p.locked {
+            None => out.push(0),
+            Some(locked) => {
+                out.push(1);
+                locked.encode(&mut out);
+            }
+        }
+        Some(out)
+    }
+
+    /// Sets [`Self::best_chainlock`] from [`Self::best_chainlock_bytes`]. A state of a block
+    /// above this one, of another block at its height, or locking a block at or above its
+    /// own is an error, as are trailing bytes.
+    pub fn set_best_chainlock_bytes(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
+        let mut r = Reader::new(bytes);
+        if r.read_u8()? != FORMAT {
+            return Err(invalid("format", "unknown best ChainLock format"));
+        }
+        let height: u32 = r.read("height")?;
+        let block_hash = r.read("block_hash")?;
+        let locked = match r.read_u8().map_err(|e| e.within("locked"))? {
+            0 => None,
+            1 => Some(r.read::<u32>("locked")?),
+            _ => return Err(invalid("locked", "unknown tag")),
+        };
+        r.finish()?;
+        if height > self.height || (height == self.height && block_hash != self.list.block_hash) {
+            return Err(invalid("height", "not this list's block or one below it"));
+        }
+        if locked.is_some_and(|l| l >= height) {
+            return Err(invalid("locked", "not below its block"));
+        }
+        self.best_chainlock = Some(PreviousBestChainLock { height, block_hash, locked });
+        Ok(())
+    }
+}
+
+fn invalid(field: &'static str, why: &'static str) -> DecodeError {
+    DecodeError::in_field(field, DecodeErrorKind::Invalid(why))
 }
 
 fn duplicate(field: &'static str) -> DecodeError {
@@ -132,7 +184,7 @@ pub(crate) mod tests {
             let id = QuorumId { llmq_type: q.llmq_type, quorum_hash: q.quorum_hash };
             list.quorums.insert(id, q);
         }
-        MasternodeSnapshot { height, list: Arc::new(list) }
+        MasternodeSnapshot { height, list: Arc::new(list), best_chainlock: None }
     }
 
     #[test]
@@ -152,6 +204,37 @@ pub(crate) mod tests {
             MasternodeSnapshot::from_bytes(&format).unwrap_err().kind,
             DecodeErrorKind::Invalid("unknown masternode list format")
         );
+    }
+
+    #[test]
+    fn the_best_chainlock_state_round_trips_and_damage_is_an_error() {
+        let mut s = sample(42, 1);
+        assert_eq!(s.best_chainlock_bytes(), None);
+        let below = BlockHash::from_byte_array([9; 32]);
+        for (height, block_hash, locked) in
+            [(40, below, Some(39)), (42, s.list.block_hash, None), (42, s.list.block_hash, Some(0))]
+        {
+            s.best_chainlock = Some(PreviousBestChainLock { height, block_hash, locked });
+            let bytes = s.best_chainlock_bytes().unwrap();
+            let mut back = sample(42, 1);
+            back.set_best_chainlock_bytes(&bytes).unwrap();
+            assert_eq!(back, s);
+            for cut in 0..bytes.len() {
+                assert!(back.set_best_chainlock_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+            }
+            let mut trailing = bytes.clone();
+            trailing.push(0);
+            assert!(back.set_best_chainlock_bytes(&trailing).is_err());
+        }
+        // Not this list's block at its height, above it, or locking itself.
+        for (height, block_hash, locked) in
+            [(42, below, None), (43, below, None), (40, below, Some(40))]
+        {
+            s.best_chainlock = Some(PreviousBestChainLock { height, block_hash, locked });
+            let bytes = s.best_chainlock_bytes().unwrap();
+            let err = sample(42, 1).set_best_chainlock_bytes(&bytes).unwrap_err();
+            assert!(matches!(err.kind, DecodeErrorKind::Invalid(_)), "{err:?}");
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub use signing::{
 };
 pub use summary::{MasternodeInfo, MasternodeListSummary, QuorumInfo};
 pub use sync::{
-    CoinbaseChainLock, MasternodeChanges, MasternodeEvent, MasternodeSnapshot, MasternodeSync,
-    MAX_RETRY_BACKOFF, MNLISTDIFF_TIMEOUT, RETRY_BACKOFF, SNAPSHOTS_KEPT,
+    CoinbaseChainLock, InvalidBlock, MasternodeChanges, MasternodeEvent, MasternodeSnapshot,
+    MasternodeSync, MAX_RETRY_BACKOFF, MNLISTDIFF_TIMEOUT, RETRY_BACKOFF, SNAPSHOTS_KEPT,
 };
 pub use verify::{prove_coinbase, verify_diff, CoinbaseProof, DiffError, VerifiedDiff};

@@ -16,7 +16,9 @@
 //!   ([`check_best_chainlock`], against the previous accepted CbTx on the same chain and the
 //!   quorum book): a block whose CbTx breaks a rule is invalid, so the diff is a forgery like
 //!   the others below. A verified or undecided best ChainLock is handed on
-//!   ([`MasternodeSync::drain_chain_locks`]) and treated as a received `clsig`.
+//!   ([`MasternodeSync::drain_chain_locks`]) and treated as a received `clsig`. A block
+//!   whose proven CbTx breaks a rule is reported ([`MasternodeSync::drain_invalid_blocks`])
+//!   so that the header tree drops it and the client never syncs on it.
 //! * What a reply that does not verify costs (see [`Misbehavior::InvalidMasternodeListDiff`]):
 //!   - undecodable, for other blocks than asked, or failing [`verify_diff`]: a forgery, scored
 //!     100 (disconnect and ban) and asked of another peer;
@@ -36,7 +38,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use super::bestcl::{check_best_chainlock, BestChainLock, PreviousBestChainLock};
+use super::bestcl::{
+    check_best_chainlock, BestChainLock, BestChainLockError, PreviousBestChainLock,
+};
 use super::book::QuorumBook;
 use super::list::MasternodeList;
 use super::signing::SIGN_HEIGHT_OFFSET;
@@ -73,6 +77,19 @@ pub struct MasternodeSnapshot {
     pub height: u32,
     /// The list (its `block_hash` is the block's).
     pub list: Arc<MasternodeList>,
+    /// What the CbTx of this block, or of the nearest block below it whose CbTx's best
+    /// ChainLock was known, leaves for the check of the next CbTx on this chain
+    /// ([`check_best_chainlock`]); `None` when nothing is known. Kept and stored with the
+    /// list, so that a list restored after a restart checks the next diff exactly as the
+    /// list in memory would have.
+    pub best_chainlock: Option<PreviousBestChainLock>,
+}
+
+impl MasternodeSnapshot {
+    /// A snapshot of `list` at `height` with no best ChainLock state.
+    pub fn new(height: u32, list: MasternodeList) -> Self {
+        MasternodeSnapshot { height, list: Arc::new(list), best_chainlock: None }
+    }
 }
 
 /// What the masternode list sync reports.
@@ -115,6 +132,20 @@ pub struct CoinbaseChainLock {
     pub clsig: ClSig,
     /// Whether it verified against the quorum book (else its quorum set is not known yet).
     pub verified: bool,
+}
+
+/// A block the CbTx of a verified diff proves invalid: its coinbase is merkle-proven in the
+/// block and breaks a best-ChainLock rule, so Dash Core refuses the block (`bad-cbtx-…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidBlock {
+    /// The peer that sent the diff (scored for it already).
+    pub peer: PeerId,
+    /// The block's height.
+    pub height: u32,
+    /// The block.
+    pub block_hash: BlockHash,
+    /// The rule it breaks.
+    pub error: BestChainLockError,
 }
 
 /// What the store is told to change.
@@ -165,8 +196,7 @@ pub struct MasternodeSync {
     events: Vec<MasternodeEvent>,
     verified: Vec<MasternodeSnapshot>,
     chain_locks: Vec<CoinbaseChainLock>,
-    /// What the CbTx of the newest accepted diff said of its best ChainLock.
-    previous_best_chainlock: Option<PreviousBestChainLock>,
+    invalid_blocks: Vec<InvalidBlock>,
     changes: MasternodeChanges,
 }
 
@@ -429,8 +459,14 @@ impl MasternodeSync {
             Ok(v) => v,
             Err(e) => return self.reject_diff(peer, &e, now),
         };
+        // The newest kept list below the block carries what the CbTx before it left (the
+        // kept lists are one chain, and on the best chain after `follow_reorg`).
         let previous = self
-            .previous_best_chainlock
+            .snapshots
+            .iter()
+            .rev()
+            .find(|s| s.height < header.height)
+            .and_then(|s| s.best_chainlock)
             .filter(|p| Self::on_best_chain(tree, p.height, &p.block_hash));
         let lock = check_best_chainlock(
             &verified.coinbase.cbtx,
@@ -441,12 +477,16 @@ impl MasternodeSync {
         );
         let lock = match lock {
             Ok(lock) => lock,
-            Err(e) => return self.reject(peer, format!("mnlistdiff's CbTx is invalid: {e}"), now),
+            Err(error) => {
+                let reason = format!("mnlistdiff's CbTx is invalid: {error}");
+                let (height, block_hash) = (header.height, header.hash);
+                self.invalid_blocks.push(InvalidBlock { peer, height, block_hash, error });
+                return self.reject(peer, reason, now);
+            }
         };
-        if let Some(p) = PreviousBestChainLock::after(header.height, header.hash, &lock) {
-            self.previous_best_chainlock = Some(p);
-        }
-        self.accept(peer, header.height, verified.list);
+        let best_chainlock =
+            PreviousBestChainLock::after(header.height, header.hash, &lock).or(previous);
+        self.accept(peer, header.height, verified.list, best_chainlock);
         let (clsig, verified) = match lock {
             BestChainLock::Verified(c) => (c, true),
             BestChainLock::Undecided(c) => (c, false),
@@ -455,7 +495,13 @@ impl MasternodeSync {
         self.chain_locks.push(CoinbaseChainLock { peer, clsig, verified });
     }
 
-    fn accept(&mut self, peer: PeerId, height: u32, list: MasternodeList) {
+    fn accept(
+        &mut self,
+        peer: PeerId,
+        height: u32,
+        list: MasternodeList,
+        best_chainlock: Option<PreviousBestChainLock>,
+    ) {
         if let Some(state) = self.peers.get_mut(&peer) {
             state.failures = 0;
             state.retry_at = 0;
@@ -465,7 +511,7 @@ impl MasternodeSync {
                 self.changes.removed.push(s.list.block_hash);
             }
         }
-        let snapshot = MasternodeSnapshot { height, list: Arc::new(list) };
+        let snapshot = MasternodeSnapshot { height, list: Arc::new(list), best_chainlock };
         self.events.push(MasternodeEvent::Updated {
             height,
             block_hash: snapshot.list.block_hash,
@@ -518,6 +564,11 @@ impl MasternodeSync {
     /// The best ChainLocks of the CbTxs of the diffs accepted since the last call, in order.
     pub fn drain_chain_locks(&mut self) -> Vec<CoinbaseChainLock> {
         std::mem::take(&mut self.chain_locks)
+    }
+
+    /// The blocks verified diffs proved invalid since the last call, in order.
+    pub fn drain_invalid_blocks(&mut self) -> Vec<InvalidBlock> {
+        std::mem::take(&mut self.invalid_blocks)
     }
 
     /// What the store must change since the last call.

@@ -348,7 +348,7 @@ fn every_verified_list_round_trips_through_the_stored_form() {
     for p in payloads() {
         let file = p["file"].as_str().unwrap();
         let list = verify_diff(&base_for(&p), &diff_file(file), None).expect(file).list;
-        let snapshot = MasternodeSnapshot { height: 7, list: std::sync::Arc::new(list) };
+        let snapshot = MasternodeSnapshot::new(7, list);
         let bytes = snapshot.to_bytes();
         let back = MasternodeSnapshot::from_bytes(&bytes).expect(file);
         assert_eq!(back, snapshot, "{file}");

@@ -147,6 +147,11 @@ pub enum Misbehavior {
     InvalidTransaction,
     /// Masternode-list data nobody asked for.
     UnsolicitedMasternodeData(MasternodeData),
+    /// Headers of a block later proven to break a consensus rule by what it contains
+    /// ([`SCORE_INVALID`]: Dash Core scores the peer a block came from 100 when the block
+    /// fails validation, `BLOCK_CONSENSUS`; an honest node serves and announces only blocks
+    /// it validated).
+    InvalidBlock,
     /// A `mnlistdiff` we asked for that is malformed, answers another request, or does not
     /// verify against our header chain ([`SCORE_INVALID_MASTERNODE_LIST_DIFF`]).
     InvalidMasternodeListDiff,
@@ -186,6 +191,7 @@ impl Misbehavior {
             Misbehavior::WithheldTransactions => SCORE_WITHHELD_TRANSACTIONS,
             Misbehavior::InvalidTransaction => SCORE_INVALID_TRANSACTION,
             Misbehavior::UnsolicitedMasternodeData(_) => SCORE_UNSOLICITED_MASTERNODE_DATA,
+            Misbehavior::InvalidBlock => SCORE_INVALID,
             Misbehavior::InvalidMasternodeListDiff => SCORE_INVALID_MASTERNODE_LIST_DIFF,
             Misbehavior::InvalidSpork => SCORE_INVALID_SPORK,
             Misbehavior::WrongDevnet => SCORE_WRONG_DEVNET,
@@ -213,6 +219,7 @@ impl std::fmt::Display for Misbehavior {
             Misbehavior::WithheldTransactions => f.write_str("withheld matched transactions"),
             Misbehavior::InvalidTransaction => f.write_str("transaction with an invalid signature"),
             Misbehavior::UnsolicitedMasternodeData(d) => write!(f, "unsolicited {d:?}"),
+            Misbehavior::InvalidBlock => f.write_str("headers of an invalid block"),
             Misbehavior::InvalidMasternodeListDiff => f.write_str("invalid mnlistdiff"),
             Misbehavior::InvalidSpork => f.write_str("invalid spork"),
             Misbehavior::WrongDevnet => f.write_str("another devnet"),

@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x4453_4c54;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The schema migrations: entry `i` takes a database from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: every table.
 const V1: &str = "
@@ -73,6 +73,13 @@ DELETE FROM instant_locks;
 const V3: &str = "
 CREATE TABLE masternode_lists (block_hash BLOB PRIMARY KEY, height INTEGER NOT NULL,
     list BLOB NOT NULL);
+";
+
+/// Version 4: beside each list, the best ChainLock state its CbTx left
+/// ([`crate::masternode::MasternodeSnapshot::best_chainlock_bytes`]; NULL when none is known,
+/// as for every list version 3 stored).
+const V4: &str = "
+ALTER TABLE masternode_lists ADD COLUMN best_chainlock BLOB;
 ";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SqliteStoreError + '_ {

@@ -45,6 +45,17 @@ impl<'r> Cols<'r, '_> {
             .map_err(|_| self.bad(DecodeError::invalid(field, "not a blob")))
     }
 
+    fn opt_blob(
+        &self,
+        i: usize,
+        field: &'static str,
+    ) -> Result<Option<&'r [u8]>, SqliteStoreError> {
+        self.row
+            .get_ref(i)?
+            .as_blob_or_null()
+            .map_err(|_| self.bad(DecodeError::invalid(field, "not a blob")))
+    }
+
     fn text(&self, i: usize, field: &'static str) -> Result<&'r str, SqliteStoreError> {
         self.row.get_ref(i)?.as_str().map_err(|_| self.bad(DecodeError::invalid(field, "not text")))
     }
@@ -176,14 +187,17 @@ pub(super) fn read(conn: &Connection) -> Result<ClientState, SqliteStoreError> {
     })?;
     each(
         conn,
-        "SELECT block_hash, list FROM masternode_lists ORDER BY height",
+        "SELECT block_hash, list, best_chainlock FROM masternode_lists ORDER BY height",
         "masternode_lists",
         |c| {
             let hash = BlockHash::from_byte_array(c.hash(0, "block_hash")?);
-            let m = MasternodeSnapshot::from_bytes(c.blob(1, "list")?)
+            let mut m = MasternodeSnapshot::from_bytes(c.blob(1, "list")?)
                 .map_err(|e| c.bad(e.within("list")))?;
             if m.list.block_hash != hash {
                 return Err(c.bad(DecodeError::invalid("list", "not the list of its block")));
+            }
+            if let Some(bytes) = c.opt_blob(2, "best_chainlock")? {
+                m.set_best_chainlock_bytes(bytes).map_err(|e| c.bad(e.within("best_chainlock")))?;
             }
             s.masternode_lists.push(m);
             Ok(())
@@ -333,11 +347,12 @@ pub(super) fn write(conn: &Connection, b: &Batch) -> Result<(), SqliteStoreError
     }
     if !b.masternode_lists.is_empty() {
         let mut stmt = conn.prepare_cached(
-            "INSERT OR REPLACE INTO masternode_lists (block_hash, height, list) \
-             VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO masternode_lists (block_hash, height, list, best_chainlock) \
+             VALUES (?1, ?2, ?3, ?4)",
         )?;
         for m in &b.masternode_lists {
-            stmt.execute(params![&m.list.block_hash.as_bytes()[..], m.height, m.to_bytes()])?;
+            let hash = &m.list.block_hash.as_bytes()[..];
+            stmt.execute(params![hash, m.height, m.to_bytes(), m.best_chainlock_bytes()])?;
         }
     }
     Ok(())

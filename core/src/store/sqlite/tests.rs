@@ -490,7 +490,15 @@ fn full_batch() -> Batch {
             signature: [9; 96],
         }),
         masternode_lists: vec![
-            crate::masternode::codec_sample(12, 2),
+            {
+                let mut m = crate::masternode::codec_sample(12, 2);
+                m.best_chainlock = Some(crate::masternode::PreviousBestChainLock {
+                    height: 10,
+                    block_hash: BlockHash::from_byte_array([4; 32]),
+                    locked: Some(9),
+                });
+                m
+            },
             crate::masternode::codec_sample(11, 1),
         ],
         masternode_lists_removed: vec![BlockHash::from_byte_array([9; 32])],
@@ -757,8 +765,9 @@ fn damaged_values_are_errors_not_panics() {
     let mut s = SqliteStore::open(&path, Network::Mainnet).unwrap();
     s.apply(&ChainUpdate { keep_up_to: None, connect: chain(None, 0, 3, 0) }).unwrap();
     s.commit(&full_batch()).unwrap();
-    let damage: [(&str, &str); 7] = [
+    let damage: [(&str, &str); 8] = [
         ("UPDATE headers SET header = x'00' WHERE height = 1", "header"),
+        ("UPDATE masternode_lists SET best_chainlock = x'01'", "masternode_lists"),
         ("UPDATE wallet_txs SET status = x'07'", "wallet_txs"),
         ("UPDATE wallet_txs SET tx = x'0100'", "wallet_txs"),
         ("UPDATE watch_accounts SET external_used = 4000000000", "watch_accounts"),
@@ -783,4 +792,35 @@ fn damaged_values_are_errors_not_panics() {
     }
     assert!(s.load().is_ok());
     assert!(s.get_by_height(1).unwrap().is_some());
+}
+
+#[test]
+fn lists_stored_before_version_4_load_with_no_best_chainlock_state() {
+    let dir = TempDir::new("v3lists");
+    let path = dir.file("v3.db");
+    let mut m = crate::masternode::codec_sample(12, 2);
+    {
+        let mut s =
+            SqliteStore::open_with(&path, Network::Regtest, &schema::MIGRATIONS[..3]).unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO masternode_lists (block_hash, height, list) VALUES (?1, ?2, ?3)",
+                rusqlite::params![&m.list.block_hash.as_bytes()[..], m.height, m.to_bytes()],
+            )
+            .unwrap();
+        s.commit(&Batch::default()).unwrap();
+    }
+    let mut s = SqliteStore::open(&path, Network::Regtest).unwrap();
+    assert_eq!(schema::user_version(&s.conn).unwrap(), 4);
+    assert_eq!(s.load().unwrap().masternode_lists, [m.clone()]);
+    // Written again with a state, the same row carries it.
+    m.best_chainlock = Some(crate::masternode::PreviousBestChainLock {
+        height: 12,
+        block_hash: m.list.block_hash,
+        locked: None,
+    });
+    s.commit(&Batch { masternode_lists: vec![m.clone()], ..Batch::default() }).unwrap();
+    drop(s);
+    let loaded = SqliteStore::open(&path, Network::Regtest).unwrap().load().unwrap();
+    assert_eq!(loaded.masternode_lists, [m]);
 }

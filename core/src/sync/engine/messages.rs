@@ -229,6 +229,49 @@ impl<S: HeaderStore> SyncEngine<S> {
         claims.get(MIN_AGREEING_PEERS - 1).copied().unwrap_or(0)
     }
 
+    /// The block `block_hash` is proven invalid by what it contains: the CbTx of a verified
+    /// masternode list diff from `prover` breaks a best-ChainLock rule, so Dash Core refuses
+    /// the block (`bad-cbtx-…`) and never follows it. It and its descendants leave the header
+    /// tree ([`crate::chain::HeaderTree::invalidate`]), the best chain falls back to the
+    /// most-work branch left, and every other peer whose headers named them is scored
+    /// [`Misbehavior::InvalidBlock`] (`prover` is scored by the list sync). Headers are asked
+    /// again, so that a valid branch another peer holds is found. A block final under the
+    /// applied ChainLock, or no longer held, changes nothing.
+    pub fn on_invalid_block(&mut self, prover: PeerId, block_hash: BlockHash, now: Time) {
+        self.now = now;
+        let invalidated = match self.tree.invalidate(&block_hash) {
+            Ok(Some(i)) => i,
+            Ok(None) => return,
+            Err(e) => {
+                log::warn!("invalidating {block_hash}: {e}");
+                return;
+            }
+        };
+        log::info!("block {block_hash} is invalid: it and its descendants are dropped");
+        if let Some(change) = invalidated.tip_change {
+            self.on_tip_change(change);
+            let tip = self.tree.tip().height;
+            let network_height = self.agreed_start_height().max(tip);
+            self.events.push(SyncEvent::Headers { height: tip, network_height });
+        }
+        let senders: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(id, p)| {
+                **id != prover && !p.dropped && invalidated.sources.contains(&p.source)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for peer in senders {
+            self.punish(peer, Misbehavior::InvalidBlock);
+        }
+        if !self.peer_usable(self.headers.sync_peer) {
+            self.switch_sync_peer(prover);
+        }
+        self.headers.caught_up = false;
+        self.step();
+    }
+
     pub(super) fn on_tip_change(&mut self, change: TipChange) {
         let tip = self.tree.tip().height;
         if change.is_reorg() {
