@@ -4,11 +4,11 @@
 //! the masternode list that holds them ([`voter_list`]).
 
 use dashlite::encode::Decode;
+use dashlite::governance::test_keys::TestMasternode;
 use dashlite::hash::{BlockHash, Hash256, Txid};
-use dashlite::masternode::bls::BASIC_DST;
 use dashlite::masternode::MasternodeList;
 use dashlite::network::Network;
-use dashlite::tx::{NetInfo, OutPoint, MN_TYPE_EVO, MN_TYPE_REGULAR};
+use dashlite::tx::OutPoint;
 use dashlite::wire::{GovObject, GovObjectVote, SmlEntry, VoteOutcome, VoteSignal};
 
 use crate::keys::TestKey;
@@ -53,47 +53,40 @@ pub fn sample_votes(parent: Hash256, n: u32) -> Vec<GovObjectVote> {
 /// A test masternode with real keys: a BLS operator key (blst `key_gen`) and an ECDSA voting
 /// key ([`TestKey`]), an internal collateral (output 1 of its ProRegTx, so the outpoint's txid
 /// is the ProRegTx hash and a client resolves it from the list alone), and votes signed as
-/// Dash Core signs them (`CGovernanceVote::Sign`).
+/// Dash Core signs them (`CGovernanceVote::Sign`): core's [`TestMasternode`] made from a seed.
 pub struct TestVoter {
-    /// Its ProRegTx hash.
-    pub pro_reg_tx_hash: Hash256,
-    /// Whether it is an Evo masternode (voting weight 4).
-    pub evo: bool,
-    operator: blst::min_pk::SecretKey,
-    voting: TestKey,
+    masternode: TestMasternode,
 }
 
 impl TestVoter {
     /// The masternode made from `seed` (the same keys in every run).
     pub fn new(seed: u8, evo: bool) -> TestVoter {
-        let operator = blst::min_pk::SecretKey::key_gen(&[seed; 32], &[]).expect("key material");
+        let pro_reg_tx_hash = Hash256::from_byte_array([0x40 ^ seed; 32]);
+        let voting = TestKey::from_seed(&format!("voting key {seed}")).secret;
         TestVoter {
-            pro_reg_tx_hash: Hash256::from_byte_array([0x40 ^ seed; 32]),
-            evo,
-            operator,
-            voting: TestKey::from_seed(&format!("voting key {seed}")),
+            masternode: TestMasternode::from_keys(pro_reg_tx_hash, 1, [seed; 32], voting, evo),
         }
+    }
+
+    /// Its ProRegTx hash.
+    pub fn pro_reg_tx_hash(&self) -> Hash256 {
+        self.masternode.pro_reg_tx_hash()
+    }
+
+    /// Gives it another ProRegTx hash (that of a real ProRegTx naming an external
+    /// collateral); its votes and entry follow.
+    pub fn set_pro_reg_tx_hash(&mut self, hash: Hash256) {
+        self.masternode.set_pro_reg_tx_hash(hash);
     }
 
     /// Its collateral outpoint, as its votes name it.
     pub fn collateral(&self) -> OutPoint {
-        OutPoint::new(Txid::from_byte_array(self.pro_reg_tx_hash.to_byte_array()), 1)
+        self.masternode.collateral()
     }
 
     /// Its simplified list entry (version 2: basic-encoded operator key), valid.
     pub fn entry(&self, confirmed_hash: BlockHash) -> SmlEntry {
-        SmlEntry {
-            version: 2,
-            pro_reg_tx_hash: self.pro_reg_tx_hash,
-            confirmed_hash,
-            net_info: NetInfo::EMPTY_LEGACY,
-            operator_key: self.operator.sk_to_pk().compress(),
-            voting_key_id: self.voting.key_id(),
-            is_valid: true,
-            mn_type: if self.evo { MN_TYPE_EVO } else { MN_TYPE_REGULAR },
-            platform_http_port: 0,
-            platform_node_id: [0; 20],
-        }
+        self.masternode.entry_at(2, confirmed_hash)
     }
 
     /// An unsigned vote of this masternode.
@@ -104,41 +97,20 @@ impl TestVoter {
         outcome: VoteOutcome,
         time: i64,
     ) -> GovObjectVote {
-        GovObjectVote {
-            masternode_outpoint: self.collateral(),
-            parent_hash: parent,
-            outcome,
-            signal,
-            time,
-            signature: Vec::new(),
-        }
+        self.masternode.vote(parent, signal, outcome, time)
     }
 
     /// Signs `vote` with the voting key as Dash Core does on `network`: a compact signature
     /// over the signature hash on testnet, over the signed message of the signature string
     /// elsewhere. The key proposals' funding votes need.
-    pub fn sign_voting(&self, mut vote: GovObjectVote, network: Network) -> GovObjectVote {
-        let hash = if network == Network::Testnet {
-            vote.signature_hash()
-        } else {
-            vote.signature_message_hash()
-        };
-        let secp = secp256k1::Secp256k1::signing_only();
-        let message = secp256k1::Message::from_digest(hash.to_byte_array());
-        let (recid, rs) =
-            secp.sign_ecdsa_recoverable(message, &self.voting.secret).serialize_compact();
-        // The compact header of a compressed key (`CKey::SignCompact`).
-        vote.signature = vec![27 + 4 + i32::from(recid) as u8];
-        vote.signature.extend_from_slice(&rs);
-        vote
+    pub fn sign_voting(&self, vote: GovObjectVote, network: Network) -> GovObjectVote {
+        self.masternode.sign_voting(vote, network)
     }
 
     /// Signs `vote` with the operator key (basic scheme over the signature hash): the key
     /// every vote but a proposal's funding vote needs.
-    pub fn sign_operator(&self, mut vote: GovObjectVote) -> GovObjectVote {
-        let hash = vote.signature_hash().to_byte_array();
-        vote.signature = self.operator.sign(&hash, BASIC_DST, &[]).compress().to_vec();
-        vote
+    pub fn sign_operator(&self, vote: GovObjectVote) -> GovObjectVote {
+        self.masternode.sign_operator(vote)
     }
 }
 
@@ -146,7 +118,7 @@ impl TestVoter {
 pub fn voter_list(block_hash: BlockHash, voters: &[TestVoter]) -> MasternodeList {
     let mut list = MasternodeList::genesis(block_hash);
     for voter in voters {
-        list.entries.insert(voter.pro_reg_tx_hash, voter.entry(block_hash));
+        list.entries.insert(voter.pro_reg_tx_hash(), voter.entry(block_hash));
     }
     list
 }

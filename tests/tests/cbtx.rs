@@ -13,7 +13,7 @@ use dashlite::masternode::{
     check_chainlock, LockVerdict, MasternodeEvent, MasternodeSnapshot, MasternodeSync, QuorumBook,
 };
 use dashlite::network::{Network, PROTOCOL_VERSION};
-use dashlite::p2p::{Misbehavior, PeerCommand, PeerId, PeerInfo, SECOND};
+use dashlite::p2p::{Misbehavior, PeerCommand, PeerId, SECOND};
 use dashlite::store::{Batch, SqliteStore, Store};
 use dashlite::sync::{start_header, SyncConfig, SyncEngine};
 use dashlite::wallet::{Wallet, WatchList};
@@ -23,7 +23,7 @@ use dashlite_testkit::masternodes::{
     chain_list, mnlistdiff, BestChainLockMode, MnListMode, TestMasternodes,
 };
 use dashlite_testkit::sim::scenario::{PeerPlan, Scenario, WatchSpec};
-use dashlite_testkit::sim::{self, masternode_list_difference};
+use dashlite_testkit::sim::{self, masternode_list_difference, ready_peer_info};
 
 fn chain(seed: u64, mode: BestChainLockMode, blocks: u32) -> Chain {
     let mut chain = Chain::regtest();
@@ -39,18 +39,6 @@ fn scenario(seed: u64, versions: Vec<(u64, Arc<Chain>)>, peers: u8) -> Scenario 
         peers: (1..=peers).map(PeerPlan::prompt).collect(),
         versions,
         watch: WatchSpec { keys: Vec::new(), account: None },
-    }
-}
-
-fn info() -> PeerInfo {
-    PeerInfo {
-        addr: "10.0.0.1:19899".parse().unwrap(),
-        version: PROTOCOL_VERSION,
-        services: 0,
-        user_agent: String::new(),
-        start_height: 0,
-        headers2: false,
-        wants_addrv2: false,
     }
 }
 
@@ -119,8 +107,8 @@ fn answer_diff_to_41(chain: &Chain) -> (MasternodeSync, Vec<MasternodeEvent>, Ve
     let at40 = MasternodeSnapshot::new(40, chain_list(chain, 40).unwrap());
     let mut service = MasternodeSync::restore(1, [at40.clone()]);
     service.start();
-    service.on_peer_ready(PeerId(1), &info());
-    service.on_peer_ready(PeerId(2), &info());
+    service.on_peer_ready(PeerId(1), &ready_peer_info());
+    service.on_peer_ready(PeerId(2), &ready_peer_info());
     service.drive(&tree, 0);
     let (peer, base, target) = service.request_in_flight().expect("a request");
     assert_eq!((peer, base, target), (PeerId(1), at40.list.block_hash, chain.tip()));

@@ -282,7 +282,7 @@ fn pro_reg_tx(voter: &mut TestVoter, collateral: OutPoint, owner: &TestKey) -> T
         lock_time: 0,
         extra_payload: Some(payload.to_bytes()),
     };
-    voter.pro_reg_tx_hash = Hash256::from_byte_array(tx.txid().to_byte_array());
+    voter.set_pro_reg_tx_hash(Hash256::from_byte_array(tx.txid().to_byte_array()));
     tx
 }
 

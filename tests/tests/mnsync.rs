@@ -6,13 +6,13 @@
 use std::sync::Arc;
 
 use dashlite::masternode::{MasternodeSync, SNAPSHOTS_KEPT};
-use dashlite::network::{Network, PROTOCOL_VERSION};
-use dashlite::p2p::{PeerId, PeerInfo, SECOND};
+use dashlite::network::Network;
+use dashlite::p2p::{PeerId, SECOND};
 use dashlite::store::{Batch, SqliteStore, Store};
 use dashlite_testkit::chain::{BlockSpec, Chain, BRANCH_TAGS_FROM};
 use dashlite_testkit::masternodes::{chain_list, MnListMode, TestMasternodes};
 use dashlite_testkit::sim::scenario::{PeerPlan, Scenario, WatchSpec};
-use dashlite_testkit::sim::{self, masternode_list_difference};
+use dashlite_testkit::sim::{self, masternode_list_difference, ready_peer_info};
 
 /// A chain of 40 blocks committing to the list of `seed`, then one block, then three at
 /// once, then a reorg two blocks deep onto three new blocks.
@@ -145,15 +145,7 @@ fn a_restart_resumes_from_the_stored_list_without_a_full_diff() {
     let mut restored = MasternodeSync::restore(1, state.masternode_lists);
     let stored = restored.current().cloned().expect("a stored list");
     restored.start();
-    let info = PeerInfo {
-        addr: "10.0.0.1:19899".parse().unwrap(),
-        version: PROTOCOL_VERSION,
-        services: 0,
-        user_agent: String::new(),
-        start_height: 0,
-        headers2: false,
-        wants_addrv2: false,
-    };
+    let info = ready_peer_info();
     restored.on_peer_ready(PeerId(1), &info);
     restored.drive(machine.tree(), 0);
     let (peer, base, target) = restored.request_in_flight().expect("a getmnlistd");
@@ -194,15 +186,7 @@ fn no_list_is_asked_below_dip3_activation_and_the_first_is_never_below_it() {
     let tree = outcome.machine.tree();
     let tip = tree.tip();
     assert_eq!(tip.height, 45);
-    let info = PeerInfo {
-        addr: "10.0.0.1:19899".parse().unwrap(),
-        version: PROTOCOL_VERSION,
-        services: 0,
-        user_agent: String::new(),
-        start_height: 0,
-        headers2: false,
-        wants_addrv2: false,
-    };
+    let info = ready_peer_info();
     let first_target = |activation: u32| {
         let mut service = MasternodeSync::new(activation);
         assert_eq!(service.activation_height(), activation);

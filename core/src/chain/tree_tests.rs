@@ -2,6 +2,7 @@
 //! to regtest's 0x207fffff target (about two tries per block).
 
 use super::*;
+use crate::chain::pow::check_proof_of_work;
 use crate::chain::store::MemoryHeaderStore;
 use crate::hash::Hash256;
 use crate::network::Network;

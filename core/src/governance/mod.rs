@@ -27,8 +27,8 @@ pub mod verify;
 
 #[cfg(test)]
 mod service_tests;
-#[cfg(test)]
-mod test_keys;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_keys;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Test masternodes with real keys: a BLS operator key (blst `key_gen`) and an ECDSA voting
 //! key (secp256k1), entries for a [`MasternodeList`], and votes and triggers signed exactly
 //! as Dash Core signs them (`CGovernanceVote::Sign`, `CGovernanceObject::Sign`).
+//!
+//! Compiled for the crate's own tests and, with the `test-support` feature, for other crates'
+//! tests (the testkit's voters are these masternodes).
 
 use blst::min_pk::SecretKey as BlsSecret;
 use secp256k1::{Message as EcdsaMessage, Secp256k1, SecretKey};
@@ -12,36 +15,61 @@ use crate::network::Network;
 use crate::tx::{NetInfo, OutPoint, MN_TYPE_EVO, MN_TYPE_REGULAR};
 use crate::wire::{GovObject, GovObjectVote, SmlEntry, VoteOutcome, VoteSignal};
 
-/// One test masternode: its ProRegTx hash is `[id; 32]` (internal collateral at output
-/// `id`, so its collateral outpoint is `([id; 32], id)`).
-pub(super) struct TestMasternode {
-    pub id: u8,
+/// One test masternode with an internal collateral (an output of its own ProRegTx, so a
+/// client resolves the collateral from the list alone).
+pub struct TestMasternode {
+    /// Whether it is an Evo masternode (voting weight 4).
     pub evo: bool,
+    pro_reg_tx_hash: Hash256,
+    collateral_index: u32,
     operator: BlsSecret,
     voting: SecretKey,
 }
 
 impl TestMasternode {
+    /// Masternode `id`: ProRegTx hash `[id; 32]`, collateral output `id`, keys from `id`.
     pub fn new(id: u8, evo: bool) -> Self {
         Self::with_keys(id, evo, id)
     }
 
     /// A masternode `id` whose keys come from `key_seed` (a key change keeps the id).
     pub fn with_keys(id: u8, evo: bool, key_seed: u8) -> Self {
-        let operator = BlsSecret::key_gen(&[key_seed; 32], &[]).expect("32 bytes of key material");
         let mut secret = [key_seed; 32];
         secret[0] = 1;
         let voting = SecretKey::from_byte_array(secret).expect("a valid secp256k1 key");
-        TestMasternode { id, evo, operator, voting }
+        let pro_reg_tx_hash = Hash256::from_byte_array([id; 32]);
+        Self::from_keys(pro_reg_tx_hash, u32::from(id), [key_seed; 32], voting, evo)
     }
 
+    /// A masternode with the given ProRegTx hash and collateral output, its operator key made
+    /// by blst `key_gen` from `operator_seed` and `voting` as its voting key.
+    pub fn from_keys(
+        pro_reg_tx_hash: Hash256,
+        collateral_index: u32,
+        operator_seed: [u8; 32],
+        voting: SecretKey,
+        evo: bool,
+    ) -> Self {
+        let operator = BlsSecret::key_gen(&operator_seed, &[]).expect("32 bytes of key material");
+        TestMasternode { evo, pro_reg_tx_hash, collateral_index, operator, voting }
+    }
+
+    /// Its ProRegTx hash.
     pub fn pro_reg_tx_hash(&self) -> Hash256 {
-        Hash256::from_byte_array([self.id; 32])
+        self.pro_reg_tx_hash
     }
 
-    /// The internal collateral outpoint.
+    /// Gives it another ProRegTx hash; its collateral (still internal) and entry follow.
+    pub fn set_pro_reg_tx_hash(&mut self, hash: Hash256) {
+        self.pro_reg_tx_hash = hash;
+    }
+
+    /// The internal collateral outpoint, as its votes name it.
     pub fn collateral(&self) -> OutPoint {
-        OutPoint::new(Txid::from_byte_array([self.id; 32]), u32::from(self.id))
+        OutPoint::new(
+            Txid::from_byte_array(self.pro_reg_tx_hash.to_byte_array()),
+            self.collateral_index,
+        )
     }
 
     fn voting_key_id(&self) -> [u8; 20] {
@@ -49,9 +77,14 @@ impl TestMasternode {
         hash160(&self.voting.public_key(&secp).serialize())
     }
 
-    /// Its list entry: version 2 (basic-encoded operator key), or version 1 with the legacy
-    /// encoding of the same key.
+    /// Its list entry, valid, confirmed by `[0xcc; 32]`: see [`TestMasternode::entry_at`].
     pub fn entry(&self, version: u16) -> SmlEntry {
+        self.entry_at(version, BlockHash::from_byte_array([0xcc; 32]))
+    }
+
+    /// Its list entry, valid, with `confirmed_hash`: version 2 (basic-encoded operator key),
+    /// or version 1 with the legacy encoding of the same key.
+    pub fn entry_at(&self, version: u16, confirmed_hash: BlockHash) -> SmlEntry {
         let basic = self.operator.sk_to_pk().compress();
         let operator_key = if version == 1 {
             PublicKey::from_bytes(&basic, Encoding::Basic).unwrap().to_bytes(Encoding::Legacy)
@@ -61,8 +94,8 @@ impl TestMasternode {
         SmlEntry {
             version,
             pro_reg_tx_hash: self.pro_reg_tx_hash(),
-            confirmed_hash: BlockHash::from_byte_array([0xcc; 32]),
-            net_info: NetInfo::Legacy { ip: [0; 16], port: 0 },
+            confirmed_hash,
+            net_info: NetInfo::EMPTY_LEGACY,
             operator_key,
             voting_key_id: self.voting_key_id(),
             is_valid: true,
@@ -119,7 +152,7 @@ impl TestMasternode {
 }
 
 /// A compact recoverable signature with the compressed-key header (`CKey::SignCompact`).
-pub(super) fn compact_sign(key: &SecretKey, hash: &Hash256) -> Vec<u8> {
+pub fn compact_sign(key: &SecretKey, hash: &Hash256) -> Vec<u8> {
     let secp = Secp256k1::signing_only();
     let sig = secp.sign_ecdsa_recoverable(EcdsaMessage::from_digest(hash.to_byte_array()), key);
     let (recid, rs) = sig.serialize_compact();
@@ -129,7 +162,7 @@ pub(super) fn compact_sign(key: &SecretKey, hash: &Hash256) -> Vec<u8> {
 }
 
 /// A list holding `masternodes` (version-2 entries).
-pub(super) fn list_of(masternodes: &[&TestMasternode]) -> MasternodeList {
+pub fn list_of(masternodes: &[&TestMasternode]) -> MasternodeList {
     let mut list = MasternodeList::genesis(BlockHash::from_byte_array([0xbb; 32]));
     for mn in masternodes {
         list.entries.insert(mn.pro_reg_tx_hash(), mn.entry(2));

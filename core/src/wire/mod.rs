@@ -16,12 +16,12 @@ mod masternode;
 mod merkleblock;
 mod message;
 mod mnlist;
+mod onion;
 mod spork;
 pub mod v2;
 
 pub use address::{
-    onion_v3_from_key, onion_v3_to_key, Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr,
-    NetAddress, OnionError, MAX_ADDRV2_SIZE, MAX_ADDR_ENTRIES,
+    Addr, AddrEntry, AddrV2, AddrV2Entry, Bip155Addr, NetAddress, MAX_ADDRV2_SIZE, MAX_ADDR_ENTRIES,
 };
 pub use block::Block;
 pub use control::{
@@ -54,6 +54,7 @@ pub use mnlist::{
     MAX_QRINFO_BASE_HASHES, MNLISTDIFF_CHAINLOCKS_PROTO_VERSION, MNLISTDIFF_VERSION_ORDER,
     MN_TYPE_EVO, MN_TYPE_REGULAR, SMNLE_VERSIONED_PROTO_VERSION,
 };
+pub use onion::{onion_v3_from_key, onion_v3_to_key, OnionError};
 pub use spork::{
     signed_message_hash, Spork, SporkId, MAX_SPORK_SIGNATURE_SIZE, MESSAGE_MAGIC,
     SPORK_DEFAULT_VALUE,

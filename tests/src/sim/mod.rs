@@ -73,6 +73,20 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A ready peer as a service fed by hand sees it: 10.0.0.1:19899, the current protocol
+/// version, no services, no `headers2`, no addrv2.
+pub fn ready_peer_info() -> dashlite::p2p::PeerInfo {
+    dashlite::p2p::PeerInfo {
+        addr: "10.0.0.1:19899".parse().expect("a socket address"),
+        version: dashlite::network::PROTOCOL_VERSION,
+        services: 0,
+        user_agent: String::new(),
+        start_height: 0,
+        headers2: false,
+        wants_addrv2: false,
+    }
+}
+
 /// How the machine's masternode list differs from the one `chain` commits to at its tip.
 pub fn masternode_list_difference(machine: &net::SimMachine, chain: &Chain) -> Option<String> {
     let service = machine.masternodes()?;
