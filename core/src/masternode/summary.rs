@@ -39,6 +39,9 @@ pub struct QuorumInfo {
     pub quorum_index: i16,
     /// The quorum's threshold public key.
     pub public_key: [u8; 48],
+    /// Whether its `quorumSig` verifies against `public_key`
+    /// ([`super::verify_quorum_signature`]; `membersSig` is not checked).
+    pub verified: bool,
 }
 
 /// A masternode list at a block, for the API.
@@ -72,6 +75,7 @@ impl MasternodeListSummary {
                     quorum_hash: q.quorum_hash,
                     quorum_index: q.quorum_index,
                     public_key: q.quorum_public_key,
+                    verified: super::verify_quorum_signature(q),
                 })
                 .collect(),
         }
