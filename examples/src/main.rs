@@ -6,6 +6,7 @@ mod decode;
 mod demo;
 mod error;
 mod governance;
+mod masternodes;
 mod replay;
 mod sporks;
 mod sync;
@@ -50,6 +51,8 @@ enum Cmd {
     Sporks(sporks::Args),
     /// Governance proposals and votes: list, or show one.
     Governance(governance::Args),
+    /// The deterministic masternode list at the chain tip: masternodes and active quorums.
+    Masternodes(masternodes::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Cmd::Sync(args) => sync::run(args),
         Cmd::Sporks(args) => sporks::run(args),
         Cmd::Governance(args) => governance::run(args),
+        Cmd::Masternodes(args) => masternodes::run(args),
     };
     match result {
         Ok(code) => code,
