@@ -27,7 +27,8 @@ impl<S: HeaderStore> HeaderTree<S> {
     }
 
     /// [`accept_headers`](Self::accept_headers) for headers sent by `source` (a peer), whose
-    /// fork headers count against its own budget ([`TreeConfig::max_fork_headers`]).
+    /// fork headers count against its own budget
+    /// ([`TreeConfig::max_fork_headers`](super::TreeConfig::max_fork_headers)).
     pub fn accept_headers_from(
         &mut self,
         source: HeaderSource,
