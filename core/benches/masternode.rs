@@ -5,7 +5,7 @@
 //! bench binary gives the time and peak memory of that one step.
 
 use criterion::{black_box, criterion_group, Criterion, Throughput};
-use dashlite::encode::Decode;
+use dashlite::encode::{Decode, Encode};
 use dashlite::hash::{BlockHash, Hash256};
 use dashlite::masternode::bls::BASIC_DST;
 use dashlite::masternode::bls::{PublicKey, Signature};
@@ -13,8 +13,11 @@ use dashlite::masternode::{
     check_chainlock, check_islock, commitment_bls, islock_request_id, sign_hash, verify_diff,
     LockVerdict, MasternodeList, QuorumBook,
 };
-use dashlite::tx::OutPoint;
-use dashlite::wire::{BitSet, ClSig, FinalCommitment, IsDLock, MnListDiff, QuorumId};
+use dashlite::masternode::{merkle_root_mn_list, merkle_root_quorums};
+use dashlite::tx::{OutPoint, SpecialPayload};
+use dashlite::wire::{
+    BitSet, ClSig, FinalCommitment, IsDLock, MnListDiff, PartialMerkleTree, QuorumId,
+};
 use dashlite::Network;
 
 const PROTOCOL: u32 = 70240;
@@ -51,7 +54,42 @@ fn apply(c: &mut Criterion) {
             verify_diff(&base, &diff, None).unwrap()
         })
     });
+    let one = one_block_diff(&base, &step);
+    g.bench_function("verify_one_block_diff_on_mainnet_list_2227096", |b| {
+        b.iter(|| verify_diff(&base, black_box(&one), None).unwrap())
+    });
     g.finish();
+}
+
+/// A one-block diff on top of `base` in the shape most blocks give: one masternode's state
+/// changes (here its validity, as a PoSe ban does) and nothing else. Its coinbase is the real
+/// mainnet CbTx of `step` with the roots of the resulting list, proven by a one-transaction
+/// merkle tree, so the bench runs the whole check: coinbase proof, apply, both roots.
+fn one_block_diff(base: &MasternodeList, step: &[u8]) -> MnListDiff {
+    let step = MnListDiff::decode_versioned(step, PROTOCOL).expect("decodes");
+    let mut entry = base.entries.values().next().expect("a masternode").clone();
+    entry.is_valid = !entry.is_valid;
+    let mut diff = MnListDiff {
+        base_block_hash: base.block_hash,
+        block_hash: BlockHash::from_byte_array([0x0b; 32]),
+        deleted_mns: Vec::new(),
+        mn_list: vec![entry],
+        deleted_quorums: Vec::new(),
+        new_quorums: Vec::new(),
+        quorums_cl_sigs: Vec::new(),
+        ..step
+    };
+    let next = base.apply(&diff).expect("applies");
+    let SpecialPayload::Coinbase(mut payload) = diff.cb_tx.special_payload().expect("a CbTx")
+    else {
+        panic!("the step diff's coinbase carries no CbTx payload");
+    };
+    payload.merkle_root_mn_list = merkle_root_mn_list(&next);
+    payload.merkle_root_quorums = merkle_root_quorums(&next);
+    diff.cb_tx.extra_payload = Some(payload.to_bytes());
+    diff.cb_tx_merkle_tree = PartialMerkleTree::from_txids(&[diff.cb_tx.txid()], &[true]);
+    verify_diff(base, &diff, None).expect("the one-block diff verifies");
+    diff
 }
 
 fn bls(c: &mut Criterion) {
