@@ -44,6 +44,14 @@ const val GENESIS_HASH = "00000ffd590b1485b3caadc19b22e6379c733355108f107a430458
 
 fun hex(s: String): ByteArray = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
 
+/** The testkit node ffi/tests/bindings.rs starts (DASHLITE_TEST_PEER), or null, with a note that
+ * the scenario is skipped, when the suite runs by hand without one. */
+fun testPeer(): String? {
+    val peer = System.getenv("DASHLITE_TEST_PEER")
+    if (peer == null) println("skipped: no testkit node (DASHLITE_TEST_PEER): run through cargo test")
+    return peer
+}
+
 fun check(condition: Boolean, what: () -> String) {
     if (!condition) throw AssertionError(what())
 }

@@ -57,11 +57,7 @@ fun clientErrors() {
 }
 
 fun clientSync() = runBlocking {
-    val peerAddress = System.getenv("DASHLITE_TEST_PEER")
-    if (peerAddress == null) {
-        println("skipped: no testkit node (DASHLITE_TEST_PEER): run through cargo test")
-        return@runBlocking
-    }
+    val peerAddress = testPeer() ?: return@runBlocking
     val xpub = System.getenv("DASHLITE_TEST_XPUB")
     val tip = System.getenv("DASHLITE_TEST_TIP").toUInt()
     val expectedBalance = System.getenv("DASHLITE_TEST_BALANCE").toLong()

@@ -40,11 +40,7 @@ fun namedPeer() = runBlocking {
 }
 
 fun eventFlow() = runBlocking {
-    val peerAddress = System.getenv("DASHLITE_TEST_PEER")
-    if (peerAddress == null) {
-        println("skipped: no testkit node (DASHLITE_TEST_PEER): run through cargo test")
-        return@runBlocking
-    }
+    val peerAddress = testPeer() ?: return@runBlocking
     val tip = System.getenv("DASHLITE_TEST_TIP").toUInt()
     val txids = System.getenv("DASHLITE_TEST_TXIDS").split(",").sorted()
     val port = peerAddress.substringAfterLast(':')

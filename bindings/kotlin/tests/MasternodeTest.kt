@@ -16,11 +16,7 @@ import org.dashlite.MasternodeType
 import org.dashlite.Network
 
 fun masternodeList() = runBlocking {
-    val peerAddress = System.getenv("DASHLITE_TEST_PEER")
-    if (peerAddress == null) {
-        println("skipped: no testkit node (DASHLITE_TEST_PEER): run through cargo test")
-        return@runBlocking
-    }
+    val peerAddress = testPeer() ?: return@runBlocking
     val xpub = System.getenv("DASHLITE_TEST_XPUB")
     val tip = System.getenv("DASHLITE_TEST_TIP").toUInt()
     val dip3 = System.getenv("DASHLITE_TEST_DIP3_HEIGHT").toUInt()
